@@ -1,0 +1,158 @@
+"""What every headless sub-command shares: run a job here with a live tqdm bar, map the outcome to
+an exit code.
+
+Data flow::
+
+    main thread: run_job(fn, config, ctx) ──► status Queue ──► drain thread: totals → tqdm bar,
+                 (pool workers put snapshots/events too)        failures and warnings → stderr
+
+The job runs in this process (its pool workers are children), so Ctrl-C cancels it cleanly.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from tqdm import tqdm
+
+from engine.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL
+from engine.context import SPAWN, JobContext
+from engine.runner import JobFunction, run_job
+from engine.status import JobFinished, LogLine, Snapshot, TaskFailed, WorkerExited
+
+
+@dataclass(frozen=True)
+class ProgressSpec:
+    """Which cumulative counters make the bar: ``done`` is summed over every worker's snapshot,
+    ``total`` is the largest value any snapshot carries."""
+
+    done: str
+    total: str
+    unit: str = "rows"
+
+
+class StatusPrinter:
+    """Drains a status queue in a thread: a tqdm bar for progress, stderr lines for trouble."""
+
+    def __init__(self, status_queue: Any, spec: ProgressSpec, quiet: bool = False) -> None:
+        self.queue = status_queue
+        self.spec = spec
+        self.quiet = quiet
+        self.latest: dict[tuple[str, str], Snapshot] = {}
+        self.failures: list[TaskFailed] = []
+        self.finished: JobFinished | None = None
+        self._stop = threading.Event()
+        self._bar = tqdm(total=0, unit=spec.unit, unit_scale=True, dynamic_ncols=True, disable=quiet,
+                         file=sys.stderr)
+        self._thread = threading.Thread(target=self._run, name="status-printer", daemon=True)
+
+    def __enter__(self) -> "StatusPrinter":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._drain_all()
+        self._refresh()
+        self._bar.close()
+
+    def write(self, text: str) -> None:
+        if self.quiet:
+            print(text, file=sys.stderr)
+        else:
+            tqdm.write(text, file=sys.stderr)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._handle(self.queue.get(timeout=0.1))
+            except queue.Empty:
+                pass
+            except (EOFError, OSError, ValueError):
+                return
+            self._refresh()
+
+    def _drain_all(self) -> None:
+        while True:
+            try:
+                self._handle(self.queue.get(timeout=0.05))
+            except (queue.Empty, EOFError, OSError, ValueError):
+                return
+
+    def _handle(self, message: Any) -> None:
+        if isinstance(message, Snapshot):
+            self.latest[(message.stage, message.worker)] = message
+        elif isinstance(message, TaskFailed):
+            self.failures.append(message)
+            self.write(f"failed: {message.task}: {message.reason}")
+        elif isinstance(message, WorkerExited) and not message.expected:
+            self.write(f"warning: {message.describe()}")
+        elif isinstance(message, LogLine) and message.level in ("warning", "error"):
+            self.write(f"{message.level}: {message.text.splitlines()[0] if message.text else ''}")
+        elif isinstance(message, JobFinished):
+            self.finished = message
+
+    def totals(self) -> tuple[float, float]:
+        done = sum(s.counters.get(self.spec.done, 0) for s in self.latest.values())
+        total = max((s.counters.get(self.spec.total, 0) for s in self.latest.values()), default=0)
+        return done, total
+
+    def _refresh(self) -> None:
+        done, total = self.totals()
+        if total and self._bar.total != total:
+            self._bar.total = total
+        if done != self._bar.n:
+            self._bar.n = done
+            self._bar.refresh()
+
+
+def run_in_process(kind: str, fn: JobFunction, config: Any, spec: ProgressSpec,
+                   quiet: bool = False) -> tuple[JobFinished, StatusPrinter]:
+    """Run a job in this process with a live bar; returns its JobFinished and the printer."""
+    status_queue = SPAWN.Queue(maxsize=10000)
+    ctx = JobContext(kind, status_queue, SPAWN.Event())
+    with StatusPrinter(status_queue, spec, quiet) as printer:
+        finished = run_job(fn, config, ctx)
+    return finished, printer
+
+
+def exit_code(finished: JobFinished, failed_key: str) -> int:
+    """0 all done, 3 finished with failed tasks, 130 stopped, 1 the job itself failed."""
+    if finished.cancelled:
+        return EXIT_INTERRUPTED
+    if not finished.ok:
+        print(f"error: {finished.error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_PARTIAL if finished.summary.get(failed_key) else EXIT_OK
+
+
+def parse_size(text: str) -> int:
+    """'512MB', '2G', '1048576' → bytes (for --memory-budget and similar options)."""
+    units = {"": 1, "B": 1, "K": 1024, "KB": 1024, "M": 1024**2, "MB": 1024**2, "G": 1024**3, "GB": 1024**3}
+    raw = text.strip().upper().replace("IB", "B")
+    number = raw.rstrip("KMGB")
+    unit = raw[len(number):]
+    if unit not in units:
+        raise ValueError(f"unknown size unit in {text!r}")
+    return int(float(number) * units[unit])
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer ≥ 1."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
+ArgsHandler = Callable[[Any], int]

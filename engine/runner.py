@@ -1,0 +1,103 @@
+"""Running a job: in this process (CLI, library) or in a coordinator process (GUI).
+
+A job is a function ``fn(config, ctx) -> summary dict``. ``run_job`` wraps it with the lifecycle
+events (``JobStarted`` … ``JobFinished``) so every job reports the same way, and turns Stop and
+crashes into a ``JobFinished`` rather than an exception the watcher never sees.
+
+``JobRun`` is the GUI's handle: the coordinator runs in its own spawn process under a
+``Supervisor`` (which also ends the coordinator's pool workers), so the event loop never runs job
+code and Stop always ends every process of the run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from engine.context import SPAWN, Cancelled, JobContext, parent_alive
+from engine.status import JobFinished, JobStarted, format_exception
+from engine.supervisor import Supervisor
+
+JobFunction = Callable[[Any, JobContext], Mapping[str, Any]]
+
+_run_numbers = itertools.count(1)
+
+
+def config_params(config: Any) -> dict[str, Any]:
+    """A JSON-friendly dict of a config dataclass (paths become strings)."""
+    if not dataclasses.is_dataclass(config):
+        return {}
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Path):
+            return str(value)
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        return value
+
+    return {f.name: plain(getattr(config, f.name)) for f in dataclasses.fields(config)}
+
+
+def run_job(fn: JobFunction, config: Any, ctx: JobContext) -> JobFinished:
+    """Run ``fn`` here, reporting JobStarted/JobFinished; never raises for a job failure or Stop."""
+    ctx.sink.send_event(JobStarted(job=ctx.job, t=time.time(), params=config_params(config)))
+    try:
+        summary = fn(config, ctx)
+        finished = JobFinished(job=ctx.job, t=time.time(), ok=True, summary=dict(summary or {}))
+    except (Cancelled, KeyboardInterrupt):
+        finished = JobFinished(job=ctx.job, t=time.time(), ok=False, cancelled=True, error="stopped")
+    except Exception as exc:
+        reason, tb = format_exception(exc)
+        ctx.log(f"job failed: {reason}\n{tb}", "error")
+        finished = JobFinished(job=ctx.job, t=time.time(), ok=False, error=reason)
+    ctx.sink.send_event(finished)
+    return finished
+
+
+def coordinator_main(fn: JobFunction, config: Any, ctx: JobContext) -> None:
+    """Process target of a job's coordinator."""
+    ctx.announce("coordinator")
+    run_job(fn, config, ctx)
+    if ctx.status_queue is not None and parent_alive():
+        ctx.status_queue.close()
+        ctx.status_queue.join_thread()
+
+
+class JobRun:
+    """One run of a job in a coordinator process; non-blocking to drive from a GUI timer."""
+
+    def __init__(self, kind: str, fn: JobFunction, config: Any, status_queue: Any) -> None:
+        self.kind = kind
+        self.job_id = f"{kind}-{next(_run_numbers)}"
+        self.config = config
+        self.ctx = JobContext(self.job_id, status_queue, SPAWN.Event())
+        self.supervisor = Supervisor(self.ctx)
+        self.fn = fn
+        self.started_at: float | None = None
+
+    def start(self) -> "JobRun":
+        self.started_at = time.time()
+        self.supervisor.start("coordinator", coordinator_main, (self.fn, self.config, self.ctx))
+        return self
+
+    def poll(self) -> None:
+        self.supervisor.poll(0.0)
+
+    def request_stop(self, grace_s: float = 5.0, terminate_s: float = 2.0) -> None:
+        self.supervisor.request_stop(grace_s, terminate_s)
+
+    @property
+    def finished(self) -> bool:
+        return self.started_at is not None and self.supervisor.finished
+
+    @property
+    def stopping(self) -> bool:
+        return self.supervisor.stopping
+
+    def coordinator_exitcode(self) -> int | None:
+        return self.supervisor.processes[0].process.exitcode if self.supervisor.processes else None

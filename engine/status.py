@@ -1,0 +1,302 @@
+"""The status protocol: what engine processes tell whoever watches them (the GUI or the CLI).
+
+Data flow::
+
+    worker process ──StatusReporter.tick()──► status Queue ──drain──► GUI view-models / CLI tqdm
+        (cumulative counters, ≤ 10 snapshots/s,         (bounded; a full queue drops a
+         events always delivered)                         snapshot, never blocks the work)
+
+Two kinds of message, all frozen dataclasses so they pickle cheaply and cannot be mutated on the way:
+
+* ``Snapshot``: cumulative counters of one (job, stage, worker). Cumulative, so a dropped snapshot
+  loses nothing: the next one carries the totals, and rates are derived from differences.
+* Events (``JobStarted``, ``JobFinished``, ``TaskFinished``, ``TaskFailed``, ``ProcessStarted``,
+  ``WorkerExited``, ``LogLine``): rare and never dropped; ``send_event`` blocks (briefly) instead.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Union
+
+#: At most this many snapshots per second per reporter.
+DEFAULT_SNAPSHOT_INTERVAL_S = 0.1
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Cumulative counters of one worker of one stage of one job, at wall time ``t``."""
+
+    job: str
+    stage: str
+    worker: str
+    pid: int
+    t: float
+    items_in: int = 0
+    items_out: int = 0
+    errors: int = 0
+    bytes: int = 0
+    busy_s: float = 0.0
+    current: str = ""
+    queue_depth: int | None = None
+    queue_bound: int | None = None
+    counters: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JobStarted:
+    job: str
+    t: float
+    params: Mapping[str, Any] = field(default_factory=dict)
+    total_tasks: int | None = None
+
+
+@dataclass(frozen=True)
+class JobFinished:
+    job: str
+    t: float
+    ok: bool
+    summary: Mapping[str, Any] = field(default_factory=dict)
+    error: str = ""
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class TaskFinished:
+    """One task (a file, a shard) completed; ``summary`` holds its counts (rows in/out, drops…)."""
+
+    job: str
+    task: str
+    worker: str
+    t: float
+    seconds: float
+    summary: Mapping[str, Any] = field(default_factory=dict)
+    attempts: int = 1
+
+
+@dataclass(frozen=True)
+class TaskFailed:
+    """One task failed: ``reason`` is the one-line cause a person reads, ``traceback`` the detail."""
+
+    job: str
+    task: str
+    worker: str
+    t: float
+    reason: str
+    traceback: str = ""
+    attempts: int = 1
+    summary: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProcessStarted:
+    """An engine process announces itself, so the process table can watch every pid of a job."""
+
+    job: str
+    role: str
+    pid: int
+    t: float
+    parent_pid: int = 0
+
+
+@dataclass(frozen=True)
+class WorkerExited:
+    """A process ended. ``expected`` is False when it died on its own (crash, kill, OOM)."""
+
+    job: str
+    role: str
+    pid: int
+    t: float
+    exitcode: int | None
+    expected: bool
+
+    @property
+    def signal(self) -> int | None:
+        return -self.exitcode if self.exitcode is not None and self.exitcode < 0 else None
+
+    def describe(self) -> str:
+        if self.signal is not None:
+            import signal as _signal
+
+            try:
+                name = _signal.Signals(self.signal).name
+            except ValueError:
+                name = f"signal {self.signal}"
+            return f"{self.role} (pid {self.pid}) killed by {name}"
+        return f"{self.role} (pid {self.pid}) exited with code {self.exitcode}"
+
+
+@dataclass(frozen=True)
+class LogLine:
+    job: str
+    level: str  # "info" | "warning" | "error"
+    text: str
+    t: float
+
+
+Event = Union[JobStarted, JobFinished, TaskFinished, TaskFailed, ProcessStarted, WorkerExited, LogLine]
+StatusMessage = Union[Snapshot, Event]
+
+
+def describe_exitcode(exitcode: int | None) -> str:
+    """'signal 9 (SIGKILL)' / 'exit code 3' for a ``Process.exitcode``."""
+    if exitcode is None:
+        return "still running"
+    if exitcode < 0:
+        import signal as _signal
+
+        try:
+            return f"signal {-exitcode} ({_signal.Signals(-exitcode).name})"
+        except ValueError:
+            return f"signal {-exitcode}"
+    return f"exit code {exitcode}"
+
+
+def format_exception(exc: BaseException) -> tuple[str, str]:
+    """(one-line reason, full text traceback) for an exception, picklable as plain text."""
+    reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return reason, "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
+class StatusSink:
+    """Where messages go: a multiprocessing queue (or anything with ``put``), or nowhere.
+
+    ``send_snapshot`` never blocks (a full queue drops it: the next cumulative snapshot repairs the
+    loss); ``send_event`` waits for room, up to ``event_timeout_s``, because events must arrive.
+    """
+
+    def __init__(self, q: Any | None, event_timeout_s: float = 30.0) -> None:
+        self.queue = q
+        self.event_timeout_s = event_timeout_s
+        self.dropped_snapshots = 0
+
+    def send_snapshot(self, snap: Snapshot) -> bool:
+        if self.queue is None:
+            return False
+        try:
+            self.queue.put_nowait(snap)
+            return True
+        except queue.Full:
+            self.dropped_snapshots += 1
+            return False
+        except (ValueError, OSError, AssertionError):  # queue closed under us at shutdown
+            return False
+
+    def send_event(self, event: Event) -> None:
+        if self.queue is None:
+            return
+        try:
+            self.queue.put(event, timeout=self.event_timeout_s)
+        except queue.Full:
+            # The watcher is gone or stuck for far longer than any event burst: do not hang the job.
+            pass
+        except (ValueError, OSError, AssertionError):
+            pass
+
+    def log(self, job: str, text: str, level: str = "info") -> None:
+        self.send_event(LogLine(job=job, level=level, text=text, t=time.time()))
+
+
+class StatusReporter:
+    """Cumulative counters of one worker, sent as rate-limited snapshots.
+
+    Call ``add``/``set_current`` as work happens (cheap: a few attribute updates) and ``tick()``
+    often; ``tick`` sends a snapshot only when ``interval_s`` has passed since the last one.
+    ``flush()`` sends one now (at the end of a task or of the process).
+    """
+
+    def __init__(
+        self,
+        sink: StatusSink,
+        job: str,
+        stage: str,
+        worker: str,
+        interval_s: float = DEFAULT_SNAPSHOT_INTERVAL_S,
+    ) -> None:
+        self.sink = sink
+        self.job = job
+        self.stage = stage
+        self.worker = worker
+        self.interval_s = interval_s
+        self.pid = os.getpid()
+        self.items_in = 0
+        self.items_out = 0
+        self.errors = 0
+        self.bytes = 0
+        self.busy_s = 0.0
+        self.current = ""
+        self.queue_depth: int | None = None
+        self.queue_bound: int | None = None
+        self.counters: dict[str, float] = {}
+        self.snapshots_sent = 0
+        self._busy_since: float | None = None
+        self._last_sent = 0.0
+
+    # -- recording -------------------------------------------------------------------------
+    def add(self, items_in: int = 0, items_out: int = 0, errors: int = 0, nbytes: int = 0, **counters: float) -> None:
+        self.items_in += items_in
+        self.items_out += items_out
+        self.errors += errors
+        self.bytes += nbytes
+        for key, value in counters.items():
+            self.counters[key] = self.counters.get(key, 0) + value
+
+    def set_counter(self, key: str, value: float) -> None:
+        """Set a gauge-like counter (a total, a phase number) rather than adding to it."""
+        self.counters[key] = value
+
+    def set_queue(self, depth: int | None, bound: int | None = None) -> None:
+        self.queue_depth = depth
+        self.queue_bound = bound
+
+    def begin(self, current: str) -> None:
+        """The worker starts on ``current`` (busy time counts from now)."""
+        self.current = current
+        if self._busy_since is None:
+            self._busy_since = time.perf_counter()
+
+    def end(self) -> None:
+        """The worker is idle again."""
+        if self._busy_since is not None:
+            self.busy_s += time.perf_counter() - self._busy_since
+            self._busy_since = None
+        self.current = ""
+
+    # -- sending ---------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        busy = self.busy_s
+        if self._busy_since is not None:
+            busy += time.perf_counter() - self._busy_since
+        return Snapshot(
+            job=self.job,
+            stage=self.stage,
+            worker=self.worker,
+            pid=self.pid,
+            t=time.time(),
+            items_in=self.items_in,
+            items_out=self.items_out,
+            errors=self.errors,
+            bytes=self.bytes,
+            busy_s=busy,
+            current=self.current,
+            queue_depth=self.queue_depth,
+            queue_bound=self.queue_bound,
+            counters=dict(self.counters),
+        )
+
+    def tick(self) -> bool:
+        """Send a snapshot if the interval has passed; returns whether one was sent."""
+        now = time.monotonic()
+        if now - self._last_sent < self.interval_s:
+            return False
+        return self.flush(now)
+
+    def flush(self, now: float | None = None) -> bool:
+        self._last_sent = time.monotonic() if now is None else now
+        sent = self.sink.send_snapshot(self.snapshot())
+        self.snapshots_sent += int(sent)
+        return sent

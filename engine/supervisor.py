@@ -1,0 +1,236 @@
+"""Owner of a job's long-lived processes: start, watch, restart, stop in stages.
+
+Data flow::
+
+    Supervisor (GUI thread, CLI, or a job coordinator)
+      ├── start(role, target) ──► ManagedProcess (spawn) … each gets the job's JobContext
+      ├── poll()  : connection.wait on every sentinel → WorkerExited events, restarts
+      └── request_stop() → stop event ─(grace)→ terminate() ─(terminate_s)→ kill()
+                           (descendants found with psutil are ended with their parent)
+
+``poll`` never blocks longer than its timeout, so the GUI drives a stop from its QTimer without
+waiting on a join; ``stop`` is the blocking form for the CLI and for coordinators. Whatever the
+path, when the supervisor reports ``finished`` no process it started (nor their children) is alive.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import time
+import weakref
+from dataclasses import dataclass
+from multiprocessing.connection import wait as wait_any
+from typing import Any, Callable
+
+import psutil
+
+from engine.context import SPAWN, JobContext
+from engine.status import WorkerExited
+
+_live_supervisors: "weakref.WeakSet[Supervisor]" = weakref.WeakSet()
+
+
+@dataclass
+class ManagedProcess:
+    role: str
+    process: Any
+    target: Callable[..., Any]
+    args: tuple
+    kwargs: dict
+    restart: bool
+    restarts: int = 0
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+
+class Supervisor:
+    """Starts processes for one job and guarantees they end.
+
+    ``restart=True`` on ``start`` restarts a process that exits while the job is not stopping
+    (pipeline stages); ``on_exit`` callbacks hear about every exit (to fail the requests a dead
+    stage held, for example).
+    """
+
+    def __init__(self, ctx: JobContext, mp_context: Any = SPAWN, max_restarts: int = 5) -> None:
+        self.ctx = ctx
+        if ctx.stop_event is None:
+            ctx.stop_event = mp_context.Event()
+        self.mp = mp_context
+        self.max_restarts = max_restarts
+        self.processes: list[ManagedProcess] = []
+        self.exits: list[WorkerExited] = []
+        self.on_exit: list[Callable[[ManagedProcess, WorkerExited], None]] = []
+        self._stopping = False
+        self._terminate_at = 0.0
+        self._kill_at = 0.0
+        self._descendants: dict[int, psutil.Process] = {}
+        _live_supervisors.add(self)
+
+    # -- starting --------------------------------------------------------------------------------
+    def start(self, role: str, target: Callable[..., Any], args: tuple = (), kwargs: dict | None = None,
+              restart: bool = False) -> ManagedProcess:
+        """Start ``target(*args, **kwargs)`` in a new spawn process, owned by this supervisor."""
+        managed = ManagedProcess(role, None, target, args, dict(kwargs or {}), restart)
+        self._launch(managed)
+        self.processes.append(managed)
+        return managed
+
+    def _launch(self, managed: ManagedProcess) -> None:
+        managed.process = self.mp.Process(
+            target=managed.target, args=managed.args, kwargs=managed.kwargs,
+            name=f"mpwatch-{self.ctx.job}-{managed.role}", daemon=False,
+        )
+        managed.process.start()
+
+    # -- watching ----------------------------------------------------------------------------------
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def alive(self) -> list[ManagedProcess]:
+        return [m for m in self.processes if m.process.exitcode is None]
+
+    @property
+    def finished(self) -> bool:
+        """True when every process (and every descendant seen) has ended."""
+        return not self.alive() and not self._live_descendants()
+
+    def poll(self, timeout: float = 0.0) -> list[WorkerExited]:
+        """Reap exited processes (report, restart if asked) and advance a staged stop.
+
+        Blocks at most ``timeout`` seconds, in ``connection.wait`` on the sentinels.
+        """
+        running = self.alive()
+        if running and timeout > 0:
+            wait_any([m.process.sentinel for m in running], timeout)
+        if self._stopping or running:
+            self._remember_descendants()
+        exited: list[WorkerExited] = []
+        for managed in running:
+            if managed.process.exitcode is None:
+                continue
+            managed.process.join(0)
+            event = WorkerExited(job=self.ctx.job, role=managed.role, pid=managed.pid or 0, t=time.time(),
+                                 exitcode=managed.process.exitcode,
+                                 expected=self._stopping or managed.process.exitcode == 0)
+            exited.append(event)
+            self.exits.append(event)
+            self.ctx.sink.send_event(event)
+            for callback in self.on_exit:
+                callback(managed, event)
+            if managed.restart and not self._stopping and not event.expected:
+                if managed.restarts < self.max_restarts:
+                    managed.restarts += 1
+                    self.ctx.log(f"{event.describe()}; restarting it ({managed.restarts}/{self.max_restarts})",
+                                 "warning")
+                    self._launch(managed)
+                else:
+                    self.ctx.log(f"{event.describe()}; restarted {self.max_restarts} times, giving up", "error")
+        if self._stopping:
+            self._advance_stop()
+        return exited
+
+    # -- stopping ----------------------------------------------------------------------------------
+    def request_stop(self, grace_s: float = 5.0, terminate_s: float = 2.0) -> None:
+        """Begin a staged stop: set the stop event now, terminate after ``grace_s``, kill after that."""
+        if self._stopping:
+            return
+        self._stopping = True
+        self._remember_descendants()
+        self.ctx.stop_event.set()
+        now = time.monotonic()
+        self._terminate_at = now + grace_s
+        self._kill_at = now + grace_s + terminate_s
+
+    def stop(self, grace_s: float = 5.0, terminate_s: float = 2.0) -> list[WorkerExited]:
+        """Blocking staged stop; returns when every process has ended (bounded by the stages)."""
+        self.request_stop(grace_s, terminate_s)
+        deadline = time.monotonic() + grace_s + terminate_s + 5.0
+        while not self.finished and time.monotonic() < deadline:
+            self.poll(timeout=0.05)
+        self.poll()
+        self._kill_descendants(force=True)
+        return self.exits
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until every process has exited on its own (or ``timeout``); True when all ended."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.alive():
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            self.poll(timeout=0.1 if left is None else min(0.1, left))
+        self.poll()
+        return True
+
+    def _advance_stop(self) -> None:
+        now = time.monotonic()
+        alive = self.alive()
+        if now >= self._kill_at:
+            for managed in alive:
+                managed.process.kill()
+            self._kill_descendants(force=True)
+        elif now >= self._terminate_at:
+            for managed in alive:
+                managed.process.terminate()
+            self._kill_descendants(force=False)
+        elif not alive:
+            # The main processes left cleanly; any grandchild still around gets the same stages.
+            if self._live_descendants() and now >= self._terminate_at:
+                self._kill_descendants(force=False)
+
+    def _remember_descendants(self) -> None:
+        for managed in self.alive():
+            try:
+                for child in psutil.Process(managed.pid).children(recursive=True):
+                    self._descendants.setdefault(child.pid, child)
+            except psutil.Error:
+                pass
+
+    def _live_descendants(self) -> list[psutil.Process]:
+        live = []
+        for pid, proc in list(self._descendants.items()):
+            try:
+                if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+                    live.append(proc)
+                    continue
+            except psutil.Error:
+                pass
+            del self._descendants[pid]
+        return live
+
+    def _kill_descendants(self, force: bool) -> None:
+        for proc in self._live_descendants():
+            try:
+                proc.kill() if force else proc.terminate()
+            except psutil.Error:
+                pass
+
+    def kill_all(self) -> None:
+        """Last resort (interpreter exit): end everything now."""
+        self._stopping = True
+        self._remember_descendants()
+        if self.ctx.stop_event is not None:
+            self.ctx.stop_event.set()
+        for managed in self.alive():
+            managed.process.kill()
+            managed.process.join(timeout=1.0)
+        self._kill_descendants(force=True)
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    for supervisor in list(_live_supervisors):
+        if supervisor.alive():
+            supervisor.kill_all()
+
+
+def pid_tree(pid: int | None = None) -> list[int]:
+    """Pids of every live descendant of ``pid`` (default: this process)."""
+    try:
+        return [p.pid for p in psutil.Process(pid or os.getpid()).children(recursive=True)]
+    except psutil.Error:
+        return []

@@ -1,0 +1,51 @@
+"""The Log view: job starts and ends, failed tasks, dead workers, warnings — newest at the bottom."""
+
+from __future__ import annotations
+
+import html
+import time
+from typing import Any
+
+from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from engine.status import JobFinished, JobStarted, LogLine, TaskFailed, WorkerExited
+
+_COLORS = {"info": "#333333", "warning": "#b26a00", "error": "#c62828", "ok": "#2e7d32"}
+
+
+class LogView(QPlainTextEdit):
+    def __init__(self, max_lines: int = 5000, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setMaximumBlockCount(max_lines)
+        self.setObjectName("logView")
+        self.lines: list[str] = []  # plain text, for tests and copy
+
+    def add(self, text: str, level: str = "info", t: float | None = None) -> None:
+        stamp = time.strftime("%H:%M:%S", time.localtime(t or time.time()))
+        first, *rest = text.splitlines() or [""]
+        plain = f"{stamp}  {first}"
+        self.lines.append(plain)
+        del self.lines[:-2000]
+        color = _COLORS.get(level, _COLORS["info"])
+        self.appendHtml(f"<span style='color:#888'>{stamp}</span>&nbsp; "
+                        f"<span style='color:{color}'>{html.escape(first)}</span>")
+        if rest and level == "error":
+            self.appendHtml(f"<pre style='color:#888'>{html.escape(chr(10).join(rest[-12:]))}</pre>")
+
+    def on_message(self, message: Any) -> None:
+        if isinstance(message, JobStarted):
+            self.add(f"[{message.job}] started", "info", message.t)
+        elif isinstance(message, JobFinished):
+            if message.cancelled:
+                self.add(f"[{message.job}] stopped", "warning", message.t)
+            elif message.ok:
+                self.add(f"[{message.job}] finished", "ok", message.t)
+            else:
+                self.add(f"[{message.job}] failed: {message.error}", "error", message.t)
+        elif isinstance(message, TaskFailed):
+            self.add(f"[{message.job}] {message.task}: {message.reason}", "error", message.t)
+        elif isinstance(message, WorkerExited) and not message.expected:
+            self.add(f"[{message.job}] {message.describe()}", "error", message.t)
+        elif isinstance(message, LogLine):
+            self.add(f"[{message.job}] {message.text}", message.level, message.t)

@@ -1,0 +1,41 @@
+"""A progress bar with the words a person wants next to it: done/total, rate, ETA."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from gui.models import format_count, format_eta, format_rate
+
+
+class ProgressBox(QWidget):
+    def __init__(self, unit: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.unit = unit
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(0)
+        self.bar.setFormat("%p%")
+        self.label = QLabel("idle")
+        self.label.setObjectName("progressLabel")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.label)
+
+    def reset(self) -> None:
+        self.bar.setValue(0)
+        self.label.setText("idle")
+
+    def update_progress(self, done: float, total: float, rate: float, extra: str = "") -> None:
+        fraction = min(1.0, done / total) if total > 0 else 0.0
+        self.bar.setValue(int(round(fraction * 1000)))
+        eta = (total - done) / rate if rate > 0 and total > done else (0.0 if total and done >= total else None)
+        parts = [f"{format_count(done)} / {format_count(total)} {self.unit}", format_rate(rate, self.unit),
+                 f"ETA {format_eta(eta)}"]
+        if extra:
+            parts.insert(0, extra)
+        self.label.setText("  ·  ".join(parts))
+
+    @property
+    def percent(self) -> float:
+        return self.bar.value() / 10.0

@@ -1,0 +1,49 @@
+"""Per-worker state: who is busy on what, how much it has done, how busy it has been."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+
+from gui.models import WorkerState
+
+_STATE_COLORS = {"busy": "#2e7d32", "idle": "#757575", "died": "#c62828", "exited": "#9e9e9e"}
+
+
+class WorkerTable(QTableWidget):
+    COLUMNS = ("worker", "pid", "state", "current", "done", "busy %")
+
+    def __init__(self, done_counter: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(0, len(self.COLUMNS), parent)
+        self.done_counter = done_counter
+        self.setHorizontalHeaderLabels(self.COLUMNS)
+        self.verticalHeader().setVisible(False)
+        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.setMinimumHeight(110)
+
+    def update_workers(self, workers: Iterable[WorkerState]) -> None:
+        workers = list(workers)
+        if self.rowCount() != len(workers):
+            self.setRowCount(len(workers))
+        for row, w in enumerate(workers):
+            done = w.snapshot.counters.get(self.done_counter, 0) if self.done_counter else w.snapshot.items_out
+            values = (w.worker, str(w.pid), w.state, w.snapshot.current or "–", f"{done:,.0f}",
+                      f"{w.busy_share * 100:.0f}")
+            for col, value in enumerate(values):
+                item = self.item(row, col)
+                if item is None:
+                    item = QTableWidgetItem()
+                    if col in (1, 4, 5):
+                        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    self.setItem(row, col, item)
+                if item.text() != value:
+                    item.setText(value)
+                if col == 2:
+                    item.setForeground(QColor(_STATE_COLORS.get(value, "#000000")))

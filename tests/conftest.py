@@ -1,0 +1,39 @@
+"""Test set-up: Qt offscreen and settings in a throw-away folder, set before anything imports Qt."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="mpwatch-test-config-")
+
+import pytest  # noqa: E402
+
+from tests.helpers import live_children, wait_no_children  # noqa: E402
+
+
+@pytest.fixture
+def no_leftover_children():
+    """Fails the test if it leaves a child process alive (after a short grace period)."""
+    yield
+    left = wait_no_children(timeout_s=10.0)
+    assert not left, f"child processes left alive: {left}"
+
+
+@pytest.fixture
+def main_window(qtbot):
+    """The real main window, offscreen, closed (and its jobs stopped) after the test."""
+    from gui.app import configure_application
+    from gui.main_window import MainWindow
+
+    configure_application()
+    window = MainWindow()
+    window.ask_before_closing = False
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    if window.isVisible():
+        window.close()
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=20000)
+    assert not wait_no_children(timeout_s=10.0), f"children left: {live_children()}"

@@ -1,0 +1,33 @@
+"""Helpers shared by tests: finding child processes that should not be there."""
+
+from __future__ import annotations
+
+import time
+
+import psutil
+
+
+def live_children() -> list[str]:
+    """Descriptions of live descendants of this process, ignoring multiprocessing's resource tracker."""
+    out = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.status() == psutil.STATUS_ZOMBIE:
+                continue
+            cmdline = " ".join(child.cmdline())
+        except psutil.Error:
+            continue
+        if "resource_tracker" in cmdline:
+            continue
+        out.append(f"{child.pid}: {cmdline[:120]}")
+    return out
+
+
+def wait_no_children(timeout_s: float = 10.0) -> list[str]:
+    """Wait until no child is alive; returns what is still alive at the deadline (empty: all gone)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        left = live_children()
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)

@@ -1,0 +1,82 @@
+"""Process targets and pool tasks for the engine-core tests (importable by spawn children)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from engine.context import SPAWN, JobContext
+from engine.pool import ProcessPool, current_reporter, stop_requested
+from engine.status import LogLine
+
+
+def square(x: int) -> int:
+    current_reporter().add(rows=1)
+    return x * x
+
+
+def square_or_raise(x: int) -> int:
+    if x == 3:
+        raise ValueError(f"bad input {x}")
+    return x * x
+
+
+def kill_self_once(args: tuple[int, str]) -> int:
+    """Kills its own worker with SIGKILL the first time it sees x == 2 (a marker file remembers)."""
+    x, marker_dir = args
+    marker = Path(marker_dir) / f"killed-{x}"
+    if x == 2 and not marker.exists():
+        marker.write_text(str(os.getpid()))
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x * 10
+
+
+def always_kill_self(x: int) -> int:
+    if x == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x
+
+
+def busy_until_stopped(x: int) -> int:
+    """Computes until the job is stopped (a long task that honours Stop)."""
+    total = 0
+    while not stop_requested():
+        total += sum(range(10000))
+    return total
+
+
+def spin_forever_ignoring_stop(_ctx: JobContext) -> None:
+    """A process that never looks at the stop event: only terminate/kill end it."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    while True:
+        sum(range(100000))
+
+
+def exit_with(code: int) -> None:
+    raise SystemExit(code)
+
+
+def pool_owner(ctx: JobContext, workers: int) -> None:
+    """A coordinator whose pool workers run until stopped (used to kill the coordinator under them)."""
+    ctx.announce("coordinator")
+    with ProcessPool(busy_until_stopped, workers, ctx) as pool:
+        for _ in pool.map_unordered(range(workers)):
+            pass
+
+
+def send_events(q, n: int) -> None:
+    for i in range(n):
+        q.put(LogLine(job="t", level="info", text=str(i), t=time.time()))
+    q.close()
+    q.join_thread()
+
+
+def child_with_grandchild(ctx: JobContext) -> None:
+    """Starts a grandchild that ignores SIGTERM, then waits for the stop event without exiting."""
+    grandchild = SPAWN.Process(target=spin_forever_ignoring_stop, args=(ctx,), daemon=False)
+    grandchild.start()
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    while True:
+        time.sleep(0.05)  # a test process that only waits to be killed

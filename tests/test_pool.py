@@ -1,0 +1,140 @@
+"""The process pool and the supervisor: failures are data, dead workers are replaced, nothing hangs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import psutil
+import pytest
+
+from engine.context import SPAWN, Cancelled, JobContext
+from engine.pool import ProcessPool
+from engine.status import ProcessStarted, WorkerExited
+from engine.supervisor import Supervisor
+from tests import targets
+from tests.helpers import live_children, wait_no_children
+
+
+def drain(q) -> list:
+    out = []
+    while True:
+        try:
+            out.append(q.get(timeout=0.2))
+        except Exception:
+            return out
+
+
+@pytest.mark.timeout(60)
+def test_results_stream_and_a_raising_task_does_not_stop_the_others(no_leftover_children):
+    ctx = JobContext("t", SPAWN.Queue(maxsize=1000), SPAWN.Event())
+    with ProcessPool(targets.square_or_raise, 2, ctx) as pool:
+        results = list(pool.map_unordered(range(8)))
+    assert len(results) == 8
+    good = {r.label: r.value for r in results if r.ok}
+    bad = [r for r in results if not r.ok]
+    assert good == {str(i): i * i for i in range(8) if i != 3}
+    assert len(bad) == 1 and bad[0].reason == "ValueError: bad input 3"
+    assert "Traceback" in bad[0].traceback and "square_or_raise" in bad[0].traceback
+    started = [m for m in drain(ctx.status_queue) if isinstance(m, ProcessStarted)]
+    assert len(started) == 2
+
+
+@pytest.mark.timeout(60)
+def test_sigkilled_worker_is_replaced_and_its_task_retried(tmp_path, no_leftover_children):
+    ctx = JobContext("t", SPAWN.Queue(maxsize=1000), SPAWN.Event())
+    with ProcessPool(targets.kill_self_once, 2, ctx) as pool:
+        results = list(pool.map_unordered(((i, str(tmp_path)) for i in range(6)), label=lambda a: str(a[0])))
+        deaths = list(pool.deaths)
+    assert sorted(r.value for r in results if r.ok) == [i * 10 for i in range(6)]
+    retried = [r for r in results if r.label == "2"]
+    assert len(retried) == 1 and retried[0].attempts == 2
+    assert len(deaths) == 1 and deaths[0].exitcode == -signal.SIGKILL
+    events = drain(ctx.status_queue)
+    assert any(isinstance(m, WorkerExited) and m.exitcode == -9 for m in events)
+
+
+@pytest.mark.timeout(90)
+def test_task_that_keeps_killing_workers_fails_with_the_reason(no_leftover_children):
+    ctx = JobContext("t", None, SPAWN.Event())
+    with ProcessPool(targets.always_kill_self, 2, ctx, max_retries=2) as pool:
+        results = {r.label: r for r in pool.map_unordered(range(4))}
+    assert results["1"].ok is False
+    assert "worker died (signal 9 (SIGKILL))" in results["1"].reason
+    assert results["1"].attempts == 3
+    assert all(results[k].ok for k in ("0", "2", "3"))
+
+
+@pytest.mark.timeout(60)
+def test_stop_mid_job_raises_cancelled_and_leaves_no_child(no_leftover_children):
+    ctx = JobContext("t", None, SPAWN.Event())
+    threading.Timer(1.5, ctx.stop_event.set).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        with ProcessPool(targets.busy_until_stopped, 2, ctx) as pool:
+            list(pool.map_unordered(range(10)))
+    assert time.monotonic() - started < 15
+    assert not wait_no_children(5.0)
+
+
+@pytest.mark.timeout(60)
+def test_supervisor_reports_a_dead_process_within_a_second(no_leftover_children):
+    ctx = JobContext("t", SPAWN.Queue(maxsize=100), None)
+    supervisor = Supervisor(ctx)
+    supervisor.start("quitter", targets.exit_with, (3,))
+    deadline = time.monotonic() + 20
+    exits = []
+    while not exits and time.monotonic() < deadline:
+        exits = supervisor.poll(timeout=0.1)
+    assert exits and exits[0].exitcode == 3 and exits[0].expected is False
+    assert supervisor.finished
+
+
+@pytest.mark.timeout(60)
+def test_staged_stop_ends_a_process_that_ignores_stop_and_term(no_leftover_children):
+    ctx = JobContext("t", None, None)
+    supervisor = Supervisor(ctx)
+    managed = supervisor.start("stubborn", targets.spin_forever_ignoring_stop, (ctx,))
+    time.sleep(1.0)  # let it install its SIGTERM handler
+    started = time.monotonic()
+    supervisor.stop(grace_s=0.5, terminate_s=0.5)
+    assert time.monotonic() - started < 10
+    assert managed.process.exitcode == -signal.SIGKILL
+    assert supervisor.finished
+
+
+@pytest.mark.timeout(60)
+def test_stop_also_ends_grandchildren(no_leftover_children):
+    ctx = JobContext("t", None, None)
+    supervisor = Supervisor(ctx)
+    managed = supervisor.start("parent", targets.child_with_grandchild, (ctx,))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not psutil.Process(managed.pid).children():
+        time.sleep(0.05)
+    assert psutil.Process(managed.pid).children()
+    supervisor.stop(grace_s=0.3, terminate_s=0.3)
+    assert not wait_no_children(5.0), live_children()
+
+
+@pytest.mark.timeout(60)
+def test_pool_workers_end_when_their_owner_is_killed(no_leftover_children):
+    ctx = JobContext("t", SPAWN.Queue(maxsize=1000), SPAWN.Event())
+    owner = SPAWN.Process(target=targets.pool_owner, args=(ctx, 2))
+    owner.start()
+    worker_pids: list[int] = []
+    deadline = time.monotonic() + 30
+    while len(worker_pids) < 2 and time.monotonic() < deadline:
+        try:
+            message = ctx.status_queue.get(timeout=0.5)
+        except Exception:
+            continue
+        if isinstance(message, ProcessStarted) and message.role != "coordinator":
+            worker_pids.append(message.pid)
+    assert len(worker_pids) == 2
+    os.kill(owner.pid, signal.SIGKILL)
+    owner.join(timeout=10)
+    # Orphaned workers notice their owner is gone and exit on their own.
+    gone, alive = psutil.wait_procs([psutil.Process(p) for p in worker_pids if psutil.pid_exists(p)], timeout=10)
+    assert not alive, [p.pid for p in alive]
