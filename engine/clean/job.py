@@ -1,0 +1,352 @@
+"""The clean job's coordinator: hand files to the pool, assemble segments as their files finish.
+
+Data flow::
+
+    expand_inputs ─► segments of N files ─► ProcessPool(run_clean_task)   (pulls tasks lazily)
+                                              │ CleanFileTask per file  → part file + counts
+                                              │ WriteSegmentTask per segment, submitted the moment
+                                              │   its last file finished → output file(s)
+    coordinator ◄── TaskResult (counts only) ─┘
+       ├─ report.json rewritten after every segment (what exists is always described)
+       ├─ TaskFinished / TaskFailed per file, a "job" snapshot (files, rows, drops, pending)
+       └─ run-wide dedupe: part hashes checked in segment order (SeenHashes, 8 bytes per row)
+
+No process ever holds the cleaned rows of the run: a worker holds one file (or one part while
+writing), the coordinator only counts. Segment writes run on the pool too, so writing .xlsx (the
+slow part) overlaps with cleaning. A worker killed mid-task is replaced and its task retried by the
+pool; tasks are idempotent (write-then-rename of a fixed name), so nothing is lost or doubled.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from engine.atomic import atomic_path, check_writable_dir, remove_stale_parts
+from engine.clean.config import CleanConfig, DropReason
+from engine.clean.dedupe import SeenHashes
+from engine.clean.inputs import expand_inputs, segments_of
+from engine.clean.report import CleanReport, load_report
+from engine.clean.worker import HASH_COLUMN, CleanFileTask, WriteSegmentTask, run_clean_task
+from engine.context import Cancelled, JobContext
+from engine.pool import ProcessPool, TaskResult
+from engine.status import TaskFailed, TaskFinished
+
+PARTS_DIR = ".mpwatch-clean-parts"
+HASHES_DIR = ".mpwatch-clean-hashes"
+_INPUT_ERROR_PREFIX = "InputError: "
+
+
+class ResumeMismatch(ValueError):
+    """``--resume`` on an output folder written with other settings."""
+
+
+def segment_name(first: int, last: int, out_format: str) -> str:
+    """Output file of the segment holding input files ``first``..``last`` (0-based, as the article)."""
+    return f"clean_{first:05d}-{last:05d}.{out_format}"
+
+
+def file_label(index: int, path: Path) -> str:
+    return f"#{index + 1} {path.name}"
+
+
+def check_resume(config: CleanConfig) -> dict[str, Any] | None:
+    """The previous report a ``--resume`` continues (None: nothing to resume); raises
+    ``ResumeMismatch`` when it was written with different settings."""
+    if not config.resume:
+        return None
+    previous = load_report(config.out_dir)
+    if previous is None:
+        return None
+    if previous.get("fingerprint") != config.fingerprint():
+        raise ResumeMismatch(
+            f"{config.out_dir / 'report.json'} was written with different settings "
+            f"(format, segment size, columns or rules); run without --resume or choose another --out")
+    return previous
+
+
+class _CleanRun:
+    """State of one run in the coordinator (counts and paths only)."""
+
+    def __init__(self, config: CleanConfig, ctx: JobContext) -> None:
+        self.config = config
+        self.ctx = ctx
+        self.rules = config.effective_rules
+        self.out_dir = check_writable_dir(config.out_dir)
+        self.files = expand_inputs(config.inputs, exclude_dir=self.out_dir)
+        if not self.files:
+            raise ValueError("no input files found (looked for .xlsx, .xls, .csv, .parquet)")
+        self.segments = segments_of(self.files, config.segment_files)
+        self.segment_of = {i: s for s, idx in enumerate(self.segments) for i in idx}
+        self.parts_dir = self.out_dir / PARTS_DIR
+        self.hashes_dir = self.out_dir / HASHES_DIR
+        self.report = CleanReport(self.out_dir, config.settings(), config.fingerprint(), self.files, self.segments)
+        self.done_segments: set[int] = set()
+        self.files_left = {s: len(idx) for s, idx in enumerate(self.segments)}
+        self.ready_segments: set[int] = set()
+        self.next_dedupe_segment = 0
+        self.seen = SeenHashes() if self.rules.dedupe_run else None
+        self.pending_hashes: dict[int, np.ndarray] = {}
+        self.write_labels: dict[str, int] = {}
+        self.labels = {file_label(i, p): i for i, p in enumerate(self.files)}
+        self.files_dispatched = 0
+        self.status = ctx.reporter("job", "coordinator")
+        self.pool: ProcessPool | None = None
+
+    # -- preparation -----------------------------------------------------------------------------
+    def prepare(self) -> None:
+        remove_stale_parts(self.out_dir)
+        shutil.rmtree(self.parts_dir, ignore_errors=True)
+        self.parts_dir.mkdir(parents=True)
+        previous = check_resume(self.config)
+        if previous is not None:
+            for s in self.report.adopt_complete_segments(previous):
+                if self.seen is not None:
+                    hashes = self._load_hashes(s)
+                    if hashes is None:  # cannot dedupe against it: redo that segment
+                        self._forget_segment(s)
+                        continue
+                    self.seen.add(hashes)
+                self.done_segments.add(s)
+                self.files_left[s] = 0
+            if self.done_segments:
+                self.ctx.log(f"resuming: {len(self.done_segments)} of {len(self.segments)} segments already "
+                             f"complete, skipped")
+        if self.seen is None:
+            shutil.rmtree(self.hashes_dir, ignore_errors=True)
+        todo = [i for s, idx in enumerate(self.segments) if s not in self.done_segments for i in idx]
+        self.todo_bytes = sum(_size(self.files[i]) for i in todo)
+        totals = self.report.totals()
+        self.status.set_counter("files_total", len(self.files))
+        self.status.set_counter("files_todo", len(todo))
+        self.status.set_counter("files_resumed", len(self.files) - len(todo))
+        self.status.set_counter("segments_total", len(self.segments))
+        self.status.set_counter("input_bytes_total", self.todo_bytes)
+        self.status.add(files_done=totals["files_ok"], rows_in=totals["rows_in"], rows_out=totals["rows_out"],
+                        segments_written=len(self.done_segments),
+                        **{f"drops_{r}": n for r, n in totals["dropped"].items()})
+        self.status.set_counter("files_pending", len(todo))
+        self.status.flush()
+        self.report.save()
+
+    def _forget_segment(self, s: int) -> None:
+        fresh = CleanReport(self.out_dir, {}, "", self.files, self.segments)
+        self.report.segments[s] = fresh.segments[s]
+        for i in self.segments[s]:
+            self.report.files[i] = fresh.files[i]
+        self.report.resumed_segments.remove(s)
+
+    def _hashes_path(self, s: int) -> Path:
+        return self.hashes_dir / f"segment_{s:05d}.npy"
+
+    def _load_hashes(self, s: int) -> np.ndarray | None:
+        try:
+            return np.load(self._hashes_path(s))
+        except (OSError, ValueError):
+            return None
+
+    # -- tasks -----------------------------------------------------------------------------------
+    def file_tasks(self) -> Iterator[CleanFileTask]:
+        for s, idx in enumerate(self.segments):
+            if s in self.done_segments:
+                continue
+            for i in idx:
+                self.files_dispatched += 1
+                self.status.set_counter("files_pending", self.status.counters["files_todo"] - self.files_dispatched)
+                yield CleanFileTask(i, self.files[i], self.parts_dir / f"part_{i:06d}.parquet",
+                                    self.config.columns, self.rules, self.config.all_sheets)
+
+    def label(self, task: CleanFileTask) -> str:
+        return file_label(task.index, task.path)
+
+    def run(self) -> dict[str, Any]:
+        with ProcessPool(run_clean_task, min(self.config.workers, len(self.files)), self.ctx,
+                         stage="clean") as pool:
+            self.pool = pool
+            for result in pool.map_unordered(self.file_tasks(), label=self.label):
+                if result.label in self.write_labels:
+                    self.on_segment_written(result)
+                else:
+                    self.on_file_done(result)
+                self.status.tick()
+        self.status.flush()
+        return self.summary()
+
+    # -- results -----------------------------------------------------------------------------------
+    def on_file_done(self, result: TaskResult) -> None:
+        index = self.labels[result.label]
+        entry = self.report.files[index]
+        entry.worker, entry.attempts, entry.seconds = result.worker, result.attempts, round(result.seconds, 3)
+        if result.ok:
+            value = result.value
+            entry.status, entry.rows_in, entry.rows_out = "ok", value["rows_in"], value["rows_out"]
+            entry.dropped = dict(value["dropped"])
+            self.status.add(files_done=1, rows_in=entry.rows_in, rows_out=entry.rows_out,
+                            **{f"drops_{r}": n for r, n in entry.dropped.items()})
+            self.ctx.sink.send_event(TaskFinished(
+                self.ctx.job, result.label, result.worker, time.time(), result.seconds,
+                summary={"path": entry.path, "rows_in": entry.rows_in, "rows_out": entry.rows_out,
+                         "dropped": entry.dropped, "segment": entry.segment}, attempts=result.attempts))
+        else:
+            reason = result.reason
+            if reason.startswith(_INPUT_ERROR_PREFIX):
+                reason = reason[len(_INPUT_ERROR_PREFIX):]
+            entry.status, entry.error = "failed", reason
+            self.status.add(files_failed=1)
+            self.ctx.sink.send_event(TaskFailed(
+                self.ctx.job, result.label, result.worker, time.time(), reason, result.traceback,
+                result.attempts, summary={"path": entry.path, "segment": entry.segment}))
+        s = self.segment_of[index]
+        self.files_left[s] -= 1
+        if self.files_left[s] == 0:
+            self.on_segment_cleaned(s)
+
+    def on_segment_cleaned(self, s: int) -> None:
+        if self.seen is None:
+            self.submit_write(s, ())
+            return
+        # Run-wide dedupe keeps the first occurrence in input order: segments go in order.
+        self.ready_segments.add(s)
+        while self.next_dedupe_segment < len(self.segments):
+            n = self.next_dedupe_segment
+            if n in self.done_segments:
+                self.next_dedupe_segment += 1
+                continue
+            if n not in self.ready_segments:
+                break
+            self.submit_write(n, self.dedupe_segment(n))
+            self.next_dedupe_segment += 1
+
+    def ok_parts(self, s: int) -> list[int]:
+        return [i for i in self.segments[s] if self.report.files[i].status == "ok"]
+
+    def dedupe_segment(self, s: int) -> tuple[np.ndarray, ...]:
+        skips: list[np.ndarray] = []
+        kept: list[np.ndarray] = []
+        for i in self.ok_parts(s):
+            hashes = pq.read_table(self.parts_dir / f"part_{i:06d}.parquet",
+                                   columns=[HASH_COLUMN]).column(0).to_numpy()
+            repeated = self.seen.take_new(hashes)
+            skips.append(repeated)
+            kept.append(np.delete(hashes, repeated))
+            if len(repeated):
+                entry = self.report.files[i]
+                entry.rows_out -= len(repeated)
+                entry.dropped[DropReason.DUPLICATE_IN_RUN] = entry.dropped.get(DropReason.DUPLICATE_IN_RUN, 0) + len(repeated)
+                self.status.add(rows_out=-len(repeated), **{f"drops_{DropReason.DUPLICATE_IN_RUN}": len(repeated)})
+        self.pending_hashes[s] = np.concatenate(kept) if kept else np.zeros(0, np.uint64)
+        return tuple(skips)
+
+    def submit_write(self, s: int, skips: tuple[np.ndarray, ...]) -> None:
+        idx = self.segments[s]
+        out_path = self.out_dir / segment_name(idx[0], idx[-1], self.config.out_format)
+        parts = tuple(self.parts_dir / f"part_{i:06d}.parquet" for i in self.ok_parts(s))
+        if not parts:
+            segment = self.report.segments[s]
+            segment.status, segment.error = "empty", "no output: every file of this segment failed"
+            self.pending_hashes.pop(s, None)
+            self.report.save()
+            return
+        task = WriteSegmentTask(s, parts, out_path, self.config.out_format, self.config.columns.output,
+                                self.config.csv_formula_guard, skips)
+        label = f"segment {s + 1}/{len(self.segments)} → {out_path.name}"
+        self.write_labels[label] = s
+        self.pool.submit(task, label)
+
+    def on_segment_written(self, result: TaskResult) -> None:
+        s = self.write_labels[result.label]
+        segment = self.report.segments[s]
+        segment.seconds = round(result.seconds, 3)
+        if result.ok:
+            expected = sum(self.report.files[i].rows_out for i in self.ok_parts(s))
+            segment.status, segment.rows = "written", result.value["rows"]
+            segment.outputs = [result.value["path"]]
+            segment.sheet_rows = result.value["sheet_rows"]
+            if segment.rows != expected:  # a bug, not bad input: say so loudly in the report
+                segment.error = f"wrote {segment.rows} rows, files counted {expected}"
+                self.ctx.log(f"segment {s + 1}: {segment.error}", "error")
+            if self.seen is not None:
+                with atomic_path(self._hashes_path(s)) as tmp:
+                    with open(tmp, "wb") as handle:
+                        np.save(handle, self.pending_hashes.pop(s))
+            self.status.add(segments_written=1, rows_written=segment.rows)
+            self.ctx.log(f"segment {s + 1}/{len(self.segments)} written: {Path(segment.outputs[0]).name} "
+                         f"({segment.rows:,} rows)")
+        else:
+            segment.status, segment.error = "failed", f"output not written: {result.reason}"
+            for i in self.ok_parts(s):
+                entry = self.report.files[i]
+                entry.status, entry.error = "failed", segment.error
+            self.status.add(segments_failed=1, files_failed=len(self.ok_parts(s)))
+            self.ctx.log(f"segment {s + 1}: {segment.error}", "error")
+            self.ctx.sink.send_event(TaskFailed(self.ctx.job, result.label, result.worker, time.time(),
+                                                segment.error, result.traceback, result.attempts))
+        for i in self.segments[s]:
+            (self.parts_dir / f"part_{i:06d}.parquet").unlink(missing_ok=True)
+        self.report.save()
+
+    # -- the end -------------------------------------------------------------------------------------
+    def finish(self, status: str) -> None:
+        """Record how the run ended and remove its working files (parts, temporaries)."""
+        self.report.status = status
+        shutil.rmtree(self.parts_dir, ignore_errors=True)
+        remove_stale_parts(self.out_dir)
+        if self.hashes_dir.is_dir():
+            remove_stale_parts(self.hashes_dir)
+        self.report.save()
+
+    def summary(self) -> dict[str, Any]:
+        totals = self.report.totals()
+        seconds = time.time() - self.report.started
+        return {
+            "out_dir": str(self.out_dir),
+            "report": str(self.report.path),
+            "files": totals["files"],
+            "files_ok": totals["files_ok"],
+            "files_failed": totals["files_failed"],
+            "failed": [{"path": f.path, "error": f.error} for f in self.report.files if f.status == "failed"],
+            "rows_in": totals["rows_in"],
+            "rows_out": totals["rows_out"],
+            "dropped": totals["dropped"],
+            "reconciles": totals["reconciles"],
+            "outputs": self.report.outputs(),
+            "segments_written": totals["segments_written"],
+            "segments_resumed": len(self.report.resumed_segments),
+            "seconds": round(seconds, 3),
+            "rows_per_s": round(totals["rows_in"] / seconds, 1) if seconds > 0 else 0.0,
+            "workers": min(self.config.workers, len(self.files)),
+            "format": self.config.out_format,
+        }
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def run_clean(config: CleanConfig, ctx: JobContext) -> dict[str, Any]:
+    """Clean ``config.inputs`` into segments under ``config.out_dir``; returns the run's summary.
+
+    Bad files never stop the run (they are failed in the report with their reason); Stop raises
+    ``Cancelled`` after the workers are gone, the working files removed and report.json saved with
+    status "stopped".
+    """
+    run = _CleanRun(config, ctx)
+    run.prepare()
+    try:
+        summary = run.run()
+    except (Cancelled, KeyboardInterrupt):
+        run.finish("stopped")
+        raise
+    except BaseException:
+        run.finish("crashed")
+        raise
+    run.finish("finished")
+    return summary

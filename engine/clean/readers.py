@@ -1,0 +1,197 @@
+"""Read one input file into a frame of the job's columns, or say precisely why it cannot be read.
+
+Data flow::
+
+    path ──sniff first bytes──► calamine (.xlsx/.xls by content) │ pandas read_csv │ pyarrow parquet
+                                        │ header row → column check ("missing column 消息内容; found: …")
+                                        ▼
+    DataFrame[agent, customer, role, content, time] of pandas string dtype, rows in file order
+
+Every failure is an ``InputError`` whose message a person can act on: "password-protected workbook",
+"not an Excel file (looks like text: 'hello…')", "empty file (0 bytes)", "corrupt .xlsx (…)",
+"missing column 消息内容; found: …", "no data: …". The worker turns it into the file's report entry.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import python_calamine
+import pyarrow.parquet as pq
+
+from engine.clean.config import ColumnMap
+from engine.textnorm import as_text
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+class InputError(Exception):
+    """A file that cannot be cleaned; ``str(error)`` is the one-line reason for the report."""
+
+
+def _describe_foreign(head: bytes) -> str:
+    """What a file that is not a workbook seems to be, for the error message."""
+    if not head:
+        return "empty file (0 bytes)"
+    stripped = head.lstrip().lower()
+    if stripped.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<")):
+        return "not an Excel file (HTML/XML text saved with an Excel name)"
+    if head.startswith(b"%PDF"):
+        return "not an Excel file (a PDF document)"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"not an Excel file (unknown binary content starting {head[:8]!r})"
+    preview = " ".join(text.split())[:40]
+    return f"not an Excel file (looks like text: {preview!r})"
+
+
+def _column_error(sheet: str, header: list[str], columns: ColumnMap, where: str) -> InputError | None:
+    missing = [c for c in columns.required if c not in header]
+    if not missing:
+        return None
+    found = ", ".join(h for h in header if h) or "no column names"
+    label = "column" if len(missing) == 1 else "columns"
+    return InputError(f"missing {label} {', '.join(missing)}{where}; found: {found}")
+
+
+def _frame_from_columns(data: dict[str, list], columns: ColumnMap, n_rows: int) -> pd.DataFrame:
+    out: dict[str, pd.Series] = {}
+    for name in columns.output:
+        values = data.get(name)
+        if values is None:  # the optional time column is absent from this file
+            out[name] = pd.Series(pd.NA, index=range(n_rows), dtype="string")
+        elif all(type(v) is str for v in values):
+            out[name] = pd.Series(values, dtype="string")
+        else:
+            out[name] = as_text(pd.Series(values, dtype=object))
+    return pd.DataFrame(out)
+
+
+def _read_workbook(path: Path, head: bytes, columns: ColumnMap, all_sheets: bool) -> pd.DataFrame:
+    kind = ".xlsx" if head.startswith(_ZIP_MAGIC) else ".xls"
+    try:
+        with open(path, "rb") as handle:
+            workbook = python_calamine.CalamineWorkbook.from_filelike(handle)
+    except python_calamine.PasswordError:
+        raise InputError("password-protected workbook (cannot be read without its password)") from None
+    except python_calamine.ZipError as exc:
+        raise InputError(f"corrupt {kind} (broken zip archive: {exc})") from None
+    except python_calamine.XmlError as exc:
+        raise InputError(f"corrupt {kind} (broken XML: {exc})") from None
+    except python_calamine.CalamineError as exc:
+        if head.startswith(_OLE_MAGIC) and b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00" in path.read_bytes()[:65536]:
+            raise InputError("password-protected workbook (encrypted Office file)") from None
+        raise InputError(f"unreadable {kind} workbook: {exc}") from None
+    names = workbook.sheet_names if all_sheets else workbook.sheet_names[:1]
+    if not names:
+        raise InputError("empty workbook (no sheets)")
+    frames: list[pd.DataFrame] = []
+    empty_sheets: list[str] = []
+    for name in names:
+        try:
+            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=True)
+        except python_calamine.PasswordError:
+            raise InputError(f"password-protected sheet {name!r}") from None
+        except (python_calamine.CalamineError, python_calamine.XmlError, python_calamine.ZipError) as exc:
+            raise InputError(f"corrupt sheet {name!r}: {exc}") from None
+        if not rows:
+            empty_sheets.append(name)
+            continue
+        header = [str(h).strip() if h is not None else "" for h in rows[0]]
+        where = f" in sheet {name!r}" if all_sheets and len(names) > 1 else ""
+        error = _column_error(name, header, columns, where)
+        if error is not None:
+            raise error
+        position = {h: i for i, h in reversed(list(enumerate(header)))}  # first of repeated names wins
+        body = rows[1:]
+        data = {}
+        for col in columns.output:
+            i = position.get(col)
+            if i is not None:
+                data[col] = [r[i] if i < len(r) else "" for r in body]
+        frames.append(_frame_from_columns(data, columns, len(body)))
+    if not frames:
+        which = "sheet " + ", ".join(repr(n) for n in empty_sheets)
+        raise InputError(f"empty workbook ({which} has no cells)")
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+def _read_csv(path: Path, columns: ColumnMap) -> pd.DataFrame:
+    if path.stat().st_size == 0:
+        raise InputError("empty file (0 bytes)")
+    last_error: Exception | None = None
+    for encoding in _CSV_ENCODINGS:
+        try:
+            header = list(pd.read_csv(path, nrows=0, encoding=encoding).columns)
+            header = [str(h).strip() for h in header]
+            error = _column_error("", header, columns, "")
+            if error is not None:
+                raise error
+            wanted = [c for c in columns.output if c in header]
+            frame = pd.read_csv(path, usecols=wanted, dtype=str, keep_default_na=False, encoding=encoding)
+            frame.columns = [str(c).strip() for c in frame.columns]
+            data = {c: frame[c].tolist() for c in wanted}
+            return _frame_from_columns(data, columns, len(frame))
+        except UnicodeDecodeError as exc:
+            last_error = exc
+        except pd.errors.EmptyDataError:
+            raise InputError("empty file (no header row)") from None
+        except pd.errors.ParserError as exc:
+            raise InputError(f"malformed CSV: {str(exc).strip()}") from None
+    raise InputError(f"CSV in an unknown text encoding (tried {', '.join(_CSV_ENCODINGS)}): {last_error}")
+
+
+def _read_parquet(path: Path, columns: ColumnMap) -> pd.DataFrame:
+    try:
+        schema = pq.read_schema(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid/OSError for anything not parquet
+        raise InputError(f"corrupt or non-parquet file: {exc}") from None
+    header = list(schema.names)
+    error = _column_error("", header, columns, "")
+    if error is not None:
+        raise error
+    wanted = [c for c in columns.output if c in header]
+    table = pq.read_table(path, columns=wanted)
+    frame = table.to_pandas()
+    data = {c: frame[c].tolist() for c in wanted}
+    return _frame_from_columns(data, columns, len(frame))
+
+
+def read_input(path: Path, columns: ColumnMap, all_sheets: bool = False) -> pd.DataFrame:
+    """The job's columns of ``path`` as string columns (raises ``InputError`` with the reason).
+
+    The kind is decided by content for workbooks (a .xls that is really .xlsx reads fine; a .txt
+    renamed .xlsx is named as text) and by suffix for .csv and .parquet. A file with a header and
+    no data rows, or whose rows are all empty in the required columns, is an error: it is almost
+    always a broken export, and "0 rows" would hide that.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(512)
+    except FileNotFoundError:
+        raise InputError("file not found (moved or deleted after the run started)") from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file") from None
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror or exc}") from None
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        frame = _read_csv(path, columns)
+    elif suffix == ".parquet":
+        frame = _read_parquet(path, columns)
+    elif head.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
+        frame = _read_workbook(path, head, columns, all_sheets)
+    else:
+        raise InputError(_describe_foreign(head))
+    if len(frame) == 0:
+        raise InputError("no data rows (a header and nothing under it)")
+    required = frame[list(columns.required)]
+    blank = required.isna() | required.apply(lambda s: s.str.strip() == "").fillna(True)
+    if bool(blank.all(axis=1).all()):
+        raise InputError(f"no data: all {len(frame):,} rows are empty in {', '.join(columns.required)}")
+    return frame

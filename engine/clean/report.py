@@ -1,0 +1,154 @@
+"""report.json: what happened to every input file and every output segment of a clean run.
+
+Rewritten (write-then-rename) each time a segment is finished, so after a crash or Stop it still
+describes everything already produced, and ``--resume`` can tell complete segments from the rest.
+Totals count the files whose status is "ok"; for those, rows_in = rows_out + Σ dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.atomic import atomic_path
+
+REPORT_NAME = "report.json"
+REPORT_VERSION = 1
+
+
+@dataclass
+class FileEntry:
+    path: str
+    segment: int
+    status: str = "pending"  # pending | ok | failed
+    rows_in: int = 0
+    rows_out: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    error: str = ""
+    seconds: float = 0.0
+    worker: str = ""
+    attempts: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class SegmentEntry:
+    index: int
+    files: list[str]
+    outputs: list[str] = field(default_factory=list)
+    status: str = "pending"  # pending | written | failed
+    rows: int = 0
+    sheet_rows: list[int] = field(default_factory=list)
+    error: str = ""
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class CleanReport:
+    """The run's ledger; the coordinator updates it and ``save`` writes report.json."""
+
+    def __init__(self, out_dir: Path, settings: dict[str, Any], fingerprint: str,
+                 files: list[Path], segments: list[list[int]]) -> None:
+        self.path = Path(out_dir) / REPORT_NAME
+        self.settings = settings
+        self.fingerprint = fingerprint
+        self.started = time.time()
+        self.status = "running"
+        self.files = [FileEntry(str(p), s) for s, idx in enumerate(segments) for p in (files[i] for i in idx)]
+        self.segments = [SegmentEntry(s, [str(files[i]) for i in idx]) for s, idx in enumerate(segments)]
+        self.resumed_segments: list[int] = []
+
+    def totals(self) -> dict[str, Any]:
+        ok = [f for f in self.files if f.status == "ok"]
+        dropped: dict[str, int] = {}
+        for entry in ok:
+            for reason, n in entry.dropped.items():
+                dropped[reason] = dropped.get(reason, 0) + n
+        rows_in = sum(f.rows_in for f in ok)
+        rows_out = sum(f.rows_out for f in ok)
+        return {
+            "files": len(self.files),
+            "files_ok": len(ok),
+            "files_failed": sum(f.status == "failed" for f in self.files),
+            "files_pending": sum(f.status == "pending" for f in self.files),
+            "rows_in": rows_in,
+            "rows_out": rows_out,
+            "dropped": dict(sorted(dropped.items())),
+            "reconciles": rows_in == rows_out + sum(dropped.values()),
+            "segments_written": sum(s.status == "written" for s in self.segments),
+            "segments_failed": sum(s.status == "failed" for s in self.segments),
+        }
+
+    def outputs(self) -> list[str]:
+        return [o for s in self.segments if s.status == "written" for o in s.outputs]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "version": REPORT_VERSION,
+            "job": "clean",
+            "status": self.status,
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(self.started)),
+            "seconds": round(time.time() - self.started, 3),
+            "fingerprint": self.fingerprint,
+            "settings": self.settings,
+            "totals": self.totals(),
+            "outputs": self.outputs(),
+            "resumed_segments": self.resumed_segments,
+            "files": [f.as_dict() for f in self.files],
+            "segments": [s.as_dict() for s in self.segments],
+        }
+
+    def save(self) -> Path:
+        with atomic_path(self.path) as tmp:
+            tmp.write_text(json.dumps(self.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+        return self.path
+
+    # -- resume ----------------------------------------------------------------------------------
+    def adopt_complete_segments(self, previous: dict[str, Any]) -> list[int]:
+        """Take over the segments a previous run finished completely: same files, every file ok,
+        every output still on disk. Returns their indexes (those need no work)."""
+        old_files = {f["path"]: f for f in previous.get("files", [])}
+        adopted: list[int] = []
+        for old in previous.get("segments", []):
+            index = old.get("index", -1)
+            if not 0 <= index < len(self.segments):
+                continue
+            segment = self.segments[index]
+            if old.get("files") != segment.files or old.get("status") != "written":
+                continue
+            if not old.get("outputs") or not all(Path(p).is_file() for p in old["outputs"]):
+                continue
+            entries = [old_files.get(p) for p in segment.files]
+            if any(e is None or e.get("status") != "ok" for e in entries):
+                continue
+            for entry in entries:
+                mine = self.files[self._file_position(entry["path"])]
+                for key in ("status", "rows_in", "rows_out", "dropped", "error", "seconds", "worker", "attempts"):
+                    setattr(mine, key, entry.get(key, getattr(mine, key)))
+            for key in ("outputs", "status", "rows", "sheet_rows", "seconds"):
+                setattr(segment, key, old.get(key, getattr(segment, key)))
+            adopted.append(index)
+        self.resumed_segments = adopted
+        return adopted
+
+    def _file_position(self, path: str) -> int:
+        for i, entry in enumerate(self.files):
+            if entry.path == path:
+                return i
+        raise KeyError(path)
+
+
+def load_report(out_dir: Path) -> dict[str, Any] | None:
+    """The report.json of a previous run in ``out_dir``, or None (missing or unreadable)."""
+    path = Path(out_dir) / REPORT_NAME
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

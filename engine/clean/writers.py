@@ -1,0 +1,249 @@
+"""Segment writers: stream cleaned rows into one output file per segment, in .xlsx, .csv or .parquet.
+
+Data flow::
+
+    part tables (one per input file, in file order) ──write(table)──► SegmentWriter
+        ──► hidden temporary file (.NAME.part-PID) ──close()──► os.replace → final NAME
+                                                    abort() ──► temporary removed
+
+A writer holds one part at a time, never the segment. Its guarantees:
+
+* .xlsx (xlsxwriter, constant memory): every cell is written as a string, so text that starts with
+  ``= + - @`` stays text (``strings_to_formulas`` and friends off). A sheet holds at most
+  ``EXCEL_MAX_ROWS`` rows including its header; more rows continue on ``Sheet2``, ``Sheet3``… of
+  the same file, never truncated.
+* .csv: UTF-8 with a BOM (Excel then opens Chinese correctly), fields quoted as needed. With the
+  formula guard on (default), a cell starting with ``= + - @`` (or tab / carriage return) gets a
+  leading ``'`` so Excel shows it as text instead of evaluating it (OWASP "CSV injection"); the
+  report records that the guard was on.
+* .parquet: pyarrow, string columns.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import xlsxwriter
+
+from engine.atomic import temp_path_for
+
+#: Rows in one Excel worksheet, header included (Excel's hard limit).
+EXCEL_MAX_ROWS = 1_048_576
+
+#: Workbook options: chat text is untrusted, so nothing becomes a formula, URL or number.
+XLSX_TEXT_ONLY = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+
+FORMULA_PREFIX_PATTERN = r"^[=+\-@\t\r]"
+CSV_FORMULA_GUARD = "'"
+
+_ROWS_PER_PROGRESS = 2000
+
+
+class SegmentWriter:
+    """Base: a temporary file that becomes ``final_path`` on ``close`` and vanishes on ``abort``.
+
+    ``progress(rows)`` is called as rows are written (the worker forwards it to its status
+    reporter and may raise ``Cancelled`` from it to stop mid-segment).
+    """
+
+    suffix = ""
+
+    def __init__(self, final_path: Path, columns: tuple[str, ...],
+                 progress: Callable[[int], None] | None = None) -> None:
+        self.final_path = Path(final_path)
+        self.columns = tuple(columns)
+        self.temp_path = temp_path_for(self.final_path)
+        self.rows_written = 0
+        self.progress = progress or (lambda rows: None)
+        self.final_path.parent.mkdir(parents=True, exist_ok=True)
+        self._closed = False
+
+    def write(self, table: pa.Table) -> None:
+        raise NotImplementedError
+
+    def _finish(self) -> None:
+        raise NotImplementedError
+
+    def _discard(self) -> None:
+        """Release the open file without completing it (before the temporary is removed)."""
+
+    def close(self) -> Path:
+        """Complete the file and give it its final name; returns that name."""
+        if self._closed:
+            return self.final_path
+        self._finish()
+        os.replace(self.temp_path, self.final_path)
+        self._closed = True
+        return self.final_path
+
+    def abort(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._discard()
+        finally:
+            self.temp_path.unlink(missing_ok=True)
+
+    def __enter__(self) -> "SegmentWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def _check_columns(self, table: pa.Table) -> pa.Table:
+        return table.select(list(self.columns))
+
+
+class XlsxSegmentWriter(SegmentWriter):
+    suffix = ".xlsx"
+
+    def __init__(self, final_path: Path, columns: tuple[str, ...],
+                 progress: Callable[[int], None] | None = None, max_rows_per_sheet: int = EXCEL_MAX_ROWS) -> None:
+        super().__init__(final_path, columns, progress)
+        if max_rows_per_sheet < 2:
+            raise ValueError("a sheet needs room for the header and one row")
+        self.max_rows_per_sheet = max_rows_per_sheet
+        self._workbook = xlsxwriter.Workbook(str(self.temp_path), XLSX_TEXT_ONLY)
+        self.sheet_rows: list[int] = []  # data rows on each sheet
+        self._sheet = None
+        self._next_row = 0
+
+    def _new_sheet(self) -> None:
+        self._sheet = self._workbook.add_worksheet(f"Sheet{len(self.sheet_rows) + 1}")
+        for c, name in enumerate(self.columns):
+            self._sheet.write_string(0, c, name)
+        self._sheet.set_column(0, len(self.columns) - 1, 18)
+        self.sheet_rows.append(0)
+        self._next_row = 1
+
+    def write(self, table: pa.Table) -> None:
+        table = self._check_columns(table)
+        if self._sheet is None:
+            self._new_sheet()
+        columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+        unreported = 0
+        for values in zip(*columns):
+            if self._next_row >= self.max_rows_per_sheet:
+                self._new_sheet()
+            sheet, r = self._sheet, self._next_row
+            for c, value in enumerate(values):
+                if value is not None:
+                    sheet.write_string(r, c, value)
+            self._next_row += 1
+            self.sheet_rows[-1] += 1
+            unreported += 1
+            if unreported == _ROWS_PER_PROGRESS:
+                self.rows_written += unreported
+                self.progress(unreported)
+                unreported = 0
+        self.rows_written += unreported
+        self.progress(unreported)
+
+    def _finish(self) -> None:
+        if self._sheet is None:
+            self._new_sheet()  # an empty segment is still a valid workbook with its header
+        self._workbook.close()
+
+    def _discard(self) -> None:
+        try:
+            self._workbook.close()
+        except Exception:
+            pass
+
+
+class CsvSegmentWriter(SegmentWriter):
+    suffix = ".csv"
+
+    def __init__(self, final_path: Path, columns: tuple[str, ...],
+                 progress: Callable[[int], None] | None = None, formula_guard: bool = True) -> None:
+        super().__init__(final_path, columns, progress)
+        self.formula_guard = formula_guard
+        self._handle = open(self.temp_path, "wb")
+        self._handle.write("\ufeff".encode("utf-8"))
+        self._header_done = False
+
+    def _guard(self, table: pa.Table) -> pa.Table:
+        arrays = []
+        for column in table.columns:
+            column = column.cast(pa.string())
+            risky = pc.match_substring_regex(column, FORMULA_PREFIX_PATTERN)
+            guarded = pc.binary_join_element_wise(pa.scalar(CSV_FORMULA_GUARD), column, "")
+            arrays.append(pc.if_else(pc.fill_null(risky, False), guarded, column))
+        return pa.table(arrays, names=table.column_names)
+
+    def write(self, table: pa.Table) -> None:
+        table = self._check_columns(table)
+        if self.formula_guard:
+            table = self._guard(table)
+        options = pacsv.WriteOptions(include_header=not self._header_done, quoting_style="needed")
+        pacsv.write_csv(table, self._handle, options)
+        self._header_done = True
+        self.rows_written += table.num_rows
+        self.progress(table.num_rows)
+
+    def _finish(self) -> None:
+        if not self._header_done:
+            self.write(pa.table({c: pa.array([], pa.string()) for c in self.columns}))
+        self._handle.close()
+
+    def _discard(self) -> None:
+        self._handle.close()
+
+
+class ParquetSegmentWriter(SegmentWriter):
+    suffix = ".parquet"
+
+    def __init__(self, final_path: Path, columns: tuple[str, ...],
+                 progress: Callable[[int], None] | None = None) -> None:
+        super().__init__(final_path, columns, progress)
+        self.schema = pa.schema([(c, pa.string()) for c in self.columns])
+        self._writer = pq.ParquetWriter(str(self.temp_path), self.schema)
+
+    def write(self, table: pa.Table) -> None:
+        table = self._check_columns(table).cast(self.schema)
+        self._writer.write_table(table)
+        self.rows_written += table.num_rows
+        self.progress(table.num_rows)
+
+    def _finish(self) -> None:
+        self._writer.close()
+
+    def _discard(self) -> None:
+        try:
+            self._writer.close()
+        except Exception:
+            pass
+
+
+WRITERS: dict[str, type[SegmentWriter]] = {
+    "xlsx": XlsxSegmentWriter,
+    "csv": CsvSegmentWriter,
+    "parquet": ParquetSegmentWriter,
+}
+
+
+def open_segment_writer(out_format: str, final_path: Path, columns: tuple[str, ...],
+                        progress: Callable[[int], None] | None = None, csv_formula_guard: bool = True,
+                        ) -> SegmentWriter:
+    """A writer for ``out_format`` ("xlsx" | "csv" | "parquet") writing to ``final_path``."""
+    if out_format == "csv":
+        return CsvSegmentWriter(final_path, columns, progress, formula_guard=csv_formula_guard)
+    try:
+        return WRITERS[out_format](final_path, columns, progress)
+    except KeyError:
+        raise ValueError(f"unknown output format {out_format!r}") from None
