@@ -1,0 +1,81 @@
+"""Prometheus text exposition for the service: counters, gauges and fixed-bucket histograms.
+
+Only what ``GET /metrics`` needs (no client library): names follow Prometheus conventions
+(``_total`` for counters, ``_seconds`` for durations, ``le`` buckets cumulative, ``+Inf`` last).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from typing import Iterable, Mapping
+
+LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.5, 5.0, 10.0)
+BATCH_SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+
+
+class Histogram:
+    """Cumulative fixed-bucket histogram (constant memory whatever the traffic)."""
+
+    def __init__(self, bounds: Iterable[float]) -> None:
+        self.bounds = tuple(bounds)
+        self.counts = [0] * (len(self.bounds) + 1)
+        self.total = 0.0
+        self.count = 0
+
+    def observe(self, value: float, times: int = 1) -> None:
+        self.counts[bisect.bisect_left(self.bounds, value)] += times
+        self.total += value * times
+        self.count += times
+
+    def lines(self, name: str, labels: str = "") -> list[str]:
+        out = []
+        cumulative = 0
+        sep = "," if labels else ""
+        for bound, count in zip(list(self.bounds) + [math.inf], self.counts):
+            cumulative += count
+            le = "+Inf" if bound == math.inf else repr(float(bound)) if isinstance(bound, float) else str(bound)
+            out.append(f'{name}_bucket{{{labels}{sep}le="{le}"}} {cumulative}')
+        label_part = f"{{{labels}}}" if labels else ""
+        out.append(f"{name}_sum{label_part} {self.total:.6f}")
+        out.append(f"{name}_count{label_part} {self.count}")
+        return out
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def render(
+    requests_by_status: Mapping[int, int],
+    batches_by_reason: Mapping[str, int],
+    depths: Mapping[str, int],
+    bounds: Mapping[str, int],
+    gauges: Mapping[str, float],
+    latency: Histogram,
+    batch_size: Histogram,
+) -> str:
+    """The whole ``/metrics`` page."""
+    lines = ["# HELP mpwatch_requests_total Requests answered, by HTTP status.",
+             "# TYPE mpwatch_requests_total counter"]
+    for status, count in sorted(requests_by_status.items()):
+        lines.append(f'mpwatch_requests_total{{status="{status}"}} {count}')
+    lines += ["# HELP mpwatch_batches_total Batches answered, by the reason the batcher let them go.",
+              "# TYPE mpwatch_batches_total counter"]
+    for reason, count in sorted(batches_by_reason.items()):
+        lines.append(f'mpwatch_batches_total{{reason="{_escape(reason)}"}} {count}')
+    lines += ["# HELP mpwatch_queue_depth Messages waiting in each hop (each message a list of items).",
+              "# TYPE mpwatch_queue_depth gauge"]
+    for hop, depth in depths.items():
+        lines.append(f'mpwatch_queue_depth{{hop="{_escape(hop)}"}} {depth}')
+    lines += ["# HELP mpwatch_queue_bound Bound of each hop, in messages.", "# TYPE mpwatch_queue_bound gauge"]
+    for hop, bound in bounds.items():
+        lines.append(f'mpwatch_queue_bound{{hop="{_escape(hop)}"}} {bound}')
+    for name, value in gauges.items():
+        lines += [f"# TYPE mpwatch_{name} gauge", f"mpwatch_{name} {value}"]
+    lines += ["# HELP mpwatch_request_latency_seconds Time from request to answer.",
+              "# TYPE mpwatch_request_latency_seconds histogram"]
+    lines += latency.lines("mpwatch_request_latency_seconds")
+    lines += ["# HELP mpwatch_batch_size Items per batch run by the model.", "# TYPE mpwatch_batch_size histogram"]
+    lines += batch_size.lines("mpwatch_batch_size")
+    return "\n".join(lines) + "\n"

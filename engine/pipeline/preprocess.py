@@ -1,0 +1,93 @@
+"""B: the preprocess workers (text normalisation + featurisation), one process and one queue each.
+
+Data flow::
+
+    ingress ──[(id, text, deadline), …]──► preprocess_in[i] ──► worker i
+        worker i: drop cancelled/expired items ─► fn(texts) ─► [(id, features, deadline), …]
+              ──► receiver_in (shared, fan-in)       failures ──► results (500 for that chunk)
+
+The default ``fn`` is the clean job's ``normalise_text_scalar`` plus the default model's hashed
+n-grams, so the CPU work that parallelises runs here rather than in the single batcher. Any
+``package.module:function`` taking a list of texts and returning a list of the same length can
+replace it (``--preprocess``); its outputs are what the model's ``predict`` receives.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from engine.context import JobContext, parent_alive
+from engine.status import format_exception
+from engine.pipeline.config import PipelineConfig
+from engine.pipeline.hops import put, take
+from engine.pipeline.messages import STATUS_STAGE_FAILED, is_end, make_result
+from engine.pipeline.model import featurise
+from engine.pipeline.stage import PipelineWiring, load_callable, stage_setup
+from engine.textnorm import normalise_text_scalar
+
+
+def normalise_and_featurise(texts: list[str]) -> list[tuple[str, bytes]]:
+    """The default preprocess: (normalised text, hashed n-gram bytes) per text."""
+    normalised = [normalise_text_scalar(t) for t in texts]
+    return list(zip(normalised, featurise(normalised)))
+
+
+def normalise_only(texts: list[str]) -> list[str]:
+    """A preprocess for custom models that want the normalised text alone."""
+    return [normalise_text_scalar(t) for t in texts]
+
+
+def apply_preprocess(fn: Callable[[list[str]], list[Any]], texts: list[str]) -> list[Any]:
+    """``fn(texts)``, checked to return one output per text."""
+    outputs = fn(texts)
+    if not isinstance(outputs, list) or len(outputs) != len(texts):
+        got = len(outputs) if hasattr(outputs, "__len__") else type(outputs).__name__
+        raise ValueError(f"preprocess returned {got} outputs for {len(texts)} texts")
+    return outputs
+
+
+def preprocess_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiring, index: int) -> None:
+    """Process target of preprocess worker ``index``; ends on END_OF_STREAM or when orphaned."""
+    role = f"preprocess-{index}"
+    stage_setup(ctx, role)
+    fn = load_callable(config.preprocess)
+    inbox = wiring.preprocess_in[index]
+    slot = wiring.slots[role]
+    cancels = wiring.cancel_board.reader()
+    reporter = ctx.reporter("preprocess", str(index))
+    chunk_no = 0
+    while True:
+        reporter.set_queue(inbox.depth(), inbox.maxsize)
+        reporter.tick()
+        message = take(inbox, 0.1)
+        if message is None:
+            if not parent_alive():
+                break
+            continue
+        if is_end(message):
+            break
+        slot.set(item[0] for item in message)
+        reporter.begin("preprocess")
+        cancels.refresh()
+        now = time.monotonic()
+        live = [item for item in message if not cancels.is_cancelled(item[0]) and item[2] > now]
+        dropped_cancelled = sum(1 for item in message if cancels.is_cancelled(item[0]))
+        reporter.add(items_in=len(message), drops_cancelled=dropped_cancelled,
+                     drops_expired=len(message) - len(live) - dropped_cancelled)
+        chunk_no += 1
+        if live:
+            try:
+                outputs = apply_preprocess(fn, [item[1] for item in live])
+            except Exception as exc:  # a bad plug-in fails this chunk only
+                reason, _ = format_exception(exc)
+                outcomes = [(item[0], STATUS_STAGE_FAILED, f"preprocess failed: {reason}") for item in live]
+                put(wiring.results, make_result(role, chunk_no, "", len(live), 0.0, outcomes), parent_alive)
+                reporter.add(errors=len(live))
+            else:
+                chunk = [(item[0], out, item[2]) for item, out in zip(live, outputs)]
+                if put(wiring.receiver_in, chunk, parent_alive):
+                    reporter.add(items_out=len(chunk))
+        slot.clear()
+        reporter.end()
+    reporter.flush()

@@ -1,0 +1,54 @@
+"""C: the receivers, fanning the preprocess workers' output in to the one batcher.
+
+Data flow::
+
+    preprocess 0..n ──► receiver_in (shared) ──► receiver k ──► batcher_in ──► batcher
+                                 receiver k drops items already cancelled or past their deadline
+
+A receiver is where the service sheds work that can no longer be answered in time: a request
+whose client left or whose timeout passed is not batched, so overload spends compute only on
+requests that still have a caller.
+"""
+
+from __future__ import annotations
+
+import time
+
+from engine.context import JobContext, parent_alive
+from engine.pipeline.config import PipelineConfig
+from engine.pipeline.hops import put, take
+from engine.pipeline.messages import is_end
+from engine.pipeline.stage import PipelineWiring, stage_setup
+
+
+def receiver_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiring, index: int) -> None:
+    """Process target of receiver ``index``; ends on END_OF_STREAM or when orphaned."""
+    role = f"receiver-{index}"
+    stage_setup(ctx, role)
+    inbox = wiring.receiver_in
+    slot = wiring.slots[role]
+    cancels = wiring.cancel_board.reader()
+    reporter = ctx.reporter("receiver", str(index))
+    while True:
+        reporter.set_queue(inbox.depth(), inbox.maxsize)
+        reporter.tick()
+        message = take(inbox, 0.1)
+        if message is None:
+            if not parent_alive():
+                break
+            continue
+        if is_end(message):
+            break
+        slot.set(item[0] for item in message)
+        reporter.begin("relay")
+        cancels.refresh()
+        now = time.monotonic()
+        cancelled = [item for item in message if cancels.is_cancelled(item[0])]
+        live = [item for item in message if item[2] > now and not cancels.is_cancelled(item[0])]
+        reporter.add(items_in=len(message), drops_cancelled=len(cancelled),
+                     drops_expired=len(message) - len(live) - len(cancelled))
+        if live and put(wiring.batcher_in, live, parent_alive):
+            reporter.add(items_out=len(live))
+        slot.clear()
+        reporter.end()
+    reporter.flush()
