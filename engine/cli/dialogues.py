@@ -1,0 +1,92 @@
+"""``mpwatch dialogues INPUT... --out DIR``: chat logs → GPT2-chitchat std/mmi training text, headless.
+
+Exit codes as every job: 0 done, 3 done but some input files failed, 1 the job failed (e.g. the
+mmi writer died), 2 bad arguments, 130 interrupted (Ctrl-C; nothing is left under a final name).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from engine.atomic import check_writable_dir
+from engine.cli import EXIT_BAD_ARGS
+from engine.cli.common import ProgressSpec, exit_code, parse_size, positive_int, run_in_process
+from engine.dialogues.config import DialoguesConfig
+from engine.dialogues.job import run_dialogues
+from engine.dialogues.config import DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_VAL_SIZE
+
+
+def val_size_arg(text: str) -> float:
+    """argparse type: a whole count ≥ 0 ('10000') or a fraction in (0, 1) ('0.05')."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0 or (value >= 1 and not value.is_integer()):
+        raise argparse.ArgumentTypeError(f"give a whole count (e.g. 10000) or a fraction in (0, 1): {text!r}")
+    return int(value) if value >= 1 else value
+
+
+def size_arg(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "dialogues", help="build GPT2-chitchat training text (std + reversed mmi) from chat logs",
+        description="Turn chat exports (raw or cleaned .xlsx/.csv/.parquet) into dialogue text for a GPT-2 "
+                    "chatbot (OUT/std/train.txt, val.txt) and its MMI model (OUT/mmi/…, each dialogue "
+                    "reversed), with memory bounded by --memory-budget whatever the input size.")
+    parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
+                        help="input files, or folders holding them")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (created if missing)")
+    parser.add_argument("--val-size", type=val_size_arg, default=DEFAULT_VAL_SIZE, metavar="N|F",
+                        help=f"validation dialogues: a count or a fraction (default {DEFAULT_VAL_SIZE}; "
+                             "capped so train keeps at least half)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the train/val split (default 1)")
+    parser.add_argument("--no-role-prefix", action="store_true",
+                        help="no 坐席:/客户: before utterances (plain GPT2-chitchat style)")
+    parser.add_argument("--min-turns", type=positive_int, default=2,
+                        help="drop dialogues with fewer utterances (default 2)")
+    parser.add_argument("--memory-budget", type=size_arg, default=DEFAULT_MEMORY_BUDGET_BYTES, metavar="SIZE",
+                        help="memory the build may use, e.g. 512MB or 2G; sets the partition count (default 512MB)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    missing = [str(p) for p in args.inputs if not p.exists()]
+    if missing:
+        print(f"error: input not found: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_BAD_ARGS
+    try:
+        check_writable_dir(args.out)
+        config = DialoguesConfig(inputs=tuple(args.inputs), out_dir=args.out, val_size=args.val_size,
+                                 seed=args.seed, role_prefix=not args.no_role_prefix, min_turns=args.min_turns,
+                                 memory_budget_bytes=args.memory_budget)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_ARGS
+    finished, printer = run_in_process("dialogues", run_dialogues, config,
+                                       ProgressSpec(done="work_done", total="work_total", unit="rows"),
+                                       quiet=args.quiet)
+    if finished.ok:
+        s = finished.summary
+        mb = 1024**2
+        print(f"{s['rows_read']:,} rows from {s['files_ok']} file(s) → {s['dialogues']:,} dialogues "
+              f"({s['train_dialogues']:,} train, {s['val_dialogues']:,} val), {s['utterances']:,} utterances "
+              f"in {s['seconds']:.1f} s ({s['rows_per_s']:,.0f} rows/s)")
+        drops = ", ".join(f"{k[6:]} {v:,}" for k, v in s.items() if k.startswith("drops_") and v)
+        print(f"rows dropped: {drops or 'none'}; dialogues dropped (< min turns): {s['dialogues_dropped_short']:,}")
+        print(f"peak RSS: coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, mmi writer "
+              f"{s['peak_rss_mmi_writer_bytes'] / mb:.0f} MB; writer queue max {s['writer_queue_max']}/"
+              f"{s['writer_queue_bound']}; {s['partitions']} partition(s)")
+        print(f"outputs in {s['out_dir']}/std and /mmi; report {s['report']}")
+        if s["files_failed"]:
+            print(f"{s['files_failed']} file(s) failed (see above and the report)", file=sys.stderr)
+    return exit_code(finished, "files_failed")

@@ -1,0 +1,12 @@
+"""The Dialogues job (issue 4): chat logs → GPT2-chitchat training text, std and mmi, memory flat.
+
+Modules, one job each: ``config`` (settings), ``rows`` (textnorm and drops), ``shards`` (hash
+partitions on disk), ``build`` (sorted arrays → dialogue text), ``split`` (train/val), ``textfile``
+(the output format), ``writer`` (the mmi writer process), ``memory`` (RSS), ``job`` (the phases,
+atomic outputs and the report). Files are listed and read by the clean job's
+``engine.clean.inputs`` / ``engine.clean.readers`` (one reader for every job).
+
+Entry points: ``engine.dialogues.job.run_dialogues`` and ``engine.dialogues.config.DialoguesConfig``.
+This package imports nothing on its own so that the mmi writer process (which imports
+``engine.dialogues.writer``) does not load pandas.
+"""

@@ -1,0 +1,72 @@
+"""What a Dialogues run is asked to do: inputs, output folder, split, formatting and memory budget.
+
+Frozen so that the coordinator, the mmi writer and the report all see the same settings; it is
+handed to the coordinator process whole (it pickles) and echoed into ``dialogues-report.json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.clean.config import ColumnMap
+from engine.textnorm import SYSTEM_MESSAGES
+
+#: Marks after which a piece of a turn needs no synthetic ``;`` (Chinese and ASCII sentence and
+#: clause punctuation, ellipses, tildes, closing brackets/quotes that end a sentence).
+DEFAULT_PUNCTUATION = "，。！？；：、…,.!?;:~～—·)）」』】》”’\"'"
+
+#: Separator put between two pieces of one turn when the first does not end in punctuation.
+JOIN_MARK = ";"
+
+AGENT_PREFIX = "坐席:"
+CUSTOMER_PREFIX = "客户:"
+
+DEFAULT_VAL_SIZE = 10000
+DEFAULT_MEMORY_BUDGET_BYTES = 512 * 1024**2
+
+
+@dataclass(frozen=True)
+class DialoguesConfig:
+    """Settings of one Dialogues run.
+
+    ``val_size``: a whole number ≥ 1 is a count of dialogues, a number in (0, 1) a fraction of the
+    dialogues kept; 0 means no validation set. Either way the validation set is capped so that
+    train keeps at least half of the dialogues.
+    """
+
+    inputs: tuple[Path, ...]
+    out_dir: Path
+    val_size: float = DEFAULT_VAL_SIZE
+    seed: int = 1
+    role_prefix: bool = True
+    min_turns: int = 2
+    memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET_BYTES
+    #: The clean job's column names (same class, same --columns spelling): one definition.
+    columns: ColumnMap = field(default_factory=ColumnMap)
+    punctuation: str = DEFAULT_PUNCTUATION
+    system_messages: tuple[str, ...] = SYSTEM_MESSAGES
+    #: Batches of std text in flight to the mmi writer at most (the bounded queue's maxsize).
+    writer_queue_bound: int = 8
+    #: Rows of input whose text goes to the mmi writer in one message (cut at dialogue boundaries).
+    writer_batch_rows: int = 20000
+    #: Rows of a file normalised at a time (bounds the temporaries of textnorm and Arrow).
+    read_chunk_rows: int = 100000
+    #: Fixed partition count (tests and benchmarks); None derives it from ``memory_budget_bytes``.
+    partitions: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "inputs", tuple(Path(p) for p in self.inputs))
+        object.__setattr__(self, "out_dir", Path(self.out_dir))
+        if self.val_size < 0:
+            raise ValueError(f"val_size must be ≥ 0, got {self.val_size}")
+        if self.val_size >= 1 and float(self.val_size) != int(self.val_size):
+            raise ValueError(f"val_size ≥ 1 is a count and must be whole, got {self.val_size}")
+        if self.min_turns < 1:
+            raise ValueError(f"min_turns must be ≥ 1, got {self.min_turns}")
+        if self.memory_budget_bytes < 16 * 1024**2:
+            raise ValueError("memory budget below 16 MB cannot hold even the interpreter and pandas")
+        if self.writer_queue_bound < 1:
+            raise ValueError("the writer queue must be bounded (≥ 1)")
+        if self.partitions is not None and self.partitions < 1:
+            raise ValueError("partitions must be ≥ 1")
