@@ -72,6 +72,8 @@ def hashed_ngrams(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         bucket = ((h * _MIX) >> np.uint64(64 - HASH_BITS)).astype(np.int64)
         rows_out.append(row_of[:span][valid])
         buckets_out.append(bucket[valid])
+    if not rows_out:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     return np.concatenate(rows_out).astype(np.int64), np.concatenate(buckets_out)
 
 
@@ -98,8 +100,8 @@ def best_per_row(scores: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
     """(column of the largest value, that value) per row of a CSR matrix; (-1, 0) for an empty row."""
     n_rows = scores.shape[0]
     best_col = np.full(n_rows, -1, dtype=np.int64)
-    best_val = np.zeros(n_rows, dtype=np.float32)
-    scores.sum_duplicates()
+    scores.sum_duplicates()  # canonical: sorted column indices, so ties go to the first column
+    best_val = np.zeros(n_rows, dtype=scores.data.dtype)
     lengths = np.diff(scores.indptr)
     nonempty = np.flatnonzero(lengths > 0)
     if len(nonempty) == 0:

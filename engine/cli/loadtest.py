@@ -1,0 +1,53 @@
+"""``mpwatch loadtest URL --rate R --duration S [--concurrency C]``: open-loop load, then the figures."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from engine.cli import EXIT_BAD_ARGS, EXIT_FAILED, EXIT_OK
+from engine.cli.common import positive_int
+from engine.pipeline.loadtest import LoadtestConfig, run_loadtest
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0: {value}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "loadtest", help="send open-loop Poisson load to the service and print latency and throughput",
+        description="Open-loop load: requests arrive at RATE per second (Poisson) whatever the answers do; "
+                    "texts are customer messages from demo chat data.")
+    parser.add_argument("url", help="service URL, e.g. http://127.0.0.1:8000 (/v1/predict is added if missing)")
+    parser.add_argument("--rate", type=_positive_float, required=True, help="requests per second offered")
+    parser.add_argument("--duration", type=_positive_float, required=True, help="seconds of load")
+    parser.add_argument("--concurrency", type=positive_int, default=256,
+                        help="most requests open at once; arrivals beyond it are counted, not sent (default 256)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed of arrivals and texts (default 1)")
+    parser.set_defaults(func=run)
+
+
+def endpoint(url: str) -> str:
+    url = url.rstrip("/")
+    if "://" not in url:
+        url = "http://" + url
+    return url if url.endswith("/v1/predict") else url + "/v1/predict"
+
+
+def run(args: argparse.Namespace) -> int:
+    url = endpoint(args.url)
+    if not url.startswith(("http://", "https://")):
+        print(f"error: not an http URL: {args.url}", file=sys.stderr)
+        return EXIT_BAD_ARGS
+    config = LoadtestConfig(url=url, rate_per_s=args.rate, duration_s=args.duration,
+                            concurrency=args.concurrency, seed=args.seed)
+    result = run_loadtest(config)
+    print(result.describe())
+    return EXIT_OK if result.by_status.get(200, 0) else EXIT_FAILED

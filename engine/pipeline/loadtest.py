@@ -1,0 +1,241 @@
+"""Open-loop load generator: Poisson arrivals at a rate, independent of how fast answers come back.
+
+Data flow::
+
+    arrival clock (exponential gaps at rate R, R re-read every arrival — live from a slider)
+        └─► if fewer than ``concurrency`` requests are open: POST {"text": …} (aiohttp client)
+            else: counted as ``skipped_at_cap`` (open loop: arrivals never wait for answers)
+    each answer ─► status counts, latency (client side), answer ids (duplicates counted)
+        └─► StatusReporter "loadgen" snapshots (≤ 10/s) for the GUI; a LoadtestResult at the end
+
+A closed loop (send, wait, send) would slow down with the server and hide queueing; an open loop
+keeps offering the load, which is what real traffic does and what overload tests need.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections import Counter, deque
+from dataclasses import asdict, dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from engine.context import JobContext
+from engine.status import StatusReporter
+
+LATENCY_WINDOW_S = 2.0
+
+
+@dataclass(frozen=True)
+class LoadtestConfig:
+    url: str
+    rate_per_s: float
+    duration_s: float  # 0 → until stopped
+    concurrency: int = 256
+    seed: int = 1
+    timeout_s: float = 30.0
+    demo_rows: int = 3000
+
+
+@dataclass(frozen=True)
+class LoadtestResult:
+    """What happened: counts by HTTP status (0 = connection error), latencies of 200s, throughput."""
+
+    offered_rate_per_s: float
+    duration_s: float
+    sent: int
+    answered: int
+    skipped_at_cap: int
+    by_status: Mapping[int, int] = field(default_factory=dict)
+    throughput_per_s: float = 0.0
+    p50_ms: float = 0.0
+    p95_ms: float = 0.0
+    p99_ms: float = 0.0
+    max_ms: float = 0.0
+    duplicate_ids: int = 0
+    wrong_answers: int = 0
+    first_errors: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["by_status"] = {str(k): v for k, v in self.by_status.items()}
+        return out
+
+    def describe(self) -> str:
+        statuses = ", ".join(f"{'conn-error' if k == 0 else k}: {v}" for k, v in sorted(self.by_status.items()))
+        return (f"offered {self.offered_rate_per_s:g}/s for {self.duration_s:.1f} s: sent {self.sent}, "
+                f"answered {self.answered} ({statuses})"
+                + (f", {self.skipped_at_cap} not sent (concurrency cap)" if self.skipped_at_cap else "")
+                + f"\nthroughput {self.throughput_per_s:,.1f} answers/s (status 200)"
+                + f"\nlatency of 200s: p50 {self.p50_ms:.1f} ms, p95 {self.p95_ms:.1f} ms, "
+                  f"p99 {self.p99_ms:.1f} ms, max {self.max_ms:.1f} ms"
+                + (f"\nduplicate answer ids: {self.duplicate_ids}" if self.duplicate_ids else "")
+                + (f"\nfirst errors: {'; '.join(self.first_errors)}" if self.first_errors else ""))
+
+
+def demo_texts(rows: int = 3000, seed: int = 11) -> list[str]:
+    """Customer messages from demo chat, raw (emoji, newlines and all: the service cleans them)."""
+    from engine.demo_data import make_chat_frame
+
+    frame = make_chat_frame(rows, seed)
+    customer = frame[frame["是否客服"] == "否"]["消息内容"].dropna()
+    texts = [str(t) for t in customer if str(t).strip()]
+    return texts or ["你好"]
+
+
+class LoadGenerator:
+    """One load run; ``rate`` may be a shared value (``.value``) so a slider retunes it live."""
+
+    def __init__(self, config: LoadtestConfig, texts: Sequence[str], reporter: StatusReporter | None = None,
+                 rate: Any = None, stop: Any = None, check_answer: Any = None) -> None:
+        self.config = config
+        self.texts = list(texts)
+        self.reporter = reporter
+        self.rate = rate
+        self.stop = stop or (lambda: False)
+        self.check_answer = check_answer
+        self.rng = random.Random(config.seed)
+        self.by_status: Counter[int] = Counter()
+        self.latencies_ms: list[float] = []
+        self.recent: deque[tuple[float, float]] = deque(maxlen=100_000)
+        self.ids: set[int] = set()
+        self.duplicates = 0
+        self.wrong = 0
+        self.sent = 0
+        self.skipped = 0
+        self.open = 0
+        self.errors: list[str] = []
+
+    def current_rate(self) -> float:
+        return float(self.rate.value) if self.rate is not None else float(self.config.rate_per_s)
+
+    async def _one(self, session: Any, text: str) -> None:
+        import aiohttp
+
+        started = time.perf_counter()
+        status = 0
+        try:
+            async with session.post(self.config.url, json={"text": text}) as response:
+                status = response.status
+                body = await response.read()
+            if status == 200:
+                answer = json.loads(body)
+                if answer["id"] in self.ids:
+                    self.duplicates += 1
+                self.ids.add(answer["id"])
+                if self.check_answer is not None and not self.check_answer(text, answer):
+                    self.wrong += 1
+            elif len(self.errors) < 5:
+                self.errors.append(f"{status}: {body[:200].decode('utf-8', 'replace')}")
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            status = 0
+            if len(self.errors) < 5:
+                self.errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            self.open -= 1
+        elapsed_ms = (time.perf_counter() - started) * 1000.0
+        self.by_status[status] += 1
+        if status == 200:
+            self.latencies_ms.append(elapsed_ms)
+            self.recent.append((time.monotonic(), elapsed_ms))
+
+    def _report(self, started: float) -> None:
+        if self.reporter is None:
+            return
+        now = time.monotonic()
+        while self.recent and now - self.recent[0][0] > LATENCY_WINDOW_S:
+            self.recent.popleft()
+        rep = self.reporter
+        rep.items_in = self.sent
+        rep.items_out = self.by_status.get(200, 0)
+        rep.errors = sum(v for k, v in self.by_status.items() if k != 200)
+        for status, count in self.by_status.items():
+            rep.set_counter(f"status_{status}", count)
+        rep.set_counter("skipped_at_cap", self.skipped)
+        rep.set_counter("open_requests", self.open)
+        rep.set_counter("rate_per_s", self.current_rate())
+        if self.recent:
+            p50, p95, p99 = np.percentile([ms for _, ms in self.recent], [50, 95, 99])
+            rep.set_counter("latency_p50_ms", float(p50))
+            rep.set_counter("latency_p95_ms", float(p95))
+            rep.set_counter("latency_p99_ms", float(p99))
+        rep.set_counter("elapsed_s", now - started)
+        rep.tick()
+
+    async def run(self) -> LoadtestResult:
+        import aiohttp
+
+        config = self.config
+        timeout = aiohttp.ClientTimeout(total=config.timeout_s)
+        connector = aiohttp.TCPConnector(limit=config.concurrency)
+        tasks: set[asyncio.Task] = set()
+        started = time.monotonic()
+        end = started + config.duration_s if config.duration_s > 0 else float("inf")
+        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+            next_arrival = started
+            last_report = 0.0
+            while not self.stop():
+                now = time.monotonic()
+                if now >= end:
+                    break
+                rate = self.current_rate()
+                if rate <= 0:
+                    next_arrival = now + 0.05
+                    await asyncio.sleep(0.05)
+                    self._report(started)
+                    continue
+                while next_arrival <= now:
+                    if self.open < config.concurrency:
+                        self.open += 1
+                        self.sent += 1
+                        task = asyncio.create_task(self._one(session, self.texts[self.rng.randrange(len(self.texts))]))
+                        tasks.add(task)
+                        task.add_done_callback(tasks.discard)
+                    else:
+                        self.skipped += 1
+                    next_arrival += self.rng.expovariate(rate)
+                if now - last_report >= 0.1:
+                    self._report(started)
+                    last_report = now
+                await asyncio.sleep(max(0.0, min(next_arrival, end) - time.monotonic()))
+            sent_for_s = time.monotonic() - started
+            if tasks:
+                await asyncio.wait(tasks, timeout=config.timeout_s + 1.0)
+            for task in tasks:
+                task.cancel()
+        self._report(started)
+        if self.reporter is not None:
+            self.reporter.flush()
+        return self.result(sent_for_s)
+
+    def result(self, duration_s: float) -> LoadtestResult:
+        lat = np.asarray(self.latencies_ms) if self.latencies_ms else np.zeros(1)
+        p50, p95, p99 = np.percentile(lat, [50, 95, 99])
+        ok = self.by_status.get(200, 0)
+        return LoadtestResult(
+            offered_rate_per_s=self.current_rate(), duration_s=duration_s, sent=self.sent,
+            answered=sum(self.by_status.values()), skipped_at_cap=self.skipped, by_status=dict(self.by_status),
+            throughput_per_s=ok / duration_s if duration_s > 0 else 0.0,
+            p50_ms=float(p50), p95_ms=float(p95), p99_ms=float(p99), max_ms=float(lat.max()),
+            duplicate_ids=self.duplicates, wrong_answers=self.wrong, first_errors=tuple(self.errors),
+        )
+
+
+def run_loadtest(config: LoadtestConfig, texts: Sequence[str] | None = None,
+                 reporter: StatusReporter | None = None, rate: Any = None, stop: Any = None) -> LoadtestResult:
+    """Run one load test in this process (the CLI and the benchmark)."""
+    texts = list(texts) if texts else demo_texts(config.demo_rows, config.seed)
+    return asyncio.run(LoadGenerator(config, texts, reporter, rate, stop).run())
+
+
+def loadtest_job(config: LoadtestConfig, ctx: JobContext, rate: Any = None) -> Mapping[str, Any]:
+    """Job function (GUI: a JobRun in its own process); ``rate`` a shared value for the slider."""
+    ctx.announce("loadgen")
+    reporter = ctx.reporter("loadgen", "0")
+    result = run_loadtest(config, None, reporter, rate, ctx.stop_requested)
+    ctx.log("load test: " + result.describe().replace("\n", "; "))
+    return result.as_dict()
