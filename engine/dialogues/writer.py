@@ -2,26 +2,31 @@
 
 Data flow::
 
-    coordinator (builds std text)                       mmi-writer process
-    ────────────────────────────                        ──────────────────────────────────────
+    coordinator (builds std text)                        mmi-writer process
+    ─────────────────────────────                        ─────────────────────────────────────────
     MmiWriter.put(MmiBatch) ──► CountingQueue(bound) ──► reverse_dialogues → DialogueTextFile
-         │  blocks when full (back-pressure),                 │ (…/mmi-train.txt, …/mmi-val.txt)
-         │  checks the writer is alive while it waits         │
-    MmiWriter.finish() ──END_OF_BATCHES──────────────────────►│ close files
-         ◄────────────── WriterDone / WriterFailed ◄── Pipe ◄─┘
+         │  blocks when full (back-pressure),                 │ (work/mmi-train.txt, mmi-val.txt)
+         │  watches the writer while it waits                 │
+    MmiWriter.finish() ── END_OF_BATCHES ────────────────────►│ close the files
+         ◄── Snapshot … WriterDone | WriterFailed ◄── Pipe ◄──┘
+    forwards the writer's snapshots to the job's status queue
 
 The batch is the std text itself (dialogues separated by blank lines): one string pickles as one
 memcpy, and the mmi file is derived from exactly the text the std file got. The queue is bounded
-(``writer_queue_bound`` batches), so a slow writer slows the build instead of growing memory; the
-end is an explicit sentinel. A writer that dies (crash, OOM kill) is noticed by its exit code while
-the coordinator waits to put or to finish, and fails the job with ``WriterDied`` instead of hanging.
+(``writer_queue_bound`` batches), so a slow writer slows the build instead of growing memory; the end
+is an explicit sentinel. A writer that dies (crash, OOM kill) is noticed by its exit code or a closed
+pipe while the coordinator waits to put or to finish, and fails the job with ``WriterDied``.
 
-This module imports neither pandas nor pyarrow: the writer process stays small (its RSS is the
-interpreter plus the batches in hand).
+The writer touches no lock another process waits on: its status goes through its own pipe (each
+snapshot is one atomic pipe write) rather than the job's shared status queue, and it never reads the
+stop event. So a writer killed at any instant cannot wedge the coordinator or the watcher; Stop ends
+it by terminating it (its files are discarded anyway). This module imports neither pandas nor
+pyarrow: the writer stays small (its RSS is the interpreter plus the batches in hand).
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import time
 from dataclasses import dataclass, field
@@ -29,15 +34,17 @@ from multiprocessing.connection import wait as wait_any
 from pathlib import Path
 from typing import Any, Mapping
 
-from engine.context import SPAWN, Cancelled, JobContext
+from engine.context import SPAWN, JobContext, parent_alive
 from engine.dialogues.memory import peak_rss_bytes, rss_bytes
 from engine.dialogues.textfile import BATCH_END, DialogueTextFile, reverse_dialogues
 from engine.queues import CountingQueue
-from engine.status import describe_exitcode, format_exception
+from engine.status import ProcessStarted, Snapshot, StatusReporter, describe_exitcode, format_exception
 from engine.supervisor import ManagedProcess, Supervisor
 
 WRITER_ROLE = "mmi-writer"
 WRITER_STAGE = "write-mmi"
+#: The writer reports at most this often (its snapshots cross two hops).
+WRITER_SNAPSHOT_INTERVAL_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -77,24 +84,49 @@ class WriterDied(RuntimeError):
     """The mmi writer ended without finishing its files; the job cannot produce its outputs."""
 
 
-def mmi_writer_main(ctx: JobContext, batches: CountingQueue, result_conn: Any, paths: Mapping[str, str]) -> None:
+def queued(batches: CountingQueue) -> int:
+    """Batches waiting in the queue.
+
+    ``multiprocessing.Queue(maxsize)`` never holds more than ``maxsize`` items (its semaphore), but
+    CountingQueue's counters can read one more for an instant: the writer has taken an item out
+    (room is free, the coordinator's next put succeeds) and not yet counted its get. That item is
+    in the writer's hands, not in the queue, so the reading is capped at the bound.
+    """
+    return min(batches.depth(), batches.maxsize)
+
+
+class PipeSink:
+    """StatusSink look-alike for the writer: snapshots go to the coordinator over the result pipe."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def send_snapshot(self, snap: Snapshot) -> bool:
+        self.conn.send(snap)
+        return True
+
+    def send_event(self, event: Any) -> None:
+        self.conn.send(event)
+
+
+def mmi_writer_main(job: str, batches: CountingQueue, result_conn: Any, paths: Mapping[str, str]) -> None:
     """Process target: write every batch's reversed form until END_OF_BATCHES."""
-    ctx.announce(WRITER_ROLE)
-    reporter = ctx.reporter(WRITER_STAGE, WRITER_ROLE)
+    reporter = StatusReporter(PipeSink(result_conn), job, WRITER_STAGE, WRITER_ROLE,  # type: ignore[arg-type]
+                              interval_s=WRITER_SNAPSHOT_INTERVAL_S)
     files = {split: DialogueTextFile(Path(path)) for split, path in paths.items()}
     try:
         while True:
-            reporter.set_queue(batches.depth(), batches.maxsize)
+            reporter.set_queue(queued(batches), batches.maxsize)
             reporter.set_counter("rss_bytes", rss_bytes())
             reporter.tick()
             try:
                 item = batches.get(timeout=0.25)
             except queue.Empty:
-                ctx.check_stop()
+                if not parent_alive():
+                    return  # orphaned: the coordinator is gone, nobody will rename these files
                 continue
             if isinstance(item, EndOfBatches):
                 break
-            ctx.check_stop()
             reporter.begin(item.split)
             mmi = reverse_dialogues(item.std_text[: -len(BATCH_END)]) + BATCH_END
             out = files[item.split]
@@ -105,7 +137,7 @@ def mmi_writer_main(ctx: JobContext, batches: CountingQueue, result_conn: Any, p
             reporter.end()
         for out in files.values():
             out.close()
-        reporter.set_queue(batches.depth(), batches.maxsize)
+        reporter.set_queue(queued(batches), batches.maxsize)
         reporter.flush()
         result_conn.send(WriterDone(
             dialogues={s: f.dialogues for s, f in files.items()},
@@ -114,9 +146,6 @@ def mmi_writer_main(ctx: JobContext, batches: CountingQueue, result_conn: Any, p
             peak_rss_bytes=peak_rss_bytes(),
             busy_s=reporter.busy_s,
         ))
-    except Cancelled:
-        for out in files.values():
-            out.close()
     except BaseException as exc:  # report why, then die: the coordinator fails the job
         reason, tb = format_exception(exc)
         try:
@@ -125,7 +154,8 @@ def mmi_writer_main(ctx: JobContext, batches: CountingQueue, result_conn: Any, p
             pass
         raise SystemExit(1)
     finally:
-        batches.cancel_join_thread()
+        for out in files.values():
+            out.close()
         result_conn.close()
 
 
@@ -141,34 +171,48 @@ class MmiWriter:
         self.blocked_s = 0.0
         self.puts = 0
         self._result, sender = SPAWN.Pipe(duplex=False)
+        self._outcome: WriterDone | WriterFailed | None = None
+        self._pipe_closed = False
         self.managed: ManagedProcess = supervisor.start(
-            WRITER_ROLE, mmi_writer_main, (ctx, self.queue, sender, {s: str(p) for s, p in paths.items()}))
+            WRITER_ROLE, mmi_writer_main, (ctx.job, self.queue, sender, {s: str(p) for s, p in paths.items()}))
         sender.close()
+        ctx.sink.send_event(ProcessStarted(job=ctx.job, role=WRITER_ROLE, pid=self.managed.pid or 0,
+                                           t=time.time(), parent_pid=os.getpid()))
 
     @property
     def pid(self) -> int | None:
         return self.managed.pid
 
     def depth(self) -> int:
-        return self.queue.depth()
+        return queued(self.queue)
 
     def _died(self, detail: str = "") -> WriterDied:
+        self.managed.process.join(0.5)
         exitcode = self.managed.process.exitcode
-        how = describe_exitcode(exitcode) if exitcode is not None else "stopped answering"
+        how = describe_exitcode(exitcode) if exitcode is not None else "its pipe closed"
         why = f": {detail}" if detail else ""
         return WriterDied(f"the mmi writer process (pid {self.pid}) died ({how}){why}; "
                           "the job is failed and no output file was produced")
 
-    def check_alive(self) -> None:
-        """Raise ``WriterDied`` if the writer reported a failure or exited."""
-        if self._result.poll():
+    def _drain(self) -> None:
+        """Forward the writer's snapshots; remember its final word; raise if it failed."""
+        while not self._pipe_closed and self._result.poll():
             try:
                 message = self._result.recv()
             except (EOFError, OSError):
-                message = None
-            if isinstance(message, WriterFailed):
-                raise self._died(message.reason)
-        if self.managed.process.exitcode is not None:
+                self._pipe_closed = True
+                break
+            if isinstance(message, Snapshot):
+                self.ctx.sink.send_snapshot(message)
+            elif isinstance(message, (WriterDone, WriterFailed)):
+                self._outcome = message
+        if isinstance(self._outcome, WriterFailed):
+            raise self._died(self._outcome.reason)
+
+    def check_alive(self) -> None:
+        """Raise ``WriterDied`` if the writer reported a failure, exited or closed its pipe."""
+        self._drain()
+        if self._outcome is None and (self._pipe_closed or self.managed.process.exitcode is not None):
             raise self._died()
 
     def put(self, batch: MmiBatch) -> None:
@@ -184,7 +228,7 @@ class MmiWriter:
                 self.ctx.check_stop()
         self.blocked_s += time.perf_counter() - started
         self.puts += 1
-        self.max_depth = max(self.max_depth, self.queue.depth())
+        self.max_depth = max(self.max_depth, queued(self.queue))
 
     def finish(self, timeout_s: float = 600.0) -> WriterDone:
         """Send the end sentinel and wait for the writer's report (or its death)."""
@@ -193,26 +237,27 @@ class MmiWriter:
         sentinel = self.managed.process.sentinel
         while time.monotonic() < deadline:
             self.ctx.check_stop()
-            ready = wait_any([self._result, sentinel], timeout=0.2)
-            if self._result in ready:
-                try:
-                    message = self._result.recv()
-                except (EOFError, OSError):
-                    self.managed.process.join(2.0)
-                    raise self._died() from None
-                if isinstance(message, WriterFailed):
-                    raise self._died(message.reason)
+            wait_any([self._result, sentinel], timeout=0.2)
+            self._drain()
+            if isinstance(self._outcome, WriterDone):
                 self.managed.process.join(5.0)
                 self.queue.close()
                 self.queue.join_thread()
-                return message
-            if sentinel in ready and not self._result.poll():
-                self.managed.process.join(0)
-                raise self._died()
+                return self._outcome
+            if self._pipe_closed or self.managed.process.exitcode is not None:
+                self._drain()
+                if not isinstance(self._outcome, WriterDone):
+                    raise self._died()
         raise self._died(f"no report within {timeout_s:.0f} s")
 
     def abort(self) -> None:
-        """End the writer now (job failed or stopped); never waits on the queue's feeder."""
+        """End the writer now (job failed or stopped): its files are discarded, so no grace."""
         self.queue.cancel_join_thread()
-        self.supervisor.stop(grace_s=1.0, terminate_s=1.0)
+        if self.managed.process.exitcode is None:
+            self.managed.process.terminate()
+            self.managed.process.join(1.0)
+        if self.managed.process.exitcode is None:
+            self.managed.process.kill()
+            self.managed.process.join(1.0)
+        self.supervisor.poll()
         self._result.close()

@@ -1,0 +1,199 @@
+"""The Dialogues job's processes: bounded writer queue, a killed writer, Stop, the CLI."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from engine.cli import EXIT_BAD_ARGS, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL
+from engine.cli import main as cli_main
+from engine.context import SPAWN, JobContext
+from engine.demo_data import make_chat_frame
+from engine.dialogues.config import DialoguesConfig
+from engine.dialogues.job import OUTPUT_FILES, REPORT_NAME, WORK_PREFIX, run_dialogues
+from engine.dialogues.writer import WRITER_ROLE, WRITER_STAGE
+from engine.runner import JobRun, run_job
+from engine.status import JobFinished, ProcessStarted, Snapshot
+from tests.dialogues_reference import read_like_gpt2_chitchat
+from tests.helpers import wait_no_children
+
+
+@pytest.fixture(scope="module")
+def chat_csv(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("dialogue-proc") / "chat.csv"
+    make_chat_frame(12000, seed=5).to_csv(path, index=False)
+    return path
+
+
+class Watcher:
+    """Drains a job's status queue in a thread; calls ``on_writer(pid)`` when the mmi writer starts."""
+
+    def __init__(self, status_queue, on_writer=None) -> None:
+        self.queue = status_queue
+        self.on_writer = on_writer
+        self.messages: list = []
+        self.writer_pid: int | None = None
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                message = self.queue.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            self.messages.append(message)
+            if isinstance(message, ProcessStarted) and message.role == WRITER_ROLE:
+                self.writer_pid = message.pid
+                if self.on_writer:
+                    self.on_writer(message.pid)
+
+    def close(self) -> None:
+        time.sleep(0.3)
+        self._stop.set()
+        self.thread.join(5)
+
+
+def describe(messages: list) -> str:
+    """The events of a run, one per line (for assertion messages)."""
+    return "\n".join(repr(m)[:400] for m in messages if not isinstance(m, Snapshot))
+
+
+def no_outputs_and_no_work_dir(out: Path) -> None:
+    assert not any((out / rel).exists() for rel in OUTPUT_FILES.values()), "no file under a final name"
+    assert not (out / REPORT_NAME).exists()
+    assert not list(out.glob(f"{WORK_PREFIX}*")), "work folder removed"
+
+
+def small_batches(chat_csv: Path, out: Path, **options) -> DialoguesConfig:
+    return DialoguesConfig(inputs=(chat_csv,), out_dir=out, val_size=50, writer_batch_rows=100,
+                           writer_queue_bound=2, **options)
+
+
+@pytest.mark.timeout(60)
+def test_writer_queue_never_exceeds_its_bound_and_pushes_back(chat_csv, tmp_path, no_leftover_children):
+    """The writer is frozen (SIGSTOP) for a second: the queue fills to its bound and the coordinator
+    waits instead of piling batches up in memory; then everything is written."""
+
+    def freeze_writer(pid: int) -> None:
+        def freeze() -> None:
+            proc = psutil.Process(pid)
+            proc.suspend()
+            time.sleep(1.0)
+            proc.resume()
+        threading.Thread(target=freeze, daemon=True).start()
+
+    status = SPAWN.Queue(10000)
+    watcher = Watcher(status, freeze_writer)
+    finished = run_job(run_dialogues, small_batches(chat_csv, tmp_path), JobContext("bound", status))
+    watcher.close()
+    assert finished.ok, finished.error
+    report_summary = finished.summary
+    assert report_summary["writer_queue_bound"] == 2
+    assert report_summary["writer_queue_max"] == 2, "the queue filled up while the writer was frozen"
+    depths = [m.queue_depth for m in watcher.messages if isinstance(m, Snapshot) and m.queue_depth is not None]
+    assert depths and max(depths) <= 2
+    import json
+    report = json.loads((tmp_path / REPORT_NAME).read_text(encoding="utf-8"))
+    assert report["writer_queue"]["coordinator_blocked_s"] >= 0.5
+    assert report["writer_queue"]["batches"] > 10
+    std = read_like_gpt2_chitchat(tmp_path / "std/train.txt")
+    mmi = read_like_gpt2_chitchat(tmp_path / "mmi/train.txt")
+    assert [d[::-1] for d in std] == mmi
+
+
+@pytest.mark.timeout(60)
+def test_killed_writer_fails_the_job_quickly_with_a_clear_message(chat_csv, tmp_path, no_leftover_children):
+    def kill_writer(pid: int) -> None:
+        proc = psutil.Process(pid)
+        proc.suspend()  # hold it before it can finish, then kill it as the OOM killer would
+        os.kill(pid, signal.SIGKILL)
+
+    status = SPAWN.Queue(10000)
+    watcher = Watcher(status, kill_writer)
+    started = time.monotonic()
+    finished = run_job(run_dialogues, small_batches(chat_csv, tmp_path), JobContext("killed", status))
+    elapsed = time.monotonic() - started
+    watcher.close()
+    assert not finished.ok and not finished.cancelled
+    assert "mmi writer" in finished.error and "SIGKILL" in finished.error, finished.error
+    assert f"pid {watcher.writer_pid}" in finished.error
+    assert elapsed < 20
+    no_outputs_and_no_work_dir(tmp_path)
+
+
+@pytest.mark.timeout(60)
+def test_stop_in_process_leaves_no_child_no_partial_file_no_work_dir(chat_csv, tmp_path, no_leftover_children):
+    stop_event = SPAWN.Event()
+
+    def freeze_then_stop(pid: int) -> None:
+        psutil.Process(pid).suspend()  # the build is now blocked on the full queue
+        threading.Timer(0.3, stop_event.set).start()
+
+    status = SPAWN.Queue(10000)
+    watcher = Watcher(status, freeze_then_stop)
+    finished = run_job(run_dialogues, small_batches(chat_csv, tmp_path), JobContext("stop", status, stop_event))
+    watcher.close()
+    assert finished.cancelled
+    assert not psutil.pid_exists(watcher.writer_pid) or \
+        psutil.Process(watcher.writer_pid).status() == psutil.STATUS_ZOMBIE
+    no_outputs_and_no_work_dir(tmp_path)
+
+
+@pytest.mark.timeout(90)
+def test_stop_from_the_gui_path_ends_coordinator_and_writer(chat_csv, tmp_path, no_leftover_children):
+    """JobRun (what the panel uses): coordinator process + its writer; Stop ends both."""
+    status = SPAWN.Queue(10000)
+    frozen = threading.Event()
+
+    def freeze(pid: int) -> None:
+        psutil.Process(pid).suspend()
+        frozen.set()
+
+    watcher = Watcher(status, freeze)
+    job = JobRun("dialogues", run_dialogues, small_batches(chat_csv, tmp_path), status).start()
+    deadline = time.monotonic() + 60
+    while not frozen.is_set() and time.monotonic() < deadline:
+        job.poll()
+        time.sleep(0.05)
+    assert frozen.is_set(), "the writer started"
+    pids = [p.pid for p in psutil.Process().children(recursive=True)]
+    job.request_stop(grace_s=5.0, terminate_s=2.0)
+    while not job.finished and time.monotonic() < deadline:
+        job.poll()
+        time.sleep(0.05)
+    watcher.close()
+    assert job.finished
+    alive = [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
+             and "resource_tracker" not in " ".join(psutil.Process(p).cmdline())]
+    assert not alive, f"still alive after Stop: {alive}"
+    finished = [m for m in watcher.messages if isinstance(m, JobFinished)]
+    assert finished and finished[-1].cancelled, describe(watcher.messages)
+    no_outputs_and_no_work_dir(tmp_path)
+
+
+@pytest.mark.timeout(120)
+def test_cli_exit_codes(chat_csv, tmp_path, capsys, no_leftover_children):
+    out = tmp_path / "cli"
+    assert cli_main(["dialogues", str(chat_csv), "--out", str(out), "--val-size", "0.05", "--quiet"]) == EXIT_OK
+    printed = capsys.readouterr().out
+    assert "dialogues" in printed and "peak RSS" in printed
+    assert all((out / rel).exists() for rel in OUTPUT_FILES.values())
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x\n1\n", encoding="utf-8")
+    assert cli_main(["dialogues", str(chat_csv), str(bad), "--out", str(tmp_path / "p"), "--quiet"]) == EXIT_PARTIAL
+    assert cli_main(["dialogues", str(bad), "--out", str(tmp_path / "f"), "--quiet"]) == EXIT_FAILED
+    assert cli_main(["dialogues", str(tmp_path / "missing.csv"), "--out", str(out)]) == EXIT_BAD_ARGS
+    with pytest.raises(SystemExit) as exc:
+        cli_main(["dialogues", str(chat_csv), "--out", str(out), "--val-size", "1.5"])
+    assert exc.value.code == EXIT_BAD_ARGS
+    with pytest.raises(SystemExit):
+        cli_main(["dialogues", str(chat_csv), "--out", str(out), "--memory-budget", "lots"])
