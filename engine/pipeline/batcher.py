@@ -93,13 +93,11 @@ def batcher_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiring
     batch_ids = iter(range(1, 1 << 62))
 
     def flush(items: list[Any], reason: str) -> None:
-        reporter.begin(reason)
         batch_id = next(batch_ids)
         if put(wiring.predictor_in, make_batch(batch_id, reason, items), parent_alive):
             reporter.add(items_out=len(items), batches=1, batch_items=len(items), **{f"flush_{reason}": 1})
             reporter.set_counter("last_batch_size", len(items))
         slot.set(item[0] for item in batcher.pending_items())
-        reporter.end()
 
     while True:
         batcher.retune(control.max_batch, control.max_delay_ms / 1000.0)
@@ -124,8 +122,10 @@ def batcher_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiring
             for items in batcher.drain():
                 flush(items, FLUSH_SHUTDOWN)
             break
+        reporter.begin("batching")
         batcher.add(message, time.monotonic())
         reporter.add(items_in=len(message))
+        reporter.end()
         slot.set(item[0] for item in batcher.pending_items())
     slot.clear()
     reporter.flush()

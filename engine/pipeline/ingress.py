@@ -297,6 +297,8 @@ class Ingress:
         for reason, count in self.batches_by_reason.items():
             rep.set_counter(f"flush_{reason}", count)
         rep.set_queue(len(self.backlog), self.config.max_inflight_items)
+        # An event loop has no "busy" span to time: its CPU time (all threads) is the honest measure.
+        rep.busy_s = time.process_time()
         rep.tick()
 
     def _advance_drain(self) -> None:

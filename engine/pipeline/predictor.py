@@ -101,6 +101,7 @@ def predictor_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiri
             compute_s = time.perf_counter() - compute_started
             outcomes = [(item[0], status, payload) for item, (status, payload) in zip(live, statuses)]
             failed = sum(1 for status, _ in statuses if status != STATUS_OK)
+            reporter.end()  # busy time is the model's, not waiting for the results queue
             put(wiring.results, make_result(role, batch_id, reason, len(live), compute_s, outcomes), parent_alive)
             reporter.add(items_out=len(live) - failed, errors=failed, batches=1, compute_s=compute_s,
                          batch_items=len(live))

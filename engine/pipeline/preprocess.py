@@ -86,6 +86,7 @@ def preprocess_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWir
                 reporter.add(errors=len(live))
             else:
                 chunk = [(item[0], out, item[2]) for item, out in zip(live, outputs)]
+                reporter.end()  # busy time is work, not waiting for room downstream (back-pressure)
                 if put(wiring.receiver_in, chunk, parent_alive):
                     reporter.add(items_out=len(chunk))
         slot.clear()

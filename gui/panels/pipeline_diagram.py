@@ -1,0 +1,151 @@
+"""The pipeline's stage diagram: A → B×n → C×n → batcher → predictor×n → back to A, live.
+
+Each box shows its stage, how many processes it has, items/s out and how busy it is (share of
+its processes' time spent working, not waiting); each arrow shows the depth of the bounded queue
+in front of the next stage as a small fill bar. The box most likely to be the bottleneck (the
+busiest one, when it is busy enough to matter) gets a red frame, so a person sees at a glance
+where throughput is lost: a full queue in front of a busy stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from gui.models import format_rate
+
+#: A stage busier than this can be the bottleneck.
+BOTTLENECK_BUSY = 0.6
+
+
+@dataclass
+class StageView:
+    """What one box shows; ``depth``/``bound`` are of the queue *into* this stage (None: none)."""
+
+    key: str
+    title: str
+    processes: int = 1
+    rate: float = 0.0
+    busy: float = 0.0
+    depth: int | None = None
+    bound: int | None = None
+    alive: bool = True
+    note: str = ""
+
+    @property
+    def fill(self) -> float:
+        if self.depth is None or not self.bound:
+            return 0.0
+        return min(1.0, self.depth / self.bound)
+
+
+def _heat(share: float) -> QColor:
+    """White → amber → red as a stage gets busier."""
+    share = max(0.0, min(1.0, share))
+    if share < 0.5:
+        t = share / 0.5
+        return QColor(int(255 - 10 * t), int(255 - 25 * t), int(255 - 120 * t))
+    t = (share - 0.5) / 0.5
+    return QColor(245, int(230 - 110 * t), int(135 - 60 * t))
+
+
+class StageDiagram(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.stages: list[StageView] = []
+        self.results_depth: tuple[int, int] = (0, 0)
+        self.bottleneck: str | None = None
+        self.setMinimumHeight(150)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(900, 160)
+
+    def set_stages(self, stages: list[StageView], results_depth: tuple[int, int]) -> None:
+        self.stages = stages
+        self.results_depth = results_depth
+        candidates = [s for s in stages if s.busy >= BOTTLENECK_BUSY]
+        self.bottleneck = max(candidates, key=lambda s: s.busy).key if candidates else None
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if not self.stages:
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        n = len(self.stages)
+        margin, arrow_w = 8.0, 46.0
+        box_w = (self.width() - 2 * margin - (n - 1) * arrow_w) / n
+        box_h, top = 92.0, 8.0
+        boxes: list[QRectF] = []
+        base_font = QFont(self.font())
+        for i, stage in enumerate(self.stages):
+            rect = QRectF(margin + i * (box_w + arrow_w), top, box_w, box_h)
+            boxes.append(rect)
+            painter.setBrush(_heat(stage.busy) if stage.alive else QColor("#eeeeee"))
+            is_neck = stage.key == self.bottleneck
+            painter.setPen(QPen(QColor("#c62828") if is_neck else QColor("#7a7a7a"), 3 if is_neck else 1))
+            painter.drawRoundedRect(rect, 6, 6)
+            painter.setPen(QColor("#222222"))
+            title_font = QFont(base_font)
+            title_font.setBold(True)
+            painter.setFont(title_font)
+            title = stage.title + (f" ×{stage.processes}" if stage.processes > 1 else "")
+            painter.drawText(rect.adjusted(4, 4, -4, 0), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, title)
+            painter.setFont(base_font)
+            lines = [format_rate(stage.rate, "it"), f"busy {stage.busy * 100:.0f} %"]
+            if stage.note:
+                lines.append(stage.note)
+            if is_neck:
+                lines.append("◀ bottleneck")
+            painter.drawText(rect.adjusted(4, 24, -4, -4), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                             "\n".join(lines))
+        for i in range(1, n):
+            self._arrow(painter, boxes[i - 1], boxes[i], self.stages[i])
+        self._return_path(painter, boxes[-1], boxes[0])
+        painter.end()
+
+    def _arrow(self, painter: QPainter, left: QRectF, right: QRectF, into: StageView) -> None:
+        y = left.center().y()
+        x0, x1 = left.right() + 3, right.left() - 3
+        painter.setPen(QPen(QColor("#555555"), 1.5))
+        painter.drawLine(QPointF(x0, y), QPointF(x1, y))
+        painter.drawLine(QPointF(x1, y), QPointF(x1 - 6, y - 4))
+        painter.drawLine(QPointF(x1, y), QPointF(x1 - 6, y + 4))
+        if into.depth is None:
+            return
+        bar = QRectF(x0 + 4, y - 24, (x1 - x0) - 8, 9)
+        painter.setPen(QPen(QColor("#888888"), 1))
+        painter.setBrush(QColor("#ffffff"))
+        painter.drawRect(bar)
+        painter.setBrush(QColor("#c62828") if into.fill >= 0.9 else QColor("#2a7ab9"))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawRect(QRectF(bar.left(), bar.top(), bar.width() * into.fill, bar.height()))
+        painter.setPen(QColor("#333333"))
+        small = QFont(self.font())
+        small.setPointSizeF(max(6.0, small.pointSizeF() * 0.85))
+        painter.setFont(small)
+        painter.drawText(QRectF(x0 - 6, y + 4, (x1 - x0) + 12, 16), Qt.AlignmentFlag.AlignHCenter,
+                         f"{into.depth}/{into.bound}")
+        painter.setFont(self.font())
+
+    def _return_path(self, painter: QPainter, last: QRectF, first: QRectF) -> None:
+        y = last.bottom() + 16
+        path = QPainterPath(QPointF(last.center().x(), last.bottom() + 2))
+        path.lineTo(QPointF(last.center().x(), y))
+        path.lineTo(QPointF(first.center().x(), y))
+        path.lineTo(QPointF(first.center().x(), first.bottom() + 3))
+        painter.setPen(QPen(QColor("#555555"), 1.5, Qt.PenStyle.DashLine))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(path)
+        tip = QPointF(first.center().x(), first.bottom() + 3)
+        painter.setPen(QPen(QColor("#555555"), 1.5))
+        painter.drawLine(tip, tip + QPointF(-4, 6))
+        painter.drawLine(tip, tip + QPointF(4, 6))
+        depth, bound = self.results_depth
+        painter.setPen(QColor("#333333"))
+        painter.drawText(QRectF(first.center().x(), y - 16, last.center().x() - first.center().x(), 15),
+                         Qt.AlignmentFlag.AlignHCenter, f"answers by id · results queue {depth}/{bound}")
