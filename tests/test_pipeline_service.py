@@ -151,3 +151,33 @@ def test_deadline_flush_live_retune_and_stop_drains_waiting_requests() -> None:
     assert at_stop and at_stop[0].status == 200 and at_stop[0].body["answer"] == {"echo": "held at stop"}
     batcher = running.snapshots[("batcher", "0")]
     assert batcher.counters.get("flush_shutdown") == 1
+
+
+@pytest.mark.timeout(120)
+def test_a_request_whose_client_left_is_dropped_before_compute() -> None:
+    import json
+    import socket
+
+    with running_service(model="tests.pipeline_support:faulty_model", max_batch=1, request_timeout_s=20.0) as running:
+        url = running.url
+        replies: dict[str, object] = {}
+        slow = threading.Thread(target=lambda: replies.update(slow=post(url, {"text": "slow:2"})))
+        slow.start()
+        assert running.wait_for(lambda: running.service.wiring.slots["predictor-0"].read(), timeout=20)
+        body = json.dumps({"text": "nobody waits for me"}).encode()
+        host, port = running.service.config.host, running.service.config.port
+        with socket.create_connection((host, port), timeout=5) as sock:
+            sock.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            time.sleep(0.5)  # queued behind the slow batch; then the client hangs up
+        slow.join(timeout=20)
+        after = post(url, {"text": "next"})
+        assert running.wait_for(
+            lambda: sum(s.counters.get("drops_cancelled", 0) for (stage, _), s in running.snapshots.items()
+                        if stage in ("preprocess", "receiver", "predictor")) >= 1, timeout=10)
+        _, metrics_text = get(url, "/metrics")
+    assert replies["slow"].status == 200 and after.status == 200
+    predictor = running.snapshots[("predictor", "0")]
+    assert predictor.counters.get("drops_cancelled", 0) == 1  # it never reached the model
+    assert predictor.items_out == 2  # the slow one and "next"
+    assert 'mpwatch_requests_total{status="499"} 1' in metrics_text  # counted as "client closed request"

@@ -307,7 +307,7 @@ class PipelinePanel(JobPanel):
             for name in ("p50", "p95", "p99"):
                 self.latency_chart.append(name, now, c.get(f"latency_{name}_ms", 0.0))
             for key, total in c.items():
-                code = key.split("_", 1)[1]
+                code = key[len("requests_"):]
                 if key.startswith("requests_") and code.isdigit():
                     self.status_chart.append(code, now, self._stage_rate(code, now, total, self._status_meters))
         batches = m.counter("batches", stage="predictor")
