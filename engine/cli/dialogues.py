@@ -7,6 +7,7 @@ mmi writer died), 2 bad arguments, 130 interrupted (Ctrl-C; nothing is left unde
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -55,6 +56,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="drop dialogues with fewer utterances (default 2)")
     parser.add_argument("--memory-budget", type=size_arg, default=DEFAULT_MEMORY_BUDGET_BYTES, metavar="SIZE",
                         help="memory the build may use, e.g. 512MB or 2G; sets the partition count (default 512MB)")
+    parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
+                        help="reader processes for the input files (default: all cores)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -68,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         check_writable_dir(args.out)
         config = DialoguesConfig(inputs=tuple(args.inputs), out_dir=args.out, val_size=args.val_size,
                                  seed=args.seed, role_prefix=not args.no_role_prefix, min_turns=args.min_turns,
-                                 memory_budget_bytes=args.memory_budget)
+                                 memory_budget_bytes=args.memory_budget, workers=args.workers)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
@@ -84,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
         drops = ", ".join(f"{k[6:]} {v:,}" for k, v in s.items() if k.startswith("drops_") and v)
         print(f"rows dropped: {drops or 'none'}; dialogues dropped (< min turns): {s['dialogues_dropped_short']:,}")
         print(f"peak RSS: coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, mmi writer "
-              f"{s['peak_rss_mmi_writer_bytes'] / mb:.0f} MB; writer queue max {s['writer_queue_max']}/"
+              f"{s['peak_rss_mmi_writer_bytes'] / mb:.0f} MB, readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} MB; "
+              f"writer queue max {s['writer_queue_max']}/"
               f"{s['writer_queue_bound']}; {s['partitions']} partition(s)")
         print(f"outputs in {s['out_dir']}/std and /mmi; report {s['report']}")
         if s["files_failed"]:

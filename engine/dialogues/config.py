@@ -6,6 +6,7 @@ handed to the coordinator process whole (it pickles) and echoed into ``dialogues
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +53,8 @@ class DialoguesConfig:
     writer_batch_rows: int = 20000
     #: Rows of a file normalised at a time (bounds the temporaries of textnorm and Arrow).
     read_chunk_rows: int = 100000
+    #: Reader processes of the partition phase (reading .xlsx dominates the job; files are independent).
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     #: Fixed partition count (tests and benchmarks); None derives it from ``memory_budget_bytes``.
     partitions: int | None = None
 
@@ -68,5 +71,7 @@ class DialoguesConfig:
             raise ValueError("memory budget below 16 MB cannot hold even the interpreter and pandas")
         if self.writer_queue_bound < 1:
             raise ValueError("the writer queue must be bounded (≥ 1)")
+        if self.workers < 1:
+            raise ValueError("workers must be ≥ 1")
         if self.partitions is not None and self.partitions < 1:
             raise ValueError("partitions must be ≥ 1")

@@ -2,9 +2,9 @@
 
 Data flow::
 
-    inputs ──(1) partition──► OUT/.mpwatch-dialogues-PID-*/shards/part-NNNN.parquet
-     (.xlsx .csv .parquet,      read a chunk, textnorm, drop by reason, hash-partition by dialogue
-      raw or cleaned)
+    inputs ──(1) partition──► OUT/.mpwatch-dialogues-PID-*/shards/src-NNNNN/part-PPPP.parquet
+     (.xlsx .csv .parquet,      ProcessPool of readers (engine.dialogues.ingest), one file per task:
+      raw or cleaned)           read, textnorm, drop by reason, hash-partition by dialogue
            ──(2) keys──────► per partition: key columns only → dialogues kept (dedup, min-turns)
                              → N dialogues → seeded choice of the validation positions
            ──(3) build─────► per partition: sort + boundaries → std text batches
@@ -13,9 +13,11 @@ Data flow::
            ──(4) finish────► END sentinel, WriterDone; rename the four files into OUT/std, OUT/mmi;
                              dialogues-report.json; remove the work folder
 
-Memory: phase 1 holds one input chunk (an .xlsx sheet's parsed cells) plus bounded shard buffers;
-phases 2–3 hold one partition, and ``--memory-budget`` sets how many partitions there are. The
-only thing that grows with the input is the set of validation positions (8 bytes per val dialogue).
+Memory: each reader holds one input file (an .xlsx sheet's cells) at a time, whatever the number
+of files; phases 2–3 hold one partition in the coordinator, and ``--memory-budget`` sets how many
+partitions there are. The only thing that grows with the input is the set of validation positions
+(8 bytes per val dialogue). Processes: the coordinator, ``workers`` readers during phase 1, and the
+mmi writer during phase 3.
 
 Atomicity: everything is written inside the work folder; the final names appear by rename only
 after the writer reported success. Stop, a failure, a dead writer or SIGTERM removes the work folder;
@@ -42,17 +44,19 @@ import psutil
 
 from engine.atomic import atomic_path, check_writable_dir
 from engine.clean.inputs import expand_inputs
-from engine.clean.readers import InputError, read_input
+from engine.clean.readers import InputError
 from engine.context import Cancelled, JobContext
 from engine.dialogues.build import LAYOUT_COLUMNS, batch_offsets, join_batches, layout_dialogues, render_pieces
 from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.memory import peak_rss_bytes, rss_bytes
-from engine.dialogues.rows import ROW_DROP_REASONS, normalise_chunk
-from engine.dialogues.shards import ShardWriter, partition_count, read_partition
+from engine.dialogues.ingest import IngestResult, IngestTask, discard_source, ingest_file, source_dir
+from engine.dialogues.rows import ROW_DROP_REASONS
+from engine.dialogues.shards import partition_count, read_partition
 from engine.dialogues.split import choose_val_ordinals, is_val, val_count
 from engine.dialogues.textfile import BATCH_END, DialogueTextFile, reverse_dialogues
 from engine.dialogues.writer import MmiBatch, MmiWriter, WriterDone
-from engine.status import TaskFailed, TaskFinished, format_exception
+from engine.pool import ProcessPool
+from engine.status import TaskFailed, TaskFinished
 from engine.supervisor import Supervisor
 
 SPLITS = ("train", "val")
@@ -71,8 +75,8 @@ class PartitionResult:
     drops: dict[str, int] = field(default_factory=lambda: {r: 0 for r in ROW_DROP_REASONS})
     files_ok: int = 0
     failed: list[dict[str, str]] = field(default_factory=list)
-    failed_sources: list[int] = field(default_factory=list)
     rows_without_time: int = 0
+    reader_peak_rss: dict[str, int] = field(default_factory=dict)
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -105,89 +109,71 @@ def sigterm_cancels() -> Iterator[None]:
 
 
 # -- phase 1: partition ------------------------------------------------------------------------------
-def partition_inputs(config: DialoguesConfig, ctx: JobContext, files: list[Path], shards: ShardWriter,
-                     total_bytes: int) -> PartitionResult:
+def task_label(task: IngestTask) -> str:
+    """'#3 chat_0003.xlsx': the file index keeps two files with one name apart."""
+    return f"#{task.src} {task.path.name}"
+
+
+def partition_inputs(config: DialoguesConfig, ctx: JobContext, files: list[Path], shard_root: Path,
+                     partitions: int, total_bytes: int) -> PartitionResult:
+    """Ingest every file in a pool of readers (``ingest_file``); per-file events; failures go on."""
     result = PartitionResult()
     rep = ctx.reporter("partition", "coordinator")
     rep.set_counter("files_total", len(files))
     rep.set_counter("bytes_total", total_bytes)
-    rep.set_counter("partitions", shards.partitions)
+    rep.set_counter("partitions", partitions)
+    rep.begin(f"{len(files)} file(s)")
+    rep.flush()
+    sizes = {src: (p.stat().st_size if p.exists() else 0) for src, p in enumerate(files)}
+    tasks = [IngestTask(src, path, source_dir(shard_root, src), partitions, config.columns,
+                        tuple(config.system_messages), config.read_chunk_rows) for src, path in enumerate(files)]
     bytes_done = 0
-    cols = config.columns
-    for src, path in enumerate(files):
-        ctx.check_stop()
-        started = time.perf_counter()
-        rep.begin(path.name)
-        file_rows = file_kept = file_no_time = 0
-        file_drops = {r: 0 for r in ROW_DROP_REASONS}
-        size = path.stat().st_size if path.exists() else 0
-        try:
-            frame = read_input(path, cols)
-            for start in range(0, len(frame), config.read_chunk_rows):
-                ctx.check_stop()
-                chunk = frame.iloc[start:start + config.read_chunk_rows]
-                table, drops = normalise_chunk(chunk, cols, config.system_messages, src, file_rows)
-                shards.add(table)
-                file_rows += len(chunk)
-                file_kept += table.num_rows
-                file_no_time += int((table.column("t").to_numpy() == np.iinfo(np.int64).max).sum())
-                for reason, n in drops.items():
-                    file_drops[reason] += n
-                rep.add(items_in=len(chunk), items_out=table.num_rows, work_done=len(chunk))
-                rep.set_counter("rss_bytes", rss_bytes())
-                _set_work_total(rep, result, file_rows, file_kept, bytes_done, total_bytes)
-                rep.tick()
-        except Cancelled:
-            raise
-        except Exception as exc:
-            reason = str(exc) if isinstance(exc, InputError) else format_exception(exc)[0]
-            tb = "" if isinstance(exc, InputError) else format_exception(exc)[1]
-            result.failed.append({"file": str(path), "reason": reason})
-            result.failed_sources.append(src)
-            rep.add(errors=1, work_done=-file_rows, items_in=-file_rows, items_out=-file_kept)
-            ctx.sink.send_event(TaskFailed(job=ctx.job, task=path.name, worker="coordinator", t=time.time(),
-                                           reason=reason, traceback=tb))
-        else:
-            result.files_ok += 1
-            result.rows_read += file_rows
-            result.rows_kept += file_kept
-            result.rows_without_time += file_no_time
-            for reason, n in file_drops.items():
-                result.drops[reason] += n
-                if n:
-                    rep.add(**{f"drops_{reason}": n})
-            ctx.sink.send_event(TaskFinished(
-                job=ctx.job, task=path.name, worker="coordinator", t=time.time(),
-                seconds=time.perf_counter() - started,
-                summary={"rows": file_rows, "kept": file_kept, **{f"drops_{r}": n for r, n in file_drops.items()}}))
-        frame = chunk = None  # release this file's cells before the next file is parsed
-        bytes_done += size
-        rep.end()
-        rep.add(files_done=1)
-        rep.set_counter("bytes_done", bytes_done)
-        _set_work_total(rep, result, 0, 0, bytes_done, total_bytes)
-        rep.tick()
-    shards.close()
-    rep.set_counter("rss_bytes", rss_bytes())
+    workers = max(1, min(config.workers, len(files)))
+    with ProcessPool(ingest_file, workers, ctx, stage="partition") as pool:
+        for outcome in pool.map_unordered(tasks, label=task_label):
+            src = int(outcome.label.split(" ", 1)[0].lstrip("#"))
+            path = files[src]
+            if outcome.ok:
+                done: IngestResult = outcome.value
+                result.files_ok += 1
+                result.rows_read += done.rows
+                result.rows_kept += done.kept
+                result.rows_without_time += done.without_time
+                result.reader_peak_rss[outcome.worker] = max(result.reader_peak_rss.get(outcome.worker, 0),
+                                                             done.peak_rss_bytes)
+                for reason, n in done.drops.items():
+                    result.drops[reason] += n
+                    if n:
+                        rep.add(**{f"drops_{reason}": n})
+                rep.add(items_in=done.rows, items_out=done.kept)
+                ctx.sink.send_event(TaskFinished(
+                    job=ctx.job, task=path.name, worker=outcome.worker, t=time.time(), seconds=outcome.seconds,
+                    attempts=outcome.attempts,
+                    summary={"rows": done.rows, "kept": done.kept, **{f"drops_{r}": n for r, n in done.drops.items()}}))
+            else:
+                discard_source(shard_root, src)
+                reason = outcome.reason.removeprefix(f"{InputError.__name__}: ")
+                result.failed.append({"file": str(path), "reason": reason})
+                rep.add(errors=1)
+                ctx.sink.send_event(TaskFailed(job=ctx.job, task=path.name, worker=outcome.worker, t=time.time(),
+                                               reason=reason, traceback=outcome.traceback, attempts=outcome.attempts))
+            bytes_done += sizes[src]
+            rep.add(files_done=1)
+            rep.set_counter("bytes_done", bytes_done)
+            rep.set_counter("rss_bytes", rss_bytes())
+            if result.rows_read and bytes_done:
+                estimate_read = result.rows_read * total_bytes / bytes_done
+                rep.set_counter("work_total", int(estimate_read + 2 * estimate_read * result.rows_kept / result.rows_read))
+            rep.tick()
+    rep.end()
     rep.set_counter("work_total", result.rows_read + 2 * result.rows_kept)
     rep.flush()
     return result
 
 
-def _set_work_total(rep: Any, result: PartitionResult, rows_now: int, kept_now: int, bytes_done: int,
-                    total_bytes: int) -> None:
-    """Progress total of the whole job in rows handled (read once, then keys and build passes)."""
-    read = result.rows_read + rows_now
-    kept = result.rows_kept + kept_now
-    if read == 0 or bytes_done == 0:
-        return
-    estimate_read = read * total_bytes / bytes_done
-    rep.set_counter("work_total", int(estimate_read + 2 * estimate_read * kept / read))
-
-
 # -- phase 2: keys -----------------------------------------------------------------------------------
 def count_dialogues(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, partitions: int,
-                    exclude: list[int], rows_total: int) -> list[int]:
+                    rows_total: int) -> list[int]:
     """Dialogues kept per partition (after de-duplication and min-turns), reading key columns only."""
     rep = ctx.reporter("keys", "coordinator")
     rep.set_counter("rows_total", rows_total)
@@ -195,7 +181,7 @@ def count_dialogues(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, p
     for p in range(partitions):
         ctx.check_stop()
         rep.begin(f"partition {p}")
-        table = read_partition(shard_dir, p, LAYOUT_COLUMNS, exclude)
+        table = read_partition(shard_dir, p, LAYOUT_COLUMNS)
         layout = layout_dialogues(table, config.min_turns)
         per_partition.append(layout.dialogues)
         rep.add(items_in=table.num_rows, items_out=layout.dialogues, work_done=table.num_rows,
@@ -222,7 +208,7 @@ class BuildTotals:
 
 
 def build_and_write(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, partitions: int,
-                    exclude: list[int], val_ordinals: np.ndarray, std_files: dict[str, DialogueTextFile],
+                    val_ordinals: np.ndarray, std_files: dict[str, DialogueTextFile],
                     writer: MmiWriter, rows_total: int) -> BuildTotals:
     rep = ctx.reporter("build", "coordinator")
     rep.set_counter("rows_total", rows_total)
@@ -232,7 +218,7 @@ def build_and_write(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, p
         ctx.check_stop()
         started = time.perf_counter()
         rep.begin(f"partition {p}")
-        table = read_partition(shard_dir, p, None, exclude)
+        table = read_partition(shard_dir, p)
         layout = layout_dialogues(table, config.min_turns)
         pieces = render_pieces(table, layout, config.role_prefix, config.punctuation)
         val_mask = is_val(ordinal, layout.dialogues, val_ordinals)
@@ -312,21 +298,16 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
             total_bytes = sum(s for _, s in sizes)
             partitions = config.partitions or partition_count(sizes, config.memory_budget_bytes)
             shard_dir = work / "shards"
-            shards = ShardWriter(shard_dir, partitions)
-            try:
-                t0 = time.perf_counter()
-                parted = partition_inputs(config, ctx, files, shards, total_bytes)
-            finally:
-                shards.close()
+            t0 = time.perf_counter()
+            parted = partition_inputs(config, ctx, files, shard_dir, partitions, total_bytes)
             seconds = {"partition": time.perf_counter() - t0}
             if parted.files_ok == 0:
                 raise ValueError("no input file could be read: "
-                                 + "; ".join(f["reason"] for f in parted.failed[:5]))
+                                 + "; ".join(f"{Path(f['file']).name}: {f['reason']}" for f in parted.failed[:5]))
             rss_after = {"partition": rss_bytes()}
 
             t0 = time.perf_counter()
-            per_partition = count_dialogues(config, ctx, shard_dir, partitions, parted.failed_sources,
-                                            parted.rows_kept)
+            per_partition = count_dialogues(config, ctx, shard_dir, partitions, parted.rows_kept)
             dialogues_total = sum(per_partition)
             n_val, capped = val_count(config.val_size, dialogues_total)
             val_ordinals = choose_val_ordinals(dialogues_total, n_val, config.seed)
@@ -341,8 +322,8 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
             writer = MmiWriter(ctx, supervisor, {s: temp[("mmi", s)] for s in SPLITS}, config.writer_queue_bound)
             std_files = {s: DialogueTextFile(temp[("std", s)]) for s in SPLITS}
             try:
-                totals = build_and_write(config, ctx, shard_dir, partitions, parted.failed_sources, val_ordinals,
-                                         std_files, writer, parted.rows_kept)
+                totals = build_and_write(config, ctx, shard_dir, partitions, val_ordinals, std_files, writer,
+                                         parted.rows_kept)
             finally:
                 for f in std_files.values():
                     f.close()
@@ -409,7 +390,8 @@ def _report(config: DialoguesConfig, files: list[Path], partitions: int, parted:
                          "coordinator_blocked_s": round(writer.blocked_s, 3)},
         "seconds": {k: round(v, 3) for k, v in seconds.items()},
         "rows_per_s": round(parted.rows_read / seconds["total"], 1) if seconds["total"] else 0.0,
-        "peak_rss_bytes": {"coordinator": peak_rss_bytes(), "mmi_writer": done.peak_rss_bytes},
+        "peak_rss_bytes": {"coordinator": peak_rss_bytes(), "mmi_writer": done.peak_rss_bytes,
+                           **{f"reader ({name})": rss for name, rss in sorted(parted.reader_peak_rss.items())}},
         "rss_after_phase_bytes": rss_after,
     }
 
@@ -436,4 +418,6 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
         "writer_queue_bound": report["writer_queue"]["bound"],
         "peak_rss_coordinator_bytes": report["peak_rss_bytes"]["coordinator"],
         "peak_rss_mmi_writer_bytes": report["peak_rss_bytes"]["mmi_writer"],
+        "peak_rss_readers_bytes": max((v for k, v in report["peak_rss_bytes"].items() if k.startswith("reader")),
+                                      default=0),
     }

@@ -2,10 +2,10 @@
 
 Data flow::
 
-    normalised chunk ──partition_of(h)──► per-partition buffers ──(≥ flush_rows)──► part-NNNN.parquet
+    normalised chunk ──partition_of(h)──► per-partition buffers ──(≥ flush_rows)──► SRC/part-PPPP.parquet
                                             (bounded: flushed by size)              (one writer each,
                                                                                      row group per flush)
-    build phase: read_partition(p) ◄── part-p.parquet   (one partition in memory at a time)
+    build phase: read_partition(p) ◄── */part-p.parquet of every input file (one partition in memory)
 
 Partitions are *ranges* of the 64-bit dialogue hash (the top 32 bits scaled to the partition count),
 so reading partitions 0, 1, … and sorting each by hash gives the same global dialogue order whatever
@@ -21,7 +21,6 @@ from typing import Sequence
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from engine.dialogues.rows import SHARD_SCHEMA
@@ -109,15 +108,10 @@ class ShardWriter:
             self._writers.clear()
 
 
-def read_partition(folder: Path, partition: int, columns: Sequence[str] | None = None,
-                   exclude_sources: Sequence[int] = ()) -> pa.Table:
-    """The rows of one partition (optionally some columns), minus rows of failed input files."""
-    path = shard_path(folder, partition)
+def read_partition(shard_root: Path, partition: int, columns: Sequence[str] | None = None) -> pa.Table:
+    """The rows of one partition from every input's shard folder (optionally some columns only)."""
     wanted = list(columns) if columns is not None else SHARD_SCHEMA.names
-    needed = wanted if (not exclude_sources or "src" in wanted) else wanted + ["src"]
-    if not path.exists():
+    paths = sorted(Path(shard_root).glob(f"*/{shard_path(Path('.'), partition).name}"))
+    if not paths:
         return SHARD_SCHEMA.empty_table().select(wanted)
-    table = pq.read_table(path, columns=needed)
-    if exclude_sources:
-        table = table.filter(pc.invert(pc.is_in(table.column("src"), pa.array(list(exclude_sources), pa.int32()))))
-    return table.select(wanted)
+    return pa.concat_tables([pq.read_table(path, columns=wanted) for path in paths])

@@ -1,0 +1,94 @@
+"""Phase 1 task: one input file → normalised rows in hash-partition shards (runs in a pool worker).
+
+Data flow::
+
+    coordinator ──IngestTask(src, path)──► ProcessPool worker ──read_input (engine.clean.readers)──►
+        chunks ──normalise_chunk (engine.textnorm)──► ShardWriter ──► shards/src-NNNNN/part-PPPP.parquet
+    coordinator ◄── IngestResult(rows, kept, drops, peak RSS) ◄──┘ (a failure: the pool's reason)
+
+Reading .xlsx is most of the job's work and every file is independent, so the files are ingested in
+parallel. Each file writes its own shard folder: a retried task (its worker was killed) starts that
+folder afresh, a failed file's folder is deleted, and the result is the same whichever worker ran
+which file and in which order (rows carry their file index and row number; the build sorts on them).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from engine.clean.config import ColumnMap
+from engine.clean.readers import read_input
+from engine.context import Cancelled
+from engine.dialogues.memory import peak_rss_bytes, rss_bytes
+from engine.dialogues.rows import MISSING_TIME, ROW_DROP_REASONS, normalise_chunk
+from engine.dialogues.shards import ShardWriter
+from engine.pool import current_reporter, stop_requested
+
+
+@dataclass(frozen=True)
+class IngestTask:
+    src: int
+    path: Path
+    shard_dir: Path
+    partitions: int
+    columns: ColumnMap
+    system_messages: tuple[str, ...]
+    chunk_rows: int
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    src: int
+    rows: int
+    kept: int
+    without_time: int
+    drops: Mapping[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    pid: int = 0
+    peak_rss_bytes: int = 0
+
+
+def source_dir(shard_root: Path, src: int) -> Path:
+    return Path(shard_root) / f"src-{src:05d}"
+
+
+def ingest_file(task: IngestTask) -> IngestResult:
+    """Pool task: read, normalise and partition one file; raises with the reason when it cannot."""
+    started = time.perf_counter()
+    rep = current_reporter()
+    shutil.rmtree(task.shard_dir, ignore_errors=True)  # a retry after a killed worker starts clean
+    rows = kept = without_time = 0
+    drops = {r: 0 for r in ROW_DROP_REASONS}
+    frame = read_input(task.path, task.columns)
+    shards = ShardWriter(task.shard_dir, task.partitions, flush_rows=max(task.chunk_rows, 50_000))
+    try:
+        for start in range(0, len(frame), task.chunk_rows):
+            if stop_requested():
+                raise Cancelled()
+            chunk = frame.iloc[start:start + task.chunk_rows]
+            table, chunk_drops = normalise_chunk(chunk, task.columns, task.system_messages, task.src, start)
+            shards.add(table)
+            rows += len(chunk)
+            kept += table.num_rows
+            without_time += int((table.column("t").to_numpy() == MISSING_TIME).sum())
+            for reason, n in chunk_drops.items():
+                drops[reason] += n
+            rep.add(work_done=len(chunk), rows=len(chunk), rows_kept=table.num_rows)
+            rep.set_counter("rss_bytes", rss_bytes())
+            rep.tick()
+    finally:
+        shards.close()
+    rep.set_counter("rss_bytes", rss_bytes())
+    return IngestResult(src=task.src, rows=rows, kept=kept, without_time=without_time, drops=drops,
+                        seconds=time.perf_counter() - started, pid=os.getpid(), peak_rss_bytes=peak_rss_bytes())
+
+
+def discard_source(shard_root: Path, src: int) -> None:
+    """Remove what a failed file wrote, so none of its rows reach a dialogue."""
+    shutil.rmtree(source_dir(shard_root, src), ignore_errors=True)
+
