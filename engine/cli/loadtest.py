@@ -43,8 +43,8 @@ def endpoint(url: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     url = endpoint(args.url)
-    if not url.startswith(("http://", "https://")):
-        print(f"error: not an http URL: {args.url}", file=sys.stderr)
+    if not url.startswith("http://"):
+        print(f"error: not a plain http URL (the load generator speaks http only): {args.url}", file=sys.stderr)
         return EXIT_BAD_ARGS
     config = LoadtestConfig(url=url, rate_per_s=args.rate, duration_s=args.duration,
                             concurrency=args.concurrency, seed=args.seed)

@@ -42,6 +42,7 @@ from engine.pipeline.stage import PipelineWiring, stage_setup
 #: Latency percentiles in snapshots cover this many recent seconds.
 LATENCY_WINDOW_S = 2.0
 STATUS_TICK_S = 0.1
+LISTEN_BACKLOG = 4096
 
 
 class RequestError(Exception):
@@ -322,7 +323,9 @@ class Ingress:
         reader.start()
         runner = web.AppRunner(self.app(), handler_cancellation=True, access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, self.config.host, self.config.port)
+        # A deep accept backlog: under a burst of new connections a full one drops SYNs, and the
+        # client's retransmission (1 s, 3 s, 7 s…) shows up as seconds of made-up latency.
+        site = web.TCPSite(runner, self.config.host, self.config.port, backlog=LISTEN_BACKLOG)
         await site.start()
         self.ctx.log(f"ingress listening on {self.config.url} (pid {os.getpid()})")
         drain_deadline = None
