@@ -1,0 +1,74 @@
+"""``serve`` and ``loadtest`` from the command line: Ctrl-C stops cleanly, the load test prints figures."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from engine.pipeline.loadtest import LoadGenerator, LoadtestConfig
+from tests.pipeline_support import post, running_service
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.timeout(120)
+def test_serve_answers_then_ctrl_c_stops_every_process(no_leftover_children) -> None:
+    server = subprocess.Popen(
+        [sys.executable, "main.py", "serve", "--port", "0", "--preprocess-workers", "1", "--max-delay-ms", "20",
+         "--quiet"], cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        first_line = server.stderr.readline()
+        url = re.search(r"(http://127\.0\.0\.1:\d+)/v1/predict", first_line).group(1)
+        deadline = time.monotonic() + 60
+        reply = None
+        while time.monotonic() < deadline:
+            try:
+                reply = post(url, {"text": "请问这个还有货吗"}, timeout=5)
+                if reply.status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        assert reply is not None and reply.status == 200 and reply.body["answer"]["reply"]
+        stages = psutil.Process(server.pid).children(recursive=True)
+        assert len(stages) >= 6  # ingress, preprocess, receiver, batcher, predictor (+ resource tracker)
+        os.killpg(server.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
+        assert server.wait(timeout=30) == 0
+        rest = server.stderr.read()
+        assert "stopped after" in rest and "Traceback" not in rest
+        assert not [p for p in stages if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def test_loadtest_rejects_a_non_http_url() -> None:
+    done = subprocess.run([sys.executable, "main.py", "loadtest", "https://example.invalid", "--rate", "1",
+                           "--duration", "1"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "plain http" in done.stderr
+
+
+@pytest.mark.timeout(120)
+def test_load_generator_counts_statuses_and_matches_answers(no_leftover_children) -> None:
+    texts = [f"message {i}" for i in range(50)]
+    with running_service() as running:
+        config = LoadtestConfig(url=running.url + "/v1/predict", rate_per_s=300, duration_s=2.0, concurrency=64)
+        generator = LoadGenerator(config, texts,
+                                  check_answer=lambda text, answer: answer["answer"] == {"echo": text})
+        import asyncio
+
+        result = asyncio.run(generator.run())
+    assert 400 < result.sent < 800  # Poisson at 300/s for 2 s
+    assert result.by_status == {200: result.sent} and result.answered == result.sent
+    assert result.wrong_answers == 0 and result.duplicate_ids == 0
+    assert 0 < result.p50_ms <= result.p99_ms <= result.max_ms
+    assert json.loads(json.dumps(result.as_dict()))["by_status"] == {"200": result.sent}
