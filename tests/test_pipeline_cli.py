@@ -72,3 +72,15 @@ def test_load_generator_counts_statuses_and_matches_answers(no_leftover_children
     assert result.wrong_answers == 0 and result.duplicate_ids == 0
     assert 0 < result.p50_ms <= result.p99_ms <= result.max_ms
     assert json.loads(json.dumps(result.as_dict()))["by_status"] == {"200": result.sent}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--model", "no_such_module:factory"], "no module named"),
+    (["--model", "not-a-spec"], "package.module:function"),
+    (["--index", "/nonexistent/dialogues"], "std/train.txt"),
+    (["--max-batch", "5000"], "max_batch"),
+])
+def test_serve_refuses_bad_options_before_starting_anything(args, message) -> None:
+    done = subprocess.run([sys.executable, "main.py", "serve", "--port", "0", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and message in done.stderr

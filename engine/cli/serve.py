@@ -12,7 +12,7 @@ import sys
 from engine.cli import EXIT_BAD_ARGS
 from engine.cli.common import ProgressSpec, exit_code, positive_int, run_in_process
 from engine.pipeline.config import DEFAULT_MODEL, DEFAULT_PREPROCESS, MAX_BATCH_LIMIT, PipelineConfig, is_loopback
-from engine.pipeline.service import check_port_free, find_free_port, run_pipeline
+from engine.pipeline.service import check_plugins, check_port_free, find_free_port, run_pipeline
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
             replicas=args.replicas, max_batch=args.max_batch, max_delay_ms=args.max_delay_ms, model=args.model,
             preprocess=args.preprocess, index_dir=args.index_dir, request_timeout_s=args.request_timeout,
         )
+        check_plugins(config)
         check_port_free(config.host, config.port)
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

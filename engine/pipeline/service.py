@@ -61,6 +61,32 @@ def check_port_free(host: str, port: int) -> None:
             raise OSError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
+def check_plugins(config: PipelineConfig) -> None:
+    """Fail fast, with the reason, on what would otherwise make a stage crash and restart in a loop.
+
+    Only locates the plug-in modules (``find_spec``): importing them here could be slow (a real
+    model's framework) and is the predictor's business.
+    """
+    import importlib.util
+
+    for option, spec in (("--model", config.model), ("--preprocess", config.preprocess)):
+        module_name, sep, attr = spec.partition(":")
+        if not sep or not module_name or not attr:
+            raise ValueError(f"{option}: expected 'package.module:function', got {spec!r}")
+        try:
+            found = importlib.util.find_spec(module_name)
+        except (ImportError, ValueError):
+            found = None
+        if found is None:
+            raise ValueError(f"{option}: no module named {module_name!r}")
+    if config.index_dir is not None:
+        from pathlib import Path
+
+        path = Path(config.index_dir)
+        if not (path / "std" / "train.txt").is_file() and not path.is_file():
+            raise ValueError(f"--index: {path} holds no std/train.txt (expected a dialogues-job output folder)")
+
+
 class PipelineService:
     """One run of the inference service; ``start`` / ``poll`` / ``stop`` for any owner loop."""
 
@@ -85,6 +111,7 @@ class PipelineService:
     # -- starting -----------------------------------------------------------------------------------
     def start(self) -> "PipelineService":
         config, ctx, wiring = self.config, self.ctx, self.wiring
+        check_plugins(config)
         check_port_free(config.host, config.port)
         if not is_loopback(config.host):
             ctx.log(f"listening on {config.host}, beyond loopback: anyone who can reach this machine "
@@ -114,6 +141,9 @@ class PipelineService:
         item_ids = slot.read() if slot is not None else []
         if slot is not None:
             slot.clear()
+        if managed.role == "ingress":
+            self.ctx.log(f"{event.describe()}; its open connections were reset, it is being restarted", "warning")
+            return
         reason = f"{managed.role} died ({describe_exitcode(event.exitcode)}) while holding this request; retry"
         if item_ids:
             self.lost_items += len(item_ids)

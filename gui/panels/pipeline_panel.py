@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from engine.context import SPAWN
 from engine.pipeline.config import DEFAULT_MODEL, MAX_BATCH_LIMIT, PipelineConfig
 from engine.pipeline.loadtest import LoadtestConfig, loadtest_job
-from engine.pipeline.service import check_port_free, find_free_port, run_pipeline
+from engine.pipeline.service import check_plugins, check_port_free, find_free_port, run_pipeline
 from engine.pipeline.stage import BatchControl
 from engine.runner import JobFunction, JobRun
 from engine.status import JobFinished
@@ -219,6 +219,7 @@ class PipelinePanel(JobPanel):
             model=self.model.text().strip() or DEFAULT_MODEL,
             index_dir=str(Path(index).expanduser()) if index else None,
         )
+        check_plugins(config)  # ValueError with the reason → shown to the person
         self.control = BatchControl(config.max_batch, config.max_delay_ms)
         self.endpoint = config.url
         self._save_settings()
