@@ -120,7 +120,7 @@ class PipelinePanel(JobPanel):
         self.load_rate.setValue(int(settings.value("pipeline/load_rate", 200)))
         self.load_rate.valueChanged.connect(self._on_load_rate_changed)
         self.load_rate_label = QLabel()
-        self.load_concurrency = _spin(1, 10_000, int(settings.value("pipeline/load_concurrency", 256)))
+        self.load_concurrency = _spin(1, 10_000, int(settings.value("pipeline/load_concurrency", 1024)))
         self.load_button = QPushButton("Start load")
         self.load_button.setObjectName("loadButton")
         self.load_button.clicked.connect(self._toggle_load)
