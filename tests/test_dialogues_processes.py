@@ -18,7 +18,7 @@ from engine.context import SPAWN, JobContext
 from engine.demo_data import make_chat_frame
 from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.job import OUTPUT_FILES, REPORT_NAME, WORK_PREFIX, run_dialogues
-from engine.dialogues.writer import WRITER_ROLE, WRITER_STAGE
+from engine.dialogues.writer import WRITER_ROLE
 from engine.runner import JobRun, run_job
 from engine.status import JobFinished, ProcessStarted, Snapshot
 from tests.dialogues_reference import read_like_gpt2_chitchat
@@ -33,13 +33,15 @@ def chat_csv(tmp_path_factory) -> Path:
 
 
 class Watcher:
-    """Drains a job's status queue in a thread; calls ``on_writer(pid)`` when the mmi writer starts."""
+    """Drains a job's status queue in a thread; calls ``on_writer(pid)`` with the mmi writer's pid
+    when the build phase starts (the writer exists from the start of the job; it gets work then)."""
 
     def __init__(self, status_queue, on_writer=None) -> None:
         self.queue = status_queue
         self.on_writer = on_writer
         self.messages: list = []
         self.writer_pid: int | None = None
+        self._fired = False
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -53,8 +55,10 @@ class Watcher:
             self.messages.append(message)
             if isinstance(message, ProcessStarted) and message.role == WRITER_ROLE:
                 self.writer_pid = message.pid
-                if self.on_writer:
-                    self.on_writer(message.pid)
+            if (isinstance(message, Snapshot) and message.stage == "build" and self.on_writer
+                    and self.writer_pid and not self._fired):
+                self._fired = True
+                self.on_writer(self.writer_pid)
 
     def close(self) -> None:
         time.sleep(0.3)

@@ -11,7 +11,7 @@ from engine.clean.config import ColumnMap
 from engine.dialogues.build import batch_offsets, join_batches, layout_dialogues, render_pieces
 from engine.dialogues.config import DEFAULT_PUNCTUATION
 from engine.dialogues.rows import normalise_chunk
-from engine.dialogues.shards import partition_count, partition_of
+from engine.dialogues.shards import partition_count, partition_of, plan_build_groups
 from engine.dialogues.split import choose_val_ordinals, is_val, val_count
 from engine.dialogues.textfile import DialogueTextFile, reverse_dialogues
 from engine.textnorm import SYSTEM_MESSAGES
@@ -149,4 +149,13 @@ def test_partitions_are_hash_ranges_and_grow_with_the_input():
     assert np.all(np.diff(parts) >= 0) and parts.min() == 0 and parts.max() == 6
     small = partition_count([(".xlsx", 50 * 1024**2)], 512 * 1024**2)
     large = partition_count([(".xlsx", 50 * 1024**2)] * 4, 512 * 1024**2)
-    assert large >= 4 * small - 1 and large > small
+    assert large > 3 * small
+
+
+def test_build_groups_merge_neighbours_by_actual_size_and_cover_every_partition():
+    rows = np.array([100, 100, 100, 5000, 100, 0, 100, 100])
+    text = rows * 60
+    per_row = 300 + 4 * 60
+    groups = plan_build_groups(rows, text, int(350 * per_row / 0.3))
+    assert groups[0] == (0, 3) and (3, 4) in groups, groups
+    assert [a for a, _ in groups][1:] == [b for _, b in groups][:-1] and groups[-1][1] == len(rows)

@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"peak RSS: coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, mmi writer "
               f"{s['peak_rss_mmi_writer_bytes'] / mb:.0f} MB, readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} MB; "
               f"writer queue max {s['writer_queue_max']}/"
-              f"{s['writer_queue_bound']}; {s['partitions']} partition(s)")
+              f"{s['writer_queue_bound']}; {s['partitions']} partitions built in {s['build_groups']} group(s)")
         print(f"outputs in {s['out_dir']}/std and /mmi; report {s['report']}")
         if s["files_failed"]:
             print(f"{s['files_failed']} file(s) failed (see above and the report)", file=sys.stderr)

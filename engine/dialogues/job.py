@@ -2,7 +2,7 @@
 
 Data flow::
 
-    inputs ──(1) partition──► OUT/.mpwatch-dialogues-PID-*/shards/src-NNNNN/part-PPPP.parquet
+    inputs ──(1) partition──► OUT/.mpwatch-dialogues-PID-*/shards/src-NNNNN.parquet (row group/partition)
      (.xlsx .csv .parquet,      ProcessPool of readers (engine.dialogues.ingest), one file per task:
       raw or cleaned)           read, textnorm, drop by reason, hash-partition by dialogue
            ──(2) keys──────► per partition: key columns only → dialogues kept (dedup, min-turns)
@@ -14,8 +14,8 @@ Data flow::
                              dialogues-report.json; remove the work folder
 
 Memory: each reader holds one input file (an .xlsx sheet's cells) at a time, whatever the number
-of files; phases 2–3 hold one partition in the coordinator, and ``--memory-budget`` sets how many
-partitions there are. The only thing that grows with the input is the set of validation positions
+of files; phases 2–3 hold one build group (adjacent partitions merged by the rows actually written) in the
+coordinator, and ``--memory-budget`` sets both the partition count and the group size. The only thing that grows with the input is the set of validation positions
 (8 bytes per val dialogue). Processes: the coordinator, ``workers`` readers during phase 1, and the
 mmi writer during phase 3.
 
@@ -49,9 +49,9 @@ from engine.context import Cancelled, JobContext
 from engine.dialogues.build import LAYOUT_COLUMNS, batch_offsets, join_batches, layout_dialogues, render_pieces
 from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.memory import peak_rss_bytes, rss_bytes
-from engine.dialogues.ingest import IngestResult, IngestTask, discard_source, ingest_file, source_dir
+from engine.dialogues.ingest import IngestResult, IngestTask, discard_source, ingest_file
 from engine.dialogues.rows import ROW_DROP_REASONS
-from engine.dialogues.shards import partition_count, read_partition
+from engine.dialogues.shards import build_bytes, partition_count, plan_build_groups, read_partition
 from engine.dialogues.split import choose_val_ordinals, is_val, val_count
 from engine.dialogues.textfile import BATCH_END, DialogueTextFile, reverse_dialogues
 from engine.dialogues.writer import MmiBatch, MmiWriter, WriterDone
@@ -77,6 +77,8 @@ class PartitionResult:
     failed: list[dict[str, str]] = field(default_factory=list)
     rows_without_time: int = 0
     reader_peak_rss: dict[str, int] = field(default_factory=dict)
+    partition_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    partition_text_bytes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -115,22 +117,25 @@ def task_label(task: IngestTask) -> str:
 
 
 def partition_inputs(config: DialoguesConfig, ctx: JobContext, files: list[Path], shard_root: Path,
-                     partitions: int, total_bytes: int) -> PartitionResult:
+                     partitions: int, total_bytes: int, writer: MmiWriter) -> PartitionResult:
     """Ingest every file in a pool of readers (``ingest_file``); per-file events; failures go on."""
-    result = PartitionResult()
+    result = PartitionResult(partition_rows=np.zeros(partitions, dtype=np.int64),
+                             partition_text_bytes=np.zeros(partitions, dtype=np.int64))
     rep = ctx.reporter("partition", "coordinator")
     rep.set_counter("files_total", len(files))
     rep.set_counter("bytes_total", total_bytes)
     rep.set_counter("partitions", partitions)
     rep.begin(f"{len(files)} file(s)")
+    rep.set_counter("rss_bytes", rss_bytes())
     rep.flush()
     sizes = {src: (p.stat().st_size if p.exists() else 0) for src, p in enumerate(files)}
-    tasks = [IngestTask(src, path, source_dir(shard_root, src), partitions, config.columns,
+    tasks = [IngestTask(src, path, shard_root, partitions, config.columns,
                         tuple(config.system_messages), config.read_chunk_rows) for src, path in enumerate(files)]
     bytes_done = 0
     workers = max(1, min(config.workers, len(files)))
     with ProcessPool(ingest_file, workers, ctx, stage="partition") as pool:
         for outcome in pool.map_unordered(tasks, label=task_label):
+            writer.check_alive()  # forwards its snapshots; a writer dead already fails the job now
             src = int(outcome.label.split(" ", 1)[0].lstrip("#"))
             path = files[src]
             if outcome.ok:
@@ -139,6 +144,8 @@ def partition_inputs(config: DialoguesConfig, ctx: JobContext, files: list[Path]
                 result.rows_read += done.rows
                 result.rows_kept += done.kept
                 result.rows_without_time += done.without_time
+                result.partition_rows += np.asarray(done.partition_rows, dtype=np.int64)
+                result.partition_text_bytes += np.asarray(done.partition_text_bytes, dtype=np.int64)
                 result.reader_peak_rss[outcome.worker] = max(result.reader_peak_rss.get(outcome.worker, 0),
                                                              done.peak_rss_bytes)
                 for reason, n in done.drops.items():
@@ -163,25 +170,32 @@ def partition_inputs(config: DialoguesConfig, ctx: JobContext, files: list[Path]
             rep.set_counter("rss_bytes", rss_bytes())
             if result.rows_read and bytes_done:
                 estimate_read = result.rows_read * total_bytes / bytes_done
+                rep.set_counter("rows_estimate", int(estimate_read))
                 rep.set_counter("work_total", int(estimate_read + 2 * estimate_read * result.rows_kept / result.rows_read))
             rep.tick()
     rep.end()
+    rep.set_counter("rows_estimate", result.rows_read)
     rep.set_counter("work_total", result.rows_read + 2 * result.rows_kept)
     rep.flush()
     return result
 
 
 # -- phase 2: keys -----------------------------------------------------------------------------------
-def count_dialogues(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, partitions: int,
+def group_label(group: tuple[int, int]) -> str:
+    start, stop = group
+    return f"partition {start}" if stop == start + 1 else f"partitions {start}–{stop - 1}"
+
+
+def count_dialogues(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, groups: list[tuple[int, int]],
                     rows_total: int) -> list[int]:
-    """Dialogues kept per partition (after de-duplication and min-turns), reading key columns only."""
+    """Dialogues kept per build group (after de-duplication and min-turns), reading key columns only."""
     rep = ctx.reporter("keys", "coordinator")
     rep.set_counter("rows_total", rows_total)
     per_partition = []
-    for p in range(partitions):
+    for group in groups:
         ctx.check_stop()
-        rep.begin(f"partition {p}")
-        table = read_partition(shard_dir, p, LAYOUT_COLUMNS)
+        rep.begin(group_label(group))
+        table = read_partition(shard_dir, group, LAYOUT_COLUMNS)
         layout = layout_dialogues(table, config.min_turns)
         per_partition.append(layout.dialogues)
         rep.add(items_in=table.num_rows, items_out=layout.dialogues, work_done=table.num_rows,
@@ -207,18 +221,18 @@ class BuildTotals:
     preview_sent: bool = False
 
 
-def build_and_write(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, partitions: int,
+def build_and_write(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, groups: list[tuple[int, int]],
                     val_ordinals: np.ndarray, std_files: dict[str, DialogueTextFile],
                     writer: MmiWriter, rows_total: int) -> BuildTotals:
     rep = ctx.reporter("build", "coordinator")
     rep.set_counter("rows_total", rows_total)
     totals = BuildTotals()
     ordinal = 0
-    for p in range(partitions):
+    for group in groups:
         ctx.check_stop()
         started = time.perf_counter()
-        rep.begin(f"partition {p}")
-        table = read_partition(shard_dir, p)
+        rep.begin(group_label(group))
+        table = read_partition(shard_dir, group)
         layout = layout_dialogues(table, config.min_turns)
         pieces = render_pieces(table, layout, config.role_prefix, config.punctuation)
         val_mask = is_val(ordinal, layout.dialogues, val_ordinals)
@@ -271,7 +285,7 @@ def build_and_write(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, p
             summary["preview_std"] = preview
             summary["preview_mmi"] = [reverse_dialogues(d) for d in preview]
             totals.preview_sent = True
-        ctx.sink.send_event(TaskFinished(job=ctx.job, task=f"partition {p}", worker="coordinator", t=time.time(),
+        ctx.sink.send_event(TaskFinished(job=ctx.job, task=group_label(group), worker="coordinator", t=time.time(),
                                          seconds=time.perf_counter() - started, summary=summary))
         del table, layout, pieces
     rep.set_queue(writer.depth(), writer.bound)
@@ -298,8 +312,11 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
             total_bytes = sum(s for _, s in sizes)
             partitions = config.partitions or partition_count(sizes, config.memory_budget_bytes)
             shard_dir = work / "shards"
+            temp = {key: work / f"{key[0]}-{key[1]}.txt" for key in OUTPUT_FILES}
+            # Started now so that its start-up overlaps phase 1; it waits on its queue until phase 3.
+            writer = MmiWriter(ctx, supervisor, {s: temp[("mmi", s)] for s in SPLITS}, config.writer_queue_bound)
             t0 = time.perf_counter()
-            parted = partition_inputs(config, ctx, files, shard_dir, partitions, total_bytes)
+            parted = partition_inputs(config, ctx, files, shard_dir, partitions, total_bytes, writer)
             seconds = {"partition": time.perf_counter() - t0}
             if parted.files_ok == 0:
                 raise ValueError("no input file could be read: "
@@ -307,7 +324,12 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
             rss_after = {"partition": rss_bytes()}
 
             t0 = time.perf_counter()
-            per_partition = count_dialogues(config, ctx, shard_dir, partitions, parted.rows_kept)
+            if config.partitions is None:
+                groups = plan_build_groups(parted.partition_rows, parted.partition_text_bytes,
+                                           config.memory_budget_bytes)
+            else:
+                groups = [(p, p + 1) for p in range(partitions)]
+            per_partition = count_dialogues(config, ctx, shard_dir, groups, parted.rows_kept)
             dialogues_total = sum(per_partition)
             n_val, capped = val_count(config.val_size, dialogues_total)
             val_ordinals = choose_val_ordinals(dialogues_total, n_val, config.seed)
@@ -318,11 +340,9 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
             rss_after["keys"] = rss_bytes()
 
             t0 = time.perf_counter()
-            temp = {key: work / f"{key[0]}-{key[1]}.txt" for key in OUTPUT_FILES}
-            writer = MmiWriter(ctx, supervisor, {s: temp[("mmi", s)] for s in SPLITS}, config.writer_queue_bound)
             std_files = {s: DialogueTextFile(temp[("std", s)]) for s in SPLITS}
             try:
-                totals = build_and_write(config, ctx, shard_dir, partitions, val_ordinals, std_files, writer,
+                totals = build_and_write(config, ctx, shard_dir, groups, val_ordinals, std_files, writer,
                                          parted.rows_kept)
             finally:
                 for f in std_files.values():
@@ -337,7 +357,7 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(temp[key], final)
             seconds["total"] = time.perf_counter() - started
-            report = _report(config, files, partitions, parted, totals, dialogues_total, n_val, capped, done,
+            report = _report(config, files, partitions, groups, parted, totals, dialogues_total, n_val, capped, done,
                              writer, seconds, rss_after, out_dir)
             with atomic_path(out_dir / REPORT_NAME) as tmp:
                 tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -361,7 +381,8 @@ def _check_writer_agrees(done: WriterDone, std_files: dict[str, DialogueTextFile
                                f"lines for {split}, std has {f.dialogues}/{f.lines}")
 
 
-def _report(config: DialoguesConfig, files: list[Path], partitions: int, parted: PartitionResult,
+def _report(config: DialoguesConfig, files: list[Path], partitions: int, groups: list[tuple[int, int]],
+            parted: PartitionResult,
             totals: BuildTotals, dialogues_total: int, n_val: int, capped: bool, done: WriterDone,
             writer: MmiWriter, seconds: dict[str, float], rss_after: dict[str, int], out_dir: Path) -> dict[str, Any]:
     drops = dict(parted.drops)
@@ -375,6 +396,11 @@ def _report(config: DialoguesConfig, files: list[Path], partitions: int, parted:
         "settings": {"val_size": config.val_size, "seed": config.seed, "role_prefix": config.role_prefix,
                      "min_turns": config.min_turns, "memory_budget_bytes": config.memory_budget_bytes,
                      "partitions": partitions, "writer_queue_bound": config.writer_queue_bound},
+        "build_groups": {"count": len(groups),
+                         "largest_rows": max((int(parted.partition_rows[a:b].sum()) for a, b in groups), default=0),
+                         "largest_estimated_bytes": int(max((build_bytes(parted.partition_rows[a:b],
+                                                                         parted.partition_text_bytes[a:b]).sum()
+                                                             for a, b in groups), default=0))},
         "files": {"ok": parted.files_ok, "failed": len(parted.failed), "failures": parted.failed},
         "rows": {"read": parted.rows_read, "in_dialogues": totals.rows_used, "dropped": drops,
                  "without_time": parted.rows_without_time, "reconciles": rows_accounted == parted.rows_read},
@@ -414,6 +440,7 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
         "seconds": report["seconds"]["total"],
         "rows_per_s": report["rows_per_s"],
         "partitions": report["settings"]["partitions"],
+        "build_groups": report["build_groups"]["count"],
         "writer_queue_max": report["writer_queue"]["max_depth"],
         "writer_queue_bound": report["writer_queue"]["bound"],
         "peak_rss_coordinator_bytes": report["peak_rss_bytes"]["coordinator"],

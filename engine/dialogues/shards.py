@@ -2,43 +2,83 @@
 
 Data flow::
 
-    normalised chunk ──partition_of(h)──► per-partition buffers ──(≥ flush_rows)──► SRC/part-PPPP.parquet
-                                            (bounded: flushed by size)              (one writer each,
-                                                                                     row group per flush)
-    build phase: read_partition(p) ◄── */part-p.parquet of every input file (one partition in memory)
+    one input file's normalised rows ──partition_of(h)──► shards/src-NNNNN.parquet
+                                                           (a row group per partition, column "part")
+    build: read_partition([a, b)) ◄── the row groups of partitions a…b-1 of every input's shard
 
 Partitions are *ranges* of the 64-bit dialogue hash (the top 32 bits scaled to the partition count),
 so reading partitions 0, 1, … and sorting each by hash gives the same global dialogue order whatever
 the partition count: a run with a small memory budget writes byte-identical files to one with a
-large budget.
+large budget. For the same reason adjacent partitions can be built together: rows are written into
+more, finer partitions than the estimate asks for, and ``plan_build_groups`` then merges neighbours
+by the rows and bytes actually written, so every build holds about the same amount of data (memory
+flat) however good or bad the estimate from file sizes was.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from engine.dialogues.rows import SHARD_SCHEMA
 
-#: In-memory size of a kept row while a partition is built, per byte of input file, by suffix
-#: (measured on demo data: arrow columns + sort indices + the output text). Errs high.
-BUILD_BYTES_PER_FILE_BYTE = {".xlsx": 6.0, ".xlsm": 6.0, ".csv": 3.0, ".parquet": 8.0}
-#: Share of the memory budget one partition may take while it is built (the rest: interpreter,
-#: pandas, buffers, the output batch in flight).
-PARTITION_SHARE_OF_BUDGET = 0.35
+#: Input bytes per kept row's build memory, by suffix: only used to choose the fine partition count
+#: before anything is read (measured on demo data; an error here costs only build-group granularity).
+BUILD_BYTES_PER_FILE_BYTE = {".xlsx": 14.0, ".xlsm": 14.0, ".xls": 8.0, ".csv": 5.0, ".parquet": 16.0}
+#: Build memory of one row: fixed cost (sort keys, indices, Arrow offsets, layout arrays) plus a
+#: multiple of its text and id bytes (the table, the rendered pieces, the batch strings). Measured.
+BUILD_BYTES_PER_ROW = 300
+BUILD_BYTES_PER_TEXT_BYTE = 4.0
+#: Share of the memory budget one build group may take (the rest: interpreter, pandas/pyarrow,
+#: Arrow's allocator slack, the batches in the writer queue).
+PARTITION_SHARE_OF_BUDGET = 0.3
+#: Rows are written into this many times the estimated partition count (at least MIN_PARTITIONS).
+FINE_PARTITIONS_PER_GROUP = 8
+MIN_PARTITIONS = 16
 MAX_PARTITIONS = 4096
 
 
+def group_budget_bytes(memory_budget_bytes: int) -> float:
+    return memory_budget_bytes * PARTITION_SHARE_OF_BUDGET
+
+
 def partition_count(input_sizes: Sequence[tuple[str, int]], memory_budget_bytes: int) -> int:
-    """Partitions needed so that building one stays within ``memory_budget_bytes``."""
-    estimate = sum(size * BUILD_BYTES_PER_FILE_BYTE.get(suffix.lower(), 6.0) for suffix, size in input_sizes)
-    per_partition = memory_budget_bytes * PARTITION_SHARE_OF_BUDGET
-    return int(min(MAX_PARTITIONS, max(1, math.ceil(estimate / per_partition))))
+    """Fine partitions to write: several per build group the file sizes suggest."""
+    estimate = sum(size * BUILD_BYTES_PER_FILE_BYTE.get(suffix.lower(), 10.0) for suffix, size in input_sizes)
+    groups = math.ceil(estimate / group_budget_bytes(memory_budget_bytes))
+    return int(min(MAX_PARTITIONS, max(MIN_PARTITIONS, groups * FINE_PARTITIONS_PER_GROUP)))
+
+
+def build_bytes(rows: np.ndarray, text_bytes: np.ndarray) -> np.ndarray:
+    """Estimated build memory of partitions with these rows and text+id bytes."""
+    return np.asarray(rows, dtype=np.float64) * BUILD_BYTES_PER_ROW + np.asarray(text_bytes) * BUILD_BYTES_PER_TEXT_BYTE
+
+
+def plan_build_groups(rows: np.ndarray, text_bytes: np.ndarray, memory_budget_bytes: int) -> list[tuple[int, int]]:
+    """Consecutive fine partitions [start, stop) merged while their build memory fits the budget.
+
+    A single partition larger than the budget is a group of its own (it cannot be split any more;
+    the report shows the largest group so that a too-small budget is visible).
+    """
+    cost = build_bytes(rows, text_bytes)
+    limit = group_budget_bytes(memory_budget_bytes)
+    groups: list[tuple[int, int]] = []
+    start, used = 0, 0.0
+    for p, c in enumerate(cost):
+        if p > start and used + c > limit:
+            groups.append((start, p))
+            start, used = p, 0.0
+        used += c
+    if len(cost):
+        groups.append((start, len(cost)))
+    return groups
 
 
 def partition_of(h: np.ndarray, partitions: int) -> np.ndarray:
@@ -47,71 +87,72 @@ def partition_of(h: np.ndarray, partitions: int) -> np.ndarray:
     return ((top * np.uint64(partitions)) >> np.uint64(32)).astype(np.int64)
 
 
-def shard_path(folder: Path, partition: int) -> Path:
-    return Path(folder) / f"part-{partition:04d}.parquet"
+def shard_path(shard_root: Path, src: int) -> Path:
+    """The one shard file of input file ``src``: a row group per partition, in partition order."""
+    return Path(shard_root) / f"src-{src:05d}.parquet"
 
 
-class ShardWriter:
-    """Appends normalised rows to their partitions' Parquet files, with bounded buffering."""
+class SourceShardWriter:
+    """Collects one input file's normalised rows, then writes them as one Parquet file with a row
+    group per partition (the ``part`` column, constant within a row group, says which).
 
-    def __init__(self, folder: Path, partitions: int, flush_rows: int = 50_000) -> None:
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+    One file per input instead of one per (input, partition): partitions can be fine (many per
+    build group) without multiplying small files. An input file is held whole by its reader anyway,
+    so keeping its normalised rows until ``close`` adds a compact Arrow copy, not a new order of memory.
+    """
+
+    def __init__(self, path: Path, partitions: int) -> None:
+        self.path = Path(path)
         self.partitions = partitions
-        self.flush_rows = flush_rows
         self.rows_written = np.zeros(partitions, dtype=np.int64)
-        self._buffers: list[list[pa.Table]] = [[] for _ in range(partitions)]
-        self._buffered = np.zeros(partitions, dtype=np.int64)
-        self._writers: dict[int, pq.ParquetWriter] = {}
+        self.text_bytes_written = np.zeros(partitions, dtype=np.int64)
+        self._tables: list[pa.Table] = []
 
     def add(self, table: pa.Table) -> None:
-        if table.num_rows == 0:
+        if table.num_rows:
+            self._tables.append(table)
+
+    def close(self) -> None:
+        """Write the file (atomically: a killed reader leaves no file the build could read)."""
+        tables, self._tables = self._tables, []
+        if not tables:
             return
+        table = pa.concat_tables(tables)
+        del tables
         parts = partition_of(table.column("h").to_numpy(), self.partitions)
         order = np.argsort(parts, kind="stable")
         sorted_parts = parts[order]
-        table = table.take(pa.array(order))
+        table = table.take(pa.array(order)).append_column("part", pa.array(sorted_parts.astype(np.int32)))
         bounds = np.searchsorted(sorted_parts, np.arange(self.partitions + 1))
-        for p in np.unique(sorted_parts):
-            start, stop = int(bounds[p]), int(bounds[p + 1])
-            self._buffers[p].append(table.slice(start, stop - start))
-            self._buffered[p] += stop - start
-        # Flush every partition that has a full row group, and everything when the total is large.
-        full = np.flatnonzero(self._buffered >= self.flush_rows)
-        for p in full:
-            self._flush(int(p))
-        if self._buffered.sum() >= self.flush_rows * 4:
-            for p in np.flatnonzero(self._buffered):
-                self._flush(int(p))
-
-    def _flush(self, p: int) -> None:
-        if not self._buffers[p]:
-            return
-        table = pa.concat_tables(self._buffers[p])
-        writer = self._writers.get(p)
-        if writer is None:
-            writer = pq.ParquetWriter(shard_path(self.folder, p), SHARD_SCHEMA, compression="lz4")
-            self._writers[p] = writer
-        writer.write_table(table)
-        self.rows_written[p] += table.num_rows
-        self._buffers[p] = []
-        self._buffered[p] = 0
-
-    def close(self) -> None:
-        """Flush everything and close the files (every partition with rows has a complete file)."""
-        try:
-            for p in range(self.partitions):
-                self._flush(p)
-        finally:
-            for writer in self._writers.values():
-                writer.close()
-            self._writers.clear()
+        self.rows_written += np.diff(bounds)
+        sizes = sum(pc.binary_length(table.column(c)).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+                    for c in ("text", "agent", "customer"))
+        self.text_bytes_written += np.add.reduceat(np.append(sizes, 0), bounds[:-1])[: self.partitions] * \
+            (np.diff(bounds) > 0)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with pq.ParquetWriter(tmp, table.schema, compression="lz4") as writer:
+            for p in np.flatnonzero(np.diff(bounds)):
+                start, stop = int(bounds[p]), int(bounds[p + 1])
+                writer.write_table(table.slice(start, stop - start), row_group_size=stop - start)
+        os.replace(tmp, self.path)
 
 
-def read_partition(shard_root: Path, partition: int, columns: Sequence[str] | None = None) -> pa.Table:
-    """The rows of one partition from every input's shard folder (optionally some columns only)."""
+def read_partition(shard_root: Path, partitions: int | tuple[int, int], columns: Sequence[str] | None = None) -> pa.Table:
+    """The rows of one partition, or of partitions [start, stop), from every input's shard file.
+
+    Only the row groups of those partitions are read (their ``part`` statistics say which).
+    """
+    start, stop = (partitions, partitions + 1) if isinstance(partitions, int) else partitions
     wanted = list(columns) if columns is not None else SHARD_SCHEMA.names
-    paths = sorted(Path(shard_root).glob(f"*/{shard_path(Path('.'), partition).name}"))
-    if not paths:
+    tables = []
+    for path in sorted(Path(shard_root).glob("src-*.parquet")):
+        shard = pq.ParquetFile(path)
+        part_index = shard.schema_arrow.get_field_index("part")
+        groups = [i for i in range(shard.num_row_groups)
+                  if start <= shard.metadata.row_group(i).column(part_index).statistics.min < stop]
+        if groups:
+            tables.append(shard.read_row_groups(groups, columns=wanted))
+    if not tables:
         return SHARD_SCHEMA.empty_table().select(wanted)
-    return pa.concat_tables([pq.read_table(path, columns=wanted) for path in paths])
+    return pa.concat_tables(tables)

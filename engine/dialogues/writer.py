@@ -45,6 +45,8 @@ WRITER_ROLE = "mmi-writer"
 WRITER_STAGE = "write-mmi"
 #: The writer reports at most this often (its snapshots cross two hops).
 WRITER_SNAPSHOT_INTERVAL_S = 0.25
+#: While it waits for work, the writer reports this rarely.
+WRITER_IDLE_REPORT_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -114,16 +116,21 @@ def mmi_writer_main(job: str, batches: CountingQueue, result_conn: Any, paths: M
     reporter = StatusReporter(PipeSink(result_conn), job, WRITER_STAGE, WRITER_ROLE,  # type: ignore[arg-type]
                               interval_s=WRITER_SNAPSHOT_INTERVAL_S)
     files = {split: DialogueTextFile(Path(path)) for split, path in paths.items()}
+    last_idle_report = 0.0
     try:
         while True:
-            reporter.set_queue(queued(batches), batches.maxsize)
-            reporter.set_counter("rss_bytes", rss_bytes())
-            reporter.tick()
             try:
                 item = batches.get(timeout=0.25)
             except queue.Empty:
                 if not parent_alive():
                     return  # orphaned: the coordinator is gone, nobody will rename these files
+                if time.monotonic() - last_idle_report >= WRITER_IDLE_REPORT_S:
+                    # Waiting (phases 1-2, or a slow build): a sign of life, rarely, so the pipe
+                    # never fills while the coordinator is busy elsewhere.
+                    last_idle_report = time.monotonic()
+                    reporter.set_queue(queued(batches), batches.maxsize)
+                    reporter.set_counter("rss_bytes", rss_bytes())
+                    reporter.flush()
                 continue
             if isinstance(item, EndOfBatches):
                 break
@@ -135,6 +142,9 @@ def mmi_writer_main(job: str, batches: CountingQueue, result_conn: Any, paths: M
             reporter.add(items_in=item.dialogues, items_out=item.lines, nbytes=out.bytes - before,
                          **{f"lines_mmi_{item.split}": item.lines, "lines_mmi": item.lines})
             reporter.end()
+            reporter.set_queue(queued(batches), batches.maxsize)
+            reporter.set_counter("rss_bytes", rss_bytes())
+            reporter.tick()
         for out in files.values():
             out.close()
         reporter.set_queue(queued(batches), batches.maxsize)
