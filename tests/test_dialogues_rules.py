@@ -156,6 +156,6 @@ def test_build_groups_merge_neighbours_by_actual_size_and_cover_every_partition(
     rows = np.array([100, 100, 100, 5000, 100, 0, 100, 100])
     text = rows * 60
     per_row = 300 + 4 * 60
-    groups = plan_build_groups(rows, text, int(350 * per_row / 0.3))
+    groups = plan_build_groups(rows, text, 350 * per_row)
     assert groups[0] == (0, 3) and (3, 4) in groups, groups
     assert [a for a, _ in groups][1:] == [b for _, b in groups][:-1] and groups[-1][1] == len(rows)

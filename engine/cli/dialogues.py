@@ -55,7 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--min-turns", type=positive_int, default=2,
                         help="drop dialogues with fewer utterances (default 2)")
     parser.add_argument("--memory-budget", type=size_arg, default=DEFAULT_MEMORY_BUDGET_BYTES, metavar="SIZE",
-                        help="memory the build may use, e.g. 512MB or 2G; sets the partition count (default 512MB)")
+                        help="peak memory of the coordinator process, e.g. 512MB or 2G (default 512MB): sets how "
+                             "much data is built at once; each reader holds one input file on top")
     parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
                         help="reader processes for the input files (default: all cores)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

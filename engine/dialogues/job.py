@@ -51,7 +51,8 @@ from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.memory import peak_rss_bytes, rss_bytes
 from engine.dialogues.ingest import IngestResult, IngestTask, discard_source, ingest_file
 from engine.dialogues.rows import ROW_DROP_REASONS
-from engine.dialogues.shards import build_bytes, partition_count, plan_build_groups, read_partition
+from engine.dialogues.shards import build_bytes, group_limit_bytes, partition_count, plan_build_groups, \
+    read_partition
 from engine.dialogues.split import choose_val_ordinals, is_val, val_count
 from engine.dialogues.textfile import BATCH_END, DialogueTextFile, reverse_dialogues
 from engine.dialogues.writer import MmiBatch, MmiWriter, WriterDone
@@ -325,8 +326,16 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
 
             t0 = time.perf_counter()
             if config.partitions is None:
-                groups = plan_build_groups(parted.partition_rows, parted.partition_text_bytes,
-                                           config.memory_budget_bytes)
+                resting = rss_bytes()
+                limit = group_limit_bytes(config.memory_budget_bytes, resting)
+                groups = plan_build_groups(parted.partition_rows, parted.partition_text_bytes, limit)
+                largest = max(build_bytes(parted.partition_rows[a:b], parted.partition_text_bytes[a:b]).sum()
+                              for a, b in groups)
+                if largest > limit:
+                    ctx.log(f"memory budget {config.memory_budget_bytes / 2**20:.0f} MB is too small: the "
+                            f"coordinator uses {resting / 2**20:.0f} MB at rest and the largest partition needs "
+                            f"about {largest * 1.75 / 2**20:.0f} MB more; building one partition at a time",
+                            "warning")
             else:
                 groups = [(p, p + 1) for p in range(partitions)]
             per_partition = count_dialogues(config, ctx, shard_dir, groups, parted.rows_kept)

@@ -36,24 +36,29 @@ BUILD_BYTES_PER_FILE_BYTE = {".xlsx": 14.0, ".xlsm": 14.0, ".xls": 8.0, ".csv": 
 #: multiple of its text and id bytes (the table, the rendered pieces, the batch strings). Measured.
 BUILD_BYTES_PER_ROW = 300
 BUILD_BYTES_PER_TEXT_BYTE = 4.0
-#: Share of the memory budget one build group may take (the rest: interpreter, pandas/pyarrow,
-#: Arrow's allocator slack, the batches in the writer queue).
+#: Share of the memory budget one build group's estimate may take before anything is read (only
+#: for the fine partition count) …
 PARTITION_SHARE_OF_BUDGET = 0.3
+#: … and, once the coordinator's resting RSS is known, share of (budget − resting RSS) a build
+#: group's estimate may take: measured peaks are ~1.75× the estimate (sort copies, allocator slack).
+GROUP_SHARE_OF_FREE_BUDGET = 0.45
 #: Rows are written into this many times the estimated partition count (at least MIN_PARTITIONS).
 FINE_PARTITIONS_PER_GROUP = 8
 MIN_PARTITIONS = 16
 MAX_PARTITIONS = 4096
 
 
-def group_budget_bytes(memory_budget_bytes: int) -> float:
-    return memory_budget_bytes * PARTITION_SHARE_OF_BUDGET
-
-
 def partition_count(input_sizes: Sequence[tuple[str, int]], memory_budget_bytes: int) -> int:
     """Fine partitions to write: several per build group the file sizes suggest."""
     estimate = sum(size * BUILD_BYTES_PER_FILE_BYTE.get(suffix.lower(), 10.0) for suffix, size in input_sizes)
-    groups = math.ceil(estimate / group_budget_bytes(memory_budget_bytes))
+    groups = math.ceil(estimate / (memory_budget_bytes * PARTITION_SHARE_OF_BUDGET))
     return int(min(MAX_PARTITIONS, max(MIN_PARTITIONS, groups * FINE_PARTITIONS_PER_GROUP)))
+
+
+def partition_of(h: np.ndarray, partitions: int) -> np.ndarray:
+    """Partition index of each dialogue hash: a monotone function of the hash (range partitioning)."""
+    top = (np.asarray(h, dtype=np.uint64) >> np.uint64(32)).astype(np.uint64)
+    return ((top * np.uint64(partitions)) >> np.uint64(32)).astype(np.int64)
 
 
 def build_bytes(rows: np.ndarray, text_bytes: np.ndarray) -> np.ndarray:
@@ -61,30 +66,28 @@ def build_bytes(rows: np.ndarray, text_bytes: np.ndarray) -> np.ndarray:
     return np.asarray(rows, dtype=np.float64) * BUILD_BYTES_PER_ROW + np.asarray(text_bytes) * BUILD_BYTES_PER_TEXT_BYTE
 
 
-def plan_build_groups(rows: np.ndarray, text_bytes: np.ndarray, memory_budget_bytes: int) -> list[tuple[int, int]]:
-    """Consecutive fine partitions [start, stop) merged while their build memory fits the budget.
+def group_limit_bytes(memory_budget_bytes: int, resting_rss_bytes: int) -> float:
+    """Estimated build bytes one group may hold, given what the coordinator uses at rest."""
+    return max(0.0, memory_budget_bytes - resting_rss_bytes) * GROUP_SHARE_OF_FREE_BUDGET
 
-    A single partition larger than the budget is a group of its own (it cannot be split any more;
+
+def plan_build_groups(rows: np.ndarray, text_bytes: np.ndarray, limit_bytes: float) -> list[tuple[int, int]]:
+    """Consecutive fine partitions [start, stop) merged while their estimated build memory fits.
+
+    A single partition larger than the limit is a group of its own (it cannot be split any more;
     the report shows the largest group so that a too-small budget is visible).
     """
     cost = build_bytes(rows, text_bytes)
-    limit = group_budget_bytes(memory_budget_bytes)
     groups: list[tuple[int, int]] = []
     start, used = 0, 0.0
     for p, c in enumerate(cost):
-        if p > start and used + c > limit:
+        if p > start and used + c > limit_bytes:
             groups.append((start, p))
             start, used = p, 0.0
         used += c
     if len(cost):
         groups.append((start, len(cost)))
     return groups
-
-
-def partition_of(h: np.ndarray, partitions: int) -> np.ndarray:
-    """Partition index of each dialogue hash: a monotone function of the hash (range partitioning)."""
-    top = (np.asarray(h, dtype=np.uint64) >> np.uint64(32)).astype(np.uint64)
-    return ((top * np.uint64(partitions)) >> np.uint64(32)).astype(np.int64)
 
 
 def shard_path(shard_root: Path, src: int) -> Path:

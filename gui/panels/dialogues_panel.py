@@ -244,9 +244,10 @@ class DialoguesPanel(JobPanel):
             self.throughput_chart.append("rows/s", now, self._rows_rate.rate())
             self.throughput_chart.append("std lines/s", now, self._std_rate.rate())
             self.throughput_chart.append("mmi lines/s", now, self._mmi_rate.rate())
-            build = [s for s in m.snapshots("build") if s.queue_bound]
-            if build:
-                snap = max(build, key=lambda s: s.t)
+            # The coordinator (build) and the writer both report the queue; the latest word wins.
+            queued = [s for s in m.snapshots() if s.queue_bound and s.stage in ("build", WRITER_STAGE)]
+            if queued:
+                snap = max(queued, key=lambda s: s.t)
                 self.queue_chart.append("depth", now, snap.queue_depth or 0)
                 self.queue_chart.append("bound", now, snap.queue_bound or 0)
             for name, rss in self.process_rss().items():
@@ -257,8 +258,9 @@ class DialoguesPanel(JobPanel):
     def process_rss(self) -> dict[str, float]:
         """Latest RSS of each live process of the run, by a readable process name."""
         latest: dict[str, tuple[float, float]] = {}
+        readers_done = any(True for _ in self.monitor.snapshots("keys"))  # the reader pool has ended
         for state in self.monitor.workers.values():
-            if state.exited is not None:
+            if state.exited is not None or (readers_done and state.worker.startswith("partition ")):
                 continue
             rss = state.snapshot.counters.get("rss_bytes")
             if rss is None:
