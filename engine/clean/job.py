@@ -262,6 +262,7 @@ class _CleanRun:
         s = self.write_labels[result.label]
         segment = self.report.segments[s]
         segment.seconds = round(result.seconds, 3)
+        segment.worker, segment.attempts = result.worker, result.attempts
         if result.ok:
             expected = sum(self.report.files[i].rows_out for i in self.ok_parts(s))
             segment.status, segment.rows = "written", result.value["rows"]

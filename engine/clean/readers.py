@@ -14,6 +14,7 @@ Every failure is an ``InputError`` whose message a person can act on: "password-
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -73,6 +74,13 @@ def _frame_from_columns(data: dict[str, list], columns: ColumnMap, n_rows: int) 
 
 def _read_workbook(path: Path, head: bytes, columns: ColumnMap, all_sheets: bool) -> pd.DataFrame:
     kind = ".xlsx" if head.startswith(_ZIP_MAGIC) else ".xls"
+    if kind == ".xlsx":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                if "xl/workbook.xml" not in archive.namelist():
+                    raise InputError("not an Excel file (a zip archive without a workbook inside)")
+        except zipfile.BadZipFile as exc:
+            raise InputError(f"corrupt .xlsx (truncated or damaged zip archive: {exc})") from None
     try:
         with open(path, "rb") as handle:
             workbook = python_calamine.CalamineWorkbook.from_filelike(handle)

@@ -46,6 +46,8 @@ class SegmentEntry:
     sheet_rows: list[int] = field(default_factory=list)
     error: str = ""
     seconds: float = 0.0
+    worker: str = ""
+    attempts: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -112,7 +112,8 @@ def write_segment(task: WriteSegmentTask) -> dict[str, Any]:
         reporter.tick()
         _check_stop()
 
-    writer = open_segment_writer(task.out_format, task.out_path, task.columns, progress, task.csv_formula_guard)
+    writer = open_segment_writer(task.out_format, task.out_path, task.columns, progress, task.csv_formula_guard,
+                                 tmpdir=task.parts[0].parent if task.parts else None)
     try:
         for position, part in enumerate(task.parts):
             table = pq.read_table(part, columns=list(task.columns))

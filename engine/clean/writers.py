@@ -113,12 +113,18 @@ class XlsxSegmentWriter(SegmentWriter):
     suffix = ".xlsx"
 
     def __init__(self, final_path: Path, columns: tuple[str, ...],
-                 progress: Callable[[int], None] | None = None, max_rows_per_sheet: int = EXCEL_MAX_ROWS) -> None:
+                 progress: Callable[[int], None] | None = None, max_rows_per_sheet: int = EXCEL_MAX_ROWS,
+                 tmpdir: Path | None = None) -> None:
         super().__init__(final_path, columns, progress)
         if max_rows_per_sheet < 2:
             raise ValueError("a sheet needs room for the header and one row")
         self.max_rows_per_sheet = max_rows_per_sheet
-        self._workbook = xlsxwriter.Workbook(str(self.temp_path), XLSX_TEXT_ONLY)
+        options = dict(XLSX_TEXT_ONLY)
+        if tmpdir is not None:
+            # constant_memory spills rows to temporary files: keep them in the run's working folder,
+            # which the coordinator removes even when this worker is killed.
+            options["tmpdir"] = str(tmpdir)
+        self._workbook = xlsxwriter.Workbook(str(self.temp_path), options)
         self.sheet_rows: list[int] = []  # data rows on each sheet
         self._sheet = None
         self._next_row = 0
@@ -239,10 +245,15 @@ WRITERS: dict[str, type[SegmentWriter]] = {
 
 def open_segment_writer(out_format: str, final_path: Path, columns: tuple[str, ...],
                         progress: Callable[[int], None] | None = None, csv_formula_guard: bool = True,
-                        ) -> SegmentWriter:
-    """A writer for ``out_format`` ("xlsx" | "csv" | "parquet") writing to ``final_path``."""
+                        tmpdir: Path | None = None) -> SegmentWriter:
+    """A writer for ``out_format`` ("xlsx" | "csv" | "parquet") writing to ``final_path``.
+
+    ``tmpdir``: where .xlsx spills rows while writing (default: the system's temporary folder).
+    """
     if out_format == "csv":
         return CsvSegmentWriter(final_path, columns, progress, formula_guard=csv_formula_guard)
+    if out_format == "xlsx":
+        return XlsxSegmentWriter(final_path, columns, progress, tmpdir=tmpdir)
     try:
         return WRITERS[out_format](final_path, columns, progress)
     except KeyError:

@@ -1,0 +1,142 @@
+"""``mpwatch clean INPUT... --out DIR``: clean chat-log exports headless, with a live bar and a summary.
+
+Exit codes: 0 every file cleaned, 3 finished but some files failed (report.json says which),
+2 bad arguments, 1 anything else, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from engine.atomic import check_writable_dir
+from engine.cli import EXIT_BAD_ARGS
+from engine.cli.common import ProgressSpec, exit_code, positive_int, run_in_process
+from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules, ColumnMap
+from engine.clean.inputs import expand_inputs
+from engine.clean.job import ResumeMismatch, check_resume, run_clean
+from engine.textnorm import SYSTEM_MESSAGES
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {value}")
+    return value
+
+
+def _columns(text: str) -> ColumnMap:
+    try:
+        return ColumnMap.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "clean", help="clean chat-log exports (.xlsx/.xls/.csv/.parquet) in parallel",
+        description="Clean customer-service chat exports in parallel: drop empty, duplicate and system-message "
+                    "rows, remove emoji, collapse whitespace; write segments of N input files and report.json. "
+                    "Bad files are reported with their reason; the others go on.")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help="files, folders (searched recursively) or glob patterns ('data/**/*.xlsx')")
+    parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
+    parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
+                        help="worker processes (default: all cores)")
+    parser.add_argument("--format", dest="out_format", choices=OUTPUT_FORMATS, default="xlsx",
+                        help="output format (default xlsx)")
+    parser.add_argument("--segment-files", type=positive_int, default=25,
+                        help="input files per output segment (default 25)")
+    parser.add_argument("--columns", type=_columns, default=ColumnMap(),
+                        help="column names, e.g. agent=坐席id,customer=客户微信id,role=是否客服,content=消息内容,"
+                             "time=消息时间 (time= for none)")
+    parser.add_argument("--all-sheets", action="store_true", help="read every sheet (default: the first)")
+    parser.add_argument("--resume", action="store_true",
+                        help="skip segments a previous run in --out completed (same settings required)")
+    rules = parser.add_argument_group("rules (all on by default)")
+    rules.add_argument("--keep-missing", action="store_true", help="keep rows with a missing required value")
+    rules.add_argument("--keep-unknown-role", action="store_true",
+                       help="keep rows whose role is not 是/否/客服/客户/True/False/1/0 (and do not normalise it)")
+    rules.add_argument("--keep-emoji", action="store_true", help="do not remove emoji")
+    rules.add_argument("--keep-whitespace", action="store_true", help="do not collapse newlines and spaces")
+    rules.add_argument("--keep-system", action="store_true", help="keep system messages")
+    rules.add_argument("--system-message", action="append", metavar="TEXT",
+                       help="a system message (exact after trimming); repeat; replaces the built-in five")
+    rules.add_argument("--system-contains", action="append", metavar="TEXT", default=[],
+                       help="drop messages containing TEXT; repeat")
+    rules.add_argument("--keep-empty", action="store_true", help="keep messages empty after cleaning")
+    rules.add_argument("--min-length", type=_non_negative_int, default=0,
+                       help="drop messages shorter than this many characters (default 0: off)")
+    rules.add_argument("--keep-duplicates", action="store_true", help="keep exact duplicate rows")
+    rules.add_argument("--dedupe-scope", choices=DEDUPE_SCOPES, default="file",
+                       help="duplicates within each file (default) or across the whole run")
+    parser.add_argument("--csv-no-formula-guard", action="store_true",
+                        help="csv: write cells starting with = + - @ verbatim (default: prefix ' so Excel "
+                             "shows them as text)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def config_from_args(args: argparse.Namespace) -> CleanConfig:
+    """The CleanConfig the arguments describe (raises ValueError for a bad combination)."""
+    rules = CleanRules(
+        drop_missing=not args.keep_missing,
+        check_role=not args.keep_unknown_role,
+        remove_emoji=not args.keep_emoji,
+        collapse_whitespace=not args.keep_whitespace,
+        drop_system=not args.keep_system,
+        system_messages=tuple(args.system_message) if args.system_message else SYSTEM_MESSAGES,
+        system_contains=tuple(args.system_contains),
+        drop_empty=not args.keep_empty,
+        min_length=args.min_length,
+        drop_duplicates=not args.keep_duplicates,
+        dedupe_scope=args.dedupe_scope,
+    )
+    return CleanConfig(
+        inputs=tuple(Path(p) for p in args.inputs), out_dir=args.out, workers=args.workers,
+        out_format=args.out_format, segment_files=args.segment_files, columns=args.columns, rules=rules,
+        all_sheets=args.all_sheets, resume=args.resume, csv_formula_guard=not args.csv_no_formula_guard,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = config_from_args(args)
+        check_writable_dir(config.out_dir)
+        files = expand_inputs(config.inputs, exclude_dir=config.out_dir)
+        if not files:
+            raise ValueError("no .xlsx/.xls/.csv/.parquet file in the inputs")
+        check_resume(config)
+    except (ValueError, ResumeMismatch) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_ARGS
+    finished, printer = run_in_process("clean", run_clean, config,
+                                       ProgressSpec(done="input_bytes_done", total="input_bytes_total", unit="B"),
+                                       quiet=args.quiet)
+    if finished.ok:
+        print(format_summary(finished.summary))
+    return exit_code(finished, "files_failed")
+
+
+def format_summary(s: dict) -> str:
+    """The final lines a person reads: files, rows, drops by reason, outputs, speed."""
+    drops = ", ".join(f"{reason} {n:,}" for reason, n in s["dropped"].items()) or "none"
+    lines = [
+        f"cleaned {s['files_ok']} of {s['files']} files"
+        + (f" ({s['segments_resumed']} segments resumed)" if s.get("segments_resumed") else "")
+        + f": {s['rows_in']:,} rows in, {s['rows_out']:,} out; dropped: {drops}"
+        + ("" if s["reconciles"] else "  [COUNTS DO NOT RECONCILE]"),
+        f"wrote {len(s['outputs'])} {s['format']} segment(s) to {s['out_dir']} in {s['seconds']:.1f} s "
+        f"({s['rows_per_s']:,.0f} rows/s, {s['workers']} workers); report: {s['report']}",
+    ]
+    if s["files_failed"]:
+        lines.append(f"{s['files_failed']} file(s) failed:")
+        lines.extend(f"  {f['path']}: {f['error']}" for f in s["failed"][:20])
+        if len(s["failed"]) > 20:
+            lines.append(f"  … and {len(s['failed']) - 20} more (see the report)")
+    return "\n".join(lines)

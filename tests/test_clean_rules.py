@@ -1,0 +1,168 @@
+"""The clean job's rules, one by one on small frames (pandas string columns), and the count ledger."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.clean.config import CleanConfig, CleanRules, ColumnMap, DropReason, XLSX_MAX_CELL_CHARS
+from engine.clean.dedupe import SeenHashes
+from engine.clean.rules import apply_rules
+from engine.demo_data import make_chat_frame
+from engine.textnorm import SYSTEM_MESSAGES
+
+COLS = ColumnMap()
+ALL_OFF = CleanRules(drop_missing=False, check_role=False, remove_emoji=False, collapse_whitespace=False,
+                     drop_system=False, drop_empty=False, min_length=0, drop_duplicates=False)
+
+
+def frame(*rows: tuple) -> pd.DataFrame:
+    """Rows of (agent, customer, role, content[, time]) as the readers produce them: string columns."""
+    rows = [r + (None,) * (5 - len(r)) for r in rows]
+    data = {name: pd.Series([r[i] for r in rows], dtype="string") for i, name in enumerate(COLS.output)}
+    return pd.DataFrame(data)
+
+
+def only(**switches) -> CleanRules:
+    return dataclasses.replace(ALL_OFF, **switches)
+
+
+def test_missing_value_in_any_required_column_is_dropped():
+    f = frame(("a", "c", "是", "你好"), (None, "c", "是", "x"), ("a", "  ", "否", "y"),
+              ("a", "c", None, "z"), ("a", "c", "是", None), ("a", "c", "是", "\t"))
+    out = apply_rules(f, COLS, only(drop_missing=True))
+    assert out.dropped == {DropReason.MISSING_VALUE: 5}
+    assert out.kept[COLS.content].tolist() == ["你好"]
+
+
+def test_missing_time_is_not_a_missing_value():
+    out = apply_rules(frame(("a", "c", "是", "hi", None)), COLS, CleanRules())
+    assert out.rows_out == 1 and out.dropped == {}
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("是", "是"), ("否", "否"), ("客服", "是"), ("客户", "否"), ("True", "是"), ("false", "否"),
+    ("1", "是"), ("0", "否"), (" 是 ", "是"),
+])
+def test_role_is_normalised(raw, expected):
+    out = apply_rules(frame(("a", "c", raw, "hi")), COLS, only(check_role=True))
+    assert out.kept[COLS.role].tolist() == [expected]
+
+
+def test_unknown_role_is_a_counted_drop_not_a_crash():
+    out = apply_rules(frame(("a", "c", "maybe", "hi"), ("a", "c", "是", "ok"), ("a", "c", "2", "x")),
+                      COLS, only(check_role=True))
+    assert out.dropped == {DropReason.UNKNOWN_ROLE: 2}
+    assert out.kept[COLS.content].tolist() == ["ok"]
+
+
+def test_role_left_alone_when_the_rule_is_off():
+    out = apply_rules(frame(("a", "c", "maybe", "hi")), COLS, ALL_OFF)
+    assert out.kept[COLS.role].tolist() == ["maybe"] and out.dropped == {}
+
+
+def test_system_messages_exact_after_trimming_and_contains_list():
+    f = frame(("a", "c", "是", " 微信红包 "), ("a", "c", "是", "微信红包来了"), ("a", "c", "否", SYSTEM_MESSAGES[0]),
+              ("a", "c", "否", "[撤回] 一条消息"), ("a", "c", "否", "正常"))
+    out = apply_rules(f, COLS, only(drop_system=True, system_contains=("[撤回]",)))
+    assert out.dropped == {DropReason.SYSTEM_MESSAGE: 3}
+    assert out.kept[COLS.content].tolist() == ["微信红包来了", "正常"]
+
+
+def test_system_message_list_is_editable():
+    out = apply_rules(frame(("a", "c", "是", "微信红包"), ("a", "c", "是", "自定义系统提示")), COLS,
+                      only(drop_system=True, system_messages=("自定义系统提示",)))
+    assert out.kept[COLS.content].tolist() == ["微信红包"]
+
+
+def test_emoji_removed_whole_including_multi_part_sequences():
+    f = frame(("a", "c", "是", "好的👍🏽"), ("a", "c", "是", "家👨‍👩‍👧人"), ("a", "c", "是", "🇨🇳中国"),
+              ("a", "c", "是", "选1️⃣"), ("a", "c", "是", "no emoji"))
+    out = apply_rules(f, COLS, only(remove_emoji=True))
+    assert out.kept[COLS.content].tolist() == ["好的", "家人", "中国", "选", "no emoji"]
+
+
+def test_newlines_and_surrounding_whitespace_collapsed():
+    out = apply_rules(frame(("a", "c", "是", "  第一行\r\n第二行\n\n 第三\t行  ")), COLS, only(collapse_whitespace=True))
+    assert out.kept[COLS.content].tolist() == ["第一行 第二行 第三 行"]
+
+
+def test_message_empty_after_cleaning_is_dropped():
+    f = frame(("a", "c", "是", "🎉🎉"), ("a", "c", "是", "有字🎉"))
+    out = apply_rules(f, COLS, only(remove_emoji=True, collapse_whitespace=True, drop_empty=True))
+    assert out.dropped == {DropReason.EMPTY_AFTER_CLEAN: 1}
+    assert out.kept[COLS.content].tolist() == ["有字"]
+
+
+def test_min_length():
+    out = apply_rules(frame(("a", "c", "是", "嗯"), ("a", "c", "是", "好的"), ("a", "c", "是", "好的呀")),
+                      COLS, only(min_length=2))
+    assert out.dropped == {DropReason.TOO_SHORT: 1}
+    assert out.kept[COLS.content].tolist() == ["好的", "好的呀"]
+
+
+def test_xlsx_output_drops_messages_longer_than_a_cell_and_counts_them():
+    config = CleanConfig(inputs=("x",), out_dir="y", out_format="xlsx")
+    assert config.effective_rules.max_length == XLSX_MAX_CELL_CHARS
+    assert CleanConfig(inputs=("x",), out_dir="y", out_format="csv").effective_rules.max_length is None
+    long_text = "长" * (XLSX_MAX_CELL_CHARS + 1)
+    out = apply_rules(frame(("a", "c", "是", long_text), ("a", "c", "是", "短")), COLS, config.effective_rules)
+    assert out.dropped == {DropReason.TOO_LONG_FOR_XLSX: 1}
+
+
+def test_exact_duplicates_within_a_file_keep_the_first():
+    f = frame(("a", "c", "是", "hi", "t1"), ("a", "c", "是", "hi", "t1"), ("a", "c", "是", "hi", "t2"),
+              ("a", "c", "否", "hi", "t1"))
+    out = apply_rules(f, COLS, only(drop_duplicates=True))
+    assert out.dropped == {DropReason.DUPLICATE: 1}
+    assert out.kept[COLS.time].tolist() == ["t1", "t2", "t1"]
+
+
+def test_duplicates_compare_cleaned_text():
+    out = apply_rules(frame(("a", "c", "是", "你好"), ("a", "c", "是", " 你好👍\n")), COLS, CleanRules())
+    assert out.dropped == {DropReason.DUPLICATE: 1}
+
+
+def test_first_matching_rule_takes_the_row_and_counts_reconcile_on_demo_data():
+    f = make_chat_frame(3000, seed=5)
+    strings = pd.DataFrame({c: f[c].astype("string") for c in COLS.output})
+    out = apply_rules(strings, COLS, CleanRules(min_length=2))
+    assert out.reconciles()
+    assert out.rows_in == 3000
+    for reason in (DropReason.MISSING_VALUE, DropReason.SYSTEM_MESSAGE, DropReason.DUPLICATE):
+        assert out.dropped.get(reason, 0) > 0, out.dropped
+    kept = out.kept[COLS.content]
+    assert not kept.str.contains("\n", regex=False).any()
+    assert not kept.isin(SYSTEM_MESSAGES).any()
+    assert not out.kept.duplicated().any()
+    assert (kept.str.len() >= 2).all()
+
+
+def test_row_order_is_kept():
+    f = frame(*[("a", "c", "是", f"第{i}句") for i in range(50)], ("a", "c", "是", "微信红包"))
+    out = apply_rules(f, COLS, CleanRules())
+    assert out.kept[COLS.content].tolist() == [f"第{i}句" for i in range(50)]
+
+
+def test_column_map_parse():
+    cols = ColumnMap.parse("agent=坐席,content=内容,time=")
+    assert cols.agent == "坐席" and cols.content == "内容" and cols.time == ""
+    assert cols.output == ("坐席", "客户微信id", "是否客服", "内容")
+    with pytest.raises(ValueError, match="bad column spec"):
+        ColumnMap.parse("nope=x")
+    with pytest.raises(ValueError, match="needs a name"):
+        ColumnMap.parse("agent=")
+
+
+def test_run_wide_seen_hashes():
+    seen = SeenHashes()
+    first = np.array([5, 7, 9], dtype=np.uint64)
+    assert seen.take_new(first).tolist() == []
+    assert seen.take_new(np.array([7, 11, 11, 12, 5], dtype=np.uint64)).tolist() == [0, 2, 4]
+    for i in range(20):  # many chunks are merged, answers stay right
+        seen.take_new(np.array([100 + i], dtype=np.uint64))
+    assert seen.take_new(np.array([105, 999], dtype=np.uint64)).tolist() == [0]
+    assert len(seen) == len(set(seen.to_array().tolist()))

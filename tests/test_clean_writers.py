@@ -1,0 +1,111 @@
+"""Segment writers: formula-looking text stays text, sheets split at Excel's row limit, temp then rename."""
+
+from __future__ import annotations
+
+import csv
+
+import openpyxl
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from engine.clean.writers import (
+    EXCEL_MAX_ROWS, CsvSegmentWriter, ParquetSegmentWriter, XlsxSegmentWriter, open_segment_writer,
+)
+
+COLUMNS = ("坐席id", "消息内容")
+RISKY = ["=SUM(A1:A9)", "+86 138 0000 0000", "-1 那个不要了", "@小美 在吗", "=HYPERLINK(\"http://x\")", "普通"]
+
+
+def table(texts: list[str | None], agent: str = "kf1") -> pa.Table:
+    return pa.table({"坐席id": pa.array([agent] * len(texts), pa.string()),
+                     "消息内容": pa.array(texts, pa.string())})
+
+
+def test_excel_limit_constant():
+    assert EXCEL_MAX_ROWS == 1_048_576
+
+
+def test_xlsx_formula_looking_text_is_a_string_cell(tmp_path):
+    path = tmp_path / "seg.xlsx"
+    with XlsxSegmentWriter(path, COLUMNS) as writer:
+        writer.write(table(RISKY))
+    sheet = openpyxl.load_workbook(path).active
+    cells = [row[1] for row in sheet.iter_rows(min_row=2)]
+    assert [c.value for c in cells] == RISKY
+    assert all(c.data_type == "s" for c in cells)  # "f" would be a formula
+
+
+def test_xlsx_segment_larger_than_a_sheet_continues_on_new_sheets(tmp_path):
+    """The splitting unit with a 5-row sheet (header + 4): 11 rows in 3 parts → sheets of 4, 4, 3."""
+    path = tmp_path / "seg.xlsx"
+    seen: list[int] = []
+    with XlsxSegmentWriter(path, COLUMNS, progress=seen.append, max_rows_per_sheet=5) as writer:
+        writer.write(table([f"m{i}" for i in range(0, 3)]))
+        writer.write(table([f"m{i}" for i in range(3, 9)]))
+        writer.write(table([f"m{i}" for i in range(9, 11)]))
+    assert writer.sheet_rows == [4, 4, 3]
+    assert sum(seen) == writer.rows_written == 11
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Sheet1", "Sheet2", "Sheet3"]
+    texts = []
+    for sheet in book.worksheets:
+        rows = list(sheet.values)
+        assert rows[0] == COLUMNS and len(rows) <= 5
+        texts += [r[1] for r in rows[1:]]
+    assert texts == [f"m{i}" for i in range(11)]  # nothing truncated, order kept
+
+
+def test_xlsx_missing_value_is_an_empty_cell(tmp_path):
+    path = tmp_path / "seg.xlsx"
+    with XlsxSegmentWriter(path, COLUMNS) as writer:
+        writer.write(table(["a", None, "c"]))
+    assert [r[1] for r in openpyxl.load_workbook(path).active.values][1:] == ["a", None, "c"]
+
+
+def test_csv_is_utf8_with_bom_and_formula_text_cannot_evaluate(tmp_path):
+    path = tmp_path / "seg.csv"
+    with CsvSegmentWriter(path, COLUMNS) as writer:
+        writer.write(table(RISKY[:3]))
+        writer.write(table(RISKY[3:] + ["含,逗号\n和换行"]))
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines(keepends=True)))
+    assert rows[0] == list(COLUMNS)  # one header, even with two writes
+    texts = [r[1] for r in rows[1:]]
+    assert texts == ["'" + t if t[0] in "=+-@" else t for t in RISKY] + ["含,逗号\n和换行"]
+    assert not any(t[0] in "=+-@" for t in texts)
+
+
+def test_csv_formula_guard_can_be_turned_off(tmp_path):
+    path = tmp_path / "seg.csv"
+    with open_segment_writer("csv", path, COLUMNS, csv_formula_guard=False) as writer:
+        writer.write(table(RISKY))
+    back = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
+    assert back["消息内容"].tolist() == RISKY
+
+
+def test_parquet_round_trip(tmp_path):
+    path = tmp_path / "seg.parquet"
+    with ParquetSegmentWriter(path, COLUMNS) as writer:
+        writer.write(table(RISKY))
+        writer.write(table(["x", None], agent="kf2"))
+    back = pd.read_parquet(path)
+    assert back["消息内容"].tolist()[:6] == RISKY and back["消息内容"].isna().sum() == 1
+    assert len(back) == 8
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "parquet"])
+def test_nothing_under_the_final_name_until_closed_and_abort_leaves_nothing(tmp_path, fmt):
+    path = tmp_path / f"seg.{fmt}"
+    writer = open_segment_writer(fmt, path, COLUMNS)
+    writer.write(table(RISKY))
+    assert not path.exists()
+    assert writer.temp_path.exists() or fmt == "xlsx"  # xlsxwriter creates its file at close
+    writer.abort()
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(RuntimeError):
+        with open_segment_writer(fmt, path, COLUMNS) as writer:
+            writer.write(table(RISKY))
+            raise RuntimeError("the worker was stopped mid-segment")
+    assert list(tmp_path.iterdir()) == []
