@@ -1,0 +1,180 @@
+"""Clean job throughput: the reference article's way vs mpwatch with 1 worker vs all cores, per format.
+
+    python benchmarks/bench_clean.py                 # 40 files x 20,000 rows (issue 3's size)
+    python benchmarks/bench_clean.py --quick         # 6 files x 3,000 rows, a smoke run
+    python benchmarks/bench_clean.py --files 40 --rows 20000 --formats xlsx,csv,parquet
+
+One invocation, one generated input (demo chat exports in .xlsx, cached in --data-dir), and for each
+output format:
+  (a) baseline, seed style: pandas.read_excel with openpyxl, emoji.replace_emoji on every row,
+      multiprocessing Pool.imap over the files, segments of 25 concatenated in the parent and
+      written there (openpyxl for .xlsx, pandas for .csv/.parquet);
+  (b) mpwatch, 1 worker;  (c) mpwatch, all cores.
+Prints rows/s (input rows over wall time, process start-up included) and the ratios, plus the cost of
+the status traffic: snapshots+events received x measured cost of sending one, over the run's CPU time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import emoji  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from engine.clean import CleanConfig, run_clean  # noqa: E402
+from engine.context import SPAWN, JobContext  # noqa: E402
+from engine.jobs.demo import DemoConfig, run_demo  # noqa: E402
+from engine.runner import run_job  # noqa: E402
+from engine.status import StatusReporter, StatusSink  # noqa: E402
+from engine.textnorm import SYSTEM_MESSAGES  # noqa: E402
+
+REQUIRED = ["坐席id", "客户微信id", "是否客服", "消息内容"]
+SEGMENT_FILES = 25
+
+
+# --- (a) the seed article's way --------------------------------------------------------------
+def seed_extract_data(params: tuple[str, list[str]]) -> pd.DataFrame:
+    """What the article's (unshown) extract_data intends: drop empty, system and duplicate rows,
+    remove emoji row by row."""
+    path, system_messages = params
+    df = pd.read_excel(path, engine="openpyxl")
+    df = df.dropna(subset=REQUIRED)
+    df = df[~df["消息内容"].astype(str).str.strip().isin(system_messages)]
+    df["消息内容"] = [emoji.replace_emoji(str(t), replace="").replace("\n", " ").strip() for t in df["消息内容"]]
+    df = df[df["消息内容"] != ""]
+    return df.drop_duplicates()
+
+
+def run_seed_style(paths: list[Path], out_dir: Path, fmt: str, workers: int) -> int:
+    rows_out = 0
+    for start in range(0, len(paths), SEGMENT_FILES):
+        chunk = paths[start:start + SEGMENT_FILES]
+        with SPAWN.Pool(workers) as pool:
+            frames = list(pool.imap(seed_extract_data, [(str(p), list(SYSTEM_MESSAGES)) for p in chunk]))
+        df = pd.concat(frames, axis=0)
+        target = out_dir / f"seed_{start}_{start + len(chunk) - 1}.{fmt}"
+        if fmt == "xlsx":
+            with pd.ExcelWriter(target, engine="openpyxl") as writer:
+                df.to_excel(writer, index=False)
+        elif fmt == "csv":
+            df.to_csv(target, index=False, encoding="utf-8-sig")
+        else:
+            df.to_parquet(target, index=False)
+        rows_out += len(df)
+    return rows_out
+
+
+# --- (b), (c) mpwatch ----------------------------------------------------------------------------
+def run_mpwatch(data_dir: Path, out_dir: Path, fmt: str, workers: int) -> tuple[dict, int]:
+    """Run the clean job in this process as the CLI does; returns (summary, status messages seen)."""
+    status_queue = SPAWN.Queue(maxsize=10000)
+    ctx = JobContext("bench", status_queue, SPAWN.Event())
+    seen = [0]
+    done = threading.Event()
+
+    def drain() -> None:
+        while not done.is_set() or not status_queue.empty():
+            try:
+                status_queue.get(timeout=0.05)
+                seen[0] += 1
+            except queue.Empty:
+                pass
+
+    drainer = threading.Thread(target=drain, daemon=True)
+    drainer.start()
+    finished = run_job(run_clean, CleanConfig((data_dir,), out_dir, workers=workers, out_format=fmt), ctx)
+    done.set()
+    drainer.join(timeout=10)
+    if not finished.ok:
+        raise SystemExit(f"mpwatch run failed: {finished.error}")
+    return dict(finished.summary), seen[0]
+
+
+def status_send_cost_s() -> float:
+    """Seconds of CPU per status message, end to end: build, pickle, pipe write, read, unpickle (an
+    upper bound for the sender's share, which is what a worker pays)."""
+    q = SPAWN.Queue(maxsize=100000)
+    reporter = StatusReporter(StatusSink(q), "bench", "clean", "w", interval_s=0.0)
+    reporter.add(rows_in=1, rows_out=1, drops_duplicate=1, drops_missing_value=1, input_bytes_done=1)
+    n = 2000
+    started = time.perf_counter()
+    for _ in range(n):
+        reporter.flush()
+    for _ in range(n):
+        q.get()
+    return (time.perf_counter() - started) / n
+
+
+def ensure_data(data_dir: Path, files: int, rows: int, workers: int) -> list[Path]:
+    marker = data_dir / f".complete-{files}x{rows}"
+    if not marker.exists():
+        shutil.rmtree(data_dir, ignore_errors=True)
+        print(f"generating {files} x {rows:,} rows of demo exports in {data_dir} …", flush=True)
+        started = time.perf_counter()
+        run_demo(DemoConfig(data_dir, files, rows, 7, workers), JobContext("bench-data", None, SPAWN.Event()))
+        marker.write_text("ok")
+        print(f"  done in {time.perf_counter() - started:.1f} s", flush=True)
+    return sorted(data_dir.glob("chat_*.xlsx"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=40, help="input files (default 40)")
+    parser.add_argument("--rows", type=int, default=20000, help="rows per file (default 20,000)")
+    parser.add_argument("--formats", default="xlsx,csv,parquet", help="output formats to measure")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="'all cores' (default: cpu count)")
+    parser.add_argument("--skip-baseline", action="store_true", help="measure mpwatch only")
+    parser.add_argument("--quick", action="store_true", help="6 files x 3,000 rows")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="where the generated input is cached (default: a folder under the temp dir)")
+    args = parser.parse_args()
+    if args.quick:
+        args.files, args.rows = 6, 3000
+    data_dir = args.data_dir or Path(tempfile.gettempdir()) / f"mpwatch-bench-clean-{args.files}x{args.rows}"
+    paths = ensure_data(data_dir, args.files, args.rows, args.workers)
+    total_rows = len(paths) * args.rows
+    cost = status_send_cost_s()
+    print(f"clean job: {len(paths)} files x {args.rows:,} rows = {total_rows:,} rows, {os.cpu_count()} cores, "
+          f"all cores = {args.workers} workers; one status message costs {cost * 1e6:.0f} µs end to end")
+    print(f"{'format':8} {'run':22} {'seconds':>8} {'rows/s':>10} {'rows out':>10}  ratios")
+    for fmt in [f.strip() for f in args.formats.split(",") if f.strip()]:
+        results: dict[str, float] = {}
+        if not args.skip_baseline:
+            with tempfile.TemporaryDirectory(prefix="mpwatch-bench-seed-") as out:
+                started = time.perf_counter()
+                rows_out = run_seed_style(paths, Path(out), fmt, args.workers)
+                seconds = time.perf_counter() - started
+            results["baseline"] = total_rows / seconds
+            print(f"{fmt:8} {'baseline (seed style)':22} {seconds:8.1f} {results['baseline']:10,.0f} {rows_out:10,}",
+                  flush=True)
+        for label, workers in (("one", 1), ("all", args.workers)):
+            with tempfile.TemporaryDirectory(prefix="mpwatch-bench-clean-out-") as out:
+                started = time.perf_counter()
+                summary, messages = run_mpwatch(data_dir, Path(out), fmt, workers)
+                seconds = time.perf_counter() - started
+            assert summary["rows_in"] == total_rows and summary["reconciles"], summary
+            results[label] = total_rows / seconds
+            status_share = messages * cost / (seconds * workers)
+            ratios = []
+            if "baseline" in results:
+                ratios.append(f"{results[label] / results['baseline']:.1f}x baseline")
+            if label == "all":
+                ratios.append(f"{results['all'] / results['one']:.2f}x one worker")
+            ratios.append(f"status {messages} msgs ≈ {status_share:.3%} of CPU")
+            name = f"mpwatch {workers} worker" + ("s" if workers > 1 else "")
+            print(f"{fmt:8} {name:22} {seconds:8.1f} {results[label]:10,.0f} {summary['rows_out']:10,}  "
+                  + ", ".join(ratios), flush=True)
+
+
+if __name__ == "__main__":
+    main()
