@@ -67,6 +67,8 @@ REPORT_NAME = "dialogues-report.json"
 WORK_PREFIX = ".mpwatch-dialogues-"
 PREVIEW_DIALOGUES = 3
 STAGES = ("partition", "keys", "build")
+#: Stage (and role prefix: "reader 1", "reader 2", …) of the phase-1 pool workers.
+READER_STAGE = "reader"
 
 
 @dataclass
@@ -134,7 +136,7 @@ def partition_inputs(config: DialoguesConfig, ctx: JobContext, files: list[Path]
                         tuple(config.system_messages), config.read_chunk_rows) for src, path in enumerate(files)]
     bytes_done = 0
     workers = max(1, min(config.workers, len(files)))
-    with ProcessPool(ingest_file, workers, ctx, stage="partition") as pool:
+    with ProcessPool(ingest_file, workers, ctx, stage=READER_STAGE) as pool:
         for outcome in pool.map_unordered(tasks, label=task_label):
             writer.check_alive()  # forwards its snapshots; a writer dead already fails the job now
             src = int(outcome.label.split(" ", 1)[0].lstrip("#"))
@@ -426,7 +428,7 @@ def _report(config: DialoguesConfig, files: list[Path], partitions: int, groups:
         "seconds": {k: round(v, 3) for k, v in seconds.items()},
         "rows_per_s": round(parted.rows_read / seconds["total"], 1) if seconds["total"] else 0.0,
         "peak_rss_bytes": {"coordinator": peak_rss_bytes(), "mmi_writer": done.peak_rss_bytes,
-                           **{f"reader ({name})": rss for name, rss in sorted(parted.reader_peak_rss.items())}},
+                           **dict(sorted(parted.reader_peak_rss.items()))},
         "rss_after_phase_bytes": rss_after,
     }
 

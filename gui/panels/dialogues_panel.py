@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from engine.cli.dialogues import val_size_arg
 from engine.dialogues.config import DialoguesConfig
-from engine.dialogues.job import run_dialogues
+from engine.dialogues.job import READER_STAGE, run_dialogues
 from engine.dialogues.writer import WRITER_ROLE, WRITER_STAGE
 from engine.runner import JobFunction
 from engine.status import JobFinished, TaskFailed, TaskFinished
@@ -47,13 +47,6 @@ def _spin(low: int, high: int, value: int, step: int = 1, suffix: str = "") -> Q
     if suffix:
         box.setSuffix(suffix)
     return box
-
-
-def process_label(worker: str) -> str:
-    """The process a reporter's worker name stands for (the coordinator reports under one name)."""
-    if worker.startswith("partition "):
-        return "reader " + worker.split(" ", 1)[1]
-    return worker
 
 
 class DialoguesPanel(JobPanel):
@@ -211,7 +204,7 @@ class DialoguesPanel(JobPanel):
         running = m.running
 
         # Phase progress: rows done against the phase's total, with its own rate and ETA.
-        read_rows = m.counter("rows", stage="partition")
+        read_rows = m.counter("rows", stage=READER_STAGE)
         read_total = m.gauge("rows_estimate", stage="partition")
         files = f"{m.gauge('files_done', 'partition'):,.0f} / {m.gauge('files_total', 'partition'):,.0f} files"
         keys_rows = m.items("keys")[0]
@@ -260,12 +253,12 @@ class DialoguesPanel(JobPanel):
         latest: dict[str, tuple[float, float]] = {}
         readers_done = any(True for _ in self.monitor.snapshots("keys"))  # the reader pool has ended
         for state in self.monitor.workers.values():
-            if state.exited is not None or (readers_done and state.worker.startswith("partition ")):
+            if state.exited is not None or (readers_done and state.stage == READER_STAGE):
                 continue
             rss = state.snapshot.counters.get("rss_bytes")
             if rss is None:
                 continue
-            name = process_label(state.worker)
+            name = state.worker  # "coordinator", "reader 1", …, "mmi-writer": one name per process
             if name not in latest or state.snapshot.t > latest[name][0]:
                 latest[name] = (state.snapshot.t, rss)
         return {name: rss for name, (_, rss) in sorted(latest.items())}
