@@ -201,3 +201,59 @@ def test_cli_exit_codes(chat_csv, tmp_path, capsys, no_leftover_children):
     assert exc.value.code == EXIT_BAD_ARGS
     with pytest.raises(SystemExit):
         cli_main(["dialogues", str(chat_csv), "--out", str(out), "--memory-budget", "lots"])
+
+
+@pytest.mark.timeout(90)
+def test_a_killed_reader_is_replaced_and_its_file_reread(tmp_path, no_leftover_children):
+    """The OOM killer takes a reader mid-file: the pool retries the file on a fresh reader, and the
+    outputs equal those of an undisturbed run (the half-written shard never counts)."""
+    inputs = []
+    for i in range(3):
+        path = tmp_path / f"chat_{i}.csv"
+        make_chat_frame(4000, seed=31, file_index=i).to_csv(path, index=False)
+        inputs.append(path)
+    clean = run_job(run_dialogues, DialoguesConfig(inputs=tuple(inputs), out_dir=tmp_path / "clean", val_size=30,
+                                                   workers=1), JobContext("undisturbed"))
+    assert clean.ok, clean.error
+
+    killed: list[int] = []
+    status = SPAWN.Queue(10000)
+
+    def kill_first_reader(message) -> None:
+        if isinstance(message, Snapshot) and message.stage == "reader" and message.current and not killed:
+            killed.append(message.pid)
+            os.kill(message.pid, signal.SIGKILL)
+
+    class ReaderKiller(Watcher):
+        def _run(self) -> None:
+            while not self._stop.is_set():
+                try:
+                    message = self.queue.get(timeout=0.05)
+                except queue.Empty:
+                    continue
+                self.messages.append(message)
+                kill_first_reader(message)
+
+    watcher = ReaderKiller(status)
+    finished = run_job(run_dialogues, DialoguesConfig(inputs=tuple(inputs), out_dir=tmp_path / "killed",
+                                                      val_size=30, workers=1), JobContext("killed-reader", status))
+    watcher.close()
+    assert killed, "a reader was killed"
+    assert finished.ok, finished.error
+    retried = [m for m in watcher.messages if type(m).__name__ == "TaskFinished" and m.attempts > 1]
+    assert retried, describe(watcher.messages)
+    for rel in OUTPUT_FILES.values():
+        assert (tmp_path / "clean" / rel).read_bytes() == (tmp_path / "killed" / rel).read_bytes(), rel
+
+
+def test_a_work_folder_left_by_a_killed_run_is_removed_by_the_next(tmp_path, chat_csv):
+    dead_pid = 4_000_000  # above pid_max on Linux: no such process
+    stale = tmp_path / f"{WORK_PREFIX}{dead_pid}-abc"
+    (stale / "shards").mkdir(parents=True)
+    (stale / "std-train.txt").write_text("half", encoding="utf-8")
+    live = tmp_path / f"{WORK_PREFIX}{os.getpid()}-def"
+    live.mkdir()
+    from engine.dialogues.job import remove_stale_work_dirs
+
+    assert remove_stale_work_dirs(tmp_path) == 1
+    assert not stale.exists() and live.exists(), "only folders of processes that are gone"

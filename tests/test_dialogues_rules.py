@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from engine.clean.config import ColumnMap
-from engine.dialogues.build import batch_offsets, join_batches, layout_dialogues, render_pieces
+from engine.dialogues.build import batch_offsets, iter_batches, layout_dialogues, render_pieces
 from engine.dialogues.config import DEFAULT_PUNCTUATION
 from engine.dialogues.rows import normalise_chunk
 from engine.dialogues.shards import partition_count, partition_of, plan_build_groups
@@ -29,7 +29,7 @@ def build_text(frames: list[pd.DataFrame], role_prefix: bool = True, min_turns: 
     table = pa.concat_tables(tables)
     layout = layout_dialogues(table, min_turns)
     pieces = render_pieces(table, layout, role_prefix, DEFAULT_PUNCTUATION)
-    texts = join_batches(pieces, np.array([0, layout.rows]))
+    texts = list(iter_batches(pieces, np.array([0, layout.rows])))
     if not texts:
         return []
     assert texts[0].endswith("\n\n")

@@ -20,6 +20,7 @@ character of every utterance, real punctuation included).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -168,9 +169,12 @@ def batch_offsets(dialogue_starts: np.ndarray, batch_rows: int) -> np.ndarray:
     return np.append(firsts, total).astype(np.int64)
 
 
-def join_batches(pieces: pa.Array, offsets: np.ndarray) -> list[str]:
-    """Concatenate ``pieces[offsets[i]:offsets[i+1]]`` for each i, in Arrow."""
+def iter_batches(pieces: pa.Array, offsets: np.ndarray) -> Iterator[str]:
+    """``"".join(pieces[offsets[i]:offsets[i+1]])`` for each i, joined in Arrow, one Python string
+    at a time (only the batch in hand becomes a Python object)."""
     if len(offsets) < 2:
-        return []
+        return
     lists = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), pieces)
-    return pc.binary_join(lists, "").to_pylist()
+    joined = pc.binary_join(lists, "")
+    for i in range(len(joined)):
+        yield joined[i].as_py()

@@ -5,19 +5,20 @@ Data flow::
     inputs ──(1) partition──► OUT/.mpwatch-dialogues-PID-*/shards/src-NNNNN.parquet (row group/partition)
      (.xlsx .csv .parquet,      ProcessPool of readers (engine.dialogues.ingest), one file per task:
       raw or cleaned)           read, textnorm, drop by reason, hash-partition by dialogue
-           ──(2) keys──────► per partition: key columns only → dialogues kept (dedup, min-turns)
+           ──(2) keys──────► per build group: key columns only → dialogues kept (dedup, min-turns)
                              → N dialogues → seeded choice of the validation positions
-           ──(3) build─────► per partition: sort + boundaries → std text batches
+           ──(3) build─────► per build group: sort + boundaries → std text batches
                                  ├─► std/train|val (this process, DialogueTextFile)
                                  └─► MmiWriter: bounded CountingQueue ──► mmi-writer process
            ──(4) finish────► END sentinel, WriterDone; rename the four files into OUT/std, OUT/mmi;
                              dialogues-report.json; remove the work folder
 
 Memory: each reader holds one input file (an .xlsx sheet's cells) at a time, whatever the number
-of files; phases 2–3 hold one build group (adjacent partitions merged by the rows actually written) in the
-coordinator, and ``--memory-budget`` sets both the partition count and the group size. The only thing that grows with the input is the set of validation positions
-(8 bytes per val dialogue). Processes: the coordinator, ``workers`` readers during phase 1, and the
-mmi writer during phase 3.
+of files. Phases 2–3 hold one build group in the coordinator: adjacent partitions merged by the rows
+actually written, sized so that the coordinator's peak stays within ``--memory-budget``. What grows
+with the input is only the val positions (8 bytes per val dialogue) and per-partition counters.
+Processes: the coordinator, ``workers`` readers (phase 1), and the mmi writer (started at once so
+its start-up overlaps phase 1; it works in phase 3).
 
 Atomicity: everything is written inside the work folder; the final names appear by rename only
 after the writer reported success. Stop, a failure, a dead writer or SIGTERM removes the work folder;
@@ -46,7 +47,7 @@ from engine.atomic import atomic_path, check_writable_dir
 from engine.clean.inputs import expand_inputs
 from engine.clean.readers import InputError
 from engine.context import Cancelled, JobContext
-from engine.dialogues.build import LAYOUT_COLUMNS, batch_offsets, join_batches, layout_dialogues, render_pieces
+from engine.dialogues.build import LAYOUT_COLUMNS, batch_offsets, iter_batches, layout_dialogues, render_pieces
 from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.memory import peak_rss_bytes, rss_bytes
 from engine.dialogues.ingest import IngestResult, IngestTask, discard_source, ingest_file
@@ -190,13 +191,14 @@ def group_label(group: tuple[int, int]) -> str:
 
 
 def count_dialogues(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, groups: list[tuple[int, int]],
-                    rows_total: int) -> list[int]:
+                    rows_total: int, writer: MmiWriter) -> list[int]:
     """Dialogues kept per build group (after de-duplication and min-turns), reading key columns only."""
     rep = ctx.reporter("keys", "coordinator")
     rep.set_counter("rows_total", rows_total)
     per_partition = []
     for group in groups:
         ctx.check_stop()
+        writer.check_alive()
         rep.begin(group_label(group))
         table = read_partition(shard_dir, group, LAYOUT_COLUMNS)
         layout = layout_dialogues(table, config.min_turns)
@@ -254,8 +256,7 @@ def build_and_write(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, g
             split_starts = np.append(split_starts, int(mask.sum()))
             split_utt_last = utt_last[mask]
             offsets = batch_offsets(split_starts, config.writer_batch_rows)
-            texts = join_batches(split_pieces, offsets)
-            for i, text in enumerate(texts):
+            for i, text in enumerate(iter_batches(split_pieces, offsets)):
                 a, b = int(offsets[i]), int(offsets[i + 1])
                 n_dialogues = int(np.searchsorted(split_starts, b) - np.searchsorted(split_starts, a))
                 n_lines = int(split_utt_last[a:b].sum())
@@ -340,7 +341,7 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
                             "warning")
             else:
                 groups = [(p, p + 1) for p in range(partitions)]
-            per_partition = count_dialogues(config, ctx, shard_dir, groups, parted.rows_kept)
+            per_partition = count_dialogues(config, ctx, shard_dir, groups, parted.rows_kept, writer)
             dialogues_total = sum(per_partition)
             n_val, capped = val_count(config.val_size, dialogues_total)
             val_ordinals = choose_val_ordinals(dialogues_total, n_val, config.seed)
