@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 from engine.atomic import check_writable_dir
+from engine.clean.config import ColumnMap
+from engine.clean.inputs import expand_inputs
 from engine.cli import EXIT_BAD_ARGS
 from engine.cli.common import ProgressSpec, exit_code, parse_size, positive_int, run_in_process
 from engine.dialogues.config import DialoguesConfig
@@ -37,14 +39,22 @@ def size_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def columns_arg(text: str) -> ColumnMap:
+    """argparse type: the clean job's column spec (ColumnMap.parse, the one parser of it)."""
+    try:
+        return ColumnMap.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "dialogues", help="build GPT2-chitchat training text (std + reversed mmi) from chat logs",
         description="Turn chat exports (raw or cleaned .xlsx/.csv/.parquet) into dialogue text for a GPT-2 "
                     "chatbot (OUT/std/train.txt, val.txt) and its MMI model (OUT/mmi/…, each dialogue "
                     "reversed), with memory bounded by --memory-budget whatever the input size.")
-    parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
-                        help="input files, or folders holding them")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help="files, folders (searched recursively) or glob patterns, as for the clean job")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (created if missing)")
     parser.add_argument("--val-size", type=val_size_arg, default=DEFAULT_VAL_SIZE, metavar="N|F",
                         help=f"validation dialogues: a count or a fraction (default {DEFAULT_VAL_SIZE}; "
@@ -57,6 +67,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--memory-budget", type=size_arg, default=DEFAULT_MEMORY_BUDGET_BYTES, metavar="SIZE",
                         help="peak memory of the coordinator process, e.g. 512MB or 2G (default 512MB): sets how "
                              "much data is built at once; each reader holds one input file on top")
+    parser.add_argument("--columns", type=columns_arg, default=ColumnMap(),
+                        help="column names as for the clean job, e.g. agent=坐席id,customer=客户微信id,role=是否客服,"
+                             "content=消息内容,time=消息时间 (time= for none: input order)")
     parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
                         help="reader processes for the input files (default: all cores)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -64,15 +77,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    missing = [str(p) for p in args.inputs if not p.exists()]
-    if missing:
-        print(f"error: input not found: {', '.join(missing)}", file=sys.stderr)
-        return EXIT_BAD_ARGS
     try:
         check_writable_dir(args.out)
+        if not expand_inputs(args.inputs, exclude_dir=args.out):
+            raise ValueError("no .xlsx/.xls/.csv/.parquet file in the inputs")
         config = DialoguesConfig(inputs=tuple(args.inputs), out_dir=args.out, val_size=args.val_size,
                                  seed=args.seed, role_prefix=not args.no_role_prefix, min_turns=args.min_turns,
-                                 memory_budget_bytes=args.memory_budget, workers=args.workers)
+                                 memory_budget_bytes=args.memory_budget, workers=args.workers,
+                                 columns=args.columns)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS

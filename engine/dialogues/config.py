@@ -43,7 +43,7 @@ class DialoguesConfig:
     role_prefix: bool = True
     min_turns: int = 2
     memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET_BYTES
-    #: The clean job's column names (same class, same --columns spelling): one definition.
+    #: The clean job's column names (the same class and --columns spelling: one definition).
     columns: ColumnMap = field(default_factory=ColumnMap)
     punctuation: str = DEFAULT_PUNCTUATION
     system_messages: tuple[str, ...] = SYSTEM_MESSAGES
