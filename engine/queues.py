@@ -2,7 +2,8 @@
 
 ``multiprocessing.Queue.qsize()`` raises NotImplementedError on macOS (no sem_getvalue), so a
 ``CountingQueue`` counts puts and gets in shared memory. The counts are updated after the operation
-succeeds, so ``depth`` may lag by an item in flight but is never negative for long and never drifts.
+succeeds, so ``depth`` may be off by the items in flight (it is clamped to 0…maxsize) but never drifts.
+Reading the depth takes no lock: a watcher can never be blocked by a process that died mid-update.
 """
 
 from __future__ import annotations
@@ -42,14 +43,14 @@ class CountingQueue:
 
     @property
     def puts(self) -> int:
-        return self._puts.value
+        return self._puts.get_obj().value  # lock-free read of an aligned 64-bit counter
 
     @property
     def gets(self) -> int:
-        return self._gets.value
+        return self._gets.get_obj().value
 
     def depth(self) -> int:
-        return max(0, self.puts - self.gets)
+        return min(self.maxsize, max(0, self.puts - self.gets))
 
     def close(self) -> None:
         self._q.close()
