@@ -250,6 +250,7 @@ class _CleanRun:
             segment = self.report.segments[s]
             segment.status, segment.error = "empty", "no output: every file of this segment failed"
             self.pending_hashes.pop(s, None)
+            self.status.add(segments_empty=1)
             self.report.save()
             return
         task = WriteSegmentTask(s, parts, out_path, self.config.out_format, self.config.columns.output,

@@ -1,0 +1,83 @@
+"""The Clean panel runs a small clean from the main window: table, filter, drop chart, report."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine.status import JobFinished
+from tests.clean_fixtures import write_good_inputs
+from tests.helpers import wait_no_children
+
+
+@pytest.mark.timeout(150)
+def test_clean_from_the_panel(main_window, qtbot, tmp_path):
+    good = write_good_inputs(tmp_path / "in", files=3, rows=2000, seed=5)
+    (tmp_path / "in" / "renamed.xlsx").write_text("just text, not a workbook")
+    (tmp_path / "in" / "zero.xlsx").write_bytes(b"")
+    out = tmp_path / "out"
+    panel = main_window.panels["clean"]
+    main_window.tabs.setCurrentWidget(panel)
+    panel.inputs.set_text(str(tmp_path / "in"))
+    panel.out_dir.set_text(str(out))
+    panel.workers.setValue(2)
+    panel.segment_files.setValue(2)
+    panel.out_format.setCurrentText("parquet")
+    panel.resume.setChecked(False)
+    with qtbot.waitSignal(panel.job_finished, timeout=120000) as finished:
+        assert panel.start_job()
+        assert panel.pending.count() == 5  # the queue of files is shown before any worker starts
+    result: JobFinished = finished.args[0]
+    assert result.ok, result.error
+    qtbot.waitUntil(lambda: panel.file_table.rowCount() == 5, timeout=5000)
+
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    rows = {name.split(" ", 1)[1]: (status, error) for name, status, error in panel.file_table.visible_rows()}
+    for entry in report["files"]:
+        name = entry["path"].rsplit("/", 1)[1]
+        assert rows[name][0] == entry["status"]
+        assert rows[name][1] == entry["error"]
+    assert "not an Excel file" in rows["renamed.xlsx"][1]
+    assert rows["zero.xlsx"][1] == "empty file (0 bytes)"
+
+    panel.only_failed.setChecked(True)
+    assert sorted(r[0].split(" ", 1)[1] for r in panel.file_table.visible_rows()) == ["renamed.xlsx", "zero.xlsx"]
+    panel.only_failed.setChecked(False)
+    assert len(panel.file_table.visible_rows()) == 5
+
+    failed_row = next(r for r in range(panel.file_table.rowCount()) if panel.file_table.item(r, 1).text() == "failed")
+    panel._show_file_details(failed_row, 0)
+    assert "Traceback" in panel._details_box.detailedText() or "InputError" in panel._details_box.detailedText()
+    panel._details_box.close()
+
+    totals = report["totals"]
+    assert totals["files_ok"] == len(good) and totals["files_failed"] == 2 and totals["reconciles"]
+    bars = panel.drops_chart.values()
+    assert bars["missing"] == totals["dropped"]["missing_value"]
+    assert bars["duplicate"] == totals["dropped"]["duplicate"]
+    assert panel.progress.percent == 100.0
+    assert panel.pending.count() == 0
+    assert "Done." in panel.summary.text() and "2 file(s) failed" in panel.summary.text()
+    t, rates = panel.chart.data("read + cleaned")
+    assert len(t) >= 1
+    assert not wait_no_children(10.0)
+
+
+@pytest.mark.timeout(60)
+def test_bad_settings_are_refused_before_anything_starts(main_window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
+    panel = main_window.panels["clean"]
+    panel.inputs.set_text(str(tmp_path / "nothing-here"))
+    panel.out_dir.set_text(str(tmp_path / "out"))
+    assert not panel.start_job()
+    assert "input not found" in shown[-1]
+    (tmp_path / "in").mkdir()
+    panel.inputs.set_text(str(tmp_path / "in"))
+    panel.columns.setText("nonsense=1")
+    assert not panel.start_job()
+    assert shown[-1].startswith("Columns:")
+    assert panel.run is None
