@@ -119,6 +119,10 @@ class _CleanRun:
                              f"complete, skipped")
         if self.seen is None:
             shutil.rmtree(self.hashes_dir, ignore_errors=True)
+        for s, idx in enumerate(self.segments):
+            if s not in self.done_segments:  # an earlier run's output of a segment redone now is stale
+                (self.out_dir / segment_name(idx[0], idx[-1], self.config.out_format)).unlink(missing_ok=True)
+                self._hashes_path(s).unlink(missing_ok=True)
         todo = [i for s, idx in enumerate(self.segments) if s not in self.done_segments for i in idx]
         self.todo_bytes = sum(_size(self.files[i]) for i in todo)
         totals = self.report.totals()
@@ -165,10 +169,14 @@ class _CleanRun:
         return file_label(task.index, task.path)
 
     def run(self) -> dict[str, Any]:
+        if len(self.done_segments) == len(self.segments):
+            return self.summary()  # everything was resumed: no worker needed
         with ProcessPool(run_clean_task, min(self.config.workers, len(self.files)), self.ctx,
                          stage="clean") as pool:
             self.pool = pool
             for result in pool.map_unordered(self.file_tasks(), label=self.label):
+                if not result.ok and self.ctx.stop_requested():
+                    continue  # a task ended by Stop is not a failure of its file: it stays pending
                 if result.label in self.write_labels:
                     self.on_segment_written(result)
                 else:

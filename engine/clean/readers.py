@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Sequence
 
 import pandas as pd
-import python_calamine
+import pyarrow as pa
 import pyarrow.parquet as pq
+import python_calamine
 
 from engine.clean.config import ColumnMap
 from engine.textnorm import as_text
@@ -59,16 +61,23 @@ def _column_error(sheet: str, header: list[str], columns: ColumnMap, where: str)
     return InputError(f"missing {label} {', '.join(missing)}{where}; found: {found}")
 
 
-def _frame_from_columns(data: dict[str, list], columns: ColumnMap, n_rows: int) -> pd.DataFrame:
+def _text_column(values: Sequence[object]) -> pd.Series:
+    """A string Series of cell values: all-text columns go straight to Arrow (the common case,
+    no per-cell Python check); numbers, dates and booleans are formatted by ``as_text``."""
+    try:
+        return pd.Series(pd.arrays.ArrowStringArray(pa.array(values, type=pa.string())), dtype="string")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return as_text(pd.Series(list(values), dtype=object))
+
+
+def _frame_from_columns(data: dict[str, Sequence[object]], columns: ColumnMap, n_rows: int) -> pd.DataFrame:
     out: dict[str, pd.Series] = {}
     for name in columns.output:
         values = data.get(name)
         if values is None:  # the optional time column is absent from this file
             out[name] = pd.Series(pd.NA, index=range(n_rows), dtype="string")
-        elif all(type(v) is str for v in values):
-            out[name] = pd.Series(values, dtype="string")
         else:
-            out[name] = as_text(pd.Series(values, dtype=object))
+            out[name] = _text_column(values)
     return pd.DataFrame(out)
 
 
@@ -115,13 +124,11 @@ def _read_workbook(path: Path, head: bytes, columns: ColumnMap, all_sheets: bool
         if error is not None:
             raise error
         position = {h: i for i, h in reversed(list(enumerate(header)))}  # first of repeated names wins
-        body = rows[1:]
-        data = {}
-        for col in columns.output:
-            i = position.get(col)
-            if i is not None:
-                data[col] = [r[i] if i < len(r) else "" for r in body]
-        frames.append(_frame_from_columns(data, columns, len(body)))
+        n_rows = len(rows) - 1
+        # calamine pads every row to the sheet's width, so one zip transposes the sheet at C speed.
+        by_column = list(zip(*rows[1:])) if n_rows else [()] * len(header)
+        data = {col: by_column[position[col]] for col in columns.output if col in position}
+        frames.append(_frame_from_columns(data, columns, n_rows))
     if not frames:
         which = "sheet " + ", ".join(repr(n) for n in empty_sheets)
         raise InputError(f"empty workbook ({which} has no cells)")
@@ -198,8 +205,11 @@ def read_input(path: Path, columns: ColumnMap, all_sheets: bool = False) -> pd.D
         raise InputError(_describe_foreign(head))
     if len(frame) == 0:
         raise InputError("no data rows (a header and nothing under it)")
-    required = frame[list(columns.required)]
-    blank = required.isna() | required.apply(lambda s: s.str.strip() == "").fillna(True)
-    if bool(blank.all(axis=1).all()):
-        raise InputError(f"no data: all {len(frame):,} rows are empty in {', '.join(columns.required)}")
+    # A sheet of NaN: cheap test first (one non-blank content cell proves data), full test only if needed.
+    content = frame[columns.content]
+    if not (content.str.strip().str.len() > 0).any():
+        required = frame[list(columns.required)]
+        blank = required.isna() | required.apply(lambda s: s.str.strip() == "").fillna(True)
+        if bool(blank.all(axis=1).all()):
+            raise InputError(f"no data: all {len(frame):,} rows are empty in {', '.join(columns.required)}")
     return frame
