@@ -240,6 +240,24 @@ def test_duplicates_across_the_run_when_asked(tmp_path, no_leftover_children):
     assert_no_temporaries(out)
 
 
+@pytest.mark.timeout(120)
+def test_a_segment_that_cannot_be_written_fails_its_files_and_the_rest_goes_on(tmp_path, no_leftover_children):
+    good = write_good_inputs(tmp_path / "in", files=4, rows=300, seed=3)
+    out = tmp_path / "out"
+    (out / "clean_00000-00001.csv").mkdir(parents=True)  # something in the way of segment 1's output
+    assert main(["clean", str(tmp_path / "in"), "--out", str(out), "--format", "csv", "--segment-files", "2",
+                 "--workers", "2", "--quiet"]) == 3
+    report = load_report(out)
+    first, second = report["segments"]
+    assert first["status"] == "failed" and "output not written" in first["error"]
+    assert second["status"] == "written"
+    assert [f["status"] for f in report["files"]] == ["failed", "failed", "ok", "ok"]
+    assert report["totals"]["reconciles"] and report["totals"]["files_ok"] == 2
+    got = read_outputs(report, "csv")
+    assert len(got) == report["totals"]["rows_out"] == len(expected_clean_rows(good[2:]))
+    assert_no_temporaries(out)
+
+
 def test_bad_arguments_exit_2(tmp_path, capsys):
     assert main(["clean", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
     assert "input not found" in capsys.readouterr().err

@@ -121,7 +121,9 @@ class _CleanRun:
             shutil.rmtree(self.hashes_dir, ignore_errors=True)
         for s, idx in enumerate(self.segments):
             if s not in self.done_segments:  # an earlier run's output of a segment redone now is stale
-                (self.out_dir / segment_name(idx[0], idx[-1], self.config.out_format)).unlink(missing_ok=True)
+                stale = self.out_dir / segment_name(idx[0], idx[-1], self.config.out_format)
+                if stale.is_file():
+                    stale.unlink()
                 self._hashes_path(s).unlink(missing_ok=True)
         todo = [i for s, idx in enumerate(self.segments) if s not in self.done_segments for i in idx]
         self.todo_bytes = sum(_size(self.files[i]) for i in todo)
@@ -289,10 +291,13 @@ class _CleanRun:
                          f"({segment.rows:,} rows)")
         else:
             segment.status, segment.error = "failed", f"output not written: {result.reason}"
-            for i in self.ok_parts(s):
+            lost = self.ok_parts(s)
+            for i in lost:  # their rows never reached an output: the files failed after all
                 entry = self.report.files[i]
                 entry.status, entry.error = "failed", segment.error
-            self.status.add(segments_failed=1, files_failed=len(self.ok_parts(s)))
+                self.status.add(rows_in=-entry.rows_in, rows_out=-entry.rows_out,
+                                **{f"drops_{r}": -n for r, n in entry.dropped.items()})
+            self.status.add(segments_failed=1, files_done=-len(lost), files_failed=len(lost))
             self.ctx.log(f"segment {s + 1}: {segment.error}", "error")
             self.ctx.sink.send_event(TaskFailed(self.ctx.job, result.label, result.worker, time.time(),
                                                 segment.error, result.traceback, result.attempts))

@@ -66,6 +66,7 @@ class CleanReport:
         self.files = [FileEntry(str(p), s) for s, idx in enumerate(segments) for p in (files[i] for i in idx)]
         self.segments = [SegmentEntry(s, [str(files[i]) for i in idx]) for s, idx in enumerate(segments)]
         self.resumed_segments: list[int] = []
+        self._position = {entry.path: i for i, entry in enumerate(self.files)}
 
     def totals(self) -> dict[str, Any]:
         ok = [f for f in self.files if f.status == "ok"]
@@ -131,7 +132,7 @@ class CleanReport:
             if any(e is None or e.get("status") != "ok" for e in entries):
                 continue
             for entry in entries:
-                mine = self.files[self._file_position(entry["path"])]
+                mine = self.files[self._position[entry["path"]]]
                 for key in ("status", "rows_in", "rows_out", "dropped", "error", "seconds", "worker", "attempts"):
                     setattr(mine, key, entry.get(key, getattr(mine, key)))
             for key in ("outputs", "status", "rows", "sheet_rows", "seconds"):
@@ -140,11 +141,6 @@ class CleanReport:
         self.resumed_segments = adopted
         return adopted
 
-    def _file_position(self, path: str) -> int:
-        for i, entry in enumerate(self.files):
-            if entry.path == path:
-                return i
-        raise KeyError(path)
 
 
 def load_report(out_dir: Path) -> dict[str, Any] | None:
