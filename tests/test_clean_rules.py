@@ -109,8 +109,13 @@ def test_xlsx_output_drops_messages_longer_than_a_cell_and_counts_them():
     assert config.effective_rules.max_length == XLSX_MAX_CELL_CHARS
     assert CleanConfig(inputs=("x",), out_dir="y", out_format="csv").effective_rules.max_length is None
     long_text = "长" * (XLSX_MAX_CELL_CHARS + 1)
-    out = apply_rules(frame(("a", "c", "是", long_text), ("a", "c", "是", "短")), COLS, config.effective_rules)
-    assert out.dropped == {DropReason.TOO_LONG_FOR_XLSX: 1}
+    # Excel counts UTF-16 units: a character outside the BMP (𠀀, CJK extension B) counts twice.
+    astral = "𠀀" * (XLSX_MAX_CELL_CHARS // 2 + 1)
+    fits = "长" * XLSX_MAX_CELL_CHARS
+    out = apply_rules(frame(("a", "c", "是", long_text), ("a", "c", "是", "短"), ("a", "c", "是", astral),
+                            ("a", "c", "是", fits)), COLS, config.effective_rules)
+    assert out.dropped == {DropReason.TOO_LONG_FOR_XLSX: 2}
+    assert out.kept[COLS.content].str.len().tolist() == [1, XLSX_MAX_CELL_CHARS]
 
 
 def test_exact_duplicates_within_a_file_keep_the_first():

@@ -57,6 +57,16 @@ def _blank(values: pd.Series) -> np.ndarray:
     return (values.isna() | (values.str.strip() == "")).fillna(True).to_numpy(dtype=bool)
 
 
+def _utf16_lengths(text: pd.Series, lengths: np.ndarray, limit: int) -> np.ndarray:
+    """Lengths in UTF-16 units (Excel's cell limit counts those: a character outside the BMP is two),
+    computed only for the rare texts long enough for the difference to matter."""
+    units = lengths.copy()
+    near = np.flatnonzero(lengths > limit // 2)
+    for i in near:
+        units[i] = len(text.iat[i].encode("utf-16-le")) // 2
+    return units
+
+
 def apply_rules(frame: pd.DataFrame, columns: ColumnMap, rules: CleanRules) -> RuleOutcome:
     """Clean one file's rows (``frame`` holds ``columns.output`` as string columns)."""
     n = len(frame)
@@ -87,7 +97,7 @@ def apply_rules(frame: pd.DataFrame, columns: ColumnMap, rules: CleanRules) -> R
     if rules.min_length > 0:
         ledger.drop(lengths < rules.min_length, DropReason.TOO_SHORT)
     if rules.max_length is not None:
-        ledger.drop(lengths > rules.max_length, DropReason.TOO_LONG_FOR_XLSX)
+        ledger.drop(_utf16_lengths(text, lengths, rules.max_length) > rules.max_length, DropReason.TOO_LONG_FOR_XLSX)
 
     if rules.drop_duplicates:
         alive_rows = out.loc[ledger.alive]
