@@ -265,7 +265,7 @@ class _CleanRun:
             return
         task = WriteSegmentTask(s, parts, out_path, self.config.out_format, self.config.columns.output,
                                 self.config.csv_formula_guard, skips)
-        label = f"segment {s + 1}/{len(self.segments)} → {out_path.name}"
+        label = f"writing {out_path.name}"
         self.write_labels[label] = s
         self.pool.submit(task, label)
 

@@ -240,6 +240,7 @@ class CleanPanel(JobPanel):
         self.summary.setWordWrap(True)
         self.summary.setObjectName("summary")
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setVisible(False)
 
         form_widget = QWidget()
         left = QVBoxLayout(form_widget)
@@ -379,7 +380,7 @@ class CleanPanel(JobPanel):
         self.drops_chart.set_values([], [])
         self.progress.reset()
         self.file_table.clear_rows()
-        self.summary.setText("")
+        self._set_summary("")
         self._started_labels.clear()
         self._ended_labels.clear()
         self._labels = [file_label(i, p) for i, p in enumerate(self._files)]
@@ -445,7 +446,11 @@ class CleanPanel(JobPanel):
             self._ended_labels.add(message.task)
             self.file_table.add_failed(message)
         elif isinstance(message, JobFinished):
-            self.summary.setText(self._summary_text(message))
+            self._set_summary(self._summary_text(message))
+
+    def _set_summary(self, text: str) -> None:
+        self.summary.setText(text)
+        self.summary.setVisible(bool(text))
 
     @staticmethod
     def _summary_text(finished: JobFinished) -> str:
