@@ -81,3 +81,28 @@ def test_bad_settings_are_refused_before_anything_starts(main_window, qtbot, tmp
     assert not panel.start_job()
     assert shown[-1].startswith("Columns:")
     assert panel.run is None
+
+
+@pytest.mark.timeout(150)
+def test_stop_from_the_panel_leaves_no_process_and_no_partial_file(main_window, qtbot, tmp_path):
+    write_good_inputs(tmp_path / "in", files=8, rows=8000, seed=2)
+    out = tmp_path / "out"
+    panel = main_window.panels["clean"]
+    panel.inputs.set_text(str(tmp_path / "in"))
+    panel.out_dir.set_text(str(out))
+    panel.workers.setValue(2)
+    panel.segment_files.setValue(4)
+    panel.out_format.setCurrentText("xlsx")
+    panel.resume.setChecked(False)
+    with qtbot.waitSignal(panel.job_finished, timeout=120000) as finished:
+        assert panel.start_job()
+        qtbot.waitUntil(lambda: panel.file_table.rowCount() >= 1, timeout=60000)
+        panel.stop_job()
+    assert finished.args[0].cancelled
+    assert not wait_no_children(10.0)
+    assert "Stopped." in panel.summary.text()
+    assert not [p.name for p in out.rglob(".*")], "no temporary or half-written file may stay"
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["status"] == "stopped"
+    assert {p.name for p in out.glob("clean_*")} == {p.rsplit("/", 1)[1] for p in report["outputs"]}
+    assert panel.start_button.isEnabled()
