@@ -21,6 +21,27 @@ from engine.status import ProcessStarted, StatusReporter, StatusSink
 SPAWN = multiprocessing.get_context("spawn")
 
 
+class StopFlag:
+    """A stop signal shared by processes, read without a lock.
+
+    ``multiprocessing.Event.is_set()`` takes a lock; a process killed inside it would leave every
+    other process blocked on its next check. This flag is one shared byte: ``set`` writes it,
+    ``is_set`` reads it, nothing can be left held. Picklable at process creation, like an Event.
+    """
+
+    def __init__(self, mp_context: Any = None) -> None:
+        self._flag = (mp_context or SPAWN).RawValue("b", 0)
+
+    def set(self) -> None:
+        self._flag.value = 1
+
+    def clear(self) -> None:
+        self._flag.value = 0
+
+    def is_set(self) -> bool:
+        return bool(self._flag.value)
+
+
 class Cancelled(Exception):
     """The job was asked to stop (Stop button, Ctrl-C, the owning process went away)."""
 

@@ -6,8 +6,13 @@ Data flow::
     ─────────────────────                                 ─────────────────────────────────────
     map_unordered(payloads) ──_CallItem──► Pipe i ──────► fn(payload) with current_reporter()
          ▲  one task in flight per worker                        │
-         └──────────────── _ResultItem ◄── Pipe i ◄──────────────┘
-    connection.wait([pipes…, sentinels…]) notices results and deaths alike.
+         ├──────────────── _ResultItem ◄── Pipe i ◄──────────────┤
+         └─► job status queue ◄─ relay ◄─ status messages ◄──────┘ (snapshots, logs)
+    connection.wait([pipes…, sentinels…]) notices results, status and deaths alike.
+
+Workers never write the shared status queue themselves: their status travels on their own pipe
+and the owner relays it (engine/status_pipe.py says why: a worker killed mid-write would wedge a
+shared queue for everyone).
 
 Each worker owns one duplex Pipe, so the owner always knows which task a worker holds: when a
 worker's sentinel fires, that task is retried on a fresh worker (``max_retries`` times), then failed
@@ -30,6 +35,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from engine.context import SPAWN, Cancelled, JobContext, parent_alive
 from engine.status import StatusReporter, WorkerExited, describe_exitcode, format_exception
+from engine.status_pipe import PipeStatusWriter, forward, is_status_message
 
 POISON_PILL = None  # sent to a worker's pipe: finish and exit
 
@@ -96,6 +102,7 @@ def stop_requested() -> bool:
 def _worker_main(conn: Any, fn: Callable[[Any], Any], ctx: JobContext, stage: str, name: str,
                  initializer: Callable[..., None] | None, initargs: tuple) -> None:
     global _reporter, _ctx
+    ctx = JobContext(ctx.job, PipeStatusWriter(conn), ctx.stop_event)
     _ctx = ctx
     _reporter = ctx.reporter(stage, name)
     ctx.announce(name)
@@ -134,10 +141,8 @@ def _worker_main(conn: Any, fn: Callable[[Any], Any], ctx: JobContext, stage: st
     except (EOFError, OSError, KeyboardInterrupt):
         pass  # owner gone or interrupted: exit quietly, the owner reports what it needs to
     finally:
-        _reporter.flush()
-        if ctx.status_queue is not None and parent_alive():
-            ctx.status_queue.close()
-            ctx.status_queue.join_thread()
+        if parent_alive():
+            _reporter.flush()
 
 
 # --- owner side ----------------------------------------------------------------------------
@@ -181,6 +186,7 @@ class ProcessPool:
         self.mp = mp_context
         self._workers: list[_Worker] = []
         self._pending: deque[_Task] = deque()
+        self._stashed: deque[TaskResult] = deque()
         self._ids = itertools.count()
         self._names = itertools.count(1)
         self.deaths: list[WorkerExited] = []
@@ -204,9 +210,10 @@ class ProcessPool:
     def _spawn(self) -> _Worker:
         name = f"{self.stage} {next(self._names)}"
         owner_end, worker_end = self.mp.Pipe(duplex=True)
+        worker_ctx = JobContext(self.ctx.job, None, self.ctx.stop_event)  # status goes via the pipe
         process = self.mp.Process(
             target=_worker_main,
-            args=(worker_end, self.fn, self.ctx, self.stage, name, self.initializer, self.initargs),
+            args=(worker_end, self.fn, worker_ctx, self.stage, name, self.initializer, self.initargs),
             name=f"mpwatch-{self.ctx.job}-{name}",
             daemon=True,
         )
@@ -263,7 +270,7 @@ class ProcessPool:
                 if not self._pending:
                     break
                 self._dispatch(worker, self._pending.popleft())
-            if exhausted and not self._pending and self.in_flight == 0:
+            if exhausted and not self._pending and self.in_flight == 0 and not self._stashed:
                 return
             yield from self._collect(poll_s)
 
@@ -277,26 +284,46 @@ class ProcessPool:
             pass  # the worker is dead; its sentinel fires and the task is retried
 
     def _collect(self, timeout: float) -> Iterator[TaskResult]:
+        while self._stashed:
+            yield self._stashed.popleft()
         busy = [w for w in self._workers if w.task is not None]
-        if not busy:
-            return
-        ready = set(wait_any([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout))
-        for worker in busy:
-            if worker.conn in ready:
-                try:
-                    item: _ResultItem = worker.conn.recv()
-                except (EOFError, OSError):
-                    item = None  # died while sending: handled as a death below
-                if item is not None:
-                    task = worker.task
-                    worker.task = None
-                    yield TaskResult(task.task_id, task.label, item.ok, item.value, item.reason, item.traceback,
-                                     task.attempts, worker.name, item.seconds)
-                    continue
-            if worker.process.sentinel in ready or not worker.process.is_alive():
+        waitables = [w.conn for w in self._workers] + [w.process.sentinel for w in busy]
+        ready = set(wait_any(waitables, timeout)) if busy else set()
+        for worker in list(self._workers):
+            result, pipe_ok = self._read_pipe(worker) if worker.conn in ready or not busy else (None, True)
+            if result is not None:
+                yield result
+                continue
+            if worker.task is not None and (not pipe_ok or worker.process.sentinel in ready
+                                            or not worker.process.is_alive()):
                 result = self._replace_dead(worker)
                 if result is not None:
                     yield result
+
+    def _read_pipe(self, worker: _Worker) -> tuple[TaskResult | None, bool]:
+        """Relay a worker's status messages; return its result if one arrived, and whether the pipe is open."""
+        try:
+            while worker.conn.poll(0):
+                item = worker.conn.recv()
+                if is_status_message(item):
+                    forward(item, self.ctx.sink)
+                    continue
+                if worker.task is None:
+                    continue  # a result of a task already given up on
+                task = worker.task
+                worker.task = None
+                return TaskResult(task.task_id, task.label, item.ok, item.value, item.reason, item.traceback,
+                                  task.attempts, worker.name, item.seconds), True
+        except (EOFError, OSError):
+            return None, False  # died mid-message: its sentinel tells the rest
+        return None, True
+
+    def relay_status(self) -> None:
+        """Forward waiting status messages of every worker (for owners busy between results)."""
+        for worker in self._workers:
+            result, _ = self._read_pipe(worker)
+            if result is not None:
+                self._stashed.append(result)
 
     def _replace_dead(self, worker: _Worker) -> TaskResult | None:
         worker.process.join(timeout=1.0)
@@ -338,12 +365,17 @@ class ProcessPool:
                     worker.conn.send(POISON_PILL)
             except (OSError, EOFError, ValueError):
                 pass
-        deadline = time.monotonic() + (grace_s if not cancel else min(grace_s, 1.0))
+        grace = grace_s if not cancel else min(grace_s, 1.0)
+        if any(w.task is not None for w in self._workers) and not cancel:
+            grace += grace_s  # let a running task finish its file before the pill is read
+        deadline = time.monotonic() + grace
+        # Relay the workers' last words (final snapshots) while they exit.
+        while time.monotonic() < deadline and any(w.process.is_alive() for w in self._workers):
+            wait_any([w.conn for w in self._workers] + [w.process.sentinel for w in self._workers], 0.05)
+            for worker in self._workers:
+                self._read_pipe(worker)
         for worker in self._workers:
-            if worker.task is not None and not cancel:
-                # Let a running task finish its file before the pill is read.
-                worker.process.join(timeout=max(0.0, deadline - time.monotonic()) + grace_s)
-            worker.process.join(timeout=max(0.0, deadline - time.monotonic()))
+            self._read_pipe(worker)
         for worker in self._workers:
             if worker.process.is_alive():
                 worker.process.terminate()

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from engine.context import SPAWN, Cancelled, JobContext, parent_alive
+from engine.context import SPAWN, Cancelled, JobContext, StopFlag, parent_alive
 from engine.status import JobFinished, JobStarted, format_exception
 from engine.supervisor import Supervisor
 
@@ -75,7 +75,7 @@ class JobRun:
         self.kind = kind
         self.job_id = f"{kind}-{next(_run_numbers)}"
         self.config = config
-        self.ctx = JobContext(self.job_id, status_queue, SPAWN.Event())
+        self.ctx = JobContext(self.job_id, status_queue, StopFlag())
         self.supervisor = Supervisor(self.ctx)
         self.fn = fn
         self.started_at: float | None = None

@@ -8,6 +8,11 @@ Data flow::
       └── request_stop() → stop event ─(grace)→ terminate() ─(terminate_s)→ kill()
                            (descendants found with psutil are ended with their parent)
 
+With ``relay_status=True`` each process gets a status pipe of its own instead of the shared status
+queue (the ``JobContext`` in its arguments is swapped for one that writes that pipe) and ``poll``
+relays what arrives: a process killed mid-write then cannot wedge the others' status
+(engine/status_pipe.py).
+
 ``poll`` never blocks longer than its timeout, so the GUI drives a stop from its QTimer without
 waiting on a join; ``stop`` is the blocking form for the CLI and for coordinators. Whatever the
 path, when the supervisor reports ``finished`` no process it started (nor their children) is alive.
@@ -25,8 +30,9 @@ from typing import Any, Callable
 
 import psutil
 
-from engine.context import SPAWN, JobContext
+from engine.context import SPAWN, JobContext, StopFlag
 from engine.status import WorkerExited
+from engine.status_pipe import PipeStatusWriter, relay_available
 
 _live_supervisors: "weakref.WeakSet[Supervisor]" = weakref.WeakSet()
 
@@ -40,6 +46,7 @@ class ManagedProcess:
     kwargs: dict
     restart: bool
     restarts: int = 0
+    status_conn: Any = None
 
     @property
     def pid(self) -> int | None:
@@ -54,10 +61,12 @@ class Supervisor:
     stage held, for example).
     """
 
-    def __init__(self, ctx: JobContext, mp_context: Any = SPAWN, max_restarts: int = 5) -> None:
+    def __init__(self, ctx: JobContext, mp_context: Any = SPAWN, max_restarts: int = 5,
+                 relay_status: bool = False) -> None:
         self.ctx = ctx
+        self.relay_status = relay_status
         if ctx.stop_event is None:
-            ctx.stop_event = mp_context.Event()
+            ctx.stop_event = StopFlag(mp_context)
         self.mp = mp_context
         self.max_restarts = max_restarts
         self.processes: list[ManagedProcess] = []
@@ -79,11 +88,29 @@ class Supervisor:
         return managed
 
     def _launch(self, managed: ManagedProcess) -> None:
+        args, kwargs, writer = managed.args, managed.kwargs, None
+        if self.relay_status:
+            reader, writer = self.mp.Pipe(duplex=False)
+            own = JobContext(self.ctx.job, PipeStatusWriter(writer), self.ctx.stop_event)
+            args = tuple(own if a is self.ctx else a for a in args)
+            kwargs = {k: (own if v is self.ctx else v) for k, v in kwargs.items()}
+            if managed.status_conn is not None:
+                relay_available(managed.status_conn, self.ctx.sink)
+                managed.status_conn.close()
+            managed.status_conn = reader
         managed.process = self.mp.Process(
-            target=managed.target, args=managed.args, kwargs=managed.kwargs,
+            target=managed.target, args=args, kwargs=kwargs,
             name=f"mpwatch-{self.ctx.job}-{managed.role}", daemon=False,
         )
         managed.process.start()
+        if writer is not None:
+            writer.close()
+
+    def relay(self) -> None:
+        """Forward what the processes' status pipes hold (relay_status mode)."""
+        for managed in self.processes:
+            if managed.status_conn is not None:
+                relay_available(managed.status_conn, self.ctx.sink)
 
     # -- watching ----------------------------------------------------------------------------------
     @property
@@ -106,6 +133,7 @@ class Supervisor:
         running = self.alive()
         if running and timeout > 0:
             wait_any([m.process.sentinel for m in running], timeout)
+        self.relay()
         if self._stopping or running:
             self._remember_descendants()
         exited: list[WorkerExited] = []

@@ -9,7 +9,11 @@ Data flow::
                                                         └─ tick hooks (supervisor polls)
 
 The event loop never blocks here: only non-blocking gets, and a time box per tick so a burst of
-messages is spread over several ticks instead of freezing the window. The poller also measures how
+messages is spread over several ticks instead of freezing the window.
+
+Each job run gets a status queue of its own (``new_run_queue``): a process of one run killed while
+writing its queue (which can leave the queue's write lock held) can never silence the other runs.
+A run's queue is retired when the run is over and removed once drained. The poller also measures how
 late its own ticks fire (tick lag), which is what a person feels as a sluggish UI.
 """
 
@@ -33,7 +37,10 @@ class StatusPoller(QObject):
     def __init__(self, interval_ms: int = 100, budget_ms: float = 8.0, maxsize: int = 20000,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.maxsize = maxsize
         self.queue = SPAWN.Queue(maxsize=maxsize)
+        self._queues: list[Any] = [self.queue]
+        self._retiring: set[int] = set()
         self.interval_ms = interval_ms
         self.budget_s = budget_ms / 1000.0
         self._job_listeners: dict[str, list[Listener]] = {}
@@ -55,6 +62,31 @@ class StatusPoller(QObject):
 
     def stop(self) -> None:
         self._timer.stop()
+
+    def new_run_queue(self) -> Any:
+        """A fresh status queue for one job run, drained with the others until retired."""
+        q = SPAWN.Queue(maxsize=self.maxsize)
+        self._queues.append(q)
+        return q
+
+    def drain_queue(self, q: Any, budget_s: float = 0.05) -> int:
+        """Dispatch what ``q`` holds now (a finished run's last messages), within ``budget_s``."""
+        deadline = time.perf_counter() + budget_s
+        handled = 0
+        while time.perf_counter() < deadline:
+            try:
+                message = q.get_nowait()
+            except (queue.Empty, EOFError, OSError, ValueError):
+                break
+            handled += 1
+            self._dispatch(message)
+        self.messages_total += handled
+        return handled
+
+    def retire_queue(self, q: Any) -> None:
+        """The run is over: drain what is left in ``q``, then drop it."""
+        if q is not self.queue and any(q is x for x in self._queues):
+            self._retiring.add(id(q))
 
     def subscribe(self, job_id: str, listener: Listener) -> None:
         self._job_listeners.setdefault(job_id, []).append(listener)
@@ -90,17 +122,21 @@ class StatusPoller(QObject):
         start = time.perf_counter()
         deadline = start + budget_s
         handled = 0
-        while time.perf_counter() < deadline:
-            try:
-                message = self.queue.get_nowait()
-            except queue.Empty:
+        active = list(self._queues)
+        while active:
+            if time.perf_counter() >= deadline:
+                self.backlog_ticks += 1
                 break
-            except (EOFError, OSError, ValueError):
-                break
-            handled += 1
-            self._dispatch(message)
-        else:
-            self.backlog_ticks += 1
+            for q in list(active):  # round-robin: one busy run cannot starve another
+                try:
+                    message = q.get_nowait()
+                except (queue.Empty, EOFError, OSError, ValueError):
+                    active.remove(q)
+                    if id(q) in self._retiring:
+                        self._drop(q)
+                    continue
+                handled += 1
+                self._dispatch(message)
         self.messages_total += handled
         self.last_drain_ms = (time.perf_counter() - start) * 1000.0
         return handled
@@ -111,7 +147,19 @@ class StatusPoller(QObject):
         for listener in self._global_listeners:
             listener(message)
 
+    def _drop(self, q: Any) -> None:
+        self._retiring.discard(id(q))
+        self._queues = [x for x in self._queues if x is not q]
+        q.close()
+        q.cancel_join_thread()
+
+    @property
+    def queue_count(self) -> int:
+        return len(self._queues)
+
     def close(self) -> None:
         self.stop()
-        self.queue.close()
-        self.queue.cancel_join_thread()
+        for q in list(self._queues):
+            q.close()
+            q.cancel_join_thread()
+        self._queues = []

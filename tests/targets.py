@@ -80,3 +80,23 @@ def child_with_grandchild(ctx: JobContext) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     while True:
         time.sleep(0.05)  # a test process that only waits to be killed
+
+
+def announce_and_log(ctx: JobContext, n: int) -> None:
+    ctx.announce("sender")
+    for i in range(n):
+        ctx.log(str(i))
+
+
+def report_then_maybe_die(args: tuple[int, str]) -> int:
+    """Floods snapshots; on its first attempt every third task SIGKILLs its own worker mid-report."""
+    x, marker_dir = args
+    reporter = current_reporter()
+    marker = Path(marker_dir) / f"died-{x}"
+    for i in range(300):
+        reporter.add(rows=1)
+        reporter.flush()
+        if x % 3 == 0 and i == 150 and not marker.exists():
+            marker.write_text("1")
+            os.kill(os.getpid(), signal.SIGKILL)
+    return x

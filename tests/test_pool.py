@@ -138,3 +138,30 @@ def test_pool_workers_end_when_their_owner_is_killed(no_leftover_children):
     # Orphaned workers notice their owner is gone and exit on their own.
     gone, alive = psutil.wait_procs([psutil.Process(p) for p in worker_pids if psutil.pid_exists(p)], timeout=10)
     assert not alive, [p.pid for p in alive]
+
+
+@pytest.mark.timeout(60)
+def test_supervisor_can_relay_status_through_private_pipes(no_leftover_children):
+    status = SPAWN.Queue(maxsize=100)
+    ctx = JobContext("t", status, None)
+    supervisor = Supervisor(ctx, relay_status=True)
+    supervisor.start("sender", targets.announce_and_log, (ctx, 50))
+    assert supervisor.wait(timeout=20)
+    supervisor.relay()
+    messages = drain(status)
+    assert any(isinstance(m, ProcessStarted) and m.role == "sender" for m in messages)
+    assert [m.text for m in messages if hasattr(m, "text")] == [str(i) for i in range(50)]
+
+
+@pytest.mark.timeout(90)
+def test_a_worker_killed_while_reporting_does_not_wedge_status(tmp_path, no_leftover_children):
+    """Workers flood status while being SIGKILLed; the owner's status still flows and nothing hangs."""
+    status = SPAWN.Queue(maxsize=100000)
+    ctx = JobContext("t", status, SPAWN.Event())
+    with ProcessPool(targets.report_then_maybe_die, 2, ctx) as pool:
+        results = list(pool.map_unordered([(x, str(tmp_path)) for x in range(12)]))
+    assert all(r.ok for r in results), [r.reason for r in results if not r.ok]
+    assert len(pool.deaths) >= 3
+    ctx.log("after the deaths")
+    messages = drain(status)
+    assert any(getattr(m, "text", "") == "after the deaths" for m in messages)

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from tqdm import tqdm
 
 from engine.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL
-from engine.context import SPAWN, JobContext
+from engine.context import SPAWN, JobContext, StopFlag
 from engine.runner import JobFunction, run_job
 from engine.status import JobFinished, LogLine, Snapshot, TaskFailed, WorkerExited
 
@@ -115,7 +115,7 @@ def run_in_process(kind: str, fn: JobFunction, config: Any, spec: ProgressSpec,
                    quiet: bool = False) -> tuple[JobFinished, StatusPrinter]:
     """Run a job in this process with a live bar; returns its JobFinished and the printer."""
     status_queue = SPAWN.Queue(maxsize=10000)
-    ctx = JobContext(kind, status_queue, SPAWN.Event())
+    ctx = JobContext(kind, status_queue, StopFlag())
     with StatusPrinter(status_queue, spec, quiet) as printer:
         finished = run_job(fn, config, ctx)
     return finished, printer

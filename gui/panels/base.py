@@ -96,7 +96,7 @@ class JobPanel(QWidget):
         except ValueError as exc:
             QMessageBox.warning(self, f"Cannot start {self.title}", str(exc))
             return False
-        self.run = JobRun(self.kind, fn, config, self.services.poller.queue)
+        self.run = JobRun(self.kind, fn, config, self.services.poller.new_run_queue())
         self.monitor = JobMonitor(self.run.job_id)
         self.monitor.on_event.append(self.on_job_event)
         self.services.poller.subscribe(self.run.job_id, self.monitor.handle)
@@ -119,6 +119,9 @@ class JobPanel(QWidget):
         if not self.run.finished:
             self.run.poll()
         if self._was_running and self.run.finished:
+            # Every process of the run has exited, so all it said is in its queue: read it first.
+            self.services.poller.drain_queue(self.run.ctx.status_queue)
+            self.services.poller.retire_queue(self.run.ctx.status_queue)
             self._on_refresh(force=True)
             self._set_running(False)
             self._refresh_timer.stop()
