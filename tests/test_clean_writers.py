@@ -109,3 +109,16 @@ def test_nothing_under_the_final_name_until_closed_and_abort_leaves_nothing(tmp_
             writer.write(table(RISKY))
             raise RuntimeError("the worker was stopped mid-segment")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_csv_formula_guard_is_undone_when_read_back(tmp_path):
+    """clean → csv → (clean or dialogues) keeps the text exactly: the reader strips the guard it added."""
+    from engine.clean.config import ColumnMap
+    from engine.clean.readers import read_input
+
+    path = tmp_path / "guarded.csv"
+    path.write_text("\ufeff坐席id,客户微信id,是否客服,消息内容,消息时间\n"
+                    "a,b,是,'=SUM(A1),2022-01-01 00:00:00\n"
+                    "a,b,否,'plain quote,2022-01-01 00:00:01\n", encoding="utf-8")
+    frame = read_input(path, ColumnMap())
+    assert frame["消息内容"].tolist() == ["=SUM(A1)", "'plain quote"]

@@ -135,6 +135,9 @@ def _read_workbook(path: Path, head: bytes, columns: ColumnMap, all_sheets: bool
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
+_GUARDED_FORMULA = r"^'(?=[=+\-@\t\r])"
+
+
 def _read_csv(path: Path, columns: ColumnMap) -> pd.DataFrame:
     if path.stat().st_size == 0:
         raise InputError("empty file (0 bytes)")
@@ -149,7 +152,8 @@ def _read_csv(path: Path, columns: ColumnMap) -> pd.DataFrame:
             wanted = [c for c in columns.output if c in header]
             frame = pd.read_csv(path, usecols=wanted, dtype=str, keep_default_na=False, encoding=encoding)
             frame.columns = [str(c).strip() for c in frame.columns]
-            data = {c: frame[c].tolist() for c in wanted}
+            # Undo the formula guard our own csv writer adds ('=…), so clean → csv → dialogues is exact.
+            data = {c: frame[c].str.replace(_GUARDED_FORMULA, "", regex=True).tolist() for c in wanted}
             return _frame_from_columns(data, columns, len(frame))
         except UnicodeDecodeError as exc:
             last_error = exc

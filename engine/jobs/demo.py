@@ -20,19 +20,13 @@ from typing import Any
 import xlsxwriter
 
 from engine.atomic import atomic_path, check_writable_dir, remove_stale_parts
+from engine.clean.writers import XLSX_TEXT_ONLY
 from engine.context import JobContext
 from engine.demo_data import COLUMNS, dirt_counts, make_chat_frame
 from engine.pool import ProcessPool, current_reporter, stop_requested
 from engine.context import Cancelled
 from engine.status import TaskFailed, TaskFinished
 
-#: Workbook options: chat text is untrusted, so nothing becomes a formula, URL or number.
-XLSX_TEXT_ONLY = {
-    "constant_memory": True,
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-    "strings_to_numbers": False,
-}
 _REPORT_EVERY_ROWS = 1000
 
 
