@@ -181,3 +181,26 @@ def test_a_request_whose_client_left_is_dropped_before_compute() -> None:
     assert predictor.counters.get("drops_cancelled", 0) == 1  # it never reached the model
     assert predictor.items_out == 2  # the slow one and "next"
     assert 'mpwatch_requests_total{status="499"} 1' in metrics_text  # counted as "client closed request"
+
+
+@pytest.mark.timeout(180)
+def test_every_stage_killed_in_turn_is_restarted_and_the_service_recovers() -> None:
+    with running_service(max_delay_ms=20.0) as running:
+        url = running.url
+        for role in ("preprocess-0", "receiver-0", "batcher", "ingress"):
+            victim = running.service.pids()[role]
+            os.kill(victim, signal.SIGKILL)
+            assert running.wait_for(lambda: running.service.pids().get(role) not in (None, victim), timeout=20), role
+            deadline = time.monotonic() + 30
+            reply = None
+            while time.monotonic() < deadline:
+                try:
+                    reply = post(url, {"text": f"after {role}"}, timeout=10)
+                    if reply.status == 200:
+                        break
+                except OSError:  # the ingress is coming back
+                    time.sleep(0.1)
+            assert reply is not None and reply.status == 200, (role, reply)
+            assert reply.body["answer"] == {"echo": f"after {role}"}
+    deaths = [(e.role, e.signal) for e in running.events if isinstance(e, WorkerExited) and not e.expected]
+    assert deaths == [(role, signal.SIGKILL) for role in ("preprocess-0", "receiver-0", "batcher", "ingress")]

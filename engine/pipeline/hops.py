@@ -41,6 +41,16 @@ def take(q: CountingQueue, timeout: float) -> Any | None:
         return None
 
 
+def depth(q: CountingQueue) -> int:
+    """``q.depth()`` without taking the counter locks (an aligned word read is atomic enough).
+
+    A stage SIGKILLed inside ``put``/``get`` can die holding a counter lock; a reader that only
+    wants a number for a chart must not block on it (the owner's loop would stop reaping, and
+    nothing would restart the dead stage).
+    """
+    return max(0, q._puts.get_obj().value - q._gets.get_obj().value)  # noqa: SLF001
+
+
 def put(q: CountingQueue, message: Any, keep_going: Any, timeout_s: float = 0.2) -> bool:
     """Blocking put (back-pressure) that gives up only when ``keep_going()`` turns False."""
     while True:

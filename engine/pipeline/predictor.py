@@ -22,7 +22,7 @@ from typing import Any, Callable
 from engine.context import JobContext, parent_alive
 from engine.status import format_exception
 from engine.pipeline.config import PipelineConfig
-from engine.pipeline.hops import put, take
+from engine.pipeline.hops import depth, put, take
 from engine.pipeline.messages import STATUS_OK, STATUS_STAGE_FAILED, is_end, make_result
 from engine.pipeline.stage import PipelineWiring, load_callable, stage_setup
 
@@ -80,7 +80,7 @@ def predictor_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiri
     slot = wiring.slots[role]
     cancels = wiring.cancel_board.reader()
     while True:
-        reporter.set_queue(inbox.depth(), inbox.maxsize)
+        reporter.set_queue(depth(inbox), inbox.maxsize)
         reporter.tick()
         message = take(inbox, 0.1)
         if message is None:

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from engine.context import JobContext, parent_alive
 from engine.status import format_exception
 from engine.pipeline.config import PipelineConfig
-from engine.pipeline.hops import put, take
+from engine.pipeline.hops import depth, put, take
 from engine.pipeline.messages import STATUS_STAGE_FAILED, is_end, make_result
 from engine.pipeline.model import featurise
 from engine.pipeline.stage import PipelineWiring, load_callable, stage_setup
@@ -58,7 +58,7 @@ def preprocess_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWir
     reporter = ctx.reporter("preprocess", str(index))
     chunk_no = 0
     while True:
-        reporter.set_queue(inbox.depth(), inbox.maxsize)
+        reporter.set_queue(depth(inbox), inbox.maxsize)
         reporter.tick()
         message = take(inbox, 0.1)
         if message is None:

@@ -16,7 +16,7 @@ import time
 
 from engine.context import JobContext, parent_alive
 from engine.pipeline.config import PipelineConfig
-from engine.pipeline.hops import put, take
+from engine.pipeline.hops import depth, put, take
 from engine.pipeline.messages import is_end
 from engine.pipeline.stage import PipelineWiring, stage_setup
 
@@ -30,7 +30,7 @@ def receiver_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWirin
     cancels = wiring.cancel_board.reader()
     reporter = ctx.reporter("receiver", str(index))
     while True:
-        reporter.set_queue(inbox.depth(), inbox.maxsize)
+        reporter.set_queue(depth(inbox), inbox.maxsize)
         reporter.tick()
         message = take(inbox, 0.1)
         if message is None:

@@ -40,6 +40,8 @@ from engine.status import WorkerExited, describe_exitcode
 from engine.supervisor import ManagedProcess, Supervisor
 
 SNAPSHOT_INTERVAL_S = 0.1
+#: A queue lock still taken after this long, after its user died, is the dead process's.
+ORPHAN_LOCK_WAIT_S = 0.2
 
 
 def find_free_port(host: str = "127.0.0.1") -> int:
@@ -137,6 +139,7 @@ class PipelineService:
         """A stage ended: if it died, answer the requests it held with an error right away."""
         if event.expected:
             return
+        self._release_orphaned_locks(managed.role)
         slot = self.wiring.slots.get(managed.role)
         item_ids = slot.read() if slot is not None else []
         if slot is not None:
@@ -153,6 +156,55 @@ class PipelineService:
                 self.ctx.log(f"could not report {len(item_ids)} lost requests of {managed.role}", "error")
         self.ctx.log(f"{event.describe()}; {len(item_ids)} in-flight requests answered with an error",
                      "warning")
+
+    def _hops_of(self, role: str) -> tuple[list[Any], list[Any]]:
+        """(queues ``role`` reads, queues it writes)."""
+        w = self.wiring
+        if role.startswith("preprocess-"):
+            return [w.preprocess_in[int(role.split("-")[1])]], [w.receiver_in, w.results]
+        if role.startswith("receiver-"):
+            return [w.receiver_in], [w.batcher_in]
+        if role == "batcher":
+            return [w.batcher_in], [w.predictor_in]
+        if role.startswith("predictor-"):
+            return [w.predictor_in], [w.results]
+        if role == "ingress":
+            return [w.results], list(w.preprocess_in)
+        return [], []
+
+    def _release_orphaned_locks(self, role: str) -> None:
+        """Free the queue locks a killed stage may have died holding.
+
+        A ``multiprocessing.Queue`` has a reader lock, a writer lock (taken by each writer's feeder
+        thread around a pipe write) and ``CountingQueue`` adds two counter locks. Live processes
+        hold each for microseconds (nobody here waits on a queue while holding one), except a
+        writer whose pipe is full. So a lock that stays taken for ``ORPHAN_LOCK_WAIT_S`` while
+        its pipe is not full belongs to the dead stage: without this, its restarted successor and
+        every peer would block on it forever (observed: a SIGKILLed batcher left the predictor
+        queue's writer lock taken about one time in seven).
+        """
+        reads, writes = self._hops_of(role)
+        candidates = []
+        for q in reads:
+            candidates += [("reader lock", q, q._q._rlock), ("get counter lock", q, q._gets.get_lock())]
+        for q in writes:
+            candidates += [("writer lock", q, q._q._wlock), ("put counter lock", q, q._puts.get_lock())]
+        for name, q, lock in candidates:
+            if lock is None:
+                continue
+            deadline = time.monotonic() + ORPHAN_LOCK_WAIT_S
+            while time.monotonic() < deadline:
+                if lock.acquire(False):
+                    lock.release()
+                    break
+                time.sleep(0.002)
+            else:
+                if name == "writer lock" and q._q._reader.poll(0):
+                    self.ctx.log(f"{role} died; the {name} of a queue it wrote stays taken while the queue holds "
+                                 "data: a live writer may be waiting for room, so it is left alone", "warning")
+                    continue
+                lock.release()
+                self.ctx.log(f"{role} died holding the {name} of a queue it used; released it", "warning")
 
     def poll(self, timeout: float = 0.0) -> None:
         """Reap/restart dead stages (bounded by ``timeout``) and report the depth of every hop."""
