@@ -100,7 +100,7 @@ class PipelineService:
         self.config = config
         self.ctx = ctx
         self.wiring = PipelineWiring.create(config, control)
-        self.supervisor = Supervisor(ctx)
+        self.supervisor = Supervisor(ctx, relay_status=True)  # a killed stage cannot wedge status
         self.supervisor.on_exit.append(self._on_exit)
         self.reporter = ctx.reporter("service", "0")
         self.lost_items = 0
