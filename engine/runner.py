@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from engine.context import SPAWN, Cancelled, JobContext, StopFlag, parent_alive
+from engine.context import Cancelled, JobContext, StopFlag, parent_alive
 from engine.status import JobFinished, JobStarted, format_exception
 from engine.supervisor import Supervisor
 

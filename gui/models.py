@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from engine.status import (
-    JobFinished, JobStarted, LogLine, ProcessStarted, Snapshot, TaskFailed, TaskFinished, WorkerExited,
+    JobFinished, JobStarted, LogLine, Snapshot, TaskFailed, TaskFinished, WorkerExited,
 )
 
 

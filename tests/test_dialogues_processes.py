@@ -22,7 +22,6 @@ from engine.dialogues.writer import WRITER_ROLE
 from engine.runner import JobRun, run_job
 from engine.status import JobFinished, ProcessStarted, Snapshot
 from tests.dialogues_reference import read_like_gpt2_chitchat
-from tests.helpers import wait_no_children
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from engine.atomic import check_writable_dir
 from engine.cli import EXIT_BAD_ARGS
-from engine.cli.common import ProgressSpec, exit_code, positive_int, run_in_process
+from engine.cli.common import ProgressSpec, arg_type, exit_code, positive_int, run_in_process
 from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules, ColumnMap
 from engine.clean.inputs import expand_inputs
 from engine.clean.job import ResumeMismatch, check_resume, run_clean
@@ -30,11 +30,8 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
-def _columns(text: str) -> ColumnMap:
-    try:
-        return ColumnMap.parse(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+#: argparse type of --columns, shared with the dialogues command (ColumnMap.parse is the one parser).
+columns_arg = arg_type(ColumnMap.parse, "columns")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="output format (default xlsx)")
     parser.add_argument("--segment-files", type=positive_int, default=25,
                         help="input files per output segment (default 25)")
-    parser.add_argument("--columns", type=_columns, default=ColumnMap(),
+    parser.add_argument("--columns", type=columns_arg, default=ColumnMap(),
                         help="column names, e.g. agent=坐席id,customer=客户微信id,role=是否客服,content=消息内容,"
                              "time=消息时间 (time= for none)")
     parser.add_argument("--all-sheets", action="store_true", help="read every sheet (default: the first)")

@@ -137,9 +137,27 @@ def parse_size(text: str) -> int:
     raw = text.strip().upper().replace("IB", "B")
     number = raw.rstrip("KMGB")
     unit = raw[len(number):]
-    if unit not in units:
-        raise ValueError(f"unknown size unit in {text!r}")
-    return int(float(number) * units[unit])
+    try:
+        return int(float(number) * units[unit])
+    except (KeyError, ValueError):
+        raise ValueError(f"not a size: {text!r} (e.g. 512MB, 2G)") from None
+
+
+def arg_type(parse: Callable[[str], Any], name: str) -> Callable[[str], Any]:
+    """An argparse type from a parser that raises ValueError: argparse then prints its message."""
+    import argparse
+
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = name  # argparse names the type in its error messages
+    return convert
+
+
+size_arg = arg_type(parse_size, "size")
 
 
 def positive_int(text: str) -> int:

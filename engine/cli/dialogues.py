@@ -15,7 +15,8 @@ from engine.atomic import check_writable_dir
 from engine.clean.config import ColumnMap
 from engine.clean.inputs import expand_inputs
 from engine.cli import EXIT_BAD_ARGS
-from engine.cli.common import ProgressSpec, exit_code, parse_size, positive_int, run_in_process
+from engine.cli.clean import columns_arg
+from engine.cli.common import ProgressSpec, exit_code, positive_int, run_in_process, size_arg
 from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.job import run_dialogues
 from engine.dialogues.config import DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_VAL_SIZE
@@ -30,21 +31,6 @@ def val_size_arg(text: str) -> float:
     if value < 0 or (value >= 1 and not value.is_integer()):
         raise argparse.ArgumentTypeError(f"give a whole count (e.g. 10000) or a fraction in (0, 1): {text!r}")
     return int(value) if value >= 1 else value
-
-
-def size_arg(text: str) -> int:
-    try:
-        return parse_size(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def columns_arg(text: str) -> ColumnMap:
-    """argparse type: the clean job's column spec (ColumnMap.parse, the one parser of it)."""
-    try:
-        return ColumnMap.parse(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import queue
 from multiprocessing.connection import wait as wait_any
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from engine.context import SPAWN
+from engine.context import SPAWN, parent_alive
 from engine.queues import CountingQueue
 
 
@@ -49,6 +49,24 @@ def depth(q: CountingQueue) -> int:
     nothing would restart the dead stage).
     """
     return max(0, q._puts.get_obj().value - q._gets.get_obj().value)  # noqa: SLF001
+
+
+def inbox_messages(inbox: CountingQueue, reporter: Any, is_end: Any) -> Iterator[Any]:
+    """A stage's main loop: messages of ``inbox`` until end-of-stream or the owner is gone.
+
+    While waiting it keeps reporting the inbox depth (so an idle stage still shows up live).
+    """
+    while True:
+        reporter.set_queue(depth(inbox), inbox.maxsize)
+        reporter.tick()
+        message = take(inbox, 0.1)
+        if message is None:
+            if not parent_alive():
+                return
+            continue
+        if is_end(message):
+            return
+        yield message
 
 
 def put(q: CountingQueue, message: Any, keep_going: Any, timeout_s: float = 0.2) -> bool:

@@ -22,7 +22,7 @@ from typing import Any, Callable
 from engine.context import JobContext, parent_alive
 from engine.status import format_exception
 from engine.pipeline.config import PipelineConfig
-from engine.pipeline.hops import depth, put, take
+from engine.pipeline.hops import inbox_messages, put
 from engine.pipeline.messages import STATUS_OK, STATUS_STAGE_FAILED, is_end, make_result
 from engine.pipeline.stage import PipelineWiring, load_callable, stage_setup
 
@@ -79,16 +79,7 @@ def predictor_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiri
     inbox = wiring.predictor_in
     slot = wiring.slots[role]
     cancels = wiring.cancel_board.reader()
-    while True:
-        reporter.set_queue(depth(inbox), inbox.maxsize)
-        reporter.tick()
-        message = take(inbox, 0.1)
-        if message is None:
-            if not parent_alive():
-                break
-            continue
-        if is_end(message):
-            break
+    for message in inbox_messages(inbox, reporter, is_end):
         _, batch_id, reason, items = message
         slot.set(item[0] for item in items)
         reporter.begin(f"batch of {len(items)}")

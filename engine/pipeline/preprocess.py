@@ -20,7 +20,7 @@ from typing import Any, Callable
 from engine.context import JobContext, parent_alive
 from engine.status import format_exception
 from engine.pipeline.config import PipelineConfig
-from engine.pipeline.hops import depth, put, take
+from engine.pipeline.hops import inbox_messages, put
 from engine.pipeline.messages import STATUS_STAGE_FAILED, is_end, make_result
 from engine.pipeline.model import featurise
 from engine.pipeline.stage import PipelineWiring, load_callable, stage_setup
@@ -57,16 +57,7 @@ def preprocess_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWir
     cancels = wiring.cancel_board.reader()
     reporter = ctx.reporter("preprocess", str(index))
     chunk_no = 0
-    while True:
-        reporter.set_queue(depth(inbox), inbox.maxsize)
-        reporter.tick()
-        message = take(inbox, 0.1)
-        if message is None:
-            if not parent_alive():
-                break
-            continue
-        if is_end(message):
-            break
+    for message in inbox_messages(inbox, reporter, is_end):
         slot.set(item[0] for item in message)
         reporter.begin("preprocess")
         cancels.refresh()

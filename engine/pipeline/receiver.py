@@ -16,7 +16,7 @@ import time
 
 from engine.context import JobContext, parent_alive
 from engine.pipeline.config import PipelineConfig
-from engine.pipeline.hops import depth, put, take
+from engine.pipeline.hops import inbox_messages, put
 from engine.pipeline.messages import is_end
 from engine.pipeline.stage import PipelineWiring, stage_setup
 
@@ -29,16 +29,7 @@ def receiver_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWirin
     slot = wiring.slots[role]
     cancels = wiring.cancel_board.reader()
     reporter = ctx.reporter("receiver", str(index))
-    while True:
-        reporter.set_queue(depth(inbox), inbox.maxsize)
-        reporter.tick()
-        message = take(inbox, 0.1)
-        if message is None:
-            if not parent_alive():
-                break
-            continue
-        if is_end(message):
-            break
+    for message in inbox_messages(inbox, reporter, is_end):
         slot.set(item[0] for item in message)
         reporter.begin("relay")
         cancels.refresh()

@@ -12,8 +12,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from PySide6.QtCore import QSettings, QTimer, Signal
-from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QPushButton, QWidget
 
 from engine.runner import JobFunction, JobRun
 from engine.status import JobFinished
@@ -82,6 +85,28 @@ class JobPanel(QWidget):
 
     def settings(self) -> QSettings:
         return QSettings()
+
+    def output_folder(self) -> Path | None:
+        """Where the job writes (for "Open folder"); panels with an ``out_dir`` picker have one."""
+        picker = getattr(self, "out_dir", None)
+        return Path(picker.text()).expanduser() if picker is not None and picker.text() else None
+
+    def button_row(self, open_folder_label: str | None = None) -> QHBoxLayout:
+        """Start, Stop and (optionally) a button that opens the output folder."""
+        row = QHBoxLayout()
+        row.addWidget(self.start_button)
+        row.addWidget(self.stop_button)
+        if open_folder_label:
+            self.open_button = QPushButton(open_folder_label)
+            self.open_button.clicked.connect(self.open_output_folder)
+            row.addWidget(self.open_button)
+        row.addStretch(1)
+        return row
+
+    def open_output_folder(self) -> None:
+        folder = self.output_folder()
+        if folder is not None and folder.is_dir():
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     # -- running ---------------------------------------------------------------------------------
     @property

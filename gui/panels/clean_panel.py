@@ -14,11 +14,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QUrl
-from PySide6.QtGui import QColor, QDesktopServices
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-    QLineEdit, QListWidget, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QSpinBox, QSplitter,
+    QLineEdit, QListWidget, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QSplitter,
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -32,6 +32,7 @@ from gui.models import RateMeter, format_count
 from gui.panels.base import AppServices, JobPanel
 from gui.widgets.charts import BarChart, TimeSeriesChart
 from gui.widgets.path_picker import PathPicker
+from gui.widgets.forms import spin_box
 from gui.widgets.progress import ProgressBox
 from gui.widgets.worker_table import WorkerTable
 
@@ -48,14 +49,6 @@ DROP_LABELS = {
     DropReason.DUPLICATE: "duplicate", DropReason.DUPLICATE_IN_RUN: "dup (run)",
 }
 
-
-def _spin(low: int, high: int, value: int, step: int = 1) -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(low, high)
-    box.setSingleStep(step)
-    box.setValue(value)
-    box.setGroupSeparatorShown(True)
-    return box
 
 
 def _flag(settings: QSettings, key: str, default: bool) -> bool:
@@ -152,11 +145,11 @@ class CleanPanel(JobPanel):
                                   placeholder="output folder (segments + report.json)")
         if not self.out_dir.text():
             self.out_dir.set_text(str(Path.home() / "mpwatch-clean"))
-        self.workers = _spin(1, 64, int(settings.value("clean/workers", os.cpu_count() or 1)))
+        self.workers = spin_box(1, 64, int(settings.value("clean/workers", os.cpu_count() or 1)))
         self.out_format = QComboBox()
         self.out_format.addItems(OUTPUT_FORMATS)
         self.out_format.setCurrentText(str(settings.value("clean/format", "xlsx")))
-        self.segment_files = _spin(1, 100000, int(settings.value("clean/segment_files", 25)))
+        self.segment_files = spin_box(1, 100000, int(settings.value("clean/segment_files", 25)))
         self.columns = QLineEdit(str(settings.value("clean/columns", "")))
         self.columns.setPlaceholderText("defaults: agent=坐席id,customer=客户微信id,role=是否客服,content=消息内容,time=消息时间")
         self.all_sheets = QCheckBox("every sheet")
@@ -183,7 +176,7 @@ class CleanPanel(JobPanel):
         self.dedupe_scope.addItems(DEDUPE_SCOPES)
         self.dedupe_scope.setCurrentText(str(settings.value("clean/dedupe_scope", "file")))
         self.dedupe_scope.setToolTip("duplicates within each file, or across the whole run")
-        self.min_length = _spin(0, 100000, int(settings.value("clean/min_length", 0)))
+        self.min_length = spin_box(0, 100000, int(settings.value("clean/min_length", 0)))
         self.min_length.setSpecialValueText("off")
         self.system_messages = QPlainTextEdit()
         saved = settings.value("clean/system_messages", None)
@@ -207,13 +200,7 @@ class CleanPanel(JobPanel):
         options.addWidget(self.resume, 1, 3)
         io_form.addRow(options)
         io_form.addRow("Columns", self.columns)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.stop_button)
-        self.open_button = QPushButton("Open output folder")
-        self.open_button.clicked.connect(self._open_folder)
-        buttons.addWidget(self.open_button)
-        buttons.addStretch(1)
+        buttons = self.button_row("Open output folder")
         io_form.addRow(buttons)
         io_box = QGroupBox("Clean chat exports")
         io_box.setLayout(io_form)
@@ -493,7 +480,3 @@ class CleanPanel(JobPanel):
             box.open()
             self._details_box = box
 
-    def _open_folder(self) -> None:
-        path = Path(self.out_dir.text()).expanduser()
-        if path.is_dir():
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

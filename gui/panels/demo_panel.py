@@ -10,10 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QFormLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget,
 )
 
 from engine.jobs.demo import DemoConfig, run_demo
@@ -23,17 +21,10 @@ from gui.models import RateMeter, format_count
 from gui.panels.base import AppServices, JobPanel
 from gui.widgets.charts import TimeSeriesChart
 from gui.widgets.path_picker import PathPicker
+from gui.widgets.forms import spin_box
 from gui.widgets.progress import ProgressBox
 from gui.widgets.worker_table import WorkerTable
 
-
-def _spin(low: int, high: int, value: int, step: int = 1) -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(low, high)
-    box.setSingleStep(step)
-    box.setValue(value)
-    box.setGroupSeparatorShown(True)
-    return box
 
 
 class DemoPanel(JobPanel):
@@ -47,10 +38,10 @@ class DemoPanel(JobPanel):
                                   placeholder="folder to write chat_NNNN.xlsx into")
         if not self.out_dir.text():
             self.out_dir.set_text(str(Path.home() / "mpwatch-demo"))
-        self.files = _spin(1, 10000, int(settings.value("demo/files", 40)))
-        self.rows = _spin(1, 1_000_000, int(settings.value("demo/rows", 20000)), 1000)
-        self.seed = _spin(0, 2**31 - 1, int(settings.value("demo/seed", 7)))
-        self.workers = _spin(1, 64, int(settings.value("demo/workers", os.cpu_count() or 1)))
+        self.files = spin_box(1, 10000, int(settings.value("demo/files", 40)))
+        self.rows = spin_box(1, 1_000_000, int(settings.value("demo/rows", 20000)), 1000)
+        self.seed = spin_box(0, 2**31 - 1, int(settings.value("demo/seed", 7)))
+        self.workers = spin_box(1, 64, int(settings.value("demo/workers", os.cpu_count() or 1)))
 
         form = QFormLayout()
         form.addRow("Output folder", self.out_dir)
@@ -58,13 +49,7 @@ class DemoPanel(JobPanel):
         form.addRow("Rows per file", self.rows)
         form.addRow("Seed", self.seed)
         form.addRow("Workers", self.workers)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.stop_button)
-        self.open_button = QPushButton("Open folder")
-        self.open_button.clicked.connect(self._open_folder)
-        buttons.addWidget(self.open_button)
-        buttons.addStretch(1)
+        buttons = self.button_row("Open folder")
         form.addRow(buttons)
         settings_box = QGroupBox("Generate demo chat exports")
         settings_box.setLayout(form)
@@ -149,7 +134,3 @@ class DemoPanel(JobPanel):
             text += f"<br><span style='color:#c62828'>{s['files_failed']} files failed (see Log)</span>"
         return text
 
-    def _open_folder(self) -> None:
-        path = Path(self.out_dir.text()).expanduser()
-        if path.is_dir():
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

@@ -14,11 +14,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices, QFontDatabase
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
-    QCheckBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
-    QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget,
 )
 
 from engine.cli.dialogues import val_size_arg
@@ -31,22 +29,13 @@ from gui.models import RateMeter, format_count
 from gui.panels.base import AppServices, JobPanel
 from gui.widgets.charts import TimeSeriesChart
 from gui.widgets.path_picker import PathPicker
+from gui.widgets.forms import spin_box
 from gui.widgets.progress import ProgressBox
 
 MB = 1024**2
 PHASES = (("partition", "1 · Read + normalise + partition"), ("keys", "2 · Keys: count dialogues, choose val"),
           ("build", "3 · Build + write std/mmi"))
 
-
-def _spin(low: int, high: int, value: int, step: int = 1, suffix: str = "") -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(low, high)
-    box.setSingleStep(step)
-    box.setValue(value)
-    box.setGroupSeparatorShown(True)
-    if suffix:
-        box.setSuffix(suffix)
-    return box
 
 
 class DialoguesPanel(JobPanel):
@@ -65,12 +54,12 @@ class DialoguesPanel(JobPanel):
             self.out_dir.set_text(str(Path.home() / "mpwatch-dialogues"))
         self.val_size = QLineEdit(str(settings.value("dialogues/val_size", "10000")))
         self.val_size.setToolTip("a count of dialogues (10000) or a fraction (0.05); train keeps at least half")
-        self.seed = _spin(0, 2**31 - 1, int(settings.value("dialogues/seed", 1)))
+        self.seed = spin_box(0, 2**31 - 1, int(settings.value("dialogues/seed", 1)))
         self.role_prefix = QCheckBox("坐席: / 客户: before each utterance")
         self.role_prefix.setChecked(str(settings.value("dialogues/role_prefix", "true")).lower() == "true")
-        self.min_turns = _spin(1, 1000, int(settings.value("dialogues/min_turns", 2)))
-        self.memory_mb = _spin(16, 1_000_000, int(settings.value("dialogues/memory_mb", 512)), 64, " MB")
-        self.workers = _spin(1, 64, int(settings.value("dialogues/workers", os.cpu_count() or 1)))
+        self.min_turns = spin_box(1, 1000, int(settings.value("dialogues/min_turns", 2)))
+        self.memory_mb = spin_box(16, 1_000_000, int(settings.value("dialogues/memory_mb", 512)), 64, " MB")
+        self.workers = spin_box(1, 64, int(settings.value("dialogues/workers", os.cpu_count() or 1)))
 
         form = QFormLayout()
         form.addRow("Inputs", self.inputs)
@@ -88,13 +77,7 @@ class DialoguesPanel(JobPanel):
         options.addWidget(self.memory_mb, 2, 1)
         options.addWidget(self.role_prefix, 2, 2, 1, 2)
         form.addRow(options)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.stop_button)
-        self.open_button = QPushButton("Open folder")
-        self.open_button.clicked.connect(self._open_folder)
-        buttons.addWidget(self.open_button)
-        buttons.addStretch(1)
+        buttons = self.button_row("Open folder")
         form.addRow(buttons)
         settings_box = QGroupBox("Dialogue text for GPT-2 chitchat (std) and its MMI model (mmi)")
         settings_box.setLayout(form)
@@ -296,7 +279,3 @@ class DialoguesPanel(JobPanel):
             text += f"<br><span style='color:#c62828'>{s['files_failed']} file(s) failed (see Log)</span>"
         return text
 
-    def _open_folder(self) -> None:
-        path = Path(self.out_dir.text()).expanduser()
-        if path.is_dir():
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

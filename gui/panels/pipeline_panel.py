@@ -24,7 +24,7 @@ from PySide6.QtCore import QByteArray, Qt, QUrl
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
 from PySide6.QtWidgets import (
     QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSlider,
-    QSpinBox, QVBoxLayout, QWidget,
+    QVBoxLayout, QWidget,
 )
 
 from engine.context import SPAWN
@@ -35,6 +35,7 @@ from engine.pipeline.stage import BatchControl
 from engine.runner import JobFunction, JobRun
 from engine.status import JobFinished
 from gui.models import JobMonitor, RateMeter, format_count
+from gui.widgets.forms import spin_box
 from gui.panels.base import AppServices, JobPanel
 from gui.panels.pipeline_diagram import StageDiagram, StageView
 from gui.widgets.charts import BarChart, TimeSeriesChart
@@ -45,13 +46,6 @@ STAGES = (("ingress", "A ingress"), ("preprocess", "B preprocess"), ("receiver",
           ("batcher", "batcher"), ("predictor", "predictor"))
 MAX_LOAD_RATE = 5000
 
-
-def _spin(low: int, high: int, value: int, step: int = 1) -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(low, high)
-    box.setSingleStep(step)
-    box.setValue(value)
-    return box
 
 
 class PipelinePanel(JobPanel):
@@ -65,13 +59,13 @@ class PipelinePanel(JobPanel):
         self.control: BatchControl | None = None
         self.endpoint: str = ""
         self.host = QLineEdit(str(settings.value("pipeline/host", defaults.host)))
-        self.port = _spin(0, 65535, int(settings.value("pipeline/port", defaults.port)))
+        self.port = spin_box(0, 65535, int(settings.value("pipeline/port", defaults.port)), group_separator=False)
         self.port.setToolTip("0 picks a free port")
-        self.preprocess_workers = _spin(1, 32, int(settings.value("pipeline/preprocess_workers",
+        self.preprocess_workers = spin_box(1, 32, int(settings.value("pipeline/preprocess_workers",
                                                                   defaults.preprocess_workers)))
-        self.receivers = _spin(1, 16, int(settings.value("pipeline/receivers", defaults.receivers)))
-        self.replicas = _spin(1, 16, int(settings.value("pipeline/replicas", defaults.replicas)))
-        self.max_batch = _spin(1, MAX_BATCH_LIMIT, int(settings.value("pipeline/max_batch", defaults.max_batch)))
+        self.receivers = spin_box(1, 16, int(settings.value("pipeline/receivers", defaults.receivers)))
+        self.replicas = spin_box(1, 16, int(settings.value("pipeline/replicas", defaults.replicas)))
+        self.max_batch = spin_box(1, MAX_BATCH_LIMIT, int(settings.value("pipeline/max_batch", defaults.max_batch)))
         self.max_delay_ms = QDoubleSpinBox()
         self.max_delay_ms.setRange(0, 60_000)
         self.max_delay_ms.setDecimals(0)
@@ -100,10 +94,7 @@ class PipelinePanel(JobPanel):
         form.addRow("Max delay", self.max_delay_ms)
         form.addRow("Model", self.model)
         form.addRow("Index", self.index_dir)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.stop_button)
-        buttons.addStretch(1)
+        buttons = self.button_row()
         form.addRow(buttons)
         form.addRow("Endpoint", self.endpoint_label)
         service_box = QGroupBox("Inference service")
@@ -120,7 +111,7 @@ class PipelinePanel(JobPanel):
         self.load_rate.setValue(int(settings.value("pipeline/load_rate", 200)))
         self.load_rate.valueChanged.connect(self._on_load_rate_changed)
         self.load_rate_label = QLabel()
-        self.load_concurrency = _spin(1, 10_000, int(settings.value("pipeline/load_concurrency", 1024)))
+        self.load_concurrency = spin_box(1, 10_000, int(settings.value("pipeline/load_concurrency", 1024)))
         self.load_button = QPushButton("Start load")
         self.load_button.setObjectName("loadButton")
         self.load_button.clicked.connect(self._toggle_load)
