@@ -22,6 +22,7 @@ A writer holds one part at a time, never the segment. Its guarantees:
 from __future__ import annotations
 
 import os
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Callable
 
@@ -50,7 +51,7 @@ CSV_FORMULA_GUARD = "'"
 _ROWS_PER_PROGRESS = 2000
 
 
-class SegmentWriter:
+class SegmentWriter(ABC):
     """Base: a temporary file that becomes ``final_path`` on ``close`` and vanishes on ``abort``.
 
     ``progress(rows)`` is called as rows are written (the worker forwards it to its status
@@ -69,11 +70,13 @@ class SegmentWriter:
         self.final_path.parent.mkdir(parents=True, exist_ok=True)
         self._closed = False
 
+    @abstractmethod
     def write(self, table: pa.Table) -> None:
-        raise NotImplementedError
+        """Append rows (a table with ``columns``)."""
 
+    @abstractmethod
     def _finish(self) -> None:
-        raise NotImplementedError
+        """Complete the temporary file so it can be renamed."""
 
     def _discard(self) -> None:
         """Release the open file without completing it (before the temporary is removed)."""
