@@ -171,3 +171,14 @@ def test_run_wide_seen_hashes():
         seen.take_new(np.array([100 + i], dtype=np.uint64))
     assert seen.take_new(np.array([105, 999], dtype=np.uint64)).tolist() == [0]
     assert len(seen) == len(set(seen.to_array().tolist()))
+
+
+def test_whitespace_class_is_exactly_pythons_backslash_s():
+    """collapse_whitespace spells \\s out for RE2; it must match the same characters as Python's \\s."""
+    import re
+
+    from engine.textnorm import _WHITESPACE_RUN
+
+    python_space = {chr(i) for i in range(0x110000) if re.match(r"\s", chr(i))}
+    ours = {chr(i) for i in range(0x110000) if _WHITESPACE_RUN.fullmatch(chr(i))}
+    assert ours == python_space
