@@ -1,6 +1,6 @@
 """Bounded queues whose depth can be read on every platform.
 
-``multiprocessing.Queue.qsize()`` raises NotImplementedError on macOS (no sem_getvalue), so a
+``multiprocessing.Queue.qsize()`` is not implemented on macOS (no sem_getvalue), so a
 ``CountingQueue`` counts puts and gets in shared memory. The counts are updated after the operation
 succeeds, so ``depth`` may be off by the items in flight (it is clamped to 0…maxsize) but never drifts.
 Reading the depth takes no lock: a watcher can never be blocked by a process that died mid-update.

@@ -31,7 +31,7 @@ from engine.textnorm import SYSTEM_MESSAGES
 from gui.models import RateMeter, format_count
 from gui.panels.base import AppServices, JobPanel
 from gui.widgets.charts import BarChart, TimeSeriesChart
-from gui.widgets.path_picker import PathPicker
+from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
 from gui.widgets.forms import spin_box
 from gui.widgets.progress import ProgressBox
 from gui.widgets.worker_table import WorkerTable
@@ -135,7 +135,7 @@ class CleanPanel(JobPanel):
         super().__init__(services, parent)
         settings = self.settings()
         self.inputs = PathPicker("clean/inputs", "open", "Chat exports to clean",
-                                 file_filter="Chat exports (*.xlsx *.xlsm *.xls *.csv *.parquet);;All files (*)",
+                                 file_filter=CHAT_EXPORT_FILTER,
                                  placeholder="files or folders, separated by ;")
         self.inputs.button.setText("Files…")
         self.folder_button = QPushButton("Folder…")

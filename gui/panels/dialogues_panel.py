@@ -28,7 +28,7 @@ from engine.status import JobFinished, TaskFailed, TaskFinished
 from gui.models import RateMeter, format_count
 from gui.panels.base import AppServices, JobPanel
 from gui.widgets.charts import TimeSeriesChart
-from gui.widgets.path_picker import PathPicker
+from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
 from gui.widgets.forms import spin_box
 from gui.widgets.progress import ProgressBox
 
@@ -46,7 +46,7 @@ class DialoguesPanel(JobPanel):
         super().__init__(services, parent)
         settings = self.settings()
         self.inputs = PathPicker("dialogues/inputs", "open", "Chat exports (raw or cleaned)",
-                                 file_filter="Chat exports (*.xlsx *.xlsm *.xls *.csv *.parquet);;All files (*)",
+                                 file_filter=CHAT_EXPORT_FILTER,
                                  placeholder="files or folders, separated by ;")
         self.out_dir = PathPicker("dialogues/out_dir", "dir", "Folder for std/ and mmi/",
                                   placeholder="output folder (std/, mmi/, dialogues-report.json)")

@@ -8,6 +8,10 @@ from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QPushButton, QWidget
 
 
+#: File-dialog filter for the chat exports every job reads.
+CHAT_EXPORT_FILTER = "Chat exports (*.xlsx *.xlsm *.xls *.csv *.parquet);;All files (*)"
+
+
 class PathPicker(QWidget):
     """``mode`` is "dir" (a folder), "open" (existing files, several) or "save"."""
 
