@@ -186,7 +186,6 @@ class ProcessPool:
         self.mp = mp_context
         self._workers: list[_Worker] = []
         self._pending: deque[_Task] = deque()
-        self._stashed: deque[TaskResult] = deque()
         self._ids = itertools.count()
         self._names = itertools.count(1)
         self.deaths: list[WorkerExited] = []
@@ -270,7 +269,7 @@ class ProcessPool:
                 if not self._pending:
                     break
                 self._dispatch(worker, self._pending.popleft())
-            if exhausted and not self._pending and self.in_flight == 0 and not self._stashed:
+            if exhausted and not self._pending and self.in_flight == 0:
                 return
             yield from self._collect(poll_s)
 
@@ -284,8 +283,6 @@ class ProcessPool:
             pass  # the worker is dead; its sentinel fires and the task is retried
 
     def _collect(self, timeout: float) -> Iterator[TaskResult]:
-        while self._stashed:
-            yield self._stashed.popleft()
         busy = [w for w in self._workers if w.task is not None]
         waitables = [w.conn for w in self._workers] + [w.process.sentinel for w in busy]
         ready = set(wait_any(waitables, timeout)) if busy else set()
@@ -294,8 +291,11 @@ class ProcessPool:
             if result is not None:
                 yield result
                 continue
-            if worker.task is not None and (not pipe_ok or worker.process.sentinel in ready
-                                            or not worker.process.is_alive()):
+            if worker.task is None:
+                if not pipe_ok:  # died while idle: replace it now, or its closed pipe reads ready forever
+                    self._replace_dead(worker)
+                continue
+            if not pipe_ok or worker.process.sentinel in ready or not worker.process.is_alive():
                 result = self._replace_dead(worker)
                 if result is not None:
                     yield result
@@ -318,12 +318,6 @@ class ProcessPool:
             return None, False  # died mid-message: its sentinel tells the rest
         return None, True
 
-    def relay_status(self) -> None:
-        """Forward waiting status messages of every worker (for owners busy between results)."""
-        for worker in self._workers:
-            result, _ = self._read_pipe(worker)
-            if result is not None:
-                self._stashed.append(result)
 
     def _replace_dead(self, worker: _Worker) -> TaskResult | None:
         worker.process.join(timeout=1.0)

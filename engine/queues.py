@@ -8,6 +8,7 @@ Reading the depth takes no lock: a watcher can never be blocked by a process tha
 
 from __future__ import annotations
 
+from multiprocessing.connection import wait as wait_any
 from typing import Any
 
 from engine.context import SPAWN
@@ -40,6 +41,11 @@ class CountingQueue:
 
     def get_nowait(self) -> Any:
         return self.get(block=False)
+
+    def wait_readable(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` for data without taking the reader lock (a reader killed while
+        holding it cannot block this); True when something may be read."""
+        return bool(wait_any([self._q._reader], timeout))
 
     @property
     def puts(self) -> int:

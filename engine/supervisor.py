@@ -21,7 +21,6 @@ path, when the supervisor reports ``finished`` no process it started (nor their 
 from __future__ import annotations
 
 import atexit
-import os
 import time
 import weakref
 from dataclasses import dataclass
@@ -255,10 +254,3 @@ def _kill_leftovers() -> None:
         if supervisor.alive():
             supervisor.kill_all()
 
-
-def pid_tree(pid: int | None = None) -> list[int]:
-    """Pids of every live descendant of ``pid`` (default: this process)."""
-    try:
-        return [p.pid for p in psutil.Process(pid or os.getpid()).children(recursive=True)]
-    except psutil.Error:
-        return []

@@ -100,3 +100,12 @@ def report_then_maybe_die(args: tuple[int, str]) -> int:
             marker.write_text("1")
             os.kill(os.getpid(), signal.SIGKILL)
     return x
+
+
+def compute_for(seconds: float) -> float:
+    """Real computation for about ``seconds`` (a long task for the idle-death test)."""
+    deadline = time.monotonic() + seconds
+    total = 0
+    while time.monotonic() < deadline:
+        total += sum(range(10000))
+    return seconds

@@ -165,3 +165,20 @@ def test_a_worker_killed_while_reporting_does_not_wedge_status(tmp_path, no_left
     ctx.log("after the deaths")
     messages = drain(status)
     assert any(getattr(m, "text", "") == "after the deaths" for m in messages)
+
+
+@pytest.mark.timeout(60)
+def test_worker_killed_while_idle_is_replaced_without_spinning(no_leftover_children):
+    ctx = JobContext("t", None, SPAWN.Event())
+    with ProcessPool(targets.compute_for, 2, ctx) as pool:
+        results = pool.map_unordered([0.0, 2.0])
+        first = next(results)
+        assert first.value == 0.0
+        idle = next(w for w in pool._workers if w.task is None)
+        os.kill(idle.process.pid, signal.SIGKILL)
+        cpu_before = time.process_time()
+        rest = list(results)
+        owner_cpu = time.process_time() - cpu_before
+    assert [r.value for r in rest] == [2.0]
+    assert len(pool.deaths) == 1 and pool.deaths[0].exitcode == -signal.SIGKILL
+    assert owner_cpu < 0.5, f"the owner spun for {owner_cpu:.2f} s of CPU while waiting"

@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 from engine.context import JobContext, parent_alive
 from engine.pipeline.config import PipelineConfig
-from engine.pipeline.hops import depth, put, take
+from engine.pipeline.hops import put, take
 from engine.pipeline.messages import FLUSH_DEADLINE, FLUSH_SHUTDOWN, FLUSH_SIZE, is_end, make_batch
 from engine.pipeline.stage import PipelineWiring, stage_setup
 
@@ -106,7 +106,7 @@ def batcher_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiring
         if reason is not None:
             flush(batcher.take(), reason)
             continue
-        reporter.set_queue(depth(inbox), inbox.maxsize)
+        reporter.set_queue(inbox.depth(), inbox.maxsize)
         reporter.set_counter("waiting_items", len(batcher))
         reporter.set_counter("oldest_wait_ms", batcher.oldest_wait_s(now) * 1000.0)
         reporter.set_counter("max_batch", batcher.max_batch)

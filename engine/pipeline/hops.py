@@ -18,7 +18,6 @@ ring behind only loses the optimisation (the item is computed and its answer dis
 from __future__ import annotations
 
 import queue
-from multiprocessing.connection import wait as wait_any
 from typing import Any, Iterable, Iterator
 
 import numpy as np
@@ -33,22 +32,13 @@ def take(q: CountingQueue, timeout: float) -> Any | None:
         return q.get_nowait()
     except queue.Empty:
         pass
-    if not wait_any([q._q._reader], timeout):  # noqa: SLF001 - see the module docstring
+    if not q.wait_readable(timeout):
         return None
     try:
         return q.get_nowait()
     except queue.Empty:  # another reader of a shared queue was faster
         return None
 
-
-def depth(q: CountingQueue) -> int:
-    """``q.depth()`` without taking the counter locks (an aligned word read is atomic enough).
-
-    A stage SIGKILLed inside ``put``/``get`` can die holding a counter lock; a reader that only
-    wants a number for a chart must not block on it (the owner's loop would stop reaping, and
-    nothing would restart the dead stage).
-    """
-    return max(0, q._puts.get_obj().value - q._gets.get_obj().value)  # noqa: SLF001
 
 
 def inbox_messages(inbox: CountingQueue, reporter: Any, is_end: Any) -> Iterator[Any]:
@@ -57,7 +47,7 @@ def inbox_messages(inbox: CountingQueue, reporter: Any, is_end: Any) -> Iterator
     While waiting it keeps reporting the inbox depth (so an idle stage still shows up live).
     """
     while True:
-        reporter.set_queue(depth(inbox), inbox.maxsize)
+        reporter.set_queue(inbox.depth(), inbox.maxsize)
         reporter.tick()
         message = take(inbox, 0.1)
         if message is None:

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from engine.context import SPAWN, JobContext
 from engine.queues import CountingQueue
 from engine.pipeline.config import CHUNK_ITEMS, MAX_BATCH_LIMIT, PipelineConfig
-from engine.pipeline.hops import CancelBoard, HoldingSlot, depth
+from engine.pipeline.hops import CancelBoard, HoldingSlot
 
 
 class BatchControl:
@@ -88,9 +88,9 @@ class PipelineWiring:
 
     def depths(self) -> dict[str, int]:
         """Depth of every hop, in messages, keyed by the stage that reads it."""
-        out = {f"preprocess-{i}": depth(q) for i, q in enumerate(self.preprocess_in)}
-        out.update(receiver=depth(self.receiver_in), batcher=depth(self.batcher_in),
-                   predictor=depth(self.predictor_in), results=depth(self.results))
+        out = {f"preprocess-{i}": q.depth() for i, q in enumerate(self.preprocess_in)}
+        out.update(receiver=self.receiver_in.depth(), batcher=self.batcher_in.depth(),
+                   predictor=self.predictor_in.depth(), results=self.results.depth())
         return out
 
     def bounds(self) -> dict[str, int]:
