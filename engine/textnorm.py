@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 import emoji
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -141,13 +142,16 @@ def normalise_text_scalar(text: str) -> str:
 
 
 def as_text(values: pd.Series) -> pd.Series:
-    """A string Series: strings kept, numbers formatted (1.0 → "1"), missing values stay NaN."""
+    """A string Series: strings kept, numbers formatted (1.0 → "1"), booleans as "true"/"false"
+    (as Arrow and the .xlsx reader write them), missing values stay NaN."""
     if pd.api.types.is_string_dtype(values.dtype) and not values.dtype == object:
         return values
 
     def to_text(v: object) -> object:
         if v is None or (isinstance(v, float) and v != v):
             return pd.NA
+        if isinstance(v, (bool, np.bool_)):
+            return "true" if v else "false"
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
         return v if isinstance(v, str) else str(v)

@@ -94,3 +94,37 @@ def test_expand_inputs_folders_patterns_and_exclusions(tmp_path):
     with pytest.raises(ValueError, match="input not found"):
         expand_inputs([tmp_path / "nothing"])
     assert segments_of(found, 2) == [[0, 1], [2]]
+
+
+def test_fast_arrow_reader_and_calamine_reader_agree_cell_for_cell(tmp_path):
+    """The .xlsx fast path (fastexcel → Arrow) and the diagnosing path (python-calamine) must give the
+    same frame, or a file's rows would depend on which path read it."""
+    import datetime
+
+    import xlsxwriter
+
+    from engine.clean.readers import _read_workbook_arrow, _read_workbook_python
+
+    path = tmp_path / "mixed.xlsx"
+    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+    sheet = book.add_worksheet("导出")
+    stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    # The table starts at B3, a header has stray spaces, 消息内容 appears twice (the first one counts).
+    sheet.write_row(2, 1, [" 坐席id ", "客户微信id", "是否客服", "消息内容", "消息时间", "消息内容"])
+    sheet.write_row(3, 1, [12345, "wxid_a", True, "=1+1 stays text", None, "second"])
+    sheet.write_row(4, 1, [12.5, None, False, "你好 😀", None, "x"])
+    sheet.write_row(5, 1, ["a7", "wxid_b", 1, 1e20, None, None])
+    sheet.write_datetime(5, 5, datetime.datetime(2024, 1, 2, 3, 4, 5), stamp)
+    sheet.write_string(7, 4, "after a blank row")
+    book.close()
+    head = path.read_bytes()[:512]
+    fast = _read_workbook_arrow(path, COLS, all_sheets=False)
+    diagnosing = _read_workbook_python(path, head, COLS, all_sheets=False)
+    pd.testing.assert_frame_equal(fast, diagnosing)
+    assert fast.iloc[0].tolist() == ["12345", "wxid_a", "true", "=1+1 stays text", ""]
+    assert fast.iloc[2].tolist() == ["a7", "wxid_b", "1", "100000000000000000000", "2024-01-02 03:04:05"]
+    assert len(fast) == 5 and fast.iloc[4, 3] == "after a blank row"
+
+    demo = write_xlsx(tmp_path / "demo.xlsx", make_chat_frame(300, 5))
+    pd.testing.assert_frame_equal(_read_workbook_arrow(demo, COLS, False),
+                                  _read_workbook_python(demo, demo.read_bytes()[:512], COLS, False))
