@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psutil  # noqa: E402
 
 from engine.context import SPAWN, JobContext  # noqa: E402
+from engine.pipeline import event_loop  # noqa: E402
 from engine.pipeline.config import PipelineConfig  # noqa: E402
 from engine.pipeline.loadtest import LoadGenerator, LoadtestConfig, LoadtestResult, demo_texts  # noqa: E402
 from engine.pipeline.model import build_model  # noqa: E402
@@ -105,7 +106,7 @@ class Served:
 
 def load(url: str, texts: list[str], rate: float, seconds: float, concurrency: int = 4096) -> LoadtestResult:
     config = LoadtestConfig(url=url, rate_per_s=rate, duration_s=seconds, concurrency=concurrency, timeout_s=30)
-    return asyncio.run(LoadGenerator(config, texts).run())
+    return event_loop.run(LoadGenerator(config, texts).run())
 
 
 def cpu_seconds(processes: dict[str, psutil.Process]) -> dict[str, float]:
@@ -216,7 +217,7 @@ def overload(served: Served, texts: list[str], rate: float, seconds: float) -> N
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rates", default="500,1000,2000,3000,4500,6000", help="offered loads, requests/s")
+    parser.add_argument("--rates", default="1000,2000,3000,4500,6000,9000,12000", help="offered loads, requests/s")
     parser.add_argument("--seconds", type=float, default=4.0, help="seconds per load step")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]

@@ -109,3 +109,12 @@ def compute_for(seconds: float) -> float:
     while time.monotonic() < deadline:
         total += sum(range(10000))
     return seconds
+
+
+def take_queue_locks_and_wait(q, ready) -> None:
+    """Takes every lock of a CountingQueue, as a stage killed mid-put/get would hold them."""
+    for lock in (q._q._rlock, q._q._wlock, q._puts.get_lock(), q._gets.get_lock()):
+        lock.acquire()
+    ready.set()
+    while True:
+        time.sleep(0.05)  # a test process that only waits to be killed

@@ -33,7 +33,7 @@ from typing import Any
 from aiohttp import web
 
 from engine.context import JobContext, parent_alive
-from engine.pipeline import metrics
+from engine.pipeline import event_loop, metrics
 from engine.pipeline.config import CHUNK_ITEMS, MAX_TEXTS_PER_REQUEST, PipelineConfig
 from engine.pipeline.hops import take
 from engine.pipeline.messages import END_OF_STREAM, STATUS_OK, is_end
@@ -369,4 +369,4 @@ class Ingress:
 def ingress_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiring) -> None:
     """Process target of the network module."""
     stage_setup(ctx, "ingress")
-    asyncio.run(Ingress(ctx, config, wiring).serve())
+    event_loop.run(Ingress(ctx, config, wiring).serve())

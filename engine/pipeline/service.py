@@ -173,37 +173,12 @@ class PipelineService:
         return [], []
 
     def _release_orphaned_locks(self, role: str) -> None:
-        """Free the queue locks a killed stage may have died holding.
-
-        A ``multiprocessing.Queue`` has a reader lock, a writer lock (taken by each writer's feeder
-        thread around a pipe write) and ``CountingQueue`` adds two counter locks. Live processes
-        hold each for microseconds (nobody here waits on a queue while holding one), except a
-        writer whose pipe is full. So a lock that stays taken for ``ORPHAN_LOCK_WAIT_S`` while
-        its pipe is not full belongs to the dead stage: without this, its restarted successor and
-        every peer would block on it forever (observed: a SIGKILLed batcher left the predictor
-        queue's writer lock taken about one time in seven).
-        """
+        """Free the queue locks a killed stage may have died holding (``CountingQueue`` says how;
+        observed: a SIGKILLed batcher left the predictor queue's writer lock taken about one time
+        in seven, and every peer then blocked on it)."""
         reads, writes = self._hops_of(role)
-        candidates = []
-        for q in reads:
-            candidates += [("reader lock", q, q._q._rlock), ("get counter lock", q, q._gets.get_lock())]
-        for q in writes:
-            candidates += [("writer lock", q, q._q._wlock), ("put counter lock", q, q._puts.get_lock())]
-        for name, q, lock in candidates:
-            if lock is None:
-                continue
-            deadline = time.monotonic() + ORPHAN_LOCK_WAIT_S
-            while time.monotonic() < deadline:
-                if lock.acquire(False):
-                    lock.release()
-                    break
-                time.sleep(0.002)
-            else:
-                if name == "writer lock" and q._q._reader.poll(0):
-                    self.ctx.log(f"{role} died; the {name} of a queue it wrote stays taken while the queue holds "
-                                 "data: a live writer may be waiting for room, so it is left alone", "warning")
-                    continue
-                lock.release()
+        for q in {id(q): q for q in reads + writes}.values():
+            for name in q.release_orphaned_locks(reader=q in reads, writer=q in writes, wait_s=ORPHAN_LOCK_WAIT_S):
                 self.ctx.log(f"{role} died holding the {name} of a queue it used; released it", "warning")
 
     def poll(self, timeout: float = 0.0) -> None:
