@@ -50,6 +50,10 @@ class ManagedProcess:
     restart: bool
     restarts: int = 0
     status_conn: Any = None
+    #: The current process's exit has been reported. Kept apart from ``exitcode``: any thread that
+    #: reads ``exitcode`` (``pids()``, ``alive()``) reaps the process, and a poll that only looked
+    #: at "alive before, dead now" would then miss that death and never restart it.
+    exit_handled: bool = False
 
     @property
     def pid(self) -> int | None:
@@ -106,6 +110,7 @@ class Supervisor:
             target=managed.target, args=args, kwargs=kwargs,
             name=f"mpwatch-{self.ctx.job}-{managed.role}", daemon=False,
         )
+        managed.exit_handled = False
         managed.process.start()
         if writer is not None:
             writer.close()
@@ -141,9 +146,10 @@ class Supervisor:
         if (self._stopping or running) and time.monotonic() - self._descendants_scanned >= DESCENDANT_SCAN_S:
             self._remember_descendants()
         exited: list[WorkerExited] = []
-        for managed in running:
-            if managed.process.exitcode is None:
+        for managed in list(self.processes):
+            if managed.exit_handled or managed.process.exitcode is None:
                 continue
+            managed.exit_handled = True
             managed.process.join(0)
             event = WorkerExited(job=self.ctx.job, role=managed.role, pid=managed.pid or 0, t=time.time(),
                                  exitcode=managed.process.exitcode,

@@ -182,3 +182,22 @@ def test_worker_killed_while_idle_is_replaced_without_spinning(no_leftover_child
     assert [r.value for r in rest] == [2.0]
     assert len(pool.deaths) == 1 and pool.deaths[0].exitcode == -signal.SIGKILL
     assert owner_cpu < 0.5, f"the owner spun for {owner_cpu:.2f} s of CPU while waiting"
+
+
+@pytest.mark.timeout(60)
+def test_a_death_first_seen_by_another_caller_is_still_reported_and_restarted(no_leftover_children):
+    """Reading ``exitcode`` (as ``pids()`` does from a test or GUI thread) reaps a dead process;
+    the supervisor's next poll must still report it and restart it, not lose it."""
+    ctx = JobContext("t", None, None)
+    supervisor = Supervisor(ctx)
+    managed = supervisor.start("stage", targets.spin_forever_ignoring_stop, (ctx,), restart=True)
+    first = managed.pid
+    os.kill(first, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while managed.process.exitcode is None and time.monotonic() < deadline:  # reaped here, not in poll
+        time.sleep(0.02)
+    supervisor.poll(0.05)
+    assert [(e.role, e.pid, e.exitcode) for e in supervisor.exits] == [("stage", first, -signal.SIGKILL)]
+    assert managed.restarts == 1 and managed.pid != first and managed.process.is_alive()
+    supervisor.stop(grace_s=0.3, terminate_s=0.3)
+    assert supervisor.finished

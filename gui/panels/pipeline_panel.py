@@ -44,7 +44,7 @@ from gui.widgets.path_picker import PathPicker
 #: (stage in snapshots, title in the diagram)
 STAGES = (("ingress", "A ingress"), ("preprocess", "B preprocess"), ("receiver", "C receivers"),
           ("batcher", "batcher"), ("predictor", "predictor"))
-MAX_LOAD_RATE = 5000
+MAX_LOAD_RATE = 20_000  # above what the service answers on 2 cores (~12k/s), so overload can be shown
 
 
 
@@ -107,7 +107,7 @@ class PipelinePanel(JobPanel):
         self.load_rate = QSlider(Qt.Orientation.Horizontal)
         self.load_rate.setRange(0, MAX_LOAD_RATE)
         self.load_rate.setSingleStep(10)
-        self.load_rate.setPageStep(100)
+        self.load_rate.setPageStep(500)
         self.load_rate.setValue(int(settings.value("pipeline/load_rate", 200)))
         self.load_rate.valueChanged.connect(self._on_load_rate_changed)
         self.load_rate_label = QLabel()
