@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="1280x860", help="window size WxH")
     parser.add_argument("--set", action="append", default=[], metavar="WIDGET=VALUE",
                         help="set a panel attribute's text/value before starting, e.g. rows=5000")
+    parser.add_argument("--press", action="append", default=[], metavar="BUTTON@SECONDS",
+                        help="click a panel's button that many seconds after launch, e.g. load_button@5")
     args = parser.parse_args(argv)
 
     from gui.app import configure_application
@@ -47,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
             widget.setText(value)
     if args.start:
         QTimer.singleShot(300, panel.start_job)
+    for press in args.press:
+        name, _, seconds = press.partition("@")
+        QTimer.singleShot(int(float(seconds or 0) * 1000), getattr(panel, name).click)
 
     def grab() -> None:
         window.grab().save(args.out)
