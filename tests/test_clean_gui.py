@@ -106,3 +106,31 @@ def test_stop_from_the_panel_leaves_no_process_and_no_partial_file(main_window, 
     assert report["status"] == "stopped"
     assert {p.name for p in out.glob("clean_*")} == {p.rsplit("/", 1)[1] for p in report["outputs"]}
     assert panel.start_button.isEnabled()
+
+
+class _FakeMonitor:
+    """The JobMonitor readings writing_phase uses: job gauges and summed worker counters."""
+
+    def __init__(self, running: bool, job: dict, workers: dict) -> None:
+        self.running, self.job, self.workers = running, job, workers
+
+    def gauge(self, name: str, stage: str) -> float:
+        assert stage == "job"
+        return self.job.get(name, 0)
+
+    def counter(self, name: str, stage: str) -> float:
+        assert stage == "clean"
+        return self.workers.get(name, 0)
+
+
+def test_progress_follows_the_writing_once_every_file_is_cleaned():
+    from gui.panels.clean_panel import writing_phase
+
+    job = {"files_todo": 40, "files_done": 38, "files_failed": 1, "segments_total": 2, "segments_written": 1,
+           "rows_out": 700, "rows_out_resumed": 100}
+    assert writing_phase(_FakeMonitor(True, job, {"rows_written": 250})) is None  # a file is still cleaning
+    job["files_done"] = 39
+    assert writing_phase(_FakeMonitor(True, job, {"rows_written": 250})) == (250, 600)  # resumed rows excluded
+    assert writing_phase(_FakeMonitor(False, job, {"rows_written": 250})) is None  # the run has ended
+    job["segments_written"] = 2
+    assert writing_phase(_FakeMonitor(True, job, {"rows_written": 600})) is None  # nothing left to write

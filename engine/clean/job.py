@@ -133,6 +133,7 @@ class _CleanRun:
         self.status.set_counter("files_resumed", len(self.files) - len(todo))
         self.status.set_counter("segments_total", len(self.segments))
         self.status.set_counter("input_bytes_total", self.todo_bytes)
+        self.status.set_counter("rows_out_resumed", totals["rows_out"])  # the panel's "rows to write"
         self.status.add(files_done=totals["files_ok"], rows_in=totals["rows_in"], rows_out=totals["rows_out"],
                         segments_written=len(self.done_segments),
                         **{f"drops_{r}": n for r, n in totals["dropped"].items()})

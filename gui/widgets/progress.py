@@ -24,13 +24,19 @@ class ProgressBox(QWidget):
 
     def reset(self) -> None:
         self.bar.setValue(0)
+        self.bar.setFormat("%p%")
         self.label.setText("idle")
 
-    def update_progress(self, done: float, total: float, rate: float, extra: str = "") -> None:
+    def update_progress(self, done: float, total: float, rate: float, extra: str = "", unit: str | None = None,
+                        phase: str = "") -> None:
+        """``unit`` overrides the box's unit for a phase counted in something else (rows written
+        after files cleaned); ``phase`` is shown inside the bar ("writing 35%")."""
+        unit = unit or self.unit
         fraction = min(1.0, done / total) if total > 0 else 0.0
         self.bar.setValue(int(round(fraction * 1000)))
+        self.bar.setFormat(f"{phase} %p%" if phase else "%p%")
         eta = (total - done) / rate if rate > 0 and total > done else (0.0 if total and done >= total else None)
-        parts = [f"{format_count(done)} / {format_count(total)} {self.unit}", format_rate(rate, self.unit),
+        parts = [f"{format_count(done)} / {format_count(total)} {unit}", format_rate(rate, unit),
                  f"ETA {format_eta(eta)}"]
         if extra:
             parts.insert(0, extra)
