@@ -340,7 +340,7 @@ class Ingress:
         # client's retransmission (1 s, 3 s, 7 s…) shows up as seconds of made-up latency.
         site = web.TCPSite(runner, self.config.host, self.config.port, backlog=LISTEN_BACKLOG)
         await site.start()
-        self.ctx.log(f"ingress listening on {self.config.url} (pid {os.getpid()})")
+        self.ctx.log(f"ingress listening on {self.config.url} (pid {os.getpid()}, {event_loop.loop_name()} event loop)")
         drain_deadline = None
         try:
             while not self.finished.is_set():
