@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -44,7 +45,10 @@ def test_serve_answers_then_ctrl_c_stops_every_process(no_leftover_children) -> 
         assert server.wait(timeout=30) == 0
         rest = server.stderr.read()
         assert "stopped after" in rest and "Traceback" not in rest
-        assert not [p for p in stages if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        # The stages were joined before exit; multiprocessing's resource tracker ends when it reads
+        # EOF from its pipe, a moment after the server itself: give it that moment.
+        _, alive = psutil.wait_procs(stages, timeout=5)
+        assert not [(p.pid, p.cmdline()) for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)
@@ -67,6 +71,10 @@ def test_load_generator_counts_statuses_and_matches_answers(no_leftover_children
         import asyncio
 
         result = asyncio.run(generator.run())
+        grouped = asyncio.run(LoadGenerator(replace(config, rate_per_s=100, duration_s=1.5, texts_per_request=4),
+                                            texts).run())
+    assert grouped.by_status == {200: grouped.sent} and grouped.wrong_answers == 0  # 4 answers each
+    assert grouped.items_per_s == pytest.approx(4 * grouped.throughput_per_s)
     assert 400 < result.sent < 800  # Poisson at 300/s for 2 s
     assert result.by_status == {200: result.sent} and result.answered == result.sent
     assert result.wrong_answers == 0 and result.duplicate_ids == 0

@@ -7,6 +7,7 @@ import sys
 
 from engine.cli import EXIT_BAD_ARGS, EXIT_FAILED, EXIT_OK
 from engine.cli.common import positive_int
+from engine.pipeline.config import MAX_TEXTS_PER_REQUEST
 from engine.pipeline.loadtest import LoadtestConfig, run_loadtest
 
 
@@ -30,6 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--duration", type=_positive_float, required=True, help="seconds of load")
     parser.add_argument("--concurrency", type=positive_int, default=256,
                         help="most requests open at once; arrivals beyond it are counted, not sent (default 256)")
+    parser.add_argument("--texts-per-request", type=positive_int, default=1, metavar="N",
+                        help=f'texts in each request: 1 sends {{"text": …}}, more sends {{"texts": [...]}} '
+                             f"(up to {MAX_TEXTS_PER_REQUEST}; default 1)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of arrivals and texts (default 1)")
     parser.set_defaults(func=run)
 
@@ -46,8 +50,12 @@ def run(args: argparse.Namespace) -> int:
     if not url.startswith("http://"):
         print(f"error: not a plain http URL (the load generator speaks http only): {args.url}", file=sys.stderr)
         return EXIT_BAD_ARGS
+    if args.texts_per_request > MAX_TEXTS_PER_REQUEST:
+        print(f"error: --texts-per-request: the service takes at most {MAX_TEXTS_PER_REQUEST} texts per request",
+              file=sys.stderr)
+        return EXIT_BAD_ARGS
     config = LoadtestConfig(url=url, rate_per_s=args.rate, duration_s=args.duration,
-                            concurrency=args.concurrency, seed=args.seed)
+                            concurrency=args.concurrency, seed=args.seed, texts_per_request=args.texts_per_request)
     result = run_loadtest(config)
     print(result.describe())
     return EXIT_OK if result.by_status.get(200, 0) else EXIT_FAILED
