@@ -212,7 +212,8 @@ def overload(served: Served, texts: list[str], rate: float, seconds: float) -> N
           f"{statuses(result)}" + (f", {result.skipped_at_cap:,} over the client's open-request cap"
                                    if result.skipped_at_cap else ""))
     print(f"   answers/s {result.throughput_per_s:,.0f}; latency of 200s p50 {result.p50_ms:.0f} ms, "
-          f"p99 {result.p99_ms:.0f} ms (admission limit {served.config.max_inflight_items} items in flight)")
+          f"p99 {result.p99_ms:.0f} ms at the client, p99 {result.server_p99_ms:.0f} ms inside the service "
+          f"(admission limit {served.config.max_inflight_items} items in flight; the rest is connecting)")
     print(f"   sent but never answered: {lost}; answered twice (duplicate ids): {result.duplicate_ids}; "
           f"server's count of 200s so far {served_200:,} (includes warm-up and steps 3-4)")
     print("   RSS per process, MB: at start → 2 s in → max → end (sampled every 0.5 s); growth 2 s in → end")

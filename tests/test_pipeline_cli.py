@@ -79,6 +79,7 @@ def test_load_generator_counts_statuses_and_matches_answers(no_leftover_children
     assert result.by_status == {200: result.sent} and result.answered == result.sent
     assert result.wrong_answers == 0 and result.duplicate_ids == 0
     assert 0 < result.p50_ms <= result.p99_ms <= result.max_ms
+    assert 0 < result.server_p99_ms <= result.max_ms  # the service's own latency_ms, inside the client's
     assert json.loads(json.dumps(result.as_dict()))["by_status"] == {"200": result.sent}
 
 
