@@ -97,10 +97,10 @@ def _read_workbook(path: Path, head: bytes, columns: ColumnMap, all_sheets: bool
             raise InputError(f"corrupt .xlsx (truncated or damaged zip archive: {exc})") from None
     try:
         return _read_workbook_arrow(path, columns, all_sheets)
-    except InputError:
+    except (InputError, KeyboardInterrupt, SystemExit):
         raise
-    except Exception:  # noqa: BLE001 - fastexcel could not read it: calamine's path names the reason
-        return _read_workbook_python(path, head, columns, all_sheets)
+    except BaseException:  # noqa: BLE001 - fastexcel could not read it (a Rust panic is a BaseException):
+        return _read_workbook_python(path, head, columns, all_sheets)  # calamine's path names the reason
 
 
 def _sheet_frame(name: str, header: list[str], by_column: Sequence[Sequence[object] | pa.Array], n_rows: int,
