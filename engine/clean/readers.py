@@ -122,8 +122,10 @@ def _read_workbook_arrow(path: Path, columns: ColumnMap, all_sheets: bool) -> pd
     """The fast path: fastexcel (calamine underneath) renders every cell as text straight into
     Arrow, with no Python object per cell — about twice as fast as ``to_python`` plus conversion.
 
-    Its text for non-text cells is Arrow's: 123.0 → "123", True → "true", a date → "2024-01-02
-    00:00:00". Empty cells become "" as on the calamine path, so the rules see the same frame.
+    Its text for non-text cells is Arrow's: 123.0 → "123", True → "true", a date-time → "2024-01-02
+    03:04:05", as the calamine path writes them (tested); empty cells become "" on both. They differ
+    only for date-only and time-only cells ("2024-01-02 00:00:00" here, "2024-01-02" there), and
+    the calamine path only reads files this one rejects.
     """
     reader = fastexcel.read_excel(str(path))
     names = reader.sheet_names if all_sheets else reader.sheet_names[:1]
