@@ -104,6 +104,59 @@ def demo_texts(rows: int = 3000, seed: int = 11) -> list[str]:
     return texts or ["你好"]
 
 
+class LatencySample:
+    """Latencies of a run of any length in bounded memory: a uniform random sample of at most
+    ``capacity`` values (reservoir sampling), plus the exact count and maximum. Percentiles of
+    200,000 sampled values are within a fraction of a percentile of the exact ones."""
+
+    def __init__(self, capacity: int = 200_000, seed: int = 0) -> None:
+        self.capacity = capacity
+        self.values: list[float] = []
+        self.count = 0
+        self.max = 0.0
+        self._rng = random.Random(seed)
+
+    def add(self, value: float) -> None:
+        self.count += 1
+        self.max = max(self.max, value)
+        if len(self.values) < self.capacity:
+            self.values.append(value)
+        else:
+            slot = self._rng.randrange(self.count)
+            if slot < self.capacity:
+                self.values[slot] = value
+
+    def percentiles(self, *qs: float) -> list[float]:
+        if not self.values:
+            return [0.0] * len(qs)
+        return [float(v) for v in np.percentile(self.values, qs)]
+
+
+class RecentIds:
+    """Answer ids seen in the last ``window_s`` seconds, to count an id answered twice. A duplicate
+    can only come while its request could still be answered, so older ids are forgotten: memory
+    stays bounded however long the generator runs."""
+
+    def __init__(self, window_s: float) -> None:
+        self.window_s = window_s
+        self._ids: set[int] = set()
+        self._order: deque[tuple[float, int]] = deque()
+
+    def seen_before(self, answer_id: int) -> bool:
+        """True when ``answer_id`` was already seen (recently); remembers it either way."""
+        now = time.monotonic()
+        while self._order and now - self._order[0][0] > self.window_s:
+            self._ids.discard(self._order.popleft()[1])
+        if answer_id in self._ids:
+            return True
+        self._ids.add(answer_id)
+        self._order.append((now, answer_id))
+        return False
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
 class LoadGenerator:
     """One load run; ``rate`` may be a shared value (``.value``) so a slider retunes it live."""
 
@@ -117,10 +170,10 @@ class LoadGenerator:
         self.check_answer = check_answer
         self.rng = random.Random(config.seed)
         self.by_status: Counter[int] = Counter()
-        self.latencies_ms: list[float] = []
-        self.server_latencies_ms: list[float] = []
+        self.latencies_ms = LatencySample(seed=config.seed)
+        self.server_latencies_ms = LatencySample(seed=config.seed + 1)
         self.recent: deque[tuple[float, float]] = deque(maxlen=100_000)
-        self.ids: set[int] = set()
+        self.ids = RecentIds(window_s=2 * config.timeout_s + 10.0)
         self.duplicates = 0
         self.wrong = 0
         self.sent = 0
@@ -144,10 +197,9 @@ class LoadGenerator:
             status, body = await client.post(body, self.config.timeout_s)
             if status == 200:
                 answer = json.loads(body)
-                self.server_latencies_ms.append(float(answer.get("latency_ms", 0.0)))
-                if answer["id"] in self.ids:
+                self.server_latencies_ms.add(float(answer.get("latency_ms", 0.0)))
+                if self.ids.seen_before(answer["id"]):
                     self.duplicates += 1
-                self.ids.add(answer["id"])
                 if len(answer.get("answers", [answer.get("answer")])) != len(texts):
                     self.wrong += 1
                 elif len(texts) == 1 and self.check_answer is not None and not self.check_answer(texts[0], answer):
@@ -163,7 +215,7 @@ class LoadGenerator:
         elapsed_ms = (time.perf_counter() - started) * 1000.0
         self.by_status[status] += 1
         if status == 200:
-            self.latencies_ms.append(elapsed_ms)
+            self.latencies_ms.add(elapsed_ms)
             self.recent.append((time.monotonic(), elapsed_ms))
 
     def _report(self, started: float) -> None:
@@ -237,15 +289,14 @@ class LoadGenerator:
         return self.result(sent_for_s)
 
     def result(self, duration_s: float) -> LoadtestResult:
-        lat = np.asarray(self.latencies_ms) if self.latencies_ms else np.zeros(1)
-        p50, p95, p99 = np.percentile(lat, [50, 95, 99])
+        p50, p95, p99 = self.latencies_ms.percentiles(50, 95, 99)
         ok = self.by_status.get(200, 0)
         return LoadtestResult(
             offered_rate_per_s=self.current_rate(), duration_s=duration_s, sent=self.sent,
             answered=sum(self.by_status.values()), skipped_at_cap=self.skipped, by_status=dict(self.by_status),
             throughput_per_s=ok / duration_s if duration_s > 0 else 0.0,
-            p50_ms=float(p50), p95_ms=float(p95), p99_ms=float(p99), max_ms=float(lat.max()),
-            server_p99_ms=float(np.percentile(self.server_latencies_ms, 99)) if self.server_latencies_ms else 0.0,
+            p50_ms=p50, p95_ms=p95, p99_ms=p99, max_ms=self.latencies_ms.max,
+            server_p99_ms=self.server_latencies_ms.percentiles(99)[0],
             duplicate_ids=self.duplicates, wrong_answers=self.wrong, first_errors=tuple(self.errors),
             texts_per_request=self.config.texts_per_request,
         )
