@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
-from engine.status import JobFinished
+from engine.status import JobFinished, Snapshot
 from tests.clean_fixtures import write_good_inputs
 from tests.helpers import wait_no_children
+
+
+def configure(panel, inputs, out, segment_files: int, out_format: str) -> None:
+    """Fill the panel's form as a person would: 2 workers, no resume."""
+    panel.inputs.set_text(str(inputs))
+    panel.out_dir.set_text(str(out))
+    panel.workers.setValue(2)
+    panel.segment_files.setValue(segment_files)
+    panel.out_format.setCurrentText(out_format)
+    panel.resume.setChecked(False)
 
 
 @pytest.mark.timeout(150)
@@ -19,12 +30,7 @@ def test_clean_from_the_panel(main_window, qtbot, tmp_path):
     out = tmp_path / "out"
     panel = main_window.panels["clean"]
     main_window.tabs.setCurrentWidget(panel)
-    panel.inputs.set_text(str(tmp_path / "in"))
-    panel.out_dir.set_text(str(out))
-    panel.workers.setValue(2)
-    panel.segment_files.setValue(2)
-    panel.out_format.setCurrentText("parquet")
-    panel.resume.setChecked(False)
+    configure(panel, tmp_path / "in", out, segment_files=2, out_format="parquet")
     with qtbot.waitSignal(panel.job_finished, timeout=120000) as finished:
         assert panel.start_job()
         assert panel.pending.count() == 5  # the queue of files is shown before any worker starts
@@ -88,12 +94,7 @@ def test_stop_from_the_panel_leaves_no_process_and_no_partial_file(main_window, 
     write_good_inputs(tmp_path / "in", files=8, rows=8000, seed=2)
     out = tmp_path / "out"
     panel = main_window.panels["clean"]
-    panel.inputs.set_text(str(tmp_path / "in"))
-    panel.out_dir.set_text(str(out))
-    panel.workers.setValue(2)
-    panel.segment_files.setValue(4)
-    panel.out_format.setCurrentText("xlsx")
-    panel.resume.setChecked(False)
+    configure(panel, tmp_path / "in", out, segment_files=4, out_format="xlsx")
     with qtbot.waitSignal(panel.job_finished, timeout=120000) as finished:
         assert panel.start_job()
         qtbot.waitUntil(lambda: panel.file_table.rowCount() >= 1, timeout=60000)
@@ -108,29 +109,26 @@ def test_stop_from_the_panel_leaves_no_process_and_no_partial_file(main_window, 
     assert panel.start_button.isEnabled()
 
 
-class _FakeMonitor:
-    """The JobMonitor readings writing_phase uses: job gauges and summed worker counters."""
-
-    def __init__(self, running: bool, job: dict, workers: dict) -> None:
-        self.running, self.job, self.workers = running, job, workers
-
-    def gauge(self, name: str, stage: str) -> float:
-        assert stage == "job"
-        return self.job.get(name, 0)
-
-    def counter(self, name: str, stage: str) -> float:
-        assert stage == "clean"
-        return self.workers.get(name, 0)
-
-
 def test_progress_follows_the_writing_once_every_file_is_cleaned():
+    from gui.models import JobMonitor
     from gui.panels.clean_panel import writing_phase
+
+    monitor = JobMonitor("clean-1")
+
+    def report(job: dict, written: tuple[int, int]) -> None:
+        monitor.handle(Snapshot("clean-1", "job", "coordinator", 1, time.time(), counters=job))
+        for i, rows in enumerate(written):  # two workers: their rows written add up
+            monitor.handle(Snapshot("clean-1", "clean", f"clean {i + 1}", 10 + i, time.time(),
+                                    counters={"rows_written": rows}))
 
     job = {"files_todo": 40, "files_done": 38, "files_failed": 1, "segments_total": 2, "segments_written": 1,
            "rows_out": 700, "rows_out_resumed": 100}
-    assert writing_phase(_FakeMonitor(True, job, {"rows_written": 250})) is None  # a file is still cleaning
-    job["files_done"] = 39
-    assert writing_phase(_FakeMonitor(True, job, {"rows_written": 250})) == (250, 600)  # resumed rows excluded
-    assert writing_phase(_FakeMonitor(False, job, {"rows_written": 250})) is None  # the run has ended
-    job["segments_written"] = 2
-    assert writing_phase(_FakeMonitor(True, job, {"rows_written": 600})) is None  # nothing left to write
+    report(job, (150, 100))
+    assert writing_phase(monitor) is None  # a file is still cleaning
+    report({**job, "files_done": 39}, (150, 100))
+    assert writing_phase(monitor) == (250, 600)  # resumed rows are not to be written again
+    report({**job, "files_done": 39, "segments_written": 2}, (400, 200))
+    assert writing_phase(monitor) is None  # nothing left to write
+    report({**job, "files_done": 39}, (150, 100))
+    monitor.handle(JobFinished("clean-1", time.time(), ok=True))
+    assert writing_phase(monitor) is None  # the run has ended

@@ -32,12 +32,14 @@ def chat_csv(tmp_path_factory) -> Path:
 
 
 class Watcher:
-    """Drains a job's status queue in a thread; calls ``on_writer(pid)`` with the mmi writer's pid
-    when the build phase starts (the writer exists from the start of the job; it gets work then)."""
+    """Drains a job's status queue in a thread; calls ``on_message(message)`` for each message and
+    ``on_writer(pid)`` with the mmi writer's pid when the build phase starts (the writer exists from
+    the start of the job; it gets work then)."""
 
-    def __init__(self, status_queue, on_writer=None) -> None:
+    def __init__(self, status_queue, on_writer=None, on_message=None) -> None:
         self.queue = status_queue
         self.on_writer = on_writer
+        self.on_message = on_message
         self.messages: list = []
         self.writer_pid: int | None = None
         self._fired = False
@@ -52,6 +54,8 @@ class Watcher:
             except queue.Empty:
                 continue
             self.messages.append(message)
+            if self.on_message is not None:
+                self.on_message(message)
             if isinstance(message, ProcessStarted) and message.role == WRITER_ROLE:
                 self.writer_pid = message.pid
             if (isinstance(message, Snapshot) and message.stage == "build" and self.on_writer
@@ -223,17 +227,7 @@ def test_a_killed_reader_is_replaced_and_its_file_reread(tmp_path, no_leftover_c
             killed.append(message.pid)
             os.kill(message.pid, signal.SIGKILL)
 
-    class ReaderKiller(Watcher):
-        def _run(self) -> None:
-            while not self._stop.is_set():
-                try:
-                    message = self.queue.get(timeout=0.05)
-                except queue.Empty:
-                    continue
-                self.messages.append(message)
-                kill_first_reader(message)
-
-    watcher = ReaderKiller(status)
+    watcher = Watcher(status, on_message=kill_first_reader)
     finished = run_job(run_dialogues, DialoguesConfig(inputs=tuple(inputs), out_dir=tmp_path / "killed",
                                                       val_size=30, workers=1), JobContext("killed-reader", status))
     watcher.close()

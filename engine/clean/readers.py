@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import fastexcel
 import pandas as pd
@@ -55,7 +55,7 @@ def _describe_foreign(head: bytes) -> str:
     return f"not an Excel file (looks like text: {preview!r})"
 
 
-def _column_error(sheet: str, header: list[str], columns: ColumnMap, where: str) -> InputError | None:
+def _column_error(header: list[str], columns: ColumnMap, where: str = "") -> InputError | None:
     missing = [c for c in columns.required if c not in header]
     if not missing:
         return None
@@ -103,15 +103,39 @@ def _read_workbook(path: Path, head: bytes, columns: ColumnMap, all_sheets: bool
         return _read_workbook_python(path, head, columns, all_sheets)  # calamine's path names the reason
 
 
-def _sheet_frame(name: str, header: list[str], by_column: Sequence[Sequence[object] | pa.Array], n_rows: int,
-                 columns: ColumnMap, where: str) -> pd.DataFrame:
-    """One sheet's job columns, chosen by the header row (raises when a required one is missing)."""
-    error = _column_error(name, header, columns, where)
-    if error is not None:
-        raise error
-    position = {h: i for i, h in reversed(list(enumerate(header)))}  # first of repeated names wins
-    data = {col: by_column[position[col]] for col in columns.output if col in position}
-    return _frame_from_columns(data, columns, n_rows)
+#: One sheet as (header cells, cells by column, data rows), or None when the sheet has no cells.
+SheetCells = tuple[list[str], Sequence[Sequence[object] | pa.Array], int]
+
+
+def _workbook_frame(sheet_names: list[str], all_sheets: bool, columns: ColumnMap,
+                    load_sheet: Callable[[str], SheetCells | None]) -> pd.DataFrame:
+    """The job's columns of the first sheet (or of every sheet), whichever reader loads the cells.
+
+    Raises when the workbook has no sheet, when every sheet is empty, or when a sheet lacks a
+    required column (named with the sheet when there are several).
+    """
+    names = sheet_names if all_sheets else sheet_names[:1]
+    if not names:
+        raise InputError("empty workbook (no sheets)")
+    frames: list[pd.DataFrame] = []
+    empty_sheets: list[str] = []
+    for name in names:
+        sheet = load_sheet(name)
+        if sheet is None:
+            empty_sheets.append(name)
+            continue
+        header, by_column, n_rows = sheet
+        where = f" in sheet {name!r}" if all_sheets and len(names) > 1 else ""
+        error = _column_error(header, columns, where)
+        if error is not None:
+            raise error
+        position = {h: i for i, h in reversed(list(enumerate(header)))}  # first of repeated names wins
+        data = {col: by_column[position[col]] for col in columns.output if col in position}
+        frames.append(_frame_from_columns(data, columns, n_rows))
+    if not frames:
+        which = "sheet " + ", ".join(repr(n) for n in empty_sheets)
+        raise InputError(f"empty workbook ({which} has no cells)")
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def _header(cells: Sequence[object]) -> list[str]:
@@ -128,28 +152,15 @@ def _read_workbook_arrow(path: Path, columns: ColumnMap, all_sheets: bool) -> pd
     the calamine path only reads files this one rejects.
     """
     reader = fastexcel.read_excel(str(path))
-    names = reader.sheet_names if all_sheets else reader.sheet_names[:1]
-    if not names:
-        raise InputError("empty workbook (no sheets)")
-    frames: list[pd.DataFrame] = []
-    empty_sheets: list[str] = []
-    for name in names:
+
+    def load_sheet(name: str) -> SheetCells | None:
         batch = reader.load_sheet(name, header_row=None, dtypes="string", eager=True)
         if batch.num_rows == 0:
-            empty_sheets.append(name)
-            continue
+            return None
         header = _header(batch.slice(0, 1).to_pylist()[0].values())
-        where = f" in sheet {name!r}" if all_sheets and len(names) > 1 else ""
-        cells = [column.slice(1).fill_null("") for column in batch.columns]
-        frames.append(_sheet_frame(name, header, cells, batch.num_rows - 1, columns, where))
-    return _joined_sheets(frames, empty_sheets)
+        return header, [column.slice(1).fill_null("") for column in batch.columns], batch.num_rows - 1
 
-
-def _joined_sheets(frames: list[pd.DataFrame], empty_sheets: list[str]) -> pd.DataFrame:
-    if not frames:
-        which = "sheet " + ", ".join(repr(n) for n in empty_sheets)
-        raise InputError(f"empty workbook ({which} has no cells)")
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return _workbook_frame(reader.sheet_names, all_sheets, columns, load_sheet)
 
 
 def _read_workbook_python(path: Path, head: bytes, columns: ColumnMap, all_sheets: bool) -> pd.DataFrame:
@@ -168,12 +179,8 @@ def _read_workbook_python(path: Path, head: bytes, columns: ColumnMap, all_sheet
         if head.startswith(_OLE_MAGIC) and b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00" in path.read_bytes()[:65536]:
             raise InputError("password-protected workbook (encrypted Office file)") from None
         raise InputError(f"unreadable {kind} workbook: {exc}") from None
-    names = workbook.sheet_names if all_sheets else workbook.sheet_names[:1]
-    if not names:
-        raise InputError("empty workbook (no sheets)")
-    frames: list[pd.DataFrame] = []
-    empty_sheets: list[str] = []
-    for name in names:
+
+    def load_sheet(name: str) -> SheetCells | None:
         try:
             rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=True)
         except python_calamine.PasswordError:
@@ -181,15 +188,13 @@ def _read_workbook_python(path: Path, head: bytes, columns: ColumnMap, all_sheet
         except (python_calamine.CalamineError, python_calamine.XmlError, python_calamine.ZipError) as exc:
             raise InputError(f"corrupt sheet {name!r}: {exc}") from None
         if not rows:
-            empty_sheets.append(name)
-            continue
+            return None
         header = _header(rows[0])
-        where = f" in sheet {name!r}" if all_sheets and len(names) > 1 else ""
         n_rows = len(rows) - 1
         # calamine pads every row to the sheet's width, so one zip transposes the sheet at C speed.
-        by_column = list(zip(*rows[1:])) if n_rows else [()] * len(header)
-        frames.append(_sheet_frame(name, header, by_column, n_rows, columns, where))
-    return _joined_sheets(frames, empty_sheets)
+        return header, (list(zip(*rows[1:])) if n_rows else [()] * len(header)), n_rows
+
+    return _workbook_frame(workbook.sheet_names, all_sheets, columns, load_sheet)
 
 
 _GUARDED_FORMULA = r"^'(?=[=+\-@\t\r])"
@@ -203,7 +208,7 @@ def _read_csv(path: Path, columns: ColumnMap) -> pd.DataFrame:
         try:
             header = list(pd.read_csv(path, nrows=0, encoding=encoding).columns)
             header = [str(h).strip() for h in header]
-            error = _column_error("", header, columns, "")
+            error = _column_error(header, columns)
             if error is not None:
                 raise error
             wanted = [c for c in columns.output if c in header]
@@ -227,7 +232,7 @@ def _read_parquet(path: Path, columns: ColumnMap) -> pd.DataFrame:
     except Exception as exc:  # pyarrow raises ArrowInvalid/OSError for anything not parquet
         raise InputError(f"corrupt or non-parquet file: {exc}") from None
     header = list(schema.names)
-    error = _column_error("", header, columns, "")
+    error = _column_error(header, columns)
     if error is not None:
         raise error
     wanted = [c for c in columns.output if c in header]

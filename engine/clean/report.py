@@ -19,8 +19,15 @@ REPORT_NAME = "report.json"
 REPORT_VERSION = 1
 
 
+class _Entry:
+    """A report entry: its fields are its JSON object."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
 @dataclass
-class FileEntry:
+class FileEntry(_Entry):
     path: str
     segment: int
     status: str = "pending"  # pending | ok | failed
@@ -32,12 +39,9 @@ class FileEntry:
     worker: str = ""
     attempts: int = 0
 
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
 
 @dataclass
-class SegmentEntry:
+class SegmentEntry(_Entry):
     index: int
     files: list[str]
     outputs: list[str] = field(default_factory=list)
@@ -48,9 +52,6 @@ class SegmentEntry:
     seconds: float = 0.0
     worker: str = ""
     attempts: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 class CleanReport:

@@ -13,21 +13,11 @@ from pathlib import Path
 
 from engine.atomic import check_writable_dir
 from engine.cli import EXIT_BAD_ARGS
-from engine.cli.common import ProgressSpec, arg_type, exit_code, positive_int, run_in_process
+from engine.cli.common import ProgressSpec, arg_type, exit_code, non_negative_int, positive_int, run_in_process
 from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules, ColumnMap
 from engine.clean.inputs import expand_inputs
 from engine.clean.job import ResumeMismatch, check_resume, run_clean
 from engine.textnorm import SYSTEM_MESSAGES
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative: {value}")
-    return value
 
 
 #: argparse type of --columns, shared with the dialogues command (ColumnMap.parse is the one parser).
@@ -67,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rules.add_argument("--system-contains", action="append", metavar="TEXT", default=[],
                        help="drop messages containing TEXT; repeat")
     rules.add_argument("--keep-empty", action="store_true", help="keep messages empty after cleaning")
-    rules.add_argument("--min-length", type=_non_negative_int, default=0,
+    rules.add_argument("--min-length", type=non_negative_int, default=0,
                        help="drop messages shorter than this many characters (default 0: off)")
     rules.add_argument("--keep-duplicates", action="store_true", help="keep exact duplicate rows")
     rules.add_argument("--dedupe-scope", choices=DEDUPE_SCOPES, default="file",

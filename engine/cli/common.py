@@ -160,17 +160,25 @@ def arg_type(parse: Callable[[str], Any], name: str) -> Callable[[str], Any]:
 size_arg = arg_type(parse_size, "size")
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer ≥ 1."""
-    import argparse
+def number_arg(kind: type, minimum: float, inclusive: bool = True) -> Callable[[str], Any]:
+    """argparse type: a number of ``kind`` (int or float) at least (or, not inclusive, above) ``minimum``."""
+    word = "whole number" if kind is int else "number"
 
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
-    return value
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise ValueError(f"not a {word}: {text!r}") from None
+        if value < minimum or (value == minimum and not inclusive):
+            raise ValueError(f"must be {'at least' if inclusive else 'more than'} {minimum}: {value}")
+        return value
+
+    return arg_type(parse, f"{'non-negative' if minimum == 0 and inclusive else 'positive'} {word}")
+
+
+positive_int = number_arg(int, 1)
+non_negative_int = number_arg(int, 0)
+positive_float = number_arg(float, 0, inclusive=False)
 
 
 ArgsHandler = Callable[[Any], int]

@@ -6,19 +6,9 @@ import argparse
 import sys
 
 from engine.cli import EXIT_BAD_ARGS, EXIT_FAILED, EXIT_OK
-from engine.cli.common import positive_int
+from engine.cli.common import positive_float, positive_int
 from engine.pipeline.config import MAX_TEXTS_PER_REQUEST
 from engine.pipeline.loadtest import LoadtestConfig, run_loadtest
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0: {value}")
-    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,8 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Open-loop load: requests arrive at RATE per second (Poisson) whatever the answers do; "
                     "texts are customer messages from demo chat data.")
     parser.add_argument("url", help="service URL, e.g. http://127.0.0.1:8000 (/v1/predict is added if missing)")
-    parser.add_argument("--rate", type=_positive_float, required=True, help="requests per second offered")
-    parser.add_argument("--duration", type=_positive_float, required=True, help="seconds of load")
+    parser.add_argument("--rate", type=positive_float, required=True, help="requests per second offered")
+    parser.add_argument("--duration", type=positive_float, required=True, help="seconds of load")
     parser.add_argument("--concurrency", type=positive_int, default=256,
                         help="most requests open at once; arrivals beyond it are counted, not sent (default 256)")
     parser.add_argument("--texts-per-request", type=positive_int, default=1, metavar="N",

@@ -87,7 +87,6 @@ class KeepAliveClient:
         self.path = parts.path or "/"
         self.limit = limit
         self._idle: list[_Connection] = []
-        self._open = 0
         self._slots = asyncio.Semaphore(limit)
         host_header = f"{self.host}:{self.port}" if ":" not in self.host else f"[{self.host}]:{self.port}"
         self._head = (f"POST {self.path} HTTP/1.1\r\nHost: {host_header}\r\n"

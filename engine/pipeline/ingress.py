@@ -36,7 +36,7 @@ from engine.context import JobContext, parent_alive
 from engine.pipeline import event_loop, metrics
 from engine.pipeline.config import CHUNK_ITEMS, MAX_TEXTS_PER_REQUEST, PipelineConfig
 from engine.pipeline.hops import take
-from engine.pipeline.messages import END_OF_STREAM, STATUS_OK, is_end
+from engine.pipeline.messages import END_OF_STREAM, STATUS_OK, STATUS_STAGE_DIED, is_end
 from engine.pipeline.stage import PipelineWiring, stage_setup
 
 #: Latency percentiles in snapshots cover this many recent seconds.
@@ -269,7 +269,7 @@ class Ingress:
             for item_id in item_ids:
                 future = self.pending.pop(item_id, None)
                 if future is not None and not future.done():
-                    future.set_result((503, reason))
+                    future.set_result((STATUS_STAGE_DIED, reason))
 
     def _read_results(self) -> None:
         """Reader thread: results queue → event loop, one call per message (a list of answers)."""

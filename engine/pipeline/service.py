@@ -39,7 +39,6 @@ from engine.pipeline.stage import BatchControl, PipelineWiring
 from engine.status import WorkerExited, describe_exitcode
 from engine.supervisor import ManagedProcess, Supervisor
 
-SNAPSHOT_INTERVAL_S = 0.1
 #: A queue lock still taken after this long, after its user died, is the dead process's.
 ORPHAN_LOCK_WAIT_S = 0.2
 
