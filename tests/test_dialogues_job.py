@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from engine.context import JobContext
-from engine.demo_data import make_chat_frame
+from engine.demo.data import make_chat_frame
 from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.job import OUTPUT_FILES, REPORT_NAME, WORK_PREFIX, run_dialogues
 from tests.dialogues_reference import read_like_gpt2_chitchat, reference_dialogues

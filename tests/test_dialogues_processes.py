@@ -15,7 +15,7 @@ import pytest
 from engine.cli import EXIT_BAD_ARGS, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL
 from engine.cli import main as cli_main
 from engine.context import SPAWN, JobContext
-from engine.demo_data import make_chat_frame
+from engine.demo.data import make_chat_frame
 from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.job import OUTPUT_FILES, REPORT_NAME, WORK_PREFIX, run_dialogues
 from engine.dialogues.writer import WRITER_ROLE

@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from engine.atomic import atomic_path, check_writable_dir, remove_stale_parts
 from engine.clean.config import CleanConfig, DropReason
 from engine.clean.dedupe import SeenHashes
-from engine.clean.inputs import expand_inputs, segments_of
+from engine.tables.inputs import expand_inputs, segments_of
 from engine.clean.report import CleanReport, load_report
 from engine.clean.worker import HASH_COLUMN, CleanFileTask, WriteSegmentTask, run_clean_task
 from engine.context import Cancelled, JobContext
@@ -47,7 +47,7 @@ class ResumeMismatch(ValueError):
 
 
 def segment_name(first: int, last: int, out_format: str) -> str:
-    """Output file of the segment holding input files ``first``..``last`` (0-based, as the article)."""
+    """Output file of the segment holding input files ``first``..``last`` (0-based indexes into the sorted input list)."""
     return f"clean_{first:05d}-{last:05d}.{out_format}"
 
 

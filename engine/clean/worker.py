@@ -26,9 +26,9 @@ import pyarrow.parquet as pq
 
 from engine.atomic import atomic_path
 from engine.clean.config import ColumnMap, CleanRules
-from engine.clean.readers import read_input
+from engine.tables.readers import read_input
 from engine.clean.rules import apply_rules, row_hashes
-from engine.clean.writers import open_segment_writer
+from engine.tables.writers import open_segment_writer
 from engine.context import Cancelled
 from engine.pool import current_reporter, stop_requested
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from engine.atomic import check_writable_dir
 from engine.clean.config import ColumnMap
-from engine.clean.inputs import expand_inputs
+from engine.tables.inputs import expand_inputs
 from engine.cli import EXIT_BAD_ARGS
 from engine.cli.clean import columns_arg
 from engine.cli.common import ProgressSpec, exit_code, positive_int, run_in_process, size_arg

@@ -4,7 +4,7 @@ Modules, one job each: ``config`` (settings), ``rows`` (textnorm and drops), ``s
 partitions on disk), ``build`` (sorted arrays → dialogue text), ``split`` (train/val), ``textfile``
 (the output format), ``writer`` (the mmi writer process), ``memory`` (RSS), ``job`` (the phases,
 atomic outputs and the report). Files are listed and read by the clean job's
-``engine.clean.inputs`` / ``engine.clean.readers`` (one reader for every job).
+``engine.tables.inputs`` / ``engine.tables.readers`` (one reader for every job).
 
 Entry points: ``engine.dialogues.job.run_dialogues`` and ``engine.dialogues.config.DialoguesConfig``.
 This package imports nothing on its own so that the mmi writer process (which imports

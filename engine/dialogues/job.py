@@ -44,8 +44,8 @@ import numpy as np
 import psutil
 
 from engine.atomic import atomic_path, check_writable_dir
-from engine.clean.inputs import expand_inputs
-from engine.clean.readers import InputError
+from engine.tables.inputs import expand_inputs
+from engine.tables.readers import InputError
 from engine.context import Cancelled, JobContext
 from engine.dialogues.build import LAYOUT_COLUMNS, batch_offsets, iter_batches, layout_dialogues, render_pieces
 from engine.dialogues.config import DialoguesConfig

@@ -20,9 +20,9 @@ from typing import Any
 import xlsxwriter
 
 from engine.atomic import atomic_path, check_writable_dir, remove_stale_parts
-from engine.clean.writers import XLSX_TEXT_ONLY
+from engine.tables.writers import XLSX_TEXT_ONLY
 from engine.context import Cancelled, JobContext
-from engine.demo_data import COLUMNS, dirt_counts, make_chat_frame
+from engine.demo.data import COLUMNS, dirt_counts, make_chat_frame
 from engine.pool import ProcessPool, current_reporter, stop_requested
 from engine.status import TaskFailed, TaskFinished
 
