@@ -178,7 +178,8 @@ def run_baseline(paths: list[Path]) -> dict:
 # -- mpwatch ---------------------------------------------------------------------------------------------
 def run_mpwatch(paths: list[Path], memory_budget: int) -> dict:
     from engine.dialogues.config import DialoguesConfig
-    from engine.dialogues.job import REPORT_NAME, run_dialogues
+    from engine.dialogues.job import run_dialogues
+    from engine.dialogues.layout import REPORT_NAME
     from engine.runner import JobRun
     from engine.status import JobFinished, Snapshot
 

@@ -17,7 +17,8 @@ from engine.cli import main as cli_main
 from engine.context import SPAWN, JobContext
 from engine.demo.data import make_chat_frame
 from engine.dialogues.config import DialoguesConfig
-from engine.dialogues.job import OUTPUT_FILES, REPORT_NAME, WORK_PREFIX, run_dialogues
+from engine.dialogues.job import run_dialogues
+from engine.dialogues.layout import OUTPUT_FILES, REPORT_NAME, WORK_PREFIX
 from engine.dialogues.writer import WRITER_ROLE
 from engine.runner import JobRun, run_job
 from engine.status import JobFinished, ProcessStarted, Snapshot

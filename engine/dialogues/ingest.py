@@ -26,7 +26,7 @@ from engine.context import Cancelled
 from engine.dialogues.memory import peak_rss_bytes, rss_bytes
 from engine.dialogues.rows import MISSING_TIME, ROW_DROP_REASONS, normalise_chunk
 from engine.dialogues.shards import SourceShardWriter, shard_path
-from engine.pool import current_reporter, stop_requested
+from engine.pool_worker import current_reporter, stop_requested
 
 
 @dataclass(frozen=True)
