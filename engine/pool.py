@@ -143,6 +143,8 @@ class ProcessPool(Executor):
         """Each worker now; CPU % is measured since the previous call (None on the first)."""
         infos = []
         for worker in self._workers:
+            if worker.task is None and not worker.relay.received:
+                self._read_pipe(worker)  # an idle worker's pipe holds status only: has it started yet?
             alive = worker.process.exitcode is None
             state = "dead" if not alive else "busy" if worker.task else "idle" if worker.relay.received else "starting"
             cpu = rss = threads = None
