@@ -49,6 +49,8 @@ from engine.status_pipe import StatusRelay
 
 @dataclass
 class _Task:
+    """A task as the owner tracks it: the caller's key, and how often it was handed to a worker."""
+
     key: Hashable
     label: str
     payload: Any
@@ -56,7 +58,6 @@ class _Task:
     started: float = field(default_factory=time.monotonic)
 
 
-# --- owner side ----------------------------------------------------------------------------
 @dataclass
 class _Worker:
     name: str
@@ -218,6 +219,8 @@ class ProcessPool(Executor):
         waitables = [w.relay.conn for w in self._workers] + [w.process.sentinel for w in busy]
         ready = set(wait_any(waitables, timeout)) if busy else set()
         for worker in list(self._workers):
+            if worker not in self._workers:
+                continue  # replaced by a cancel() the caller made while we yielded
             result = self._read_pipe(worker) if worker.relay.conn in ready or not busy else None
             if result is not None:
                 yield result
@@ -290,8 +293,9 @@ class ProcessPool(Executor):
     def shutdown(self, cancel: bool = False, grace_s: float = 3.0) -> None:
         """Stop every worker: a poison pill to each, join with a timeout, then terminate, then kill.
 
-        With ``cancel`` the running tasks are abandoned (workers see the stop event or are terminated).
-        Never blocks longer than about ``grace_s`` + 2 s.
+        With ``cancel`` the running tasks are abandoned (workers see the stop event or are terminated)
+        and the wait is at most 1 s + 2 s; otherwise a running task gets ``grace_s`` more to finish:
+        at most about 2 × ``grace_s`` + 2 s.
         """
         if self._closed:
             return

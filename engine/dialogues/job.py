@@ -162,8 +162,10 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(temp[key], final)
             seconds["total"] = time.perf_counter() - started
-            report = make_report(RunFacts(config, files, out_dir, partitions, groups, parted, totals, dialogues_total,
-                                          n_val, capped, done, writer, seconds, rss_after))
+            report = make_report(RunFacts(
+                config=config, files=files, out_dir=out_dir, partitions=partitions, groups=groups, parted=parted,
+                totals=totals, dialogues_total=dialogues_total, capped=capped, writer_done=done, writer=writer,
+                seconds=seconds, rss_after=rss_after))
             with atomic_path(out_dir / REPORT_NAME) as tmp:
                 tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
             ctx.log(f"dialogues: {totals.dialogues['train']} train + {totals.dialogues['val']} val dialogues, "

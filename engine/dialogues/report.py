@@ -25,7 +25,7 @@ def check_writer_agrees(done: WriterDone, std_files: dict[str, DialogueTextFile]
 
 @dataclass(frozen=True)
 class RunFacts:
-    """Everything a finished run knows that goes into its report (one argument instead of fourteen)."""
+    """Everything a finished run knows that goes into its report, as one value."""
 
     config: DialoguesConfig
     files: list[Path]
@@ -35,7 +35,6 @@ class RunFacts:
     parted: PartitionResult
     totals: BuildTotals
     dialogues_total: int
-    n_val: int
     capped: bool
     writer_done: WriterDone
     writer: MmiWriter
