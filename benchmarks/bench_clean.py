@@ -38,7 +38,7 @@ import pandas as pd  # noqa: E402
 
 from engine.clean import CleanConfig, run_clean  # noqa: E402
 from engine.context import SPAWN, JobContext  # noqa: E402
-from engine.jobs.demo import DemoConfig, run_demo  # noqa: E402
+from engine.demo.job import DemoConfig, run_demo  # noqa: E402
 from engine.runner import run_job  # noqa: E402
 from engine.status import StatusReporter, StatusSink  # noqa: E402
 from engine.textnorm import SYSTEM_MESSAGES  # noqa: E402

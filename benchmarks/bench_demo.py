@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.context import SPAWN, JobContext  # noqa: E402
-from engine.jobs.demo import DemoConfig, run_demo  # noqa: E402
+from engine.demo.job import DemoConfig, run_demo  # noqa: E402
 
 
 def measure(files: int, rows: int, workers: int) -> float:

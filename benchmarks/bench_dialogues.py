@@ -49,14 +49,14 @@ def ensure_inputs(data_dir: Path, files: int, rows: int, fmt: str, seed: int = 7
     folder = data_dir / f"{fmt}-r{rows}-s{seed}"
     folder.mkdir(parents=True, exist_ok=True)
     if fmt == "xlsx":
-        from engine.jobs.demo import DemoConfig, demo_file_name, run_demo
+        from engine.demo.job import DemoConfig, demo_file_name, run_demo
 
         paths = [folder / demo_file_name(i) for i in range(files)]
         if not all(p.exists() for p in paths):
             print(f"generating {files} .xlsx files of {rows:,} rows in {folder} (once) …", flush=True)
             run_demo(DemoConfig(folder, files, rows, seed, os.cpu_count() or 1), JobContext("bench-gen"))
         return paths
-    from engine.demo_data import make_chat_frame
+    from engine.demo.data import make_chat_frame
 
     paths = [folder / f"chat_{i:04d}.csv" for i in range(files)]
     for i, path in enumerate(paths):
@@ -178,7 +178,8 @@ def run_baseline(paths: list[Path]) -> dict:
 # -- mpwatch ---------------------------------------------------------------------------------------------
 def run_mpwatch(paths: list[Path], memory_budget: int) -> dict:
     from engine.dialogues.config import DialoguesConfig
-    from engine.dialogues.job import REPORT_NAME, run_dialogues
+    from engine.dialogues.job import run_dialogues
+    from engine.dialogues.layout import REPORT_NAME
     from engine.runner import JobRun
     from engine.status import JobFinished, Snapshot
 

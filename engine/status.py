@@ -2,16 +2,24 @@
 
 Data flow::
 
-    worker process ──StatusReporter.tick()──► status Queue ──drain──► GUI view-models / CLI tqdm
-        (cumulative counters, ≤ 10 snapshots/s,         (bounded; a full queue drops a
-         events always delivered)                         snapshot, never blocks the work)
+    pool worker / supervised process                     job coordinator (or the Supervisor's owner)
+    ──StatusReporter.tick()──► own Pipe ──relay (engine/status_pipe.py)──┐
+    coordinator ──StatusReporter.tick()─────────────────────────────────┴─► status Queue ──drain──►
+        (cumulative counters, ≤ 10 snapshots/s)        (bounded; a full queue drops a     GUI view-models
+                                                        snapshot, never blocks the work)  / CLI progress
 
 Two kinds of message, all frozen dataclasses so they pickle cheaply and cannot be mutated on the way:
 
-* ``Snapshot``: cumulative counters of one (job, stage, worker). Cumulative, so a dropped snapshot
-  loses nothing: the next one carries the totals, and rates are derived from differences.
+* Snapshot-like (``Snapshot``, ``WorkersReport``): ``send_snapshot`` never blocks; a full queue drops
+  one. ``Snapshot`` counters are cumulative, so a dropped one loses nothing: the next carries the
+  totals, and rates are derived from differences. A ``WorkersReport`` is a whole picture of an
+  executor's workers, so the next one replaces a lost one.
 * Events (``JobStarted``, ``JobFinished``, ``TaskFinished``, ``TaskFailed``, ``ProcessStarted``,
-  ``WorkerExited``, ``LogLine``): rare and never dropped; ``send_event`` blocks (briefly) instead.
+  ``WorkerExited``, ``LogLine``): rare; ``send_event`` waits for room in the queue, but only up to
+  ``StatusSink.event_timeout_s`` (30 s): after that the event is dropped rather than hang the job
+  on a watcher that is gone or stuck.
+
+Consumers ignore message types they do not know (so the protocol can grow).
 """
 
 from __future__ import annotations
@@ -76,6 +84,8 @@ class TaskFinished:
     seconds: float
     summary: Mapping[str, Any] = field(default_factory=dict)
     attempts: int = 1
+    #: The caller's key of the task (e.g. ("file", 3)): what a watcher matches on, never the label.
+    key: Any = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,8 @@ class TaskFailed:
     traceback: str = ""
     attempts: int = 1
     summary: Mapping[str, Any] = field(default_factory=dict)
+    #: The caller's key of the task, as in ``TaskFinished``.
+    key: Any = None
 
 
 @dataclass(frozen=True)
@@ -138,8 +150,32 @@ class LogLine:
     t: float
 
 
+@dataclass(frozen=True)
+class WorkerInfo:
+    """One worker of an executor as its owner sees it now (``state``: idle, busy, starting, dead)."""
+
+    name: str
+    pid: int | None
+    host: str
+    state: str
+    current: str = ""
+    cpu_percent: float | None = None
+    rss_bytes: int | None = None
+    threads: int | None = None
+
+
+@dataclass(frozen=True)
+class WorkersReport:
+    """Snapshot-like (droppable): the workers of one executor, at most once a second."""
+
+    job: str
+    t: float
+    executor: str  # "local" (a later "dask")
+    workers: tuple[WorkerInfo, ...] = ()
+
+
 Event = Union[JobStarted, JobFinished, TaskFinished, TaskFailed, ProcessStarted, WorkerExited, LogLine]
-StatusMessage = Union[Snapshot, Event]
+StatusMessage = Union[Snapshot, WorkersReport, Event]
 
 
 def describe_exitcode(exitcode: int | None) -> str:
@@ -166,15 +202,18 @@ class StatusSink:
     """Where messages go: a multiprocessing queue (or anything with ``put``), or nowhere.
 
     ``send_snapshot`` never blocks (a full queue drops it: the next cumulative snapshot repairs the
-    loss); ``send_event`` waits for room, up to ``event_timeout_s``, because events must arrive.
+    loss); ``send_event`` waits for room, up to ``event_timeout_s``, then drops the event (counted in
+    ``dropped_events``): a watcher that has not read for that long is gone or stuck, and the job must
+    not hang on it.
     """
 
     def __init__(self, q: Any | None, event_timeout_s: float = 30.0) -> None:
         self.queue = q
         self.event_timeout_s = event_timeout_s
         self.dropped_snapshots = 0
+        self.dropped_events = 0
 
-    def send_snapshot(self, snap: Snapshot) -> bool:
+    def send_snapshot(self, snap: Snapshot | WorkersReport) -> bool:
         if self.queue is None:
             return False
         try:
@@ -193,7 +232,7 @@ class StatusSink:
             self.queue.put(event, timeout=self.event_timeout_s)
         except queue.Full:
             # The watcher is gone or stuck for far longer than any event burst: do not hang the job.
-            pass
+            self.dropped_events += 1
         except (ValueError, OSError, AssertionError):
             pass
 

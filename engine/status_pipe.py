@@ -8,8 +8,13 @@ lock; a half-written message from a dead process reads as end-of-file on the own
 
 Data flow::
 
-    child: StatusSink(PipeStatusWriter(conn)) ──own pipe──► owner: relay_available(conn, sink)
-                                                                    └─► the job's status queue
+    child: StatusSink(PipeStatusWriter(conn)) ──own pipe──► owner: StatusRelay(conn, sink).read()
+           (and, on the same pipe, its results:                 ├─► status messages → the job's status queue
+            a pool's _ResultItem, WriterDone…)                  └─► anything else: returned to the owner
+
+``StatusRelay`` is the one relay of the engine: the pool (results and status share a worker's
+pipe), the Supervisor (``relay_status=True``) and the mmi writer's handle all read their pipes
+through it.
 
 ``PipeStatusWriter`` is queue-like (``put_nowait``/``put``) so a ``StatusSink`` uses it unchanged:
 a snapshot is dropped when the pipe has no room (cumulative, nothing is lost), an event waits for
@@ -23,7 +28,7 @@ import select
 import time
 from typing import Any
 
-from engine.status import Snapshot, StatusSink
+from engine.status import Snapshot, StatusSink, WorkersReport
 
 
 class PipeStatusWriter:
@@ -61,25 +66,60 @@ class PipeStatusWriter:
 
 
 def is_status_message(message: Any) -> bool:
-    """True for anything of the status protocol (as opposed to a pool result on the same pipe)."""
+    """True for anything of the status protocol (as opposed to a result on the same pipe)."""
     return type(message).__module__ == "engine.status"
 
 
 def forward(message: Any, sink: StatusSink) -> None:
-    """Pass one relayed message on: snapshots may be dropped, events are delivered."""
-    if isinstance(message, Snapshot):
+    """Pass one relayed message on: snapshot-like ones may be dropped, events are delivered."""
+    if isinstance(message, (Snapshot, WorkersReport)):
         sink.send_snapshot(message)
     else:
         sink.send_event(message)
 
 
-def relay_available(conn: Any, sink: StatusSink, max_messages: int = 1000) -> bool:
-    """Forward what ``conn`` holds right now; returns False once the writer end is closed (or died)."""
-    try:
-        for _ in range(max_messages):
-            if not conn.poll(0):
-                return True
-            forward(conn.recv(), sink)
-    except (EOFError, OSError):
-        return False
-    return True
+class StatusRelay:
+    """The owner's end of one child's pipe: forwards its status, hands back everything else.
+
+    ``read`` forwards status messages to ``sink`` until the pipe holds nothing more (or
+    ``max_messages`` were read, so a chatty child cannot starve its owner) and returns the first
+    message that is not status, or None. ``closed`` turns True once the child's end is closed or
+    the child died mid-message (end-of-file); nothing is read after that.
+    """
+
+    def __init__(self, conn: Any, sink: StatusSink) -> None:
+        self.conn = conn
+        self.sink = sink
+        self.closed = False
+        #: Messages read so far (a child that said nothing yet is still starting).
+        self.received = 0
+
+    def read(self, max_messages: int = 1000) -> Any:
+        if self.closed:
+            return None
+        try:
+            for _ in range(max_messages):
+                if not self.conn.poll(0):
+                    return None
+                message = self.conn.recv()
+                self.received += 1
+                if not is_status_message(message):
+                    return message
+                forward(message, self.sink)
+        except (EOFError, OSError):
+            self.closed = True
+        return None
+
+    def drain(self) -> list[Any]:
+        """Read all there is now; returns the non-status messages in arrival order."""
+        others = []
+        while not self.closed:
+            message = self.read()
+            if message is None:
+                break
+            others.append(message)
+        return others
+
+    def close(self) -> None:
+        self.conn.close()
+        self.closed = True

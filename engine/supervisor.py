@@ -6,12 +6,13 @@ Data flow::
       ├── start(role, target) ──► ManagedProcess (spawn) … each gets the job's JobContext
       ├── poll()  : connection.wait on every sentinel → WorkerExited events, restarts
       └── request_stop() → stop event ─(grace)→ terminate() ─(terminate_s)→ kill()
-                           (descendants found with psutil are ended with their parent)
+                           (engine/shutdown.py StagedStop; descendants found with psutil are ended
+                            with their parent)
 
 With ``relay_status=True`` each process gets a status pipe of its own instead of the shared status
 queue (the ``JobContext`` in its arguments is swapped for one that writes that pipe) and ``poll``
-relays what arrives: a process killed mid-write then cannot wedge the others' status
-(engine/status_pipe.py).
+relays what arrives (engine/status_pipe.py StatusRelay): a process killed mid-write then cannot
+wedge the others' status.
 
 ``poll`` never blocks longer than its timeout, so the GUI drives a stop from its QTimer without
 waiting on a join; ``stop`` is the blocking form for the CLI and for coordinators. Whatever the
@@ -27,11 +28,10 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait as wait_any
 from typing import Any, Callable
 
-import psutil
-
 from engine.context import SPAWN, JobContext, StopFlag
+from engine.shutdown import Descendants, StagedStop
 from engine.status import WorkerExited
-from engine.status_pipe import PipeStatusWriter, relay_available
+from engine.status_pipe import PipeStatusWriter, StatusRelay
 
 _live_supervisors: "weakref.WeakSet[Supervisor]" = weakref.WeakSet()
 
@@ -49,7 +49,7 @@ class ManagedProcess:
     kwargs: dict
     restart: bool
     restarts: int = 0
-    status_conn: Any = None
+    status: StatusRelay | None = None
     #: The current process's exit has been reported. Kept apart from ``exitcode``: any thread that
     #: reads ``exitcode`` (``pids()``, ``alive()``) reaps the process, and a poll that only looked
     #: at "alive before, dead now" would then miss that death and never restart it.
@@ -79,10 +79,8 @@ class Supervisor:
         self.processes: list[ManagedProcess] = []
         self.exits: list[WorkerExited] = []
         self.on_exit: list[Callable[[ManagedProcess, WorkerExited], None]] = []
-        self._stopping = False
-        self._terminate_at = 0.0
-        self._kill_at = 0.0
-        self._descendants: dict[int, psutil.Process] = {}
+        self._stop: StagedStop | None = None
+        self._descendants = Descendants()
         self._descendants_scanned = float("-inf")
         _live_supervisors.add(self)
 
@@ -102,10 +100,10 @@ class Supervisor:
             own = JobContext(self.ctx.job, PipeStatusWriter(writer), self.ctx.stop_event)
             args = tuple(own if a is self.ctx else a for a in args)
             kwargs = {k: (own if v is self.ctx else v) for k, v in kwargs.items()}
-            if managed.status_conn is not None:
-                relay_available(managed.status_conn, self.ctx.sink)
-                managed.status_conn.close()
-            managed.status_conn = reader
+            if managed.status is not None:  # the previous run's last words
+                managed.status.drain()
+                managed.status.close()
+            managed.status = StatusRelay(reader, self.ctx.sink)
         managed.process = self.mp.Process(
             target=managed.target, args=args, kwargs=kwargs,
             name=f"mpwatch-{self.ctx.job}-{managed.role}", daemon=False,
@@ -118,13 +116,13 @@ class Supervisor:
     def relay(self) -> None:
         """Forward what the processes' status pipes hold (relay_status mode)."""
         for managed in self.processes:
-            if managed.status_conn is not None:
-                relay_available(managed.status_conn, self.ctx.sink)
+            if managed.status is not None:
+                managed.status.drain()  # a process of ours sends status only; anything else is dropped
 
     # -- watching ----------------------------------------------------------------------------------
     @property
     def stopping(self) -> bool:
-        return self._stopping
+        return self._stop is not None
 
     def alive(self) -> list[ManagedProcess]:
         return [m for m in self.processes if m.process.exitcode is None]
@@ -132,7 +130,7 @@ class Supervisor:
     @property
     def finished(self) -> bool:
         """True when every process (and every descendant seen) has ended."""
-        return not self.alive() and not self._live_descendants()
+        return not self.alive() and not self._descendants.live()
 
     def poll(self, timeout: float = 0.0) -> list[WorkerExited]:
         """Reap exited processes (report, restart if asked) and advance a staged stop.
@@ -143,7 +141,7 @@ class Supervisor:
         if running and timeout > 0:
             wait_any([m.process.sentinel for m in running], timeout)
         self.relay()
-        if (self._stopping or running) and time.monotonic() - self._descendants_scanned >= DESCENDANT_SCAN_S:
+        if (self.stopping or running) and time.monotonic() - self._descendants_scanned >= DESCENDANT_SCAN_S:
             self._remember_descendants()
         exited: list[WorkerExited] = []
         for managed in list(self.processes):
@@ -153,13 +151,13 @@ class Supervisor:
             managed.process.join(0)
             event = WorkerExited(job=self.ctx.job, role=managed.role, pid=managed.pid or 0, t=time.time(),
                                  exitcode=managed.process.exitcode,
-                                 expected=self._stopping or managed.process.exitcode == 0)
+                                 expected=self.stopping or managed.process.exitcode == 0)
             exited.append(event)
             self.exits.append(event)
             self.ctx.sink.send_event(event)
             for callback in self.on_exit:
                 callback(managed, event)
-            if managed.restart and not self._stopping and not event.expected:
+            if managed.restart and not self.stopping and not event.expected:
                 if managed.restarts < self.max_restarts:
                     managed.restarts += 1
                     self.ctx.log(f"{event.describe()}; restarting it ({managed.restarts}/{self.max_restarts})",
@@ -167,21 +165,19 @@ class Supervisor:
                     self._launch(managed)
                 else:
                     self.ctx.log(f"{event.describe()}; restarted {self.max_restarts} times, giving up", "error")
-        if self._stopping:
-            self._advance_stop()
+        if self._stop is not None:
+            self._stop.advance()
         return exited
 
     # -- stopping ----------------------------------------------------------------------------------
     def request_stop(self, grace_s: float = 5.0, terminate_s: float = 2.0) -> None:
         """Begin a staged stop: set the stop event now, terminate after ``grace_s``, kill after that."""
-        if self._stopping:
+        if self._stop is not None:
             return
-        self._stopping = True
-        self._remember_descendants()
-        self.ctx.stop_event.set()
-        now = time.monotonic()
-        self._terminate_at = now + grace_s
-        self._kill_at = now + grace_s + terminate_s
+        self._descendants_scanned = time.monotonic()
+        self._stop = StagedStop(lambda: [m.process for m in self.processes], grace_s=grace_s,
+                                terminate_s=terminate_s, ask=self.ctx.stop_event.set,
+                                descendants=self._descendants).begin()
 
     def stop(self, grace_s: float = 5.0, terminate_s: float = 2.0) -> list[WorkerExited]:
         """Blocking staged stop; returns when every process has ended (bounded by the stages)."""
@@ -190,7 +186,7 @@ class Supervisor:
         while not self.finished and time.monotonic() < deadline:
             self.poll(timeout=0.05)
         self.poll()
-        self._kill_descendants(force=True)
+        self._descendants.end(force=True)
         return self.exits
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -204,67 +200,19 @@ class Supervisor:
         self.poll()
         return True
 
-    def _advance_stop(self) -> None:
-        now = time.monotonic()
-        alive = self.alive()
-        if now >= self._kill_at:
-            for managed in alive:
-                managed.process.kill()
-            self._kill_descendants(force=True)
-        elif now >= self._terminate_at:
-            for managed in alive:
-                managed.process.terminate()
-            self._kill_descendants(force=False)
-        elif not alive:
-            # The main processes left cleanly; any grandchild still around gets the same stages.
-            if self._live_descendants() and now >= self._terminate_at:
-                self._kill_descendants(force=False)
-
     def _remember_descendants(self) -> None:
-        """Note every live descendant of our processes (one pass over the process table)."""
         self._descendants_scanned = time.monotonic()
-        roots = {m.pid for m in self.alive() if m.pid}
-        if not roots:
-            return
-        children: dict[int, list[psutil.Process]] = {}
-        for proc in psutil.process_iter(["ppid"]):
-            children.setdefault(proc.info["ppid"], []).append(proc)
-        todo = list(roots)
-        while todo:
-            for child in children.get(todo.pop(), ()):
-                if child.pid not in self._descendants and child.pid not in roots:
-                    self._descendants[child.pid] = child
-                    todo.append(child.pid)
-
-    def _live_descendants(self) -> list[psutil.Process]:
-        live = []
-        for pid, proc in list(self._descendants.items()):
-            try:
-                if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
-                    live.append(proc)
-                    continue
-            except psutil.Error:
-                pass
-            del self._descendants[pid]
-        return live
-
-    def _kill_descendants(self, force: bool) -> None:
-        for proc in self._live_descendants():
-            try:
-                proc.kill() if force else proc.terminate()
-            except psutil.Error:
-                pass
+        self._descendants.remember(m.pid for m in self.alive())
 
     def kill_all(self) -> None:
         """Last resort (interpreter exit): end everything now."""
-        self._stopping = True
-        self._remember_descendants()
-        if self.ctx.stop_event is not None:
-            self.ctx.stop_event.set()
-        for managed in self.alive():
-            managed.process.kill()
-            managed.process.join(timeout=1.0)
-        self._kill_descendants(force=True)
+        if self._stop is None:
+            self.request_stop(grace_s=0.0, terminate_s=0.0)
+        self._stop.expire()
+        self._stop.advance()
+        for managed in self.processes:
+            managed.process.join(timeout=1.0 if managed.process.exitcode is None else 0)
+        self._descendants.end(force=True)
 
 
 @atexit.register

@@ -9,9 +9,9 @@ import pandas as pd
 import xlsxwriter
 
 from engine.clean.config import CleanRules, ColumnMap
-from engine.clean.readers import read_input
+from engine.tables.readers import read_input
 from engine.clean.rules import apply_rules
-from engine.demo_data import make_chat_frame
+from engine.demo.data import make_chat_frame
 
 
 def write_xlsx(path: Path, frame: pd.DataFrame, sheet: str = "Sheet1", extra_sheets: dict | None = None) -> Path:

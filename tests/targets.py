@@ -8,7 +8,9 @@ import time
 from pathlib import Path
 
 from engine.context import SPAWN, JobContext
-from engine.pool import ProcessPool, current_reporter, stop_requested
+from engine.executor import TaskSpec
+from engine.pool import ProcessPool
+from engine.pool_worker import current_reporter, stop_requested
 from engine.status import LogLine
 
 
@@ -47,11 +49,29 @@ def busy_until_stopped(x: int) -> int:
     return total
 
 
-def spin_forever_ignoring_stop(_ctx: JobContext) -> None:
-    """A process that never looks at the stop event: only terminate/kill end it."""
+def spin_forever_ignoring_stop(ctx: JobContext) -> None:
+    """A process that never looks at the stop event: only terminate/kill end it. Announces itself
+    once SIGTERM is ignored (a test waits for that instead of sleeping)."""
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    ctx.announce("stubborn")
     while True:
         sum(range(100000))
+
+
+def sleep_ignoring_term_forever() -> None:
+    """A plain process (no job context) that ignores SIGTERM: only SIGKILL ends it."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    while True:
+        time.sleep(0.05)  # a test process that only waits to be killed
+
+
+def parent_of_stubborn_grandchild(ready) -> None:
+    """Starts a grandchild that ignores SIGTERM, sets ``ready``, then waits to be ended."""
+    grandchild = SPAWN.Process(target=sleep_ignoring_term_forever, daemon=False)
+    grandchild.start()
+    ready.set()
+    while True:
+        time.sleep(0.05)  # a test process that only waits to be ended
 
 
 def exit_with(code: int) -> None:
@@ -62,7 +82,7 @@ def pool_owner(ctx: JobContext, workers: int) -> None:
     """A coordinator whose pool workers run until stopped (used to kill the coordinator under them)."""
     ctx.announce("coordinator")
     with ProcessPool(busy_until_stopped, workers, ctx) as pool:
-        for _ in pool.map_unordered(range(workers)):
+        for _ in pool.map_unordered(TaskSpec(i, i) for i in range(workers)):
             pass
 
 

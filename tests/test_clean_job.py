@@ -19,7 +19,7 @@ from engine.clean import CleanConfig, CleanRules, run_clean
 from engine.clean.job import HASHES_DIR, PARTS_DIR
 from engine.context import SPAWN, JobContext
 from engine.runner import JobRun, run_job
-from engine.status import JobFinished, Snapshot, WorkerExited
+from engine.status import JobFinished, Snapshot, TaskFinished, WorkerExited, WorkersReport
 from main import main
 from tests.clean_fixtures import expected_clean_rows, write_good_inputs, write_hostile_inputs, write_xlsx
 from tests.helpers import wait_no_children
@@ -128,6 +128,8 @@ def test_sigkilled_workers_lose_and_duplicate_nothing(tmp_path, no_leftover_chil
     config = CleanConfig((tmp_path / "in",), out, workers=2, out_format="xlsx", segment_files=2)
     killed: dict[str, int] = {}
     deaths: list[WorkerExited] = []
+    finished_keys: list = []
+    workers_reports: list[WorkersReport] = []
 
     def on_message(message):
         # SIGKILL a worker 30 ms into its first file task (~0.2 s long), and again into its first
@@ -141,9 +143,17 @@ def test_sigkilled_workers_lose_and_duplicate_nothing(tmp_path, no_leftover_chil
                 threading.Timer(0.03, os.kill, (message.pid, signal.SIGKILL)).start()
         elif isinstance(message, WorkerExited):
             deaths.append(message)
+        elif isinstance(message, TaskFinished):
+            finished_keys.append((message.key, message.attempts))
+        elif isinstance(message, WorkersReport):
+            workers_reports.append(message)
 
     finished = run_watched(config, on_message)
     assert finished.ok, finished.error
+    # Files are known by their key, a retried one too (its event says attempt 2).
+    assert sorted(k for k, _ in finished_keys) == [("file", i) for i in range(4)]
+    assert max(a for _, a in finished_keys) == 2
+    assert workers_reports and all(len(r.workers) == 2 for r in workers_reports)
     assert set(killed) == {"file", "segment"}
     assert {d.pid for d in deaths if d.signal == signal.SIGKILL} == set(killed.values())
     report = load_report(out)

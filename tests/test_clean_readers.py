@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from engine.clean.config import ColumnMap
-from engine.clean.inputs import expand_inputs, segments_of
-from engine.clean.readers import InputError, read_input
-from engine.demo_data import make_chat_frame
+from engine.tables.inputs import expand_inputs, segments_of
+from engine.tables.readers import InputError, read_input
+from engine.demo.data import make_chat_frame
 from tests.clean_fixtures import write_hostile_inputs, write_xlsx
 
 COLS = ColumnMap()
@@ -103,7 +103,7 @@ def test_fast_arrow_reader_and_calamine_reader_agree_cell_for_cell(tmp_path):
 
     import xlsxwriter
 
-    from engine.clean.readers import _read_workbook_arrow, _read_workbook_python
+    from engine.tables.readers import _read_workbook_arrow, _read_workbook_python
 
     path = tmp_path / "mixed.xlsx"
     book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})

@@ -11,7 +11,7 @@ import pytest
 from engine.clean.config import CleanConfig, CleanRules, ColumnMap, DropReason, XLSX_MAX_CELL_CHARS
 from engine.clean.dedupe import SeenHashes
 from engine.clean.rules import apply_rules
-from engine.demo_data import make_chat_frame
+from engine.demo.data import make_chat_frame
 from engine.textnorm import SYSTEM_MESSAGES
 
 COLS = ColumnMap()

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from engine.clean.writers import (
+from engine.tables.writers import (
     EXCEL_MAX_ROWS, CsvSegmentWriter, ParquetSegmentWriter, XlsxSegmentWriter, open_segment_writer,
 )
 
@@ -114,7 +114,7 @@ def test_nothing_under_the_final_name_until_closed_and_abort_leaves_nothing(tmp_
 def test_csv_formula_guard_is_undone_when_read_back(tmp_path):
     """clean → csv → (clean or dialogues) keeps the text exactly: the reader strips the guard it added."""
     from engine.clean.config import ColumnMap
-    from engine.clean.readers import read_input
+    from engine.tables.readers import read_input
 
     path = tmp_path / "guarded.csv"
     path.write_text("\ufeff坐席id,客户微信id,是否客服,消息内容,消息时间\n"

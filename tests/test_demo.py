@@ -8,7 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from engine.demo_data import DIRT_KINDS, dirt_counts, make_chat_frame
+from engine.demo.data import DIRT_KINDS, dirt_counts, make_chat_frame
 from main import main
 
 

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from engine.context import JobContext
-from engine.demo_data import make_chat_frame
+from engine.demo.data import make_chat_frame
 from engine.dialogues.config import DialoguesConfig
-from engine.dialogues.job import OUTPUT_FILES, REPORT_NAME, WORK_PREFIX, run_dialogues
+from engine.dialogues.job import run_dialogues
+from engine.dialogues.layout import OUTPUT_FILES, REPORT_NAME, WORK_PREFIX
 from tests.dialogues_reference import read_like_gpt2_chitchat, reference_dialogues
 
 ROWS = 1500

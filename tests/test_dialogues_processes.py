@@ -15,9 +15,10 @@ import pytest
 from engine.cli import EXIT_BAD_ARGS, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL
 from engine.cli import main as cli_main
 from engine.context import SPAWN, JobContext
-from engine.demo_data import make_chat_frame
+from engine.demo.data import make_chat_frame
 from engine.dialogues.config import DialoguesConfig
-from engine.dialogues.job import OUTPUT_FILES, REPORT_NAME, WORK_PREFIX, run_dialogues
+from engine.dialogues.job import run_dialogues
+from engine.dialogues.layout import OUTPUT_FILES, REPORT_NAME, WORK_PREFIX
 from engine.dialogues.writer import WRITER_ROLE
 from engine.runner import JobRun, run_job
 from engine.status import JobFinished, ProcessStarted, Snapshot
@@ -235,6 +236,9 @@ def test_a_killed_reader_is_replaced_and_its_file_reread(tmp_path, no_leftover_c
     assert finished.ok, finished.error
     retried = [m for m in watcher.messages if type(m).__name__ == "TaskFinished" and m.attempts > 1]
     assert retried, describe(watcher.messages)
+    finished_keys = [m.key for m in watcher.messages if type(m).__name__ == "TaskFinished"]
+    assert sorted(k for k in finished_keys if k[0] == "file") == [("file", i) for i in range(3)]
+    assert any(k[0] == "partition" for k in finished_keys)
     for rel in OUTPUT_FILES.values():
         assert (tmp_path / "clean" / rel).read_bytes() == (tmp_path / "killed" / rel).read_bytes(), rel
 

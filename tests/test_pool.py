@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import threading
 import time
@@ -11,6 +12,7 @@ import psutil
 import pytest
 
 from engine.context import SPAWN, Cancelled, JobContext
+from engine.executor import WORKER_DIED, TaskSpec
 from engine.pool import ProcessPool
 from engine.status import ProcessStarted, WorkerExited
 from engine.supervisor import Supervisor
@@ -18,12 +20,29 @@ from tests import targets
 from tests.helpers import live_children, wait_no_children
 
 
+def specs(items, label=str) -> list[TaskSpec]:
+    """Tasks keyed ("n", index) for ``items``, labelled ``label(item)``."""
+    return [TaskSpec(("n", i), item, label(item)) for i, item in enumerate(items)]
+
+
+def wait_for_started(q, role: str, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            message = q.get(timeout=0.2)
+        except queue.Empty:
+            continue
+        if isinstance(message, ProcessStarted) and message.role == role:
+            return
+    raise AssertionError(f"{role} never announced itself")
+
+
 def drain(q) -> list:
     out = []
     while True:
         try:
             out.append(q.get(timeout=0.2))
-        except Exception:
+        except queue.Empty:
             return out
 
 
@@ -31,12 +50,13 @@ def drain(q) -> list:
 def test_results_stream_and_a_raising_task_does_not_stop_the_others(no_leftover_children):
     ctx = JobContext("t", SPAWN.Queue(maxsize=1000), SPAWN.Event())
     with ProcessPool(targets.square_or_raise, 2, ctx) as pool:
-        results = list(pool.map_unordered(range(8)))
+        results = list(pool.map_unordered(specs(range(8))))
     assert len(results) == 8
-    good = {r.label: r.value for r in results if r.ok}
+    good = {r.key: r.value for r in results if r.ok}
     bad = [r for r in results if not r.ok]
-    assert good == {str(i): i * i for i in range(8) if i != 3}
-    assert len(bad) == 1 and bad[0].reason == "ValueError: bad input 3"
+    assert good == {("n", i): i * i for i in range(8) if i != 3}
+    assert len(bad) == 1 and bad[0].key == ("n", 3) and bad[0].label == "3"
+    assert (bad[0].error_type, bad[0].reason, bad[0].error) == ("ValueError", "bad input 3", "ValueError: bad input 3")
     assert "Traceback" in bad[0].traceback and "square_or_raise" in bad[0].traceback
     started = [m for m in drain(ctx.status_queue) if isinstance(m, ProcessStarted)]
     assert len(started) == 2
@@ -46,11 +66,11 @@ def test_results_stream_and_a_raising_task_does_not_stop_the_others(no_leftover_
 def test_sigkilled_worker_is_replaced_and_its_task_retried(tmp_path, no_leftover_children):
     ctx = JobContext("t", SPAWN.Queue(maxsize=1000), SPAWN.Event())
     with ProcessPool(targets.kill_self_once, 2, ctx) as pool:
-        results = list(pool.map_unordered(((i, str(tmp_path)) for i in range(6)), label=lambda a: str(a[0])))
+        results = list(pool.map_unordered(TaskSpec(("file", i), (i, str(tmp_path))) for i in range(6)))
         deaths = list(pool.deaths)
-    assert sorted(r.value for r in results if r.ok) == [i * 10 for i in range(6)]
-    retried = [r for r in results if r.label == "2"]
-    assert len(retried) == 1 and retried[0].attempts == 2
+    assert {r.key: r.value for r in results if r.ok} == {("file", i): i * 10 for i in range(6)}
+    retried = [r for r in results if r.attempts > 1]
+    assert [(r.key, r.attempts) for r in retried] == [(("file", 2), 2)]
     assert len(deaths) == 1 and deaths[0].exitcode == -signal.SIGKILL
     events = drain(ctx.status_queue)
     assert any(isinstance(m, WorkerExited) and m.exitcode == -9 for m in events)
@@ -60,11 +80,12 @@ def test_sigkilled_worker_is_replaced_and_its_task_retried(tmp_path, no_leftover
 def test_task_that_keeps_killing_workers_fails_with_the_reason(no_leftover_children):
     ctx = JobContext("t", None, SPAWN.Event())
     with ProcessPool(targets.always_kill_self, 2, ctx, max_retries=2) as pool:
-        results = {r.label: r for r in pool.map_unordered(range(4))}
-    assert results["1"].ok is False
-    assert "worker died (signal 9 (SIGKILL))" in results["1"].reason
-    assert results["1"].attempts == 3
-    assert all(results[k].ok for k in ("0", "2", "3"))
+        results = {r.key: r for r in pool.map_unordered(specs(range(4)))}
+    assert results[("n", 1)].ok is False
+    assert "worker died (signal 9 (SIGKILL))" in results[("n", 1)].reason
+    assert results[("n", 1)].error_type == WORKER_DIED
+    assert results[("n", 1)].attempts == 3
+    assert all(results[("n", k)].ok for k in (0, 2, 3))
 
 
 @pytest.mark.timeout(60)
@@ -74,7 +95,7 @@ def test_stop_mid_job_raises_cancelled_and_leaves_no_child(no_leftover_children)
     started = time.monotonic()
     with pytest.raises(Cancelled):
         with ProcessPool(targets.busy_until_stopped, 2, ctx) as pool:
-            list(pool.map_unordered(range(10)))
+            list(pool.map_unordered(specs(range(10))))
     assert time.monotonic() - started < 15
     assert not wait_no_children(5.0)
 
@@ -94,10 +115,10 @@ def test_supervisor_reports_a_dead_process_within_a_second(no_leftover_children)
 
 @pytest.mark.timeout(60)
 def test_staged_stop_ends_a_process_that_ignores_stop_and_term(no_leftover_children):
-    ctx = JobContext("t", None, None)
+    ctx = JobContext("t", SPAWN.Queue(maxsize=100), None)
     supervisor = Supervisor(ctx)
     managed = supervisor.start("stubborn", targets.spin_forever_ignoring_stop, (ctx,))
-    time.sleep(1.0)  # let it install its SIGTERM handler
+    wait_for_started(ctx.status_queue, "stubborn")  # its SIGTERM handler is installed by then
     started = time.monotonic()
     supervisor.stop(grace_s=0.5, terminate_s=0.5)
     assert time.monotonic() - started < 10
@@ -128,7 +149,7 @@ def test_pool_workers_end_when_their_owner_is_killed(no_leftover_children):
     while len(worker_pids) < 2 and time.monotonic() < deadline:
         try:
             message = ctx.status_queue.get(timeout=0.5)
-        except Exception:
+        except queue.Empty:
             continue
         if isinstance(message, ProcessStarted) and message.role != "coordinator":
             worker_pids.append(message.pid)
@@ -159,7 +180,7 @@ def test_a_worker_killed_while_reporting_does_not_wedge_status(tmp_path, no_left
     status = SPAWN.Queue(maxsize=100000)
     ctx = JobContext("t", status, SPAWN.Event())
     with ProcessPool(targets.report_then_maybe_die, 2, ctx) as pool:
-        results = list(pool.map_unordered([(x, str(tmp_path)) for x in range(12)]))
+        results = list(pool.map_unordered(specs([(x, str(tmp_path)) for x in range(12)])))
     assert all(r.ok for r in results), [r.reason for r in results if not r.ok]
     assert len(pool.deaths) >= 3
     ctx.log("after the deaths")
@@ -171,7 +192,7 @@ def test_a_worker_killed_while_reporting_does_not_wedge_status(tmp_path, no_left
 def test_worker_killed_while_idle_is_replaced_without_spinning(no_leftover_children):
     ctx = JobContext("t", None, SPAWN.Event())
     with ProcessPool(targets.compute_for, 2, ctx) as pool:
-        results = pool.map_unordered([0.0, 2.0])
+        results = pool.map_unordered(specs([0.0, 2.0]))
         first = next(results)
         assert first.value == 0.0
         idle = next(w for w in pool._workers if w.task is None)

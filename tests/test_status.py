@@ -1,7 +1,8 @@
-"""The status protocol: rate-limited cumulative snapshots, non-blocking when full, events never lost."""
+"""The status protocol: rate-limited cumulative snapshots, non-blocking when full, events delivered."""
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import time
 
@@ -98,5 +99,5 @@ def test_counting_queue_depth():
 
 def test_status_messages_are_frozen():
     line = LogLine(job="j", level="info", text="x", t=0.0)
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         line.text = "y"  # type: ignore[misc]

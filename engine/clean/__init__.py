@@ -1,9 +1,9 @@
 """The clean job (issue 3): parallel cleaning of chat-log exports into segments, nothing lost.
 
-Modules, one job each: ``config`` (what to do), ``inputs`` (which files), ``readers`` (one file →
-frame, or the reason it cannot be read), ``rules`` (which rows stay and why the others went),
-``writers`` (segment files), ``worker`` (pool tasks), ``dedupe`` (run-wide duplicates),
-``report`` (report.json), ``job`` (the coordinator, ``run_clean``).
+Modules, one job each: ``config`` (what to do), ``rules`` (which rows stay and why the others went),
+``worker`` (pool tasks), ``dedupe`` (run-wide duplicates), ``report`` (report.json), ``job`` (the
+coordinator, ``run_clean``). Which files, reading one and writing segments are shared with the other
+jobs: ``engine.tables.inputs``, ``engine.tables.readers``, ``engine.tables.writers``.
 """
 
 from engine.clean.config import CleanConfig, CleanRules, ColumnMap, DropReason

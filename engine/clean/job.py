@@ -2,13 +2,14 @@
 
 Data flow::
 
-    expand_inputs ─► segments of N files ─► ProcessPool(run_clean_task)   (pulls tasks lazily)
-                                              │ CleanFileTask per file  → part file + counts
-                                              │ WriteSegmentTask per segment, submitted the moment
-                                              │   its last file finished → output file(s)
-    coordinator ◄── TaskResult (counts only) ─┘
+    expand_inputs ─► segments of N files ─► Executor (ProcessPool(run_clean_task), pulls tasks lazily)
+                                              │ key ("file", i): CleanFileTask → part file + counts
+                                              │ key ("segment", s): WriteSegmentTask, submitted the
+                                              │   moment its last file finished → output file(s)
+    coordinator ◄── TaskResult (key, counts only)┘
        ├─ report.json rewritten after every segment (what exists is always described)
-       ├─ TaskFinished / TaskFailed per file, a "job" snapshot (files, rows, drops, pending)
+       ├─ TaskFinished / TaskFailed per file (same key), a "job" snapshot (files, rows, drops),
+       │  a WorkersReport a second
        └─ run-wide dedupe: part hashes checked in segment order (SeenHashes, 8 bytes per row)
 
 No process ever holds the cleaned rows of the run: a worker holds one file (or one part while
@@ -30,16 +31,17 @@ import pyarrow.parquet as pq
 from engine.atomic import atomic_path, check_writable_dir, remove_stale_parts
 from engine.clean.config import CleanConfig, DropReason
 from engine.clean.dedupe import SeenHashes
-from engine.clean.inputs import expand_inputs, segments_of
+from engine.tables.inputs import expand_inputs, segments_of
 from engine.clean.report import CleanReport, load_report
 from engine.clean.worker import HASH_COLUMN, CleanFileTask, WriteSegmentTask, run_clean_task
 from engine.context import Cancelled, JobContext
-from engine.pool import ProcessPool, TaskResult
+from engine.executor import Executor, TaskResult, TaskSpec, WorkersPublisher
+from engine.pool import ProcessPool
 from engine.status import TaskFailed, TaskFinished
+from engine.tables.readers import InputError
 
 PARTS_DIR = ".mpwatch-clean-parts"
 HASHES_DIR = ".mpwatch-clean-hashes"
-_INPUT_ERROR_PREFIX = "InputError: "
 
 
 class ResumeMismatch(ValueError):
@@ -47,7 +49,7 @@ class ResumeMismatch(ValueError):
 
 
 def segment_name(first: int, last: int, out_format: str) -> str:
-    """Output file of the segment holding input files ``first``..``last`` (0-based, as the article)."""
+    """Output file of the segment holding input files ``first``..``last`` (0-based indexes into the sorted input list)."""
     return f"clean_{first:05d}-{last:05d}.{out_format}"
 
 
@@ -92,11 +94,8 @@ class _CleanRun:
         self.next_dedupe_segment = 0
         self.seen = SeenHashes() if self.rules.dedupe_run else None
         self.pending_hashes: dict[int, np.ndarray] = {}
-        self.write_labels: dict[str, int] = {}
-        self.labels = {file_label(i, p): i for i, p in enumerate(self.files)}
-        self.files_dispatched = 0
         self.status = ctx.reporter("job", "coordinator")
-        self.pool: ProcessPool | None = None
+        self.pool: Executor | None = None
 
     # -- preparation -----------------------------------------------------------------------------
     def prepare(self) -> None:
@@ -137,7 +136,6 @@ class _CleanRun:
         self.status.add(files_done=totals["files_ok"], rows_in=totals["rows_in"], rows_out=totals["rows_out"],
                         segments_written=len(self.done_segments),
                         **{f"drops_{r}": n for r, n in totals["dropped"].items()})
-        self.status.set_counter("files_pending", len(todo))
         self.status.flush()
         self.report.save()
 
@@ -158,18 +156,14 @@ class _CleanRun:
             return None
 
     # -- tasks -----------------------------------------------------------------------------------
-    def file_tasks(self) -> Iterator[CleanFileTask]:
+    def file_tasks(self) -> Iterator[TaskSpec]:
         for s, idx in enumerate(self.segments):
             if s in self.done_segments:
                 continue
             for i in idx:
-                self.files_dispatched += 1
-                self.status.set_counter("files_pending", self.status.counters["files_todo"] - self.files_dispatched)
-                yield CleanFileTask(i, self.files[i], self.parts_dir / f"part_{i:06d}.parquet",
-                                    self.config.columns, self.rules, self.config.all_sheets)
-
-    def label(self, task: CleanFileTask) -> str:
-        return file_label(task.index, task.path)
+                task = CleanFileTask(i, self.files[i], self.parts_dir / f"part_{i:06d}.parquet",
+                                     self.config.columns, self.rules, self.config.all_sheets)
+                yield TaskSpec(("file", i), task, file_label(i, self.files[i]))
 
     def run(self) -> dict[str, Any]:
         if len(self.done_segments) == len(self.segments):
@@ -177,20 +171,21 @@ class _CleanRun:
         with ProcessPool(run_clean_task, min(self.config.workers, len(self.files)), self.ctx,
                          stage="clean") as pool:
             self.pool = pool
-            for result in pool.map_unordered(self.file_tasks(), label=self.label):
+            publisher = WorkersPublisher(pool, self.ctx.sink, self.ctx.job)
+            for result in pool.map_unordered(self.file_tasks(), on_wait=publisher.publish):
                 if not result.ok and self.ctx.stop_requested():
                     continue  # a task ended by Stop is not a failure of its file: it stays pending
-                if result.label in self.write_labels:
-                    self.on_segment_written(result)
+                kind, number = result.key
+                if kind == "segment":
+                    self.on_segment_written(result, number)
                 else:
-                    self.on_file_done(result)
+                    self.on_file_done(result, number)
                 self.status.tick()
         self.status.flush()
         return self.summary()
 
     # -- results -----------------------------------------------------------------------------------
-    def on_file_done(self, result: TaskResult) -> None:
-        index = self.labels[result.label]
+    def on_file_done(self, result: TaskResult, index: int) -> None:
         entry = self.report.files[index]
         entry.worker, entry.attempts, entry.seconds = result.worker, result.attempts, round(result.seconds, 3)
         if result.ok:
@@ -202,16 +197,16 @@ class _CleanRun:
             self.ctx.sink.send_event(TaskFinished(
                 self.ctx.job, result.label, result.worker, time.time(), result.seconds,
                 summary={"path": entry.path, "rows_in": entry.rows_in, "rows_out": entry.rows_out,
-                         "dropped": entry.dropped, "segment": entry.segment}, attempts=result.attempts))
+                         "dropped": entry.dropped, "segment": entry.segment}, attempts=result.attempts,
+                key=result.key))
         else:
-            reason = result.reason
-            if reason.startswith(_INPUT_ERROR_PREFIX):
-                reason = reason[len(_INPUT_ERROR_PREFIX):]
+            # An unreadable input's message is the whole story; anything else is a bug: name its type.
+            reason = result.reason if result.error_type == InputError.__name__ else result.error
             entry.status, entry.error = "failed", reason
             self.status.add(files_failed=1)
             self.ctx.sink.send_event(TaskFailed(
                 self.ctx.job, result.label, result.worker, time.time(), reason, result.traceback,
-                result.attempts, summary={"path": entry.path, "segment": entry.segment}))
+                result.attempts, summary={"path": entry.path, "segment": entry.segment}, key=result.key))
         s = self.segment_of[index]
         self.files_left[s] -= 1
         if self.files_left[s] == 0:
@@ -266,12 +261,9 @@ class _CleanRun:
             return
         task = WriteSegmentTask(s, parts, out_path, self.config.out_format, self.config.columns.output,
                                 self.config.csv_formula_guard, skips)
-        label = f"writing {out_path.name}"
-        self.write_labels[label] = s
-        self.pool.submit(task, label)
+        self.pool.submit(("segment", s), task, f"writing {out_path.name}")
 
-    def on_segment_written(self, result: TaskResult) -> None:
-        s = self.write_labels[result.label]
+    def on_segment_written(self, result: TaskResult, s: int) -> None:
         segment = self.report.segments[s]
         segment.seconds = round(result.seconds, 3)
         segment.worker, segment.attempts = result.worker, result.attempts
@@ -291,7 +283,7 @@ class _CleanRun:
             self.ctx.log(f"segment {s + 1}/{len(self.segments)} written: {Path(segment.outputs[0]).name} "
                          f"({segment.rows:,} rows)")
         else:
-            segment.status, segment.error = "failed", f"output not written: {result.reason}"
+            segment.status, segment.error = "failed", f"output not written: {result.error}"
             lost = self.ok_parts(s)
             for i in lost:  # their rows never reached an output: the files failed after all
                 entry = self.report.files[i]
@@ -301,7 +293,7 @@ class _CleanRun:
             self.status.add(segments_failed=1, files_done=-len(lost), files_failed=len(lost))
             self.ctx.log(f"segment {s + 1}: {segment.error}", "error")
             self.ctx.sink.send_event(TaskFailed(self.ctx.job, result.label, result.worker, time.time(),
-                                                segment.error, result.traceback, result.attempts))
+                                                segment.error, result.traceback, result.attempts, key=result.key))
         for i in self.segments[s]:
             (self.parts_dir / f"part_{i:06d}.parquet").unlink(missing_ok=True)
         self.report.save()

@@ -26,11 +26,11 @@ import pyarrow.parquet as pq
 
 from engine.atomic import atomic_path
 from engine.clean.config import ColumnMap, CleanRules
-from engine.clean.readers import read_input
+from engine.tables.readers import read_input
 from engine.clean.rules import apply_rules, row_hashes
-from engine.clean.writers import open_segment_writer
+from engine.tables.writers import open_segment_writer
 from engine.context import Cancelled
-from engine.pool import current_reporter, stop_requested
+from engine.pool_worker import current_reporter, stop_requested
 
 HASH_COLUMN = "__row_hash"
 
@@ -89,7 +89,7 @@ def clean_file(task: CleanFileTask) -> dict[str, Any]:
     finally:
         reporter.add(input_bytes_done=size)
     drops = {f"drops_{reason}": n for reason, n in outcome.dropped.items()}
-    reporter.add(rows_in=outcome.rows_in, rows_out=outcome.rows_out, files_cleaned=1, **drops)
+    reporter.add(rows_in=outcome.rows_in, rows_out=outcome.rows_out, **drops)
     reporter.tick()
     return {
         "kind": "file",

@@ -15,7 +15,7 @@ from engine.atomic import check_writable_dir
 from engine.cli import EXIT_BAD_ARGS
 from engine.cli.common import ProgressSpec, arg_type, exit_code, non_negative_int, positive_int, run_in_process
 from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules, ColumnMap
-from engine.clean.inputs import expand_inputs
+from engine.tables.inputs import expand_inputs
 from engine.clean.job import ResumeMismatch, check_resume, run_clean
 from engine.textnorm import SYSTEM_MESSAGES
 

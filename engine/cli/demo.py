@@ -10,7 +10,7 @@ from pathlib import Path
 from engine.atomic import check_writable_dir
 from engine.cli import EXIT_BAD_ARGS
 from engine.cli.common import ProgressSpec, exit_code, positive_int, run_in_process
-from engine.jobs.demo import DemoConfig, run_demo
+from engine.demo.job import DemoConfig, run_demo
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

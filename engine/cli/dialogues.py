@@ -13,24 +13,20 @@ from pathlib import Path
 
 from engine.atomic import check_writable_dir
 from engine.clean.config import ColumnMap
-from engine.clean.inputs import expand_inputs
+from engine.tables.inputs import expand_inputs
 from engine.cli import EXIT_BAD_ARGS
 from engine.cli.clean import columns_arg
 from engine.cli.common import ProgressSpec, exit_code, positive_int, run_in_process, size_arg
-from engine.dialogues.config import DialoguesConfig
+from engine.dialogues.config import DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_VAL_SIZE, DialoguesConfig, parse_val_size
 from engine.dialogues.job import run_dialogues
-from engine.dialogues.config import DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_VAL_SIZE
 
 
-def val_size_arg(text: str) -> float:
-    """argparse type: a whole count ≥ 0 ('10000') or a fraction in (0, 1) ('0.05')."""
+def val_size_arg(text: str) -> int | float:
+    """argparse type of --val-size: ``parse_val_size``, its ValueError as argparse's error."""
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 0 or (value >= 1 and not value.is_integer()):
-        raise argparse.ArgumentTypeError(f"give a whole count (e.g. 10000) or a fraction in (0, 1): {text!r}")
-    return int(value) if value >= 1 else value
+        return parse_val_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

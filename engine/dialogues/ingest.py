@@ -2,7 +2,7 @@
 
 Data flow::
 
-    coordinator ──IngestTask(src, path)──► ProcessPool worker ──read_input (engine.clean.readers)──►
+    coordinator ──IngestTask(src, path)──► ProcessPool worker ──read_input (engine.tables.readers)──►
         chunks ──normalise_chunk (engine.textnorm)──► SourceShardWriter ──► shards/src-NNNNN.parquet
     coordinator ◄── IngestResult(rows, kept, drops, peak RSS) ◄──┘ (a failure: the pool's reason)
 
@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Mapping
 
 from engine.clean.config import ColumnMap
-from engine.clean.readers import read_input
+from engine.tables.readers import read_input
 from engine.context import Cancelled
 from engine.dialogues.memory import peak_rss_bytes, rss_bytes
 from engine.dialogues.rows import MISSING_TIME, ROW_DROP_REASONS, normalise_chunk
 from engine.dialogues.shards import SourceShardWriter, shard_path
-from engine.pool import current_reporter, stop_requested
+from engine.pool_worker import current_reporter, stop_requested
 
 
 @dataclass(frozen=True)

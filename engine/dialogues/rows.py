@@ -2,7 +2,7 @@
 
 Data flow::
 
-    raw chunk (engine.clean.readers) ──textnorm──► ids trimmed, role 是/否, text normalised, time → int64 ns
+    raw chunk (engine.tables.readers) ──textnorm──► ids trimmed, role 是/否, text normalised, time → int64 ns
         │                                  │
         └─► drops by reason                └─► Arrow table in SHARD_SCHEMA (+ dialogue hash, row hash)
 

@@ -9,7 +9,7 @@ Data flow::
          │  watches the writer while it waits                 │
     MmiWriter.finish() ── END_OF_BATCHES ────────────────────►│ close the files
          ◄── Snapshot … WriterDone | WriterFailed ◄── Pipe ◄──┘
-    forwards the writer's snapshots to the job's status queue
+    StatusRelay: the writer's snapshots → the job's status queue; its final word → MmiWriter
 
 The batch is the std text itself (dialogues separated by blank lines): one string pickles as one
 memcpy, and the mmi file is derived from exactly the text the std file got. The queue is bounded
@@ -20,7 +20,7 @@ pipe while the coordinator waits to put or to finish, and fails the job with ``W
 The writer touches no lock another process waits on: its status goes through its own pipe (each
 snapshot is one atomic pipe write) rather than the job's shared status queue, and it never reads the
 stop event. So a writer killed at any instant cannot wedge the coordinator or the watcher; Stop ends
-it by terminating it (its files are discarded anyway). This module imports neither pandas nor
+it by terminating it (its files are discarded anyway; ``abort`` is a StagedStop without grace). This module imports neither pandas nor
 pyarrow: the writer stays small (its RSS is the interpreter plus the batches in hand).
 """
 
@@ -38,7 +38,9 @@ from engine.context import SPAWN, JobContext, parent_alive
 from engine.dialogues.memory import peak_rss_bytes, rss_bytes
 from engine.dialogues.textfile import BATCH_END, DialogueTextFile, reverse_dialogues
 from engine.queues import CountingQueue
+from engine.shutdown import StagedStop
 from engine.status import ProcessStarted, Snapshot, StatusReporter, describe_exitcode, format_exception
+from engine.status_pipe import StatusRelay
 from engine.supervisor import ManagedProcess, Supervisor
 
 WRITER_ROLE = "mmi-writer"
@@ -180,9 +182,9 @@ class MmiWriter:
         self.max_depth = 0
         self.blocked_s = 0.0
         self.puts = 0
-        self._result, sender = SPAWN.Pipe(duplex=False)
+        receiver, sender = SPAWN.Pipe(duplex=False)
+        self._relay = StatusRelay(receiver, ctx.sink)
         self._outcome: WriterDone | WriterFailed | None = None
-        self._pipe_closed = False
         self.managed: ManagedProcess = supervisor.start(
             WRITER_ROLE, mmi_writer_main, (ctx.job, self.queue, sender, {s: str(p) for s, p in paths.items()}))
         sender.close()
@@ -206,15 +208,8 @@ class MmiWriter:
 
     def _drain(self) -> None:
         """Forward the writer's snapshots; remember its final word; raise if it failed."""
-        while not self._pipe_closed and self._result.poll():
-            try:
-                message = self._result.recv()
-            except (EOFError, OSError):
-                self._pipe_closed = True
-                break
-            if isinstance(message, Snapshot):
-                self.ctx.sink.send_snapshot(message)
-            elif isinstance(message, (WriterDone, WriterFailed)):
+        for message in self._relay.drain():
+            if isinstance(message, (WriterDone, WriterFailed)):
                 self._outcome = message
         if isinstance(self._outcome, WriterFailed):
             raise self._died(self._outcome.reason)
@@ -222,7 +217,7 @@ class MmiWriter:
     def check_alive(self) -> None:
         """Raise ``WriterDied`` if the writer reported a failure, exited or closed its pipe."""
         self._drain()
-        if self._outcome is None and (self._pipe_closed or self.managed.process.exitcode is not None):
+        if self._outcome is None and (self._relay.closed or self.managed.process.exitcode is not None):
             raise self._died()
 
     def put(self, batch: MmiBatch) -> None:
@@ -247,14 +242,14 @@ class MmiWriter:
         sentinel = self.managed.process.sentinel
         while time.monotonic() < deadline:
             self.ctx.check_stop()
-            wait_any([self._result, sentinel], timeout=0.2)
+            wait_any([self._relay.conn, sentinel], timeout=0.2)
             self._drain()
             if isinstance(self._outcome, WriterDone):
                 self.managed.process.join(5.0)
                 self.queue.close()
                 self.queue.join_thread()
                 return self._outcome
-            if self._pipe_closed or self.managed.process.exitcode is not None:
+            if self._relay.closed or self.managed.process.exitcode is not None:
                 self._drain()
                 if not isinstance(self._outcome, WriterDone):
                     raise self._died()
@@ -263,11 +258,7 @@ class MmiWriter:
     def abort(self) -> None:
         """End the writer now (job failed or stopped): its files are discarded, so no grace."""
         self.queue.cancel_join_thread()
-        if self.managed.process.exitcode is None:
-            self.managed.process.terminate()
-            self.managed.process.join(1.0)
-        if self.managed.process.exitcode is None:
-            self.managed.process.kill()
-            self.managed.process.join(1.0)
+        StagedStop(lambda: [self.managed.process], grace_s=0.0, terminate_s=1.0,
+                   on_wait=self._relay.drain).run()
         self.supervisor.poll()
-        self._result.close()
+        self._relay.close()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import fastexcel
 import pandas as pd
@@ -26,8 +26,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import python_calamine
 
-from engine.clean.config import ColumnMap
 from engine.textnorm import as_text
+
+if TYPE_CHECKING:  # a type only: engine.clean imports this module, a runtime import would be a cycle
+    from engine.clean.config import ColumnMap
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

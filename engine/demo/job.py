@@ -2,10 +2,11 @@
 
 Data flow::
 
-    coordinator ── map_unordered(file indexes) ──► pool workers: make_chat_frame → xlsxwriter
-         ▲                                             (reports rows written every 1,000 rows)
-         └── TaskResult(file, rows, bytes, dirt counts) ◄──┘
-    coordinator: TaskFinished / TaskFailed events, a "job" snapshot with files done / total.
+    coordinator ── map_unordered(TaskSpec(("file", i), DemoTask)) ──► executor workers:
+         ▲                                     make_chat_frame → xlsxwriter (rows reported every 1,000)
+         └── TaskResult(key, file, rows, bytes, dirt counts) ◄──┘
+    coordinator: TaskFinished / TaskFailed events (key ("file", i)), a "job" snapshot with files
+    done / total, a WorkersReport a second.
 
 Writing .xlsx is the slow part (~15k rows/s per process), which is why this job is worth watching.
 """
@@ -20,10 +21,12 @@ from typing import Any
 import xlsxwriter
 
 from engine.atomic import atomic_path, check_writable_dir, remove_stale_parts
-from engine.clean.writers import XLSX_TEXT_ONLY
+from engine.tables.writers import XLSX_TEXT_ONLY
 from engine.context import Cancelled, JobContext
-from engine.demo_data import COLUMNS, dirt_counts, make_chat_frame
-from engine.pool import ProcessPool, current_reporter, stop_requested
+from engine.demo.data import COLUMNS, dirt_counts, make_chat_frame
+from engine.executor import TaskSpec, WorkersPublisher
+from engine.pool import ProcessPool
+from engine.pool_worker import current_reporter, stop_requested
 from engine.status import TaskFailed, TaskFinished
 
 _REPORT_EVERY_ROWS = 1000
@@ -101,25 +104,28 @@ def run_demo(config: DemoConfig, ctx: JobContext) -> dict[str, Any]:
     report.set_counter("files_total", config.files)
     report.set_counter("rows_total", config.files * config.rows)
     report.flush()
-    tasks = (DemoTask(out_dir, i, config.rows, config.seed) for i in range(config.files))
+    tasks = (TaskSpec(("file", i), DemoTask(out_dir, i, config.rows, config.seed), demo_file_name(i))
+             for i in range(config.files))
     written: list[str] = []
     failed: list[dict[str, str]] = []
     dirt_total: dict[str, int] = {}
     workers = min(config.workers, config.files)
     with ProcessPool(write_demo_file, workers, ctx, stage="writer") as pool:
-        for result in pool.map_unordered(tasks, label=lambda t: t.path.name):
+        publisher = WorkersPublisher(pool, ctx.sink, ctx.job)
+        for result in pool.map_unordered(tasks, on_wait=publisher.publish):
             if result.ok:
                 written.append(result.value["file"])
                 for kind, n in result.value["dirt"].items():
                     dirt_total[kind] = dirt_total.get(kind, 0) + n
                 report.add(items_out=1, files_done=1, rows_done=result.value["rows"])
                 ctx.sink.send_event(TaskFinished(ctx.job, result.label, result.worker, time.time(),
-                                                 result.seconds, summary=result.value, attempts=result.attempts))
+                                                 result.seconds, summary=result.value, attempts=result.attempts,
+                                                 key=result.key))
             else:
-                failed.append({"file": result.label, "reason": result.reason})
+                failed.append({"file": result.label, "reason": result.error})
                 report.add(errors=1, files_failed=1)
-                ctx.sink.send_event(TaskFailed(ctx.job, result.label, result.worker, time.time(), result.reason,
-                                               result.traceback, result.attempts))
+                ctx.sink.send_event(TaskFailed(ctx.job, result.label, result.worker, time.time(), result.error,
+                                               result.traceback, result.attempts, key=result.key))
             report.tick()
     report.flush()
     seconds = time.perf_counter() - started

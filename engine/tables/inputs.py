@@ -1,7 +1,6 @@
 """Turn what the user named (files, folders, glob patterns) into the ordered list of files to clean.
 
-The order is the segment order of the run (sorted paths, as the reference article's ``glob``), so
-the same inputs always make the same segments: ``--resume`` and the report depend on it.
+The order is the segment order of the run: all the paths sorted, so the same inputs always make the same segments: ``--resume`` and the report depend on it.
 """
 
 from __future__ import annotations

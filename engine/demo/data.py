@@ -5,7 +5,7 @@ DataFrame, deterministic for (rows, seed, file_index). Conversations between an 
 customer (客户) with several turns, mostly Chinese, interleaved the way a busy agent's export is, and
 sprinkled with what the clean job must remove or survive:
 
-    system messages (the reference article's five)    emoji, multi-part ones included (ZWJ, flags,
+    system messages (textnorm's five, exactly)       emoji, multi-part ones included (ZWJ, flags,
     empty and whitespace-only cells, NaN ids           skin tones, keycaps)
     exact duplicate rows                               newlines inside messages
     very long messages                                 cells that start with = + - @ (formula-looking)

@@ -1,0 +1,151 @@
+"""Phases 2 and 3 of the Dialogues job, in the coordinator: count the dialogues, then build the text.
+
+Data flow::
+
+    shards (phase 1) ──(2) key columns of one build group──► dialogues kept per group
+                     ──(3) one build group: sort + boundaries──► std text batches
+                                                                  ├─► std/train|val (DialogueTextFile)
+                                                                  └─► MmiWriter.put (bounded queue)
+    per build group: a TaskFinished with key ("partition", first partition of the group); the
+    first carries a preview of std and mmi text.
+
+One build group is in memory at a time (``plan_build_groups`` sized it to the memory budget).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.context import JobContext
+from engine.dialogues.build import LAYOUT_COLUMNS, batch_offsets, iter_batches, layout_dialogues, render_pieces
+from engine.dialogues.config import DialoguesConfig
+from engine.dialogues.layout import SPLITS
+from engine.dialogues.memory import rss_bytes
+from engine.dialogues.shards import read_partition
+from engine.dialogues.split import is_val
+from engine.dialogues.textfile import BATCH_END, DialogueTextFile, reverse_dialogues
+from engine.dialogues.writer import MmiBatch, MmiWriter
+from engine.status import TaskFinished
+
+#: Dialogues of std (and mmi) text sent once, with the first build group, for the GUI's preview.
+PREVIEW_DIALOGUES = 3
+
+
+def group_label(group: tuple[int, int]) -> str:
+    start, stop = group
+    return f"partition {start}" if stop == start + 1 else f"partitions {start}–{stop - 1}"
+
+
+def count_dialogues(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, groups: list[tuple[int, int]],
+                    rows_total: int, writer: MmiWriter) -> list[int]:
+    """Dialogues kept per build group (after de-duplication and min-turns), reading key columns only."""
+    rep = ctx.reporter("keys", "coordinator")
+    rep.set_counter("rows_total", rows_total)
+    per_partition = []
+    for group in groups:
+        ctx.check_stop()
+        writer.check_alive()
+        rep.begin(group_label(group))
+        table = read_partition(shard_dir, group, LAYOUT_COLUMNS)
+        layout = layout_dialogues(table, config.min_turns)
+        per_partition.append(layout.dialogues)
+        rep.add(items_in=table.num_rows, items_out=layout.dialogues, work_done=table.num_rows,
+                dialogues=layout.dialogues)
+        rep.set_counter("rss_bytes", rss_bytes())
+        rep.end()
+        rep.tick()
+        del table, layout
+    rep.flush()
+    return per_partition
+
+
+@dataclass
+class BuildTotals:
+    """What phase 3 wrote: rows used and dropped, dialogues and utterances per split."""
+
+    rows_in: int = 0
+    rows_used: int = 0
+    duplicates: int = 0
+    short_dialogues: int = 0
+    short_dialogue_rows: int = 0
+    dialogues: dict[str, int] = field(default_factory=lambda: {s: 0 for s in SPLITS})
+    utterances: dict[str, int] = field(default_factory=lambda: {s: 0 for s in SPLITS})
+    preview_sent: bool = False
+
+
+def build_and_write(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, groups: list[tuple[int, int]],
+                    val_ordinals: np.ndarray, std_files: dict[str, DialogueTextFile],
+                    writer: MmiWriter, rows_total: int) -> BuildTotals:
+    rep = ctx.reporter("build", "coordinator")
+    rep.set_counter("rows_total", rows_total)
+    totals = BuildTotals()
+    ordinal = 0
+    for group in groups:
+        ctx.check_stop()
+        started = time.perf_counter()
+        rep.begin(group_label(group))
+        table = read_partition(shard_dir, group)
+        layout = layout_dialogues(table, config.min_turns)
+        pieces = render_pieces(table, layout, config.role_prefix, config.punctuation)
+        val_mask = is_val(ordinal, layout.dialogues, val_ordinals)
+        ordinal += layout.dialogues
+        sizes = np.diff(layout.dialogue_starts)
+        row_is_val = np.repeat(val_mask, sizes)
+        utt_last = layout.utterance_last
+        dialogue_first = np.zeros(layout.rows, dtype=bool)
+        dialogue_first[layout.dialogue_starts[:-1]] = True
+        preview: list[str] = []
+        for split, mask in (("train", ~row_is_val), ("val", row_is_val)):
+            if not mask.any():
+                continue
+            split_pieces = pieces.filter(mask)
+            split_starts = np.flatnonzero(dialogue_first[mask])
+            split_starts = np.append(split_starts, int(mask.sum()))
+            split_utt_last = utt_last[mask]
+            offsets = batch_offsets(split_starts, config.writer_batch_rows)
+            for i, text in enumerate(iter_batches(split_pieces, offsets)):
+                a, b = int(offsets[i]), int(offsets[i + 1])
+                n_dialogues = int(np.searchsorted(split_starts, b) - np.searchsorted(split_starts, a))
+                n_lines = int(split_utt_last[a:b].sum())
+                std_files[split].write_batch(text, n_dialogues, n_lines)
+                writer.put(MmiBatch(split, text, n_dialogues, n_lines))
+                totals.dialogues[split] += n_dialogues
+                totals.utterances[split] += n_lines
+                rep.add(items_out=n_lines, **{"lines_std": n_lines, f"lines_std_{split}": n_lines,
+                                              f"dialogues_{split}": n_dialogues})
+                rep.set_queue(writer.depth(), writer.bound)
+                rep.set_counter("writer_queue_max", writer.max_depth)
+                rep.set_counter("writer_blocked_s", writer.blocked_s)
+                rep.tick()
+                if split == "train" and not preview:
+                    preview = text[: -len(BATCH_END)].split(BATCH_END)[:PREVIEW_DIALOGUES]
+        totals.rows_in += layout.rows_in
+        totals.rows_used += layout.rows
+        totals.duplicates += layout.duplicates
+        totals.short_dialogues += layout.short_dialogues
+        totals.short_dialogue_rows += layout.short_dialogue_rows
+        rep.add(items_in=layout.rows_in, work_done=layout.rows_in, dialogues=layout.dialogues,
+                drops_duplicate=layout.duplicates, drops_short_dialogue=layout.short_dialogue_rows)
+        rep.set_counter("rss_bytes", rss_bytes())
+        rep.end()
+        rep.tick()
+        summary: dict[str, Any] = {"rows": layout.rows_in, "dialogues": layout.dialogues,
+                                   "utterances": layout.utterances, "duplicates": layout.duplicates,
+                                   "short_dialogues": layout.short_dialogues}
+        if preview and not totals.preview_sent:
+            summary["preview_std"] = preview
+            summary["preview_mmi"] = [reverse_dialogues(d) for d in preview]
+            totals.preview_sent = True
+        summary["partitions"] = list(group)
+        ctx.sink.send_event(TaskFinished(job=ctx.job, task=group_label(group), worker="coordinator", t=time.time(),
+                                         seconds=time.perf_counter() - started, summary=summary,
+                                         key=("partition", group[0])))
+        del table, layout, pieces
+    rep.set_queue(writer.depth(), writer.bound)
+    rep.flush()
+    return totals

@@ -1,0 +1,149 @@
+"""The executor interface every job submits its tasks through (local process pool today, dask next).
+
+Data flow of a job's tasks::
+
+    coordinator                                  Executor (engine/pool.py ProcessPool: local)
+    ───────────                                  ─────────────────────────────────────────────
+    map_unordered(TaskSpec(key, payload, label) …)   pulls a spec only when a worker is free
+         │                                            (back-pressure: the iterable may be huge)
+         │  submit(key, payload) meanwhile ──────────► queued ahead of the next pulled spec
+         ▼                                                   │ one task in flight per worker
+    TaskResult(key, ok, value | reason, error_type …) ◄──────┘ in completion order; a worker that
+         │                                                     dies is replaced and its task retried
+         ├─► TaskFinished / TaskFailed(key=…) events           (same key, ``attempts`` + 1)
+         └─► WorkersPublisher ─► WorkersReport (≤ 1/s) from ``workers()``
+
+Identity is the caller's ``key`` (any picklable hashable: ("file", 3), ("segment", 0)): a result is
+matched to its task by key, never by parsing the display ``label``. A task's exception is a result
+(``ok=False``): ``error_type`` is the exception's class name, ``reason`` its plain message.
+
+The interface is shaped like ``concurrent.futures`` / ``dask.distributed.Client`` (submit, results
+as they complete, cancel, shutdown, a context manager), so a distributed executor can implement it.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, Callable, Hashable, Iterable, Iterator
+
+from engine.status import StatusSink, WorkerInfo, WorkersReport
+
+#: ``TaskResult.error_type`` of a task whose worker died on every attempt (no exception was raised).
+WORKER_DIED = "WorkerDied"
+
+#: ``WorkersReport`` at most this often per executor.
+WORKERS_REPORT_INTERVAL_S = 1.0
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task as the caller describes it: its key, what the task function gets, a display label."""
+
+    key: Hashable
+    payload: Any
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What became of one task: a value, or why it failed (``error_type``: the exception class name)."""
+
+    key: Hashable
+    label: str
+    ok: bool
+    value: Any = None
+    reason: str = ""
+    error_type: str = ""
+    traceback: str = ""
+    attempts: int = 1
+    worker: str = ""
+    seconds: float = 0.0
+
+    @property
+    def error(self) -> str:
+        """'ValueError: bad cell': type and message in one line, for a log or a report."""
+        return f"{self.error_type}: {self.reason}" if self.error_type and self.error_type != WORKER_DIED \
+            else self.reason
+
+
+OnWait = Callable[[], None]
+
+
+class Executor(ABC):
+    """Runs a job's tasks on workers; results come back in completion order.
+
+    ``on_wait`` (``map_unordered``, ``results``) is called whenever the executor has waited up to
+    ``poll_s`` for results, so a coordinator can publish status while a long task runs.
+    Leaving the context manager shuts the workers down, cancelling running tasks on an exception.
+    """
+
+    #: "local", "dask": goes into ``WorkersReport.executor``.
+    kind: str = "local"
+
+    @abstractmethod
+    def submit(self, key: Hashable, payload: Any, label: str | None = None) -> None:
+        """Queue one task; its result comes out of the ``results``/``map_unordered`` being iterated."""
+
+    @abstractmethod
+    def map_unordered(self, tasks: Iterable[TaskSpec], poll_s: float = 0.2,
+                      on_wait: OnWait | None = None) -> Iterator[TaskResult]:
+        """Run ``tasks`` (pulled lazily, only when a worker is free) and yield their results as they
+        complete, together with those of tasks submitted meanwhile, until none is left."""
+
+    @abstractmethod
+    def results(self, poll_s: float = 0.2, on_wait: OnWait | None = None) -> Iterator[TaskResult]:
+        """Yield results of submitted tasks as they complete, until none is pending or running."""
+
+    @abstractmethod
+    def cancel(self) -> list[Hashable]:
+        """Drop the pending tasks and stop the running ones (no result comes for any of them);
+        returns their keys. The executor stays usable."""
+
+    @abstractmethod
+    def shutdown(self, cancel: bool = False) -> None:
+        """Stop every worker (running tasks finish first unless ``cancel``); idempotent."""
+
+    @abstractmethod
+    def workers(self) -> list[WorkerInfo]:
+        """The workers now: name, pid, host, state, current task and resource use."""
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        self.shutdown(cancel=exc_type is not None)
+
+
+class WorkersPublisher:
+    """Sends an executor's ``workers()`` as a ``WorkersReport`` at most once per ``interval_s``.
+
+    Pass ``publish`` as the ``on_wait`` of ``map_unordered`` and call it after each result; the
+    report goes out snapshot-style (never blocks, droppable: the next one is a whole picture).
+    """
+
+    def __init__(self, executor: Executor, sink: StatusSink, job: str,
+                 interval_s: float = WORKERS_REPORT_INTERVAL_S) -> None:
+        self.executor = executor
+        self.sink = sink
+        self.job = job
+        self.interval_s = interval_s
+        self._last = float("-inf")
+        self.sent = 0
+
+    def publish(self, force: bool = False) -> bool:
+        now = time.monotonic()
+        if not force and now - self._last < self.interval_s:
+            return False
+        self._last = now
+        report = WorkersReport(job=self.job, t=time.time(), executor=self.executor.kind,
+                               workers=tuple(self.executor.workers()))
+        sent = self.sink.send_snapshot(report)
+        self.sent += int(sent)
+        return sent
+
+
+def local_host() -> str:
+    return socket.gethostname()

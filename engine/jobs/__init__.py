@@ -1,1 +1,0 @@
-"""Job functions (``fn(config, ctx) -> summary``) that are not big enough for a package of their own."""

@@ -1,0 +1,111 @@
+"""The worker side of the local pool (engine/pool.py): the process loop and what a task may call.
+
+Data flow::
+
+    owner ──CallItem(label, payload)──► Pipe ──► worker_main: fn(payload) ──ResultItem──► Pipe ──► owner
+                                                      └── status (snapshots, ProcessStarted) on the same Pipe
+
+A task function reports through ``current_reporter()`` and may poll ``stop_requested()``; its
+exception becomes a ``ResultItem`` (class name, plain message, text traceback), never the end of
+the worker. ``POISON_PILL`` (or the job's stop flag, or the owner's death) ends the loop.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from engine.context import JobContext, parent_alive
+from engine.status import StatusReporter
+from engine.status_pipe import PipeStatusWriter
+
+POISON_PILL = None  # sent to a worker's pipe: finish and exit
+
+
+@dataclass(frozen=True)
+class CallItem:
+    """Owner → worker: run ``fn(payload)``; the label is what the worker reports as current."""
+
+    label: str
+    payload: Any
+
+
+@dataclass(frozen=True)
+class ResultItem:
+    """Worker → owner: the outcome of the one task the worker holds."""
+
+    ok: bool
+    value: Any = None
+    reason: str = ""
+    error_type: str = ""
+    traceback: str = ""
+    seconds: float = 0.0
+
+
+def task_failure(exc: BaseException, seconds: float = 0.0, context: str = "") -> ResultItem:
+    """A task's exception as data: class name, plain message, text traceback."""
+    message = str(exc) or type(exc).__name__
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return ResultItem(False, reason=f"{context}{message}", error_type=type(exc).__name__, traceback=tb,
+                       seconds=seconds)
+
+
+_reporter: StatusReporter | None = None
+_ctx: JobContext | None = None
+
+
+def current_reporter() -> StatusReporter:
+    """The status reporter of the pool worker running the current task (a no-op one elsewhere)."""
+    global _reporter
+    if _reporter is None:
+        _reporter = JobContext("local").reporter("local", "local")
+    return _reporter
+
+
+def stop_requested() -> bool:
+    """True when the job running this task was asked to stop (or its owner died)."""
+    return _ctx is not None and _ctx.stop_requested()
+
+
+def worker_main(conn: Any, fn: Callable[[Any], Any], ctx: JobContext, stage: str, name: str,
+                 initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    global _reporter, _ctx
+    ctx = JobContext(ctx.job, PipeStatusWriter(conn), ctx.stop_event)
+    _ctx = ctx
+    _reporter = ctx.reporter(stage, name)
+    ctx.announce(name)
+    if initializer is not None:
+        initializer(*initargs)
+    _reporter.flush()
+    try:
+        while True:
+            if not conn.poll(0.2):
+                if ctx.stop_requested():
+                    break
+                _reporter.tick()
+                continue
+            item = conn.recv()
+            if item is POISON_PILL:
+                break
+            _reporter.begin(item.label)
+            _reporter.flush()
+            started = time.perf_counter()
+            try:
+                value = fn(item.payload)
+                result = ResultItem(True, value, seconds=time.perf_counter() - started)
+            except BaseException as exc:  # a task's failure is data, not the worker's end
+                result = task_failure(exc, time.perf_counter() - started)
+            _reporter.add(items_in=1, items_out=int(result.ok), errors=int(not result.ok))
+            _reporter.end()
+            _reporter.flush()
+            try:
+                conn.send(result)
+            except Exception as exc:  # the value did not pickle
+                conn.send(task_failure(exc, result.seconds, context="result could not be sent: "))
+    except (EOFError, OSError, KeyboardInterrupt):
+        pass  # owner gone or interrupted: exit quietly, the owner reports what it needs to
+    finally:
+        if parent_alive():
+            _reporter.flush()

@@ -1,0 +1,2 @@
+"""Tables in and out, shared by every job: which files (``inputs``), one file → columns or the reason
+it cannot be read (``readers``), segment files out (``writers``)."""
