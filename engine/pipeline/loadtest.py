@@ -96,7 +96,7 @@ class LoadtestResult:
 
 def demo_texts(rows: int = 3000, seed: int = 11) -> list[str]:
     """Customer messages from demo chat, raw (emoji, newlines and all: the service cleans them)."""
-    from engine.demo_data import make_chat_frame
+    from engine.demo.data import make_chat_frame
 
     frame = make_chat_frame(rows, seed)
     customer = frame[frame["是否客服"] == "否"]["消息内容"].dropna()

@@ -171,7 +171,7 @@ def load_dialogue_index(index_dir: str | Path) -> PairIndex:
 
 def demo_index(rows: int = 20_000, seed: int = 7) -> PairIndex:
     """Pairs from demo chat made on the spot, cleaned with the shared text normalisation."""
-    from engine.demo_data import make_chat_frame
+    from engine.demo.data import make_chat_frame
 
     frame = make_chat_frame(rows, seed)
     text = normalise_text(frame["消息内容"])
