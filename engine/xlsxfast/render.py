@@ -13,8 +13,11 @@ What a cell holds is what the text was, as xlsxwriter writes it with ``XLSX_TEXT
 * ``& < >`` escaped; a literal ``_xHHHH_`` gets its underscore escaped (``_x005F_xHHHH_``) and the
   control characters XML 1.0 forbids (all of U+0000–U+001F but tab and line feed) become
   ``_xHHHH_``, Excel's own escape, so nothing is dropped and readers that decode it (Excel,
-  LibreOffice, calamine) show the original; U+FFFE and U+FFFF, also illegal in XML 1.0 and written
-  raw by xlsxwriter (which makes a file XML parsers reject), are escaped the same way;
+  LibreOffice, calamine) show the original; U+FFFE and U+FFFF, also illegal in XML 1.0, are
+  escaped the same way (as xlsxwriter does);
+* one difference, on purpose: xlsxwriter writes a text that starts with ``<r>`` and ends with
+  ``</r>`` unescaped, as rich-text markup, so ``<r><t>x</t></r>`` comes out as ``x`` (or as
+  broken XML); here it is escaped like any text and stays what it was;
 * a cell longer than Excel's 32,767 UTF-16 units is cut there, as xlsxwriter does;
 * ``xml:space="preserve"`` when the text starts or ends with white space, so it is kept.
 
@@ -99,7 +102,7 @@ def _utf16_truncate(text: str, units: int) -> str:
 
 def escape_cell_text(text: str) -> tuple[str, bool]:
     """(XML text of a cell, whether it needs ``xml:space="preserve"``): the reference escaping,
-    equal to xlsxwriter's in constant-memory mode except that U+FFFE/U+FFFF are escaped too."""
+    equal to xlsxwriter's in constant-memory mode except for its ``<r>…</r>`` rich-text case."""
     text = _utf16_truncate(text, XLSX_MAX_CELL_UNITS)
     text = _ESCAPED_ESCAPE.sub(r"_x005F\1", text)
     text = _XML_ILLEGAL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", text)
