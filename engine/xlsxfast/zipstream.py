@@ -22,6 +22,8 @@ import struct
 import zlib
 from typing import BinaryIO
 
+from isal import isal_zlib
+
 _LOCAL = struct.Struct("<IHHHHHIIIHH")
 _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
 _END = struct.Struct("<IHHHHIIH")
@@ -93,10 +95,10 @@ class ZipEntry:
         self.raw_size += raw_len
         self.compressed_size += len(block)
 
-    def add_raw(self, raw: bytes, level: int = 6) -> None:
-        """Deflate ``raw`` here and append it."""
-        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-        self.add_deflated(compressor.compress(raw) + compressor.flush(zlib.Z_SYNC_FLUSH), len(raw),
+    def add_raw(self, raw: bytes, level: int = 1) -> None:
+        """Deflate ``raw`` here (ISA-L, a sync-flushed block) and append it."""
+        compressor = isal_zlib.compressobj(level, isal_zlib.DEFLATED, -15)
+        self.add_deflated(compressor.compress(raw) + compressor.flush(isal_zlib.Z_SYNC_FLUSH), len(raw),
                           zlib.crc32(raw))
 
     def finish(self) -> None:
@@ -129,7 +131,7 @@ class ZipStreamWriter:
     def open_entry(self, name: str) -> ZipEntry:
         return ZipEntry(self, name)
 
-    def add_bytes(self, name: str, data: bytes, level: int = 6) -> None:
+    def add_bytes(self, name: str, data: bytes, level: int = 1) -> None:
         entry = self.open_entry(name)
         entry.add_raw(data, level)
         entry.finish()
