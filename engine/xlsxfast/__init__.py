@@ -16,7 +16,7 @@ Modules: ``render`` (cells → XML, escaping, deflate blocks), ``partfile`` (a r
 parts and the sheet split).
 """
 
-from engine.xlsxfast.partfile import load_rendered_part, read_part_rows, save_rendered_part
+from engine.xlsxfast.partfile import load_rendered_part, read_part_rows, rendered_path_for, save_rendered_part
 from engine.xlsxfast.render import EXCEL_MAX_ROWS, RenderedPart, escape_cell_text, render_part
 from engine.xlsxfast.workbook import write_xlsx_segment
 
@@ -27,6 +27,7 @@ __all__ = [
     "load_rendered_part",
     "read_part_rows",
     "render_part",
+    "rendered_path_for",
     "save_rendered_part",
     "write_xlsx_segment",
 ]

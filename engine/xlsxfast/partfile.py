@@ -25,7 +25,14 @@ from engine.atomic import atomic_path
 from engine.xlsxfast.render import RenderedPart
 
 MAGIC = b"MPWXLSR1"
+SUFFIX = ".xlsxrows"
 _FOOTER = struct.Struct("<QQQ8s")
+
+
+def rendered_path_for(part_path: Path) -> Path:
+    """Where a clean worker leaves the rendered rows of ``part_path`` (beside it, same stem), so the
+    coordinator and the segment task find them without being told."""
+    return Path(part_path).with_suffix(SUFFIX)
 
 
 class RenderedPartError(ValueError):
