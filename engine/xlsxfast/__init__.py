@@ -16,7 +16,7 @@ Modules: ``render`` (cells → XML, escaping, deflate blocks), ``partfile`` (a r
 parts and the sheet split).
 """
 
-from engine.xlsxfast.partfile import load_rendered_part, read_part_rows, rendered_path_for, save_rendered_part
+from engine.xlsxfast.partfile import load_rendered_part, read_part_summary, rendered_path_for, save_rendered_part
 from engine.xlsxfast.render import EXCEL_MAX_ROWS, RenderedPart, escape_cell_text, render_part
 from engine.xlsxfast.workbook import write_xlsx_segment
 
@@ -25,7 +25,7 @@ __all__ = [
     "RenderedPart",
     "escape_cell_text",
     "load_rendered_part",
-    "read_part_rows",
+    "read_part_summary",
     "render_part",
     "rendered_path_for",
     "save_rendered_part",

@@ -7,7 +7,7 @@ Layout (little-endian)::
 
 The index holds, per block, rows / inflated bytes / crc32, then every row's end offset in its
 block; block offsets follow from the compressed lengths (also in the index). The writer reads the
-footer first (``read_part_rows``: row counts before anything is written, for the sheet split and
+footer first (``read_part_summary``: row counts before anything is written, for the sheet split and
 the ``<dimension>``), the whole file only when the part's turn comes. Written with write-then-
 rename, so a retried clean task simply rewrites it.
 """
@@ -79,11 +79,12 @@ def _read_index(handle, index_at: int, index_len: int, columns_len: int) -> tupl
     return index, columns
 
 
-def read_part_rows(path: Path) -> int:
-    """Rows in a rendered part, from its index alone."""
+def read_part_summary(path: Path) -> tuple[int, int]:
+    """(rows, bytes of XML once inflated) of a rendered part, from its index alone."""
     with open(path, "rb") as handle:
         index, _ = _read_index(handle, *_read_footer(handle))
-    return int(index[1])
+    blocks = int(index[0])
+    return int(index[1]), int(index[2 + blocks:2 + 2 * blocks].sum())
 
 
 def load_rendered_part(path: Path) -> RenderedPart:

@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from engine.atomic import temp_path_for
-from engine.xlsxfast.partfile import load_rendered_part, read_part_rows
+from engine.xlsxfast.partfile import load_rendered_part, read_part_summary
 from engine.xlsxfast.render import (DEFLATE_LEVEL, EXCEL_MAX_ROWS, RenderedPart, inflate_block,
                                     render_rows_xml)
 from engine.xlsxfast.zipstream import ZIP64_LIMIT, ZipEntry, ZipStreamWriter
@@ -127,8 +127,10 @@ def _package_parts(sheets: int) -> list[tuple[str, str]]:
 class _SheetStream:
     """Writes sheets one after another into the archive, each opened with its head and header."""
 
-    def __init__(self, archive: ZipStreamWriter, columns: Sequence[str], layout: tuple[int, ...]) -> None:
+    def __init__(self, archive: ZipStreamWriter, columns: Sequence[str], layout: tuple[int, ...],
+                 zip64: bool) -> None:
         self.archive = archive
+        self.zip64 = zip64
         self.layout = layout
         self.columns = tuple(columns)
         self.header, _ = render_rows_xml(pa.table({f"c{i}": [name] for i, name in enumerate(self.columns)}))
@@ -147,7 +149,7 @@ class _SheetStream:
                 f'<sheetViews><sheetView{selected} workbookViewId="0"/></sheetViews>'
                 f'<sheetFormatPr defaultRowHeight="15"/><cols><col min="1" max="{len(self.columns)}" '
                 f'width="{_COLUMN_WIDTH}" customWidth="1"/></cols><sheetData>')
-        self.entry = self.archive.open_entry(f"xl/worksheets/sheet{self.sheet}.xml")
+        self.entry = self.archive.open_entry(f"xl/worksheets/sheet{self.sheet}.xml", self.zip64)
         self.entry.add_raw(head.encode("utf-8") + self.header, DEFLATE_LEVEL)
 
     @property
@@ -216,10 +218,14 @@ def write_xlsx_segment(final_path: Path, columns: Sequence[str], parts: Sequence
         raise ValueError("an .xlsx segment needs at least one column")
     progress = progress or (lambda rows: None)
     skips = [skip_rows[i] if i < len(skip_rows) else None for i in range(len(parts))]
-    counts = [p.rows if isinstance(p, RenderedPart) else read_part_rows(p) for p in parts]
-    keeps = [_kept_rows(n, s) for n, s in zip(counts, skips)]
-    total = sum(n if k is None else int(k.sum()) for n, k in zip(counts, keeps))
+    summaries = [(p.rows, int(p.block_raw.sum())) if isinstance(p, RenderedPart) else read_part_summary(p)
+                 for p in parts]
+    keeps = [_kept_rows(n, s) for (n, _), s in zip(summaries, skips)]
+    total = sum(n if k is None else int(k.sum()) for (n, _), k in zip(summaries, keeps))
     layout = plan_sheets(total, max_rows_per_sheet)
+    # ZIP64 is chosen before a sheet is opened: when the whole segment's XML could pass the limit.
+    xml_bound = sum(raw for _, raw in summaries) + len(layout) * (1 << 20)
+    zip64 = xml_bound + xml_bound // 100 >= zip64_limit
     final_path.parent.mkdir(parents=True, exist_ok=True)
     temp = temp_path_for(final_path)
     written = 0
@@ -228,7 +234,7 @@ def write_xlsx_segment(final_path: Path, columns: Sequence[str], parts: Sequence
             archive = ZipStreamWriter(handle, zip64_limit)
             for name, text in _package_parts(len(layout)):
                 archive.add_bytes(name, text.encode("utf-8"))
-            sheets = _SheetStream(archive, columns, layout)
+            sheets = _SheetStream(archive, columns, layout, zip64)
             sheets.open_next()
             for source, keep in zip(parts, keeps):
                 part = source if isinstance(source, RenderedPart) else load_rendered_part(source)

@@ -3,17 +3,19 @@ inflated, which Python's ``zipfile`` cannot do.
 
 Data flow::
 
-    open_entry(name) ─► local header (crc and sizes 0 for now)
+    open_entry(name, zip64) ─► local header (crc and sizes 0 for now)
         add_deflated(block, raw_len, crc) … ─► the blocks, back to back (each ends on a sync flush)
         finish() ─► a final empty deflate block; crc (combined from the blocks') and sizes patched
                     into the local header by seeking back
     close() ─► central directory, end record
 
-The common case is a plain zip exactly like ``zipfile``'s on a seekable file. An entry or archive
-past 4 GiB (``zip64_limit``) becomes ZIP64: such an entry's local header gets flag bit 3 and a
-ZIP64 data descriptor follows its data (Java's ``ZipOutputStream`` does the same when it streams a
-large entry), the central directory carries the ZIP64 extra field, and a ZIP64 end record is added.
-The limit can be lowered to test that path on small files.
+The result is laid out as ``zipfile`` lays out a file it writes to a seekable handle, so every
+reader that opens those opens these. ZIP64 is decided when an entry is opened (the caller knows an
+upper bound of its size): such an entry's local header carries the ZIP64 extra field with its
+sizes, as ``zipfile``'s ``force_zip64`` writes it (LibreOffice rejects a ZIP64 entry that has a
+data descriptor instead); the central directory gets ZIP64 fields only for values past 4 GiB, and a
+ZIP64 end record is added when the directory itself lies past it. ``zip64_limit`` can be lowered
+to test that path on small files.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
 _END = struct.Struct("<IHHHHIIH")
 _END64 = struct.Struct("<IQHHIIQQQQ")
 _LOCATOR64 = struct.Struct("<IIQI")
-_DESCRIPTOR64 = struct.Struct("<IIQQ")
+_EXTRA64 = struct.Struct("<HHQQ")
 ZIP64_LIMIT = 0xFFFFFFFF
 _DEFLATED = 8
 _DOS_TIME, _DOS_DATE = 0, (0 << 9) | (1 << 5) | 1  # 1980-01-01 00:00: same bytes for the same rows
@@ -76,17 +78,23 @@ def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
 class ZipEntry:
     """One deflated entry being written; see the module docstring."""
 
-    def __init__(self, archive: "ZipStreamWriter", name: str) -> None:
+    def __init__(self, archive: "ZipStreamWriter", name: str, zip64: bool = False) -> None:
         self.archive = archive
         self.name = name.encode("utf-8")
         self.offset = archive.handle.tell()
         self.crc = 0
         self.raw_size = 0
         self.compressed_size = 0
-        self.zip64 = False
-        archive.handle.write(_LOCAL.pack(0x04034B50, 20, 0, _DEFLATED, _DOS_TIME, _DOS_DATE, 0, 0, 0,
-                                         len(self.name), 0))
-        archive.handle.write(self.name)
+        self.zip64 = zip64
+        if zip64:
+            archive.handle.write(_LOCAL.pack(0x04034B50, 45, 0, _DEFLATED, _DOS_TIME, _DOS_DATE, 0, 0xFFFFFFFF,
+                                             0xFFFFFFFF, len(self.name), _EXTRA64.size))
+            archive.handle.write(self.name)
+            archive.handle.write(_EXTRA64.pack(1, 16, 0, 0))
+        else:
+            archive.handle.write(_LOCAL.pack(0x04034B50, 20, 0, _DEFLATED, _DOS_TIME, _DOS_DATE, 0, 0, 0,
+                                             len(self.name), 0))
+            archive.handle.write(self.name)
 
     def add_deflated(self, block: bytes, raw_len: int, crc: int) -> None:
         """Append a sync-flushed raw deflate block that inflates to ``raw_len`` bytes with ``crc``."""
@@ -102,18 +110,19 @@ class ZipEntry:
                           zlib.crc32(raw))
 
     def finish(self) -> None:
-        handle, limit = self.archive.handle, self.archive.zip64_limit
+        handle = self.archive.handle
         handle.write(_FINAL_EMPTY_BLOCK)
         self.compressed_size += len(_FINAL_EMPTY_BLOCK)
         end = handle.tell()
-        self.zip64 = self.raw_size >= limit or self.compressed_size >= limit
+        handle.seek(self.offset + 14)
         if self.zip64:
-            handle.write(_DESCRIPTOR64.pack(0x08074B50, self.crc, self.compressed_size, self.raw_size))
-            end = handle.tell()
-            handle.seek(self.offset + 4)
-            handle.write(struct.pack("<HH", 45, 1 << 3))
+            handle.write(struct.pack("<I", self.crc))
+            handle.seek(self.offset + _LOCAL.size + len(self.name) + 4)
+            handle.write(struct.pack("<QQ", self.raw_size, self.compressed_size))
         else:
-            handle.seek(self.offset + 14)
+            limit = self.archive.zip64_limit
+            if self.raw_size >= limit or self.compressed_size >= limit:
+                raise ValueError(f"{self.name.decode()} passed {limit:,} bytes in an entry opened without ZIP64")
             handle.write(struct.pack("<III", self.crc, self.compressed_size, self.raw_size))
         handle.seek(end)
         self.archive.entries.append(self)
@@ -128,11 +137,13 @@ class ZipStreamWriter:
         self.zip64_limit = zip64_limit
         self.entries: list[ZipEntry] = []
 
-    def open_entry(self, name: str) -> ZipEntry:
-        return ZipEntry(self, name)
+    def open_entry(self, name: str, zip64: bool = False) -> ZipEntry:
+        """An entry to append to; ``zip64`` when it may pass ``zip64_limit`` bytes."""
+        return ZipEntry(self, name, zip64)
 
     def add_bytes(self, name: str, data: bytes, level: int = 1) -> None:
-        entry = self.open_entry(name)
+        """A whole entry from ``data`` (deflate adds at most a few bytes per 16 KiB to it)."""
+        entry = self.open_entry(name, zip64=len(data) + len(data) // 100 + 1024 >= self.zip64_limit)
         entry.add_raw(data, level)
         entry.finish()
 
@@ -148,7 +159,7 @@ class ZipStreamWriter:
                 extra = struct.pack(f"<HH{len(extra_values)}Q", 1, 8 * len(extra_values), *extra_values)
             raw, comp, offset = (0xFFFFFFFF if b else v for v, b in zip(sizes, big))
             version = 45 if extra or e.zip64 else 20
-            handle.write(_CENTRAL.pack(0x02014B50, version, version, (1 << 3) if e.zip64 else 0, _DEFLATED,
+            handle.write(_CENTRAL.pack(0x02014B50, version, version, 0, _DEFLATED,
                                        _DOS_TIME, _DOS_DATE, e.crc, comp, raw, len(e.name), len(extra),
                                        0, 0, 0, 0, offset))
             handle.write(e.name)
