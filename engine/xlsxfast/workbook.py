@@ -10,8 +10,10 @@ Data flow::
            cut by the split or by skipped rows is inflated, cut and deflated), tail
         ─► os.replace → NAME        (any error, or Cancelled raised by progress: temporary removed)
 
-One part is in memory at a time. The result matches ``XlsxSegmentWriter``'s file cell for cell:
-same sheet names and split, the header row on every sheet, every cell a string, column width 18.
+One part is in memory at a time. The result matches ``XlsxSegmentWriter``'s file cell for cell
+(same sheet names and split, the header row on every sheet, every cell a string, column width 18),
+except text shaped like ``<r>…</r>``, which xlsxwriter turns into rich-text markup and this keeps
+(see ``render``).
 """
 
 from __future__ import annotations
