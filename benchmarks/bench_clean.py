@@ -124,7 +124,7 @@ def status_send_cost_s() -> float:
 def _read_rows(path: str) -> int:
     # Imported here so that this measurement stays one self-contained block of this file.
     from engine.clean.config import ColumnMap
-    from engine.clean.readers import read_input
+    from engine.tables.readers import read_input
     return len(read_input(Path(path), ColumnMap(), False))
 
 

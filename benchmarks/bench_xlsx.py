@@ -35,9 +35,9 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from engine.clean import CleanConfig  # noqa: E402
-from engine.clean.readers import read_input  # noqa: E402
+from engine.tables.readers import read_input  # noqa: E402
 from engine.clean.rules import apply_rules  # noqa: E402
-from engine.clean.writers import XlsxSegmentWriter  # noqa: E402
+from engine.tables.writers import XlsxSegmentWriter  # noqa: E402
 from engine.context import SPAWN  # noqa: E402
 from engine.xlsxfast import render_part, save_rendered_part, write_xlsx_segment  # noqa: E402
 

@@ -130,21 +130,34 @@ def test_sigkilled_workers_lose_and_duplicate_nothing(tmp_path, no_leftover_chil
     deaths: list[WorkerExited] = []
     finished_keys: list = []
     workers_reports: list[WorkersReport] = []
+    frozen: set[int] = set()
+
+    clean_pids: dict[str, int] = {}
+    seg0_done: set = set()
 
     def on_message(message):
-        # SIGKILL a worker 30 ms into its first file task (~0.2 s long), and again into its first
-        # segment write (~2 s long). The short delay lets the worker's queue feeder thread release
-        # the shared status queue's lock: a process killed while writing to a multiprocessing.Queue
-        # corrupts it (Python docs), a hazard of the shared status queue, not of this job.
-        if isinstance(message, Snapshot) and message.stage == "clean" and message.current:
-            kind = "file" if message.current.startswith("#") else "segment"
-            if kind not in killed:
-                killed[kind] = message.pid
+        # SIGKILL a worker 30 ms into its first file task (~0.2 s long). The segment write is far
+        # shorter (tens of ms), so it is caught deterministically instead: the moment the last file
+        # of segment 0 is reported, its write is being handed to an idle worker; every clean worker
+        # is frozen (SIGSTOP) at once, so none can finish it, and SIGKILLed 0.3 s later.
+        if isinstance(message, Snapshot) and message.stage == "clean":
+            clean_pids[message.worker] = message.pid
+            if message.current.startswith("#") and "file" not in killed:
+                killed["file"] = message.pid
                 threading.Timer(0.03, os.kill, (message.pid, signal.SIGKILL)).start()
         elif isinstance(message, WorkerExited):
             deaths.append(message)
+            clean_pids.pop(message.role, None)
         elif isinstance(message, TaskFinished):
             finished_keys.append((message.key, message.attempts))
+            if message.key in (("file", 0), ("file", 1)):
+                seg0_done.add(message.key)
+                if len(seg0_done) == 2 and "segment" not in killed:
+                    killed["segment"] = -1
+                    for pid in set(clean_pids.values()):
+                        os.kill(pid, signal.SIGSTOP)
+                        threading.Timer(0.3, os.kill, (pid, signal.SIGKILL)).start()
+                        frozen.add(pid)
         elif isinstance(message, WorkersReport):
             workers_reports.append(message)
 
@@ -155,7 +168,7 @@ def test_sigkilled_workers_lose_and_duplicate_nothing(tmp_path, no_leftover_chil
     assert max(a for _, a in finished_keys) == 2
     assert workers_reports and all(len(r.workers) == 2 for r in workers_reports)
     assert set(killed) == {"file", "segment"}
-    assert {d.pid for d in deaths if d.signal == signal.SIGKILL} == set(killed.values())
+    assert {d.pid for d in deaths if d.signal == signal.SIGKILL} == {killed["file"]} | frozen
     report = load_report(out)
     assert report["totals"]["files_ok"] == 4 and report["totals"]["reconciles"]
     assert max(f["attempts"] for f in report["files"]) == 2  # the killed file was retried

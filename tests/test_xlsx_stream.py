@@ -17,7 +17,7 @@ import pyarrow as pa
 import pytest
 import python_calamine
 
-from engine.clean.writers import XlsxSegmentWriter
+from engine.tables.writers import XlsxSegmentWriter
 from engine.context import Cancelled, SPAWN
 from engine.xlsxfast import (
     EXCEL_MAX_ROWS, RenderedPart, escape_cell_text, load_rendered_part, read_part_summary, render_part,

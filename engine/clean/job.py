@@ -37,6 +37,7 @@ from engine.clean.worker import HASH_COLUMN, CleanFileTask, WriteSegmentTask, ru
 from engine.context import Cancelled, JobContext
 from engine.executor import Executor, TaskResult, TaskSpec, WorkersPublisher
 from engine.pool import ProcessPool
+from engine.xlsxfast import rendered_path_for
 from engine.status import TaskFailed, TaskFinished
 from engine.tables.readers import InputError
 
@@ -162,7 +163,8 @@ class _CleanRun:
                 continue
             for i in idx:
                 task = CleanFileTask(i, self.files[i], self.parts_dir / f"part_{i:06d}.parquet",
-                                     self.config.columns, self.rules, self.config.all_sheets)
+                                     self.config.columns, self.rules, self.config.all_sheets,
+                                     render_xlsx=self.config.out_format == "xlsx")
                 yield TaskSpec(("file", i), task, file_label(i, self.files[i]))
 
     def run(self) -> dict[str, Any]:
@@ -295,7 +297,9 @@ class _CleanRun:
             self.ctx.sink.send_event(TaskFailed(self.ctx.job, result.label, result.worker, time.time(),
                                                 segment.error, result.traceback, result.attempts, key=result.key))
         for i in self.segments[s]:
-            (self.parts_dir / f"part_{i:06d}.parquet").unlink(missing_ok=True)
+            part = self.parts_dir / f"part_{i:06d}.parquet"
+            part.unlink(missing_ok=True)
+            rendered_path_for(part).unlink(missing_ok=True)
         self.report.save()
 
     # -- the end -------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from engine.clean.rules import apply_rules, row_hashes
 from engine.tables.writers import open_segment_writer
 from engine.context import Cancelled
 from engine.pool_worker import current_reporter, stop_requested
+from engine.xlsxfast import render_part, rendered_path_for, save_rendered_part, write_xlsx_segment
 
 HASH_COLUMN = "__row_hash"
 
@@ -43,6 +44,9 @@ class CleanFileTask:
     columns: ColumnMap
     rules: CleanRules
     all_sheets: bool
+    #: Also render the part as deflated worksheet rows (.xlsx output): the slow part of writing
+    #: .xlsx then runs here, in parallel over the workers, and the segment task only joins blocks.
+    render_xlsx: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,10 @@ def clean_file(task: CleanFileTask) -> dict[str, Any]:
             table = table.append_column(HASH_COLUMN, pa.array(row_hashes(outcome.kept), pa.uint64()))
         with atomic_path(task.part_path) as tmp:
             pq.write_table(table, tmp, compression="lz4")
+        if task.render_xlsx:
+            _check_stop()
+            rows = render_part(table.select(list(task.columns.output)))
+            save_rendered_part(rows, rendered_path_for(task.part_path))
     finally:
         reporter.add(input_bytes_done=size)
     drops = {f"drops_{reason}": n for reason, n in outcome.dropped.items()}
@@ -112,6 +120,10 @@ def write_segment(task: WriteSegmentTask) -> dict[str, Any]:
         reporter.tick()
         _check_stop()
 
+    if task.out_format == "xlsx":
+        layout = write_xlsx_segment(task.out_path, task.columns, [rendered_path_for(p) for p in task.parts],
+                                    task.skip_rows, progress)
+        return _segment_written(task, layout.rows, list(layout.sheet_rows), started)
     writer = open_segment_writer(task.out_format, task.out_path, task.columns, progress, task.csv_formula_guard,
                                  tmpdir=task.parts[0].parent if task.parts else None)
     try:
@@ -130,6 +142,11 @@ def write_segment(task: WriteSegmentTask) -> dict[str, Any]:
     except BaseException:
         writer.abort()
         raise
+    return _segment_written(task, rows, sheet_rows, started)
+
+
+def _segment_written(task: WriteSegmentTask, rows: int, sheet_rows: list[int], started: float) -> dict[str, Any]:
+    reporter = current_reporter()
     reporter.add(segments_written=1)
     reporter.tick()
     return {
