@@ -49,8 +49,11 @@ def kill_worker_once(args: tuple[int, str]) -> int:
 
 
 def run_until_stopped(args: tuple[int, str]) -> int:
-    """Runs until its run is stopped; leaves 'started-x' and then 'ended-x' in ``marker_dir``."""
+    """Runs until its run is stopped; leaves 'started-x' and then 'ended-x' in ``marker_dir``.
+    A negative x returns at once (a quick task for the same executor)."""
     x, marker_dir = args
+    if x < 0:
+        return x
     Path(marker_dir, f"started-{x}").write_text(str(os.getpid()))
     scope = _scope()
     spins = 0

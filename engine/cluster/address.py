@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
 
 #: Default port of ``dask scheduler``; shown in error messages as an example.
 DASK_SCHEDULER_PORT = 8786
@@ -41,7 +40,7 @@ class LocalClusterSpec:
         return f"local:{self.workers}"
 
 
-ClusterAddress = Union[SchedulerAddress, LocalClusterSpec]
+ClusterAddress = SchedulerAddress | LocalClusterSpec
 
 
 def parse_cluster_address(text: str) -> ClusterAddress:

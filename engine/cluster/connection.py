@@ -17,9 +17,14 @@ import select
 import socket
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
-from engine.cluster.address import ClusterAddress, LocalClusterSpec, SchedulerAddress, parse_cluster_address
+from engine.cluster.address import (
+    ClusterAddress,
+    LocalClusterSpec,
+    SchedulerAddress,
+    parse_cluster_address,
+)
 
 #: Connecting to a scheduler (probe, handshake and the first worker) fails after this long.
 CONNECT_TIMEOUT_S = 10.0
@@ -56,10 +61,10 @@ class ClusterConnection:
             if self.local_cluster is not None:
                 self.local_cluster.close(timeout=CLOSE_TIMEOUT_S)
 
-    def __enter__(self) -> "ClusterConnection":
+    def __enter__(self) -> ClusterConnection:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -112,7 +117,7 @@ def _probe_scheduler(address: SchedulerAddress, deadline: float, timeout_s: floa
     """Raise ``ClusterUnreachable`` unless something at ``address`` accepts and speaks first."""
     try:
         sock = socket.create_connection((address.host, address.port), timeout=max(0.1, deadline - time.monotonic()))
-    except socket.timeout as exc:
+    except TimeoutError as exc:
         raise ClusterUnreachable(f"cannot reach the Dask scheduler at {address}: "
                                  f"no answer within {timeout_s:g} s") from exc
     except OSError as exc:

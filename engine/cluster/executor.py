@@ -10,7 +10,7 @@ Data flow::
                                         │        key="mpwatch-<run>-<n>-<key>", retries=N) ─► run_task
       as_completed(with_results) ◄──────┴── Outcome | TaskError | KilledWorker ◄─────────────┘
       TaskResult(key, label, ok, value | reason, error_type, traceback, attempts, worker, seconds)
-    TopicRelay: status topic ─► job's StatusSink; TaskAttempt ─► attempts per dask key
+    TopicRelay: status topic ─► job's StatusSink; attempts per finished task from the scheduler
     cancel(): mark_stopped on every worker ─► client.cancel(futures) ─► wait until none executes
     shutdown(): relay closed, run state dropped on the workers, client (and LocalCluster) closed
 
@@ -24,23 +24,23 @@ from __future__ import annotations
 
 import itertools
 import re
-import threading
 import time
 import traceback
 import uuid
 from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Hashable, Iterable, Iterator
+from typing import Any
 
 from engine.cluster import remote
 from engine.cluster.connection import CONNECT_TIMEOUT_S, ClusterConnection, connect
 from engine.cluster.reach import check_data_reach
-from engine.cluster.status_topic import TaskAttempt, TopicRelay, topic_of
+from engine.cluster.status_topic import TopicRelay, topic_of
 from engine.cluster.workers import workers_from_scheduler
 from engine.context import Cancelled, JobContext
 from engine.executor import WORKER_DIED, Executor, OnWait, TaskResult, TaskSpec
-from engine.status import LogLine, WorkerInfo
+from engine.status import WorkerInfo
 
 #: Tasks kept in flight per worker thread: enough that a thread finishing one finds the next already
 #: on its worker, few enough that a huge task list stays in the caller's lazy iterable.
@@ -91,20 +91,18 @@ class DaskExecutor(Executor):
         self._pending: deque[_Flight] = deque()
         self._flights: dict[str, _Flight] = {}
         self._numbers = itertools.count()
-        self._lock = threading.Lock()
-        self._attempts: dict[str, int] = {}
         self._completed = as_completed(loop=self.client.loop, with_results=True, raise_errors=False)
         self._threads = 1
         self._threads_read = float("-inf")
         self._pids: dict[str, int] = {}
         self._source_cancelled = False
         self._closed = False
-        self.relay = TopicRelay(self.client, self._run.topic, ctx.sink, self._on_attempt).start()
+        self.relay = TopicRelay(self.client, self._run.topic, ctx.sink).start()
 
     @classmethod
     def open(cls, address: str, fn: Callable[[Any], Any], ctx: JobContext, *, stage: str = "worker",
              inputs: Iterable[Path | str] = (), output_dir: Path | str | None = None, retries: int = 0,
-             timeout_s: float = CONNECT_TIMEOUT_S) -> "DaskExecutor":
+             timeout_s: float = CONNECT_TIMEOUT_S) -> DaskExecutor:
         """Connect to ``address`` (``tcp://HOST:PORT`` or ``local:N``), check that every worker reaches
         ``inputs`` and ``output_dir``, and return an executor that owns the connection.
 
@@ -163,10 +161,10 @@ class DaskExecutor(Executor):
                 self._dispatch(self._pending.popleft())
             if exhausted and not self._pending and not self._flights:
                 return
-            for future, value in self._ready(poll_s):
-                result = self._result_of(future, value)
-                if result is not None:
-                    yield result
+            done = [(f, v) for f, v in self._ready(poll_s) if f.key in self._flights and f.status != "cancelled"]
+            attempts = self._attempts_of([f.key for f, _ in done]) if done else {}
+            for future, value in done:
+                yield self._result_of(future, value, attempts.get(future.key, 1))
             if on_wait is not None:
                 on_wait()
 
@@ -188,13 +186,16 @@ class DaskExecutor(Executor):
                 condition.wait(timeout)
         return self._completed.next_batch(block=False)
 
-    def _result_of(self, future: Any, value: Any) -> TaskResult | None:
-        flight = self._flights.pop(future.key, None)
-        if flight is None or future.status == "cancelled":
-            return None  # cancelled by us: no result wanted
-        with self._lock:
-            attempts = max(1, self._attempts.pop(future.key, 1))
+    def _attempts_of(self, dask_keys: list[str]) -> dict[str, int]:
+        """Attempts per finished task, from the scheduler (one round trip per batch of results)."""
+        return self.client.run_on_scheduler(remote.scheduler_attempts, dask_keys, self.retries)
+
+    def _result_of(self, future: Any, value: Any, attempts: int) -> TaskResult:
+        flight = self._flights.pop(future.key)
         spec, label = flight.spec, flight.label
+        if attempts > 1:
+            self.ctx.log(f"{label}: {attempts} attempts (a worker died under it, or it raised and was retried)",
+                         "warning")
         if future.status == "finished":
             return TaskResult(spec.key, label, True, value.value, attempts=attempts,
                               worker=remote.worker_label(value.worker), seconds=value.seconds)
@@ -212,16 +213,6 @@ class DaskExecutor(Executor):
         text = "".join(traceback.format_exception(type(exc), exc, tb))
         return TaskResult(spec.key, label, False, reason=str(exc) or type(exc).__name__,
                           error_type=type(exc).__name__, traceback=text, attempts=attempts, seconds=seconds)
-
-    def _on_attempt(self, attempt: TaskAttempt) -> None:
-        """On the client's event-loop thread (TopicRelay): count, and hand a log line on if a rerun."""
-        with self._lock:
-            count = self._attempts[attempt.dask_key] = self._attempts.get(attempt.dask_key, 0) + 1
-        flight = self._flights.get(attempt.dask_key)
-        if count > 1 and flight is not None:
-            self.relay.post(LogLine(self.ctx.job, "warning", f"{flight.label}: attempt {count} on "
-                                    f"{remote.worker_label(attempt.worker)} (the previous worker died)",
-                                    time.time()))
 
     def _worker_threads(self) -> int:
         now = time.monotonic()

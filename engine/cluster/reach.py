@@ -18,8 +18,9 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from engine.cluster.remote import worker_label
 

@@ -3,12 +3,12 @@
 Data flow on one worker process::
 
     scheduler ─► worker thread: run_task(fn, payload, label, run)
-                   ├─ TaskAttempt ─────────────────────────────► status topic (attempts counted)
                    ├─ task_scope.bind(reporter of (run, thread), stop flag of run)
                    ├─ fn(payload)            ◄─ current_reporter() / stop_requested() inside
                    ├─ reporter: items in/out, busy time, current label ─► status topic (throttled)
                    └─ Outcome(value, worker, seconds)  or  raise TaskError(reason, type, traceback)
     coordinator ─client.run─► mark_stopped(run) / running_keys(run) / forget_run(base)
+    coordinator ─client.run_on_scheduler─► scheduler_attempts(keys): how often each task was started
 
 A task's exception is formatted here, into text, and raised as ``TaskError``: the coordinator gets
 the reason and traceback even when the exception's class cannot be unpickled there, and Dask's
@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from engine.cluster import task_scope
-from engine.cluster.status_topic import TaskAttempt, TopicWriter
+from engine.cluster.status_topic import TopicWriter
 from engine.pool_worker import task_failure
 from engine.status import StatusReporter, StatusSink
 
@@ -113,7 +114,6 @@ def run_task(fn: Callable[[Any], Any], payload: Any, label: str, run: RemoteRun)
     worker = get_worker()
     key = str(worker.get_current_task())
     reporter = _reporter_for(run, worker)
-    reporter.sink.queue.put_nowait(TaskAttempt(key, worker.address))
     with _lock:
         _running[key] = run.run_id
     task_scope.bind(task_scope.TaskScope(reporter, _stop_flag(run.run_id)))
@@ -161,3 +161,18 @@ def forget_run(base: str) -> None:
         still_running = {run for run in _running.values() if run.startswith(prefix)}
         for run_id in [r for r in _stopped if r.startswith(prefix) and r not in still_running]:
             _stopped.discard(run_id)
+
+
+# --- run on the scheduler by the coordinator (client.run_on_scheduler) -------------------------
+def scheduler_attempts(keys: list[str], retries: int, dask_scheduler: Any = None) -> dict[str, int]:
+    """How many times each task was started: 1 + workers that died under it + retries used.
+
+    Asked of the scheduler because a worker that dies takes its unsent messages with it: counting
+    "task started" messages from the workers would miss exactly the attempts that matter.
+    """
+    attempts = {}
+    for key in keys:
+        task = dask_scheduler.tasks.get(key)
+        if task is not None:
+            attempts[key] = 1 + task.suspicious + max(0, retries - task.retries)
+    return attempts

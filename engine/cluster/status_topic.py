@@ -7,8 +7,7 @@ Data flow::
     StatusReporter ─► StatusSink(TopicWriter) ─► log_event(topic, pickled message)
                                                   └─► topic subscribers ─► client event loop thread:
                                                                            TopicRelay._on_event
-                                                      TaskAttempt ◄── counted at once ──┤ (never blocks)
-                                                                     inbox (SimpleQueue) ┘
+                                                                           (never blocks) ─► inbox
                                                       relay thread ─► forward() ─► the job's StatusSink
                                                       (snapshots droppable, events delivered)
 
@@ -18,9 +17,9 @@ frozen dataclasses of engine/status.py, unchanged. The handler runs on the clien
 which also carries results: it only unpickles and hands on. Forwarding into the job's sink can wait
 (``send_event`` waits for room in a full queue), so that happens on a thread of its own.
 
-Ordering that callers rely on: a worker sends its status messages and then the task's result on the
-same stream to the scheduler, which forwards both to the client in that order. So by the time a
-result is seen, the status of that task (its ``TaskAttempt``, its last snapshot) has been handled.
+Ordering: a worker sends a task's status messages and then its result on the same stream to the
+scheduler, which forwards both to the client in that order; so by the time a result is seen, the
+last snapshot of that task is in the inbox (a worker that dies loses what it had not sent yet).
 """
 
 from __future__ import annotations
@@ -28,8 +27,7 @@ from __future__ import annotations
 import pickle
 import queue
 import threading
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from engine.status import StatusSink
 from engine.status_pipe import forward
@@ -42,14 +40,6 @@ _STOP = object()  # ends the relay thread once everything before it was forwarde
 
 def topic_of(run_id: str) -> str:
     return f"{TOPIC_PREFIX}{run_id}"
-
-
-@dataclass(frozen=True)
-class TaskAttempt:
-    """Worker → coordinator: the task ``dask_key`` starts on ``worker`` (counts attempts)."""
-
-    dask_key: str
-    worker: str
 
 
 class TopicWriter:
@@ -72,18 +62,16 @@ class TopicWriter:
 class TopicRelay:
     """The coordinator's end: subscribes to a run's topic and forwards into the job's sink."""
 
-    def __init__(self, client: Any, topic: str, sink: StatusSink,
-                 on_attempt: Callable[[TaskAttempt], None]) -> None:
+    def __init__(self, client: Any, topic: str, sink: StatusSink) -> None:
         self.client = client
         self.topic = topic
         self.sink = sink
-        self.on_attempt = on_attempt
         self.received = 0
         self._inbox: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._relay, name=f"mpwatch-{topic}", daemon=True)
         self._subscribed = False
 
-    def start(self) -> "TopicRelay":
+    def start(self) -> TopicRelay:
         self._thread.start()
         self.client.subscribe_topic(self.topic, self._on_event)
         self._subscribed = True
@@ -97,10 +85,7 @@ class TopicRelay:
         except Exception:  # not ours (someone else logged on our topic): ignore it
             return
         self.received += 1
-        if isinstance(message, TaskAttempt):
-            self.on_attempt(message)
-        else:
-            self._inbox.put(message)
+        self._inbox.put(message)
 
     def post(self, message: Any) -> None:
         """Forward a message of our own (a log line) in order with the relayed ones; never blocks."""

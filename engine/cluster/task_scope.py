@@ -16,8 +16,8 @@ task function is the same code on a local worker and on a Dask worker.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from engine.status import StatusReporter
 

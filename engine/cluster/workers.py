@@ -10,7 +10,8 @@ counted, not named). ``pid`` is the worker's pid *on its host*: only meaningful 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from engine.cluster.remote import worker_label
 from engine.status import WorkerInfo
