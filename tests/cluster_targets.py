@@ -72,3 +72,13 @@ def report_rows(rows: int) -> int:
         time.sleep(0.01)  # paced so that several throttled snapshots go out during the task
     scope.reporter.sink.send_event(LogLine(scope.reporter.job, "info", f"counted {rows}", time.time()))
     return rows
+
+
+def hold_local_cluster(out) -> None:
+    """A job process that starts local:2, reports its worker pids and then waits to be killed."""
+    from engine.cluster.connection import connect
+
+    connection = connect("local:2")
+    out.put(sorted(connection.client.run(os.getpid).values()))
+    while True:
+        time.sleep(0.05)  # a test process that only waits to be killed

@@ -8,7 +8,11 @@ import time
 import psutil
 import pytest
 
-from engine.cluster.address import LocalClusterSpec, SchedulerAddress, parse_cluster_address
+from engine.cluster.address import (
+    LocalClusterSpec,
+    SchedulerAddress,
+    parse_cluster_address,
+)
 from engine.cluster.connection import ClusterUnreachable, connect
 from engine.cluster.executor import DaskExecutor
 from engine.cluster.reach import DataReachError
@@ -88,3 +92,20 @@ def test_open_stops_on_unreachable_data_and_closes_its_cluster(tmp_path, no_left
     with pytest.raises(DataReachError, match=f"worker tcp://127.0.0.1:\\d+ cannot read {missing}"):
         DaskExecutor.open("local:1", targets.square, ctx, inputs=[missing], output_dir=tmp_path)
     assert not wait_no_children(timeout_s=10.0), live_children()
+
+
+@pytest.mark.timeout(60)
+def test_a_killed_job_process_takes_its_local_cluster_with_it(no_leftover_children):
+    out = SPAWN.Queue()
+    job = SPAWN.Process(target=targets.hold_local_cluster, args=(out,), daemon=False)
+    job.start()
+    try:
+        worker_pids = out.get(timeout=40)
+    finally:
+        job.kill()
+        job.join(timeout=10)
+    assert len(worker_pids) == 2
+    deadline = time.monotonic() + 10
+    while any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in worker_pids):
+        assert time.monotonic() < deadline, "the LocalCluster's workers outlived the killed job process"
+        time.sleep(0.05)

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def scheduler_and_two_workers():
     """``dask scheduler`` + two ``dask worker`` (no nanny, 1 thread each) on free loopback ports."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the workers import engine and tests from here
@@ -42,6 +43,15 @@ def scheduler_and_two_workers():
     processes = [subprocess.Popen(c, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                  for c in commands]
     try:
+        deadline = time.monotonic() + 30
+        while True:  # the scheduler takes a second or two to listen
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "dask scheduler did not start listening"
+                assert processes[0].poll() is None, "dask scheduler exited"
+                time.sleep(0.1)
         yield address
     finally:
         for process in reversed(processes):  # workers first, then the scheduler
@@ -62,7 +72,7 @@ def test_tasks_run_on_a_scheduler_and_two_workers_over_tcp(scheduler_and_two_wor
     data.write_text("a\n1\n")
     status: queue.Queue = queue.Queue()
     ctx = JobContext("tcp-run", status, SPAWN.Event())
-    # Workers register a moment after the scheduler is up: wait for both (the connect waits for one).
+    # Workers register a moment after the scheduler listens: open() waits for one, the test for both.
     with DaskExecutor.open(address, targets.report_rows, ctx, stage="count", inputs=[data], output_dir=tmp_path,
                            timeout_s=30) as executor:
         executor.connection.client.wait_for_workers(2, timeout=30)
@@ -80,3 +90,15 @@ def test_tasks_run_on_a_scheduler_and_two_workers_over_tcp(scheduler_and_two_wor
     for snap in snapshots:
         totals[snap.worker] = snap.counters.get("rows_done", 0)
     assert sum(totals.values()) == 30 and all(name.startswith("count 127.0.0.1:") for name in totals)
+
+
+@pytest.mark.timeout(60)
+def test_test_connection_lists_the_schedulers_workers(scheduler_and_two_workers):
+    from engine.cluster.workers import cluster_workers
+
+    address = scheduler_and_two_workers
+    deadline = time.monotonic() + 30
+    while len(infos := cluster_workers(address, timeout_s=30)) < 2:
+        assert time.monotonic() < deadline, f"only {infos}"
+    assert sorted(w.state for w in infos) == ["idle", "idle"]
+    assert all(w.name.startswith("127.0.0.1:") and w.pid and w.rss_bytes for w in infos)

@@ -17,7 +17,7 @@ import select
 import socket
 import time
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 
 from engine.cluster.address import (
     ClusterAddress,

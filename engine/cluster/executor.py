@@ -37,7 +37,7 @@ from engine.cluster import remote
 from engine.cluster.connection import CONNECT_TIMEOUT_S, ClusterConnection, connect
 from engine.cluster.reach import check_data_reach
 from engine.cluster.status_topic import TopicRelay, topic_of
-from engine.cluster.workers import workers_from_scheduler
+from engine.cluster.workers import read_workers
 from engine.context import Cancelled, JobContext
 from engine.executor import WORKER_DIED, Executor, OnWait, TaskResult, TaskSpec
 from engine.status import WorkerInfo
@@ -49,8 +49,9 @@ IN_FLIGHT_PER_THREAD = 2
 #: The worker-thread count (and so the window) is re-read from the scheduler at most this often.
 THREADS_REFRESH_S = 1.0
 
-#: After a cancel, how long to wait for running tasks to see the stop flag and return.
-CANCEL_GRACE_S = 10.0
+#: After a cancel, how long to wait for running tasks to see the stop flag and return (inside the
+#: 5 s a stopped job gets before it is terminated).
+CANCEL_GRACE_S = 3.0
 
 
 @dataclass
@@ -223,19 +224,11 @@ class DaskExecutor(Executor):
 
     # -- workers -------------------------------------------------------------------------------
     def workers(self) -> list[WorkerInfo]:
-        info = self.client.scheduler_info()["workers"]
-        unknown = [address for address in info if address not in self._pids]
-        if unknown:
-            import os
-
-            self._pids.update(self.client.run(os.getpid, workers=unknown, on_error="return"))
-        pids = {a: p for a, p in self._pids.items() if isinstance(p, int)}
-
         def label_of(dask_key: str) -> str | None:
             flight = self._flights.get(dask_key)
             return flight.label if flight is not None else None
 
-        return workers_from_scheduler(info, self.client.processing(), pids, label_of)
+        return read_workers(self.client, self._pids, label_of)
 
     # -- stopping ------------------------------------------------------------------------------
     def cancel(self, grace_s: float = CANCEL_GRACE_S) -> list[Hashable]:

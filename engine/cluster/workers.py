@@ -1,5 +1,6 @@
 """The cluster's workers as the Processes view shows them, from what the scheduler knows.
 
+    read_workers(client):
     client.scheduler_info()["workers"][address]  ─┐  nthreads, host, metrics: cpu %, memory (RSS)
     client.processing()  {address: (keys…)}       ─┼─► WorkerInfo(name, pid, host, state, current,
     pids  {address: pid}  (asked once per worker) ─┘               cpu_percent, rss_bytes, threads)
@@ -10,9 +11,11 @@ counted, not named). ``pid`` is the worker's pid *on its host*: only meaningful 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from engine.cluster.connection import CONNECT_TIMEOUT_S, connect
 from engine.cluster.remote import worker_label
 from engine.status import WorkerInfo
 
@@ -51,3 +54,25 @@ def workers_from_scheduler(
             threads=info.get("nthreads"),
         ))
     return infos
+
+
+def read_workers(client: Any, pids: dict[str, int],
+                 label_of: Callable[[str], str | None] = lambda key: None) -> list[WorkerInfo]:
+    """The workers now (two scheduler round trips; a third to ask new workers their pid, kept in
+    ``pids``). At most once a second: the Processes view's rate."""
+    workers = client.scheduler_info()["workers"]
+    unknown = [address for address in workers if address not in pids]
+    if unknown:
+        answers = client.run(os.getpid, workers=unknown, on_error="return")
+        pids.update({address: pid for address, pid in answers.items() if isinstance(pid, int)})
+    return workers_from_scheduler(workers, client.processing(), pids, label_of)
+
+
+def cluster_workers(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> list[WorkerInfo]:
+    """"Test connection": connect to ``address``, list its workers, disconnect.
+
+    Blocks for up to ``timeout_s`` (a GUI calls it on a thread of its own, never on the event loop);
+    raises ``ValueError`` for a malformed address and ``ClusterUnreachable`` with the reason.
+    """
+    with connect(address, timeout_s) as connection:
+        return read_workers(connection.client, {})
