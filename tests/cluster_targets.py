@@ -82,3 +82,10 @@ def hold_local_cluster(out) -> None:
     out.put(sorted(connection.client.run(os.getpid).values()))
     while True:
         time.sleep(0.05)  # a test process that only waits to be killed
+
+
+def always_kill_worker(x: int) -> int:
+    """SIGKILLs whichever worker runs it with x == 1 (every attempt)."""
+    if x == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x

@@ -10,11 +10,11 @@ import time
 import pytest
 
 from engine.cluster import remote
-from engine.cluster.connection import connect
+from engine.cluster.connection import LOCAL_ALLOWED_FAILURES, connect
 from engine.cluster.executor import DaskExecutor
 from engine.cluster.reach import DataReachError, check_data_reach
 from engine.context import SPAWN, Cancelled, JobContext
-from engine.executor import TaskSpec
+from engine.executor import WORKER_DIED, TaskSpec
 from engine.status import LogLine, Snapshot
 from tests import cluster_targets as targets
 from tests.helpers import wait_no_children
@@ -157,6 +157,17 @@ def test_a_killed_worker_has_its_task_run_elsewhere(cluster, tmp_path):
     assert killed in pids
     assert results[2].attempts == 2 and results[2].worker  # ran again, on a live worker
     wait_for(lambda: len(cluster.client.scheduler_info()["workers"]) == 2)  # the nanny restarted it
+
+
+def test_a_task_that_kills_every_worker_fails_after_its_attempts(cluster):
+    ctx = JobContext("t", queue.Queue(), SPAWN.Event())
+    with DaskExecutor(targets.always_kill_worker, ctx, cluster) as executor:
+        results = {r.key: r for r in executor.map_unordered(TaskSpec(i, i) for i in range(3))}
+    assert results[0].ok and results[2].ok
+    died = results[1]
+    assert not died.ok and died.error_type == WORKER_DIED and died.attempts == LOCAL_ALLOWED_FAILURES + 1
+    assert died.reason.startswith(f"worker died on all {died.attempts} attempts")
+    wait_for(lambda: len(cluster.client.scheduler_info()["workers"]) == 2)
 
 
 def test_workers_come_from_the_scheduler(cluster):

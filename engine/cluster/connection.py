@@ -29,6 +29,11 @@ from engine.cluster.address import (
 #: Connecting to a scheduler (probe, handshake and the first worker) fails after this long.
 CONNECT_TIMEOUT_S = 10.0
 
+#: ``local:N``: a task whose worker died is started again at most this many times, then fails with
+#: "worker died" (the local pool's ``max_retries``). A remote scheduler keeps its own setting
+#: (``distributed.scheduler.allowed-failures``, 3 by default).
+LOCAL_ALLOWED_FAILURES = 2
+
 #: How long closing the client and a LocalCluster may take before we give up waiting.
 CLOSE_TIMEOUT_S = 10.0
 
@@ -83,7 +88,8 @@ def _start_local(spec: LocalClusterSpec) -> ClusterConnection:
     # Task failures come back to the coordinator as data; the workers' own "Compute Failed" log
     # lines would only repeat them on stderr.
     cluster = LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=None, silence_logs=logging.CRITICAL)
+                           dashboard_address=None, silence_logs=logging.CRITICAL,
+                           scheduler_kwargs={"allowed_failures": LOCAL_ALLOWED_FAILURES})
     try:
         client = Client(cluster, set_as_default=False)
     except BaseException:

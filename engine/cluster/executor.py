@@ -163,9 +163,9 @@ class DaskExecutor(Executor):
             if exhausted and not self._pending and not self._flights:
                 return
             done = [(f, v) for f, v in self._ready(poll_s) if f.key in self._flights and f.status != "cancelled"]
-            attempts = self._attempts_of([f.key for f, _ in done]) if done else {}
+            reruns = self._reruns_of([f.key for f, _ in done]) if done else {}
             for future, value in done:
-                yield self._result_of(future, value, attempts.get(future.key, 1))
+                yield self._result_of(future, value, reruns.get(future.key, (0, 0)))
             if on_wait is not None:
                 on_wait()
 
@@ -187,16 +187,20 @@ class DaskExecutor(Executor):
                 condition.wait(timeout)
         return self._completed.next_batch(block=False)
 
-    def _attempts_of(self, dask_keys: list[str]) -> dict[str, int]:
-        """Attempts per finished task, from the scheduler (one round trip per batch of results)."""
+    def _reruns_of(self, dask_keys: list[str]) -> dict[str, tuple[int, int]]:
+        """(worker deaths, retries used) per finished task, from the scheduler: one round trip per
+        batch of results."""
         return self.client.run_on_scheduler(remote.scheduler_attempts, dask_keys, self.retries)
 
-    def _result_of(self, future: Any, value: Any, attempts: int) -> TaskResult:
+    def _result_of(self, future: Any, value: Any, reruns: tuple[int, int]) -> TaskResult:
         flight = self._flights.pop(future.key)
         spec, label = flight.spec, flight.label
-        if attempts > 1:
-            self.ctx.log(f"{label}: {attempts} attempts (a worker died under it, or it raised and was retried)",
-                         "warning")
+        deaths, retried = reruns
+        killed = future.status == "error" and type(value[1]).__name__ == "KilledWorker"
+        attempts = deaths + retried + (0 if killed else 1)  # a task given up on died on its last attempt
+        if attempts > 1 and not killed:
+            self.ctx.log(f"{label}: {attempts} attempts ({deaths} worker(s) died under it, {retried} retries "
+                         f"after it raised)", "warning")
         if future.status == "finished":
             return TaskResult(spec.key, label, True, value.value, attempts=attempts,
                               worker=remote.worker_label(value.worker), seconds=value.seconds)
@@ -206,8 +210,8 @@ class DaskExecutor(Executor):
                               traceback=exc.traceback_text, attempts=attempts,
                               worker=remote.worker_label(exc.worker), seconds=exc.seconds)
         seconds = time.monotonic() - flight.started
-        if type(exc).__name__ == "KilledWorker":
-            reason = f"worker died on all {attempts} attempts ({exc})"
+        if killed:
+            reason = f"worker died on all {attempts} attempts"
             self.ctx.log(f"{label} failed: {reason}", "error")
             return TaskResult(spec.key, label, False, reason=reason, error_type=WORKER_DIED, attempts=attempts,
                               seconds=seconds)

@@ -8,7 +8,7 @@ Data flow on one worker process::
                    ├─ reporter: items in/out, busy time, current label ─► status topic (throttled)
                    └─ Outcome(value, worker, seconds)  or  raise TaskError(reason, type, traceback)
     coordinator ─client.run─► mark_stopped(run) / running_keys(run) / forget_run(base)
-    coordinator ─client.run_on_scheduler─► scheduler_attempts(keys): how often each task was started
+    coordinator ─client.run_on_scheduler─► scheduler_attempts(keys): deaths and retries per task
 
 A task's exception is formatted here, into text, and raised as ``TaskError``: the coordinator gets
 the reason and traceback even when the exception's class cannot be unpickled there, and Dask's
@@ -164,15 +164,15 @@ def forget_run(base: str) -> None:
 
 
 # --- run on the scheduler by the coordinator (client.run_on_scheduler) -------------------------
-def scheduler_attempts(keys: list[str], retries: int, dask_scheduler: Any = None) -> dict[str, int]:
-    """How many times each task was started: 1 + workers that died under it + retries used.
+def scheduler_attempts(keys: list[str], retries: int, dask_scheduler: Any = None) -> dict[str, tuple[int, int]]:
+    """Per task: (workers that died while running it, retries used after it raised).
 
     Asked of the scheduler because a worker that dies takes its unsent messages with it: counting
     "task started" messages from the workers would miss exactly the attempts that matter.
     """
-    attempts = {}
+    counts = {}
     for key in keys:
         task = dask_scheduler.tasks.get(key)
         if task is not None:
-            attempts[key] = 1 + task.suspicious + max(0, retries - task.retries)
-    return attempts
+            counts[key] = (task.suspicious, max(0, retries - task.retries))
+    return counts
