@@ -17,7 +17,7 @@ import select
 import socket
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from engine.cluster.address import (
     ClusterAddress,
@@ -66,7 +66,7 @@ class ClusterConnection:
             if self.local_cluster is not None:
                 self.local_cluster.close(timeout=CLOSE_TIMEOUT_S)
 
-    def __enter__(self) -> ClusterConnection:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
