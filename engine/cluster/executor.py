@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.cluster import remote
-from engine.cluster.connection import CONNECT_TIMEOUT_S, ClusterConnection, connect
+from engine.cluster.connection import CONNECT_TIMEOUT_S, ClusterConnection, ClusterUnreachable, connect
 from engine.cluster.reach import check_data_reach
 from engine.cluster.status_topic import TopicRelay, topic_of
 from engine.cluster.workers import read_workers
@@ -147,6 +147,9 @@ class DaskExecutor(Executor):
             if self.ctx.stop_requested():
                 self.shutdown(cancel=True)
                 raise Cancelled()
+            if self.client.status == "closed":
+                raise ClusterUnreachable(f"lost the connection to the Dask scheduler at "
+                                         f"{self.connection.address} ({len(self._flights)} tasks in flight)")
             exhausted = exhausted or self._source_cancelled
             window = self.in_flight_per_thread * self._worker_threads()
             while len(self._flights) < window:
