@@ -109,3 +109,15 @@ def test_a_killed_job_process_takes_its_local_cluster_with_it(no_leftover_childr
     while any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in worker_pids):
         assert time.monotonic() < deadline, "the LocalCluster's workers outlived the killed job process"
         time.sleep(0.05)
+
+
+def test_a_job_gets_the_pool_without_cluster_and_a_clear_error_for_a_bad_one():
+    from engine.cluster.job_executor import open_job_executor
+    from engine.pool import ProcessPool
+
+    ctx = JobContext("t", None, SPAWN.Event())
+    pool = open_job_executor(targets.square, ctx, workers=2, stage="calc")
+    assert isinstance(pool, ProcessPool) and pool.size == 2 and pool.stage == "calc"
+    pool.shutdown()
+    with pytest.raises(ValueError, match="is not a cluster address"):
+        open_job_executor(targets.square, ctx, workers=2, stage="calc", cluster="tcp:/host")
