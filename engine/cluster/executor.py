@@ -168,7 +168,8 @@ class DaskExecutor(Executor):
             done = [(f, v) for f, v in self._ready(poll_s) if f.key in self._flights and f.status != "cancelled"]
             reruns = self._reruns_of([f.key for f, _ in done]) if done else {}
             for future, value in done:
-                yield self._result_of(future, value, reruns.get(future.key, (0, 0)))
+                if future.key in self._flights:  # else cancel() was called while we yielded
+                    yield self._result_of(future, value, reruns.get(future.key, (0, 0)))
             if on_wait is not None:
                 on_wait()
 
