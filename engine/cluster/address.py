@@ -1,0 +1,62 @@
+"""The ``--cluster`` value: where a job's tasks run when not on this machine's process pool.
+
+Two forms, nothing else (a typo must be an error, not a silent local run):
+
+* ``tcp://HOST:PORT`` — connect to a running Dask scheduler (``dask scheduler`` on some host);
+* ``local:N`` — start a LocalCluster of N worker processes (one thread each) for this run only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: Default port of ``dask scheduler``; shown in error messages as an example.
+DASK_SCHEDULER_PORT = 8786
+
+_LOCAL = re.compile(r"local:(\d+)")
+_TCP = re.compile(r"tcp://(\[[0-9A-Fa-f:.]+\]|[^:/\s\[\]]+):(\d+)/?")
+
+
+@dataclass(frozen=True)
+class SchedulerAddress:
+    """A running scheduler to connect to."""
+
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"tcp://{host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class LocalClusterSpec:
+    """A LocalCluster of ``workers`` processes started for one run and closed after it."""
+
+    workers: int
+
+    def __str__(self) -> str:
+        return f"local:{self.workers}"
+
+
+ClusterAddress = SchedulerAddress | LocalClusterSpec
+
+
+def parse_cluster_address(text: str) -> ClusterAddress:
+    """``tcp://HOST:PORT`` or ``local:N``; raises ValueError saying what is accepted."""
+    value = text.strip()
+    local = _LOCAL.fullmatch(value)
+    if local:
+        workers = int(local.group(1))
+        if workers < 1:
+            raise ValueError(f"{text!r}: a local cluster needs at least 1 worker (local:2)")
+        return LocalClusterSpec(workers)
+    tcp = _TCP.fullmatch(value)
+    if tcp:
+        host, port = tcp.group(1).strip("[]"), int(tcp.group(2))
+        if not 0 < port < 65536:
+            raise ValueError(f"{text!r}: port {port} is out of range (1-65535)")
+        return SchedulerAddress(host, port)
+    raise ValueError(f"{text!r} is not a cluster address: use tcp://HOST:PORT for a running Dask scheduler "
+                     f"(e.g. tcp://10.0.0.5:{DASK_SCHEDULER_PORT}) or local:N for N local worker processes")

@@ -1,0 +1,137 @@
+"""Open (and close) the Dask client a run works through, with a deadline a person can wait for.
+
+    parse_cluster_address(text) ─► SchedulerAddress ─► TCP probe ─► Client(address) ─► ≥ 1 worker?
+                                 └► LocalClusterSpec ─► LocalCluster(N processes, 1 thread each) ─► Client
+    ClusterConnection.close() ─► Client.close() ─► LocalCluster.close() (its nannies and workers end)
+
+Why a TCP probe before ``Client(address, timeout=…)``: the client retries a refused connection until
+its timeout, and it waits without limit on a listener that accepts but never speaks (a wrong port).
+A Dask scheduler writes its handshake as soon as it accepts a connection, so "refused", "no answer
+within the deadline" and "answered" are told apart in one short step, each with its own message.
+"""
+
+from __future__ import annotations
+
+import logging
+import select
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any, Self
+
+from engine.cluster.address import (
+    ClusterAddress,
+    LocalClusterSpec,
+    SchedulerAddress,
+    parse_cluster_address,
+)
+
+#: Connecting to a scheduler (probe, handshake and the first worker) fails after this long.
+CONNECT_TIMEOUT_S = 10.0
+
+#: ``local:N``: a task whose worker died is started again at most this many times, then fails with
+#: "worker died" (the local pool's ``max_retries``). A remote scheduler keeps its own setting
+#: (``distributed.scheduler.allowed-failures``, 3 by default).
+LOCAL_ALLOWED_FAILURES = 2
+
+#: How long closing the client and a LocalCluster may take before we give up waiting.
+CLOSE_TIMEOUT_S = 10.0
+
+
+class ClusterUnreachable(Exception):
+    """The cluster cannot be used: the message says which address and why, for a person to act on."""
+
+
+@dataclass
+class ClusterConnection:
+    """A connected ``distributed.Client`` and, for ``local:N``, the LocalCluster this run owns."""
+
+    address: ClusterAddress
+    client: Any
+    local_cluster: Any | None = None
+
+    @property
+    def scheduler_address(self) -> str:
+        return self.client.scheduler.address
+
+    def worker_threads(self) -> int:
+        """Threads over all workers now (what the executor sizes its in-flight window by)."""
+        return sum(self.client.nthreads().values())
+
+    def close(self) -> None:
+        """Close the client, then the LocalCluster this run started (every process of it ends)."""
+        try:
+            self.client.close(timeout=CLOSE_TIMEOUT_S)
+        finally:
+            if self.local_cluster is not None:
+                self.local_cluster.close(timeout=CLOSE_TIMEOUT_S)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def connect(address: ClusterAddress | str, timeout_s: float = CONNECT_TIMEOUT_S) -> ClusterConnection:
+    """A client on ``address`` with at least one worker, or ``ClusterUnreachable`` within ``timeout_s``."""
+    if isinstance(address, str):
+        address = parse_cluster_address(address)
+    if isinstance(address, LocalClusterSpec):
+        return _start_local(address)
+    return _connect_scheduler(address, timeout_s)
+
+
+def _start_local(spec: LocalClusterSpec) -> ClusterConnection:
+    from distributed import Client, LocalCluster
+
+    # Task failures come back to the coordinator as data; the workers' own "Compute Failed" log
+    # lines would only repeat them on stderr.
+    cluster = LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=None, silence_logs=logging.CRITICAL,
+                           scheduler_kwargs={"allowed_failures": LOCAL_ALLOWED_FAILURES})
+    try:
+        client = Client(cluster, set_as_default=False)
+    except BaseException:
+        cluster.close(timeout=CLOSE_TIMEOUT_S)
+        raise
+    return ClusterConnection(spec, client, cluster)
+
+
+def _connect_scheduler(address: SchedulerAddress, timeout_s: float) -> ClusterConnection:
+    from distributed import Client
+
+    deadline = time.monotonic() + timeout_s
+    _probe_scheduler(address, deadline, timeout_s)
+    try:
+        client = Client(str(address), timeout=max(0.5, deadline - time.monotonic()), set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterUnreachable(f"no Dask scheduler answered at {address}: {exc}") from exc
+    try:
+        client.wait_for_workers(1, timeout=max(0.5, deadline - time.monotonic()))
+    except (OSError, TimeoutError) as exc:
+        client.close(timeout=CLOSE_TIMEOUT_S)
+        raise ClusterUnreachable(f"the Dask scheduler at {address} has no workers "
+                                 f"(start some with: dask worker {address})") from exc
+    except BaseException:
+        client.close(timeout=CLOSE_TIMEOUT_S)
+        raise
+    return ClusterConnection(address, client)
+
+
+def _probe_scheduler(address: SchedulerAddress, deadline: float, timeout_s: float) -> None:
+    """Raise ``ClusterUnreachable`` unless something at ``address`` accepts and speaks first."""
+    try:
+        sock = socket.create_connection((address.host, address.port), timeout=max(0.1, deadline - time.monotonic()))
+    except TimeoutError as exc:
+        raise ClusterUnreachable(f"cannot reach the Dask scheduler at {address}: "
+                                 f"no answer within {timeout_s:g} s") from exc
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ClusterUnreachable(f"cannot reach the Dask scheduler at {address}: {reason}") from exc
+    with sock:
+        readable, _, _ = select.select([sock], [], [], max(0.0, deadline - time.monotonic()))
+        if not readable:
+            raise ClusterUnreachable(f"{address} accepted the connection but did not answer like a Dask "
+                                     f"scheduler within {timeout_s:g} s (is it the scheduler's port?)")
+

@@ -1,0 +1,304 @@
+"""``DaskExecutor``: the executor interface (engine/executor.py) on a Dask cluster.
+
+Data flow::
+
+    coordinator                                   dask.distributed                     workers
+    ───────────                                   ────────────────                     ───────
+    map_unordered(TaskSpec…) ─ pulls while in flight < window (≈ 2 × worker threads)
+      submit(key) meanwhile ─► pending ─┐
+                                        ├─► client.submit(run_task, fn, payload, label, run,
+                                        │        key="mpwatch-<run>-<n>-<key>", retries=N) ─► run_task
+      as_completed(with_results) ◄──────┴── Outcome | TaskError | KilledWorker ◄─────────────┘
+      TaskResult(key, label, ok, value | reason, error_type, traceback, attempts, worker, seconds)
+    TopicRelay: status topic ─► job's StatusSink; attempts per finished task from the scheduler
+    cancel(): mark_stopped on every worker ─► client.cancel(futures) ─► wait until none executes
+    shutdown(): relay closed, run state dropped on the workers, client (and LocalCluster) closed
+
+Dask keys are unique per run (a random run id) and per submission (a counter), so two runs on one
+cluster, or one key submitted twice, never share a future. A task that raises is a failed result;
+with ``retries`` Dask re-runs it first. A worker that dies has its tasks rescheduled by the scheduler
+(up to its ``distributed.scheduler.allowed-failures``), then they fail with "worker died".
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+import traceback
+import uuid
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.cluster import remote
+from engine.cluster.connection import CONNECT_TIMEOUT_S, ClusterConnection, ClusterUnreachable, connect
+from engine.cluster.reach import check_data_reach
+from engine.cluster.status_topic import TopicRelay, topic_of
+from engine.cluster.workers import read_workers
+from engine.context import Cancelled, JobContext
+from engine.executor import WORKER_DIED, Executor, OnWait, TaskResult, TaskSpec
+from engine.status import WorkerInfo
+
+#: Tasks kept in flight per worker thread: enough that a thread finishing one finds the next already
+#: on its worker, few enough that a huge task list stays in the caller's lazy iterable.
+IN_FLIGHT_PER_THREAD = 2
+
+#: The worker-thread count (and so the window) is re-read from the scheduler at most this often.
+THREADS_REFRESH_S = 1.0
+
+#: After a cancel, how long to wait for running tasks to see the stop flag and return (inside the
+#: 5 s a stopped job gets before it is terminated).
+CANCEL_GRACE_S = 3.0
+
+
+@dataclass
+class _Flight:
+    spec: TaskSpec
+    label: str
+    future: Any = None
+    started: float = field(default_factory=time.monotonic)
+
+
+class DaskExecutor(Executor):
+    """Runs ``fn(payload)`` for each task on the workers of a Dask cluster.
+
+    ``fn`` must be importable on the workers (a module-level function of mpwatch, installed there in
+    the same version). Tasks read and write by path: ``open`` checks first that every worker reaches
+    the data. ``own_connection``: shutting down also closes the client (and its LocalCluster).
+    """
+
+    kind = "dask"
+
+    def __init__(self, fn: Callable[[Any], Any], ctx: JobContext, connection: ClusterConnection, *,
+                 stage: str = "worker", retries: int = 0, own_connection: bool = False,
+                 in_flight_per_thread: int = IN_FLIGHT_PER_THREAD) -> None:
+        from distributed import as_completed
+
+        self.fn = fn
+        self.ctx = ctx
+        self.connection = connection
+        self.client = connection.client
+        self.stage = stage
+        self.retries = retries
+        self.own_connection = own_connection
+        self.in_flight_per_thread = in_flight_per_thread
+        self.base = f"{_slug(ctx.job)}-{uuid.uuid4().hex[:10]}"
+        self.key_prefix = f"mpwatch-{self.base}"
+        self._generation = 0
+        self._run = self._remote_run()
+        self._pending: deque[_Flight] = deque()
+        self._flights: dict[str, _Flight] = {}
+        self._numbers = itertools.count()
+        self._completed = as_completed(loop=self.client.loop, with_results=True, raise_errors=False)
+        self._threads = 1
+        self._threads_read = float("-inf")
+        self._pids: dict[str, int] = {}
+        self._source_cancelled = False
+        self._closed = False
+        self.relay = TopicRelay(self.client, self._run.topic, ctx.sink).start()
+
+    @classmethod
+    def open(cls, address: str, fn: Callable[[Any], Any], ctx: JobContext, *, stage: str = "worker",
+             inputs: Iterable[Path | str] = (), output_dir: Path | str | None = None, retries: int = 0,
+             timeout_s: float = CONNECT_TIMEOUT_S) -> DaskExecutor:
+        """Connect to ``address`` (``tcp://HOST:PORT`` or ``local:N``), check that every worker reaches
+        ``inputs`` and ``output_dir``, and return an executor that owns the connection.
+
+        Raises ``ValueError`` (bad address), ``ClusterUnreachable`` or ``DataReachError``.
+        """
+        connection = connect(address, timeout_s)
+        try:
+            executor = cls(fn, ctx, connection, stage=stage, retries=retries, own_connection=True)
+        except BaseException:
+            connection.close()
+            raise
+        try:
+            checked = check_data_reach(connection.client, inputs, output_dir, executor.key_prefix)
+        except BaseException:
+            executor.shutdown(cancel=True)
+            raise
+        ctx.log(f"running on the Dask cluster at {connection.scheduler_address} ({address}): "
+                f"{checked} workers, {executor._worker_threads()} threads; every worker reaches the data")
+        return executor
+
+    def _remote_run(self) -> remote.RemoteRun:
+        return remote.RemoteRun(base=self.base, run_id=f"{self.base}.{self._generation}", job=self.ctx.job,
+                                stage=self.stage, topic=topic_of(self.base))
+
+    # -- submitting ----------------------------------------------------------------------------
+    def submit(self, key: Hashable, payload: Any, label: str | None = None) -> None:
+        spec = TaskSpec(key, payload, label)
+        self._pending.append(_Flight(spec, label if label is not None else str(key)))
+
+    def results(self, poll_s: float = 0.2, on_wait: OnWait | None = None) -> Iterator[TaskResult]:
+        return self._drive(iter(()), poll_s, on_wait)
+
+    def map_unordered(self, tasks: Iterable[TaskSpec], poll_s: float = 0.2,
+                      on_wait: OnWait | None = None) -> Iterator[TaskResult]:
+        return self._drive(iter(tasks), poll_s, on_wait)
+
+    def _drive(self, source: Iterator[TaskSpec], poll_s: float, on_wait: OnWait | None) -> Iterator[TaskResult]:
+        self._source_cancelled = False
+        exhausted = False
+        while True:
+            if self.ctx.stop_requested():
+                self.shutdown(cancel=True)
+                raise Cancelled()
+            if self.client.status == "closed":
+                raise ClusterUnreachable(f"lost the connection to the Dask scheduler at "
+                                         f"{self.connection.address} ({len(self._flights)} tasks in flight)")
+            exhausted = exhausted or self._source_cancelled
+            window = self.in_flight_per_thread * self._worker_threads()
+            while len(self._flights) < window:
+                if not self._pending and not exhausted:
+                    try:
+                        spec = next(source)
+                    except StopIteration:
+                        exhausted = True
+                    else:
+                        self.submit(spec.key, spec.payload, spec.label)
+                if not self._pending:
+                    break
+                self._dispatch(self._pending.popleft())
+            if exhausted and not self._pending and not self._flights:
+                return
+            done = [(f, v) for f, v in self._ready(poll_s) if f.key in self._flights and f.status != "cancelled"]
+            reruns = self._reruns_of([f.key for f, _ in done]) if done else {}
+            for future, value in done:
+                if future.key in self._flights:  # else cancel() was called while we yielded
+                    yield self._result_of(future, value, reruns.get(future.key, (0, 0)))
+            if on_wait is not None:
+                on_wait()
+
+    def _dispatch(self, flight: _Flight) -> None:
+        dask_key = f"{self.key_prefix}-{next(self._numbers)}-{_key_text(flight.spec.key)}"
+        flight.started = time.monotonic()
+        flight.future = self.client.submit(remote.run_task, self.fn, flight.spec.payload, flight.label, self._run,
+                                           key=dask_key, retries=self.retries, pure=False)
+        self._flights[dask_key] = flight
+        self._completed.add(flight.future)
+
+    def _ready(self, timeout: float) -> list[tuple[Any, Any]]:
+        """Futures done since the last call, waiting up to ``timeout`` for the first one."""
+        if not self._flights:
+            return []
+        condition = self._completed.thread_condition
+        with condition:  # as_completed notifies this condition after queueing a done future
+            if not self._completed.has_ready():
+                condition.wait(timeout)
+        return self._completed.next_batch(block=False)
+
+    def _reruns_of(self, dask_keys: list[str]) -> dict[str, tuple[int, int]]:
+        """(worker deaths, retries used) per finished task, from the scheduler: one round trip per
+        batch of results."""
+        return self.client.run_on_scheduler(remote.scheduler_attempts, dask_keys, self.retries)
+
+    def _result_of(self, future: Any, value: Any, reruns: tuple[int, int]) -> TaskResult:
+        flight = self._flights.pop(future.key)
+        spec, label = flight.spec, flight.label
+        deaths, retried = reruns
+        killed = future.status == "error" and type(value[1]).__name__ == "KilledWorker"
+        attempts = deaths + retried + (0 if killed else 1)  # a task given up on died on its last attempt
+        if attempts > 1 and not killed:
+            self.ctx.log(f"{label}: {attempts} attempts ({deaths} worker(s) died under it, {retried} retries "
+                         f"after it raised)", "warning")
+        if future.status == "finished":
+            return TaskResult(spec.key, label, True, value.value, attempts=attempts,
+                              worker=remote.worker_label(value.worker), seconds=value.seconds)
+        _, exc, tb = value
+        if isinstance(exc, remote.TaskError):
+            return TaskResult(spec.key, label, False, reason=exc.reason, error_type=exc.error_type,
+                              traceback=exc.traceback_text, attempts=attempts,
+                              worker=remote.worker_label(exc.worker), seconds=exc.seconds)
+        seconds = time.monotonic() - flight.started
+        if killed:
+            reason = f"worker died on all {attempts} attempts"
+            self.ctx.log(f"{label} failed: {reason}", "error")
+            return TaskResult(spec.key, label, False, reason=reason, error_type=WORKER_DIED, attempts=attempts,
+                              seconds=seconds)
+        text = "".join(traceback.format_exception(type(exc), exc, tb))
+        return TaskResult(spec.key, label, False, reason=str(exc) or type(exc).__name__,
+                          error_type=type(exc).__name__, traceback=text, attempts=attempts, seconds=seconds)
+
+    def _worker_threads(self) -> int:
+        now = time.monotonic()
+        if now - self._threads_read >= THREADS_REFRESH_S:
+            self._threads_read = now
+            self._threads = max(1, self.connection.worker_threads())
+        return self._threads
+
+    # -- workers -------------------------------------------------------------------------------
+    def workers(self) -> list[WorkerInfo]:
+        def label_of(dask_key: str) -> str | None:
+            flight = self._flights.get(dask_key)
+            return flight.label if flight is not None else None
+
+        return read_workers(self.client, self._pids, label_of)
+
+    # -- stopping ------------------------------------------------------------------------------
+    def cancel(self, grace_s: float = CANCEL_GRACE_S) -> list[Hashable]:
+        """Drop pending tasks, cancel every future and wait (up to ``grace_s``) until no task of this
+        executor runs on any worker; returns the keys dropped. Later tasks run normally."""
+        dropped = [f.spec.key for f in self._pending] + [f.spec.key for f in self._flights.values()]
+        self._pending.clear()
+        self._source_cancelled = True
+        stopped = self._run.run_id
+        self._generation += 1
+        self._run = self._remote_run()
+        futures = [f.future for f in self._flights.values()]
+        self._flights.clear()
+        self._completed.clear()
+        self.client.run(remote.mark_stopped, stopped, on_error="return")
+        if futures:
+            self.client.cancel(futures)
+        still = self.wait_idle(stopped, grace_s)
+        if still:
+            self.ctx.log(f"{len(still)} cancelled task(s) still running on the cluster after {grace_s:g} s "
+                         f"(they stop at their next stop check): {', '.join(still[:5])}", "warning")
+        return dropped
+
+    def wait_idle(self, run_id: str, timeout_s: float) -> list[str]:
+        """Wait until no task of ``run_id`` executes on any worker; returns the keys still running."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            running = self.client.run(remote.running_keys, run_id, on_error="return")
+            keys = sorted(k for keys in running.values() if isinstance(keys, list) for k in keys)
+            if not keys or time.monotonic() >= deadline:
+                return keys
+            time.sleep(0.05)
+
+    def shutdown(self, cancel: bool = False, grace_s: float = CANCEL_GRACE_S) -> None:
+        """Cancel (or, without ``cancel``, wait up to ``grace_s`` for) the tasks in flight, stop the
+        status relay, drop the run's state on the workers and close the connection if owned."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._flights and not cancel:
+                from distributed import as_completed
+
+                try:
+                    for _ in as_completed([f.future for f in self._flights.values()], loop=self.client.loop,
+                                          timeout=grace_s):
+                        pass
+                except TimeoutError:
+                    pass
+            if self._flights or self._pending:
+                self.cancel(grace_s)
+            self.client.run(remote.forget_run, self.base, on_error="return")
+        finally:
+            self.relay.close()
+            if self.own_connection:
+                self.connection.close()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text)[:40] or "job"
+
+
+def _key_text(key: Hashable) -> str:
+    """A readable, bounded rendering of the caller's key for the dask key (uniqueness is the counter's)."""
+    return re.sub(r"\s+", "", repr(key))[:60]

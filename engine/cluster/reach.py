@@ -1,0 +1,89 @@
+"""Data reach: before the first task, every worker proves it can read the inputs and write the output.
+
+Workers read inputs and write outputs by path, so a cluster needs a filesystem every host sees under
+the same paths (NFS, SMB, a cluster filesystem). When it does not, the tasks would fail one by one
+with "file not found" in the middle of a run; this check fails first, once, naming the worker and the
+path::
+
+    coordinator ── one probe task per worker (pinned to it) ──► probe_paths(inputs, output_dir)
+                                                                  open + read 1 byte of every input
+                                                                  create + remove a probe file
+    DataReachError("worker tcp://10.0.0.7:40211 cannot read /data/in/a.xlsx: …") ◄── problems
+
+Workers that join after the check are not checked (their tasks fail with the reader's own reason).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from engine.cluster.remote import worker_label
+
+#: How long the probe tasks may take (a worker busy with another run's long task delays its probe).
+REACH_TIMEOUT_S = 60.0
+
+
+class DataReachError(Exception):
+    """A worker cannot read an input or write the output folder; the message names both."""
+
+
+def probe_paths(read_paths: list[str], write_dir: str | None) -> list[tuple[str, str, str]]:
+    """(what, path, reason) for each path this process cannot use; ``what`` is "read" or "write"."""
+    problems: list[tuple[str, str, str]] = []
+    for path in read_paths:
+        try:
+            with open(path, "rb") as handle:
+                handle.read(1)
+        except OSError as exc:
+            problems.append(("read", path, exc.strerror or str(exc)))
+    if write_dir is not None:
+        probe = Path(write_dir) / f".mpwatch-probe-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        try:
+            probe.write_bytes(b"mpwatch")
+            probe.unlink()
+        except OSError as exc:
+            problems.append(("write", str(write_dir), exc.strerror or str(exc)))
+    return problems
+
+
+def check_data_reach(client: Any, read_paths: Iterable[Path | str], write_dir: Path | str | None,
+                     key_prefix: str, timeout_s: float = REACH_TIMEOUT_S) -> int:
+    """Run ``probe_paths`` once on every worker; raise ``DataReachError`` naming each failing
+    (worker, path). Returns how many workers were checked."""
+    from distributed import as_completed
+
+    reads = [str(p) for p in read_paths]
+    out = None if write_dir is None else str(write_dir)
+    addresses = sorted(client.scheduler_info()["workers"])
+    futures = {
+        address: client.submit(probe_paths, reads, out, key=f"{key_prefix}-reach-{n}", workers=[address],
+                               allow_other_workers=False, pure=False)
+        for n, address in enumerate(addresses)
+    }
+    try:
+        for _ in as_completed(list(futures.values()), loop=client.loop, timeout=timeout_s):
+            pass
+    except TimeoutError:
+        late = [a for a, f in futures.items() if not f.done()]
+        raise DataReachError(f"the data check did not finish within {timeout_s:g} s on "
+                             f"{', '.join(worker_label(a) for a in late)}") from None
+    finally:
+        client.cancel([f for f in futures.values() if not f.done()])
+    lines = []
+    for address, future in futures.items():
+        if future.status != "finished":
+            lines.append(f"worker {address} could not run the data check: {future.exception()}")
+            continue
+        for what, path, reason in future.result():
+            verb = "read" if what == "read" else "write to"
+            lines.append(f"worker {address} cannot {verb} {path}: {reason}")
+    if lines:
+        shown = lines[:10] + ([f"… and {len(lines) - 10} more"] if len(lines) > 10 else [])
+        raise DataReachError("the cluster's workers cannot reach the data (workers read and write by path, "
+                             "so every host needs the same paths):\n" + "\n".join(shown))
+    return len(addresses)

@@ -1,0 +1,178 @@
+"""What runs on a Dask worker: the task wrapper, its status reporter, the run's stop flag.
+
+Data flow on one worker process::
+
+    scheduler ─► worker thread: run_task(fn, payload, label, run)
+                   ├─ task_scope.bind(reporter of (run, thread), stop flag of run)
+                   ├─ fn(payload)            ◄─ current_reporter() / stop_requested() inside
+                   ├─ reporter: items in/out, busy time, current label ─► status topic (throttled)
+                   └─ Outcome(value, worker, seconds)  or  raise TaskError(reason, type, traceback)
+    coordinator ─client.run─► mark_stopped(run) / running_keys(run) / forget_run(base)
+    coordinator ─client.run_on_scheduler─► scheduler_attempts(keys): deaths and retries per task
+
+A task's exception is formatted here, into text, and raised as ``TaskError``: the coordinator gets
+the reason and traceback even when the exception's class cannot be unpickled there, and Dask's
+``retries=`` still applies (it retries tasks that raise). A worker keeps one reporter per (run,
+thread) for the whole run, so its snapshots stay cumulative like a local pool worker's.
+
+Module state is per worker process and guarded by one lock: worker threads run tasks while the
+worker's event loop runs ``client.run`` functions.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from engine.cluster import task_scope
+from engine.cluster.status_topic import TopicWriter
+from engine.pool_worker import task_failure
+from engine.status import StatusReporter, StatusSink
+
+#: Snapshots per (run, worker thread) at most this often; every one crosses the scheduler.
+REMOTE_SNAPSHOT_INTERVAL_S = 0.25
+
+
+@dataclass(frozen=True)
+class RemoteRun:
+    """What every task of one run carries to the worker (small: it is pickled with each task).
+
+    ``run_id`` changes when the executor is cancelled (``base.generation``), so tasks submitted after
+    a cancel do not see the old stop flag; ``base`` names the run for the topic and for cleanup.
+    """
+
+    base: str
+    run_id: str
+    job: str
+    stage: str
+    topic: str
+    snapshot_interval_s: float = REMOTE_SNAPSHOT_INTERVAL_S
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A task's value and where and how long it ran."""
+
+    value: Any
+    worker: str
+    seconds: float
+
+
+class TaskError(Exception):
+    """A task raised: its text, made on the worker (picklable whatever the original exception was)."""
+
+    def __init__(self, reason: str, error_type: str, traceback_text: str, worker: str, seconds: float) -> None:
+        super().__init__(reason, error_type, traceback_text, worker, seconds)
+        self.reason = reason
+        self.error_type = error_type
+        self.traceback_text = traceback_text
+        self.worker = worker
+        self.seconds = seconds
+
+    def __str__(self) -> str:
+        return f"{self.error_type}: {self.reason}"
+
+
+_lock = threading.Lock()
+_stopped: set[str] = set()                                  # run ids asked to stop
+_running: dict[str, str] = {}                               # dask key → run id, while it executes
+_reporters: dict[tuple[str, int], StatusReporter] = {}      # (run base, thread id) → reporter
+_thread_numbers: dict[str, int] = {}                        # run base → threads numbered so far
+
+
+def worker_label(address: str) -> str:
+    """'127.0.0.1:40677' for 'tcp://127.0.0.1:40677': how a worker is named in the status."""
+    return address.split("://", 1)[-1]
+
+
+def _reporter_for(run: RemoteRun, worker: Any) -> StatusReporter:
+    slot = (run.base, threading.get_ident())
+    with _lock:
+        reporter = _reporters.get(slot)
+        if reporter is None:
+            name = f"{run.stage} {worker_label(worker.address)}"
+            if worker.state.nthreads > 1:
+                _thread_numbers[run.base] = _thread_numbers.get(run.base, 0) + 1
+                name += f"#{_thread_numbers[run.base]}"
+            sink = StatusSink(TopicWriter(worker, run.topic))
+            reporter = StatusReporter(sink, run.job, run.stage, name, interval_s=run.snapshot_interval_s)
+            _reporters[slot] = reporter
+    return reporter
+
+
+def _stop_flag(run_id: str) -> Callable[[], bool]:
+    return lambda: run_id in _stopped
+
+
+def run_task(fn: Callable[[Any], Any], payload: Any, label: str, run: RemoteRun) -> Outcome:
+    """Run one task on this worker thread with the run's reporter and stop flag bound."""
+    from distributed import get_worker
+
+    worker = get_worker()
+    key = str(worker.get_current_task())
+    reporter = _reporter_for(run, worker)
+    with _lock:
+        _running[key] = run.run_id
+    task_scope.bind(task_scope.TaskScope(reporter, _stop_flag(run.run_id)))
+    reporter.begin(label)
+    reporter.flush()
+    started = time.perf_counter()
+    failure = None
+    try:
+        value = fn(payload)
+    except BaseException as exc:  # a task's failure is data, not the worker's end
+        failure = task_failure(exc, time.perf_counter() - started)
+    finally:
+        seconds = time.perf_counter() - started
+        task_scope.unbind()
+        reporter.add(items_in=1, items_out=int(failure is None), errors=int(failure is not None))
+        reporter.end()
+        reporter.flush()
+        with _lock:
+            _running.pop(key, None)
+    if failure is not None:
+        raise TaskError(failure.reason, failure.error_type, failure.traceback, worker.address, seconds)
+    return Outcome(value, worker.address, seconds)
+
+
+# --- run on every worker by the coordinator (client.run) --------------------------------------
+def mark_stopped(run_id: str) -> None:
+    """Stop was pressed: ``stop_requested()`` turns True for every task of ``run_id`` on this worker."""
+    with _lock:
+        _stopped.add(run_id)
+
+
+def running_keys(run_id: str) -> list[str]:
+    """Keys of tasks of ``run_id`` still executing on this worker (a cancelled future's thread runs on)."""
+    with _lock:
+        return sorted(key for key, run in _running.items() if run == run_id)
+
+
+def forget_run(base: str) -> None:
+    """The run is over: drop its reporters, and its stop flags unless a task of it still runs."""
+    prefix = f"{base}."
+    with _lock:
+        for slot in [slot for slot in _reporters if slot[0] == base]:
+            del _reporters[slot]
+        _thread_numbers.pop(base, None)
+        still_running = {run for run in _running.values() if run.startswith(prefix)}
+        for run_id in [r for r in _stopped if r.startswith(prefix) and r not in still_running]:
+            _stopped.discard(run_id)
+
+
+# --- run on the scheduler by the coordinator (client.run_on_scheduler) -------------------------
+def scheduler_attempts(keys: list[str], retries: int, dask_scheduler: Any = None) -> dict[str, tuple[int, int]]:
+    """Per task: (workers that died while running it, retries used after it raised).
+
+    Asked of the scheduler because a worker that dies takes its unsent messages with it: counting
+    "task started" messages from the workers would miss exactly the attempts that matter.
+    """
+    counts = {}
+    for key in keys:
+        task = dask_scheduler.tasks.get(key)
+        if task is not None:
+            counts[key] = (task.suspicious, max(0, retries - task.retries))
+    return counts

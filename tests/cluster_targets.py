@@ -1,0 +1,91 @@
+"""Task functions for the Dask executor tests (module level: the workers import them by name)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from engine.cluster import task_scope
+from engine.status import LogLine
+
+
+def _scope() -> task_scope.TaskScope:
+    scope = task_scope.current()
+    assert scope is not None, "run outside a bound task"
+    return scope
+
+
+def square(x: int) -> int:
+    _scope().reporter.add(rows=1)
+    return x * x
+
+
+def square_or_raise(x: int) -> int:
+    if x == 3:
+        raise ValueError(f"bad input {x}")
+    return x * x
+
+
+def fail_first_time(args: tuple[int, str]) -> int:
+    """Raises on its first run (a marker file remembers), succeeds on the retry."""
+    x, marker_dir = args
+    marker = Path(marker_dir) / f"failed-{x}"
+    if not marker.exists():
+        marker.write_text("once")
+        raise OSError(f"transient failure on {x}")
+    return x
+
+
+def kill_worker_once(args: tuple[int, str]) -> int:
+    """SIGKILLs its own worker process the first time it sees x == 2, after the others have started."""
+    x, marker_dir = args
+    marker = Path(marker_dir) / f"killed-{x}"
+    if x == 2 and not marker.exists():
+        marker.write_text(str(os.getpid()))
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x * 10
+
+
+def run_until_stopped(args: tuple[int, str]) -> int:
+    """Runs until its run is stopped; leaves 'started-x' and then 'ended-x' in ``marker_dir``.
+    A negative x returns at once (a quick task for the same executor)."""
+    x, marker_dir = args
+    if x < 0:
+        return x
+    Path(marker_dir, f"started-{x}").write_text(str(os.getpid()))
+    scope = _scope()
+    spins = 0
+    while not scope.stop_requested():
+        spins += sum(range(2000))
+    Path(marker_dir, f"ended-{x}").write_text(str(spins))
+    return spins
+
+
+def report_rows(rows: int) -> int:
+    """Counts ``rows`` in small steps with ticks, and logs one line (an event) when done."""
+    scope = _scope()
+    for _ in range(rows):
+        scope.reporter.add(rows_done=1)
+        scope.reporter.tick()
+        time.sleep(0.01)  # paced so that several throttled snapshots go out during the task
+    scope.reporter.sink.send_event(LogLine(scope.reporter.job, "info", f"counted {rows}", time.time()))
+    return rows
+
+
+def hold_local_cluster(out) -> None:
+    """A job process that starts local:2, reports its worker pids and then waits to be killed."""
+    from engine.cluster.connection import connect
+
+    connection = connect("local:2")
+    out.put(sorted(connection.client.run(os.getpid).values()))
+    while True:
+        time.sleep(0.05)  # a test process that only waits to be killed
+
+
+def always_kill_worker(x: int) -> int:
+    """SIGKILLs whichever worker runs it with x == 1 (every attempt)."""
+    if x == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x

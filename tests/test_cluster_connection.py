@@ -1,0 +1,123 @@
+"""--cluster addresses, connecting with a deadline, and a LocalCluster that leaves no process behind."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import psutil
+import pytest
+
+from engine.cluster.address import (
+    LocalClusterSpec,
+    SchedulerAddress,
+    parse_cluster_address,
+)
+from engine.cluster.connection import ClusterUnreachable, connect
+from engine.cluster.executor import DaskExecutor
+from engine.cluster.reach import DataReachError
+from engine.context import SPAWN, JobContext
+from tests import cluster_targets as targets
+from tests.helpers import live_children, wait_no_children
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("tcp://10.0.0.5:8786", SchedulerAddress("10.0.0.5", 8786)),
+    ("tcp://sched.example.org:9000/", SchedulerAddress("sched.example.org", 9000)),
+    ("tcp://[::1]:8786", SchedulerAddress("::1", 8786)),
+    (" local:3 ", LocalClusterSpec(3)),
+])
+def test_cluster_addresses_parse(text, expected):
+    assert parse_cluster_address(text) == expected
+    assert parse_cluster_address(str(expected)) == expected
+
+
+@pytest.mark.parametrize("text, says", [
+    ("local:0", "at least 1 worker"),
+    ("tcp://host:70000", "out of range"),
+    ("10.0.0.5:8786", "tcp://HOST:PORT"),
+    ("local", "local:N"),
+    ("tls://host:8786", "is not a cluster address"),
+    ("", "is not a cluster address"),
+])
+def test_anything_else_is_a_clear_error(text, says):
+    with pytest.raises(ValueError, match=says):
+        parse_cluster_address(text)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.timeout(30)
+def test_nothing_listening_is_a_clear_error_at_once():
+    address = f"tcp://127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    with pytest.raises(ClusterUnreachable, match=f"cannot reach the Dask scheduler at {address}: Connection refused"):
+        connect(address)
+    assert time.monotonic() - started < 10.0
+
+
+@pytest.mark.timeout(30)
+def test_a_listener_that_is_not_a_scheduler_fails_within_the_deadline():
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        with pytest.raises(ClusterUnreachable, match="did not answer like a Dask scheduler within 1.5 s"):
+            connect(address, timeout_s=1.5)
+        assert 1.4 < time.monotonic() - started < 5.0
+
+
+@pytest.mark.timeout(60)
+def test_a_local_cluster_leaves_no_process_behind(no_leftover_children):
+    connection = connect("local:2")
+    workers = connection.client.run(lambda: __import__("os").getpid())
+    assert len(workers) == 2
+    children = {p.pid for p in psutil.Process().children(recursive=True)}
+    assert set(workers.values()) <= children
+    connection.close()
+    assert not wait_no_children(timeout_s=10.0), live_children()
+    assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+                   for pid in workers.values())
+
+
+@pytest.mark.timeout(60)
+def test_open_stops_on_unreachable_data_and_closes_its_cluster(tmp_path, no_leftover_children):
+    ctx = JobContext("t", None, SPAWN.Event())
+    missing = tmp_path / "not-there.csv"
+    with pytest.raises(DataReachError, match=f"worker tcp://127.0.0.1:\\d+ cannot read {missing}"):
+        DaskExecutor.open("local:1", targets.square, ctx, inputs=[missing], output_dir=tmp_path)
+    assert not wait_no_children(timeout_s=10.0), live_children()
+
+
+@pytest.mark.timeout(60)
+def test_a_killed_job_process_takes_its_local_cluster_with_it(no_leftover_children):
+    out = SPAWN.Queue()
+    job = SPAWN.Process(target=targets.hold_local_cluster, args=(out,), daemon=False)
+    job.start()
+    try:
+        worker_pids = out.get(timeout=40)
+    finally:
+        job.kill()
+        job.join(timeout=10)
+    assert len(worker_pids) == 2
+    deadline = time.monotonic() + 10
+    while any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in worker_pids):
+        assert time.monotonic() < deadline, "the LocalCluster's workers outlived the killed job process"
+        time.sleep(0.05)
+
+
+def test_a_job_gets_the_pool_without_cluster_and_a_clear_error_for_a_bad_one():
+    from engine.cluster.job_executor import open_job_executor
+    from engine.pool import ProcessPool
+
+    ctx = JobContext("t", None, SPAWN.Event())
+    pool = open_job_executor(targets.square, ctx, workers=2, stage="calc")
+    assert isinstance(pool, ProcessPool) and pool.size == 2 and pool.stage == "calc"
+    pool.shutdown()
+    with pytest.raises(ValueError, match="is not a cluster address"):
+        open_job_executor(targets.square, ctx, workers=2, stage="calc", cluster="tcp:/host")

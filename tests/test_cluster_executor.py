@@ -1,0 +1,197 @@
+"""The executor contract on a Dask LocalCluster(processes=True): keys, failures as data, retries,
+live status through the event topic, cancel, a killed worker, workers(), the data-reach check."""
+
+from __future__ import annotations
+
+import os
+import queue
+import time
+
+import pytest
+
+from engine.cluster import remote
+from engine.cluster.connection import LOCAL_ALLOWED_FAILURES, connect
+from engine.cluster.executor import DaskExecutor
+from engine.cluster.reach import DataReachError, check_data_reach
+from engine.context import SPAWN, Cancelled, JobContext
+from engine.executor import WORKER_DIED, TaskSpec
+from engine.status import LogLine, Snapshot
+from tests import cluster_targets as targets
+from tests.helpers import wait_no_children
+
+pytestmark = pytest.mark.timeout(90)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """One local:2 cluster for the module (starting one takes seconds); no process left after it."""
+    connection = connect("local:2")
+    yield connection
+    connection.close()
+    assert not wait_no_children(timeout_s=10.0)
+
+
+def drain(q: queue.Queue) -> list:
+    out = []
+    while True:
+        try:
+            out.append(q.get_nowait())
+        except queue.Empty:
+            return out
+
+
+def wait_for(condition, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+def test_keys_come_back_failures_are_data_and_the_source_is_pulled_lazily(cluster):
+    ctx = JobContext("t", None, SPAWN.Event())
+    pulled: list[int] = []
+
+    def tasks():
+        for i in range(8):
+            pulled.append(i)
+            yield TaskSpec(("file", i), i, f"file {i}")
+
+    with DaskExecutor(targets.square_or_raise, ctx, cluster) as executor:
+        window = executor.in_flight_per_thread * 2
+        results = {}
+        for result in executor.map_unordered(tasks()):
+            assert len(pulled) <= len(results) + window + 1  # back-pressure on the iterable
+            results[result.key] = result
+            if result.key == ("file", 0):
+                executor.submit(("segment", 0), 7, "segment 0")
+    assert sorted(results, key=str) == sorted([("file", i) for i in range(8)] + [("segment", 0)], key=str)
+    assert results[("segment", 0)].value == 49 and results[("segment", 0)].label == "segment 0"
+    assert results[("file", 5)].ok and results[("file", 5)].value == 25 and results[("file", 5)].attempts == 1
+    failed = results[("file", 3)]
+    assert not failed.ok and failed.error_type == "ValueError" and failed.reason == "bad input 3"
+    assert "square_or_raise" in failed.traceback and "raise ValueError" in failed.traceback
+    workers = set(cluster.client.scheduler_info()["workers"])
+    assert {f"tcp://{r.worker}" for r in results.values()} <= workers
+
+
+def test_retries_rerun_a_task_that_raised(cluster, tmp_path):
+    ctx = JobContext("t", None, SPAWN.Event())
+    with DaskExecutor(targets.fail_first_time, ctx, cluster, retries=1) as executor:
+        (result,) = executor.map_unordered([TaskSpec("flaky", (1, str(tmp_path)))])
+    assert result.ok and result.value == 1 and result.attempts == 2
+    with DaskExecutor(targets.fail_first_time, ctx, cluster) as executor:
+        (result,) = executor.map_unordered([TaskSpec("flaky", (2, str(tmp_path)))])
+    assert not result.ok and result.error_type == "OSError" and result.attempts == 1
+
+
+def test_status_snapshots_and_events_arrive_through_the_topic(cluster):
+    status: queue.Queue = queue.Queue()
+    ctx = JobContext("counting", status, SPAWN.Event())
+    with DaskExecutor(targets.report_rows, ctx, cluster, stage="count") as executor:
+        results = list(executor.map_unordered(TaskSpec(i, 40) for i in range(2)))
+        assert all(r.ok for r in results)
+    messages = drain(status)
+    snapshots = [m for m in messages if isinstance(m, Snapshot)]
+    assert {s.job for s in snapshots} == {"counting"} and {s.stage for s in snapshots} == {"count"}
+    last = {}
+    for snap in snapshots:  # cumulative per worker, in order
+        assert snap.counters.get("rows_done", 0) >= last.get(snap.worker, 0)
+        last[snap.worker] = snap.counters.get("rows_done", 0)
+    assert sum(last.values()) == 80
+    assert sum(max(s.items_out for s in snapshots if s.worker == w) for w in last) == 2
+    assert any(0 < s.counters.get("rows_done", 0) < 40 for s in snapshots)  # progress during a task
+    assert len(snapshots) <= 2 * (0.4 / remote.REMOTE_SNAPSHOT_INTERVAL_S + 4)  # throttled at the worker
+    logs = [m for m in messages if isinstance(m, LogLine) and m.text == "counted 40"]
+    assert len(logs) == 2
+
+
+def test_cancel_stops_every_running_task_and_the_executor_stays_usable(cluster, tmp_path):
+    ctx = JobContext("t", None, SPAWN.Event())
+    with DaskExecutor(targets.run_until_stopped, ctx, cluster, stage="spin") as executor:
+        for i in range(4):
+            executor.submit(("spin", i), (i, str(tmp_path)), f"spin {i}")
+        cancelled: list = []
+        busy_seen: list = []
+
+        def cancel_once_two_run() -> None:
+            if not cancelled and len(list(tmp_path.glob("started-*"))) == 2:
+                busy_seen.extend(executor.workers())
+                cancelled.extend(executor.cancel())
+
+        assert list(executor.results(poll_s=0.05, on_wait=cancel_once_two_run)) == []
+        assert sorted(cancelled) == [("spin", i) for i in range(4)]
+        assert sorted(w.state for w in busy_seen) == ["busy", "busy"]
+        assert all(w.current.startswith("spin ") for w in busy_seen)
+        started = {p.name.split("-")[1] for p in tmp_path.glob("started-*")}
+        ended = {p.name.split("-")[1] for p in tmp_path.glob("ended-*")}
+        assert started and started == ended  # every task that ran has returned: none runs on
+        running = cluster.client.run(remote.running_keys, executor._run.run_id)
+        assert running and all(keys == [] for keys in running.values())
+        assert not cluster.client.processing() or not any(cluster.client.processing().values())
+        again = list(executor.map_unordered([TaskSpec("after", (-1, str(tmp_path)))]))
+        assert [(r.key, r.ok, r.value) for r in again] == [("after", True, -1)]
+
+
+def test_the_jobs_stop_flag_cancels_and_raises(cluster, tmp_path):
+    ctx = JobContext("t", None, SPAWN.Event())
+    executor = DaskExecutor(targets.run_until_stopped, ctx, cluster)
+
+    def stop_when_started() -> None:
+        if list(tmp_path.glob("started-*")):
+            ctx.stop_event.set()
+
+    with pytest.raises(Cancelled):
+        for _ in executor.map_unordered([TaskSpec("spin", (0, str(tmp_path)))], poll_s=0.05,
+                                        on_wait=stop_when_started):
+            pass
+    assert (tmp_path / "ended-0").exists()
+
+
+def test_a_killed_worker_has_its_task_run_elsewhere(cluster, tmp_path):
+    ctx = JobContext("t", queue.Queue(), SPAWN.Event())
+    pids = set(cluster.client.run(os.getpid).values())
+    with DaskExecutor(targets.kill_worker_once, ctx, cluster) as executor:
+        results = {r.key: r for r in executor.map_unordered(TaskSpec(i, (i, str(tmp_path))) for i in range(6))}
+    assert {k: (r.ok, r.value) for k, r in results.items()} == {i: (True, i * 10) for i in range(6)}
+    killed = int((tmp_path / "killed-2").read_text())
+    assert killed in pids
+    assert results[2].attempts == 2 and results[2].worker  # ran again, on a live worker
+    wait_for(lambda: len(cluster.client.scheduler_info()["workers"]) == 2)  # the nanny restarted it
+
+
+def test_a_task_that_kills_every_worker_fails_after_its_attempts(cluster):
+    ctx = JobContext("t", queue.Queue(), SPAWN.Event())
+    with DaskExecutor(targets.always_kill_worker, ctx, cluster) as executor:
+        results = {r.key: r for r in executor.map_unordered(TaskSpec(i, i) for i in range(3))}
+    assert results[0].ok and results[2].ok
+    died = results[1]
+    assert not died.ok and died.error_type == WORKER_DIED and died.attempts == LOCAL_ALLOWED_FAILURES + 1
+    assert died.reason.startswith(f"worker died on all {died.attempts} attempts")
+    wait_for(lambda: len(cluster.client.scheduler_info()["workers"]) == 2)
+
+
+def test_workers_come_from_the_scheduler(cluster):
+    ctx = JobContext("t", None, SPAWN.Event())
+    with DaskExecutor(targets.square, ctx, cluster) as executor:
+        infos = executor.workers()
+    pids = cluster.client.run(os.getpid)
+    assert sorted(w.name for w in infos) == sorted(a.split("://")[1] for a in pids)
+    assert sorted(w.pid for w in infos) == sorted(pids.values())
+    assert all(w.threads == 1 and w.rss_bytes and w.rss_bytes > 10_000_000 and w.host == "127.0.0.1"
+               and w.cpu_percent is not None and w.state == "idle" for w in infos)
+
+
+def test_data_reach_names_the_worker_and_the_path(cluster, tmp_path):
+    readable = tmp_path / "in.csv"
+    readable.write_text("a\n1\n")
+    assert check_data_reach(cluster.client, [readable], tmp_path, "mpwatch-test") == 2
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".mpwatch-probe")]  # probes removed
+    missing = tmp_path / "gone.xlsx"
+    not_a_folder = readable  # a file where the output folder should be
+    with pytest.raises(DataReachError) as caught:
+        check_data_reach(cluster.client, [readable, missing], not_a_folder, "mpwatch-test")
+    text = str(caught.value)
+    for address in cluster.client.scheduler_info()["workers"]:
+        assert f"worker {address} cannot read {missing}: No such file or directory" in text
+        assert f"worker {address} cannot write to {not_a_folder}: Not a directory" in text
+    assert str(readable) + ":" not in text.replace(f"write to {not_a_folder}:", "")
