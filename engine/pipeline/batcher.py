@@ -9,9 +9,8 @@ Data flow::
                                                    │  • END_OF_STREAM arrives                 → "shutdown"
                                                    └ BatchControl (shared values): retuned every loop
 
-The reference article checked its deadline only when a new item arrived, so a partial batch
-waited for more traffic forever. Here the loop's wait on the input is timed to the oldest item's
-deadline: with no further arrivals, the batch leaves on time.
+The deadline is checked on a clock, not on arrivals: the loop's wait on the input is timed to the
+oldest item's deadline, so with no further traffic a partial batch still leaves on time.
 """
 
 from __future__ import annotations

@@ -201,7 +201,6 @@ class PipelineService:
         rep.set_counter("lost_items", self.lost_items)
         rep.set_counter("max_batch", self.wiring.control.max_batch)
         rep.set_counter("max_delay_ms", self.wiring.control.max_delay_ms)
-        rep.set_counter("port", self.config.port)
         rep.flush() if force else rep.tick()
 
     def ready(self) -> bool:
