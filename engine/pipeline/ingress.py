@@ -10,7 +10,12 @@ Data flow::
     results queue ─► RequestRouter ─► Future of each id ─► JSON response
 
 Overload never grows memory: at most ``max_inflight_items`` items are admitted; beyond that the
-answer is 503 with Retry-After.
+answer is 503 with Retry-After. In ``target`` batching mode a request is also refused (503 +
+Retry-After) when the batcher predicts that a request admitted now would miss the p99 target
+(``admission_predicted_ms`` in ``BatchReport``): shedding at the door costs no preprocessing.
+
+Several ingress processes (``--ingress N``) serve one port (see ``service`` for SO_REUSEPORT and its
+fallback); each has its own results queue, and the ids it gives name it, so answers come back to it.
 
 Stop: when the job's stop event is set the ingress admits nothing new (503), finishes dispatching,
 sends END_OF_STREAM to every preprocess queue, and keeps answering until END_OF_STREAM comes back
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import time
 from collections import Counter, deque
 
@@ -43,13 +49,16 @@ LISTEN_BACKLOG = 4096
 class Ingress:
     """The aiohttp application, its status reports and its part of the staged stop."""
 
-    def __init__(self, ctx: JobContext, config: PipelineConfig, wiring: PipelineWiring) -> None:
+    def __init__(self, ctx: JobContext, config: PipelineConfig, wiring: PipelineWiring, index: int = 0,
+                 listener: socket.socket | None = None) -> None:
         self.ctx = ctx
         self.config = config
         self.wiring = wiring
-        self.reporter = ctx.reporter("ingress", "0")
+        self.index = index
+        self.listener = listener
+        self.reporter = ctx.reporter("ingress", str(index))
         self.finished = asyncio.Event()
-        self.router = RequestRouter(wiring, on_batch=self._on_batch, on_end=self.finished.set,
+        self.router = RequestRouter(wiring, index, on_batch=self._on_batch, on_end=self.finished.set,
                                     on_dispatched=lambda n: self.reporter.add(items_in=n))
         self.end_sent = False
         self.requests_by_status: Counter[int] = Counter()
@@ -85,6 +94,10 @@ class Ingress:
         if len(router.pending) + len(texts) > self.config.max_inflight_items:
             raise RequestError(503, f"overloaded: {len(router.pending)} items in flight "
                                     f"(limit {self.config.max_inflight_items}); retry later", retry)
+        control, report = self.wiring.control, self.wiring.report
+        if control.policy == "target" and report.get("admission_predicted_ms") > control.target_p99_ms:
+            raise RequestError(503, f"shed: predicted latency {report.get('admission_predicted_ms'):.0f} ms is over "
+                                    f"the {control.target_p99_ms:g} ms target; retry later", retry)
         deadline = time.monotonic() + self.config.request_timeout_s
         item_ids = [request_id] + [router.new_id() for _ in texts[1:]]
         futures = router.admit(item_ids, texts, deadline)
@@ -111,7 +124,7 @@ class Ingress:
 
         ready = self.wiring.replicas_ready()
         state = "draining" if self.router.draining else "ok" if ready else "starting"
-        body = {"status": state, "replicas_ready": ready, "replicas": len(self.wiring.models_ready),
+        body = {"status": state, "replicas_ready": ready, "replicas": self.wiring.replicas.replicas,
                 "inflight_items": len(self.router.pending), "backlog_items": len(self.router.backlog),
                 "pid": os.getpid()}
         return json_response(200 if state == "ok" else 503, json.dumps(body))
@@ -121,7 +134,7 @@ class Ingress:
             self.requests_by_status, self.batches_by_reason, self.wiring.depths(), self.wiring.bounds(),
             {"inflight_items": len(self.router.pending), "backlog_items": len(self.router.backlog),
              "max_batch": self.wiring.control.max_batch, "max_delay_ms": self.wiring.control.max_delay_ms},
-            self.latency_hist, self.batch_hist,
+            self.latency_hist, self.batch_hist, self.wiring.report.read(),
         )
         return web.Response(text=text, content_type="text/plain", charset="utf-8",
                             headers={"X-Content-Type-Options": "nosniff"})
@@ -186,9 +199,14 @@ class Ingress:
         await runner.setup()
         # A deep accept backlog: under a burst of new connections a full one drops SYNs, and the
         # client's retransmission (1 s, 3 s, 7 s…) shows up as seconds of made-up latency.
-        site = web.TCPSite(runner, self.config.host, self.config.port, backlog=LISTEN_BACKLOG)
+        if self.listener is not None:  # --ingress N without SO_REUSEPORT: the service's socket, shared
+            site: web.BaseSite = web.SockSite(runner, self.listener)
+        else:
+            site = web.TCPSite(runner, self.config.host, self.config.port, backlog=LISTEN_BACKLOG,
+                               reuse_port=self.config.ingress > 1)
         await site.start()
-        self.ctx.log(f"ingress listening on {self.config.url} (pid {os.getpid()}, {event_loop.loop_name()} event loop)")
+        self.ctx.log(f"ingress {self.index} listening on {self.config.url} (pid {os.getpid()}, "
+                     f"{event_loop.loop_name()} event loop)")
         drain_deadline = None
         try:
             while not self.finished.is_set():
@@ -211,7 +229,28 @@ class Ingress:
             self.reporter.flush()
 
 
-def ingress_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiring) -> None:
-    """Process target of the network module."""
-    stage_setup(ctx, "ingress")
-    event_loop.run(Ingress(ctx, config, wiring).serve())
+def ingress_role(config: PipelineConfig, index: int) -> str:
+    """"ingress" when there is one, "ingress-k" when there are several."""
+    return "ingress" if config.ingress == 1 else f"ingress-{index}"
+
+
+def shared_listener(config: PipelineConfig) -> socket.socket | None:
+    """The fallback of ``--ingress N`` where the OS has no SO_REUSEPORT: one listening socket, bound
+    here and handed to every ingress at spawn. None when it is not needed (one ingress, or each
+    ingress binds its own SO_REUSEPORT socket)."""
+    if config.ingress == 1 or hasattr(socket, "SO_REUSEPORT"):
+        return None
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((config.host, config.port))
+    listener.listen(LISTEN_BACKLOG)
+    listener.set_inheritable(True)
+    return listener
+
+
+def ingress_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiring, index: int = 0,
+                 listener: socket.socket | None = None) -> None:
+    """Process target of ingress ``index`` (``listener``: the shared socket of the fallback, or None)."""
+    stage_setup(ctx, ingress_role(config, index))
+    event_loop.run(Ingress(ctx, config, wiring, index, listener).serve())

@@ -54,6 +54,7 @@ def render(
     gauges: Mapping[str, float],
     latency: Histogram,
     batch_size: Histogram,
+    batcher: Mapping[str, float] | None = None,
 ) -> str:
     """The whole ``/metrics`` page."""
     lines = ["# HELP mpwatch_requests_total Requests answered, by HTTP status.",
@@ -78,4 +79,21 @@ def render(
     lines += latency.lines("mpwatch_request_latency_seconds")
     lines += ["# HELP mpwatch_batch_size Items per batch run by the model.", "# TYPE mpwatch_batch_size histogram"]
     lines += batch_size.lines("mpwatch_batch_size")
+    lines += batcher_lines(batcher or {})
     return "\n".join(lines) + "\n"
+
+
+def batcher_lines(values: Mapping[str, float]) -> list[str]:
+    """The batcher's decisions (``BatchReport``): ``mpwatch_batcher_flushes_total{reason}`` and
+    ``mpwatch_batcher_shed_items_total`` as counters, every other value as ``mpwatch_batcher_<name>``."""
+    lines = ["# HELP mpwatch_batcher_flushes_total Batches the batcher let go, by reason (shed: 503s sent).",
+             "# TYPE mpwatch_batcher_flushes_total counter"]
+    for name, value in values.items():
+        if name.startswith("flush_"):
+            lines.append(f'mpwatch_batcher_flushes_total{{reason="{_escape(name[6:])}"}} {value:g}')
+    lines += ["# TYPE mpwatch_batcher_shed_items_total counter",
+              f"mpwatch_batcher_shed_items_total {values.get('shed_items', 0):g}"]
+    for name, value in values.items():
+        if not name.startswith("flush_") and name != "shed_items":
+            lines += [f"# TYPE mpwatch_batcher_{name} gauge", f"mpwatch_batcher_{name} {value:g}"]
+    return lines

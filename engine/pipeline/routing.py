@@ -4,7 +4,7 @@ Data flow::
 
     handler ─admit(texts)─► one id per text, a Future per id in ``pending``, (id, text, deadline) in ``backlog``
     backlog ─dispatch (lists of up to CHUNK_ITEMS, round-robin; a full queue is skipped)─► preprocess_in[0..n-1]
-    results queue ─reader thread─► loop.call_soon_threadsafe ─► on_message ─► Future of each id
+    results[k] (this ingress's) ─reader thread─► loop.call_soon_threadsafe ─► on_message ─► Future of each id
                                    (an unknown id — timed out, client gone, older run — is ignored)
 
 Everything but the reader thread runs on the event loop's thread, so the table needs no lock.
@@ -23,7 +23,7 @@ from typing import Any, Callable
 from engine.pipeline.config import CHUNK_ITEMS
 from engine.pipeline.hops import take
 from engine.pipeline.messages import STATUS_STAGE_DIED, is_end
-from engine.pipeline.stage import PipelineWiring
+from engine.pipeline.stage import PipelineWiring, first_item_id
 
 #: The longest a request waits in the ingress for others to share its list (see ``schedule_dispatch``).
 DISPATCH_COALESCE_S = 0.002
@@ -34,15 +34,16 @@ DISPATCH_RETRY_S = 0.002
 class RequestRouter:
     """Pending futures and the backlog of one ingress process; see the module docstring."""
 
-    def __init__(self, wiring: PipelineWiring, on_batch: Callable[[str, int], None],
+    def __init__(self, wiring: PipelineWiring, index: int, on_batch: Callable[[str, int], None],
                  on_end: Callable[[], None], on_dispatched: Callable[[int], None]) -> None:
         self.wiring = wiring
+        self.results = wiring.results[index]
         self.on_batch = on_batch
         self.on_end = on_end
         self.on_dispatched = on_dispatched
         self.pending: dict[int, asyncio.Future] = {}
         self.backlog: deque[tuple[int, str, float]] = deque()
-        self.next_id = (os.getpid() << 32) + 1
+        self.next_id = first_item_id(index, os.getpid())
         self.next_queue = 0
         self.draining = False
         self._dispatch_scheduled = False
@@ -152,7 +153,7 @@ class RequestRouter:
         """Reader thread: results queue → event loop, one call per message (a list of answers)."""
         assert self._loop is not None
         while not self._reader_stop.is_set():
-            message = take(self.wiring.results, 0.1)
+            message = take(self.results, 0.1)
             if message is None:
                 continue
             try:
