@@ -39,7 +39,7 @@ from engine.context import JobContext, parent_alive
 from engine.pipeline.batch_policy import TARGET_RECHECK_S, Batcher, ReplicaView
 from engine.pipeline.config import PipelineConfig
 from engine.pipeline.hops import put, take
-from engine.pipeline.messages import FLUSH_SHED, FLUSH_SHUTDOWN, STATUS_SHED, is_end, make_batch
+from engine.pipeline.messages import FLUSH_IDLE, FLUSH_SHED, FLUSH_SHUTDOWN, STATUS_SHED, is_end, make_batch
 from engine.pipeline.service_time import ServiceTimeFit
 from engine.pipeline.stage import PipelineWiring, stage_setup
 
@@ -152,11 +152,19 @@ class BatcherLoop:
 
     def run(self) -> None:
         batcher, inbox, board = self.batcher, self.wiring.batcher_in, self.wiring.replicas
-        while True:
+        ended = False
+        while not ended:
             self.retune()
             now = time.monotonic()
             self.shed(now)
             decision = batcher.plan(now, self.view)
+            if decision is not None and decision.reason == FLUSH_IDLE:
+                absorbed = self._absorb()
+                if absorbed is None:
+                    ended = True
+                    break
+                if absorbed:
+                    continue  # what already waited in the inbox joins this batch: decide again
             if decision is not None:
                 self.flush(decision.count, decision.reason, decision.predicted_s, now)
                 continue
@@ -169,17 +177,36 @@ class BatcherLoop:
                 if not parent_alive():
                     break
                 continue
-            if is_end(message):
-                while len(batcher):
-                    self.flush(None, FLUSH_SHUTDOWN, 0.0, time.monotonic())
-                break
-            self.reporter.begin("batching")
-            batcher.add(message, time.monotonic())
-            self.reporter.add(items_in=len(message))
-            self.reporter.end()
-            self._hold()
+            ended = self._accept(message)
+        if ended:
+            while len(batcher):
+                self.flush(None, FLUSH_SHUTDOWN, 0.0, time.monotonic())
         self.wiring.slots["batcher"].clear()
         self.report(time.monotonic(), force=True)
+
+    def _accept(self, message: Any) -> bool:
+        """Add a message's items to the line; True for END_OF_STREAM."""
+        if is_end(message):
+            return True
+        self.reporter.begin("batching")
+        self.batcher.add(message, time.monotonic())
+        self.reporter.add(items_in=len(message))
+        self.reporter.end()
+        self._hold()
+        return False
+
+    def _absorb(self) -> bool | None:
+        """Before an idle dispatch, the lists already in the inbox join the line (they wait now too,
+        and a bigger batch costs the replica less per item): True when any came, None at END."""
+        absorbed = False
+        while len(self.batcher) < self.batcher.max_batch:
+            message = take(self.wiring.batcher_in, 0.0)
+            if message is None:
+                return absorbed
+            if self._accept(message):
+                return None
+            absorbed = True
+        return absorbed
 
 
 def _p99_ms(values: list[float]) -> float:
