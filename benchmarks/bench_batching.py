@@ -61,7 +61,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds per load step")
     parser.add_argument("--target-p99-ms", type=float, default=100.0, help="X of the target policy")
-    parser.add_argument("--guess", type=float, default=2500.0, help="offered rate that saturates the service")
+    parser.add_argument("--guess", type=float, default=4000.0, help="offered rate that saturates the service")
     args = parser.parse_args()
     texts = demo_texts(3000)
     print(f"batching benchmark: {psutil.cpu_count()} cores, loopback, load generator in this process, "
