@@ -85,7 +85,12 @@ def test_two_ingress_processes_answer_on_one_port() -> None:
         assert running.wait_for(lambda: all(running.snapshots.get(("ingress", k)) is not None
                                             and running.snapshots[("ingress", k)].items_out > 0 for k in "01"),
                                 timeout=10)
+        # /metrics from whichever ingress answers the scrape counts the requests of both
+        whole = f'mpwatch_requests_total{{status="200"}} {len(texts)}'
+        scrapes = [get(running.url, "/metrics")[1] for _ in range(6)]
+        assert running.wait_for(lambda: whole in get(running.url, "/metrics")[1], timeout=5)
     assert [r.body["answer"]["echo"] for r in replies] == texts
     assert len({r.body["id"] for r in replies}) == len(texts)
     served = [running.snapshots[("ingress", k)].items_out for k in "01"]
     assert sum(served) == len(texts) and min(served) > 0, served
+    assert all("mpwatch_batch_size_count" in text for text in scrapes)

@@ -16,6 +16,8 @@ Retry-After) when the batcher predicts that a request admitted now would miss th
 
 Several ingress processes (``--ingress N``) serve one port (see ``service`` for SO_REUSEPORT and its
 fallback); each has its own results queue, and the ids it gives name it, so answers come back to it.
+``/metrics`` in any of them shows the whole service (``metrics.IngressTally``), in-flight and backlog
+gauges aside, which are that process's own.
 
 Stop: when the job's stop event is set the ingress admits nothing new (503), finishes dispatching,
 sends END_OF_STREAM to every preprocess queue, and keeps answering until END_OF_STREAM comes back
@@ -130,11 +132,13 @@ class Ingress:
         return json_response(200 if state == "ok" else 503, json.dumps(body))
 
     async def handle_metrics(self, request: web.Request) -> web.Response:
+        requests, batches, latency, batch_size = self.wiring.tally.merged(
+            self.index, self.requests_by_status, self.batches_by_reason, self.latency_hist, self.batch_hist)
         text = metrics.render(
-            self.requests_by_status, self.batches_by_reason, self.wiring.depths(), self.wiring.bounds(),
+            requests, batches, self.wiring.depths(), self.wiring.bounds(),
             {"inflight_items": len(self.router.pending), "backlog_items": len(self.router.backlog),
              "max_batch": self.wiring.control.max_batch, "max_delay_ms": self.wiring.control.max_delay_ms},
-            self.latency_hist, self.batch_hist, self.wiring.report.read(),
+            latency, batch_size, self.wiring.report.read(),
         )
         return web.Response(text=text, content_type="text/plain", charset="utf-8",
                             headers={"X-Content-Type-Options": "nosniff"})
@@ -150,6 +154,8 @@ class Ingress:
                           **{f"requests_{status}": 1})
 
     def _on_batch(self, reason: str, size: int) -> None:
+        if size == 0:  # another ingress's share of a batch: that ingress counts it
+            return
         self.batches_by_reason[reason] += 1
         self.batch_hist.observe(size)
 
@@ -174,6 +180,8 @@ class Ingress:
         for reason, count in self.batches_by_reason.items():
             rep.set_counter(f"flush_{reason}", count)
         rep.set_queue(len(self.router.backlog), self.config.max_inflight_items)
+        self.wiring.tally.publish(self.index, self.requests_by_status, self.batches_by_reason, self.latency_hist,
+                                  self.batch_hist)
         # An event loop has no "busy" span to time: its CPU time (all threads) is the honest measure.
         rep.busy_s = time.process_time()
         rep.tick()

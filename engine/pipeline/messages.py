@@ -13,7 +13,8 @@ builtins pickles several times faster. The positions are named by the constructo
 * feature item   ``(item_id, features, deadline)``
 * ``Batch``      ``("batch", batch_id, reason, items)`` — reason in ``FLUSH_REASONS``
 * ``ResultBatch`` ``("result", stage, batch_id, reason, size, compute_s, outcomes)`` (one per ingress
-  concerned: ``PipelineWiring.send_outcomes`` splits by the ingress an item id names) with outcomes
+  concerned: ``PipelineWiring.send_outcomes`` splits by the ingress an item id names; ``size`` is the
+  whole batch's in the first part, 0 in the others) with outcomes
   ``[(item_id, http_status, payload)]``: payload is the answer as JSON text when status is 200,
   else the reason a person reads.
 * ``Lost``       ``("lost", item_ids, reason)`` — a stage died holding these items (sent by the service).

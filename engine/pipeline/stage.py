@@ -15,7 +15,8 @@ from engine.context import SPAWN, JobContext
 from engine.queues import CountingQueue
 from engine.pipeline.config import CHUNK_ITEMS, MAX_BATCH_LIMIT, POLICIES, PipelineConfig
 from engine.pipeline.hops import CancelBoard, HoldingSlot, put
-from engine.pipeline.messages import make_result
+from engine.pipeline.messages import FLUSH_REASONS, make_result
+from engine.pipeline.metrics import IngressTally
 from engine.pipeline.replicas import ReplicaBoard
 
 
@@ -121,6 +122,7 @@ class PipelineWiring:
     control: BatchControl
     replicas: ReplicaBoard
     report: BatchReport
+    tally: IngressTally
 
     @classmethod
     def create(cls, config: PipelineConfig, control: BatchControl | None = None) -> "PipelineWiring":
@@ -143,6 +145,7 @@ class PipelineWiring:
             control=control or BatchControl.from_config(config),
             replicas=ReplicaBoard(config.replicas),
             report=BatchReport(),
+            tally=IngressTally(config.ingress, FLUSH_REASONS),
         )
 
     def replicas_ready(self) -> int:
@@ -163,13 +166,17 @@ class PipelineWiring:
 
     def send_outcomes(self, stage: str, batch_id: int, reason: str, compute_s: float, outcomes: list,
                       keep_going: Callable[[], bool]) -> None:
-        """Answers to the ingress(es) that admitted them: one ResultBatch per ingress concerned."""
+        """Answers to the ingress(es) that admitted them: one ResultBatch per ingress concerned. Its
+        ``size`` is the whole batch's in the first part and 0 in the others, so that ``/metrics``
+        (summed over the ingresses) counts each batch once."""
         by_ingress: dict[int, list] = {}
         for outcome in outcomes:
             by_ingress.setdefault(ingress_of(outcome[0]), []).append(outcome)
+        size = len(outcomes)
         for index, part in by_ingress.items():
             queue = self.results[index if index < len(self.results) else 0]
-            put(queue, make_result(stage, batch_id, reason, len(part), compute_s, part), keep_going)
+            put(queue, make_result(stage, batch_id, reason, size, compute_s, part), keep_going)
+            size = 0
 
 
 #: Bits of an item id: ingress index (4, so at most MAX_INGRESS) · ingress pid (22) · counter (36);
