@@ -63,7 +63,7 @@ def test_target_mode_sheds_what_cannot_meet_the_target_with_retry_after() -> Non
     with running_service(model="tests.pipeline_support:faulty_model", batching="target", target_p99_ms=150.0,
                          max_batch=4, max_delay_ms=1000.0, request_timeout_s=30.0) as running:
         url = running.url
-        for i in range(4):  # teach the fit: a batch costs about 0.2 s, more than the plan allows a queue
+        for _ in range(4):  # teach the fit: a batch costs about 0.2 s, more than the plan allows a queue
             assert post(url, {"text": "slow:0.2"}).status in (200, 503)
         replies = post_many(url, [{"text": "slow:0.2"} for _ in range(12)], concurrency=12)
         assert running.wait_for(lambda: running.snapshots[("batcher", "0")].counters.get("fit_batches", 0) >= 1)

@@ -152,7 +152,8 @@ class Batcher:
         ready = max(1, replicas.ready)
         free_now = max(0, replicas.free)
         out = []
-        for position in range(len(self._pending)):
+        admitted = self._admitted
+        for position, (arrived, item) in enumerate(self._pending):
             batch = position // m
             if batch < free_now:
                 rounds_ahead, wait = 0, 0.0
@@ -160,7 +161,8 @@ class Batcher:
                 rounds_ahead = (batch - free_now) // ready
                 wait = start_in + rounds_ahead * fit.mean_s(m)
             size = min(m, len(self._pending) - batch * m)
-            if self.age_s(position, now) + wait + fit.p99_s(size) > budget:
+            age = now - (admitted(item) if admitted is not None else arrived)
+            if age + wait + fit.p99_s(size) > budget:
                 out.append(position)
         return out
 

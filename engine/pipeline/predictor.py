@@ -24,7 +24,7 @@ from typing import Any, Callable
 from engine.context import JobContext, parent_alive
 from engine.status import format_exception
 from engine.pipeline.config import PipelineConfig
-from engine.pipeline.hops import inbox_messages, put
+from engine.pipeline.hops import inbox_messages
 from engine.pipeline.messages import STATUS_OK, STATUS_STAGE_FAILED, is_end
 from engine.pipeline.stage import PipelineWiring, load_callable, stage_setup
 
