@@ -51,6 +51,8 @@ LATENCY_WINDOW_S = 2.0
 REPORT_EVERY_S = 0.1
 #: The service-time fit is refreshed at most this often.
 REFIT_EVERY_S = 0.05
+#: The trip of the newest item from admission to here counts for the admission prediction this long.
+TRANSIT_FRESH_S = 0.5
 
 
 def replica_view(wiring: PipelineWiring) -> ReplicaView:
@@ -79,6 +81,7 @@ class BatcherLoop:
         self.decision: dict[str, float] = {}
         self.last_shed_check = 0.0
         self.view = ReplicaView()
+        self.transit: tuple[float, float] = (0.0, 0.0)  # (when, admission → here of the newest item)
 
     def retune(self) -> None:
         control = self.control
@@ -130,7 +133,8 @@ class BatcherLoop:
             self.predictions.popleft()
         measured = [latency for _, _, latency, finished in self.wiring.replicas.recent()
                     if now - finished <= LATENCY_WINDOW_S]
-        transit = batcher.age_s(len(batcher) - 1, now) - batcher.oldest_wait_s(now) if len(batcher) else 0.0
+        arrived, transit = self.transit
+        transit = transit if now - arrived <= TRANSIT_FRESH_S else 0.0
         values = {
             "policy": self.control.policy_code, "max_batch": batcher.max_batch,
             "max_delay_ms": batcher.max_delay_s * 1000.0, "target_p99_ms": batcher.target_s * 1000.0,
@@ -138,7 +142,7 @@ class BatcherLoop:
             "free_replicas": self.view.free,
             "predicted_latency_ms": _p99_ms([p for _, p in self.predictions]),
             "measured_latency_ms": _p99_ms(measured),
-            "admission_predicted_ms": batcher.admission_predicted_s(now, self.view, max(0.0, transit)) * 1000.0,
+            "admission_predicted_ms": batcher.admission_predicted_s(now, self.view, transit) * 1000.0,
             "fit_a_ms": fit.a_s * 1000.0, "fit_b_ms": fit.b_s * 1000.0, "fit_sigma_ms": fit.sigma_s * 1000.0,
             "fit_batches": fit.batches, **self.decision,
         }
@@ -189,7 +193,9 @@ class BatcherLoop:
         if is_end(message):
             return True
         self.reporter.begin("batching")
-        self.batcher.add(message, time.monotonic())
+        now = time.monotonic()
+        self.batcher.add(message, now)
+        self.transit = (now, max(0.0, now - (message[-1][2] - self.config.request_timeout_s)))
         self.reporter.add(items_in=len(message))
         self.reporter.end()
         self._hold()

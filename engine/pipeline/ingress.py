@@ -12,7 +12,8 @@ Data flow::
 Overload never grows memory: at most ``max_inflight_items`` items are admitted; beyond that the
 answer is 503 with Retry-After. In ``target`` batching mode a request is also refused (503 +
 Retry-After) when the batcher predicts that a request admitted now would miss the p99 target
-(``admission_predicted_ms`` in ``BatchReport``): shedding at the door costs no preprocessing.
+(``admission_predicted_ms`` in ``BatchReport``: the newest item's trip from admission to the batcher,
+its turn there, its batch): shedding at the door costs no preprocessing, unlike shedding in the batcher.
 
 Several ingress processes (``--ingress N``) serve one port (see ``service`` for SO_REUSEPORT and its
 fallback); each has its own results queue, and the ids it gives name it, so answers come back to it.
@@ -36,6 +37,7 @@ from aiohttp import web
 
 from engine.context import JobContext, parent_alive
 from engine.pipeline import event_loop, metrics
+from engine.pipeline.batch_policy import PLAN_FRACTION
 from engine.pipeline.config import PipelineConfig
 from engine.pipeline.http_request import RequestError, error_response, json_response, parse_texts, read_body
 from engine.pipeline.messages import END_OF_STREAM, STATUS_OK
@@ -96,10 +98,12 @@ class Ingress:
         if len(router.pending) + len(texts) > self.config.max_inflight_items:
             raise RequestError(503, f"overloaded: {len(router.pending)} items in flight "
                                     f"(limit {self.config.max_inflight_items}); retry later", retry)
-        control, report = self.wiring.control, self.wiring.report
-        if control.policy == "target" and report.get("admission_predicted_ms") > control.target_p99_ms:
-            raise RequestError(503, f"shed: predicted latency {report.get('admission_predicted_ms'):.0f} ms is over "
-                                    f"the {control.target_p99_ms:g} ms target; retry later", retry)
+        control = self.wiring.control
+        if control.policy == "target":
+            predicted_ms = self.wiring.report.get("admission_predicted_ms")
+            if predicted_ms > control.target_p99_ms * PLAN_FRACTION:
+                raise RequestError(503, f"shed: predicted latency {predicted_ms:.0f} ms is over the "
+                                        f"{control.target_p99_ms:g} ms target; retry later", retry)
         deadline = time.monotonic() + self.config.request_timeout_s
         item_ids = [request_id] + [router.new_id() for _ in texts[1:]]
         futures = router.admit(item_ids, texts, deadline)
