@@ -142,3 +142,10 @@ def test_item_ids_name_their_ingress_and_the_report_round_trips() -> None:
     report.publish({"fit_a_ms": 0.5, "flush_idle": 7, "unknown": 1.0})
     values = report.read()
     assert values["fit_a_ms"] == 0.5 and values["flush_idle"] == 7 and "unknown" not in values
+
+
+def test_target_does_not_shrink_a_batch_that_cannot_save_its_oldest_item() -> None:
+    batcher = Batcher(max_batch=64, max_delay_s=1.0, policy="target", target_s=0.050, admitted=admitted_at)
+    batcher.fit = ServiceTimeFit(a_s=0.001, b_s=0.0, sigma_s=0.0, batches=20)
+    batcher.add([item(i, admitted=0.0) for i in range(100)], now=0.100)  # already 100 ms old
+    assert batcher.plan(0.100, FREE).count == 64

@@ -125,9 +125,13 @@ class Batcher:
         return self.age_s(0, now) + start_in_s + self.fit.p99_s(size)
 
     def _target_size(self, now: float, size: int) -> int:
-        """The largest batch (≤ size) whose oldest item is still predicted within the plan."""
+        """The largest batch (≤ size) whose oldest item is still predicted within the plan. When not
+        even a batch of one would make it, the full size: shrinking the batch would then save no
+        one and only lower the throughput that every item behind it waits on."""
         budget = self.target_s * PLAN_FRACTION
         age = self.age_s(0, now)
+        if age + self.fit.p99_s(1) > budget:
+            return size
         while size > 1 and age + self.fit.p99_s(size) > budget:
             size -= 1
         return size

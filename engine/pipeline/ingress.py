@@ -100,7 +100,10 @@ class Ingress:
                                     f"(limit {self.config.max_inflight_items}); retry later", retry)
         control = self.wiring.control
         if control.policy == "target":
-            predicted_ms = self.wiring.report.get("admission_predicted_ms")
+            # The batcher's prediction, or — when the queues before it are behind — how long this
+            # ingress's oldest unanswered request has waited already (a newer one queues behind it).
+            predicted_ms = max(self.wiring.report.get("admission_predicted_ms"),
+                               self.router.oldest_pending_s(time.monotonic()) * 1000.0)
             if predicted_ms > control.target_p99_ms * PLAN_FRACTION:
                 raise RequestError(503, f"shed: predicted latency {predicted_ms:.0f} ms is over the "
                                         f"{control.target_p99_ms:g} ms target; retry later", retry)

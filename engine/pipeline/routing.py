@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 from collections import deque
 from typing import Any, Callable
 
@@ -43,6 +44,7 @@ class RequestRouter:
         self.on_dispatched = on_dispatched
         self.pending: dict[int, asyncio.Future] = {}
         self.backlog: deque[tuple[int, str, float]] = deque()
+        self._admitted: deque[tuple[float, int]] = deque()  # (admitted at, id), oldest first
         self.next_id = first_item_id(index, os.getpid())
         self.next_queue = 0
         self.draining = False
@@ -58,13 +60,21 @@ class RequestRouter:
         """A Future per item, answered when its result comes back; the items go out soon."""
         loop = asyncio.get_running_loop()
         futures = []
+        now = time.monotonic()
         for item_id, text in zip(item_ids, texts):
+            self._admitted.append((now, item_id))
             future = loop.create_future()
             self.pending[item_id] = future
             futures.append(future)
             self.backlog.append((item_id, text, deadline))
         self.schedule_dispatch()
         return futures
+
+    def oldest_pending_s(self, now: float) -> float:
+        """How long the oldest request still waiting for its answer has waited (0 when none)."""
+        while self._admitted and self._admitted[0][1] not in self.pending:
+            self._admitted.popleft()
+        return now - self._admitted[0][0] if self._admitted else 0.0
 
     def cancel(self, item_ids: list[int]) -> None:
         for item_id in item_ids:
