@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from multiprocessing.connection import wait as wait_any
-from typing import Any
+from typing import Any, Sequence
 
 from engine.context import SPAWN
 
@@ -45,10 +45,11 @@ class CountingQueue:
     def get_nowait(self) -> Any:
         return self.get(block=False)
 
-    def wait_readable(self, timeout: float) -> bool:
+    def wait_readable(self, timeout: float, also: Sequence[Any] = ()) -> bool:
         """Wait up to ``timeout`` for data without taking the reader lock (a reader killed while
-        holding it cannot block this); True when something may be read."""
-        return bool(wait_any([self._q._reader], timeout))
+        holding it cannot block this); True when something may be read. ``also``: more connections
+        whose readiness ends the wait early (a wake-up pipe), without making this return True."""
+        return self._q._reader in wait_any([self._q._reader, *also], timeout)
 
     @property
     def puts(self) -> int:

@@ -121,7 +121,7 @@ def test_overload_gets_503_and_a_slow_answer_gets_504() -> None:
 
 @pytest.mark.timeout(120)
 def test_deadline_flush_live_retune_and_stop_drains_waiting_requests() -> None:
-    with running_service(max_batch=128, max_delay_ms=300.0) as running:
+    with running_service(batching="fixed", max_batch=128, max_delay_ms=300.0) as running:
         url = running.url
         lone = post(url, {"text": "alone at idle"})  # no further traffic: leaves at the deadline
         control = running.service.wiring.control

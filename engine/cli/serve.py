@@ -10,8 +10,9 @@ import argparse
 import sys
 
 from engine.cli import EXIT_BAD_ARGS
-from engine.cli.common import ProgressSpec, exit_code, positive_int, run_in_process
-from engine.pipeline.config import DEFAULT_MODEL, DEFAULT_PREPROCESS, MAX_BATCH_LIMIT, PipelineConfig, is_loopback
+from engine.cli.common import ProgressSpec, exit_code, positive_float, positive_int, run_in_process
+from engine.pipeline.config import (DEFAULT_MODEL, DEFAULT_PREPROCESS, MAX_BATCH_LIMIT, MAX_INGRESS, POLICIES,
+                                    PipelineConfig, is_loopback)
 from engine.pipeline.service import check_plugins, check_port_free, find_free_port, run_pipeline
 
 
@@ -29,10 +30,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"receiver processes fanning in to the batcher (default {defaults.receivers})")
     parser.add_argument("--replicas", type=positive_int, default=defaults.replicas,
                         help=f"predictor processes, each with its own model (default {defaults.replicas})")
+    parser.add_argument("--batching", choices=POLICIES, default=defaults.batching,
+                        help="idle (default): a free predictor gets whatever waits at once, so a lone request never "
+                             "waits; items wait only while every predictor is busy, until max batch or max delay. "
+                             "fixed: a batch leaves only at max batch or max delay (the old rule). "
+                             "target: like idle, but batch sizes keep the predicted p99 within --target-p99-ms and "
+                             "what cannot meet it is answered 503 + Retry-After at once instead of queueing")
+    parser.add_argument("--target-p99-ms", type=positive_float, default=defaults.target_p99_ms,
+                        help=f"latency target of --batching target, admission to answer (default "
+                             f"{defaults.target_p99_ms:g})")
     parser.add_argument("--max-batch", type=positive_int, default=defaults.max_batch,
-                        help=f"flush a batch at this many items, 1..{MAX_BATCH_LIMIT} (default {defaults.max_batch})")
+                        help=f"most items in one batch, 1..{MAX_BATCH_LIMIT} (default {defaults.max_batch})")
     parser.add_argument("--max-delay-ms", type=float, default=defaults.max_delay_ms,
-                        help=f"flush when the oldest waiting item has waited this long (default {defaults.max_delay_ms:g})")
+                        help=f"longest an item waits for a batch while every predictor is busy (fixed: whatever "
+                             f"the predictors do) (default {defaults.max_delay_ms:g})")
+    parser.add_argument("--ingress", type=positive_int, default=defaults.ingress,
+                        help=f"HTTP processes sharing the port (SO_REUSEPORT; elsewhere one shared socket), "
+                             f"1..{MAX_INGRESS} (default {defaults.ingress})")
     parser.add_argument("--model", default=DEFAULT_MODEL, help="package.module:factory returning obj.predict(batch)")
     parser.add_argument("--preprocess", default=DEFAULT_PREPROCESS,
                         help="package.module:function(texts) -> list of model inputs")
@@ -50,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         config = PipelineConfig(
             host=args.host, port=port, preprocess_workers=args.preprocess_workers, receivers=args.receivers,
             replicas=args.replicas, max_batch=args.max_batch, max_delay_ms=args.max_delay_ms, model=args.model,
+            batching=args.batching, target_p99_ms=args.target_p99_ms, ingress=args.ingress,
             preprocess=args.preprocess, index_dir=args.index_dir, request_timeout_s=args.request_timeout,
         )
         check_plugins(config)

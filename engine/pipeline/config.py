@@ -14,6 +14,10 @@ MAX_BATCH_LIMIT = 1024
 CHUNK_ITEMS = 64
 #: ``{"texts": [...]}`` accepts at most this many texts.
 MAX_TEXTS_PER_REQUEST = 64
+#: Batching policies (``--batching``), in the order of the code ``BatchControl`` stores; see ``batcher``.
+POLICIES = ("fixed", "idle", "target")
+#: Item ids carry the ingress index in 4 bits (``stage.first_item_id``).
+MAX_INGRESS = 16
 
 
 def _default_workers() -> int:
@@ -31,6 +35,9 @@ class PipelineConfig:
     replicas: int = 1
     max_batch: int = 128
     max_delay_ms: float = 1000.0
+    batching: str = "idle"
+    target_p99_ms: float = 100.0
+    ingress: int = 1
     model: str = DEFAULT_MODEL
     preprocess: str = DEFAULT_PREPROCESS
     index_dir: str | None = None
@@ -53,6 +60,12 @@ class PipelineConfig:
             raise ValueError(f"max_batch must be between 1 and {MAX_BATCH_LIMIT}, got {self.max_batch}")
         if self.max_delay_ms < 0:
             raise ValueError(f"max_delay_ms must be ≥ 0, got {self.max_delay_ms}")
+        if self.batching not in POLICIES:
+            raise ValueError(f"batching must be one of {', '.join(POLICIES)}, got {self.batching!r}")
+        if not self.target_p99_ms > 0:
+            raise ValueError(f"target_p99_ms must be > 0, got {self.target_p99_ms}")
+        if not 1 <= self.ingress <= MAX_INGRESS:
+            raise ValueError(f"ingress must be between 1 and {MAX_INGRESS}, got {self.ingress}")
         for name in ("preprocess_workers", "receivers", "replicas"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be ≥ 1, got {getattr(self, name)}")

@@ -18,7 +18,7 @@ ring behind only loses the optimisation (the item is computed and its answer dis
 from __future__ import annotations
 
 import queue
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -26,19 +26,19 @@ from engine.context import SPAWN, parent_alive
 from engine.queues import CountingQueue
 
 
-def take(q: CountingQueue, timeout: float) -> Any | None:
-    """One message from ``q``, or None when nothing came within ``timeout`` seconds."""
+def take(q: CountingQueue, timeout: float, also: Sequence[Any] = ()) -> Any | None:
+    """One message from ``q``, or None when nothing came within ``timeout`` seconds (or one of the
+    connections in ``also`` became readable first: a wake-up)."""
     try:
         return q.get_nowait()
     except queue.Empty:
         pass
-    if not q.wait_readable(timeout):
+    if not q.wait_readable(timeout, also):
         return None
     try:
         return q.get_nowait()
     except queue.Empty:  # another reader of a shared queue was faster
         return None
-
 
 
 def inbox_messages(inbox: CountingQueue, reporter: Any, is_end: Any) -> Iterator[Any]:

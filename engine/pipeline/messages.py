@@ -12,7 +12,9 @@ builtins pickles several times faster. The positions are named by the constructo
 * request item   ``(item_id, text, deadline)``  — ``deadline`` on ``time.monotonic()`` (system-wide)
 * feature item   ``(item_id, features, deadline)``
 * ``Batch``      ``("batch", batch_id, reason, items)`` — reason in ``FLUSH_REASONS``
-* ``ResultBatch`` ``("result", stage, batch_id, reason, size, compute_s, outcomes)`` with outcomes
+* ``ResultBatch`` ``("result", stage, batch_id, reason, size, compute_s, outcomes)`` (one per ingress
+  concerned: ``PipelineWiring.send_outcomes`` splits by the ingress an item id names; ``size`` is the
+  whole batch's in the first part, 0 in the others) with outcomes
   ``[(item_id, http_status, payload)]``: payload is the answer as JSON text when status is 200,
   else the reason a person reads.
 * ``Lost``       ``("lost", item_ids, reason)`` — a stage died holding these items (sent by the service).
@@ -27,14 +29,17 @@ from typing import Any
 
 END_OF_STREAM = "__end_of_stream__"
 
+FLUSH_IDLE = "idle"
 FLUSH_SIZE = "size"
 FLUSH_DEADLINE = "deadline"
+FLUSH_SHED = "shed"
 FLUSH_SHUTDOWN = "shutdown"
-FLUSH_REASONS = (FLUSH_SIZE, FLUSH_DEADLINE, FLUSH_SHUTDOWN)
+FLUSH_REASONS = (FLUSH_IDLE, FLUSH_SIZE, FLUSH_DEADLINE, FLUSH_SHED, FLUSH_SHUTDOWN)
 
 STATUS_OK = 200
 STATUS_STAGE_FAILED = 500
 STATUS_STAGE_DIED = 503
+STATUS_SHED = 503
 
 
 def is_end(message: Any) -> bool:

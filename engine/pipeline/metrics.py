@@ -54,6 +54,7 @@ def render(
     gauges: Mapping[str, float],
     latency: Histogram,
     batch_size: Histogram,
+    batcher: Mapping[str, float] | None = None,
 ) -> str:
     """The whole ``/metrics`` page."""
     lines = ["# HELP mpwatch_requests_total Requests answered, by HTTP status.",
@@ -78,4 +79,90 @@ def render(
     lines += latency.lines("mpwatch_request_latency_seconds")
     lines += ["# HELP mpwatch_batch_size Items per batch run by the model.", "# TYPE mpwatch_batch_size histogram"]
     lines += batch_size.lines("mpwatch_batch_size")
+    lines += batcher_lines(batcher or {})
     return "\n".join(lines) + "\n"
+
+
+def batcher_lines(values: Mapping[str, float]) -> list[str]:
+    """The batcher's decisions (``BatchReport``): ``mpwatch_batcher_flushes_total{reason}`` and
+    ``mpwatch_batcher_shed_items_total`` as counters, every other value as ``mpwatch_batcher_<name>``."""
+    lines = ["# HELP mpwatch_batcher_flushes_total Batches the batcher let go, by reason (shed: 503s sent).",
+             "# TYPE mpwatch_batcher_flushes_total counter"]
+    for name, value in values.items():
+        if name.startswith("flush_"):
+            lines.append(f'mpwatch_batcher_flushes_total{{reason="{_escape(name[6:])}"}} {value:g}')
+    lines += ["# TYPE mpwatch_batcher_shed_items_total counter",
+              f"mpwatch_batcher_shed_items_total {values.get('shed_items', 0):g}"]
+    for name, value in values.items():
+        if not name.startswith("flush_") and name != "shed_items":
+            lines += [f"# TYPE mpwatch_batcher_{name} gauge", f"mpwatch_batcher_{name} {value:g}"]
+    return lines
+
+
+#: Statuses the service answers with, tallied across ingress processes (others stay per process).
+TALLY_STATUSES = (200, 400, 413, 499, 500, 503, 504)
+
+
+class IngressTally:
+    """The request and batch figures of every ingress process, in shared memory, so ``/metrics``
+    from any of them describes the whole service (``--ingress N``: a scrape reaches one at random).
+
+    Each ingress writes only its own row (``publish``, a few times a second; no lock, so a killed
+    ingress leaves nothing held); ``merged`` sums the other rows with the caller's live figures.
+    A restarted ingress starts its row again from zero: like any process-local Prometheus counter.
+    """
+
+    def __init__(self, ingresses: int, reasons: tuple[str, ...], ctx: object = None) -> None:
+        from engine.context import SPAWN
+
+        self.reasons = reasons
+        self._shape = (len(TALLY_STATUSES), len(LATENCY_BUCKETS_S) + 3, len(reasons), len(BATCH_SIZE_BUCKETS) + 3)
+        self.width = sum(self._shape)
+        self.ingresses = ingresses
+        self._rows = (ctx or SPAWN).RawArray("d", ingresses * self.width)
+
+    def _row(self, index: int) -> list[float]:
+        return self._rows[index * self.width:(index + 1) * self.width]
+
+    def publish(self, index: int, requests: Mapping[int, int], batches: Mapping[str, int],
+                latency: Histogram, batch_size: Histogram) -> None:
+        values = ([float(requests.get(s, 0)) for s in TALLY_STATUSES] + _hist_values(latency)
+                  + [float(batches.get(r, 0)) for r in self.reasons] + _hist_values(batch_size))
+        self._rows[index * self.width:(index + 1) * self.width] = values
+
+    def merged(self, index: int, requests: Mapping[int, int], batches: Mapping[str, int], latency: Histogram,
+               batch_size: Histogram) -> tuple[dict[int, int], dict[str, int], Histogram, Histogram]:
+        """The caller's figures (ingress ``index``, live) plus every other ingress's last published."""
+        total_requests, total_batches = dict(requests), dict(batches)
+        total_latency, total_batch = _copy(latency), _copy(batch_size)
+        n_status, n_lat, n_reason, _ = self._shape
+        for other in range(self.ingresses):
+            if other == index:
+                continue
+            row = self._row(other)
+            for status, value in zip(TALLY_STATUSES, row[:n_status]):
+                if value:
+                    total_requests[status] = total_requests.get(status, 0) + int(value)
+            _add_hist(total_latency, row[n_status:n_status + n_lat])
+            for reason, value in zip(self.reasons, row[n_status + n_lat:n_status + n_lat + n_reason]):
+                if value:
+                    total_batches[reason] = total_batches.get(reason, 0) + int(value)
+            _add_hist(total_batch, row[n_status + n_lat + n_reason:])
+        return total_requests, total_batches, total_latency, total_batch
+
+
+def _hist_values(hist: Histogram) -> list[float]:
+    return [float(c) for c in hist.counts] + [hist.total, float(hist.count)]
+
+
+def _copy(hist: Histogram) -> Histogram:
+    out = Histogram(hist.bounds)
+    out.counts, out.total, out.count = list(hist.counts), hist.total, hist.count
+    return out
+
+
+def _add_hist(hist: Histogram, values: list[float]) -> None:
+    buckets = len(hist.counts)
+    hist.counts = [a + int(b) for a, b in zip(hist.counts, values[:buckets])]
+    hist.total += values[buckets]
+    hist.count += int(values[buckets + 1])

@@ -7,6 +7,8 @@ Data flow::
               ──("result", …, [(item_id, 200, answer_json)])──► results ──► ingress
         an exception or a wrong-length answer: every item of that batch gets (500, reason);
         the loop goes on.
+    ReplicaBoard: busy while it holds a batch; free (and a wake-up to the batcher) once the model is
+    done, with the batch's size, compute time and latency for the batcher's service-time fit.
 
 Answers are encoded to JSON here, in parallel across replicas, so a model answer that JSON cannot
 express fails its own batch with a clear reason instead of surfacing later in the network module.
@@ -22,8 +24,8 @@ from typing import Any, Callable
 from engine.context import JobContext, parent_alive
 from engine.status import format_exception
 from engine.pipeline.config import PipelineConfig
-from engine.pipeline.hops import inbox_messages, put
-from engine.pipeline.messages import STATUS_OK, STATUS_STAGE_FAILED, is_end, make_result
+from engine.pipeline.hops import inbox_messages
+from engine.pipeline.messages import STATUS_OK, STATUS_STAGE_FAILED, is_end
 from engine.pipeline.stage import PipelineWiring, load_callable, stage_setup
 
 
@@ -70,7 +72,7 @@ def predictor_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiri
         reason, tb = format_exception(exc)
         ctx.log(f"{role}: could not build the model {config.model}: {reason}\n{tb}", "error")
         raise
-    wiring.models_ready[index] = 1
+    wiring.replicas.ready[index] = 1
     reporter.set_counter("model_build_s", time.perf_counter() - started)
     reporter.end()
     size = len(model) if hasattr(model, "__len__") else None
@@ -79,8 +81,11 @@ def predictor_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiri
     inbox = wiring.predictor_in
     slot = wiring.slots[role]
     cancels = wiring.cancel_board.reader()
+    board = wiring.replicas
+    timeout_s = config.request_timeout_s
     for message in inbox_messages(inbox, reporter, is_end):
         _, batch_id, reason, items = message
+        board.start(index, len(items))
         slot.set(item[0] for item in items)
         reporter.begin(f"batch of {len(items)}")
         cancels.refresh()
@@ -93,10 +98,14 @@ def predictor_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiri
             outcomes = [(item[0], status, payload) for item, (status, payload) in zip(live, statuses)]
             failed = sum(1 for status, _ in statuses if status != STATUS_OK)
             reporter.end()  # busy time is the model's, not waiting for the results queue
-            put(wiring.results, make_result(role, batch_id, reason, len(live), compute_s, outcomes), parent_alive)
+            # Free before the answers travel: the batcher forms the next batch meanwhile.
+            board.finish(index, len(live), compute_s, time.monotonic() - (live[0][2] - timeout_s))
+            wiring.send_outcomes(role, batch_id, reason, compute_s, outcomes, parent_alive)
             reporter.add(items_out=len(live) - failed, errors=failed, batches=1, compute_s=compute_s,
                          batch_items=len(live))
             reporter.set_counter("last_batch_size", len(live))
+        else:
+            board.finish(index, 0, 0.0, 0.0)
         slot.clear()
         reporter.end()
     reporter.flush()

@@ -21,7 +21,7 @@ from engine.context import JobContext, parent_alive
 from engine.status import format_exception
 from engine.pipeline.config import PipelineConfig
 from engine.pipeline.hops import inbox_messages, put
-from engine.pipeline.messages import STATUS_STAGE_FAILED, is_end, make_result
+from engine.pipeline.messages import STATUS_STAGE_FAILED, is_end
 from engine.pipeline.model import featurise
 from engine.pipeline.stage import PipelineWiring, load_callable, stage_setup
 from engine.textnorm import normalise_text_scalar
@@ -73,7 +73,7 @@ def preprocess_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWir
             except Exception as exc:  # a bad plug-in fails this chunk only
                 reason, _ = format_exception(exc)
                 outcomes = [(item[0], STATUS_STAGE_FAILED, f"preprocess failed: {reason}") for item in live]
-                put(wiring.results, make_result(role, chunk_no, "", len(live), 0.0, outcomes), parent_alive)
+                wiring.send_outcomes(role, chunk_no, "", 0.0, outcomes, parent_alive)
                 reporter.add(errors=len(live))
             else:
                 chunk = [(item[0], out, item[2]) for item, out in zip(live, outputs)]

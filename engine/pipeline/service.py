@@ -2,12 +2,17 @@
 
 Data flow (every stage its own spawn process under one ``Supervisor``, restart=True)::
 
-    ingress ─► preprocess_in[i] ─► preprocess i ─► receiver_in ─► receiver k ─► batcher_in ─► batcher
+    ingress k ─► preprocess_in[i] ─► preprocess i ─► receiver_in ─► receiver k ─► batcher_in ─► batcher
        ▲                                  │ (failures)                                          │
        │                                  ▼                                                     ▼
-       └──────────────── results ◄────────┴──────────── predictor j ◄──────── predictor_in ◄────┘
-                            ▲
+       └────────────── results[k] ◄───────┴──────────── predictor j ◄──────── predictor_in ◄────┘
+                            ▲     (one per ingress; the item id names k)   batcher sheds (target) ─┘
                             └── Lost(ids) sent here when a stage dies holding items (its HoldingSlot)
+
+``--ingress N`` runs N ingress processes on one port: with SO_REUSEPORT (Linux, the BSDs, macOS)
+each binds its own socket and the kernel spreads new connections over them; where the OS has no
+SO_REUSEPORT (Windows) the service binds one listening socket and hands it to every ingress at
+spawn, and they accept from it in turn.
 
 Who runs it: ``run_pipeline(config, ctx)`` is the job function — in the CLI (``serve``) the
 calling process is the owner; in the GUI a ``JobRun`` coordinator process is. The owner's loop
@@ -30,12 +35,12 @@ from typing import Any, Mapping
 from engine.context import Cancelled, JobContext
 from engine.pipeline.batcher import batcher_main
 from engine.pipeline.config import PipelineConfig, is_loopback
-from engine.pipeline.ingress import ingress_main
+from engine.pipeline.ingress import ingress_main, ingress_role, shared_listener
 from engine.pipeline.messages import END_OF_STREAM, make_lost
 from engine.pipeline.predictor import predictor_main
 from engine.pipeline.preprocess import preprocess_main
 from engine.pipeline.receiver import receiver_main
-from engine.pipeline.stage import BatchControl, PipelineWiring
+from engine.pipeline.stage import BatchControl, PipelineWiring, ingress_of
 from engine.status import WorkerExited, describe_exitcode
 from engine.supervisor import ManagedProcess, Supervisor
 
@@ -103,6 +108,7 @@ class PipelineService:
         self.supervisor.on_exit.append(self._on_exit)
         self.reporter = ctx.reporter("service", "0")
         self.lost_items = 0
+        self.listener: Any = None
         self.started_at = 0.0
 
     @property
@@ -127,10 +133,14 @@ class PipelineService:
             start(f"receiver-{k}", receiver_main, (ctx, config, wiring, k), restart=True)
         for i in range(config.preprocess_workers):
             start(f"preprocess-{i}", preprocess_main, (ctx, config, wiring, i), restart=True)
-        start("ingress", ingress_main, (ctx, config, wiring), restart=True)
-        ctx.log(f"pipeline starting: {config.preprocess_workers} preprocess, {config.receivers} receivers, "
-                f"{config.replicas} predictors, max batch {config.max_batch}, max delay {config.max_delay_ms:g} ms, "
-                f"endpoint {config.url}/v1/predict")
+        listener = shared_listener(config)
+        for k in range(config.ingress):
+            start(ingress_role(config, k), ingress_main, (ctx, config, wiring, k, listener), restart=True)
+        self.listener = listener  # kept open: a restarted ingress is handed it again
+        target = f" (target p99 {config.target_p99_ms:g} ms)" if config.batching == "target" else ""
+        ctx.log(f"pipeline starting: {config.ingress} ingress, {config.preprocess_workers} preprocess, "
+                f"{config.receivers} receivers, {config.replicas} predictors, batching {config.batching}{target}, "
+                f"max batch {config.max_batch}, max delay {config.max_delay_ms:g} ms, endpoint {config.url}/v1/predict")
         return self
 
     # -- watching -----------------------------------------------------------------------------------
@@ -143,16 +153,23 @@ class PipelineService:
         item_ids = slot.read() if slot is not None else []
         if slot is not None:
             slot.clear()
-        if managed.role == "ingress":
+        if managed.role.startswith("ingress"):
             self.ctx.log(f"{event.describe()}; its open connections were reset, it is being restarted", "warning")
             return
+        if managed.role.startswith("predictor-"):
+            self.wiring.replicas.release(int(managed.role.split("-")[1]))  # not free until rebuilt
         reason = f"{managed.role} died ({describe_exitcode(event.exitcode)}) while holding this request; retry"
         if item_ids:
             self.lost_items += len(item_ids)
-            try:
-                self.wiring.results.put(make_lost(item_ids, reason), timeout=1.0)
-            except Exception:  # results full for a whole second: the per-request timeout answers them
-                self.ctx.log(f"could not report {len(item_ids)} lost requests of {managed.role}", "error")
+            by_ingress: dict[int, list[int]] = {}
+            for item_id in item_ids:
+                by_ingress.setdefault(ingress_of(item_id), []).append(item_id)
+            for index, ids in by_ingress.items():
+                try:
+                    self.wiring.results[min(index, len(self.wiring.results) - 1)].put(make_lost(ids, reason),
+                                                                                     timeout=1.0)
+                except Exception:  # results full for a whole second: the per-request timeout answers them
+                    self.ctx.log(f"could not report {len(ids)} lost requests of {managed.role}", "error")
         self.ctx.log(f"{event.describe()}; {len(item_ids)} in-flight requests answered with an error",
                      "warning")
 
@@ -160,15 +177,16 @@ class PipelineService:
         """(queues ``role`` reads, queues it writes)."""
         w = self.wiring
         if role.startswith("preprocess-"):
-            return [w.preprocess_in[int(role.split("-")[1])]], [w.receiver_in, w.results]
+            return [w.preprocess_in[int(role.split("-")[1])]], [w.receiver_in, *w.results]
         if role.startswith("receiver-"):
             return [w.receiver_in], [w.batcher_in]
         if role == "batcher":
-            return [w.batcher_in], [w.predictor_in]
+            return [w.batcher_in], [w.predictor_in, *w.results]  # results: what it sheds
         if role.startswith("predictor-"):
-            return [w.predictor_in], [w.results]
-        if role == "ingress":
-            return [w.results], list(w.preprocess_in)
+            return [w.predictor_in], list(w.results)
+        if role.startswith("ingress"):
+            index = int(role.split("-")[1]) if "-" in role else 0
+            return [w.results[index]], list(w.preprocess_in)
         return [], []
 
     def _release_orphaned_locks(self, role: str) -> None:
@@ -201,7 +219,6 @@ class PipelineService:
         rep.set_counter("lost_items", self.lost_items)
         rep.set_counter("max_batch", self.wiring.control.max_batch)
         rep.set_counter("max_delay_ms", self.wiring.control.max_delay_ms)
-        rep.set_counter("port", self.config.port)
         rep.flush() if force else rep.tick()
 
     def ready(self) -> bool:
@@ -238,12 +255,15 @@ class PipelineService:
         self._wait_roles("batcher", deadline)
         self._send_end(wiring.predictor_in, config.replicas, deadline)
         self._wait_roles("predictor", deadline)
-        self._send_end(wiring.results, 1, deadline + 1.0)
+        for results in wiring.results:
+            self._send_end(results, 1, deadline + 1.0)
         self._wait_roles("ingress", deadline + 1.0)
         leftovers = [m.role for m in self.supervisor.alive()]
         if leftovers:
             self.ctx.log(f"stages still running after the drain, ending them: {', '.join(leftovers)}", "warning")
         exits = self.supervisor.stop(grace_s=0.5, terminate_s=1.0)
+        if self.listener is not None:
+            self.listener.close()
         self._report(force=True)
         return exits
 
