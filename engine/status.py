@@ -76,6 +76,7 @@ class TaskFinished:
     seconds: float
     summary: Mapping[str, Any] = field(default_factory=dict)
     attempts: int = 1
+    key: Any = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class TaskFailed:
     traceback: str = ""
     attempts: int = 1
     summary: Mapping[str, Any] = field(default_factory=dict)
+    key: Any = None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,17 @@ DEFAULT_VAL_SIZE = 10000
 DEFAULT_MEMORY_BUDGET_BYTES = 512 * 1024**2
 
 
+def parse_val_size(text: str) -> int | float:
+    """A validation size: a whole count ≥ 0 ('10000') or a fraction in (0, 1) ('0.05'); ValueError else."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"not a number: {text!r}") from None
+    if value < 0 or (value >= 1 and not value.is_integer()):
+        raise ValueError(f"give a whole count (e.g. 10000) or a fraction in (0, 1): {text!r}")
+    return int(value) if value >= 1 else value
+
+
 @dataclass(frozen=True)
 class DialoguesConfig:
     """Settings of one Dialogues run.
