@@ -236,12 +236,13 @@ class ProgressTracker(Generic[P]):
 
     ``update`` is cheap and runs on every poll (views need not be visible for the history to
     grow); a subclass implements ``compute`` and says in ``record`` which values make history.
-    History points are taken once per newer snapshot time while the run is running, on the x axis
-    of elapsed seconds (snapshot time since the run started).
+    History points are taken while the run is running, at most once per ``record_interval_s`` of
+    snapshot time, on the x axis of elapsed seconds (snapshot time since the run started).
     """
 
-    def __init__(self, capacity: int = 1200) -> None:
+    def __init__(self, capacity: int = 1200, record_interval_s: float = 0.25) -> None:
         self.capacity = capacity
+        self.record_interval_s = record_interval_s
         self.latest: P | None = None
         self._meters: dict[str, RateMeter] = {}
         self._history: dict[str, dict[str, RingSeries]] = {}
@@ -251,7 +252,7 @@ class ProgressTracker(Generic[P]):
         progress = self.compute(monitor)
         self.latest = progress
         t = monitor.latest_t
-        if monitor.running and t > self._recorded_t and monitor.workers:
+        if monitor.running and monitor.workers and t >= self._recorded_t + self.record_interval_s:
             self._recorded_t = t
             self.record(progress, t - monitor.origin_t())
         return progress
@@ -279,8 +280,9 @@ class ProgressTracker(Generic[P]):
         return ring
 
     def history(self, chart: str) -> dict[str, RingSeries]:
-        """The series of one chart, by name, in the order they first appeared."""
-        return self._history.get(chart, {})
+        """The series of one chart, by name, in the order they first appeared (a live dict: series
+        that appear later are added to it)."""
+        return self._history.setdefault(chart, {})
 
 
 def average_rate(done: float, seconds: float) -> float:

@@ -10,8 +10,9 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QTabW
 
 from engine.runner import JobRun
 from gui.log_view import LogView
-from gui.panels.base import AppServices, JobPanel
+from gui.panels.base import JobPanel
 from gui.processes_view import ProcessTable
+from gui.run_controller import AppServices
 from gui.resources import resource_path
 from gui.status_poller import StatusPoller
 
