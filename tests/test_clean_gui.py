@@ -132,7 +132,7 @@ def test_progress_follows_the_writing_once_every_file_is_cleaned():
     assert progress.phase == "writing"
     assert (progress.bar.done, progress.bar.total, progress.bar.unit) == (250, 600, "rows written")  # resumed rows are not written again
     progress = report({**job, "files_done": 39}, (250, 200))
-    assert progress.bar.rate_per_s == 200.0  # 200 more rows in one second of snapshot time
+    assert progress.bar.rate_per_s == 100.0  # 200 more rows over two seconds of snapshot time
     progress = report({**job, "files_done": 39, "segments_written": 2}, (400, 200))
     assert progress.phase == "cleaning" and progress.bar.unit == "files"  # nothing left to write
     report({**job, "files_done": 39}, (150, 100))
