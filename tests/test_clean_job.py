@@ -98,8 +98,12 @@ def test_formats_hold_the_same_rows_and_formula_text_stays_text(tmp_path, fmt, n
         assert got.loc[risky, "消息内容"].str.startswith("'").all()
         got["消息内容"] = got["消息内容"].where(~risky, got["消息内容"].str[1:])
     else:
-        sheet = openpyxl.load_workbook(report["outputs"][0], read_only=True).active
-        cells = [r[3] for r in sheet.iter_rows(min_row=2) if isinstance(r[3].value, str) and r[3].value[:1] in "=+-@"]
+        book = openpyxl.load_workbook(report["outputs"][0], read_only=True)  # read-only keeps the file open
+        try:
+            cells = [r[3] for r in book.active.iter_rows(min_row=2)
+                     if isinstance(r[3].value, str) and r[3].value[:1] in "=+-@"]
+        finally:
+            book.close()
         assert cells and all(c.data_type == "s" for c in cells)
     pd.testing.assert_frame_equal(got, expected)
 

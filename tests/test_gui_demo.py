@@ -11,6 +11,7 @@ from tests.helpers import wait_no_children
 @pytest.mark.timeout(120)
 def test_demo_job_from_the_window(main_window, qtbot, tmp_path):
     panel = main_window.panels["demo"]
+    main_window.tabs.setCurrentWidget(panel)  # views refresh while they are shown
     panel.out_dir.set_text(str(tmp_path))
     panel.files.setValue(3)
     panel.rows.setValue(6000)
