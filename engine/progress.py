@@ -84,10 +84,10 @@ class RateMeter:
     def add(self, t: float, total: float) -> None:
         if self._samples:
             last_t, last_total = self._samples[-1]
+            if t <= last_t:
+                return  # no newer word than what we have
             if total < last_total:
                 self._samples.clear()  # the counter restarted (a new run, a replaced worker)
-            elif t <= last_t:
-                return  # no newer word than what we have
         self._samples.append((t, total))
         cutoff = t - self.window_s
         while len(self._samples) > 2 and self._samples[1][0] <= cutoff:

@@ -87,3 +87,22 @@ def test_poller_drains_in_a_time_box(main_window, qtbot):
     assert poller.backlog_ticks == backlog_before + 1, "the slice ended on its deadline, not on an empty queue"
     qtbot.waitUntil(lambda: poller.drain(0.05) == 0 and len(seen) == 3000, timeout=20000)
     assert seen[:3] == ["0", "1", "2"] and seen[-1] == "2999"
+
+
+@pytest.mark.timeout(120)
+def test_a_panel_hidden_while_its_run_ends_is_drawn_when_shown(main_window, qtbot, tmp_path):
+    panel = main_window.panels["demo"]
+    main_window.tabs.setCurrentWidget(main_window.panels["clean"])
+    panel.out_dir.set_text(str(tmp_path))
+    panel.files.setValue(2)
+    panel.rows.setValue(4000)
+    panel.workers.setValue(2)
+    with qtbot.waitSignal(panel.job_finished, timeout=90000):
+        assert panel.start_job()
+    assert panel.progress.percent == 0.0 and "rows/s" not in panel.chart.series_names()  # hidden: not drawn
+    main_window.tabs.setCurrentWidget(panel)
+    assert panel.progress.percent == 100.0
+    t, rates = panel.chart.curve("rows/s").getData()
+    history_t, _ = panel.controller.tracker.history("throughput")["rows/s"].arrays()
+    assert len(t) >= 1 and t.tolist() == history_t.tolist()
+    assert not wait_no_children(10.0)
