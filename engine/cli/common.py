@@ -22,8 +22,8 @@ from tqdm import tqdm
 
 from engine.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL
 from engine.context import SPAWN, JobContext, StopFlag
-from engine.runner import JobFunction, run_job
 from engine.progress import RunMonitor
+from engine.runner import JobFunction, run_job
 from engine.status import JobFinished, LogLine, TaskFailed, WorkerExited
 
 

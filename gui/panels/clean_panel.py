@@ -27,8 +27,8 @@ from engine.runner import JobFunction
 from engine.status import JobFinished, TaskFailed, TaskFinished
 from gui.formatting import format_count
 from gui.panels.base import JobPanel
-from gui.run_controller import AppServices
 from gui.panels.clean_form import CleanForm
+from gui.run_controller import AppServices
 from gui.summaries import clean_summary
 from gui.widgets.charts import BarChart, TimeSeriesChart
 from gui.widgets.file_table import ERROR_COLUMN, FileTable

@@ -22,8 +22,8 @@ from gui.panels.base import JobPanel
 from gui.run_controller import AppServices
 from gui.summaries import demo_summary
 from gui.widgets.charts import TimeSeriesChart
-from gui.widgets.path_picker import PathPicker
 from gui.widgets.forms import spin_box
+from gui.widgets.path_picker import PathPicker
 from gui.widgets.progress import ProgressBox
 from gui.widgets.worker_table import WorkerTable
 

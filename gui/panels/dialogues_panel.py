@@ -30,8 +30,8 @@ from gui.panels.base import JobPanel
 from gui.run_controller import AppServices
 from gui.summaries import dialogues_summary
 from gui.widgets.charts import TimeSeriesChart
-from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
 from gui.widgets.forms import spin_box
+from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
 from gui.widgets.progress import ProgressBox
 
 PHASE_TITLES = {"partition": "1 · Read + normalise + partition", "keys": "2 · Keys: count dialogues, choose val",

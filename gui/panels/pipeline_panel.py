@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, \
-    QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
+)
 
 from engine.pipeline.config import DEFAULT_MODEL, MAX_BATCH_LIMIT, PipelineConfig
 from engine.pipeline.progress import (
@@ -34,10 +35,10 @@ from engine.runner import JobFunction
 from engine.status import JobFinished
 from gui.formatting import format_count
 from gui.panels.base import JobPanel
-from gui.run_controller import AppServices
 from gui.panels.pipeline_diagram import StageDiagram, StageView
 from gui.panels.pipeline_load import LoadGeneratorBox
 from gui.panels.pipeline_try import TryItBox
+from gui.run_controller import AppServices
 from gui.widgets.charts import BarChart, TimeSeriesChart
 from gui.widgets.forms import spin_box
 from gui.widgets.path_picker import PathPicker
