@@ -134,15 +134,14 @@ def test_sigkilled_workers_lose_and_duplicate_nothing(tmp_path, no_leftover_chil
     deaths: list[WorkerExited] = []
 
     def on_message(message):
-        # SIGKILL a worker 30 ms into its first file task (~0.2 s long), and again into its first
-        # segment write (~2 s long). The short delay lets the worker's queue feeder thread release
-        # the shared status queue's lock: a process killed while writing to a multiprocessing.Queue
-        # corrupts it (Python docs), a hazard of the shared status queue, not of this job.
+        # SIGKILL a worker as soon as it reports its first file task (~0.2 s long), and again its
+        # first segment write (~2 s long). No delay is needed: a pool worker writes its status to a
+        # pipe its owner relays (engine/status_pipe.py), so a kill mid-write wedges no shared queue.
         if isinstance(message, Snapshot) and message.stage == "clean" and message.current:
             kind = "file" if message.current.startswith("#") else "segment"
             if kind not in killed:
                 killed[kind] = message.pid
-                threading.Timer(0.03, os.kill, (message.pid, signal.SIGKILL)).start()
+                os.kill(message.pid, signal.SIGKILL)
         elif isinstance(message, WorkerExited):
             deaths.append(message)
 
