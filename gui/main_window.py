@@ -10,9 +10,10 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QTabW
 
 from engine.runner import JobRun
 from gui.log_view import LogView
-from gui.panels.base import AppServices, JobPanel
+from gui.panels.base import JobPanel
 from gui.processes_view import ProcessTable
 from gui.resources import resource_path
+from gui.run_controller import AppServices
 from gui.status_poller import StatusPoller
 
 #: (module, class) of each job panel, in tab order. A panel whose module is absent is skipped.

@@ -10,8 +10,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from PySide6.QtCore import QTimer
+
+
+def attribute(obj: object, dotted: str) -> Any:
+    """``panel.form.inputs`` from ``"form.inputs"``."""
+    for name in dotted.split("."):
+        obj = getattr(obj, name)
+    return obj
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,9 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--after", type=float, default=3.0, help="seconds to wait before the grab")
     parser.add_argument("--size", default="1280x860", help="window size WxH")
     parser.add_argument("--set", action="append", default=[], metavar="WIDGET=VALUE",
-                        help="set a panel attribute's text/value before starting, e.g. rows=5000")
+                        help="set a panel widget's text/value before starting, e.g. rows=5000 or "
+                             "form.inputs=/data (a dotted path from the panel)")
     parser.add_argument("--press", action="append", default=[], metavar="BUTTON@SECONDS",
-                        help="click a panel's button that many seconds after launch, e.g. load_button@5")
+                        help="click a panel's button that many seconds after launch, e.g. load.button@5")
     args = parser.parse_args(argv)
 
     from gui.app import configure_application
@@ -40,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     window.tabs.setCurrentWidget(panel)
     for assignment in args.set:
         name, value = assignment.split("=", 1)
-        widget = getattr(panel, name)
+        widget = attribute(panel, name)
         if hasattr(widget, "setValue"):
             widget.setValue(type(widget.value())(value))
         elif hasattr(widget, "set_text"):
@@ -51,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         QTimer.singleShot(300, panel.start_job)
     for press in args.press:
         name, _, seconds = press.partition("@")
-        QTimer.singleShot(int(float(seconds or 0) * 1000), getattr(panel, name).click)
+        QTimer.singleShot(int(float(seconds or 0) * 1000), attribute(panel, name).click)
 
     def grab() -> None:
         window.grab().save(args.out)

@@ -1,20 +1,28 @@
-"""The GUI's one reader of the status queue.
+"""The GUI's one reader of the status queues, and its one timer.
 
 Data flow::
 
-    engine processes ──► status Queue (bounded) ──► StatusPoller: QTimer every 100 ms
+    engine processes ──► a status Queue per run (bounded) ──► StatusPoller: QTimer every 100 ms
                                                      └─ drain for ≤ budget_ms with get_nowait()
-                                                        ├─ job listeners  (panels' JobMonitors)
+                                                        ├─ job listeners  (each run's RunMonitor)
                                                         ├─ global listeners (Processes, Log)
-                                                        └─ tick hooks (supervisor polls)
+                                                        └─ tick hooks (RunController: supervisor poll,
+                                                           progress update, visible views refreshed)
+
+The hops of one status message from a worker to a chart, on the GUI side: (1) the tick drains it
+into the run's RunMonitor; (2) in the same tick the run's RunController updates the job's progress
+model, which appends the chart histories; (3) still in the same tick, a visible panel whose last
+refresh is older than its interval hands the histories to the curves. One timer, no dirty flag
+passed between timers.
 
 The event loop never blocks here: only non-blocking gets, and a time box per tick so a burst of
 messages is spread over several ticks instead of freezing the window.
 
-Each job run gets a status queue of its own (``new_run_queue``): a process of one run killed while
-writing its queue (which can leave the queue's write lock held) can never silence the other runs.
-A run's queue is retired when the run is over and removed once drained. The poller also measures how
-late its own ticks fire (tick lag), which is what a person feels as a sluggish UI.
+Every job run, the load generator's included, gets a status queue of its own (``new_run_queue``,
+through its RunController): a process of one run killed while writing its queue (which can leave
+the queue's write lock held) can never silence the other runs. A run's queue is retired when the
+run is over and removed once drained. The poller also measures how late its own ticks fire (tick
+lag), which is what a person feels as a sluggish UI.
 """
 
 from __future__ import annotations
@@ -38,8 +46,7 @@ class StatusPoller(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.maxsize = maxsize
-        self.queue = SPAWN.Queue(maxsize=maxsize)
-        self._queues: list[Any] = [self.queue]
+        self._queues: list[Any] = []
         self._retiring: set[int] = set()
         self.interval_ms = interval_ms
         self.budget_s = budget_ms / 1000.0
@@ -85,7 +92,7 @@ class StatusPoller(QObject):
 
     def retire_queue(self, q: Any) -> None:
         """The run is over: drain what is left in ``q``, then drop it."""
-        if q is not self.queue and any(q is x for x in self._queues):
+        if any(q is x for x in self._queues):
             self._retiring.add(id(q))
 
     def subscribe(self, job_id: str, listener: Listener) -> None:

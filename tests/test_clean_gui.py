@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -14,12 +13,13 @@ from tests.helpers import wait_no_children
 
 def configure(panel, inputs, out, segment_files: int, out_format: str) -> None:
     """Fill the panel's form as a person would: 2 workers, no resume."""
-    panel.inputs.set_text(str(inputs))
-    panel.out_dir.set_text(str(out))
-    panel.workers.setValue(2)
-    panel.segment_files.setValue(segment_files)
-    panel.out_format.setCurrentText(out_format)
-    panel.resume.setChecked(False)
+    form = panel.form
+    form.inputs.set_text(str(inputs))
+    form.out_dir.set_text(str(out))
+    form.workers.setValue(2)
+    form.segment_files.setValue(segment_files)
+    form.out_format.setCurrentText(out_format)
+    form.resume.setChecked(False)
 
 
 @pytest.mark.timeout(150)
@@ -65,8 +65,8 @@ def test_clean_from_the_panel(main_window, qtbot, tmp_path):
     assert panel.progress.percent == 100.0
     assert panel.pending.count() == 0
     assert "Done." in panel.summary.text() and "2 file(s) failed" in panel.summary.text()
-    t, rates = panel.chart.data("read + cleaned")
-    assert len(t) >= 1
+    t, rates = panel.chart.curve("read + cleaned").getData()
+    assert t is not None and len(t) >= 1 and rates.max() > 0
     assert not wait_no_children(10.0)
 
 
@@ -77,13 +77,13 @@ def test_bad_settings_are_refused_before_anything_starts(main_window, qtbot, tmp
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
     panel = main_window.panels["clean"]
-    panel.inputs.set_text(str(tmp_path / "nothing-here"))
-    panel.out_dir.set_text(str(tmp_path / "out"))
+    panel.form.inputs.set_text(str(tmp_path / "nothing-here"))
+    panel.form.out_dir.set_text(str(tmp_path / "out"))
     assert not panel.start_job()
     assert "input not found" in shown[-1]
     (tmp_path / "in").mkdir()
-    panel.inputs.set_text(str(tmp_path / "in"))
-    panel.columns.setText("nonsense=1")
+    panel.form.inputs.set_text(str(tmp_path / "in"))
+    panel.form.columns.setText("nonsense=1")
     assert not panel.start_job()
     assert shown[-1].startswith("Columns:")
     assert panel.run is None
@@ -110,25 +110,31 @@ def test_stop_from_the_panel_leaves_no_process_and_no_partial_file(main_window, 
 
 
 def test_progress_follows_the_writing_once_every_file_is_cleaned():
-    from gui.models import JobMonitor
-    from gui.panels.clean_panel import writing_phase
+    from engine.clean.progress import CleanProgressTracker
+    from engine.progress import RunMonitor
 
-    monitor = JobMonitor("clean-1")
+    monitor = RunMonitor("clean-1")
+    tracker = CleanProgressTracker()
+    clock = iter(range(1000, 2000))
 
-    def report(job: dict, written: tuple[int, int]) -> None:
-        monitor.handle(Snapshot("clean-1", "job", "coordinator", 1, time.time(), counters=job))
+    def report(job: dict, written: tuple[int, int]):
+        t = float(next(clock))
+        monitor.handle(Snapshot("clean-1", "job", "coordinator", 1, t, counters=job))
         for i, rows in enumerate(written):  # two workers: their rows written add up
-            monitor.handle(Snapshot("clean-1", "clean", f"clean {i + 1}", 10 + i, time.time(),
-                                    counters={"rows_written": rows}))
+            monitor.handle(Snapshot("clean-1", "clean", f"clean {i + 1}", 10 + i, t, counters={"rows_written": rows}))
+        return tracker.update(monitor)
 
     job = {"files_todo": 40, "files_done": 38, "files_failed": 1, "segments_total": 2, "segments_written": 1,
            "rows_out": 700, "rows_out_resumed": 100}
-    report(job, (150, 100))
-    assert writing_phase(monitor) is None  # a file is still cleaning
+    progress = report(job, (150, 100))
+    assert progress.phase == "cleaning" and (progress.bar.done, progress.bar.total) == (39, 40)  # a file still cleans
+    progress = report({**job, "files_done": 39}, (150, 100))
+    assert progress.phase == "writing"
+    assert (progress.bar.done, progress.bar.total, progress.bar.unit) == (250, 600, "rows written")  # resumed rows are not written again
+    progress = report({**job, "files_done": 39}, (250, 200))
+    assert progress.bar.rate_per_s == 100.0  # 200 more rows over two seconds of snapshot time
+    progress = report({**job, "files_done": 39, "segments_written": 2}, (400, 200))
+    assert progress.phase == "cleaning" and progress.bar.unit == "files"  # nothing left to write
     report({**job, "files_done": 39}, (150, 100))
-    assert writing_phase(monitor) == (250, 600)  # resumed rows are not to be written again
-    report({**job, "files_done": 39, "segments_written": 2}, (400, 200))
-    assert writing_phase(monitor) is None  # nothing left to write
-    report({**job, "files_done": 39}, (150, 100))
-    monitor.handle(JobFinished("clean-1", time.time(), ok=True))
-    assert writing_phase(monitor) is None  # the run has ended
+    monitor.handle(JobFinished("clean-1", 2000.0, ok=True))
+    assert tracker.update(monitor).phase == ""  # the run has ended

@@ -33,8 +33,8 @@ def read_outputs(report: dict, fmt: str) -> pd.DataFrame:
         elif fmt == "csv":
             frames.append(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
         else:
-            book = pd.read_excel(path, sheet_name=None, dtype=str, engine="calamine")
-            frames.extend(book.values())
+            with pd.ExcelFile(path, engine="calamine") as book:  # closed here, not whenever GC runs
+                frames.extend(pd.read_excel(book, sheet_name=None, dtype=str).values())
     return pd.concat(frames, ignore_index=True).fillna("").astype(str)
 
 
@@ -98,8 +98,12 @@ def test_formats_hold_the_same_rows_and_formula_text_stays_text(tmp_path, fmt, n
         assert got.loc[risky, "消息内容"].str.startswith("'").all()
         got["消息内容"] = got["消息内容"].where(~risky, got["消息内容"].str[1:])
     else:
-        sheet = openpyxl.load_workbook(report["outputs"][0], read_only=True).active
-        cells = [r[3] for r in sheet.iter_rows(min_row=2) if isinstance(r[3].value, str) and r[3].value[:1] in "=+-@"]
+        book = openpyxl.load_workbook(report["outputs"][0], read_only=True)
+        try:
+            rows = book.active.iter_rows(min_row=2)
+            cells = [r[3] for r in rows if isinstance(r[3].value, str) and r[3].value[:1] in "=+-@"]
+        finally:
+            book.close()
         assert cells and all(c.data_type == "s" for c in cells)
     pd.testing.assert_frame_equal(got, expected)
 
@@ -136,15 +140,17 @@ def test_sigkilled_workers_lose_and_duplicate_nothing(tmp_path, no_leftover_chil
     seg0_done: set = set()
 
     def on_message(message):
-        # SIGKILL a worker 30 ms into its first file task (~0.2 s long). The segment write is far
-        # shorter (tens of ms), so it is caught deterministically instead: the moment the last file
-        # of segment 0 is reported, its write is being handed to an idle worker; every clean worker
-        # is frozen (SIGSTOP) at once, so none can finish it, and SIGKILLed 0.3 s later.
+        # SIGKILL a worker as soon as it reports its first file task (~0.2 s long); no delay is
+        # needed, its status goes to a pipe its owner relays, so a kill mid-write wedges nothing.
+        # The segment write is far shorter (tens of ms), so it is caught deterministically instead:
+        # the moment the last file of segment 0 is reported, its write is being handed to an idle
+        # worker; every clean worker is frozen (SIGSTOP) at once, so none can finish it, and
+        # SIGKILLed 0.3 s later.
         if isinstance(message, Snapshot) and message.stage == "clean":
             clean_pids[message.worker] = message.pid
             if message.current.startswith("#") and "file" not in killed:
                 killed["file"] = message.pid
-                threading.Timer(0.03, os.kill, (message.pid, signal.SIGKILL)).start()
+                os.kill(message.pid, signal.SIGKILL)
         elif isinstance(message, WorkerExited):
             deaths.append(message)
             clean_pids.pop(message.role, None)

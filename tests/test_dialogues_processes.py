@@ -45,16 +45,21 @@ class Watcher:
         self.writer_pid: int | None = None
         self._fired = False
         self._stop = threading.Event()
+        self._finished = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
-        while not self._stop.is_set():
+        while True:
             try:
                 message = self.queue.get(timeout=0.05)
             except queue.Empty:
+                if self._stop.is_set():
+                    return  # closed, and nothing more is waiting
                 continue
             self.messages.append(message)
+            if isinstance(message, JobFinished):
+                self._finished.set()
             if self.on_message is not None:
                 self.on_message(message)
             if isinstance(message, ProcessStarted) and message.role == WRITER_ROLE:
@@ -64,8 +69,10 @@ class Watcher:
                 self._fired = True
                 self.on_writer(self.writer_pid)
 
-    def close(self) -> None:
-        time.sleep(0.3)
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Waits for the run's JobFinished (every run in these tests ends with one), then reads what
+        is still queued behind it and stops."""
+        self._finished.wait(timeout_s)
         self._stop.set()
         self.thread.join(5)
 

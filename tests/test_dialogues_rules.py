@@ -115,8 +115,8 @@ def test_text_file_has_exactly_the_gpt2_chitchat_layout(tmp_path):
         out.write_batch("客户:谢谢\n坐席:不客气\n\n", 1, 2)
     assert path.read_bytes() == "客户:你好\n坐席:您好。\n\n客户:在吗\n坐席:在\n\n客户:谢谢\n坐席:不客气".encode()
     assert read_like_gpt2_chitchat(path) == [["客户:你好", "坐席:您好。"], ["客户:在吗", "坐席:在"], ["客户:谢谢", "坐席:不客气"]]
-    with pytest.raises(ValueError):
-        DialogueTextFile(tmp_path / "x.txt").write_batch("no blank line at the end", 1, 1)
+    with DialogueTextFile(tmp_path / "x.txt") as bad, pytest.raises(ValueError):
+        bad.write_batch("no blank line at the end", 1, 1)
 
 
 def test_batches_are_cut_only_at_dialogue_starts():

@@ -163,9 +163,10 @@ def test_staged_stop_ends_a_grandchild_too_and_advance_never_blocks(no_leftover_
 
 def _ignores_sigterm(pid: int) -> bool:
     """True once the process's SIGTERM disposition is 'ignore' (from /proc, SigIgn bit 15)."""
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("SigIgn:"):
-            return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("SigIgn:"):
+                return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
     return False
 
 

@@ -11,6 +11,7 @@ from tests.helpers import wait_no_children
 @pytest.mark.timeout(120)
 def test_demo_job_from_the_window(main_window, qtbot, tmp_path):
     panel = main_window.panels["demo"]
+    main_window.tabs.setCurrentWidget(panel)  # views refresh while they are shown
     panel.out_dir.set_text(str(tmp_path))
     panel.files.setValue(3)
     panel.rows.setValue(6000)
@@ -22,7 +23,7 @@ def test_demo_job_from_the_window(main_window, qtbot, tmp_path):
     assert result.ok, result.error
     assert sorted(p.name for p in tmp_path.glob("*.xlsx")) == ["chat_0000.xlsx", "chat_0001.xlsx", "chat_0002.xlsx"]
     assert panel.progress.percent == 100.0
-    t, rates = panel.chart.data("rows/s")
+    t, rates = panel.chart.curve("rows/s").getData()
     assert len(t) >= 2 and rates.max() > 0
     assert "Done." in panel.summary.text()
     assert any("finished" in line for line in main_window.log_view.lines)
@@ -60,19 +61,48 @@ def test_closing_the_window_mid_job_leaves_no_child(main_window, qtbot, tmp_path
     assert not wait_no_children(10.0)
 
 
-def test_poller_drains_in_a_time_box(main_window):
+def test_poller_drains_in_a_time_box(main_window, qtbot):
+    import time
+
     from engine.status import LogLine
 
     poller = main_window.poller
     poller.stop()
+    run_queue = poller.new_run_queue()
     for i in range(3000):
-        poller.queue.put(LogLine(job="x", level="info", text=str(i), t=0.0))
-    import time
+        run_queue.put(LogLine(job="x", level="info", text=str(i), t=0.0))
+    seen: list[str] = []
 
-    time.sleep(0.5)  # let the queue's feeder thread move the items into the pipe
+    def costly_listener(message) -> None:  # a view that takes 0.2 ms per message
+        seen.append(message.text)
+        deadline = time.perf_counter() + 0.0002
+        while time.perf_counter() < deadline:
+            pass
+
+    poller.add_global_listener(costly_listener)
+    qtbot.waitUntil(lambda: run_queue._reader.poll(), timeout=5000)  # the feeder thread has written some
+    backlog_before = poller.backlog_ticks
     handled = poller.drain(0.002)
-    assert 0 < handled < 3000, "one slice must not drain a large backlog at once"
-    total = handled
-    while total < 3000:
-        total += poller.drain(0.01)
-    assert total == 3000
+    assert 0 < handled < 100, "one slice must not drain a large backlog at once"
+    assert poller.backlog_ticks == backlog_before + 1, "the slice ended on its deadline, not on an empty queue"
+    qtbot.waitUntil(lambda: poller.drain(0.05) == 0 and len(seen) == 3000, timeout=20000)
+    assert seen[:3] == ["0", "1", "2"] and seen[-1] == "2999"
+
+
+@pytest.mark.timeout(120)
+def test_a_panel_hidden_while_its_run_ends_is_drawn_when_shown(main_window, qtbot, tmp_path):
+    panel = main_window.panels["demo"]
+    main_window.tabs.setCurrentWidget(main_window.panels["clean"])
+    panel.out_dir.set_text(str(tmp_path))
+    panel.files.setValue(2)
+    panel.rows.setValue(4000)
+    panel.workers.setValue(2)
+    with qtbot.waitSignal(panel.job_finished, timeout=90000):
+        assert panel.start_job()
+    assert panel.progress.percent == 0.0 and "rows/s" not in panel.chart.series_names()  # hidden: not drawn
+    main_window.tabs.setCurrentWidget(panel)
+    assert panel.progress.percent == 100.0
+    t, rates = panel.chart.curve("rows/s").getData()
+    history_t, _ = panel.controller.tracker.history("throughput")["rows/s"].arrays()
+    assert len(t) >= 1 and t.tolist() == history_t.tolist()
+    assert not wait_no_children(10.0)

@@ -17,23 +17,27 @@ def test_pipeline_panel_serves_loads_and_stops(main_window, qtbot):
     panel.preprocess_workers.setValue(1)
     panel.replicas.setValue(1)
     panel.max_delay_ms.setValue(50)
-    panel.load_rate.setValue(300)
+    panel.load.rate.setValue(300)
     assert panel.start_job()
-    qtbot.waitUntil(lambda: panel.try_button.isEnabled(), timeout=60000)
+    qtbot.waitUntil(lambda: panel.try_box.button.isEnabled(), timeout=60000)
     assert panel.endpoint.startswith("http://127.0.0.1:")
 
-    panel.try_text.setText("请问这个还有货吗")
-    panel.send_try()
-    qtbot.waitUntil(lambda: "score" in panel.try_answer.text(), timeout=20000)
+    panel.try_box.text.setText("请问这个还有货吗")
+    panel.try_box.send()
+    qtbot.waitUntil(lambda: "score" in panel.try_box.answer.text(), timeout=20000)
 
-    assert panel.start_load()
+    assert panel.load.start()
+    load_queue = panel.load.controller.run.ctx.status_queue
+    assert load_queue is not panel.controller.run.ctx.status_queue  # the load generator has a queue of its own
     qtbot.waitUntil(lambda: panel.monitor.counter("requests_200", stage="ingress") > 200, timeout=40000)
-    t, rates = panel.throughput_chart.data("predictor")
+    qtbot.waitUntil(lambda: "sent" in panel.load.stats.text(), timeout=10000)
+    t, rates = panel.throughput_chart.curve("predictor").getData()
     assert len(t) >= 2 and rates.max() > 0
     assert "→ batcher" in panel.depth_chart.series_names()
-    _, p99 = panel.latency_chart.data("p99")
+    _, p99 = panel.latency_chart.curve("p99").getData()
     assert p99.max() > 0
-    assert panel.flush_chart.values()["deadline"] + panel.flush_chart.values()["size"] > 0
+    flushes = panel.flush_chart.values()
+    assert flushes["idle"] + flushes["deadline"] + flushes["size"] > 0
     assert any(view.rate > 0 for view in panel.diagram.stages)
 
     panel.max_batch.setValue(7)  # live retune reaches the batcher process
@@ -43,7 +47,8 @@ def test_pipeline_panel_serves_loads_and_stops(main_window, qtbot):
         panel.stop_job()
     result: JobFinished = finished.args[0]
     assert result.ok or result.cancelled, result.error
-    qtbot.waitUntil(lambda: panel.load_run is not None and panel.load_run.finished, timeout=20000)
-    assert panel.load_monitor.finished is not None
+    qtbot.waitUntil(lambda: panel.load.controller.run.finished, timeout=20000)
+    assert panel.load.controller.monitor.finished is not None
+    qtbot.waitUntil(lambda: main_window.poller.queue_count == 0, timeout=10000)  # both run queues retired
     assert not wait_no_children(10.0)
-    assert panel.start_button.isEnabled() and not panel.try_button.isEnabled()
+    assert panel.start_button.isEnabled() and not panel.try_box.button.isEnabled()

@@ -53,6 +53,7 @@ def test_serve_answers_then_ctrl_c_stops_every_process(no_leftover_children) -> 
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+        server.stderr.close()
 
 
 def test_loadtest_rejects_a_non_http_url() -> None:

@@ -3,8 +3,9 @@ an exit code.
 
 Data flow::
 
-    main thread: run_job(fn, config, ctx) ──► status Queue ──► drain thread: totals → tqdm bar,
-                 (pool workers put snapshots/events too)        failures and warnings → stderr
+    main thread: run_job(fn, config, ctx) ──► status Queue ──► drain thread: RunMonitor (the engine's
+                 (pool workers put snapshots/events too)        progress model) → tqdm bar,
+                                                                failures and warnings → stderr
 
 The job runs in this process (its pool workers are children), so Ctrl-C cancels it cleanly.
 """
@@ -21,18 +22,22 @@ from tqdm import tqdm
 
 from engine.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL
 from engine.context import SPAWN, JobContext, StopFlag
+from engine.progress import RunMonitor
 from engine.runner import JobFunction, run_job
-from engine.status import JobFinished, LogLine, Snapshot, TaskFailed, WorkerExited
+from engine.status import JobFinished, LogLine, TaskFailed, WorkerExited
 
 
 @dataclass(frozen=True)
 class ProgressSpec:
     """Which cumulative counters make the bar: ``done`` is summed over every worker's snapshot,
-    ``total`` is the largest value any snapshot carries."""
+    ``total`` is the largest value any snapshot carries (``RunMonitor.counter`` / ``gauge``)."""
 
     done: str
     total: str
     unit: str = "rows"
+
+    def read(self, monitor: RunMonitor) -> tuple[float, float]:
+        return monitor.counter(self.done), monitor.gauge(self.total)
 
 
 class StatusPrinter:
@@ -42,7 +47,7 @@ class StatusPrinter:
         self.queue = status_queue
         self.spec = spec
         self.quiet = quiet
-        self.latest: dict[tuple[str, str], Snapshot] = {}
+        self.monitor = RunMonitor("cli")
         self.failures: list[TaskFailed] = []
         self.finished: JobFinished | None = None
         self._stop = threading.Event()
@@ -85,9 +90,8 @@ class StatusPrinter:
                 return
 
     def _handle(self, message: Any) -> None:
-        if isinstance(message, Snapshot):
-            self.latest[(message.stage, message.worker)] = message
-        elif isinstance(message, TaskFailed):
+        self.monitor.handle(message)
+        if isinstance(message, TaskFailed):
             self.failures.append(message)
             self.write(f"failed: {message.task}: {message.reason}")
         elif isinstance(message, WorkerExited) and not message.expected:
@@ -98,9 +102,8 @@ class StatusPrinter:
             self.finished = message
 
     def totals(self) -> tuple[float, float]:
-        done = sum(s.counters.get(self.spec.done, 0) for s in self.latest.values())
-        total = max((s.counters.get(self.spec.total, 0) for s in self.latest.values()), default=0)
-        return done, total
+        """(done, total) of the bar, from the run's progress model."""
+        return self.spec.read(self.monitor)
 
     def _refresh(self) -> None:
         done, total = self.totals()

@@ -1,46 +1,31 @@
-"""What every job panel shares: start/stop a run, feed its JobMonitor, refresh views at a fixed rate.
+"""What every job panel shares: Start/Stop through its RunController, views refreshed while visible.
 
-A panel subclass builds its widgets, implements ``make_config()`` (returning the job function and its
-config, or raising ValueError with a message for the person), ``refresh_views()`` (read the monitor,
-update widgets; called ~4×/s while the panel is visible and on the last message) and may override
-``on_job_event(message)`` for events (a row per finished file, a summary at the end).
+A panel subclass builds its widgets, sets ``tracker_factory`` (the job's ProgressTracker class),
+implements ``make_config()`` (returning the job function and its config, or raising ValueError with
+a message for the person), ``refresh_views()`` (read ``self.job_progress``, update widgets) and may
+override ``on_job_event(message)`` for events (a row per finished file, a summary at the end) and
+``on_run_reset()`` (a new run: bind charts to the new history, clear tables).
+
+``refresh_views`` runs from the poller's tick (the GUI's one timer), at most every ``REFRESH_S``,
+only while the panel is visible and something changed; once more when the panel is shown and when
+the run ends. A panel hidden while its run goes on costs only the (Qt-free) progress update.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
-from pathlib import Path
-
-from PySide6.QtCore import QSettings, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QSettings, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QPushButton, QWidget
 
+from engine.progress import ProgressTracker, RunMonitor
 from engine.runner import JobFunction, JobRun
-from engine.status import JobFinished
-from gui.models import JobMonitor
-from gui.status_poller import StatusPoller
+from gui.run_controller import AppServices, RunController
 
-REFRESH_MS = 250
-
-
-@dataclass
-class AppServices:
-    """What the main window lends its panels."""
-
-    poller: StatusPoller
-    runs: list[JobRun] = field(default_factory=list)
-    on_run_started: list[Callable[[JobRun], None]] = field(default_factory=list)
-
-    def register(self, run: JobRun) -> None:
-        self.runs.append(run)
-        for callback in self.on_run_started:
-            callback(run)
-
-    def active_runs(self) -> list[JobRun]:
-        return [r for r in self.runs if not r.finished]
+REFRESH_S = 0.25
 
 
 class JobPanel(QWidget):
@@ -48,15 +33,20 @@ class JobPanel(QWidget):
 
     kind = "job"
     title = "Job"
+    tracker_factory: Callable[[], ProgressTracker] = ProgressTracker
     running_changed = Signal(bool)
     job_finished = Signal(object)  # JobFinished
 
     def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
-        self.run: JobRun | None = None
-        self.monitor: JobMonitor | None = None
-        self._was_running = False
+        self.controller = RunController(services, self.kind, type(self).tracker_factory, self)
+        self.controller.on_event.append(self.on_job_event)
+        self.controller.on_tick.append(self._on_tick)
+        self.controller.running_changed.connect(self._set_running)
+        self.controller.finished.connect(self._on_finished)
+        self._drawn: Any = None  # the progress object the views show
+        self._last_refresh = 0.0
         self.start_button = QPushButton("Start")
         self.start_button.setObjectName("startButton")
         self.stop_button = QPushButton("Stop")
@@ -64,10 +54,6 @@ class JobPanel(QWidget):
         self.stop_button.setEnabled(False)
         self.start_button.clicked.connect(self.start_job)
         self.stop_button.clicked.connect(self.stop_job)
-        self._refresh_timer = QTimer(self)
-        self._refresh_timer.setInterval(REFRESH_MS)
-        self._refresh_timer.timeout.connect(self._on_refresh)
-        services.poller.add_tick_hook(self._on_poll_tick)
 
     # -- for subclasses --------------------------------------------------------------------------
     def make_config(self) -> tuple[JobFunction, Any]:
@@ -75,13 +61,13 @@ class JobPanel(QWidget):
         raise TypeError(f"{type(self).__name__} does not define make_config()")
 
     def refresh_views(self) -> None:
-        """Read ``self.monitor`` and update the widgets."""
+        """Read ``self.job_progress`` (never None here) and update the widgets."""
 
     def on_job_event(self, message: Any) -> None:
-        """An event of the current run (not snapshots)."""
+        """An event of the current run (not snapshots); ignore types you do not know."""
 
     def on_run_reset(self) -> None:
-        """A new run starts: clear charts and tables."""
+        """A new run starts (``self.controller.tracker`` is new): bind charts, clear tables."""
 
     def settings(self) -> QSettings:
         return QSettings()
@@ -108,10 +94,23 @@ class JobPanel(QWidget):
         if folder is not None and folder.is_dir():
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
-    # -- running ---------------------------------------------------------------------------------
+    # -- the run ---------------------------------------------------------------------------------
+    @property
+    def run(self) -> JobRun | None:
+        return self.controller.run
+
+    @property
+    def monitor(self) -> RunMonitor | None:
+        return self.controller.monitor
+
+    @property
+    def job_progress(self) -> Any:
+        """The run's latest progress model (a job's frozen ``<Job>Progress``), None before a run."""
+        return self.controller.progress
+
     @property
     def is_running(self) -> bool:
-        return self.run is not None and not self.run.finished
+        return self.controller.is_running
 
     def start_job(self) -> bool:
         if self.is_running:
@@ -121,54 +120,39 @@ class JobPanel(QWidget):
         except ValueError as exc:
             QMessageBox.warning(self, f"Cannot start {self.title}", str(exc))
             return False
-        self.run = JobRun(self.kind, fn, config, self.services.poller.new_run_queue())
-        self.monitor = JobMonitor(self.run.job_id)
-        self.monitor.on_event.append(self.on_job_event)
-        self.services.poller.subscribe(self.run.job_id, self.monitor.handle)
+        self.controller.start(fn, config)
+        self._drawn = None
         self.on_run_reset()
-        self.run.start()
-        self.services.register(self.run)
-        self._set_running(True)
-        self._refresh_timer.start()
         return True
 
     def stop_job(self) -> None:
-        if self.is_running:
-            self.run.request_stop()
+        if self.controller.stop():
             self.stop_button.setEnabled(False)
             self.stop_button.setText("Stopping…")
 
-    def _on_poll_tick(self) -> None:
-        if self.run is None:
-            return
-        if not self.run.finished:
-            self.run.poll()
-        if self._was_running and self.run.finished:
-            # Every process of the run has exited, so all it said is in its queue: read it first.
-            self.services.poller.drain_queue(self.run.ctx.status_queue)
-            self.services.poller.retire_queue(self.run.ctx.status_queue)
-            self._on_refresh(force=True)
-            self._set_running(False)
-            self._refresh_timer.stop()
-            finished = self.monitor.finished if self.monitor else None
-            if finished is None:
-                code = self.run.coordinator_exitcode()
-                finished = JobFinished(self.run.job_id, time.time(), ok=False, cancelled=self.run.stopping,
-                                       error="stopped" if self.run.stopping else
-                                       f"the job process ended without a result (exit code {code})")
-                if self.monitor:
-                    self.monitor.handle(finished)
-            self.job_finished.emit(finished)
-
     def _set_running(self, running: bool) -> None:
-        self._was_running = running
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
         self.stop_button.setText("Stop")
         self.running_changed.emit(running)
 
-    def _on_refresh(self, force: bool = False) -> None:
-        if self.monitor is None or (not force and not self.monitor.dirty):
+    def _on_finished(self, finished: Any) -> None:
+        self._refresh(force=True)
+        self.job_finished.emit(finished)
+
+    # -- refreshing ------------------------------------------------------------------------------
+    def _on_tick(self) -> None:
+        if time.monotonic() - self._last_refresh >= REFRESH_S:
+            self._refresh()
+
+    def _refresh(self, force: bool = False) -> None:
+        progress = self.job_progress
+        if progress is None or not self.isVisible() or (progress is self._drawn and not force):
             return
+        self._drawn = progress
+        self._last_refresh = time.monotonic()
         self.refresh_views()
-        self.monitor.dirty = False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._refresh(force=True)

@@ -14,14 +14,16 @@ from PySide6.QtWidgets import (
     QFormLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget,
 )
 
-from engine.jobs.demo import DemoConfig, run_demo
+from engine.demo.progress import THROUGHPUT_CHART, WRITER_STAGE, DemoProgress, DemoProgressTracker
+from engine.demo.job import DemoConfig, run_demo
 from engine.runner import JobFunction
 from engine.status import JobFinished, TaskFailed
-from gui.models import RateMeter, format_count
-from gui.panels.base import AppServices, JobPanel
+from gui.panels.base import JobPanel
+from gui.run_controller import AppServices
+from gui.summaries import demo_summary
 from gui.widgets.charts import TimeSeriesChart
-from gui.widgets.path_picker import PathPicker
 from gui.widgets.forms import spin_box
+from gui.widgets.path_picker import PathPicker
 from gui.widgets.progress import ProgressBox
 from gui.widgets.worker_table import WorkerTable
 
@@ -30,6 +32,7 @@ from gui.widgets.worker_table import WorkerTable
 class DemoPanel(JobPanel):
     kind = "demo"
     title = "Demo data"
+    tracker_factory = DemoProgressTracker
 
     def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
         super().__init__(services, parent)
@@ -61,7 +64,6 @@ class DemoPanel(JobPanel):
 
         self.progress = ProgressBox("rows")
         self.chart = TimeSeriesChart("Throughput", "rows/s")
-        self.chart.add_series("rows/s")
         self.worker_table = WorkerTable(done_counter="rows")
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
@@ -79,7 +81,6 @@ class DemoPanel(JobPanel):
         layout = QHBoxLayout(self)
         layout.addLayout(left, 2)
         layout.addLayout(right, 3)
-        self._rate = RateMeter()
 
     # -- JobPanel ----------------------------------------------------------------------------
     def make_config(self) -> tuple[JobFunction, Any]:
@@ -95,42 +96,18 @@ class DemoPanel(JobPanel):
         return run_demo, config
 
     def on_run_reset(self) -> None:
-        self.chart.clear_data()
+        self.chart.bind(self.controller.tracker.history(THROUGHPUT_CHART))
         self.progress.reset()
         self.summary.setText("")
-        self._rate = RateMeter()
 
     def refresh_views(self) -> None:
-        m = self.monitor
-        now = m.elapsed_s()
-        rows = m.counter("rows", stage="writer")
-        self._rate.add(now, rows)
-        rate = self._rate.rate() if m.running else (rows / now if now else 0.0)
-        files_done = m.gauge("files_done")
-        files_total = m.gauge("files_total")
-        self.progress.update_progress(rows, m.gauge("rows_total"), rate,
-                                      extra=f"{files_done:,.0f} / {files_total:,.0f} files")
-        if m.running:
-            self.chart.append("rows/s", now, self._rate.rate())
+        p: DemoProgress = self.job_progress
+        self.progress.show_bar(p.bar, extra=f"{p.files_done:,} / {p.files_total:,} files")
         self.chart.redraw()
-        self.worker_table.update_workers(m.stage_workers("writer"))
+        self.worker_table.update_workers(self.monitor.stage_workers(WRITER_STAGE))
 
     def on_job_event(self, message: Any) -> None:
         if isinstance(message, TaskFailed):
             self.summary.setText(f"<span style='color:#c62828'>{message.task}: {message.reason}</span>")
         elif isinstance(message, JobFinished):
-            self.summary.setText(self._summary_text(message))
-
-    @staticmethod
-    def _summary_text(finished: JobFinished) -> str:
-        if finished.cancelled:
-            return "Stopped. Files already written are complete; none is half-written."
-        if not finished.ok:
-            return f"<span style='color:#c62828'>Failed: {finished.error}</span>"
-        s = finished.summary
-        text = (f"<b>Done.</b> {s['files_written']} files, {format_count(s['rows'])} rows in {s['seconds']:.1f} s "
-                f"({format_count(s['rows_per_s'])} rows/s with {s['workers']} workers) → {s['out_dir']}")
-        if s.get("files_failed"):
-            text += f"<br><span style='color:#c62828'>{s['files_failed']} files failed (see Log)</span>"
-        return text
-
+            self.summary.setText(demo_summary(message))

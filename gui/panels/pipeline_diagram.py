@@ -15,7 +15,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from gui.models import format_rate
+from gui.formatting import format_rate
 
 #: A stage busier than this can be the bottleneck.
 BOTTLENECK_BUSY = 0.6

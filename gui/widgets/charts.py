@@ -1,18 +1,22 @@
-"""Live charts on pyqtgraph: curves created once, fed from ring buffers, redrawn only when dirty.
+"""Live charts on pyqtgraph: curves created once, bound to the progress model's ring buffers.
 
-``append`` only stores; ``redraw`` (called from a panel's fixed-rate refresh timer) pushes data to
-the curves when something changed and the widget is visible.
+A chart holds no data of its own: ``bind`` hands it a live dict of ``RingSeries`` (a
+``ProgressTracker.history``), which the engine side appends to. ``redraw`` pushes a series to its
+curve only when the series changed since it was last drawn, and does nothing while the chart is
+hidden; showing the chart redraws it, so a chart on a tab that was hidden when its run ended is
+not left stale.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QWidget
 
-from gui.models import RingSeries
+from engine.progress import RingSeries
 
 PALETTE = ("#2a7ab9", "#e07b00", "#2ca02c", "#c62828", "#7b4fb0", "#8c564b", "#d4508f", "#6b6b6b")
 
@@ -22,8 +26,7 @@ pg.setConfigOptions(antialias=False, background="w", foreground="#333333")
 class TimeSeriesChart(pg.PlotWidget):
     """Named time series against elapsed seconds, one curve each."""
 
-    def __init__(self, title: str, y_label: str, parent: QWidget | None = None, capacity: int = 1200,
-                 y_min_zero: bool = True) -> None:
+    def __init__(self, title: str, y_label: str, parent: QWidget | None = None, y_min_zero: bool = True) -> None:
         super().__init__(parent=parent)
         self.setTitle(title, size="10pt")
         self.setLabel("left", y_label)
@@ -35,47 +38,60 @@ class TimeSeriesChart(pg.PlotWidget):
         self.getPlotItem().setMenuEnabled(False)
         if y_min_zero:
             self.getPlotItem().getViewBox().setLimits(yMin=0)
-        self._capacity = capacity
-        self._series: dict[str, RingSeries] = {}
-        self._curves: dict[str, pg.PlotDataItem] = {}
-        self._dirty = False
+        self._colors: dict[str, str] = {}
+        self._source: Mapping[str, RingSeries] = {}
+        self._label: Callable[[str], str] = str
+        self._curves: dict[str, pg.PlotDataItem] = {}  # by label
+        self._drawn: dict[str, int] = {}  # label → RingSeries.version drawn
 
-    def add_series(self, name: str, color: str | None = None) -> None:
-        if name in self._series:
-            return
-        color = color or PALETTE[len(self._series) % len(PALETTE)]
-        self._series[name] = RingSeries(self._capacity)
-        curve = self.plot([], [], name=name, pen=pg.mkPen(color, width=1.5))
-        curve.setDownsampling(auto=True, method="peak")
-        curve.setClipToView(True)
-        self._curves[name] = curve
+    def set_color(self, label: str, color: str) -> None:
+        """Fix the colour of a series (others take the palette in order of appearance)."""
+        self._colors[label] = color
 
-    def append(self, name: str, t: float, value: float) -> None:
-        if name not in self._series:
-            self.add_series(name)
-        self._series[name].append(t, value)
-        self._dirty = True
+    def bind(self, source: Mapping[str, RingSeries], label: Callable[[str], str] = str) -> None:
+        """Draw the series of ``source`` (a live dict: new names get a curve when they appear),
+        each under ``label(name)``. Binding a new run's history drops the old curves' data."""
+        self._source, self._label = source, label
+        for curve in self._curves.values():
+            curve.setData([], [])
+        self._drawn.clear()
+        self.redraw()
 
-    def clear_data(self) -> None:
-        for series in self._series.values():
-            series.clear()
-        self._dirty = True
+    def _curve(self, label: str) -> pg.PlotDataItem:
+        curve = self._curves.get(label)
+        if curve is None:
+            color = self._colors.get(label) or PALETTE[len(self._curves) % len(PALETTE)]
+            curve = self.plot([], [], name=label, pen=pg.mkPen(color, width=1))
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+            self._curves[label] = curve
+        return curve
+
+    def curve(self, label: str) -> pg.PlotDataItem:
+        """The curve drawn for ``label`` (tests read ``curve(label).getData()``)."""
+        return self._curves[label]
 
     def series_names(self) -> list[str]:
-        return list(self._series)
-
-    def data(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        return self._series[name].arrays()
+        return list(self._curves)
 
     def redraw(self) -> bool:
-        """Push new data to the curves; returns False when there was nothing to do."""
-        if not self._dirty or not self.isVisible():
+        """Push changed series to their curves; False when hidden or nothing changed."""
+        if not self.isVisible():
             return False
-        for name, series in self._series.items():
+        changed = False
+        for name, series in list(self._source.items()):
+            label = self._label(name)
+            if self._drawn.get(label) == series.version:
+                continue
             t, v = series.arrays()
-            self._curves[name].setData(t, v)
-        self._dirty = False
-        return True
+            self._curve(label).setData(t, v)
+            self._drawn[label] = series.version
+            changed = True
+        return changed
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.redraw()
 
 
 class BarChart(pg.PlotWidget):

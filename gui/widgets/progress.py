@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from gui.models import format_count, format_eta, format_rate
+from engine.progress import Bar, eta_s
+from gui.formatting import format_count, format_eta, format_rate
 
 
 class ProgressBox(QWidget):
@@ -35,12 +36,16 @@ class ProgressBox(QWidget):
         fraction = min(1.0, done / total) if total > 0 else 0.0
         self.bar.setValue(int(round(fraction * 1000)))
         self.bar.setFormat(f"{phase} %p%" if phase else "%p%")
-        eta = (total - done) / rate if rate > 0 and total > done else (0.0 if total and done >= total else None)
+        eta = eta_s(done, total, rate)
         parts = [f"{format_count(done)} / {format_count(total)} {unit}", format_rate(rate, unit),
                  f"ETA {format_eta(eta)}"]
         if extra:
             parts.insert(0, extra)
         self.label.setText("  ·  ".join(parts))
+
+    def show_bar(self, bar: Bar, extra: str = "", phase: str = "") -> None:
+        """Show a progress model's ``Bar`` (done, total, rate and unit from one source)."""
+        self.update_progress(bar.done, bar.total, bar.rate_per_s, extra=extra, unit=bar.unit, phase=phase)
 
     @property
     def percent(self) -> float:

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from gui.models import WorkerState
+from engine.progress import WorkerState
 
 _STATE_COLORS = {"busy": "#2e7d32", "idle": "#757575", "died": "#c62828", "exited": "#9e9e9e"}
 

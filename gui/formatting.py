@@ -1,0 +1,24 @@
+"""How numbers read in the GUI: counts with separators, rates with k/M, ETAs as h:mm:ss."""
+
+from __future__ import annotations
+
+
+def format_eta(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds or seconds == float("inf"):
+        return "–"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_count(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def format_rate(value: float, unit: str) -> str:
+    if value >= 1e6:
+        return f"{value / 1e6:.2f} M {unit}/s"
+    if value >= 1e4:
+        return f"{value / 1e3:.1f} k {unit}/s"
+    return f"{value:,.0f} {unit}/s"

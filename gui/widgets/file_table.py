@@ -1,0 +1,114 @@
+"""The Clean panel's table of files: one row per finished or failed file (and per failed segment
+write), in the order they end, found again by the task's key."""
+
+from __future__ import annotations
+
+from typing import Any, Hashable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+
+from engine.status import TaskFailed, TaskFinished
+
+FAILED_COLOR = QColor("#c62828")
+OK_COLOR = QColor("#2e7d32")
+STATUS_COLUMN, ERROR_COLUMN = 1, 5
+
+
+def row_key(event: TaskFinished | TaskFailed) -> Hashable:
+    """The identity of a task's row: the caller-given key (("file", i), ("segment", s)); for
+    events without one, the file's path (or the label when there is no path)."""
+    if event.key is not None:
+        return event.key
+    return ("path", str(event.summary.get("path", event.task)))
+
+
+class FileTable(QTableWidget):
+    COLUMNS = ("file", "status", "rows in", "rows out", "dropped", "error", "worker", "s")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, len(self.COLUMNS), parent)
+        self.setHorizontalHeaderLabels(self.COLUMNS)
+        self.verticalHeader().setVisible(False)
+        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.setSortingEnabled(False)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(ERROR_COLUMN, QHeaderView.ResizeMode.Stretch)
+        self.setMinimumHeight(140)
+        self.only_failed = False
+        self.details: list[str] = []  # full text shown on double-click, per row
+        self._rows: dict[Hashable, int] = {}
+
+    def row_of(self, key: Hashable) -> int | None:
+        return self._rows.get(key)
+
+    def add_finished(self, event: TaskFinished) -> int:
+        s = event.summary
+        dropped = s.get("dropped", {})
+        tip = "\n".join(f"{reason}: {n:,}" for reason, n in sorted(dropped.items())) or "nothing dropped"
+        return self._set_row(row_key(event), event.task, "ok", s.get("rows_in", 0), s.get("rows_out", 0),
+                             sum(dropped.values()), "", event.worker, event.seconds, tip,
+                             f"{s.get('path', event.task)}\n\nrows in {s.get('rows_in', 0):,}, out "
+                             f"{s.get('rows_out', 0):,}\n\ndropped:\n{tip}\n\nworker {event.worker}, "
+                             f"{event.seconds:.2f} s, attempts {event.attempts}")
+
+    def add_failed(self, event: TaskFailed) -> int:
+        path = event.summary.get("path", event.task)
+        detail = f"{path}\n\n{event.reason}\n\nattempts: {event.attempts}, worker: {event.worker}"
+        if event.traceback:
+            detail += f"\n\n{event.traceback}"
+        return self._set_row(row_key(event), event.task, "failed", None, None, None, event.reason, event.worker,
+                             None, event.reason, detail)
+
+    def _set_row(self, key: Hashable, name: str, status: str, rows_in: int | None, rows_out: int | None,
+                 dropped: int | None, error: str, worker: str, seconds: float | None, drop_tip: str,
+                 detail: str) -> int:
+        """Fill the key's row (a new row at the end the first time the key is seen)."""
+        row = self._rows.get(key)
+        if row is None:
+            row = self._rows[key] = self.rowCount()
+            self.insertRow(row)
+            self.details.append(detail)
+        else:
+            self.details[row] = detail
+        values = (name, status, "" if rows_in is None else f"{rows_in:,}", "" if rows_out is None else f"{rows_out:,}",
+                  "" if dropped is None else f"{dropped:,}", error, worker, "" if seconds is None else f"{seconds:.2f}")
+        for col, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            if col in (2, 3, 4, 7):
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if col == STATUS_COLUMN:
+                item.setForeground(OK_COLOR if status == "ok" else FAILED_COLOR)
+            if col == 4:
+                item.setToolTip(drop_tip)
+            if col == ERROR_COLUMN and error:
+                item.setToolTip(error)
+                item.setForeground(FAILED_COLOR)
+            self.setItem(row, col, item)
+        self.setRowHidden(row, self.only_failed and status != "failed")
+        return row
+
+    def set_only_failed(self, only: bool) -> None:
+        self.only_failed = only
+        for row in range(self.rowCount()):
+            self.setRowHidden(row, only and self.item(row, STATUS_COLUMN).text() != "failed")
+
+    def clear_rows(self) -> None:
+        self.setRowCount(0)
+        self.details.clear()
+        self._rows.clear()
+
+    def failed_count(self) -> int:
+        return sum(self.item(r, STATUS_COLUMN).text() == "failed" for r in range(self.rowCount()))
+
+    def visible_rows(self) -> list[tuple[str, str, str]]:
+        """(file, status, error) of the rows shown (tests and screenshots read this)."""
+        return [(self.item(r, 0).text(), self.item(r, STATUS_COLUMN).text(), self.item(r, ERROR_COLUMN).text())
+                for r in range(self.rowCount()) if not self.isRowHidden(r)]
+
+    def cell_text(self, row: int, column: int) -> str:
+        item: Any = self.item(row, column)
+        return item.text() if item is not None else ""
