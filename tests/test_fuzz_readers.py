@@ -36,8 +36,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.clean import CleanConfig, CleanRules, run_clean
+from engine.clean.config import ColumnMap
+from engine.clean.rules import apply_rules
 from engine.context import JobContext
 from engine.runner import run_job
+from engine.tables.readers import InputError, read_input
 from engine.textnorm import SYSTEM_MESSAGES
 
 settings.register_profile(
@@ -46,7 +49,10 @@ settings.register_profile(
 settings.register_profile(
     "deep", max_examples=150, deadline=None, database=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-PROFILE = settings.get_profile(os.environ.get("MPWATCH_FUZZ", "ci"))
+PROFILE_NAME = os.environ.get("MPWATCH_FUZZ", "ci")
+PROFILE = settings.get_profile(PROFILE_NAME)
+#: The in-process reader property costs milliseconds an example: many more of them.
+READER_PROFILE = settings(PROFILE, max_examples=PROFILE.max_examples * 10)
 
 AGENT, NICK, CUSTOMER, ROLE, KIND, CONTENT, TIME = "坐席id", "坐席昵称", "客户微信id", "是否客服", "消息类型", "消息内容", "消息时间"
 REQUIRED = (AGENT, CUSTOMER, ROLE, CONTENT)
@@ -239,7 +245,27 @@ def fuzz_run(draw) -> tuple[list[FuzzFile], str, str, int]:
         draw(st.integers(1, 3))
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(120)
+@READER_PROFILE
+@given(fuzz_file(0))
+def test_readers_read_every_row_or_name_the_reason(spec: FuzzFile) -> None:
+    """The readers alone, in this process (no pool): many more files per second than the job."""
+    with tempfile.TemporaryDirectory(prefix="mpwatch-fuzz-") as tmp:
+        write_fuzz_file(Path(tmp), spec)
+        allowed = allowed_failures(spec)
+        try:
+            frame = read_input(Path(tmp) / spec.name, ColumnMap())
+        except InputError as exc:
+            assert allowed and any(reason in str(exc) for reason in allowed), \
+                f"failed for an unexpected reason: {exc} (allowed: {allowed})"
+            return
+        assert not spec.missing, f"read although column {spec.missing} is missing"
+        assert len(frame) == data_rows_written(spec)
+        for rules in (CleanRules(), CleanRules(max_length=5, min_length=2)):
+            assert apply_rules(frame, ColumnMap(), rules).reconciles()
+
+
+@pytest.mark.timeout(600 if PROFILE_NAME == "ci" else 7200)
 @PROFILE
 @given(fuzz_run())
 def test_clean_job_survives_random_files_and_reconciles(run) -> None:
