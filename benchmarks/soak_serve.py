@@ -14,7 +14,9 @@ with the project's load generator (``engine/pipeline/loadtest.py``, far over cap
 - mismatched: 200 with another request's text, or an id answered twice (target 0);
 - error answer: an HTTP error status with a JSON body (500 from a dying stage, 503, 504);
 - refused / reset: the connection was refused or dropped by the kernel (the ingress was killed);
-- silent: no answer and no error within request timeout + 5 s (target 0).
+- silent: no answer and no error within request timeout + 5 s (target 0); an error status without
+  a JSON body is counted apart as a bare error (target 0).
+Arrivals while `--concurrency` requests are open are not sent (counted as skipped at the cap).
 
 Every ``--sample-every`` seconds prints, for the owner (this process, with the client) and every
 stage: RSS, open file descriptors and threads (psutil), and the counts so far. At the end compares
@@ -61,6 +63,8 @@ class Outcomes:
     refused: int = 0
     reset: int = 0
     silent: int = 0
+    #: An error status without the JSON body the service promises (counted apart, judged like silence).
+    bare_errors: int = 0
     open: int = 0
     first_problems: list[str] = field(default_factory=list)
 
@@ -74,12 +78,13 @@ class Outcomes:
 
     @property
     def accounted(self) -> int:
-        return self.ok + self.mismatched + self.error_answers + self.refused + self.reset + self.silent
+        return (self.ok + self.mismatched + self.error_answers + self.refused + self.reset + self.silent
+                + self.bare_errors)
 
     def line(self) -> str:
         errors = " ".join(f"{k}:{v}" for k, v in sorted(self.errors_by_status.items())) or "0"
         return (f"sent {self.sent} ok {self.ok} errors[{errors}] refused {self.refused} reset {self.reset} "
-                f"silent {self.silent} mismatched {self.mismatched} open {self.open}")
+                f"silent {self.silent} bare-errors {self.bare_errors} mismatched {self.mismatched} open {self.open}")
 
 
 @dataclass(frozen=True)
@@ -153,8 +158,8 @@ class Soak:
                     out.ok += 1
             elif isinstance(answer, dict) and "error" in answer:
                 out.errors_by_status[status] = out.errors_by_status.get(status, 0) + 1
-            else:  # an error status without the JSON body the service promises
-                out.mismatched += 1
+            else:
+                out.bare_errors += 1
                 out.note(f"status {status} without a JSON error body: {body[:120]!r}")
         finally:
             out.open -= 1
@@ -247,7 +252,7 @@ def report(soak: Soak, args: argparse.Namespace, capacity: float) -> int:
     print(out.line() + f", skipped at the concurrency cap {out.skipped_at_cap}")
     print(f"every request accounted for: {out.accounted == out.sent} ({out.accounted} of {out.sent}); "
           f"service says {soak.running.service.lost_items} items were answered with an error by a dying stage")
-    failed = out.mismatched > 0 or out.silent > 0 or out.accounted != out.sent
+    failed = out.mismatched > 0 or out.silent > 0 or out.bare_errors > 0 or out.accounted != out.sent
     figures = [("total RSS MB", lambda s: sum(p.rss_mb for p in s.values())),
                ("total fds", lambda s: sum(p.fds for p in s.values())),
                ("non-socket fds", lambda s: sum(p.other_fds for p in s.values())),
