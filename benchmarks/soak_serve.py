@@ -137,7 +137,7 @@ class Soak:
         text = f"soak {n}"
         try:
             status, body = await client.post(json.dumps({"text": text}).encode(), self.timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:  # (a subclass of OSError: caught first)
             out.silent += 1
             out.note(f"silent: request {n}")
         except ConnectionRefusedError:
