@@ -14,7 +14,7 @@ from engine.dialogues.rows import normalise_chunk
 from engine.dialogues.shards import partition_count, partition_of, plan_build_groups
 from engine.dialogues.split import choose_val_ordinals, is_val, val_count
 from engine.dialogues.textfile import DialogueTextFile, reverse_dialogues
-from engine.textnorm import SYSTEM_MESSAGES
+from engine.system_messages import SYSTEM_MESSAGES
 from tests.dialogues_reference import merge_turns, read_like_gpt2_chitchat
 
 

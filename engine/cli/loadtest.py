@@ -6,16 +6,19 @@ import argparse
 import sys
 
 from engine.cli import EXIT_BAD_ARGS, EXIT_FAILED, EXIT_OK
-from engine.cli.common import positive_float, positive_int
+from engine.cli.common import HelpFormatter, help_epilog, positive_float, positive_int
 from engine.pipeline.config import MAX_TEXTS_PER_REQUEST
-from engine.pipeline.loadtest import LoadtestConfig, run_loadtest
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "loadtest", help="send open-loop Poisson load to the service and print latency and throughput",
         description="Open-loop load: requests arrive at RATE per second (Poisson) whatever the answers do; "
-                    "texts are customer messages from demo chat data.")
+                    "texts are customer messages from demo chat data.",
+        epilog=help_epilog(["mpwatch loadtest http://127.0.0.1:8000 --rate 200 --duration 10"],
+                           {0: "at least one request was answered 200", 1: "no request succeeded (or nothing "
+                            "answers at URL)", 2: "bad arguments"}),
+        formatter_class=HelpFormatter)
     parser.add_argument("url", help="service URL, e.g. http://127.0.0.1:8000 (/v1/predict is added if missing)")
     parser.add_argument("--rate", type=positive_float, required=True, help="requests per second offered")
     parser.add_argument("--duration", type=positive_float, required=True, help="seconds of load")
@@ -36,6 +39,8 @@ def endpoint(url: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.pipeline.loadtest import LoadtestConfig, run_loadtest
+
     url = endpoint(args.url)
     if not url.startswith("http://"):
         print(f"error: not a plain http URL (the load generator speaks http only): {args.url}", file=sys.stderr)

@@ -10,10 +10,10 @@ import argparse
 import sys
 
 from engine.cli import EXIT_BAD_ARGS
-from engine.cli.common import ProgressSpec, exit_code, positive_float, positive_int, run_in_process
+from engine.cli.common import (HelpFormatter, ProgressSpec, exit_code, help_epilog, positive_float, positive_int,
+                               run_in_process)
 from engine.pipeline.config import (DEFAULT_MODEL, DEFAULT_PREPROCESS, MAX_BATCH_LIMIT, MAX_INGRESS, POLICIES,
                                     PipelineConfig, is_loopback)
-from engine.pipeline.service import check_plugins, check_port_free, find_free_port, run_pipeline
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,7 +21,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve", help="run the inference service (HTTP, dynamic batching) until Ctrl-C",
         description="Serve reply suggestions over HTTP: POST /v1/predict {\"text\": ...}; GET /healthz; "
-                    "GET /metrics. Stages run as separate processes with bounded queues between them.")
+                    "GET /metrics. Stages run as separate processes with bounded queues between them.",
+        epilog=help_epilog(
+            ["mpwatch serve --port 8000",
+             "curl -s localhost:8000/v1/predict -d '{\"text\": \"请问还有货吗\"}'",
+             "mpwatch serve --host 0.0.0.0 --token \"$(openssl rand -hex 16)\"   # reachable from other machines"],
+            {0: "stopped cleanly (Ctrl-C)", 1: "the service failed", 2: "bad arguments, port in use, or a "
+             "non-loopback --host without --token"}),
+        formatter_class=HelpFormatter)
     parser.add_argument("--host", default=defaults.host, help="address to bind (default 127.0.0.1, loopback only)")
     parser.add_argument("--port", type=int, default=defaults.port, help="port (default 8000; 0 picks a free one)")
     parser.add_argument("--preprocess-workers", type=positive_int, default=defaults.preprocess_workers,
@@ -59,6 +66,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.pipeline.service import check_plugins, check_port_free, find_free_port, run_pipeline
+
     try:
         port = args.port if args.port != 0 else find_free_port(args.host)
         config = PipelineConfig(

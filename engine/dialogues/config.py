@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.clean.config import ColumnMap
-from engine.textnorm import SYSTEM_MESSAGES
+from engine.system_messages import SYSTEM_MESSAGES
 
 #: Marks after which a piece of a turn needs no synthetic ``;`` (Chinese and ASCII sentence and
 #: clause punctuation, ellipses, tildes, closing brackets/quotes that end a sentence).
