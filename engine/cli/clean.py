@@ -97,6 +97,7 @@ def config_from_args(args: argparse.Namespace) -> CleanConfig:
 
 def run(args: argparse.Namespace) -> int:
     from engine.clean.job import ResumeMismatch, check_resume, run_clean
+    from engine.clean.progress import WORKER_STAGE
 
     try:
         config = config_from_args(args)
@@ -109,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
     finished, printer = run_in_process("clean", run_clean, config,
-                                       ProgressSpec(done="input_bytes_done", total="input_bytes_total", unit="B"),
+                                       ProgressSpec(done="rows_in", total="input_bytes_total", unit="rows",
+                                                    stage=WORKER_STAGE, total_basis_done="input_bytes_done"),
                                        quiet=args.quiet)
     if finished.ok:
         print(format_summary(finished.summary))

@@ -32,15 +32,27 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ProgressSpec:
-    """Which cumulative counters make the bar: ``done`` is summed over every worker's snapshot,
-    ``total`` is the largest value any snapshot carries (``RunMonitor.counter`` / ``gauge``)."""
+    """Which cumulative counters make the bar: ``done`` is summed over every worker's snapshot (of
+    ``stage``, when given), ``total`` is the largest value any snapshot carries (``RunMonitor.counter``
+    / ``gauge``).
+
+    ``total_basis_done``: set when ``total`` measures something known up front in another unit than
+    ``done`` (the clean job knows its input bytes, not its rows): the counter of that unit done so
+    far. The bar's total is then estimated as done × total / basis done (rows per byte so far), and
+    is exact once every byte is read, so the bar counts rows, not kB."""
 
     done: str
     total: str
     unit: str = "rows"
+    stage: str | None = None
+    total_basis_done: str | None = None
 
     def read(self, monitor: RunMonitor) -> tuple[float, float]:
-        return monitor.counter(self.done), monitor.gauge(self.total)
+        done, total = monitor.counter(self.done, self.stage), monitor.gauge(self.total)
+        if self.total_basis_done is not None:
+            basis = monitor.counter(self.total_basis_done, self.stage)
+            total = round(done * total / basis) if basis > 0 and done > 0 else 0
+        return done, total
 
 
 class StatusPrinter:

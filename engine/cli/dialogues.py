@@ -18,7 +18,8 @@ from engine.cli import EXIT_BAD_ARGS
 from engine.cli.clean import columns_arg
 from engine.cli.common import (HelpFormatter, ProgressSpec, exit_code, help_epilog, job_exit_codes, positive_int,
                                run_in_process, size_arg)
-from engine.dialogues.config import DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_VAL_SIZE, DialoguesConfig, parse_val_size
+from engine.dialogues.config import (DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_VAL_CAP, DEFAULT_VAL_SIZE, DialoguesConfig,
+                                     parse_val_size)
 
 
 def val_size_arg(text: str) -> int | float:
@@ -43,8 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="files, folders (searched recursively) or glob patterns, as for the clean job")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (created if missing)")
     parser.add_argument("--val-size", type=val_size_arg, default=DEFAULT_VAL_SIZE, metavar="N|F",
-                        help=f"validation dialogues: a count or a fraction (default {DEFAULT_VAL_SIZE}; "
-                             "capped so train keeps at least half)")
+                        help=f"validation dialogues: a count, or a fraction of the dialogues (at most "
+                             f"{DEFAULT_VAL_CAP:,}); default {DEFAULT_VAL_SIZE:g}; capped so train keeps at least half")
     parser.add_argument("--seed", type=int, default=1, help="seed of the train/val split (default 1)")
     parser.add_argument("--no-role-prefix", action="store_true",
                         help="no 坐席:/客户: before utterances (plain GPT2-chitchat style)")

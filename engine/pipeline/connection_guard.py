@@ -43,13 +43,13 @@ class GuardedConnection:
     def __init__(self, handler: Any, guard: ConnectionGuard) -> None:
         self.handler = handler
         self.guard = guard
-        self.transport: asyncio.Transport | None = None
+        self.transport: Any = None  # asyncio's or uvloop's transport
         self.state = HEAD
         self._tail = b""  # the last bytes seen, to find CRLF CRLF split across reads
         self._deadline: asyncio.TimerHandle | None = None
 
     # -- asyncio protocol ---------------------------------------------------------------------------
-    def connection_made(self, transport: asyncio.Transport) -> None:
+    def connection_made(self, transport: Any) -> None:
         self.transport = transport
         self.guard.opened(self)
         self._arm(self.guard.header_timeout_s, self._head_timed_out)
@@ -125,8 +125,7 @@ class RefusedConnection(asyncio.Protocol):
     def __init__(self, limit: int) -> None:
         self.limit = limit
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+    def connection_made(self, transport: Any) -> None:  # asyncio's or uvloop's transport
         transport.write(raw_json_response(503, f"too many connections (limit {self.limit}); retry later"))
         asyncio.get_running_loop().call_later(REFUSED_LINGER_S, transport.close)
 

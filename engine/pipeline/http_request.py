@@ -1,11 +1,12 @@
 """What the network module accepts: the body of ``POST /v1/predict`` read, bounded and validated.
 
 A request is refused with a ``RequestError`` carrying the HTTP status and the reason sent back:
-400 for a body that is not the documented JSON (an empty or blank text included), 408 for a body
-that does not arrive within ``body_timeout_s``, 413 for a body over ``max_body_bytes`` or more than
-MAX_TEXTS_PER_REQUEST texts, 401 without the bearer token when one is set. Every error the service
-sends is JSON ``{"error": ...}`` (``json_errors`` turns aiohttp's own 404/405/… into that). JSON
-only: nothing from the network is ever unpickled, and what goes on to the stages is plain text.
+400 for a body that is not the documented JSON (an empty or blank text, more than
+MAX_TEXTS_PER_REQUEST texts included), 408 for a body that does not arrive within
+``body_timeout_s``, 413 for a body over ``max_body_bytes``, 401 without the bearer token when one
+is set. Every error the service sends is JSON ``{"error": ...}`` (``json_errors`` turns aiohttp's
+own 404/405/… into that). JSON only: nothing from the network is ever unpickled, and what goes on
+to the stages is plain text.
 """
 
 from __future__ import annotations
@@ -51,10 +52,8 @@ def parse_texts(body: bytes) -> tuple[list[str], bool]:
         texts = payload["texts"]
         if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
             raise RequestError(400, '"texts" must be a list of strings')
-        if not texts:
-            raise RequestError(400, f'"texts" must hold 1 to {MAX_TEXTS_PER_REQUEST} strings, got 0')
-        if len(texts) > MAX_TEXTS_PER_REQUEST:
-            raise RequestError(413, f'"texts" must hold 1 to {MAX_TEXTS_PER_REQUEST} strings, got {len(texts)}')
+        if not 1 <= len(texts) <= MAX_TEXTS_PER_REQUEST:
+            raise RequestError(400, f'"texts" must hold 1 to {MAX_TEXTS_PER_REQUEST} strings, got {len(texts)}')
         blank = [i for i, t in enumerate(texts) if not t.strip()]
         if blank:
             raise RequestError(400, f'"texts" has {len(blank)} empty string(s), the first at index {blank[0]}')
