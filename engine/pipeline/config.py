@@ -55,7 +55,7 @@ class PipelineConfig:
     header_timeout_s: float = 10.0
     body_timeout_s: float = 10.0
     keepalive_timeout_s: float = 15.0
-    max_connections: int = 1000
+    max_connections: int = 4096
     #: Bearer token required on /v1/predict and /metrics (None: no authentication). Not in repr:
     #: configs are logged and echoed.
     token: str | None = field(default=None, repr=False)

@@ -27,6 +27,28 @@ HEAD, BUSY, IDLE = "head", "busy", "idle"
 REFUSED_LINGER_S = 0.5
 
 _REASONS = {408: "Request Timeout", 503: "Service Unavailable"}
+#: File descriptors kept free beside the connections (queues, pipes, logs, the listening socket).
+SPARE_FDS = 256
+
+
+def room_for_connections(wanted: int) -> int:
+    """How many connections this process can hold open: raises the soft limit of open files toward
+    ``wanted`` + SPARE_FDS (up to the hard limit, as nginx's worker_rlimit_nofile does), and returns
+    ``wanted`` or what the limit allows. Where there is no such limit (Windows), ``wanted``."""
+    try:
+        import resource
+    except ImportError:
+        return wanted
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = wanted + SPARE_FDS
+    if soft != resource.RLIM_INFINITY and soft < need:
+        target = need if hard == resource.RLIM_INFINITY else min(need, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return wanted if soft == resource.RLIM_INFINITY else max(1, min(wanted, soft - SPARE_FDS))
 
 
 def raw_json_response(status: int, error: str) -> bytes:
@@ -106,15 +128,15 @@ class GuardedConnection:
 
     def _head_timed_out(self) -> None:
         self._deadline = None
-        self.guard.head_timeouts += 1
         if self.transport is not None and not self.transport.is_closing():
+            self.guard.head_timeouts += 1
             self.transport.write(raw_json_response(
                 408, f"no complete request head within {self.guard.header_timeout_s:g} s"))
             self.transport.close()
 
     def close(self) -> None:
         """Close without a word (an idle keep-alive connection, or one evicted to make room)."""
-        self._deadline = None
+        self._disarm()
         if self.transport is not None and not self.transport.is_closing():
             self.transport.close()
 

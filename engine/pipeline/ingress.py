@@ -43,7 +43,7 @@ from engine.context import JobContext, parent_alive
 from engine.pipeline import event_loop, metrics
 from engine.pipeline.batch_policy import PLAN_FRACTION
 from engine.pipeline.config import PipelineConfig
-from engine.pipeline.connection_guard import ConnectionGuard
+from engine.pipeline.connection_guard import ConnectionGuard, room_for_connections
 from engine.pipeline.http_request import (RequestError, error_response, json_errors, json_response, parse_texts,
                                           read_body)
 from engine.pipeline.messages import END_OF_STREAM, STATUS_OK
@@ -237,7 +237,11 @@ class Ingress:
                                keepalive_timeout=config.keepalive_timeout_s)
         await runner.setup()
         assert runner.server is not None
-        self.guard = ConnectionGuard(runner.server, config.max_connections, config.header_timeout_s,
+        max_connections = room_for_connections(config.max_connections)
+        if max_connections < config.max_connections:
+            self.ctx.log(f"ingress {self.index}: the open-file limit allows {max_connections} connections, "
+                         f"not {config.max_connections}", "warning")
+        self.guard = ConnectionGuard(runner.server, max_connections, config.header_timeout_s,
                                      config.keepalive_timeout_s)
         # The guard stands between the socket and aiohttp (aiohttp's sites take no protocol factory).
         # A deep accept backlog: under a burst of new connections a full one drops SYNs, and the
