@@ -187,7 +187,7 @@ class BatchingView(QWidget):
             f"{b.predicted_p99_ms:.0f}", f"{b.measured_p99_ms:.0f}"))
         if b.fit_batches:
             parts.append(self.tr("service time ≈ {0} µs × items + {1} µs (σ {2} µs, last {3} batches)").format(
-                f"{b.fit_a_ms * 1000:.1f}", f"{b.fit_b_ms * 1000:.0f}", f"{b.fit_sigma_ms * 1000:.0f}",
+                f"{b.fit_a_ms * 1000:.1f}", f"{b.fit_b_ms * 1000:,.0f}", f"{b.fit_sigma_ms * 1000:,.0f}",
                 f"{b.fit_batches:,}"))
         if b.shed_items:
             parts.append(self.tr("<span style='color:#c62828'>{0} requests shed (503)</span>").format(

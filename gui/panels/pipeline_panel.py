@@ -2,15 +2,16 @@
 
 Layout::
 
-    ┌ settings (sizes, model, index) ┐  ┌ stage diagram: A → B×n → C×n → batcher → predictor×n → A ┐
-    │ Start / Stop · endpoint URL    │  ├ throughput per stage │ queue depth per hop │ latency p50/95/99 ┤
-    ├ load generator (rate slider)   ┤  ├ batch size          │ flush reasons        │ answers by status  ┤
-    └ try it (one message → answer)  ┘  └───────────────────────────────────────────────────────────────┘
+    ┌ settings (sizes, batching, …)  ┐  ┌ stage diagram: A×n → B×n → C×n → batcher → predictor×n → A ┐
+    │ Start / Stop · endpoint URL    │  ├ [Service] throughput per stage │ queue depth │ latency p50/95/99 ┤
+    ├ load generator (rate slider)   ┤  │           batch size  │ flush reasons       │ answers by status  │
+    └ try it (one message → answer)  ┘  └ [Batching decisions] (``BatchingView``) ───────────────────────┘
 
-The service runs as a JobRun (coordinator process owning every stage). Max batch and max delay
-are shared values (``BatchControl``) the batcher re-reads every loop, so the spin boxes retune a
-running service. Every number shown comes from the run's ``PipelineProgress``; the load generator
-(``LoadGeneratorBox``) and "Try it" (``TryItBox``) are boxes of their own.
+The service runs as a JobRun (coordinator process owning every stage). Batching policy, p99
+target, max batch and max delay are shared values (``BatchControl``) the batcher re-reads every
+loop, so the form retunes a running service. Every number shown comes from the run's
+``PipelineProgress``; the load generator (``LoadGeneratorBox``), "Try it" (``TryItBox``) and the
+batching controls and decisions (``BatchingView``) are modules of their own.
 """
 
 from __future__ import annotations
