@@ -50,9 +50,31 @@ class BatchingView(QWidget):
         super().__init__(parent)
         self._control = control
         self.tabs: QTabWidget | None = None  # set by chart_tabs
+        self.policy = QComboBox()
+        self.target = QDoubleSpinBox()
+        self.controls = self._build_controls()
+        self.summary = QLabel(self.tr("Start the service to see what the batcher decides."))
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.latency_chart = TimeSeriesChart(self.tr("Latency: predicted vs measured p99"), self.tr("ms"))
+        self.batch_chart = TimeSeriesChart(self.tr("Batch size chosen"), self.tr("items"))
+        self.flush_chart = TimeSeriesChart(self.tr("Flushes by reason"), self.tr("batches/s"))
+        self.fit_chart = TimeSeriesChart(self.tr("Service time fit a·n + b (log)"), self.tr("µs"), y_min_zero=False)
+        self.fit_chart.setLogMode(False, True)  # a (µs per item) and b (µs per batch) lie decades apart
+        self._labels = self._style_charts()
+        grid = QGridLayout()
+        grid.addWidget(self.latency_chart, 0, 0)
+        grid.addWidget(self.batch_chart, 0, 1)
+        grid.addWidget(self.flush_chart, 1, 0)
+        grid.addWidget(self.fit_chart, 1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addLayout(grid, 1)
+
+    def _build_controls(self) -> QWidget:
+        """The policy combo and the target spin box side by side, as saved last time."""
         settings = QSettings()
         defaults = PipelineConfig()
-        self.policy = QComboBox()
         descriptions = {
             "idle": self.tr("A free predictor takes what waits at once; items wait only while every "
                             "predictor is busy (default)."),
@@ -68,7 +90,6 @@ class BatchingView(QWidget):
         saved = settings.value("pipeline/batching", defaults.batching, type=str)
         self.policy.setCurrentIndex(max(0, self.policy.findData(saved if saved in POLICIES else defaults.batching)))
         self.policy.setToolTip(self.tr("Batching policy; applies live to a running service"))
-        self.target = QDoubleSpinBox()
         self.target.setRange(1, MAX_TARGET_MS)
         self.target.setDecimals(0)
         self.target.setPrefix(self.tr("≤ "))
@@ -77,24 +98,19 @@ class BatchingView(QWidget):
         # A spin box's size hint is its minimum by default: let it shrink to its text so the form stays narrow.
         self.target.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.target.setToolTip(self.tr("p99 latency the target policy plans for; applies live"))
-        self.controls = QWidget()
-        row = QHBoxLayout(self.controls)
+        controls = QWidget()
+        row = QHBoxLayout(controls)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.policy, 1)
         row.addWidget(self.target, 1)
         self.policy.currentIndexChanged.connect(self._on_policy_changed)
         self.target.valueChanged.connect(self._on_target_changed)
         self._update_target_enabled()
+        return controls
 
-        self.summary = QLabel(self.tr("Start the service to see what the batcher decides."))
-        self.summary.setWordWrap(True)
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.latency_chart = TimeSeriesChart(self.tr("Latency: predicted vs measured p99"), self.tr("ms"))
-        self.batch_chart = TimeSeriesChart(self.tr("Batch size chosen"), self.tr("items"))
-        self.flush_chart = TimeSeriesChart(self.tr("Flushes by reason"), self.tr("batches/s"))
-        self.fit_chart = TimeSeriesChart(self.tr("Service time fit a·n + b (log)"), self.tr("µs"), y_min_zero=False)
-        self.fit_chart.setLogMode(False, True)  # a (µs per item) and b (µs per batch) lie decades apart
-        self._labels = {
+    def _style_charts(self) -> dict[str, dict[str, str]]:
+        """Minimum heights and fixed colours; returns each chart's series labels (engine name → shown)."""
+        labels = {
             DECISION_LATENCY_CHART: {"predicted p99": self.tr("predicted p99"), "measured p99": self.tr("measured p99"),
                                      "wait": self.tr("wait of the batch"), "target p99": self.tr("target")},
             DECISION_BATCH_CHART: {"last": self.tr("last batch"), "mean": self.tr("mean (2 s)"),
@@ -109,15 +125,8 @@ class BatchingView(QWidget):
         for name, chart in self.charts().items():
             chart.setMinimumHeight(140)
             for key, color in colors.get(name, {}).items():
-                chart.set_color(self._labels[name][key], color)
-        grid = QGridLayout()
-        grid.addWidget(self.latency_chart, 0, 0)
-        grid.addWidget(self.batch_chart, 0, 1)
-        grid.addWidget(self.flush_chart, 1, 0)
-        grid.addWidget(self.fit_chart, 1, 1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
-        layout.addLayout(grid, 1)
+                chart.set_color(labels[name][key], color)
+        return labels
 
     # -- what the panel asks ---------------------------------------------------------------------
     @property
@@ -166,18 +175,19 @@ class BatchingView(QWidget):
             chart.redraw()
 
     # -- text --------------------------------------------------------------------------------------
-    def policy_title(self, policy: str) -> str:
+    def _policy_title(self, policy: str) -> str:
         index = self.policy.findData(policy)
         return self.policy.itemText(index) if index >= 0 else policy
 
     def _summary_text(self, b: BatcherProgress, running: bool) -> str:
-        policy = self.policy_title(b.policy)
+        policy = self._policy_title(b.policy)
         if b.policy == "target":
             policy = self.tr("target, p99 ≤ {0} ms").format(f"{b.target_p99_ms:g}")
-        parts = [self.tr("<b>In force:</b> {0}, max batch {1}, max delay {2} ms").format(
-            policy, f"{b.max_batch:,}", f"{b.max_delay_ms:g}")]
+        heading = self.tr("<b>In force:</b>") if running else self.tr("<b>Last reported:</b>")
+        parts = [self.tr("{0} {1}, max batch {2}, max delay {3} ms").format(
+            heading, policy, f"{b.max_batch:,}", f"{b.max_delay_ms:g}")]
         if running and self.policy_name != b.policy:
-            parts[0] += self.tr(" (switching to {0}…)").format(self.policy_title(self.policy_name))
+            parts[0] += self.tr(" (switching to {0}…)").format(self._policy_title(self.policy_name))
         if not b.batch_size:
             parts.append(self.tr("no batch yet"))
             return " · ".join(parts)
