@@ -36,12 +36,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import emoji  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from engine.clean import CleanConfig, run_clean  # noqa: E402
+from engine.clean.config import CleanConfig  # noqa: E402
+from engine.clean.job import run_clean  # noqa: E402
 from engine.context import SPAWN, JobContext  # noqa: E402
 from engine.demo.job import DemoConfig, run_demo  # noqa: E402
 from engine.runner import run_job  # noqa: E402
 from engine.status import StatusReporter, StatusSink  # noqa: E402
-from engine.textnorm import SYSTEM_MESSAGES  # noqa: E402
+from engine.system_messages import SYSTEM_MESSAGES  # noqa: E402
 
 REQUIRED = ["坐席id", "客户微信id", "是否客服", "消息内容"]
 SEGMENT_FILES = 25

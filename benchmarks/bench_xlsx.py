@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
-from engine.clean import CleanConfig  # noqa: E402
+from engine.clean.config import CleanConfig  # noqa: E402
 from engine.tables.readers import read_input  # noqa: E402
 from engine.clean.rules import apply_rules  # noqa: E402
 from engine.tables.writers import XlsxSegmentWriter  # noqa: E402

@@ -30,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--after", type=float, default=3.0, help="seconds to wait before the grab")
     parser.add_argument("--size", default="1280x860", help="window size WxH")
     parser.add_argument("--set", action="append", default=[], metavar="WIDGET=VALUE",
-                        help="set a panel widget's text/value before starting, e.g. rows=5000 or "
-                             "form.inputs=/data (a dotted path from the panel)")
+                        help="set a panel widget's text/value (or index: combo box, tabs) before starting, "
+                             "e.g. rows=5000, form.inputs=/data (a dotted path from the panel) or batching.tabs=1")
     parser.add_argument("--press", action="append", default=[], metavar="BUTTON@SECONDS",
                         help="click a panel's button that many seconds after launch, e.g. load.button@5")
     args = parser.parse_args(argv)
@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         widget = attribute(panel, name)
         if hasattr(widget, "setValue"):
             widget.setValue(type(widget.value())(value))
+        elif hasattr(widget, "setCurrentIndex"):  # a combo box's item, a tab widget's page
+            widget.setCurrentIndex(int(value))
         elif hasattr(widget, "set_text"):
             widget.set_text(value)
         else:

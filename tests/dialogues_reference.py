@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.textnorm import SYSTEM_MESSAGES, normalise_role, normalise_text
+from engine.system_messages import SYSTEM_MESSAGES
+from engine.textnorm import normalise_role, normalise_text
 
 PUNCT = set("，。！？；：、…,.!?;:~～—·)）」』】》”’\"'")
 

@@ -15,7 +15,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from engine.clean import CleanConfig, CleanRules, run_clean
+from engine.clean.config import CleanConfig, CleanRules
+from engine.clean.job import run_clean
 from engine.clean.job import HASHES_DIR, PARTS_DIR
 from engine.context import SPAWN, JobContext
 from engine.runner import JobRun, run_job

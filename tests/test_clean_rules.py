@@ -12,7 +12,7 @@ from engine.clean.config import CleanConfig, CleanRules, ColumnMap, DropReason, 
 from engine.clean.dedupe import SeenHashes
 from engine.clean.rules import apply_rules
 from engine.demo.data import make_chat_frame
-from engine.textnorm import SYSTEM_MESSAGES
+from engine.system_messages import SYSTEM_MESSAGES
 
 COLS = ColumnMap()
 ALL_OFF = CleanRules(drop_missing=False, check_role=False, remove_emoji=False, collapse_whitespace=False,

@@ -14,7 +14,7 @@ from engine.dialogues.rows import normalise_chunk
 from engine.dialogues.shards import partition_count, partition_of, plan_build_groups
 from engine.dialogues.split import choose_val_ordinals, is_val, val_count
 from engine.dialogues.textfile import DialogueTextFile, reverse_dialogues
-from engine.textnorm import SYSTEM_MESSAGES
+from engine.system_messages import SYSTEM_MESSAGES
 from tests.dialogues_reference import merge_turns, read_like_gpt2_chitchat
 
 
@@ -87,7 +87,7 @@ def test_dirt_is_dropped_with_its_reason_and_emoji_newlines_are_normalised():
                   ("a", None, "否", "丢了id", t(3)), ("a", "c", "谁", "角色不明", t(4)), ("a", "c", "是", "  ", t(5)),
                   ("a", "c", "是", "在的", t(6)), ("a", "c", "是", "在的", t(6))])
     table, drops = normalise_chunk(frame, ColumnMap(), SYSTEM_MESSAGES, 0, 0)
-    assert drops == {"missing_key": 1, "bad_role": 1, "empty_text": 1, "system_message": 1}
+    assert drops == {"missing_value": 1, "unknown_role": 1, "empty_after_clean": 1, "system_message": 1}
     layout = layout_dialogues(table, 1)
     assert layout.duplicates == 1
     assert build_text([frame]) == [["客户:你好 在吗", "坐席:在的"]]
@@ -132,6 +132,10 @@ def test_val_count_is_a_count_or_a_fraction_capped_at_half():
     assert val_count(0.1, 1000) == (100, False)
     assert val_count(0, 1000) == (0, False)
     assert val_count(0.9, 10) == (5, True)
+    # The default, a fraction with a cap: proportionate on small inputs, bounded on large ones.
+    assert val_count(0.05, 897, 10_000) == (45, False)
+    assert val_count(0.05, 1_000_000, 10_000) == (10_000, False)
+    assert val_count(0.05, 3, 10_000) == (1, False)
 
 
 def test_val_choice_is_deterministic_per_seed_and_exact():

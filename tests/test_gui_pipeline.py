@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from engine.status import JobFinished
@@ -52,3 +53,64 @@ def test_pipeline_panel_serves_loads_and_stops(main_window, qtbot):
     qtbot.waitUntil(lambda: main_window.poller.queue_count == 0, timeout=10000)  # both run queues retired
     assert not wait_no_children(10.0)
     assert panel.start_button.isEnabled() and not panel.try_box.button.isEnabled()
+
+
+def _pick(combo, data: str) -> None:
+    combo.setCurrentIndex(combo.findData(data))
+
+
+@pytest.mark.timeout(180)
+def test_pipeline_panel_switches_the_batching_policy_live_and_charts_its_decisions(main_window, qtbot):
+    from engine.pipeline.config import POLICIES
+
+    panel = main_window.panels["pipeline"]
+    batching = panel.batching
+    main_window.tabs.setCurrentWidget(panel)
+    panel.port.setValue(0)
+    panel.host.setText("127.0.0.1")
+    panel.preprocess_workers.setValue(1)
+    panel.replicas.setValue(1)
+    panel.ingress.setValue(2)  # the form's ingress count reaches the service
+    panel.max_delay_ms.setValue(40)
+    _pick(batching.policy, "idle")
+    assert not batching.target.isEnabled()  # the target only means something to the target policy
+    panel.load.rate.setValue(300)
+    assert panel.start_job()
+    qtbot.waitUntil(lambda: panel.load.button.isEnabled(), timeout=60000)
+    qtbot.waitUntil(lambda: panel.job_progress.stage("ingress").workers == 2, timeout=10000)
+    assert panel.load.start()
+    batching.tabs.setCurrentWidget(batching)
+    qtbot.waitUntil(lambda: panel.monitor.counter("requests_200", stage="ingress") > 100, timeout=40000)
+    qtbot.waitUntil(lambda: batching.flush_chart.curve("idle").getData()[1].max() > 0, timeout=10000)
+
+    _pick(batching.policy, "fixed")  # live: the batcher process reports the policy it now runs
+    qtbot.waitUntil(lambda: panel.monitor.gauge("policy", stage="batcher") == POLICIES.index("fixed"), timeout=10000)
+    answered = panel.monitor.counter("requests_200", stage="ingress")
+    # fixed at 300 req/s with max batch 128: batches leave when the 40 ms deadline comes, not when idle
+    qtbot.waitUntil(lambda: batching.flush_chart.curve("deadline").getData()[1].max() > 0, timeout=10000)
+    assert "In force:</b> fixed" in batching.summary.text()
+
+    _pick(batching.policy, "target")
+    assert batching.target.isEnabled()
+    batching.target.setValue(250)  # the target spin box retunes the running batcher
+    qtbot.waitUntil(lambda: panel.job_progress.batcher.policy == "target"
+                    and panel.job_progress.batcher.target_p99_ms == 250, timeout=10000)
+    qtbot.waitUntil(lambda: 250 in batching.latency_chart.curve("target").getData()[1], timeout=10000)
+    batching.target.setValue(400)
+    qtbot.waitUntil(lambda: panel.monitor.gauge("target_p99_ms", stage="batcher") == 400, timeout=10000)
+    qtbot.waitUntil(lambda: panel.monitor.counter("requests_200", stage="ingress") > answered + 100, timeout=20000)
+
+    for label in ("predicted p99", "measured p99"):
+        t, ms = batching.latency_chart.curve(label).getData()
+        assert len(t) >= 2 and ms.max() > 0, label
+    _, sizes = batching.batch_chart.curve("last batch").getData()
+    assert sizes.max() >= 1
+    _, log_b = batching.fit_chart.curve("b per batch").getData()  # log axis: log10 of µs
+    assert np.isfinite(log_b).any()
+    assert panel.job_progress.batcher.fit_batches > 0
+
+    with qtbot.waitSignal(panel.job_finished, timeout=30000) as finished:
+        panel.stop_job()
+    assert finished.args[0].ok or finished.args[0].cancelled, finished.args[0].error
+    qtbot.waitUntil(lambda: panel.load.controller.run.finished, timeout=20000)
+    assert not wait_no_children(10.0)

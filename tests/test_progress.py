@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from engine.progress import RateMeter, RingSeries, RunMonitor
 from engine.status import JobFinished, JobStarted, Snapshot, WorkerExited
@@ -145,6 +146,39 @@ def test_pipeline_progress_parses_the_hop_counters_so_views_do_not():
     gen = RunMonitor("load-1")
     gen.handle(snap("loadgen", "0", 3, 1.0, items_in=12, counters={"status_0": 1, "status_200": 11}))
     assert LoadgenProgressTracker().update(gen).answers == {0: 1, 200: 11}
+
+
+def test_pipeline_progress_types_the_batchers_decisions_and_charts_them():
+    from engine.pipeline.progress import (
+        DECISION_BATCH_CHART, DECISION_LATENCY_CHART, FIT_CHART, FLUSH_RATE_CHART, PipelineProgressTracker,
+    )
+
+    monitor, tracker = RunMonitor("job-1"), PipelineProgressTracker(record_interval_s=0.0)
+    assert tracker.update(monitor).batcher is None  # nothing said yet
+    steps = ((1.0, "idle", 0, 0), (2.0, "target", 10, 40), (3.0, "fixed", 30, 100))
+    for t, policy, batches, items in steps:
+        monitor.handle(snap("batcher", "0", 4, t, counters={
+            "policy": ("fixed", "idle", "target").index(policy), "max_batch": 64, "max_delay_ms": 40.0,
+            "target_p99_ms": 80.0, "decision_batch_size": 5, "decision_wait_ms": 1.5,
+            "predicted_latency_ms": 30.0, "measured_latency_ms": 25.0, "fit_a_ms": 0.004, "fit_b_ms": 0.9,
+            "fit_batches": 12, "batches": batches, "batch_items": items, "flush_idle": batches, "flush_shed": 1,
+            "shed_items": 7, "waiting_items": 3}))
+        p = tracker.update(monitor)
+        if t == 2.0:
+            assert p.batcher.policy == "target" and p.batcher.mean_batch == 4.0
+            assert p.batcher.flushes_per_s["idle"] == 10.0 and p.batcher.flushes_per_s["shed"] == 0.0
+    b = p.batcher
+    assert (b.policy, b.max_batch, b.target_p99_ms, b.batch_size, b.wait_ms) == ("fixed", 64, 80.0, 5, 1.5)
+    assert (b.predicted_p99_ms, b.measured_p99_ms, b.fit_batches, b.shed_items) == (30.0, 25.0, 12, 7)
+    assert b.mean_batch == pytest.approx(100 / 30) and p.stage("batcher").waiting_items == 3  # over 2 s
+    latency = tracker.history(DECISION_LATENCY_CHART)
+    _, target = latency["target p99"].arrays()
+    assert target[0] == 80.0 and np.isnan(target[1])  # from the first target use on; a gap under fixed
+    assert list(latency["predicted p99"].arrays()[1]) == [30.0] * 3
+    assert tracker.history(DECISION_BATCH_CHART)["last"].last() == 5
+    assert tracker.history(FLUSH_RATE_CHART)["idle"].last() == 15.0
+    assert tracker.history(FIT_CHART)["a"].last() == pytest.approx(4.0)  # µs
+    assert tracker.history(FIT_CHART)["b"].last() == pytest.approx(900.0)
 
 
 def test_history_is_taken_at_most_once_per_interval_of_snapshot_time():

@@ -11,7 +11,7 @@ import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-from engine.textnorm import SYSTEM_MESSAGES
+from engine.system_messages import SYSTEM_MESSAGES
 
 OUTPUT_FORMATS = ("xlsx", "csv", "parquet")
 DEDUPE_SCOPES = ("file", "run")

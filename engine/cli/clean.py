@@ -13,11 +13,11 @@ from pathlib import Path
 
 from engine.atomic import check_writable_dir
 from engine.cli import EXIT_BAD_ARGS
-from engine.cli.common import ProgressSpec, arg_type, exit_code, non_negative_int, positive_int, run_in_process
+from engine.cli.common import (HelpFormatter, ProgressSpec, arg_type, exit_code, help_epilog, job_exit_codes,
+                               non_negative_int, positive_int, run_in_process)
 from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules, ColumnMap
 from engine.tables.inputs import expand_inputs
-from engine.clean.job import ResumeMismatch, check_resume, run_clean
-from engine.textnorm import SYSTEM_MESSAGES
+from engine.system_messages import SYSTEM_MESSAGES
 
 
 #: argparse type of --columns, shared with the dialogues command (ColumnMap.parse is the one parser).
@@ -29,7 +29,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "clean", help="clean chat-log exports (.xlsx/.xls/.csv/.parquet) in parallel",
         description="Clean customer-service chat exports in parallel: drop empty, duplicate and system-message "
                     "rows, remove emoji, collapse whitespace; write segments of N input files and report.json. "
-                    "Bad files are reported with their reason; the others go on.")
+                    "Bad files are reported with their reason; the others go on.",
+        epilog=help_epilog(["mpwatch clean exports/ --out cleaned/ --format csv",
+                            "mpwatch clean 'data/**/*.xlsx' --out cleaned/ --columns content=消息内容 --resume"],
+                           job_exit_codes("done, but some files failed (report.json says which)")),
+        formatter_class=HelpFormatter)
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
                         help="files, folders (searched recursively) or glob patterns ('data/**/*.xlsx')")
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
@@ -92,6 +96,9 @@ def config_from_args(args: argparse.Namespace) -> CleanConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.clean.job import ResumeMismatch, check_resume, run_clean
+    from engine.clean.progress import WORKER_STAGE
+
     try:
         config = config_from_args(args)
         check_writable_dir(config.out_dir)
@@ -103,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
     finished, printer = run_in_process("clean", run_clean, config,
-                                       ProgressSpec(done="input_bytes_done", total="input_bytes_total", unit="B"),
+                                       ProgressSpec(done="rows_in", total="input_bytes_total", unit="rows",
+                                                    stage=WORKER_STAGE, total_basis_done="input_bytes_done"),
                                        quiet=args.quiet)
     if finished.ok:
         print(format_summary(finished.summary))

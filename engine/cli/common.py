@@ -8,42 +8,61 @@ Data flow::
                                                                 failures and warnings → stderr
 
 The job runs in this process (its pool workers are children), so Ctrl-C cancels it cleanly.
+
+Only the argument types are needed while parsing (``--help`` must answer at once): tqdm, the
+progress model (numpy) and the runner are imported when a job actually runs.
 """
 
 from __future__ import annotations
 
+import argparse
 import queue
 import sys
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from tqdm import tqdm
+from engine.cli import EXIT_BAD_ARGS, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL
 
-from engine.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL
-from engine.context import SPAWN, JobContext, StopFlag
-from engine.progress import RunMonitor
-from engine.runner import JobFunction, run_job
-from engine.status import JobFinished, LogLine, TaskFailed, WorkerExited
+if TYPE_CHECKING:
+    from engine.progress import RunMonitor
+    from engine.runner import JobFunction
+    from engine.status import JobFinished, TaskFailed
 
 
 @dataclass(frozen=True)
 class ProgressSpec:
-    """Which cumulative counters make the bar: ``done`` is summed over every worker's snapshot,
-    ``total`` is the largest value any snapshot carries (``RunMonitor.counter`` / ``gauge``)."""
+    """Which cumulative counters make the bar: ``done`` is summed over every worker's snapshot (of
+    ``stage``, when given), ``total`` is the largest value any snapshot carries (``RunMonitor.counter``
+    / ``gauge``).
+
+    ``total_basis_done``: set when ``total`` measures something known up front in another unit than
+    ``done`` (the clean job knows its input bytes, not its rows): the counter of that unit done so
+    far. The bar's total is then estimated as done × total / basis done (rows per byte so far), and
+    is exact once every byte is read, so the bar counts rows, not kB."""
 
     done: str
     total: str
     unit: str = "rows"
+    stage: str | None = None
+    total_basis_done: str | None = None
 
     def read(self, monitor: RunMonitor) -> tuple[float, float]:
-        return monitor.counter(self.done), monitor.gauge(self.total)
+        done, total = monitor.counter(self.done, self.stage), monitor.gauge(self.total)
+        if self.total_basis_done is not None:
+            basis = monitor.counter(self.total_basis_done, self.stage)
+            total = round(done * total / basis) if basis > 0 and done > 0 else 0
+        return done, total
 
 
 class StatusPrinter:
     """Drains a status queue in a thread: a tqdm bar for progress, stderr lines for trouble."""
 
     def __init__(self, status_queue: Any, spec: ProgressSpec, quiet: bool = False) -> None:
+        from tqdm import tqdm
+
+        from engine.progress import RunMonitor
+
         self.queue = status_queue
         self.spec = spec
         self.quiet = quiet
@@ -70,7 +89,7 @@ class StatusPrinter:
         if self.quiet:
             print(text, file=sys.stderr)
         else:
-            tqdm.write(text, file=sys.stderr)
+            self._bar.write(text, file=sys.stderr)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -90,6 +109,8 @@ class StatusPrinter:
                 return
 
     def _handle(self, message: Any) -> None:
+        from engine.status import JobFinished, LogLine, TaskFailed, WorkerExited
+
         self.monitor.handle(message)
         if isinstance(message, TaskFailed):
             self.failures.append(message)
@@ -117,6 +138,9 @@ class StatusPrinter:
 def run_in_process(kind: str, fn: JobFunction, config: Any, spec: ProgressSpec,
                    quiet: bool = False) -> tuple[JobFinished, StatusPrinter]:
     """Run a job in this process with a live bar; returns its JobFinished and the printer."""
+    from engine.context import SPAWN, JobContext, StopFlag
+    from engine.runner import run_job
+
     status_queue = SPAWN.Queue(maxsize=10000)
     ctx = JobContext(kind, status_queue, StopFlag())
     with StatusPrinter(status_queue, spec, quiet) as printer:
@@ -148,8 +172,6 @@ def parse_size(text: str) -> int:
 
 def arg_type(parse: Callable[[str], Any], name: str) -> Callable[[str], Any]:
     """An argparse type from a parser that raises ValueError: argparse then prints its message."""
-    import argparse
-
     def convert(text: str) -> Any:
         try:
             return parse(text)
@@ -185,3 +207,26 @@ positive_float = number_arg(float, 0, inclusive=False)
 
 
 ArgsHandler = Callable[[Any], int]
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, but text that has its own line breaks (the examples and exit codes of
+    an epilog) is kept as written; one-line descriptions are wrapped as usual."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def help_epilog(examples: list[str], exit_codes: dict[int, str]) -> str:
+    """The end of a sub-command's --help: example command lines, then what each exit code means."""
+    lines = ["examples:"] + [f"  {example}" for example in examples] + ["", "exit codes:"]
+    lines += [f"  {code:<4} {meaning}" for code, meaning in exit_codes.items()]
+    return "\n".join(lines) + "\n"
+
+
+def job_exit_codes(partial: str) -> dict[int, str]:
+    """The exit codes every job shares (``partial``: what exit 3 means for this job)."""
+    return {EXIT_OK: "done", EXIT_PARTIAL: partial, EXIT_BAD_ARGS: "bad arguments or inputs (nothing was started)",
+            EXIT_FAILED: "the job itself failed", EXIT_INTERRUPTED: "interrupted (Ctrl-C)"}

@@ -9,14 +9,17 @@ from pathlib import Path
 
 from engine.atomic import check_writable_dir
 from engine.cli import EXIT_BAD_ARGS
-from engine.cli.common import ProgressSpec, exit_code, positive_int, run_in_process
-from engine.demo.job import DemoConfig, run_demo
+from engine.cli.common import (HelpFormatter, ProgressSpec, exit_code, help_epilog, job_exit_codes, positive_int,
+                               run_in_process)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("demo", help="generate realistic demo chat-log exports (.xlsx)",
                                    description="Generate realistic customer-service chat exports with the dirt "
-                                               "the clean job removes, in parallel, with live progress.")
+                                               "the clean job removes, in parallel, with live progress.",
+                                   epilog=help_epilog(["mpwatch demo exports/ --files 8 --rows 2000"],
+                                                      job_exit_codes("done, but some files failed")),
+                                   formatter_class=HelpFormatter)
     parser.add_argument("out_dir", type=Path, help="folder to write chat_NNNN.xlsx into (created if missing)")
     parser.add_argument("--files", type=positive_int, default=40, help="number of files (default 40)")
     parser.add_argument("--rows", type=positive_int, default=20000, help="rows per file (default 20000)")
@@ -28,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.demo.job import DemoConfig, run_demo
+
     try:
         check_writable_dir(args.out_dir)
     except ValueError as exc:

@@ -16,9 +16,10 @@ from engine.clean.config import ColumnMap
 from engine.tables.inputs import expand_inputs
 from engine.cli import EXIT_BAD_ARGS
 from engine.cli.clean import columns_arg
-from engine.cli.common import ProgressSpec, exit_code, positive_int, run_in_process, size_arg
-from engine.dialogues.config import DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_VAL_SIZE, DialoguesConfig, parse_val_size
-from engine.dialogues.job import run_dialogues
+from engine.cli.common import (HelpFormatter, ProgressSpec, exit_code, help_epilog, job_exit_codes, positive_int,
+                               run_in_process, size_arg)
+from engine.dialogues.config import (DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_VAL_CAP, DEFAULT_VAL_SIZE, DialoguesConfig,
+                                     parse_val_size)
 
 
 def val_size_arg(text: str) -> int | float:
@@ -34,13 +35,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "dialogues", help="build GPT2-chitchat training text (std + reversed mmi) from chat logs",
         description="Turn chat exports (raw or cleaned .xlsx/.csv/.parquet) into dialogue text for a GPT-2 "
                     "chatbot (OUT/std/train.txt, val.txt) and its MMI model (OUT/mmi/…, each dialogue "
-                    "reversed), with memory bounded by --memory-budget whatever the input size.")
+                    "reversed), with memory bounded by --memory-budget whatever the input size.",
+        epilog=help_epilog(["mpwatch dialogues cleaned/ --out dialogues/",
+                            "mpwatch dialogues exports/ --out dialogues/ --val-size 0.1 --memory-budget 1G"],
+                           job_exit_codes("done, but some input files failed")),
+        formatter_class=HelpFormatter)
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
                         help="files, folders (searched recursively) or glob patterns, as for the clean job")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (created if missing)")
     parser.add_argument("--val-size", type=val_size_arg, default=DEFAULT_VAL_SIZE, metavar="N|F",
-                        help=f"validation dialogues: a count or a fraction (default {DEFAULT_VAL_SIZE}; "
-                             "capped so train keeps at least half)")
+                        help=f"validation dialogues: a count, or a fraction of the dialogues (at most "
+                             f"{DEFAULT_VAL_CAP:,}); default {DEFAULT_VAL_SIZE:g}; capped so train keeps at least half")
     parser.add_argument("--seed", type=int, default=1, help="seed of the train/val split (default 1)")
     parser.add_argument("--no-role-prefix", action="store_true",
                         help="no 坐席:/客户: before utterances (plain GPT2-chitchat style)")
@@ -59,6 +64,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.dialogues.job import run_dialogues
+
     try:
         check_writable_dir(args.out)
         if not expand_inputs(args.inputs, exclude_dir=args.out):

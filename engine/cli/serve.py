@@ -1,19 +1,25 @@
 """``mpwatch serve [--host 127.0.0.1] [--port 8000] …``: run the inference service until Ctrl-C.
 
 The service's owner runs in this process; its stages are children. Ctrl-C (SIGINT, which the
-stages ignore) makes the owner drain the stages in order and end every process.
+stages ignore) makes the owner drain the stages in order and end every process. The "serving …"
+line is printed once /healthz answers ok (a thread polls it), so a script may wait for that line.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import threading
 
 from engine.cli import EXIT_BAD_ARGS
-from engine.cli.common import ProgressSpec, exit_code, positive_float, positive_int, run_in_process
+from engine.cli.common import (HelpFormatter, ProgressSpec, exit_code, help_epilog, positive_float, positive_int,
+                               run_in_process)
 from engine.pipeline.config import (DEFAULT_MODEL, DEFAULT_PREPROCESS, MAX_BATCH_LIMIT, MAX_INGRESS, POLICIES,
-                                    PipelineConfig, is_loopback)
-from engine.pipeline.service import check_plugins, check_port_free, find_free_port, run_pipeline
+                                    TOKEN_ENV, PipelineConfig, exposure_problem)
+
+#: How often the readiness thread asks /healthz.
+HEALTH_POLL_S = 0.2
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,7 +27,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve", help="run the inference service (HTTP, dynamic batching) until Ctrl-C",
         description="Serve reply suggestions over HTTP: POST /v1/predict {\"text\": ...}; GET /healthz; "
-                    "GET /metrics. Stages run as separate processes with bounded queues between them.")
+                    "GET /metrics. Stages run as separate processes with bounded queues between them.",
+        epilog=help_epilog(
+            ["mpwatch serve --port 8000",
+             "curl -s localhost:8000/v1/predict -d '{\"text\": \"请问还有货吗\"}'",
+             "mpwatch serve --host 0.0.0.0 --token \"$(openssl rand -hex 16)\"   # reachable from other machines"],
+            {0: "stopped cleanly (Ctrl-C)", 1: "the service failed", 2: "bad arguments, port in use, or a "
+             "non-loopback --host without --token"}),
+        formatter_class=HelpFormatter)
     parser.add_argument("--host", default=defaults.host, help="address to bind (default 127.0.0.1, loopback only)")
     parser.add_argument("--port", type=int, default=defaults.port, help="port (default 8000; 0 picks a free one)")
     parser.add_argument("--preprocess-workers", type=positive_int, default=defaults.preprocess_workers,
@@ -54,11 +67,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="dialogues-job output folder to index (default: demo dialogues made on the spot)")
     parser.add_argument("--request-timeout", type=float, default=defaults.request_timeout_s,
                         help=f"seconds before a request gets 504 (default {defaults.request_timeout_s:g})")
+    guard = parser.add_argument_group("hostile clients and authentication")
+    guard.add_argument("--token", default=None,
+                       help=f"require 'Authorization: Bearer TOKEN' on /v1/predict and /metrics (401 otherwise); "
+                            f"/healthz stays open (default: ${TOKEN_ENV} if set, else none)")
+    guard.add_argument("--allow-unauthenticated", action="store_true",
+                       help="serve a non-loopback --host without a token (refused otherwise)")
+    guard.add_argument("--header-timeout", type=positive_float, default=defaults.header_timeout_s, metavar="S",
+                       help=f"seconds for a request head to arrive, else 408 (default {defaults.header_timeout_s:g})")
+    guard.add_argument("--body-timeout", type=positive_float, default=defaults.body_timeout_s, metavar="S",
+                       help=f"seconds for a request body to arrive, else 408 (default {defaults.body_timeout_s:g})")
+    guard.add_argument("--keepalive-timeout", type=positive_float, default=defaults.keepalive_timeout_s, metavar="S",
+                       help=f"seconds an idle keep-alive connection stays open (default "
+                            f"{defaults.keepalive_timeout_s:g})")
+    guard.add_argument("--max-connections", type=positive_int, default=defaults.max_connections, metavar="N",
+                       help=f"open connections per ingress process; at the limit the longest-idle one is "
+                            f"closed, or the newcomer gets 503 (default {defaults.max_connections})")
     parser.add_argument("--quiet", action="store_true", help="no live counter")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.pipeline.service import check_plugins, check_port_free, find_free_port, run_pipeline
+
     try:
         port = args.port if args.port != 0 else find_free_port(args.host)
         config = PipelineConfig(
@@ -66,21 +97,65 @@ def run(args: argparse.Namespace) -> int:
             replicas=args.replicas, max_batch=args.max_batch, max_delay_ms=args.max_delay_ms, model=args.model,
             batching=args.batching, target_p99_ms=args.target_p99_ms, ingress=args.ingress,
             preprocess=args.preprocess, index_dir=args.index_dir, request_timeout_s=args.request_timeout,
+            token=args.token if args.token is not None else os.environ.get(TOKEN_ENV) or None,
+            header_timeout_s=args.header_timeout, body_timeout_s=args.body_timeout,
+            keepalive_timeout_s=args.keepalive_timeout, max_connections=args.max_connections,
         )
+        problem = exposure_problem(config, args.allow_unauthenticated)
+        if problem:
+            raise ValueError(problem)
         check_plugins(config)
         check_port_free(config.host, config.port)
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
-    if not is_loopback(config.host):
-        print(f"warning: binding {config.host} exposes the service beyond this machine; "
-              "there is no authentication", file=sys.stderr)
-    print(f"serving {config.url}/v1/predict  (GET /healthz, /metrics; Ctrl-C to stop)", file=sys.stderr)
-    finished, _ = run_in_process("pipeline", run_pipeline, config,
-                                 ProgressSpec(done="requests_200", total="requests_total", unit="req"),
-                                 quiet=args.quiet)
+    ready = threading.Event()
+    done = threading.Event()
+    threading.Thread(target=announce_when_healthy, args=(config, ready, done), name="serve-ready",
+                     daemon=True).start()
+    try:
+        finished, _ = run_in_process("pipeline", run_pipeline, config,
+                                     ProgressSpec(done="requests_200", total="requests_total", unit="req"),
+                                     quiet=args.quiet)
+    finally:
+        done.set()
     if finished.ok:
         s = finished.summary
         print(f"stopped after {s['uptime_s']:.1f} s; {s['restarts']} stage restarts, "
               f"{s['lost_items']} requests answered with an error by a dying stage", file=sys.stderr)
     return exit_code(finished, "none")
+
+
+def batching_note(config: PipelineConfig) -> str:
+    """One line on what the batching policy does to a lone request (the question every first user has)."""
+    if config.batching == "fixed":
+        return (f"batching fixed: a lone request waits up to {config.max_delay_ms:g} ms (--max-delay-ms) for its "
+                f"batch to fill to {config.max_batch}; --batching idle answers it at once")
+    if config.batching == "target":
+        return (f"batching target: a lone request is answered at once; under load, requests that would miss "
+                f"the {config.target_p99_ms:g} ms p99 target get 503 + Retry-After")
+    return (f"batching idle: a lone request is answered at once; requests wait (at most {config.max_delay_ms:g} ms) "
+            f"only while every predictor is busy")
+
+
+def announce_when_healthy(config: PipelineConfig, ready: threading.Event, done: threading.Event) -> None:
+    """Thread: poll /healthz until it answers ok, then print the "serving" line (once) and the batching note."""
+    import urllib.error
+    import urllib.request
+
+    host = "127.0.0.1" if config.host in ("0.0.0.0", "") else "::1" if config.host == "::" else config.host
+    probe = config.url.replace(config.host, host, 1) if host != config.host else config.url
+    while not done.wait(HEALTH_POLL_S):
+        try:
+            with urllib.request.urlopen(probe + "/healthz", timeout=2) as response:
+                healthy = response.status == 200
+        except (urllib.error.URLError, OSError, ValueError):
+            healthy = False
+        if healthy:
+            from tqdm import tqdm
+
+            tqdm.write(f"serving {config.url}/v1/predict  (GET /healthz, /metrics"
+                       f"{'; Bearer token required' if config.token else ''}; Ctrl-C to stop)", file=sys.stderr)
+            tqdm.write(batching_note(config), file=sys.stderr)
+            ready.set()
+            return

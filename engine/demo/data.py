@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from engine.textnorm import SYSTEM_MESSAGES
+from engine.system_messages import SYSTEM_MESSAGES
 
 COLUMNS = ("坐席id", "坐席昵称", "客户微信id", "是否客服", "消息类型", "消息内容", "消息时间")
 

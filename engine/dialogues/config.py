@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.clean.config import ColumnMap
-from engine.textnorm import SYSTEM_MESSAGES
+from engine.system_messages import SYSTEM_MESSAGES
 
 #: Marks after which a piece of a turn needs no synthetic ``;`` (Chinese and ASCII sentence and
 #: clause punctuation, ellipses, tildes, closing brackets/quotes that end a sentence).
@@ -23,7 +23,10 @@ JOIN_MARK = ";"
 AGENT_PREFIX = "坐席:"
 CUSTOMER_PREFIX = "客户:"
 
-DEFAULT_VAL_SIZE = 10000
+#: Default validation set: 5 % of the dialogues, at most DEFAULT_VAL_CAP, so that small inputs
+#: get a proportionate split (a fixed 10,000 took half of a 900-dialogue input).
+DEFAULT_VAL_SIZE = 0.05
+DEFAULT_VAL_CAP = 10_000
 DEFAULT_MEMORY_BUDGET_BYTES = 512 * 1024**2
 
 
@@ -44,13 +47,15 @@ class DialoguesConfig:
     """Settings of one Dialogues run.
 
     ``val_size``: a whole number ≥ 1 is a count of dialogues, a number in (0, 1) a fraction of the
-    dialogues kept; 0 means no validation set. Either way the validation set is capped so that
-    train keeps at least half of the dialogues.
+    dialogues kept (at most ``val_cap``, and at least one when there are two dialogues or more); 0
+    means no validation set. Either way the validation set is capped so that train keeps at least
+    half of the dialogues.
     """
 
     inputs: tuple[Path, ...]
     out_dir: Path
     val_size: float = DEFAULT_VAL_SIZE
+    val_cap: int = DEFAULT_VAL_CAP
     seed: int = 1
     role_prefix: bool = True
     min_turns: int = 2

@@ -136,7 +136,7 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
                 groups = [(p, p + 1) for p in range(partitions)]
             per_partition = count_dialogues(config, ctx, shard_dir, groups, parted.rows_kept, writer)
             dialogues_total = sum(per_partition)
-            n_val, capped = val_count(config.val_size, dialogues_total)
+            n_val, capped = val_count(config.val_size, dialogues_total, config.val_cap)
             val_ordinals = choose_val_ordinals(dialogues_total, n_val, config.seed)
             if capped:
                 ctx.log(f"validation set capped at {n_val} dialogues (train keeps at least half of "

@@ -56,7 +56,7 @@ def make_report(facts: RunFacts) -> dict[str, Any]:
         "inputs": [str(p) for p in files],
         "out_dir": str(out_dir),
         "outputs": {f"{kind}_{split}": str(out_dir / rel) for (kind, split), rel in OUTPUT_FILES.items()},
-        "settings": {"val_size": config.val_size, "seed": config.seed, "role_prefix": config.role_prefix,
+        "settings": {"val_size": config.val_size, "val_cap": config.val_cap, "seed": config.seed, "role_prefix": config.role_prefix,
                      "min_turns": config.min_turns, "memory_budget_bytes": config.memory_budget_bytes,
                      "partitions": partitions, "writer_queue_bound": config.writer_queue_bound},
         "build_groups": {"count": len(groups),

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from engine.clean.config import ColumnMap
+from engine.clean.config import ColumnMap, DropReason
 from engine.textnorm import AGENT_ROLE, as_text, is_system_message, normalise_role, normalise_text
 
 SHARD_SCHEMA = pa.schema([
@@ -36,8 +36,11 @@ SHARD_SCHEMA = pa.schema([
 #: Rows without a usable time sort after the timed rows of their dialogue, in input order.
 MISSING_TIME = np.iinfo(np.int64).max
 
-#: Why a row read from an input is not part of any dialogue, in the order they are checked.
-ROW_DROP_REASONS = ("missing_key", "bad_role", "empty_text", "system_message")
+#: Why a row read from an input is not part of any dialogue, in the order they are checked: the
+#: clean job's names for the same rules (a key column blank is its ``missing_value``), so reports
+#: of both jobs read alike.
+ROW_DROP_REASONS = (DropReason.MISSING_VALUE, DropReason.UNKNOWN_ROLE, DropReason.EMPTY_AFTER_CLEAN,
+                    DropReason.SYSTEM_MESSAGE)
 
 
 def parse_times(values: pd.Series) -> np.ndarray:
@@ -73,8 +76,8 @@ def normalise_chunk(frame: pd.DataFrame, columns: ColumnMap, system_messages: Se
     system = (is_system_message(text, exact=tuple(system_messages)).to_numpy(dtype=bool)
               & ~missing_key & ~bad_role & ~empty)
     keep = ~(missing_key | bad_role | empty | system)
-    drops = {"missing_key": int(missing_key.sum()), "bad_role": int(bad_role.sum()),
-             "empty_text": int(empty.sum()), "system_message": int(system.sum())}
+    drops = {DropReason.MISSING_VALUE: int(missing_key.sum()), DropReason.UNKNOWN_ROLE: int(bad_role.sum()),
+             DropReason.EMPTY_AFTER_CLEAN: int(empty.sum()), DropReason.SYSTEM_MESSAGE: int(system.sum())}
 
     if columns.time and columns.time in frame.columns:
         times = parse_times(frame[columns.time])

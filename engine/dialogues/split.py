@@ -12,15 +12,20 @@ from __future__ import annotations
 import numpy as np
 
 
-def val_count(val_size: float, dialogues: int) -> tuple[int, bool]:
-    """(validation dialogues, whether the request was capped) for ``dialogues`` in total.
+def val_count(val_size: float, dialogues: int, fraction_cap: int | None = None) -> tuple[int, bool]:
+    """(validation dialogues, whether the request was capped at half) for ``dialogues`` in total.
 
-    ``val_size`` ≥ 1 is a count, in (0, 1) a fraction (rounded), 0 none; capped at half so that
-    train keeps at least half of the dialogues.
+    ``val_size`` ≥ 1 is a count, in (0, 1) a fraction (rounded, at least 1, at most ``fraction_cap``),
+    0 none; capped at half so that train keeps at least half of the dialogues.
     """
     if dialogues <= 0 or val_size <= 0:
         return 0, False
-    wanted = int(val_size) if val_size >= 1 else int(round(val_size * dialogues))
+    if val_size >= 1:
+        wanted = int(val_size)
+    else:
+        wanted = max(1, int(round(val_size * dialogues)))
+        if fraction_cap is not None:
+            wanted = min(wanted, fraction_cap)
     cap = dialogues // 2
     return min(wanted, cap), wanted > cap
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DEFAULT_MODEL = "engine.pipeline.model:build_model"
 DEFAULT_PREPROCESS = "engine.pipeline.preprocess:normalise_and_featurise"
@@ -18,6 +18,8 @@ MAX_TEXTS_PER_REQUEST = 64
 POLICIES = ("fixed", "idle", "target")
 #: Item ids carry the ingress index in 4 bits (``stage.first_item_id``).
 MAX_INGRESS = 16
+#: Environment variable read for the bearer token when ``--token`` is not given.
+TOKEN_ENV = "MPWATCH_TOKEN"
 
 
 def _default_workers() -> int:
@@ -47,6 +49,16 @@ class PipelineConfig:
     max_inflight_items: int = 2048
     request_timeout_s: float = 10.0
     retry_after_s: int = 1
+    # Hostile clients (see ``connection_guard``): a request head must arrive within header_timeout_s
+    # of its first byte (or of connecting), a body within body_timeout_s; an idle keep-alive
+    # connection is closed after keepalive_timeout_s; at most max_connections are open per ingress.
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 10.0
+    keepalive_timeout_s: float = 15.0
+    max_connections: int = 4096
+    #: Bearer token required on /v1/predict and /metrics (None: no authentication). Not in repr:
+    #: configs are logged and echoed.
+    token: str | None = field(default=None, repr=False)
     # Bounds of the hops, in messages (each message is a list of up to CHUNK_ITEMS items).
     preprocess_queue_chunks: int = 16
     receiver_queue_chunks: int = 32
@@ -69,6 +81,13 @@ class PipelineConfig:
         for name in ("preprocess_workers", "receivers", "replicas"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be ≥ 1, got {getattr(self, name)}")
+        for name in ("header_timeout_s", "body_timeout_s", "keepalive_timeout_s"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        if self.max_connections < 1:
+            raise ValueError(f"max_connections must be ≥ 1, got {self.max_connections}")
+        if self.token is not None and not self.token.strip():
+            raise ValueError("the token is empty")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be between 0 and 65535, got {self.port}")
 
@@ -88,3 +107,13 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def exposure_problem(config: PipelineConfig, allow_unauthenticated: bool = False) -> str | None:
+    """Why serving ``config`` would be unsafe, or None: a non-loopback address without a token lets
+    anyone who reaches the machine use the model. Every front end (CLI, GUI) asks this before starting."""
+    if is_loopback(config.host) or config.token or allow_unauthenticated:
+        return None
+    return (f"binding {config.host} would let anyone who reaches this machine use the service: give a token "
+            f"(--token or {TOKEN_ENV}; clients then send 'Authorization: Bearer TOKEN'), or pass "
+            "--allow-unauthenticated if the network is trusted")

@@ -78,7 +78,7 @@ class _Connection(asyncio.Protocol):
 class KeepAliveClient:
     """POST to one http:// URL over a pool of at most ``limit`` keep-alive connections."""
 
-    def __init__(self, url: str, limit: int = 256) -> None:
+    def __init__(self, url: str, limit: int = 256, token: str | None = None) -> None:
         parts = urlsplit(url)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"KeepAliveClient speaks plain http only, got {url!r}")
@@ -89,7 +89,8 @@ class KeepAliveClient:
         self._idle: list[_Connection] = []
         self._slots = asyncio.Semaphore(limit)
         host_header = f"{self.host}:{self.port}" if ":" not in self.host else f"[{self.host}]:{self.port}"
-        self._head = (f"POST {self.path} HTTP/1.1\r\nHost: {host_header}\r\n"
+        auth = f"Authorization: Bearer {token}\r\n" if token else ""
+        self._head = (f"POST {self.path} HTTP/1.1\r\nHost: {host_header}\r\n{auth}"
                       "Content-Type: application/json\r\nContent-Length: ").encode()
 
     async def post(self, body: bytes, timeout_s: float) -> tuple[int, bytes]:

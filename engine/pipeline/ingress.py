@@ -20,6 +20,10 @@ fallback); each has its own results queue, and the ids it gives name it, so answ
 ``/metrics`` in any of them shows the whole service (``metrics.IngressTally``), in-flight and backlog
 gauges aside, which are that process's own.
 
+Hostile clients: ``connection_guard`` bounds the time of a request head, idle keep-alive time and
+the number of open connections; ``http_request`` bounds the body (size, time, texts) and checks
+the bearer token. Every refusal is JSON.
+
 Stop: when the job's stop event is set the ingress admits nothing new (503), finishes dispatching,
 sends END_OF_STREAM to every preprocess queue, and keeps answering until END_OF_STREAM comes back
 on the results queue (the service sends it once every stage has drained) or the drain times out.
@@ -39,7 +43,9 @@ from engine.context import JobContext, parent_alive
 from engine.pipeline import event_loop, metrics
 from engine.pipeline.batch_policy import PLAN_FRACTION
 from engine.pipeline.config import PipelineConfig
-from engine.pipeline.http_request import RequestError, error_response, json_response, parse_texts, read_body
+from engine.pipeline.connection_guard import ConnectionGuard, room_for_connections
+from engine.pipeline.http_request import (RequestError, error_response, json_errors, json_response, parse_texts,
+                                          read_body)
 from engine.pipeline.messages import END_OF_STREAM, STATUS_OK
 from engine.pipeline.routing import RequestRouter
 from engine.pipeline.stage import PipelineWiring, stage_setup
@@ -70,10 +76,13 @@ class Ingress:
         self.latency_hist = metrics.Histogram(metrics.LATENCY_BUCKETS_S)
         self.batch_hist = metrics.Histogram(metrics.BATCH_SIZE_BUCKETS)
         self.recent_latency_ms: deque[tuple[float, float]] = deque(maxlen=50_000)
+        self.guard: ConnectionGuard | None = None
 
     # -- HTTP handlers --------------------------------------------------------------------------------
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=self.config.max_body_bytes)
+        app = web.Application(client_max_size=self.config.max_body_bytes,
+                              middlewares=[json_errors(self.config.token, self._request_started,
+                                                       self._request_ended)])
         app.router.add_post("/v1/predict", self.handle_predict)
         app.router.add_get("/healthz", self.handle_health)
         app.router.add_get("/metrics", self.handle_metrics)
@@ -90,7 +99,7 @@ class Ingress:
         return response
 
     async def _predict(self, request: web.Request, request_id: int, started: float) -> web.Response:
-        texts, single = parse_texts(await read_body(request, self.config.max_body_bytes))
+        texts, single = parse_texts(await read_body(request, self.config.max_body_bytes, self.config.body_timeout_s))
         retry = {"Retry-After": str(self.config.retry_after_s)}
         router = self.router
         if router.draining:
@@ -136,6 +145,9 @@ class Ingress:
         body = {"status": state, "replicas_ready": ready, "replicas": self.wiring.replicas.replicas,
                 "inflight_items": len(self.router.pending), "backlog_items": len(self.router.backlog),
                 "pid": os.getpid()}
+        if self.guard is not None:
+            body.update(connections=self.guard.open_connections, head_timeouts=self.guard.head_timeouts,
+                        connections_refused=self.guard.refused, idle_connections_closed=self.guard.evicted)
         return json_response(200 if state == "ok" else 503, json.dumps(body))
 
     async def handle_metrics(self, request: web.Request) -> web.Response:
@@ -151,6 +163,16 @@ class Ingress:
                             headers={"X-Content-Type-Options": "nosniff"})
 
     # -- bookkeeping ------------------------------------------------------------------------------------
+    def _request_started(self, request: web.Request) -> None:
+        connection = self.guard.connection_of(request.protocol) if self.guard else None
+        if connection is not None:
+            connection.mark_busy()
+
+    def _request_ended(self, request: web.Request) -> None:
+        connection = self.guard.connection_of(request.protocol) if self.guard else None
+        if connection is not None:
+            connection.mark_idle()
+
     def _record(self, status: int, started: float) -> None:
         seconds = time.perf_counter() - started
         self.requests_by_status[status] += 1
@@ -210,16 +232,26 @@ class Ingress:
 
     async def serve(self) -> None:
         self.router.start_reader()
-        runner = web.AppRunner(self.app(), handler_cancellation=True, access_log=None)
+        config = self.config
+        runner = web.AppRunner(self.app(), handler_cancellation=True, access_log=None,
+                               keepalive_timeout=config.keepalive_timeout_s)
         await runner.setup()
+        assert runner.server is not None
+        max_connections = room_for_connections(config.max_connections)
+        if max_connections < config.max_connections:
+            self.ctx.log(f"ingress {self.index}: the open-file limit allows {max_connections} connections, "
+                         f"not {config.max_connections}", "warning")
+        self.guard = ConnectionGuard(runner.server, max_connections, config.header_timeout_s,
+                                     config.keepalive_timeout_s)
+        # The guard stands between the socket and aiohttp (aiohttp's sites take no protocol factory).
         # A deep accept backlog: under a burst of new connections a full one drops SYNs, and the
         # client's retransmission (1 s, 3 s, 7 s…) shows up as seconds of made-up latency.
+        loop = asyncio.get_running_loop()
         if self.listener is not None:  # --ingress N without SO_REUSEPORT: the service's socket, shared
-            site: web.BaseSite = web.SockSite(runner, self.listener)
+            server = await loop.create_server(self.guard, sock=self.listener, backlog=LISTEN_BACKLOG)
         else:
-            site = web.TCPSite(runner, self.config.host, self.config.port, backlog=LISTEN_BACKLOG,
-                               reuse_port=self.config.ingress > 1)
-        await site.start()
+            server = await loop.create_server(self.guard, config.host, config.port, backlog=LISTEN_BACKLOG,
+                                              reuse_port=config.ingress > 1)
         self.ctx.log(f"ingress {self.index} listening on {self.config.url} (pid {os.getpid()}, "
                      f"{event_loop.loop_name()} event loop)")
         drain_deadline = None
@@ -239,6 +271,7 @@ class Ingress:
         finally:
             self.router.fail_all(503, "the service stopped before answering")
             await asyncio.sleep(0.05)  # let the handlers just answered write their responses
+            server.close()
             await runner.cleanup()
             self.router.stop_reader()
             self.reporter.flush()

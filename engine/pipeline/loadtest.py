@@ -32,6 +32,10 @@ from engine.status import StatusReporter
 
 LATENCY_WINDOW_S = 2.0
 ARRIVAL_TICK_S = 0.001
+#: Distinct error messages kept with their counts; any further kind is counted under "other errors".
+MAX_ERROR_KINDS = 20
+#: How long ``probe`` keeps trying to connect before it says nothing answers.
+PROBE_TIMEOUT_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class LoadtestConfig:
     demo_rows: int = 3000
     #: 1: ``{"text": …}`` requests; more: ``{"texts": [… n …]}`` (the batch API), n answers each.
     texts_per_request: int = 1
+    #: Bearer token sent with every request (a service started with ``--token``).
+    token: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,9 @@ class LoadtestResult:
     server_p99_ms: float = 0.0
     duplicate_ids: int = 0
     wrong_answers: int = 0
-    first_errors: tuple[str, ...] = ()
+    #: Each distinct error (HTTP status and the service's reason, or the connection error) and how
+    #: often it happened, most frequent first.
+    errors: tuple[tuple[str, int], ...] = ()
     texts_per_request: int = 1
 
     @property
@@ -88,10 +96,11 @@ class LoadtestResult:
                 + f"\nthroughput {self.throughput_per_s:,.1f} answers/s (status 200)"
                 + (f", {self.items_per_s:,.0f} texts/s ({self.texts_per_request} per request)"
                    if self.texts_per_request > 1 else "")
-                + f"\nlatency of 200s: p50 {self.p50_ms:.1f} ms, p95 {self.p95_ms:.1f} ms, "
-                  f"p99 {self.p99_ms:.1f} ms, max {self.max_ms:.1f} ms; inside the service p99 {self.server_p99_ms:.1f} ms"
+                + (f"\nlatency of 200s: p50 {self.p50_ms:.1f} ms, p95 {self.p95_ms:.1f} ms, "
+                   f"p99 {self.p99_ms:.1f} ms, max {self.max_ms:.1f} ms; inside the service p99 "
+                   f"{self.server_p99_ms:.1f} ms" if self.by_status.get(200) else "\nlatency: none (no request succeeded)")
                 + (f"\nduplicate answer ids: {self.duplicate_ids}" if self.duplicate_ids else "")
-                + (f"\nfirst errors: {'; '.join(self.first_errors)}" if self.first_errors else ""))
+                + "".join(f"\nerror ×{count}: {text}" for text, count in self.errors))
 
 
 def demo_texts(rows: int = 3000, seed: int = 11) -> list[str]:
@@ -179,7 +188,7 @@ class LoadGenerator:
         self.sent = 0
         self.skipped = 0
         self.open = 0
-        self.errors: list[str] = []
+        self.errors: Counter[str] = Counter()
 
     def current_rate(self) -> float:
         return float(self.rate.value) if self.rate is not None else float(self.config.rate_per_s)
@@ -204,12 +213,11 @@ class LoadGenerator:
                     self.wrong += 1
                 elif len(texts) == 1 and self.check_answer is not None and not self.check_answer(texts[0], answer):
                     self.wrong += 1
-            elif len(self.errors) < 5:
-                self.errors.append(f"{status}: {body[:200].decode('utf-8', 'replace')}")
+            else:
+                self._count_error(f"{status}: {error_reason(body)}")
         except (OSError, asyncio.TimeoutError, ValueError) as exc:
             status = 0
-            if len(self.errors) < 5:
-                self.errors.append(f"{type(exc).__name__}: {exc}")
+            self._count_error(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
         finally:
             self.open -= 1
         elapsed_ms = (time.perf_counter() - started) * 1000.0
@@ -217,6 +225,12 @@ class LoadGenerator:
         if status == 200:
             self.latencies_ms.add(elapsed_ms)
             self.recent.append((time.monotonic(), elapsed_ms))
+
+    def _count_error(self, text: str) -> None:
+        if text in self.errors or len(self.errors) < MAX_ERROR_KINDS:
+            self.errors[text] += 1
+        else:
+            self.errors["other errors"] += 1
 
     def _report(self, started: float) -> None:
         if self.reporter is None:
@@ -246,7 +260,7 @@ class LoadGenerator:
         tasks: set[asyncio.Task] = set()
         started = time.monotonic()
         end = started + config.duration_s if config.duration_s > 0 else float("inf")
-        client = KeepAliveClient(config.url, limit=config.concurrency)
+        client = KeepAliveClient(config.url, limit=config.concurrency, token=config.token)
         try:
             next_arrival = started
             last_report = 0.0
@@ -297,9 +311,39 @@ class LoadGenerator:
             throughput_per_s=ok / duration_s if duration_s > 0 else 0.0,
             p50_ms=p50, p95_ms=p95, p99_ms=p99, max_ms=self.latencies_ms.max,
             server_p99_ms=self.server_latencies_ms.percentiles(99)[0],
-            duplicate_ids=self.duplicates, wrong_answers=self.wrong, first_errors=tuple(self.errors),
+            duplicate_ids=self.duplicates, wrong_answers=self.wrong, errors=tuple(self.errors.most_common()),
             texts_per_request=self.config.texts_per_request,
         )
+
+
+def error_reason(body: bytes) -> str:
+    """The service's reason from an error body (its ``error`` field: the same for every request
+    refused the same way, unlike the request id beside it), or the body's start."""
+    try:
+        reason = json.loads(body).get("error")
+    except (ValueError, AttributeError):
+        reason = None
+    return str(reason) if reason else body[:200].decode("utf-8", "replace")
+
+
+async def probe(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> str | None:
+    """None when something accepts connections at ``url``'s host and port within ``timeout_s``,
+    else why not (refused, unreachable, no answer): a load test of nothing should end at once."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    deadline = time.monotonic() + timeout_s
+    problem = "no answer"
+    while time.monotonic() < deadline:
+        try:
+            left = max(0.1, deadline - time.monotonic())
+            _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, parts.port or 80), left)
+            writer.close()
+            return None
+        except (OSError, asyncio.TimeoutError) as exc:
+            problem = str(exc) or type(exc).__name__
+            await asyncio.sleep(0.25)
+    return problem
 
 
 def run_loadtest(config: LoadtestConfig, texts: Sequence[str] | None = None,

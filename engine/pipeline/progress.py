@@ -3,7 +3,8 @@
 This is the one place that knows the service's counter names: the hop depths and bounds the
 coordinator (stage ``service``) reports as ``depth_<hop>`` / ``bound_<hop>`` (one hop per
 preprocess worker, ``depth_preprocess-<i>``, summed here), the ingress's ``requests_<status>`` and
-latency percentiles, the batcher's flush reasons, the load generator's ``status_<code>``. Views read
+latency percentiles, the batcher's policy, decisions and flush reasons (``BatcherProgress``; the counter
+names are listed in ``engine.pipeline.batcher``), the load generator's ``status_<code>``. Views read
 ``PipelineProgress`` / ``LoadgenProgress`` and parse no counter name.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from engine.pipeline.config import POLICIES
 from engine.progress import ProgressTracker, RunMonitor
 
 #: Stages in data-flow order, as they name themselves in snapshots.
@@ -22,6 +24,15 @@ DEPTH_CHART = "depth"
 LATENCY_CHART = "latency"
 BATCH_CHART = "batch"
 STATUS_CHART = "status"
+#: The batcher's decisions over time. Latency: series "predicted p99", "measured p99", "wait" and, from
+#: the first use of the target policy on, "target p99" (NaN while another policy runs); ms.
+DECISION_LATENCY_CHART = "decision latency"
+#: Batch size chosen: "last" (the latest decision), "mean" (over the last 2 s), "max batch"; items.
+DECISION_BATCH_CHART = "decision batch"
+#: Batches let go per second, by flush reason (``FLUSH_RATE_REASONS``); shed: shed events per second.
+FLUSH_RATE_CHART = "flush rate"
+#: The fitted service time of one replica, a·n + b: series "a" (per item) and "b" (per batch), in µs.
+FIT_CHART = "fit"
 CONNECTION_ERROR = 0  # the load generator's "status" of a request that got no HTTP answer
 
 
@@ -43,6 +54,34 @@ class StageProgress:
 
 
 @dataclass(frozen=True)
+class BatcherProgress:
+    """The batching policy in force and its latest decisions, as the batcher process reports them.
+
+    What the batcher reports is what it runs with: a live retune shows here once it has reached
+    the batcher process (the control's shared values are only what was asked for).
+    """
+
+    policy: str  # one of config.POLICIES
+    max_batch: int
+    max_delay_ms: float
+    target_p99_ms: float
+    waiting_items: int
+    free_replicas: int
+    batch_size: int  # size of the last batch the policy let go
+    mean_batch: float  # mean size of the batches it let go over the last 2 s (0: none)
+    wait_ms: float  # how long the last batch's oldest item waited in the batcher
+    predicted_p99_ms: float  # admission → model done, predicted at dispatch, over the last 2 s
+    measured_p99_ms: float  # the same, measured by the replicas, over the last 2 s
+    admission_predicted_ms: float  # predicted for a request admitted now (what target mode sheds on)
+    fit_a_ms: float  # per item
+    fit_b_ms: float  # per batch
+    fit_sigma_ms: float
+    fit_batches: int
+    shed_items: int  # requests answered 503 by the target policy, in total
+    flushes_per_s: Mapping[str, float] = field(default_factory=dict)  # FLUSH_RATE_REASONS → batches/s
+
+
+@dataclass(frozen=True)
 class PipelineProgress:
     running: bool
     elapsed_s: float
@@ -60,7 +99,8 @@ class PipelineProgress:
     answers_per_s: Mapping[int, float] = field(default_factory=dict)
     batches_per_s: float = 0.0
     mean_batch: float = 0.0  # items per batch over the last window
-    flushes: Mapping[str, int] = field(default_factory=dict)  # reason → batches (size, deadline, shutdown)
+    flushes: Mapping[str, int] = field(default_factory=dict)  # reason → batches (FLUSH_REASONS)
+    batcher: BatcherProgress | None = None  # None before the batcher reports
 
     @property
     def ready(self) -> bool:
@@ -106,6 +146,8 @@ def hop_depth(stage: str, service: Mapping[str, float]) -> tuple[int | None, int
 
 #: The batcher's flush reasons, as its counters name them (``flush_<reason>``).
 FLUSH_REASONS = ("idle", "size", "deadline", "shed", "shutdown")
+#: The reasons charted over time (a shutdown flush happens once, at the end).
+FLUSH_RATE_REASONS = ("idle", "size", "deadline", "shed")
 
 
 def _merge_ingress(counters: list[Mapping[str, float]]) -> dict[str, float]:
@@ -131,12 +173,13 @@ class PipelineProgressTracker(ProgressTracker[PipelineProgress]):
             out_total = sum(s.items_out for s in snaps)
             busy = self.rate(f"busy {name}", t, sum(s.busy_s for s in snaps), window_s=2.0) / max(1, len(snaps))
             depth, bound = hop_depth(name, service)
-            first = snaps[0].counters if snaps else {}
+            held = int(sum(s.counters.get("inflight_items" if name == "ingress" else "waiting_items", 0)
+                           for s in snaps))  # every ingress holds its own requests (``--ingress N``)
             stages.append(StageProgress(
                 name, len(snaps), out_total, self.rate(f"out {name}", t, out_total, window_s=2.0), min(1.0, busy),
                 depth, bound,
-                inflight_items=int(first.get("inflight_items", 0)) if name == "ingress" and snaps else None,
-                waiting_items=int(first.get("waiting_items", 0)) if name == "batcher" and snaps else None))
+                inflight_items=held if name == "ingress" and snaps else None,
+                waiting_items=held if name == "batcher" and snaps else None))
         # One snapshot per ingress process (``--ingress N``): answers add up, latency is the worst.
         ingress_snaps = [w.snapshot.counters for w in m.stage_workers("ingress")]
         ingress = _merge_ingress(ingress_snaps) if ingress_snaps else None
@@ -159,6 +202,25 @@ class PipelineProgressTracker(ProgressTracker[PipelineProgress]):
             batches_per_s=per_s, mean_batch=items_per_s / per_s if per_s > 0 else 0.0,
             flushes={reason: int(batcher.get(f"flush_{reason}", 0)) for reason in FLUSH_REASONS}
             if batcher is not None else {},
+            batcher=self._batcher(t, batcher) if batcher is not None else None,
+        )
+
+    def _batcher(self, t: float, c: Mapping[str, float]) -> BatcherProgress:
+        code = int(c.get("policy", POLICIES.index("idle")))
+        batches = self.rate("batcher batches", t, c.get("batches", 0), window_s=2.0)
+        items = self.rate("batcher items", t, c.get("batch_items", 0), window_s=2.0)
+        return BatcherProgress(
+            policy=POLICIES[code] if 0 <= code < len(POLICIES) else "?", max_batch=int(c.get("max_batch", 0)),
+            max_delay_ms=c.get("max_delay_ms", 0.0), target_p99_ms=c.get("target_p99_ms", 0.0),
+            waiting_items=int(c.get("waiting_items", 0)), free_replicas=int(c.get("free_replicas", 0)),
+            batch_size=int(c.get("decision_batch_size", 0)), mean_batch=items / batches if batches > 0 else 0.0,
+            wait_ms=c.get("decision_wait_ms", 0.0), predicted_p99_ms=c.get("predicted_latency_ms", 0.0),
+            measured_p99_ms=c.get("measured_latency_ms", 0.0),
+            admission_predicted_ms=c.get("admission_predicted_ms", 0.0),
+            fit_a_ms=c.get("fit_a_ms", 0.0), fit_b_ms=c.get("fit_b_ms", 0.0), fit_sigma_ms=c.get("fit_sigma_ms", 0.0),
+            fit_batches=int(c.get("fit_batches", 0)), shed_items=int(c.get("shed_items", 0)),
+            flushes_per_s={reason: self.rate(f"flush {reason}", t, c.get(f"flush_{reason}", 0), window_s=2.0)
+                           for reason in FLUSH_RATE_REASONS},
         )
 
     def record(self, p: PipelineProgress, x: float) -> None:
@@ -176,6 +238,24 @@ class PipelineProgressTracker(ProgressTracker[PipelineProgress]):
         self.series(BATCH_CHART, "mean batch").append(x, p.mean_batch)
         if p.max_batch is not None:
             self.series(BATCH_CHART, "max batch").append(x, p.max_batch)
+        if p.batcher is not None:
+            self._record_batcher(p.batcher, x)
+
+    def _record_batcher(self, b: BatcherProgress, x: float) -> None:
+        for name, value in (("predicted p99", b.predicted_p99_ms), ("measured p99", b.measured_p99_ms),
+                            ("wait", b.wait_ms)):
+            self.series(DECISION_LATENCY_CHART, name).append(x, value)
+        # The target line appears once the target policy is first used; NaN (a gap) while another runs.
+        if b.policy == "target" or "target p99" in self.history(DECISION_LATENCY_CHART):
+            self.series(DECISION_LATENCY_CHART, "target p99").append(
+                x, b.target_p99_ms if b.policy == "target" else float("nan"))
+        for name, value in (("last", b.batch_size), ("mean", b.mean_batch), ("max batch", b.max_batch)):
+            self.series(DECISION_BATCH_CHART, name).append(x, value)
+        for reason, rate in b.flushes_per_s.items():
+            self.series(FLUSH_RATE_CHART, reason).append(x, rate)
+        # Before the fit has two batch sizes to go on, a is 0: NaN leaves a gap on a log axis.
+        self.series(FIT_CHART, "a").append(x, b.fit_a_ms * 1000.0 if b.fit_a_ms > 0 else float("nan"))
+        self.series(FIT_CHART, "b").append(x, b.fit_b_ms * 1000.0 if b.fit_b_ms > 0 else float("nan"))
 
 
 class LoadgenProgressTracker(ProgressTracker[LoadgenProgress]):

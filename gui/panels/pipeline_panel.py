@@ -2,15 +2,16 @@
 
 Layout::
 
-    ┌ settings (sizes, model, index) ┐  ┌ stage diagram: A → B×n → C×n → batcher → predictor×n → A ┐
-    │ Start / Stop · endpoint URL    │  ├ throughput per stage │ queue depth per hop │ latency p50/95/99 ┤
-    ├ load generator (rate slider)   ┤  ├ batch size          │ flush reasons        │ answers by status  ┤
-    └ try it (one message → answer)  ┘  └───────────────────────────────────────────────────────────────┘
+    ┌ settings (sizes, batching, …)  ┐  ┌ stage diagram: A×n → B×n → C×n → batcher → predictor×n → A ┐
+    │ Start / Stop · endpoint URL    │  ├ [Service] throughput per stage │ queue depth │ latency p50/95/99 ┤
+    ├ load generator (rate slider)   ┤  │           batch size  │ flush reasons       │ answers by status  │
+    └ try it (one message → answer)  ┘  └ [Batching decisions] (``BatchingView``) ───────────────────────┘
 
-The service runs as a JobRun (coordinator process owning every stage). Max batch and max delay
-are shared values (``BatchControl``) the batcher re-reads every loop, so the spin boxes retune a
-running service. Every number shown comes from the run's ``PipelineProgress``; the load generator
-(``LoadGeneratorBox``) and "Try it" (``TryItBox``) are boxes of their own.
+The service runs as a JobRun (coordinator process owning every stage). Batching policy, p99
+target, max batch and max delay are shared values (``BatchControl``) the batcher re-reads every
+loop, so the form retunes a running service. Every number shown comes from the run's
+``PipelineProgress``; the load generator (``LoadGeneratorBox``), "Try it" (``TryItBox``) and the
+batching controls and decisions (``BatchingView``) are modules of their own.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
 )
 
-from engine.pipeline.config import DEFAULT_MODEL, MAX_BATCH_LIMIT, PipelineConfig
+from engine.pipeline.config import DEFAULT_MODEL, MAX_BATCH_LIMIT, MAX_INGRESS, PipelineConfig
 from engine.pipeline.progress import (
     BATCH_CHART, DEPTH_CHART, LATENCY_CHART, STATUS_CHART, THROUGHPUT_CHART, PipelineProgress,
     PipelineProgressTracker,
@@ -35,6 +36,7 @@ from engine.runner import JobFunction
 from engine.status import JobFinished
 from gui.formatting import format_count
 from gui.panels.base import JobPanel
+from gui.panels.pipeline_batching import BatchingView
 from gui.panels.pipeline_diagram import StageDiagram, StageView
 from gui.panels.pipeline_load import LoadGeneratorBox
 from gui.panels.pipeline_try import TryItBox
@@ -58,6 +60,9 @@ class PipelinePanel(JobPanel):
         settings = self.settings()
         defaults = PipelineConfig()
         self.control: BatchControl | None = None
+        self.batching = BatchingView(lambda: self.control if self.is_running else None)
+        self.ingress = spin_box(1, MAX_INGRESS, settings.value("pipeline/ingress", defaults.ingress, type=int))
+        self.ingress.setToolTip(self.tr("HTTP processes sharing the port, so parsing is not one core's job"))
         self.endpoint: str = ""
         self.host = QLineEdit(settings.value("pipeline/host", defaults.host, type=str))
         self.port = spin_box(0, 65535, settings.value("pipeline/port", defaults.port, type=int), group_separator=False)
@@ -94,6 +99,8 @@ class PipelinePanel(JobPanel):
         form.addRow("Predictor replicas", self.replicas)
         form.addRow("Max batch", self.max_batch)
         form.addRow("Max delay", self.max_delay_ms)
+        form.addRow(self.tr("Batching"), self.batching.controls)
+        form.addRow(self.tr("Ingress processes"), self.ingress)
         form.addRow("Model", self.model)
         form.addRow("Index", self.index_dir)
         form.addRow(self.button_row())
@@ -131,7 +138,7 @@ class PipelinePanel(JobPanel):
         right = QVBoxLayout()
         right.addWidget(self.diagram)
         right.addWidget(self.service_status)
-        right.addLayout(charts, 1)
+        right.addWidget(self.batching.chart_tabs(charts), 1)
         layout = QHBoxLayout(self)
         layout.addLayout(left, 2)
         layout.addLayout(right, 5)
@@ -150,6 +157,7 @@ class PipelinePanel(JobPanel):
         config = PipelineConfig(
             host=host, port=port, preprocess_workers=self.preprocess_workers.value(), receivers=self.receivers.value(),
             replicas=self.replicas.value(), max_batch=self.max_batch.value(), max_delay_ms=self.max_delay_ms.value(),
+            batching=self.batching.policy_name, target_p99_ms=self.batching.target_p99_ms, ingress=self.ingress.value(),
             model=self.model.text().strip() or DEFAULT_MODEL,
             index_dir=str(Path(index).expanduser()) if index else None,
         )
@@ -162,10 +170,11 @@ class PipelinePanel(JobPanel):
     def _save_settings(self) -> None:
         settings = self.settings()
         settings.setValue("pipeline/host", self.host.text())
-        for key in ("port", "preprocess_workers", "receivers", "replicas", "max_batch", "max_delay_ms"):
+        for key in ("port", "preprocess_workers", "receivers", "replicas", "max_batch", "max_delay_ms", "ingress"):
             settings.setValue(f"pipeline/{key}", getattr(self, key).value())
         settings.setValue("pipeline/model", self.model.text())
         self.load.save_settings()
+        self.batching.save_settings()
         self.index_dir.remember()
 
     def _time_charts(self) -> dict[str, TimeSeriesChart]:
@@ -177,6 +186,7 @@ class PipelinePanel(JobPanel):
         for name, chart in self._time_charts().items():
             chart.bind(self.controller.tracker.history(name), labels.get(name, str))
         self.flush_chart.set_values([], [])
+        self.batching.bind(self.controller.tracker)
         self.endpoint_label.setText(f"{self.endpoint}/v1/predict  (starting…)")
         self.try_box.answer.setText("")
 
@@ -214,6 +224,7 @@ class PipelinePanel(JobPanel):
         if p.flushes:
             self.flush_chart.set_values(list(p.flushes), list(p.flushes.values()))
         self._update_status_text(p)
+        self.batching.refresh(p)
         for chart in self._time_charts().values():
             chart.redraw()
 

@@ -1,0 +1,149 @@
+"""Well-behaved clients' latency, quiet and under attack (issue 10, item 4).
+
+    python benchmarks/attack_serve.py [--seconds 8] [--rate 50] [--slowloris 300] [--idle 2000]
+
+One service on a free loopback port with the defaults (header/body timeouts, connection limit).
+Well-behaved clients: the open-loop load generator (Poisson, ``--rate`` requests/s, keep-alive),
+measured twice: quiet, then while an attacker process runs
+
+- slowloris: ``--slowloris`` connections sending a request head one byte per second each;
+- idle keep-alive: ``--idle`` connections that never send anything, reopened when closed;
+- junk: every 50 ms a malformed JSON body, a 10 MB declared body, an endless chunked body.
+
+Prints p50/p99 of the well-behaved clients in both phases, their ratio (target ≤ 2×), their
+non-200 answers, and what the service did to the attackers (from /healthz). Loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench_pipeline import Served, load  # noqa: E402
+from engine.context import SPAWN  # noqa: E402
+from engine.pipeline.loadtest import demo_texts  # noqa: E402
+
+JUNK = (b"POST /v1/predict HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\n{not json",
+        b"POST /v1/predict HTTP/1.1\r\nHost: a\r\nContent-Length: 10485760\r\n\r\n" + b"x" * 65536,
+        b"POST /v1/predict HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+
+
+async def _attack(port: int, slowloris: int, idle: int, seconds: float) -> dict[str, int]:
+    counts = {"connections_opened": 0, "closed_by_service": 0, "junk_sent": 0}
+    end = time.monotonic() + seconds
+
+    async def hold_idle() -> None:
+        while time.monotonic() < end:
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                await asyncio.sleep(0.2)
+                continue
+            counts["connections_opened"] += 1
+            try:
+                await asyncio.wait_for(reader.read(), max(0.1, end - time.monotonic()))
+                counts["closed_by_service"] += 1
+            except (asyncio.TimeoutError, OSError):
+                pass
+            writer.close()
+            await asyncio.sleep(0.5)  # then back again, as a bot would
+
+    async def slow_head() -> None:
+        head = b"POST /v1/predict HTTP/1.1\r\nHost: a\r\n" + b"X-Slow: " + b"s" * 10_000
+        while time.monotonic() < end:
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                await asyncio.sleep(0.2)
+                continue
+            counts["connections_opened"] += 1
+            try:
+                for i in range(len(head)):
+                    if time.monotonic() >= end or reader.at_eof():
+                        break
+                    writer.write(head[i:i + 1])
+                    await writer.drain()
+                    await asyncio.sleep(1.0)
+                counts["closed_by_service"] += reader.at_eof()
+            except OSError:
+                counts["closed_by_service"] += 1
+            writer.close()
+
+    async def junk() -> None:
+        i = 0
+        while time.monotonic() < end:
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(JUNK[i % len(JUNK)])
+                await writer.drain()
+                await asyncio.wait_for(reader.read(4096), 15)
+                writer.close()
+                counts["junk_sent"] += 1
+            except (OSError, asyncio.TimeoutError):
+                pass
+            i += 1
+            await asyncio.sleep(0.05)
+
+    tasks = [hold_idle() for _ in range(idle)] + [slow_head() for _ in range(slowloris)] + [junk() for _ in range(3)]
+    await asyncio.gather(*tasks)
+    return counts
+
+
+def attacker_main(port: int, slowloris: int, idle: int, seconds: float, out: object) -> None:
+    """Process target: the attack, in a process of its own (its CPU is not the clients')."""
+    out.put(asyncio.run(_attack(port, slowloris, idle, seconds)))  # type: ignore[attr-defined]
+
+
+def health(url: str) -> dict:
+    with urllib.request.urlopen(url.removesuffix("/v1/predict") + "/healthz", timeout=5) as response:
+        return json.loads(response.read())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--rate", type=float, default=50.0, help="well-behaved requests per second")
+    parser.add_argument("--slowloris", type=int, default=300)
+    parser.add_argument("--idle", type=int, default=2000)
+    args = parser.parse_args()
+    texts = demo_texts(2000)
+    with Served() as served:
+        load(served.url, texts, args.rate, 1.0)  # warm up
+        quiet = load(served.url, texts, args.rate, args.seconds, concurrency=256)
+        results = SPAWN.Queue()
+        attacker = SPAWN.Process(target=attacker_main, name="attacker",
+                                 args=(served.service.config.port, args.slowloris, args.idle, args.seconds + 4.0, results))
+        attacker.start()
+        try:
+            time.sleep(3.0)  # let the attack build up before measuring
+            attacked = load(served.url, texts, args.rate, args.seconds, concurrency=256)
+            counts = results.get(timeout=args.seconds + 60)
+        finally:
+            attacker.join(timeout=30)
+            if attacker.is_alive():
+                attacker.kill()
+                attacker.join()
+        seen = health(served.url)
+    ratio = attacked.p99_ms / quiet.p99_ms if quiet.p99_ms else float("inf")
+    print(f"well-behaved clients, {args.rate:g} req/s for {args.seconds:g} s each phase")
+    for label, result in (("quiet", quiet), ("under attack", attacked)):
+        errors = {k: v for k, v in result.by_status.items() if k != 200}
+        print(f"  {label:<13} p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms  answered 200: "
+              f"{result.by_status.get(200, 0)}/{result.sent}  other: {errors or 'none'}")
+    print(f"  p99 under attack / quiet: {ratio:.2f}× (target ≤ 2×) {'OK' if ratio <= 2 else 'OVER TARGET'}")
+    print(f"attack: {args.slowloris} slowloris + {args.idle} idle keep-alive connections + junk bodies; "
+          f"attacker saw {counts}")
+    print(f"service: {seen.get('connections')} open connections at the end, {seen.get('head_timeouts')} head "
+          f"timeouts (408), {seen.get('idle_connections_closed')} idle connections closed to make room, "
+          f"{seen.get('connections_refused')} refused (503)")
+
+
+if __name__ == "__main__":
+    main()
