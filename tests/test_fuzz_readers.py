@@ -38,8 +38,8 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.clean import CleanConfig, CleanRules, run_clean
-from engine.clean.config import ColumnMap
+from engine.clean.config import CleanConfig, CleanRules, ColumnMap
+from engine.clean.job import run_clean
 from engine.clean.rules import apply_rules
 from engine.context import JobContext
 from engine.runner import run_job
