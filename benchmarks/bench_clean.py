@@ -19,7 +19,8 @@ output format:
   (b) mpwatch, 1 worker;  (c) mpwatch, all cores.
 Prints rows/s (input rows over wall time, process start-up included) and the ratios, plus the cost of
 the status traffic: snapshots+events received x measured cost of sending one, over the run's CPU time.
-Every figure is also shown as a share of the read-only limit (below).
+Every figure is also shown as a share of the read-only limit (below), and with the CPU seconds
+the run cost (the least over the rounds).
 
 On a shared machine one run says little: ``--repeat N`` measures N rounds, each round the limit
 then every run once (so before/after or 1/2 workers see the same load), and reports each figure as
@@ -143,6 +144,13 @@ def _read_rows(path: str) -> int:
     return len(read_input(Path(path), ColumnMap(), False))
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (the workers, once joined):
+    the work a run cost, which the other load on a shared machine changes far less than wall time."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def read_only_limit(paths: list[Path], workers: int) -> float:
     """Rows/s of only reading every file with the job's reader in a spawn pool of ``workers``
     (start-up included, as in a run): no clean run can beat it, so each figure is shown as a
@@ -211,6 +219,7 @@ def main() -> None:
     limit = Best()
     results: dict[tuple[str, str], Best] = {}
     rows_out: dict[str, int] = {}
+    cpu_used: dict[tuple[str, str], list[float]] = {}
     for round_number in range(1, args.repeat + 1):
         limit.add(read_only_limit(paths, args.workers))
         print(f"round {round_number}: read-only limit (the job's reader, {args.workers} workers): "
@@ -224,18 +233,19 @@ def main() -> None:
                 results.setdefault((fmt, "baseline"), Best()).add(total_rows / seconds)
             for label, workers in (("one", 1), ("all", args.workers)):
                 with tempfile.TemporaryDirectory(prefix="mpwatch-bench-clean-out-") as out:
-                    started = time.perf_counter()
+                    started, cpu_started = time.perf_counter(), cpu_seconds()
                     summary, messages = run_mpwatch(data_dir, Path(out), fmt, workers)
-                    seconds = time.perf_counter() - started
+                    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
+                cpu_used.setdefault((fmt, label), []).append(cpu)
                 assert summary["rows_in"] == total_rows and summary["reconciles"], summary
                 rate = total_rows / seconds
                 results.setdefault((fmt, label), Best()).add(rate)
                 rows_out[fmt] = summary["rows_out"]
-                print(f"  {fmt:8} {workers} worker(s) {seconds:6.2f} s {rate:10,.0f} rows/s "
+                print(f"  {fmt:8} {workers} worker(s) {seconds:6.2f} s (CPU {cpu:5.2f} s) {rate:10,.0f} rows/s "
                       f"{rate / limit.values[-1]:5.0%} of this round's limit; "
                       f"status {messages} msgs ≈ {messages * cost / (seconds * workers):.3%} of CPU", flush=True)
     print(f"\nbest of {args.repeat}: read-only limit {limit.best:,.0f} rows/s {limit.spread()}")
-    print(f"{'format':8} {'run':22} {'rows/s':>10} {'of limit':>9} {'rows out':>10}  ratios")
+    print(f"{'format':8} {'run':22} {'rows/s':>10} {'of limit':>9} {'rows out':>10} {'CPU s':>6}  ratios")
     for fmt in formats:
         for label in ("baseline", "one", "all"):
             if (fmt, label) not in results:
@@ -250,8 +260,10 @@ def main() -> None:
                 ratios.append(f"{best.best / results[fmt, 'one'].best:.2f}x one worker")
             if best.spread():
                 ratios.append(best.spread())
+            cpu = f"{min(cpu_used[fmt, label]):6.2f}" if (fmt, label) in cpu_used else ""
             print(f"{fmt:8} {name:22} {best.best:10,.0f} {best.best / limit.best:9.0%} "
-                  f"{rows_out.get(fmt, 0) if label != 'baseline' else '':>10}  " + ", ".join(ratios), flush=True)
+                  f"{rows_out.get(fmt, 0) if label != 'baseline' else '':>10} {cpu:>6}  " + ", ".join(ratios),
+                  flush=True)
 
 
 if __name__ == "__main__":

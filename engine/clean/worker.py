@@ -114,7 +114,7 @@ def clean_file(task: CleanFileTask) -> dict[str, Any]:
             raise AssertionError(f"rows do not reconcile: {outcome.rows_in} in, {outcome.rows_out} out, "
                                  f"dropped {outcome.dropped}")
         _check_stop()
-        table = pa.Table.from_pandas(outcome.kept, preserve_index=False)
+        table = pa.Table.from_pandas(outcome.kept, preserve_index=False, nthreads=1)  # no thread pool per file
         table = table.cast(pa.schema([(c, pa.string()) for c in table.column_names]))
         _save_part(task, table, outcome)
     finally:

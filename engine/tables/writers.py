@@ -222,7 +222,18 @@ def write_csv_part(table: pa.Table, columns: tuple[str, ...], path: Path, formul
 
 
 def _copy_rest(source: BinaryIO, target: BinaryIO) -> None:
-    shutil.copyfileobj(source, target, 1 << 20)
+    """Copy what is left of ``source`` to the end of ``target`` (in the kernel where it can)."""
+    target.flush()
+    offset, out_fd = source.tell(), target.fileno()
+    try:
+        while True:
+            sent = os.sendfile(out_fd, source.fileno(), offset, 1 << 24)
+            if sent == 0:
+                return
+            offset += sent
+    except (AttributeError, OSError):  # no sendfile here (or not for these files): copy in user space
+        source.seek(offset)
+        shutil.copyfileobj(source, target, 1 << 20)
 
 
 class CsvSegmentWriter(SegmentWriter):
