@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_clean import ensure_data
 
 from engine.clean.config import CleanRules, ColumnMap
-from engine.clean.worker import CleanFileTask, run_clean_task
+from engine.clean.worker import CleanFileTask, PartFiles, run_clean_task
 from engine.cluster.executor import DaskExecutor
 from engine.context import SPAWN, JobContext
 from engine.executor import Executor, TaskSpec
@@ -38,8 +38,8 @@ from engine.pool import ProcessPool
 
 
 def tasks(paths: list[Path], parts: Path) -> list[TaskSpec]:
-    return [TaskSpec(("file", i), CleanFileTask(i, p, parts / f"part_{i:06d}.parquet", ColumnMap(), CleanRules(),
-                                                False), p.name) for i, p in enumerate(paths)]
+    return [TaskSpec(("file", i), CleanFileTask(i, p, PartFiles.in_folder(parts, i, "parquet"), ColumnMap(),
+                                                CleanRules(), False, "parquet"), p.name) for i, p in enumerate(paths)]
 
 
 def run(executor: Executor, specs: list[TaskSpec]) -> int:
