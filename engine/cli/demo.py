@@ -9,6 +9,7 @@ from pathlib import Path
 
 from engine.atomic import check_writable_dir
 from engine.cli import EXIT_BAD_ARGS
+from engine.cli.clean import add_cluster_option
 from engine.cli.common import ProgressSpec, exit_code, positive_int, run_in_process
 from engine.demo.job import DemoConfig, run_demo
 
@@ -23,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=7, help="random seed; same seed, same files (default 7)")
     parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
                         help="worker processes (default: all cores)")
+    add_cluster_option(parser, "file writers")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -33,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
-    config = DemoConfig(args.out_dir, args.files, args.rows, args.seed, args.workers)
+    config = DemoConfig(args.out_dir, args.files, args.rows, args.seed, args.workers, cluster=args.cluster)
     finished, _ = run_in_process("demo", run_demo, config, ProgressSpec(done="rows", total="rows_total"),
                                  quiet=args.quiet)
     if finished.ok:

@@ -15,7 +15,7 @@ from engine.atomic import check_writable_dir
 from engine.clean.config import ColumnMap
 from engine.tables.inputs import expand_inputs
 from engine.cli import EXIT_BAD_ARGS
-from engine.cli.clean import columns_arg
+from engine.cli.clean import add_cluster_option, columns_arg
 from engine.cli.common import ProgressSpec, exit_code, positive_int, run_in_process, size_arg
 from engine.dialogues.config import DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_VAL_SIZE, DialoguesConfig, parse_val_size
 from engine.dialogues.job import run_dialogues
@@ -54,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "content=消息内容,time=消息时间 (time= for none: input order)")
     parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
                         help="reader processes for the input files (default: all cores)")
+    add_cluster_option(parser, "readers and the partition builds")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         config = DialoguesConfig(inputs=tuple(args.inputs), out_dir=args.out, val_size=args.val_size,
                                  seed=args.seed, role_prefix=not args.no_role_prefix, min_turns=args.min_turns,
                                  memory_budget_bytes=args.memory_budget, workers=args.workers,
-                                 columns=args.columns)
+                                 columns=args.columns, cluster=args.cluster)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS

@@ -2,7 +2,7 @@
 
 Data flow::
 
-    coordinator ── TaskSpec(("file", src), IngestTask) ──► Executor (ProcessPool(ingest_file))
+    coordinator ── TaskSpec(("file", src), IngestTask) ──► Executor (open_job_executor(ingest_file))
                                                               read → textnorm → drops → shards/src-NNNNN
          ◄── TaskResult(key, IngestResult: counts per partition) ──┘
     per file: TaskFinished / TaskFailed (key ("file", src)); a "partition" snapshot with the
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.cluster.job_executor import open_job_executor
 from engine.context import JobContext
 from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.ingest import IngestResult, IngestTask, discard_source, ingest_file
@@ -24,7 +25,6 @@ from engine.dialogues.memory import rss_bytes
 from engine.dialogues.rows import ROW_DROP_REASONS
 from engine.dialogues.writer import MmiWriter
 from engine.executor import TaskSpec, WorkersPublisher
-from engine.pool import ProcessPool
 from engine.status import TaskFailed, TaskFinished
 from engine.tables.readers import InputError
 
@@ -67,7 +67,9 @@ def partition_inputs(config: DialoguesConfig, ctx: JobContext, files: list[Path]
     specs = [TaskSpec(("file", t.src), t, task_label(t)) for t in tasks]
     bytes_done = 0
     workers = max(1, min(config.workers, len(files)))
-    with ProcessPool(ingest_file, workers, ctx, stage=stage) as pool:
+    shard_root.mkdir(parents=True, exist_ok=True)  # a cluster's workers are checked for writing here
+    with open_job_executor(ingest_file, ctx, workers=workers, stage=stage, cluster=config.cluster, inputs=files,
+                           output_dir=shard_root) as pool:
         publisher = WorkersPublisher(pool, ctx.sink, ctx.job)
         for outcome in pool.map_unordered(specs, on_wait=publisher.publish):
             writer.check_alive()  # forwards its snapshots; a writer dead already fails the job now
