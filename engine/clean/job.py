@@ -334,6 +334,7 @@ class _CleanRun:
             "seconds": round(seconds, 3),
             "rows_per_s": round(totals["rows_in"] / seconds, 1) if seconds > 0 else 0.0,
             "workers": min(self.config.workers, len(self.files)),
+            "cluster": self.config.cluster,
             "format": self.config.out_format,
         }
 

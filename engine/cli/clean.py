@@ -124,6 +124,11 @@ def run(args: argparse.Namespace) -> int:
     return exit_code(finished, "files_failed")
 
 
+def where_it_ran(summary: dict) -> str:
+    """'2 workers' on this machine, 'on local:2' / 'on tcp://…' on a cluster."""
+    return f"on {summary['cluster']}" if summary.get("cluster") else f"{summary['workers']} workers"
+
+
 def format_summary(s: dict) -> str:
     """The final lines a person reads: files, rows, drops by reason, outputs, speed."""
     drops = ", ".join(f"{reason} {n:,}" for reason, n in s["dropped"].items()) or "none"
@@ -133,7 +138,7 @@ def format_summary(s: dict) -> str:
         + f": {s['rows_in']:,} rows in, {s['rows_out']:,} out; dropped: {drops}"
         + ("" if s["reconciles"] else "  [COUNTS DO NOT RECONCILE]"),
         f"wrote {len(s['outputs'])} {s['format']} segment(s) to {s['out_dir']} in {s['seconds']:.1f} s "
-        f"({s['rows_per_s']:,.0f} rows/s, {s['workers']} workers); report: {s['report']}",
+        f"({s['rows_per_s']:,.0f} rows/s, {where_it_ran(s)}); report: {s['report']}",
     ]
     if s["files_failed"]:
         lines.append(f"{s['files_failed']} file(s) failed:")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from engine.atomic import check_writable_dir
 from engine.cli import EXIT_BAD_ARGS
-from engine.cli.clean import add_cluster_option
+from engine.cli.clean import add_cluster_option, where_it_ran
 from engine.cli.common import ProgressSpec, exit_code, positive_int, run_in_process
 from engine.demo.job import DemoConfig, run_demo
 
@@ -41,6 +41,6 @@ def run(args: argparse.Namespace) -> int:
     if finished.ok:
         s = finished.summary
         print(f"wrote {s['files_written']} files, {s['rows']:,} rows to {s['out_dir']} in {s['seconds']:.1f} s "
-              f"({s['rows_per_s']:,.0f} rows/s, {s['workers']} workers)"
+              f"({s['rows_per_s']:,.0f} rows/s, {where_it_ran(s)})"
               + (f"; {s['files_failed']} failed" if s["files_failed"] else ""))
     return exit_code(finished, "files_failed")

@@ -82,10 +82,15 @@ def run(args: argparse.Namespace) -> int:
               f"in {s['seconds']:.1f} s ({s['rows_per_s']:,.0f} rows/s)")
         drops = ", ".join(f"{k[6:]} {v:,}" for k, v in s.items() if k.startswith("drops_") and v)
         print(f"rows dropped: {drops or 'none'}; dialogues dropped (< min turns): {s['dialogues_dropped_short']:,}")
-        print(f"peak RSS: coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, mmi writer "
-              f"{s['peak_rss_mmi_writer_bytes'] / mb:.0f} MB, readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} MB; "
-              f"writer queue max {s['writer_queue_max']}/"
-              f"{s['writer_queue_bound']}; {s['partitions']} partitions built in {s['build_groups']} group(s)")
+        if s["cluster"]:
+            print(f"on the cluster {s['cluster']}: peak RSS coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, "
+                  f"readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} MB; {s['partitions']} partitions built in "
+                  f"{s['build_groups']} group(s) on the workers")
+        else:
+            print(f"peak RSS: coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, mmi writer "
+                  f"{s['peak_rss_mmi_writer_bytes'] / mb:.0f} MB, readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} "
+                  f"MB; writer queue max {s['writer_queue_max']}/"
+                  f"{s['writer_queue_bound']}; {s['partitions']} partitions built in {s['build_groups']} group(s)")
         print(f"outputs in {s['out_dir']}/std and /mmi; report {s['report']}")
         if s["files_failed"]:
             print(f"{s['files_failed']} file(s) failed (see above and the report)", file=sys.stderr)

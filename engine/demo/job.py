@@ -146,5 +146,6 @@ def run_demo(config: DemoConfig, ctx: JobContext) -> dict[str, Any]:
         "seconds": round(seconds, 3),
         "rows_per_s": round(rows / seconds, 1) if seconds > 0 else 0.0,
         "workers": workers,
+        "cluster": config.cluster,
         "dirt": dirt_total,
     }

@@ -20,8 +20,14 @@ with the input is only the val positions (8 bytes per val dialogue) and per-part
 Processes: the coordinator, ``workers`` readers (phase 1), and the mmi writer (started at once so
 its start-up overlaps phase 1; it works in phase 3).
 
-Modules: ``partition`` (phase 1), ``assemble`` (phases 2–3), ``report`` (the report and summary),
-``layout`` (output names); this one runs the phases and owns the work folder and the processes.
+On a Dask cluster (``config.cluster``) one executor runs the three phases: the workers read the
+files (phase 1, the same tasks), count and build the groups (``on_cluster``: each build writes its
+std and mmi shards, the coordinator joins them in group order); no mmi writer process is started.
+The four files are byte for byte those of a local run.
+
+Modules: ``partition`` (phase 1), ``assemble`` (phases 2–3 here), ``on_cluster`` (phases 2–3 on a
+cluster), ``report`` (the report and summary), ``layout`` (output names); this one runs the phases
+and owns the work folder and the processes.
 
 Atomicity: everything is written inside the work folder; the final names appear by rename only
 after the writer reported success. Stop, a failure, a dead writer or SIGTERM removes the work folder;

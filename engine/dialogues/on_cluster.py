@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -221,10 +221,11 @@ def build_on_cluster(config: DialoguesConfig, ctx: JobContext, pool: Executor, s
     built_dir.mkdir(exist_ok=True)
     firsts = np.concatenate([[0], np.cumsum(per_group)]).astype(np.int64)
     built = [shard_paths(built_dir, n) for n in range(len(groups))]
+    settings = replace(config, inputs=())  # what a build needs, without the (maybe long) input list
     specs = []
     for n, group in enumerate(groups):
         lo, hi = np.searchsorted(val_ordinals, [firsts[n], firsts[n + 1]])
-        task = BuildTask(shard_dir, group, val_ordinals[lo:hi] - firsts[n], config, built[n])
+        task = BuildTask(shard_dir, group, val_ordinals[lo:hi] - firsts[n], settings, built[n])
         specs.append(TaskSpec(("partition", group[0]), task, f"build {group_label(group)}"))
     totals = BuildTotals()
     results: dict[int, tuple[TaskResult, GroupBuilt]] = {}

@@ -113,6 +113,7 @@ def summarize(report: dict[str, Any]) -> dict[str, Any]:
         "build_groups": report["build_groups"]["count"],
         "writer_queue_max": report["writer_queue"]["max_depth"],
         "writer_queue_bound": report["writer_queue"]["bound"],
+        "cluster": report["cluster"],
         "peak_rss_coordinator_bytes": report["peak_rss_bytes"]["coordinator"],
         "peak_rss_mmi_writer_bytes": report["peak_rss_bytes"]["mmi_writer"],
         "peak_rss_readers_bytes": max((v for k, v in report["peak_rss_bytes"].items() if k.startswith("reader")),
