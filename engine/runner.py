@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from engine.context import Cancelled, JobContext, StopFlag, parent_alive
+from engine.context import Cancelled, JobContext, JobError, StopFlag, parent_alive
 from engine.status import JobFinished, JobStarted, format_exception
 from engine.supervisor import Supervisor
 
@@ -51,6 +51,8 @@ def run_job(fn: JobFunction, config: Any, ctx: JobContext) -> JobFinished:
         finished = JobFinished(job=ctx.job, t=time.time(), ok=True, summary=dict(summary or {}))
     except (Cancelled, KeyboardInterrupt):
         finished = JobFinished(job=ctx.job, t=time.time(), ok=False, cancelled=True, error="stopped")
+    except JobError as exc:  # its message is the whole story: no traceback, no class name
+        finished = JobFinished(job=ctx.job, t=time.time(), ok=False, error=str(exc))
     except Exception as exc:
         reason, tb = format_exception(exc)
         ctx.log(f"job failed: {reason}\n{tb}", "error")

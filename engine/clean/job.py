@@ -2,7 +2,8 @@
 
 Data flow::
 
-    expand_inputs ─► segments of N files ─► Executor (ProcessPool(run_clean_task), pulls tasks lazily)
+    expand_inputs ─► segments of N files ─► Executor (open_job_executor: the local pool or a
+                                              Dask cluster, pulls tasks lazily)
                                               │ key ("file", i): CleanFileTask → part file + counts
                                               │ key ("segment", s): WriteSegmentTask, submitted the
                                               │   moment its last file finished → output file(s)
@@ -34,9 +35,9 @@ from engine.clean.dedupe import SeenHashes
 from engine.tables.inputs import expand_inputs, segments_of
 from engine.clean.report import CleanReport, load_report
 from engine.clean.worker import HASH_COLUMN, CleanFileTask, PartFiles, WriteSegmentTask, run_clean_task
+from engine.cluster.job_executor import open_job_executor
 from engine.context import Cancelled, JobContext
 from engine.executor import Executor, TaskResult, TaskSpec, WorkersPublisher
-from engine.pool import ProcessPool
 from engine.status import TaskFailed, TaskFinished
 from engine.tables.readers import InputError
 
@@ -171,8 +172,9 @@ class _CleanRun:
     def run(self) -> dict[str, Any]:
         if len(self.done_segments) == len(self.segments):
             return self.summary()  # everything was resumed: no worker needed
-        with ProcessPool(run_clean_task, min(self.config.workers, len(self.files)), self.ctx,
-                         stage="clean") as pool:
+        with open_job_executor(run_clean_task, self.ctx, workers=min(self.config.workers, len(self.files)),
+                               stage="clean", cluster=self.config.cluster, inputs=self.files,
+                               output_dir=self.parts_dir) as pool:
             self.pool = pool
             publisher = WorkersPublisher(pool, self.ctx.sink, self.ctx.job)
             for result in pool.map_unordered(self.file_tasks(), on_wait=publisher.publish):
@@ -331,6 +333,7 @@ class _CleanRun:
             "seconds": round(seconds, 3),
             "rows_per_s": round(totals["rows_in"] / seconds, 1) if seconds > 0 else 0.0,
             "workers": min(self.config.workers, len(self.files)),
+            "cluster": self.config.cluster,
             "format": self.config.out_format,
         }
 
