@@ -56,6 +56,8 @@ class StatusPoller(QObject):
         self._lags_ms: deque[float] = deque(maxlen=50)
         self._last_tick: float | None = None
         self.messages_total = 0
+        self.last_lag_ms = 0.0  # how late the latest tick fired
+        self.last_tick_ms = 0.0  # what the latest tick cost the GUI thread (drain + hooks)
         self.last_drain_ms = 0.0
         self.backlog_ticks = 0  # ticks that ended with messages still waiting
         self._timer = QTimer(self)
@@ -117,12 +119,14 @@ class StatusPoller(QObject):
     def _on_tick(self) -> None:
         now = time.perf_counter()
         if self._last_tick is not None:
-            self._lags_ms.append(max(0.0, (now - self._last_tick) * 1000.0 - self.interval_ms))
+            self.last_lag_ms = max(0.0, (now - self._last_tick) * 1000.0 - self.interval_ms)
+            self._lags_ms.append(self.last_lag_ms)
         self._last_tick = now
         self.drain(self.budget_s)
         for hook in list(self._tick_hooks):
             hook()
         self.lag_changed.emit(*self.lag_ms)
+        self.last_tick_ms = (time.perf_counter() - now) * 1000.0
 
     def drain(self, budget_s: float) -> int:
         """Dispatch waiting messages until the queue is empty or ``budget_s`` is spent."""

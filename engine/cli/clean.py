@@ -15,6 +15,7 @@ from engine.atomic import check_writable_dir
 from engine.cli import EXIT_BAD_ARGS
 from engine.cli.common import ProgressSpec, arg_type, exit_code, non_negative_int, positive_int, run_in_process
 from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules, ColumnMap
+from engine.priority import add_background_priority_flag, apply_background_priority_flag
 from engine.tables.inputs import expand_inputs
 from engine.clean.job import ResumeMismatch, check_resume, run_clean
 from engine.textnorm import SYSTEM_MESSAGES
@@ -66,6 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="csv: write cells starting with = + - @ verbatim (default: prefix ' so Excel "
                              "shows them as text)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_background_priority_flag(parser)
     parser.set_defaults(func=run)
 
 
@@ -102,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, ResumeMismatch) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
+    apply_background_priority_flag(args)
     finished, printer = run_in_process("clean", run_clean, config,
                                        ProgressSpec(done="input_bytes_done", total="input_bytes_total", unit="B"),
                                        quiet=args.quiet)

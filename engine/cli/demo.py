@@ -11,6 +11,7 @@ from engine.atomic import check_writable_dir
 from engine.cli import EXIT_BAD_ARGS
 from engine.cli.common import ProgressSpec, exit_code, positive_int, run_in_process
 from engine.demo.job import DemoConfig, run_demo
+from engine.priority import add_background_priority_flag, apply_background_priority_flag
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
                         help="worker processes (default: all cores)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_background_priority_flag(parser)
     parser.set_defaults(func=run)
 
 
@@ -34,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
     config = DemoConfig(args.out_dir, args.files, args.rows, args.seed, args.workers)
+    apply_background_priority_flag(args)
     finished, _ = run_in_process("demo", run_demo, config, ProgressSpec(done="rows", total="rows_total"),
                                  quiet=args.quiet)
     if finished.ok:

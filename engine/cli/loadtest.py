@@ -9,6 +9,7 @@ from engine.cli import EXIT_BAD_ARGS, EXIT_FAILED, EXIT_OK
 from engine.cli.common import positive_float, positive_int
 from engine.pipeline.config import MAX_TEXTS_PER_REQUEST
 from engine.pipeline.loadtest import LoadtestConfig, run_loadtest
+from engine.priority import add_background_priority_flag, apply_background_priority_flag
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f'texts in each request: 1 sends {{"text": …}}, more sends {{"texts": [...]}} '
                              f"(up to {MAX_TEXTS_PER_REQUEST}; default 1)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of arrivals and texts (default 1)")
+    add_background_priority_flag(parser)
     parser.set_defaults(func=run)
 
 
@@ -46,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_ARGS
     config = LoadtestConfig(url=url, rate_per_s=args.rate, duration_s=args.duration,
                             concurrency=args.concurrency, seed=args.seed, texts_per_request=args.texts_per_request)
+    apply_background_priority_flag(args)
     result = run_loadtest(config)
     print(result.describe())
     return EXIT_OK if result.by_status.get(200, 0) else EXIT_FAILED

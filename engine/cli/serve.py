@@ -14,6 +14,7 @@ from engine.cli.common import ProgressSpec, exit_code, positive_float, positive_
 from engine.pipeline.config import (DEFAULT_MODEL, DEFAULT_PREPROCESS, MAX_BATCH_LIMIT, MAX_INGRESS, POLICIES,
                                     PipelineConfig, is_loopback)
 from engine.pipeline.service import check_plugins, check_port_free, find_free_port, run_pipeline
+from engine.priority import add_background_priority_flag, apply_background_priority_flag
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,6 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--request-timeout", type=float, default=defaults.request_timeout_s,
                         help=f"seconds before a request gets 504 (default {defaults.request_timeout_s:g})")
     parser.add_argument("--quiet", action="store_true", help="no live counter")
+    add_background_priority_flag(parser)
     parser.set_defaults(func=run)
 
 
@@ -76,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: binding {config.host} exposes the service beyond this machine; "
               "there is no authentication", file=sys.stderr)
     print(f"serving {config.url}/v1/predict  (GET /healthz, /metrics; Ctrl-C to stop)", file=sys.stderr)
+    apply_background_priority_flag(args)
     finished, _ = run_in_process("pipeline", run_pipeline, config,
                                  ProgressSpec(done="requests_200", total="requests_total", unit="req"),
                                  quiet=args.quiet)
