@@ -84,7 +84,7 @@ class JobRun:
         self.job_id = f"{kind}-{next(_run_numbers)}"
         self.config = config
         self.ctx = JobContext(self.job_id, status_queue, StopFlag())
-        self.supervisor = Supervisor(self.ctx)
+        self.supervisor = Supervisor(self.ctx, background_scan=True)  # a scan must not stall the GUI
         self.fn = fn
         self.started_at: float | None = None
 

@@ -19,6 +19,8 @@ be found from it.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from multiprocessing.connection import wait as wait_any
 from typing import Any, Callable, Iterable
@@ -34,6 +36,17 @@ class Descendants:
 
     def __init__(self) -> None:
         self._known: dict[int, psutil.Process] = {}
+        self._scan_pending = False
+
+    def remember_in_background(self, root_pids: Iterable[int]) -> None:
+        """``remember`` on the process's scanner thread, for a caller that must not wait (the GUI:
+        a pass over /proc takes 50-100 ms on a loaded machine, a whole tick). Skipped while this
+        object's previous scan is still waiting or running. ``remember`` only adds entries, one
+        dict store each, so it is safe beside ``live``/``end`` in the caller's thread."""
+        if self._scan_pending:
+            return
+        self._scan_pending = True
+        _scanner.submit(self, list(root_pids))
 
     def remember(self, root_pids: Iterable[int]) -> None:
         """Note every live descendant of ``root_pids`` (one pass over the process table)."""
@@ -70,6 +83,35 @@ class Descendants:
                 proc.kill() if force else proc.terminate()
             except psutil.Error:
                 pass
+
+
+class _Scanner:
+    """One daemon thread per process that runs the background scans, started on first use."""
+
+    def __init__(self) -> None:
+        self._requests: queue.SimpleQueue[tuple[Descendants, list[int]]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, descendants: Descendants, roots: list[int]) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="descendant-scanner", daemon=True)
+                self._thread.start()
+        self._requests.put((descendants, roots))
+
+    def _run(self) -> None:
+        while True:
+            descendants, roots = self._requests.get()
+            try:
+                descendants.remember(roots)
+            except psutil.Error:
+                pass
+            finally:
+                descendants._scan_pending = False
+
+
+_scanner = _Scanner()
 
 
 class StagedStop:

@@ -110,8 +110,11 @@ class ProcessTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Not ResizeToContents: that re-measures a whole column on every cell change (28 ms a render of
+        # 12 rows measured); columns are fitted in _render only when a longer text appears.
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self._widest = [len(c) for c in self.COLUMNS]  # longest text per column fitted so far
         self.rows: dict[int, ProcessRow] = {}
         self._shown: list[tuple[tuple[str, ...], str]] = []  # per table row: (cell texts, colour)
         self._sampler = ProcessSampler()
@@ -181,6 +184,7 @@ class ProcessTable(QTableWidget):
     def _render(self) -> None:
         """Rewrite only the cells whose text or colour changed since the last render."""
         rows = sorted(self.rows.values(), key=lambda r: (r.state != "running", r.job, r.started, r.pid))
+        widen: set[int] = set()
         if self.rowCount() != len(rows):
             self.setRowCount(len(rows))
             del self._shown[len(rows):]
@@ -207,3 +211,10 @@ class ProcessTable(QTableWidget):
                 self._shown[i] = (values, color)
             else:
                 self._shown.append((values, color))
+            for col, value in enumerate(values):
+                if len(value) > self._widest[col]:
+                    self._widest[col] = len(value)
+                    widen.add(col)
+        for col in widen:
+            if col != 1:  # the role column stretches
+                self.resizeColumnToContents(col)
