@@ -32,6 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="mpwatch-bench-lag-config-")
 
+from gui.status_poller import TICK_BUDGET_MS  # noqa: E402 (after the environment is set)
+
 Condition = Callable[[], bool]
 WARMUP_S = 3.0
 
@@ -43,11 +45,14 @@ class Phase:
     name: str
     started: float
     load_before: float
+    cpu_before: float = 0.0  # this process's CPU seconds (the window's: GUI thread and its helpers)
     lags_ms: list[float] = field(default_factory=list)
     tick_cost_ms: list[float] = field(default_factory=list)
+    tick_at_s: list[float] = field(default_factory=list)  # when each tick fired, from the phase start
     nice: dict[str, set[int]] = field(default_factory=dict)  # role → nice values seen
     seconds: float = 0.0
     load_after: float = 0.0
+    window_cpu_share: float = 0.0  # of one core, over the phase: the most background priority costs a job
     throughput: str = ""
 
     def describe(self, interval_ms: int) -> str:
@@ -59,12 +64,22 @@ class Phase:
 
         nice = ", ".join(f"{role} {'/'.join(str(n) for n in sorted(v))}" for role, v in sorted(self.nice.items()))
         costs = self.tick_cost_ms or [0.0]
+        over = sum(1 for c in costs if c > TICK_BUDGET_MS)
+        worst = max(range(len(self.lags_ms)), key=self.lags_ms.__getitem__) if self.lags_ms else 0
+        worst_at = self.tick_at_s[worst] if self.tick_at_s else 0.0
         return (f"{self.name:<16} lag mean {statistics.mean(lags):5.1f} ms  p95 {pct(0.95):5.1f}  "
-                f"p99 {pct(0.99):5.1f}  max {max(lags):5.1f}  ticks {len(self.lags_ms)} of {expected:.0f} "
+                f"p99 {pct(0.99):5.1f}  max {max(lags):5.1f} (at {worst_at:.1f} s)  "
+                f"ticks {len(self.lags_ms)} of {expected:.0f} "
                 f"in {self.seconds:.1f} s\n"
-                f"{'':<16} tick cost mean {statistics.mean(costs):.2f} ms, max {max(costs):.1f} ms · "
+                f"{'':<16} tick cost mean {statistics.mean(costs):.2f} ms, max {max(costs):.1f} ms, "
+                f"{over} over {TICK_BUDGET_MS:.0f} ms · "
                 f"{self.throughput} · load avg {self.load_before:.2f} → {self.load_after:.2f}\n"
-                f"{'':<16} nice: {nice or '-'}")
+                f"{'':<16} window CPU {self.window_cpu_share * 100:.0f} % of a core · nice: {nice or '-'}")
+
+
+def _cpu_s() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 class Bench:
@@ -82,12 +97,13 @@ class Bench:
 
     # -- measuring -------------------------------------------------------------------------------
     def begin(self, name: str) -> None:
-        self.phase = Phase(name, time.perf_counter(), os.getloadavg()[0])
+        self.phase = Phase(name, time.perf_counter(), os.getloadavg()[0], cpu_before=_cpu_s())
 
     def end(self, throughput: str = "") -> None:
         phase, self.phase = self.phase, None
         phase.seconds = time.perf_counter() - phase.started
         phase.load_after = os.getloadavg()[0]
+        phase.window_cpu_share = (_cpu_s() - phase.cpu_before) / phase.seconds
         phase.throughput = throughput
         self.phases.append(phase)
         print(phase.describe(self.window.poller.interval_ms), flush=True)
@@ -98,6 +114,7 @@ class Bench:
             return
         poller = self.window.poller
         phase.lags_ms.append(poller.last_lag_ms)
+        phase.tick_at_s.append(time.perf_counter() - phase.started)
         phase.tick_cost_ms.append(poller.last_tick_ms)  # the previous tick's: this one is not over
         now = time.perf_counter()
         if now - self._last_nice_read >= 1.0:

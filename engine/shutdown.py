@@ -46,7 +46,16 @@ class Descendants:
         if self._scan_pending:
             return
         self._scan_pending = True
-        _scanner.submit(self, list(root_pids))
+        roots = list(root_pids)
+        _scanner.submit(lambda: self._scan_then_clear(roots))
+
+    def _scan_then_clear(self, roots: list[int]) -> None:
+        try:
+            self.remember(roots)
+        except psutil.Error:
+            pass  # a process vanished mid-scan: the next scan sees the table as it is then
+        finally:
+            self._scan_pending = False
 
     def remember(self, root_pids: Iterable[int]) -> None:
         """Note every live descendant of ``root_pids`` (one pass over the process table)."""
@@ -86,29 +95,28 @@ class Descendants:
 
 
 class _Scanner:
-    """One daemon thread per process that runs the background scans, started on first use."""
+    """One daemon thread per process that runs the background scans, started on first use (a
+    thread started per scan made the caller wait for its start-up: 10-20 ms on a loaded machine)."""
 
     def __init__(self) -> None:
-        self._requests: queue.SimpleQueue[tuple[Descendants, list[int]]] = queue.SimpleQueue()
+        self._requests: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def submit(self, descendants: Descendants, roots: list[int]) -> None:
+    def submit(self, scan: Callable[[], None]) -> None:
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="descendant-scanner", daemon=True)
                 self._thread.start()
-        self._requests.put((descendants, roots))
+        self._requests.put(scan)
 
     def _run(self) -> None:
         while True:
-            descendants, roots = self._requests.get()
+            scan = self._requests.get()
             try:
-                descendants.remember(roots)
-            except psutil.Error:
+                scan()
+            except Exception:  # noqa: BLE001 - one failed scan must not end the scans after it
                 pass
-            finally:
-                descendants._scan_pending = False
 
 
 _scanner = _Scanner()
