@@ -17,6 +17,7 @@ from engine.cli.common import (HelpFormatter, ProgressSpec, arg_type, exit_code,
                                non_negative_int, positive_int, run_in_process)
 from engine.cluster.address import parse_cluster_address
 from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules, ColumnMap
+from engine.priority import add_background_priority_flag, apply_background_priority_flag
 from engine.tables.inputs import expand_inputs
 from engine.system_messages import SYSTEM_MESSAGES
 
@@ -83,6 +84,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "shows them as text)")
     add_cluster_option(parser, "file and segment tasks")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_background_priority_flag(parser)
     parser.set_defaults(func=run)
 
 
@@ -123,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, ResumeMismatch) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
+    apply_background_priority_flag(args)
     finished, printer = run_in_process("clean", run_clean, config,
                                        ProgressSpec(done="rows_in", total="input_bytes_total", unit="rows",
                                                     stage=WORKER_STAGE, total_basis_done="input_bytes_done"),

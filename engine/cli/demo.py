@@ -12,6 +12,7 @@ from engine.cli import EXIT_BAD_ARGS
 from engine.cli.clean import add_cluster_option, where_it_ran
 from engine.cli.common import (HelpFormatter, ProgressSpec, exit_code, help_epilog, job_exit_codes, positive_int,
                                run_in_process)
+from engine.priority import add_background_priority_flag, apply_background_priority_flag
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="worker processes (default: all cores)")
     add_cluster_option(parser, "file writers")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_background_priority_flag(parser)
     parser.set_defaults(func=run)
 
 
@@ -41,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
     config = DemoConfig(args.out_dir, args.files, args.rows, args.seed, args.workers, cluster=args.cluster)
+    apply_background_priority_flag(args)
     finished, _ = run_in_process("demo", run_demo, config, ProgressSpec(done="rows", total="rows_total"),
                                  quiet=args.quiet)
     if finished.ok:

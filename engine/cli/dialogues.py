@@ -13,6 +13,7 @@ from pathlib import Path
 
 from engine.atomic import check_writable_dir
 from engine.clean.config import ColumnMap
+from engine.priority import add_background_priority_flag, apply_background_priority_flag
 from engine.tables.inputs import expand_inputs
 from engine.cli import EXIT_BAD_ARGS
 from engine.cli.clean import add_cluster_option, columns_arg
@@ -61,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="reader processes for the input files (default: all cores)")
     add_cluster_option(parser, "readers and the partition builds")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_background_priority_flag(parser)
     parser.set_defaults(func=run)
 
 
@@ -78,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
+    apply_background_priority_flag(args)
     finished, printer = run_in_process("dialogues", run_dialogues, config,
                                        ProgressSpec(done="work_done", total="work_total", unit="rows"),
                                        quiet=args.quiet)
