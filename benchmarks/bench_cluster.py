@@ -1,72 +1,81 @@
-"""The cost of running on a Dask cluster: clean's file task over 100 files, local pool vs local:2.
+"""The cost of running on a Dask cluster: the clean job over 100 files, local pool vs ``--cluster local:2``.
 
-    python benchmarks/bench_cluster.py                  # 100 files x 20,000 rows, 3 rounds
-    python benchmarks/bench_cluster.py --rows 5000      # a shorter run
-    python benchmarks/bench_cluster.py --quick          # 10 files x 2,000 rows, 1 round
+    python benchmarks/bench_cluster.py                       # 100 files x 20,000 rows, .xlsx, 3 rounds
+    python benchmarks/bench_cluster.py --format csv          # another output format
+    python benchmarks/bench_cluster.py --quick               # 10 files x 2,000 rows, 1 round
 
-What is measured: the clean job's per-file task (``run_clean_task`` on a ``CleanFileTask``: read the
-.xlsx, apply the rules, write the part file) over every input file, through the executor interface:
-  (a) ``ProcessPool`` with N workers (today's local path), start-up included;
-  (b) ``DaskExecutor.open("local:N")``: LocalCluster start, data-reach check, the same tasks.
-Both drain the status into a queue as a job run does. Rounds alternate (a, b, a, b, …) so load from
-elsewhere hits both alike; the median of each is reported, with (b) split into start-up and tasks.
-The part files of (a) and (b) are compared byte for byte.
+What is measured: the real clean job (``run_clean``, what ``mpwatch clean`` runs; segments of 25
+files, the default rules), wall time from the call to its summary:
+  (a) this machine's process pool with N workers (no ``--cluster``);
+  (b) ``cluster="local:N"``: LocalCluster start, data-reach check, the same tasks on its N worker
+      processes (1 thread each), the LocalCluster closed again.
+The status is drained from the job's queue by a thread, as the CLI does. Rounds alternate (a, b, a,
+b, …) so load from elsewhere hits both alike; the median of each is reported. The outputs of (a)
+and (b) are compared: byte for byte (csv, parquet), every part but docProps/core.xml (xlsx).
 """
 
 from __future__ import annotations
 
 import argparse
-import filecmp
 import queue
 import statistics
 import sys
 import tempfile
+import threading
 import time
+import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_clean import ensure_data
+from bench_clean import ensure_data  # noqa: E402
 
-from engine.clean.config import CleanRules, ColumnMap
-from engine.clean.worker import CleanFileTask, run_clean_task
-from engine.cluster.executor import DaskExecutor
-from engine.context import SPAWN, JobContext
-from engine.executor import Executor, TaskSpec
-from engine.pool import ProcessPool
+from engine.clean.config import CleanConfig  # noqa: E402
+from engine.clean.job import run_clean  # noqa: E402
+from engine.context import SPAWN, JobContext, StopFlag  # noqa: E402
 
 
-def tasks(paths: list[Path], parts: Path) -> list[TaskSpec]:
-    return [TaskSpec(("file", i), CleanFileTask(i, p, parts / f"part_{i:06d}.parquet", ColumnMap(), CleanRules(),
-                                                False), p.name) for i, p in enumerate(paths)]
+def timed_run(data_dir: Path, out: Path, workers: int, out_format: str, cluster: str | None) -> tuple[float, dict]:
+    """Seconds the clean job took (status drained meanwhile) and its summary."""
+    status = SPAWN.Queue(maxsize=10000)
+    done = threading.Event()
 
+    def drain() -> None:
+        while not done.is_set() or not status.empty():
+            try:
+                status.get(timeout=0.1)
+            except queue.Empty:
+                pass
 
-def run(executor: Executor, specs: list[TaskSpec]) -> int:
-    rows = 0
-    for result in executor.map_unordered(specs):
-        if not result.ok:
-            raise SystemExit(f"{result.label} failed: {result.error}")
-        rows += result.value["rows_in"]
-    return rows
-
-
-def time_pool(paths: list[Path], parts: Path, workers: int) -> tuple[float, int]:
-    ctx = JobContext("bench", queue.Queue(), SPAWN.Event())
+    drainer = threading.Thread(target=drain, daemon=True)
+    drainer.start()
+    config = CleanConfig(inputs=(data_dir,), out_dir=out, workers=workers, out_format=out_format, cluster=cluster)
     started = time.perf_counter()
-    with ProcessPool(run_clean_task, workers, ctx, stage="clean") as pool:
-        rows = run(pool, tasks(paths, parts))
-    return time.perf_counter() - started, rows
+    try:
+        summary = run_clean(config, JobContext("bench", status, StopFlag()))
+    finally:
+        seconds = time.perf_counter() - started
+        done.set()
+        drainer.join(10)
+    if summary["files_failed"]:
+        raise SystemExit(f"{summary['files_failed']} file(s) failed: {summary['failed'][:3]}")
+    return seconds, summary
 
 
-def time_cluster(paths: list[Path], parts: Path, workers: int) -> tuple[float, float, int]:
-    ctx = JobContext("bench", queue.Queue(), SPAWN.Event())
-    started = time.perf_counter()
-    with DaskExecutor.open(f"local:{workers}", run_clean_task, ctx, stage="clean", inputs=paths,
-                           output_dir=parts) as executor:
-        opened = time.perf_counter()
-        rows = run(executor, tasks(paths, parts))
-    return time.perf_counter() - started, opened - started, rows
+def content(path: Path) -> dict[str, bytes]:
+    if path.suffix != ".xlsx":
+        return {"": path.read_bytes()}
+    with zipfile.ZipFile(path) as book:
+        return {name: book.read(name) for name in book.namelist() if name != "docProps/core.xml"}
+
+
+def same_outputs(a: Path, b: Path, out_format: str) -> int:
+    left, right = sorted(a.glob(f"clean_*.{out_format}")), sorted(b.glob(f"clean_*.{out_format}"))
+    assert left and [p.name for p in left] == [p.name for p in right], (left, right)
+    for x, y in zip(left, right):
+        assert content(x) == content(y), f"{x.name} differs"
+    return len(left)
 
 
 def main() -> None:
@@ -75,6 +84,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--format", dest="out_format", choices=("xlsx", "csv", "parquet"), default="xlsx")
     parser.add_argument("--quick", action="store_true", help="10 files x 2,000 rows, 1 round")
     parser.add_argument("--data-dir", type=Path, default=None)
     args = parser.parse_args()
@@ -83,30 +93,25 @@ def main() -> None:
     data_dir = args.data_dir or Path(tempfile.gettempdir()) / f"mpwatch-bench-clean-{args.files}x{args.rows}"
     paths = ensure_data(data_dir, args.files, args.rows, args.workers)
     total = len(paths) * args.rows
-    print(f"clean file tasks: {len(paths)} files x {args.rows:,} rows = {total:,} rows, {args.workers} workers, "
-          f"{args.rounds} round(s)")
-    pool_s, cluster_s, startup_s = [], [], []
+    cluster = f"local:{args.workers}"
+    print(f"clean job: {len(paths)} files x {args.rows:,} rows = {total:,} rows → {args.out_format}, "
+          f"{args.workers} workers, {args.rounds} round(s)")
+    pool_s, cluster_s = [], []
     with tempfile.TemporaryDirectory(prefix="mpwatch-bench-cluster-") as out:
         for n in range(args.rounds):
-            pool_parts, cluster_parts = Path(out, f"pool-{n}"), Path(out, f"cluster-{n}")
-            pool_parts.mkdir()
-            cluster_parts.mkdir()
-            seconds, rows = time_pool(paths, pool_parts, args.workers)
-            assert rows == total, rows
+            pool_out, cluster_out = Path(out, f"pool-{n}"), Path(out, f"cluster-{n}")
+            seconds, summary = timed_run(data_dir, pool_out, args.workers, args.out_format, None)
+            assert summary["rows_in"] == total, summary["rows_in"]
             pool_s.append(seconds)
-            seconds, startup, rows = time_cluster(paths, cluster_parts, args.workers)
-            assert rows == total, rows
+            seconds, summary = timed_run(data_dir, cluster_out, args.workers, args.out_format, cluster)
+            assert summary["rows_in"] == total, summary["rows_in"]
             cluster_s.append(seconds)
-            startup_s.append(startup)
-            names = sorted(p.name for p in pool_parts.iterdir())
-            _, mismatch, errors = filecmp.cmpfiles(pool_parts, cluster_parts, names, shallow=False)
-            assert not mismatch and not errors and len(names) == len(paths), (mismatch, errors)
-            print(f"  round {n + 1}: pool {pool_s[-1]:.2f} s, local:{args.workers} {cluster_s[-1]:.2f} s "
-                  f"(start-up and data check {startup:.2f} s); part files identical", flush=True)
-    pool, cluster, startup = (statistics.median(x) for x in (pool_s, cluster_s, startup_s))
-    print(f"median: pool {pool:.2f} s ({total / pool:,.0f} rows/s); local:{args.workers} {cluster:.2f} s "
-          f"({total / cluster:,.0f} rows/s) = {cluster / pool - 1:+.1%}; of which start-up {startup:.2f} s, "
-          f"tasks {cluster - startup:.2f} s ({(cluster - startup) / pool - 1:+.1%} vs the whole pool run)")
+            segments = same_outputs(pool_out, cluster_out, args.out_format)
+            print(f"  round {n + 1}: pool {pool_s[-1]:.2f} s, {cluster} {cluster_s[-1]:.2f} s "
+                  f"({cluster_s[-1] / pool_s[-1] - 1:+.1%}); {segments} segments identical", flush=True)
+    pool, on_cluster = statistics.median(pool_s), statistics.median(cluster_s)
+    print(f"median: pool {pool:.2f} s ({total / pool:,.0f} rows/s); {cluster} {on_cluster:.2f} s "
+          f"({total / on_cluster:,.0f} rows/s); overhead {on_cluster / pool - 1:+.1%}")
 
 
 if __name__ == "__main__":

@@ -46,6 +46,11 @@ class Cancelled(Exception):
     """The job was asked to stop (Stop button, Ctrl-C, the owning process went away)."""
 
 
+class JobError(Exception):
+    """The job cannot run, for a reason its message tells completely (a cluster that does not
+    answer, data the workers cannot reach): reported as that message alone, without a traceback."""
+
+
 def parent_alive() -> bool:
     """False once the process that started this one has exited (orphaned children stop themselves)."""
     parent = multiprocessing.process.parent_process()

@@ -5,7 +5,8 @@ Data flow::
     owner ──CallItem(label, payload)──► Pipe ──► worker_main: fn(payload) ──ResultItem──► Pipe ──► owner
                                                       └── status (snapshots, ProcessStarted) on the same Pipe
 
-A task function reports through ``current_reporter()`` and may poll ``stop_requested()``; its
+A task function reports through ``current_reporter()`` and may poll ``stop_requested()`` (on a Dask
+worker both answer from the task's ``task_scope``, so a job's task runs unchanged there); its
 exception becomes a ``ResultItem`` (class name, plain message, text traceback), never the end of
 the worker. ``POISON_PILL`` (or the job's stop flag, or the owner's death) ends the loop.
 """
@@ -17,6 +18,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from engine.cluster import task_scope
 from engine.context import JobContext, parent_alive
 from engine.status import StatusReporter
 from engine.status_pipe import PipeStatusWriter
@@ -57,8 +59,12 @@ _ctx: JobContext | None = None
 
 
 def current_reporter() -> StatusReporter:
-    """The status reporter of the pool worker running the current task (a no-op one elsewhere)."""
+    """The status reporter of the worker running the current task: the task's own on a Dask worker
+    (engine/cluster/task_scope.py), the pool worker's here, a no-op one elsewhere."""
     global _reporter
+    scope = task_scope.current()
+    if scope is not None:
+        return scope.reporter
     if _reporter is None:
         _reporter = JobContext("local").reporter("local", "local")
     return _reporter
@@ -66,6 +72,9 @@ def current_reporter() -> StatusReporter:
 
 def stop_requested() -> bool:
     """True when the job running this task was asked to stop (or its owner died)."""
+    scope = task_scope.current()
+    if scope is not None:
+        return scope.stop_requested()
     return _ctx is not None and _ctx.stop_requested()
 
 

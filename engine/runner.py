@@ -6,7 +6,9 @@ crashes into a ``JobFinished`` rather than an exception the watcher never sees.
 
 ``JobRun`` is the GUI's handle: the coordinator runs in its own spawn process under a
 ``Supervisor`` (which also ends the coordinator's pool workers), so the event loop never runs job
-code and Stop always ends every process of the run.
+code and Stop always ends every process of the run. With ``background=True`` the coordinator
+lowers its own scheduling priority first thing (engine/priority.py), so every process of the run,
+which the coordinator starts, runs below the window that watches it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from engine.context import Cancelled, JobContext, StopFlag, parent_alive
+from engine.context import Cancelled, JobContext, JobError, StopFlag, parent_alive
+from engine.priority import lower_priority
 from engine.status import JobFinished, JobStarted, format_exception
 from engine.supervisor import Supervisor
 
@@ -51,6 +54,8 @@ def run_job(fn: JobFunction, config: Any, ctx: JobContext) -> JobFinished:
         finished = JobFinished(job=ctx.job, t=time.time(), ok=True, summary=dict(summary or {}))
     except (Cancelled, KeyboardInterrupt):
         finished = JobFinished(job=ctx.job, t=time.time(), ok=False, cancelled=True, error="stopped")
+    except JobError as exc:  # its message is the whole story: no traceback, no class name
+        finished = JobFinished(job=ctx.job, t=time.time(), ok=False, error=str(exc))
     except Exception as exc:
         reason, tb = format_exception(exc)
         ctx.log(f"job failed: {reason}\n{tb}", "error")
@@ -59,8 +64,11 @@ def run_job(fn: JobFunction, config: Any, ctx: JobContext) -> JobFinished:
     return finished
 
 
-def coordinator_main(fn: JobFunction, config: Any, ctx: JobContext) -> None:
-    """Process target of a job's coordinator."""
+def coordinator_main(fn: JobFunction, config: Any, ctx: JobContext, background: bool = False) -> None:
+    """Process target of a job's coordinator; ``background``: lower the priority of the whole run
+    (set here, before any child exists, so every child inherits it)."""
+    if background:
+        lower_priority()
     ctx.announce("coordinator")
     run_job(fn, config, ctx)
     if ctx.status_queue is not None and parent_alive():
@@ -71,18 +79,21 @@ def coordinator_main(fn: JobFunction, config: Any, ctx: JobContext) -> None:
 class JobRun:
     """One run of a job in a coordinator process; non-blocking to drive from a GUI timer."""
 
-    def __init__(self, kind: str, fn: JobFunction, config: Any, status_queue: Any) -> None:
+    def __init__(self, kind: str, fn: JobFunction, config: Any, status_queue: Any, *,
+                 background: bool = False) -> None:
         self.kind = kind
+        self.background = background
         self.job_id = f"{kind}-{next(_run_numbers)}"
         self.config = config
         self.ctx = JobContext(self.job_id, status_queue, StopFlag())
-        self.supervisor = Supervisor(self.ctx)
+        self.supervisor = Supervisor(self.ctx, background_scan=True)  # a scan must not stall the GUI
         self.fn = fn
         self.started_at: float | None = None
 
     def start(self) -> "JobRun":
         self.started_at = time.time()
-        self.supervisor.start("coordinator", coordinator_main, (self.fn, self.config, self.ctx))
+        self.supervisor.start("coordinator", coordinator_main,
+                              (self.fn, self.config, self.ctx, self.background))
         return self
 
     def poll(self) -> None:

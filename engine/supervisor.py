@@ -69,8 +69,12 @@ class Supervisor:
     """
 
     def __init__(self, ctx: JobContext, mp_context: Any = SPAWN, max_restarts: int = 5,
-                 relay_status: bool = False) -> None:
+                 relay_status: bool = False, background_scan: bool = False) -> None:
         self.ctx = ctx
+        #: Do the periodic look for descendants on a thread (``Descendants.remember_in_background``:
+        #: the GUI's supervisors, whose poll must not stall a tick); the one when a stop begins stays
+        #: synchronous.
+        self.background_scan = background_scan
         self.relay_status = relay_status
         if ctx.stop_event is None:
             ctx.stop_event = StopFlag(mp_context)
@@ -202,7 +206,11 @@ class Supervisor:
 
     def _remember_descendants(self) -> None:
         self._descendants_scanned = time.monotonic()
-        self._descendants.remember(m.pid for m in self.alive())
+        roots = [m.pid for m in self.alive()]
+        if self.background_scan:
+            self._descendants.remember_in_background(roots)
+        else:
+            self._descendants.remember(roots)
 
     def kill_all(self) -> None:
         """Last resort (interpreter exit): end everything now."""

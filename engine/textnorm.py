@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Callable
 
 import emoji
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from engine.system_messages import SYSTEM_MESSAGES
 
@@ -58,36 +58,53 @@ def emoji_candidate_pattern() -> str:
     return _char_class(chars)
 
 
-def _trie_regex(words: list[str]) -> str:
-    """A regex matching exactly ``words``, longest first, shaped as a trie (no backtracking blow-up)."""
+@lru_cache(maxsize=1)
+def emoji_trie() -> tuple[dict, Callable[..., re.Match | None]]:
+    """Every emoji sequence the ``emoji`` package knows, as a trie of characters (a sequence ends
+    at a node holding the key ""), and the ``search`` of a regex finding where one can start."""
     trie: dict = {}
-    for word in words:
+    for word in emoji.EMOJI_DATA:
         node = trie
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}
-
-    def build(node: dict) -> str:
-        branches = [(ch, sub) for ch, sub in node.items() if ch != ""]
-        if not branches:
-            return ""
-        leaves = [re.escape(ch) for ch, sub in branches if list(sub) == [""]]
-        alternatives = [re.escape(ch) + build(sub) for ch, sub in branches if list(sub) != [""]]
-        alternatives += ["[" + "".join(leaves) + "]"] if len(leaves) > 1 else leaves
-        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return build(trie)
+    return trie, re.compile(_char_class(set(trie))).search
 
 
-@lru_cache(maxsize=1)
-def emoji_sequence_pattern() -> str:
-    """Regex of every emoji sequence the ``emoji`` package knows (same matches as ``replace_emoji``).
+def strip_emoji_sequences(text: str) -> str:
+    """``text`` without its emoji sequences: scanning left to right, the longest known sequence
+    starting at each position goes (what ``replace_emoji`` removes; tests compare the two on every
+    known emoji and random mixes).
 
-    Run by pyarrow's RE2 over the candidate rows it is ~3x faster than per-row ``replace_emoji``
-    with identical output (tests compare the two on every known emoji and random mixes).
+    A walk down the trie from each possible start, in Python: for the few rows that hold an emoji
+    this is ~8x cheaper than one RE2 replace over a regex of every sequence, whose compilation
+    alone (~27 ms, on every call) cost more than the matching.
     """
-    return _trie_regex(list(emoji.EMOJI_DATA))
+    trie, find_start = emoji_trie()
+    n = len(text)
+    pieces: list[str] = []
+    kept_from = 0
+    match = find_start(text)
+    while match is not None:
+        start = match.start()
+        node, end, j = trie, -1, start
+        while j < n:
+            node = node.get(text[j])
+            if node is None:
+                break
+            j += 1
+            if "" in node:
+                end = j
+        if end < 0:
+            match = find_start(text, start + 1)
+        else:
+            pieces.append(text[kept_from:start])
+            kept_from = end
+            match = find_start(text, end)
+    if not pieces:
+        return text
+    pieces.append(text[kept_from:])
+    return "".join(pieces)
 
 
 def remove_emoji_scalar(text: str) -> str:
@@ -101,10 +118,8 @@ def remove_emoji(texts: pd.Series) -> pd.Series:
     if not mask.any():
         return texts
     out = texts.copy()
-    candidates = texts.loc[mask].astype(pd.ArrowDtype(pa.string()))  # RE2: linear, vectorised
-    cleaned = candidates.str.replace(emoji_sequence_pattern(), "", regex=True)
-    cleaned = cleaned.str.replace(_EMOJI_DEBRIS.pattern, "", regex=True)
-    out.loc[mask] = cleaned.to_numpy(dtype=object)
+    debris = _EMOJI_DEBRIS.sub
+    out.loc[mask] = [debris("", strip_emoji_sequences(text)) for text in texts.loc[mask]]
     return out
 
 

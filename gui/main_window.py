@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QTabW
 from engine.runner import JobRun
 from gui.log_view import LogView
 from gui.panels.base import JobPanel
+from gui.priority_action import BackgroundPriorityAction
 from gui.processes_view import ProcessTable
 from gui.resources import resource_path
 from gui.run_controller import AppServices
@@ -66,6 +67,8 @@ class MainWindow(QMainWindow):
         self.bottom = QTabWidget()
         self.bottom.addTab(self.process_table, "Processes")
         self.bottom.addTab(self.log_view, "Log")
+        self.background_priority_action = BackgroundPriorityAction(self.services, self)
+        self.bottom.setCornerWidget(self.background_priority_action.tool_button())
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.tabs)

@@ -1,6 +1,7 @@
 """One job run's lifecycle in the GUI, in one place: every panel (and the load generator) uses it.
 
-    start(fn, config) ──► poller.new_run_queue() ──► JobRun(kind, fn, config, that queue).start()
+    start(fn, config) ──► poller.new_run_queue() ──► JobRun(kind, fn, config, that queue,
+                          background=services.background_priority).start()
                           RunMonitor subscribed to the run's job id; the run registered with the app
     every poller tick ──► JobRun.poll() (supervisor: exits, restarts, the stop ladder)
                           tracker.update(monitor) when something new arrived → ``progress``
@@ -9,6 +10,10 @@
                           and retired; a JobFinished is made up when the coordinator died without
                           one (killed, crashed); ``finished`` is emitted once
     stop()            ──► JobRun.request_stop(grace_s, terminate_s)
+
+Runs start at background priority while ``AppServices.background_priority`` is on (the window's
+"Background priority for jobs" setting, on by default): the window keeps its ticks while a job
+fills every core. The setting applies to runs started after it changes.
 
 A run's own queue means a process of this run killed mid-write (which can leave the queue's lock
 held) cannot silence another run.
@@ -30,11 +35,13 @@ from gui.status_poller import StatusPoller
 
 @dataclass
 class AppServices:
-    """What the main window lends its panels: the poller and the list of every run started."""
+    """What the main window lends its panels: the poller, the list of every run started, and
+    whether new runs start at background priority (engine/priority.py)."""
 
     poller: StatusPoller
     runs: list[JobRun] = field(default_factory=list)
     on_run_started: list[Callable[[JobRun], None]] = field(default_factory=list)
+    background_priority: bool = True
 
     def register(self, run: JobRun) -> None:
         self.runs.append(run)
@@ -83,7 +90,7 @@ class RunController(QObject):
         if self.run is not None:
             poller.unsubscribe(self.run.job_id)
         self._queue = poller.new_run_queue()
-        self.run = JobRun(self.kind, fn, config, self._queue)
+        self.run = JobRun(self.kind, fn, config, self._queue, background=self.services.background_priority)
         self.monitor = RunMonitor(self.run.job_id)
         self.monitor.on_event.append(self._on_event)
         self.tracker = self.tracker_factory()

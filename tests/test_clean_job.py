@@ -249,14 +249,17 @@ def test_resume_skips_complete_segments_and_redoes_the_rest(tmp_path, capsys, no
 
 
 @pytest.mark.timeout(180)
-def test_duplicates_across_the_run_when_asked(tmp_path, no_leftover_children):
+@pytest.mark.parametrize("fmt,segment_files", [("parquet", 1), ("parquet", 3), ("csv", 3)])
+def test_duplicates_across_the_run_when_asked(tmp_path, no_leftover_children, fmt, segment_files):
+    """In one segment of 3, part a is copied as encoded, b (all repeats) and c (some) are encoded again
+    without their repeats; csv keeps the rows beside its encoded part for that."""
     (tmp_path / "in").mkdir()
     frame = pd.read_parquet(write_good_inputs(tmp_path / "src", files=3, rows=600, seed=1)[2])
     write_xlsx(tmp_path / "in" / "a.xlsx", frame)
     shutil.copy(tmp_path / "in" / "a.xlsx", tmp_path / "in" / "b.xlsx")  # an export delivered twice
     write_xlsx(tmp_path / "in" / "c.xlsx", frame.iloc[:100])
     out = tmp_path / "out"
-    config = CleanConfig((tmp_path / "in",), out, workers=2, out_format="parquet", segment_files=1,
+    config = CleanConfig((tmp_path / "in",), out, workers=2, out_format=fmt, segment_files=segment_files,
                          rules=CleanRules(dedupe_scope="run"))
     finished = run_watched(config, lambda message: None)
     assert finished.ok, finished.error
@@ -265,7 +268,7 @@ def test_duplicates_across_the_run_when_asked(tmp_path, no_leftover_children):
     assert b["rows_out"] == 0 and b["dropped"]["duplicate_in_run"] == a["rows_out"]
     assert c["rows_out"] == 0 and c["dropped"]["duplicate_in_run"] > 0
     assert report["totals"]["reconciles"]
-    got = read_outputs(report, "parquet")
+    got = read_outputs(report, fmt)
     assert len(got) == a["rows_out"] and not got.duplicated().any()
     assert_no_temporaries(out)
 

@@ -122,3 +122,92 @@ def test_csv_formula_guard_is_undone_when_read_back(tmp_path):
                     "a,b,否,'plain quote,2022-01-01 00:00:01\n", encoding="utf-8")
     frame = read_input(path, ColumnMap())
     assert frame["消息内容"].tolist() == ["=SUM(A1)", "'plain quote"]
+
+
+def _parts_tables() -> list[pa.Table]:
+    """Parts as a segment sees them: ordinary, empty, formula-looking, missing values, CJK."""
+    return [table(RISKY), table([]), table(["含,逗号\n和换行", None, "普通"] * 700, agent="kf2"), table(["x"])]
+
+
+def test_parquet_segment_from_encoded_parts_is_byte_identical_to_pyarrow_writing_the_tables(tmp_path):
+    """append_part copies row groups and rebuilds only the footer: the file is the one pyarrow's own
+    ParquetWriter makes with one write_table per part (what the segment writer did before)."""
+    import pyarrow.parquet as pq
+
+    from engine.tables.writers import write_parquet_part
+
+    tables = _parts_tables()
+    schema = pa.schema([(c, pa.string()) for c in COLUMNS])
+    reference = tmp_path / "reference.parquet"
+    with pq.ParquetWriter(str(reference), schema) as writer:
+        for t in tables:
+            writer.write_table(t.cast(schema))
+    parts = [tmp_path / f"part_{i}.parquet" for i in range(len(tables))]
+    for t, part in zip(tables, parts):
+        assert write_parquet_part(t, COLUMNS, part) == t.num_rows
+    joined, written = tmp_path / "joined.parquet", tmp_path / "written.parquet"
+    with ParquetSegmentWriter(joined, COLUMNS) as writer:
+        rows = [writer.append_part(part) for part in parts]
+    assert rows == [t.num_rows for t in tables] and writer.rows_written == sum(rows)
+    with ParquetSegmentWriter(written, COLUMNS) as writer:
+        for t in tables[:2]:
+            writer.write(t)
+        for part in parts[2:]:
+            writer.append_part(part)
+    assert joined.read_bytes() == written.read_bytes() == reference.read_bytes()
+    back = pq.read_table(joined)
+    assert back.num_rows == sum(t.num_rows for t in tables) and pq.ParquetFile(joined).metadata.num_row_groups == 4
+    assert back.column("消息内容").to_pylist() == sum((t.column("消息内容").to_pylist() for t in tables), [])
+
+
+def test_parquet_part_with_another_schema_is_refused(tmp_path):
+    from engine.tables.parquet_concat import ParquetConcatError
+    from engine.tables.writers import write_parquet_part
+
+    write_parquet_part(table(["a"]), COLUMNS, tmp_path / "a.parquet")
+    write_parquet_part(pa.table({"other": pa.array(["b"])}), ("other",), tmp_path / "b.parquet")
+    writer = ParquetSegmentWriter(tmp_path / "seg.parquet", COLUMNS)
+    writer.append_part(tmp_path / "a.parquet")
+    with pytest.raises(ParquetConcatError, match="schema differs"):
+        writer.append_part(tmp_path / "b.parquet")
+    writer.abort()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.parquet", "b.parquet"]
+
+
+@pytest.mark.parametrize("guard", [True, False])
+def test_csv_segment_from_encoded_parts_is_byte_identical_to_writing_the_tables(tmp_path, guard):
+    from engine.tables.writers import write_csv_part
+
+    tables = _parts_tables()
+    parts = [tmp_path / f"part_{i}.csvrows" for i in range(len(tables))]
+    for t, part in zip(tables, parts):
+        write_csv_part(t, COLUMNS, part, formula_guard=guard)
+    joined, written = tmp_path / "joined.csv", tmp_path / "written.csv"
+    with CsvSegmentWriter(joined, COLUMNS, formula_guard=guard) as writer:
+        rows = [writer.append_part(part) for part in parts]
+    assert rows == [t.num_rows for t in tables]
+    with CsvSegmentWriter(written, COLUMNS, formula_guard=guard) as writer:
+        for t in tables:
+            writer.write(t)
+    assert joined.read_bytes() == written.read_bytes()
+    # and the way the writer wrote a segment before parts existed: the header with the first rows
+    import io
+
+    import pyarrow.csv as pacsv
+
+    from engine.tables.writers import _guard_formulas
+    before = io.BytesIO()
+    before.write("\ufeff".encode("utf-8"))
+    for i, t in enumerate(tables):
+        t = _guard_formulas(t) if guard else t
+        pacsv.write_csv(t, before, pacsv.WriteOptions(include_header=i == 0, quoting_style="needed"))
+    assert joined.read_bytes() == before.getvalue()
+
+
+def test_csv_part_file_is_checked(tmp_path):
+    bad = tmp_path / "bad.csvrows"
+    bad.write_bytes(b"kf1,hello\n")
+    writer = CsvSegmentWriter(tmp_path / "seg.csv", COLUMNS)
+    with pytest.raises(ValueError, match="not a csv part file"):
+        writer.append_part(bad)
+    writer.abort()

@@ -11,6 +11,7 @@ import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
+from engine.cluster.address import parse_cluster_address
 from engine.system_messages import SYSTEM_MESSAGES
 
 OUTPUT_FORMATS = ("xlsx", "csv", "parquet")
@@ -124,10 +125,15 @@ class CleanConfig:
     all_sheets: bool = False
     resume: bool = False
     csv_formula_guard: bool = True
+    #: Where the tasks run: None (this machine's pool), "tcp://HOST:PORT" or "local:N"
+    #: (engine/cluster). Not part of ``settings()``: a run resumes whatever ran the first one.
+    cluster: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "inputs", tuple(Path(p) for p in self.inputs))
         object.__setattr__(self, "out_dir", Path(self.out_dir))
+        if self.cluster is not None:
+            object.__setattr__(self, "cluster", str(parse_cluster_address(self.cluster)))
         if not self.inputs:
             raise ValueError("no input given")
         if self.workers < 1:

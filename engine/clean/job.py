@@ -2,7 +2,8 @@
 
 Data flow::
 
-    expand_inputs ─► segments of N files ─► Executor (ProcessPool(run_clean_task), pulls tasks lazily)
+    expand_inputs ─► segments of N files ─► Executor (open_job_executor: the local pool or a
+                                              Dask cluster, pulls tasks lazily)
                                               │ key ("file", i): CleanFileTask → part file + counts
                                               │ key ("segment", s): WriteSegmentTask, submitted the
                                               │   moment its last file finished → output file(s)
@@ -13,8 +14,8 @@ Data flow::
        └─ run-wide dedupe: part hashes checked in segment order (SeenHashes, 8 bytes per row)
 
 No process ever holds the cleaned rows of the run: a worker holds one file (or one part while
-writing), the coordinator only counts. Segment writes run on the pool too, so writing .xlsx (the
-slow part) overlaps with cleaning. A worker killed mid-task is replaced and its task retried by the
+writing), the coordinator only counts. Each file task leaves its rows already encoded in the output
+format, so a segment write only copies bytes; it runs on the pool too, overlapping with cleaning. A worker killed mid-task is replaced and its task retried by the
 pool; tasks are idempotent (write-then-rename of a fixed name), so nothing is lost or doubled.
 """
 
@@ -33,11 +34,10 @@ from engine.clean.config import CleanConfig, DropReason
 from engine.clean.dedupe import SeenHashes
 from engine.tables.inputs import expand_inputs, segments_of
 from engine.clean.report import CleanReport, load_report
-from engine.clean.worker import HASH_COLUMN, CleanFileTask, WriteSegmentTask, run_clean_task
+from engine.clean.worker import HASH_COLUMN, CleanFileTask, PartFiles, WriteSegmentTask, run_clean_task
+from engine.cluster.job_executor import open_job_executor
 from engine.context import Cancelled, JobContext
 from engine.executor import Executor, TaskResult, TaskSpec, WorkersPublisher
-from engine.pool import ProcessPool
-from engine.xlsxfast import rendered_path_for
 from engine.status import TaskFailed, TaskFinished
 from engine.tables.readers import InputError
 
@@ -157,21 +157,24 @@ class _CleanRun:
             return None
 
     # -- tasks -----------------------------------------------------------------------------------
+    def part_files(self, index: int) -> PartFiles:
+        return PartFiles.in_folder(self.parts_dir, index, self.config.out_format)
+
     def file_tasks(self) -> Iterator[TaskSpec]:
         for s, idx in enumerate(self.segments):
             if s in self.done_segments:
                 continue
             for i in idx:
-                task = CleanFileTask(i, self.files[i], self.parts_dir / f"part_{i:06d}.parquet",
-                                     self.config.columns, self.rules, self.config.all_sheets,
-                                     render_xlsx=self.config.out_format == "xlsx")
+                task = CleanFileTask(i, self.files[i], self.part_files(i), self.config.columns, self.rules,
+                                     self.config.all_sheets, self.config.out_format, self.config.csv_formula_guard)
                 yield TaskSpec(("file", i), task, file_label(i, self.files[i]))
 
     def run(self) -> dict[str, Any]:
         if len(self.done_segments) == len(self.segments):
             return self.summary()  # everything was resumed: no worker needed
-        with ProcessPool(run_clean_task, min(self.config.workers, len(self.files)), self.ctx,
-                         stage="clean") as pool:
+        with open_job_executor(run_clean_task, self.ctx, workers=min(self.config.workers, len(self.files)),
+                               stage="clean", cluster=self.config.cluster, inputs=self.files,
+                               output_dir=self.parts_dir) as pool:
             self.pool = pool
             publisher = WorkersPublisher(pool, self.ctx.sink, self.ctx.job)
             for result in pool.map_unordered(self.file_tasks(), on_wait=publisher.publish):
@@ -237,8 +240,7 @@ class _CleanRun:
         skips: list[np.ndarray] = []
         kept: list[np.ndarray] = []
         for i in self.ok_parts(s):
-            hashes = pq.read_table(self.parts_dir / f"part_{i:06d}.parquet",
-                                   columns=[HASH_COLUMN]).column(0).to_numpy()
+            hashes = pq.read_table(self.part_files(i).hashes, columns=[HASH_COLUMN]).column(0).to_numpy()
             repeated = self.seen.take_new(hashes)
             skips.append(repeated)
             kept.append(np.delete(hashes, repeated))
@@ -253,7 +255,7 @@ class _CleanRun:
     def submit_write(self, s: int, skips: tuple[np.ndarray, ...]) -> None:
         idx = self.segments[s]
         out_path = self.out_dir / segment_name(idx[0], idx[-1], self.config.out_format)
-        parts = tuple(self.parts_dir / f"part_{i:06d}.parquet" for i in self.ok_parts(s))
+        parts = tuple(self.part_files(i) for i in self.ok_parts(s))
         if not parts:
             segment = self.report.segments[s]
             segment.status, segment.error = "empty", "no output: every file of this segment failed"
@@ -297,9 +299,8 @@ class _CleanRun:
             self.ctx.sink.send_event(TaskFailed(self.ctx.job, result.label, result.worker, time.time(),
                                                 segment.error, result.traceback, result.attempts, key=result.key))
         for i in self.segments[s]:
-            part = self.parts_dir / f"part_{i:06d}.parquet"
-            part.unlink(missing_ok=True)
-            rendered_path_for(part).unlink(missing_ok=True)
+            for path in self.part_files(i).paths():
+                path.unlink(missing_ok=True)
         self.report.save()
 
     # -- the end -------------------------------------------------------------------------------------
@@ -332,6 +333,7 @@ class _CleanRun:
             "seconds": round(seconds, 3),
             "rows_per_s": round(totals["rows_in"] / seconds, 1) if seconds > 0 else 0.0,
             "workers": min(self.config.workers, len(self.files)),
+            "cluster": self.config.cluster,
             "format": self.config.out_format,
         }
 

@@ -2,11 +2,16 @@
 
 Data flow::
 
-    CleanFileTask  ─► read_input ─► apply_rules ─► part file  .parts/part_000123.parquet
-                      (the file's cleaned rows, + row hashes when deduplicating across the run)
+    CleanFileTask  ─► read_input ─► apply_rules ─► the file's cleaned rows, already encoded in the
+                      output format, in its part file (.parts/part_000123.parquet | .csvrows | .xlsxrows)
+                      (+ row hashes when deduplicating across the run; csv then also keeps the rows)
                       returns counts only: rows in/out, drops by reason — never the rows
-    WriteSegmentTask ─► read each part in file order (minus run-wide duplicates the coordinator
-                        named) ─► SegmentWriter ─► clean_00000-00024.xlsx (temporary, then renamed)
+    WriteSegmentTask ─► the part files in file order ─► the segment writer copies their bytes
+                        (a part some of whose rows are run-wide duplicates is encoded again without
+                        them) ─► clean_00000-00024.csv (temporary, then renamed)
+
+Encoding happens in the file tasks, on every worker at once; the segment task, which runs once per
+segment on one worker while the others may have nothing left to do, only copies bytes.
 
 Both are idempotent, which is what makes a SIGKILLed worker harmless: a part or a segment appears
 under its final name only when complete (write-then-rename), and a retried task rewrites the same
@@ -28,31 +33,56 @@ from engine.atomic import atomic_path
 from engine.clean.config import ColumnMap, CleanRules
 from engine.tables.readers import read_input
 from engine.clean.rules import apply_rules, row_hashes
-from engine.tables.writers import open_segment_writer
+from engine.tables.writers import open_segment_writer, write_csv_part, write_parquet_part
 from engine.context import Cancelled
 from engine.pool_worker import current_reporter, stop_requested
 from engine.xlsxfast import render_part, rendered_path_for, save_rendered_part, write_xlsx_segment
 
 HASH_COLUMN = "__row_hash"
 
+#: Suffix of a part file by output format (.xlsx: the rendered rows of engine/xlsxfast).
+_CHUNK_SUFFIX = {"parquet": ".parquet", "csv": ".csvrows"}
+
+
+@dataclass(frozen=True)
+class PartFiles:
+    """Where one input file's cleaned rows wait for their segment, in the run's parts folder."""
+
+    #: The rows encoded in the output format: what the segment writer copies.
+    chunk: Path
+    #: Run-wide dedupe only: each row's hash (a one-column parquet, ``HASH_COLUMN``), read by the coordinator.
+    hashes: Path
+    #: csv with run-wide dedupe only: the rows as a table, to encode the part again without its duplicates
+    #: (.parquet and .xlsxrows parts can drop rows themselves).
+    rows: Path
+
+    @classmethod
+    def in_folder(cls, folder: Path, index: int, out_format: str) -> "PartFiles":
+        stem = Path(folder) / f"part_{index:06d}"
+        chunk = rendered_path_for(stem.with_suffix(".parquet")) if out_format == "xlsx" else \
+            stem.with_suffix(_CHUNK_SUFFIX[out_format])
+        return cls(chunk, stem.with_suffix(".hashes.parquet"), stem.with_suffix(".rows.parquet"))
+
+    def paths(self) -> tuple[Path, ...]:
+        return (self.chunk, self.hashes, self.rows)
+
 
 @dataclass(frozen=True)
 class CleanFileTask:
     index: int
     path: Path
-    part_path: Path
+    part: PartFiles
     columns: ColumnMap
     rules: CleanRules
     all_sheets: bool
-    #: Also render the part as deflated worksheet rows (.xlsx output): the slow part of writing
-    #: .xlsx then runs here, in parallel over the workers, and the segment task only joins blocks.
-    render_xlsx: bool = False
+    out_format: str
+    csv_formula_guard: bool = True
 
 
 @dataclass(frozen=True)
 class WriteSegmentTask:
     segment: int
-    parts: tuple[Path, ...]
+    parts: tuple[PartFiles, ...]
     out_path: Path
     out_format: str
     columns: tuple[str, ...]
@@ -84,16 +114,9 @@ def clean_file(task: CleanFileTask) -> dict[str, Any]:
             raise AssertionError(f"rows do not reconcile: {outcome.rows_in} in, {outcome.rows_out} out, "
                                  f"dropped {outcome.dropped}")
         _check_stop()
-        table = pa.Table.from_pandas(outcome.kept, preserve_index=False)
+        table = pa.Table.from_pandas(outcome.kept, preserve_index=False, nthreads=1)  # no thread pool per file
         table = table.cast(pa.schema([(c, pa.string()) for c in table.column_names]))
-        if task.rules.dedupe_run:
-            table = table.append_column(HASH_COLUMN, pa.array(row_hashes(outcome.kept), pa.uint64()))
-        with atomic_path(task.part_path) as tmp:
-            pq.write_table(table, tmp, compression="lz4")
-        if task.render_xlsx:
-            _check_stop()
-            rows = render_part(table.select(list(task.columns.output)))
-            save_rendered_part(rows, rendered_path_for(task.part_path))
+        _save_part(task, table, outcome)
     finally:
         reporter.add(input_bytes_done=size)
     drops = {f"drops_{reason}": n for reason, n in outcome.dropped.items()}
@@ -110,6 +133,25 @@ def clean_file(task: CleanFileTask) -> dict[str, Any]:
     }
 
 
+def _save_part(task: CleanFileTask, table: pa.Table, outcome: Any) -> None:
+    """Leave the file's cleaned rows in its part files: encoded for the output, plus what run-wide
+    dedupe needs. Each file is written then renamed, so a retried task just rewrites them."""
+    part, output = task.part, task.columns.output
+    if task.rules.dedupe_run:
+        with atomic_path(part.hashes) as tmp:
+            pq.write_table(pa.table({HASH_COLUMN: pa.array(row_hashes(outcome.kept), pa.uint64())}), tmp)
+        if task.out_format == "csv":
+            with atomic_path(part.rows) as tmp:
+                pq.write_table(table, tmp, compression="lz4")
+    _check_stop()
+    if task.out_format == "parquet":
+        write_parquet_part(table, output, part.chunk)
+    elif task.out_format == "csv":
+        write_csv_part(table, output, part.chunk, task.csv_formula_guard)
+    else:
+        save_rendered_part(render_part(table.select(list(output))), part.chunk)
+
+
 def write_segment(task: WriteSegmentTask) -> dict[str, Any]:
     """Write one segment's output from its parts; returns the rows written and the sheet layout."""
     reporter = current_reporter()
@@ -121,28 +163,28 @@ def write_segment(task: WriteSegmentTask) -> dict[str, Any]:
         _check_stop()
 
     if task.out_format == "xlsx":
-        layout = write_xlsx_segment(task.out_path, task.columns, [rendered_path_for(p) for p in task.parts],
+        layout = write_xlsx_segment(task.out_path, task.columns, [p.chunk for p in task.parts],
                                     task.skip_rows, progress)
         return _segment_written(task, layout.rows, list(layout.sheet_rows), started)
-    writer = open_segment_writer(task.out_format, task.out_path, task.columns, progress, task.csv_formula_guard,
-                                 tmpdir=task.parts[0].parent if task.parts else None)
+    writer = open_segment_writer(task.out_format, task.out_path, task.columns, progress, task.csv_formula_guard)
     try:
         for position, part in enumerate(task.parts):
-            table = pq.read_table(part, columns=list(task.columns))
             skip = task.skip_rows[position] if position < len(task.skip_rows) else None
             if skip is not None and len(skip):
+                source = part.chunk if task.out_format == "parquet" else part.rows
+                table = pq.read_table(source, columns=list(task.columns))
                 keep = np.ones(table.num_rows, dtype=bool)
                 keep[np.asarray(skip, dtype=np.int64)] = False
-                table = table.filter(pa.array(keep))
-            writer.write(table)
+                writer.write(table.filter(pa.array(keep)))
+            else:
+                writer.append_part(part.chunk)
             _check_stop()
         rows = writer.rows_written
-        sheet_rows = list(getattr(writer, "sheet_rows", []))
         writer.close()
     except BaseException:
         writer.abort()
         raise
-    return _segment_written(task, rows, sheet_rows, started)
+    return _segment_written(task, rows, [], started)
 
 
 def _segment_written(task: WriteSegmentTask, rows: int, sheet_rows: list[int], started: float) -> dict[str, Any]:

@@ -15,13 +15,26 @@ from engine.atomic import check_writable_dir
 from engine.cli import EXIT_BAD_ARGS
 from engine.cli.common import (HelpFormatter, ProgressSpec, arg_type, exit_code, help_epilog, job_exit_codes,
                                non_negative_int, positive_int, run_in_process)
+from engine.cluster.address import parse_cluster_address
 from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules, ColumnMap
+from engine.priority import add_background_priority_flag, apply_background_priority_flag
 from engine.tables.inputs import expand_inputs
 from engine.system_messages import SYSTEM_MESSAGES
 
 
 #: argparse type of --columns, shared with the dialogues command (ColumnMap.parse is the one parser).
 columns_arg = arg_type(ColumnMap.parse, "columns")
+
+#: argparse type of --cluster (clean, dialogues, demo): the address, normalised, as the configs keep it.
+cluster_arg = arg_type(lambda text: str(parse_cluster_address(text)), "cluster address")
+
+
+def add_cluster_option(parser: argparse.ArgumentParser, runs: str) -> None:
+    """``--cluster ADDRESS``: where the job's ``runs`` run (default: this machine's worker processes)."""
+    parser.add_argument("--cluster", type=cluster_arg, default=None, metavar="ADDRESS",
+                        help=f"run the {runs} on a Dask cluster: tcp://HOST:PORT (a running dask scheduler; "
+                             "every worker must see the inputs and --out under the same paths) or local:N "
+                             "(N worker processes started for this run); --workers is then ignored")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -69,7 +82,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--csv-no-formula-guard", action="store_true",
                         help="csv: write cells starting with = + - @ verbatim (default: prefix ' so Excel "
                              "shows them as text)")
+    add_cluster_option(parser, "file and segment tasks")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_background_priority_flag(parser)
     parser.set_defaults(func=run)
 
 
@@ -92,6 +107,7 @@ def config_from_args(args: argparse.Namespace) -> CleanConfig:
         inputs=tuple(Path(p) for p in args.inputs), out_dir=args.out, workers=args.workers,
         out_format=args.out_format, segment_files=args.segment_files, columns=args.columns, rules=rules,
         all_sheets=args.all_sheets, resume=args.resume, csv_formula_guard=not args.csv_no_formula_guard,
+        cluster=args.cluster,
     )
 
 
@@ -109,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, ResumeMismatch) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
+    apply_background_priority_flag(args)
     finished, printer = run_in_process("clean", run_clean, config,
                                        ProgressSpec(done="rows_in", total="input_bytes_total", unit="rows",
                                                     stage=WORKER_STAGE, total_basis_done="input_bytes_done"),
@@ -116,6 +133,11 @@ def run(args: argparse.Namespace) -> int:
     if finished.ok:
         print(format_summary(finished.summary))
     return exit_code(finished, "files_failed")
+
+
+def where_it_ran(summary: dict) -> str:
+    """'2 workers' on this machine, 'on local:2' / 'on tcp://…' on a cluster."""
+    return f"on {summary['cluster']}" if summary.get("cluster") else f"{summary['workers']} workers"
 
 
 def format_summary(s: dict) -> str:
@@ -127,7 +149,7 @@ def format_summary(s: dict) -> str:
         + f": {s['rows_in']:,} rows in, {s['rows_out']:,} out; dropped: {drops}"
         + ("" if s["reconciles"] else "  [COUNTS DO NOT RECONCILE]"),
         f"wrote {len(s['outputs'])} {s['format']} segment(s) to {s['out_dir']} in {s['seconds']:.1f} s "
-        f"({s['rows_per_s']:,.0f} rows/s, {s['workers']} workers); report: {s['report']}",
+        f"({s['rows_per_s']:,.0f} rows/s, {where_it_ran(s)}); report: {s['report']}",
     ]
     if s["files_failed"]:
         lines.append(f"{s['files_failed']} file(s) failed:")

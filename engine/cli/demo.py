@@ -9,8 +9,10 @@ from pathlib import Path
 
 from engine.atomic import check_writable_dir
 from engine.cli import EXIT_BAD_ARGS
+from engine.cli.clean import add_cluster_option, where_it_ran
 from engine.cli.common import (HelpFormatter, ProgressSpec, exit_code, help_epilog, job_exit_codes, positive_int,
                                run_in_process)
+from engine.priority import add_background_priority_flag, apply_background_priority_flag
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,7 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=7, help="random seed; same seed, same files (default 7)")
     parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
                         help="worker processes (default: all cores)")
+    add_cluster_option(parser, "file writers")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_background_priority_flag(parser)
     parser.set_defaults(func=run)
 
 
@@ -38,12 +42,13 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
-    config = DemoConfig(args.out_dir, args.files, args.rows, args.seed, args.workers)
+    config = DemoConfig(args.out_dir, args.files, args.rows, args.seed, args.workers, cluster=args.cluster)
+    apply_background_priority_flag(args)
     finished, _ = run_in_process("demo", run_demo, config, ProgressSpec(done="rows", total="rows_total"),
                                  quiet=args.quiet)
     if finished.ok:
         s = finished.summary
         print(f"wrote {s['files_written']} files, {s['rows']:,} rows to {s['out_dir']} in {s['seconds']:.1f} s "
-              f"({s['rows_per_s']:,.0f} rows/s, {s['workers']} workers)"
+              f"({s['rows_per_s']:,.0f} rows/s, {where_it_ran(s)})"
               + (f"; {s['files_failed']} failed" if s["files_failed"] else ""))
     return exit_code(finished, "files_failed")

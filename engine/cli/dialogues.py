@@ -13,9 +13,10 @@ from pathlib import Path
 
 from engine.atomic import check_writable_dir
 from engine.clean.config import ColumnMap
+from engine.priority import add_background_priority_flag, apply_background_priority_flag
 from engine.tables.inputs import expand_inputs
 from engine.cli import EXIT_BAD_ARGS
-from engine.cli.clean import columns_arg
+from engine.cli.clean import add_cluster_option, columns_arg
 from engine.cli.common import (HelpFormatter, ProgressSpec, exit_code, help_epilog, job_exit_codes, positive_int,
                                run_in_process, size_arg)
 from engine.dialogues.config import (DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_VAL_CAP, DEFAULT_VAL_SIZE, DialoguesConfig,
@@ -59,7 +60,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "content=消息内容,time=消息时间 (time= for none: input order)")
     parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
                         help="reader processes for the input files (default: all cores)")
+    add_cluster_option(parser, "readers and the partition builds")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_background_priority_flag(parser)
     parser.set_defaults(func=run)
 
 
@@ -73,10 +76,11 @@ def run(args: argparse.Namespace) -> int:
         config = DialoguesConfig(inputs=tuple(args.inputs), out_dir=args.out, val_size=args.val_size,
                                  seed=args.seed, role_prefix=not args.no_role_prefix, min_turns=args.min_turns,
                                  memory_budget_bytes=args.memory_budget, workers=args.workers,
-                                 columns=args.columns)
+                                 columns=args.columns, cluster=args.cluster)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
+    apply_background_priority_flag(args)
     finished, printer = run_in_process("dialogues", run_dialogues, config,
                                        ProgressSpec(done="work_done", total="work_total", unit="rows"),
                                        quiet=args.quiet)
@@ -88,10 +92,15 @@ def run(args: argparse.Namespace) -> int:
               f"in {s['seconds']:.1f} s ({s['rows_per_s']:,.0f} rows/s)")
         drops = ", ".join(f"{k[6:]} {v:,}" for k, v in s.items() if k.startswith("drops_") and v)
         print(f"rows dropped: {drops or 'none'}; dialogues dropped (< min turns): {s['dialogues_dropped_short']:,}")
-        print(f"peak RSS: coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, mmi writer "
-              f"{s['peak_rss_mmi_writer_bytes'] / mb:.0f} MB, readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} MB; "
-              f"writer queue max {s['writer_queue_max']}/"
-              f"{s['writer_queue_bound']}; {s['partitions']} partitions built in {s['build_groups']} group(s)")
+        if s["cluster"]:
+            print(f"on the cluster {s['cluster']}: peak RSS coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, "
+                  f"readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} MB; {s['partitions']} partitions built in "
+                  f"{s['build_groups']} group(s) on the workers")
+        else:
+            print(f"peak RSS: coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, mmi writer "
+                  f"{s['peak_rss_mmi_writer_bytes'] / mb:.0f} MB, readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} "
+                  f"MB; writer queue max {s['writer_queue_max']}/"
+                  f"{s['writer_queue_bound']}; {s['partitions']} partitions built in {s['build_groups']} group(s)")
         print(f"outputs in {s['out_dir']}/std and /mmi; report {s['report']}")
         if s["files_failed"]:
             print(f"{s['files_failed']} file(s) failed (see above and the report)", file=sys.stderr)

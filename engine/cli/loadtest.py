@@ -9,6 +9,7 @@ import sys
 from engine.cli import EXIT_BAD_ARGS, EXIT_FAILED, EXIT_OK
 from engine.cli.common import HelpFormatter, help_epilog, positive_float, positive_int
 from engine.pipeline.config import MAX_TEXTS_PER_REQUEST, TOKEN_ENV
+from engine.priority import add_background_priority_flag, apply_background_priority_flag
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=1, help="random seed of arrivals and texts (default 1)")
     parser.add_argument("--token", default=None,
                         help=f"bearer token of a service started with --token (default: ${TOKEN_ENV} if set)")
+    add_background_priority_flag(parser)
     parser.set_defaults(func=run)
 
 
@@ -63,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     config = LoadtestConfig(url=url, rate_per_s=args.rate, duration_s=args.duration,
                             concurrency=args.concurrency, seed=args.seed, texts_per_request=args.texts_per_request,
                             token=args.token if args.token is not None else os.environ.get(TOKEN_ENV) or None)
+    apply_background_priority_flag(args)
     result = run_loadtest(config)
     print(result.describe())
     return EXIT_OK if result.by_status.get(200, 0) else EXIT_FAILED

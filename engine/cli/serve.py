@@ -17,6 +17,7 @@ from engine.cli.common import (HelpFormatter, ProgressSpec, exit_code, help_epil
                                run_in_process)
 from engine.pipeline.config import (DEFAULT_MODEL, DEFAULT_PREPROCESS, MAX_BATCH_LIMIT, MAX_INGRESS, POLICIES,
                                     TOKEN_ENV, PipelineConfig, exposure_problem)
+from engine.priority import add_background_priority_flag, apply_background_priority_flag
 
 #: How often the readiness thread asks /healthz.
 HEALTH_POLL_S = 0.2
@@ -84,6 +85,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help=f"open connections per ingress process; at the limit the longest-idle one is "
                             f"closed, or the newcomer gets 503 (default {defaults.max_connections})")
     parser.add_argument("--quiet", action="store_true", help="no live counter")
+    add_background_priority_flag(parser)
     parser.set_defaults(func=run)
 
 
@@ -109,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
+    apply_background_priority_flag(args)
     ready = threading.Event()
     done = threading.Event()
     threading.Thread(target=announce_when_healthy, args=(config, ready, done), name="serve-ready",

@@ -25,6 +25,7 @@ from engine.cluster.address import (
     SchedulerAddress,
     parse_cluster_address,
 )
+from engine.context import JobError
 
 #: Connecting to a scheduler (probe, handshake and the first worker) fails after this long.
 CONNECT_TIMEOUT_S = 10.0
@@ -38,7 +39,7 @@ LOCAL_ALLOWED_FAILURES = 2
 CLOSE_TIMEOUT_S = 10.0
 
 
-class ClusterUnreachable(Exception):
+class ClusterUnreachable(JobError):
     """The cluster cannot be used: the message says which address and why, for a person to act on."""
 
 

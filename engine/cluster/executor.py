@@ -200,12 +200,15 @@ class DaskExecutor(Executor):
         flight = self._flights.pop(future.key)
         spec, label = flight.spec, flight.label
         deaths, retried = reruns
-        killed = future.status == "error" and type(value[1]).__name__ == "KilledWorker"
+        # Decided by what as_completed handed over, not by ``future.status``: that can change after
+        # (a finished result held by a worker that then dies is "lost" and computed again).
+        finished = isinstance(value, remote.Outcome)
+        killed = not finished and type(value[1]).__name__ == "KilledWorker"
         attempts = deaths + retried + (0 if killed else 1)  # a task given up on died on its last attempt
         if attempts > 1 and not killed:
             self.ctx.log(f"{label}: {attempts} attempts ({deaths} worker(s) died under it, {retried} retries "
                          f"after it raised)", "warning")
-        if future.status == "finished":
+        if finished:
             return TaskResult(spec.key, label, True, value.value, attempts=attempts,
                               worker=remote.worker_label(value.worker), seconds=value.seconds)
         _, exc, tb = value
@@ -264,7 +267,7 @@ class DaskExecutor(Executor):
         """Wait until no task of ``run_id`` executes on any worker; returns the keys still running."""
         deadline = time.monotonic() + timeout_s
         while True:
-            running = self.client.run(remote.running_keys, run_id, on_error="return")
+            running = self.client.run(remote.running_keys, run_id, f"{self.key_prefix}-", on_error="return")
             keys = sorted(k for keys in running.values() if isinstance(keys, list) for k in keys)
             if not keys or time.monotonic() >= deadline:
                 return keys

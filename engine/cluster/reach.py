@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from engine.cluster.remote import worker_label
+from engine.context import JobError
 
 #: How long the probe tasks may take (a worker busy with another run's long task delays its probe).
 REACH_TIMEOUT_S = 60.0
 
 
-class DataReachError(Exception):
+class DataReachError(JobError):
     """A worker cannot read an input or write the output folder; the message names both."""
 
 

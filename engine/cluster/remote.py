@@ -145,10 +145,24 @@ def mark_stopped(run_id: str) -> None:
         _stopped.add(run_id)
 
 
-def running_keys(run_id: str) -> list[str]:
-    """Keys of tasks of ``run_id`` still executing on this worker (a cancelled future's thread runs on)."""
+#: Worker task states in which a task's thread may still run (Dask's own record).
+_BUSY_STATES = frozenset({"executing", "long-running", "cancelled", "resumed"})
+
+
+def running_keys(run_id: str, key_prefix: str | None = None, dask_worker: Any = None) -> list[str]:
+    """Keys of tasks of ``run_id`` still executing on this worker (a cancelled future's thread runs on).
+
+    With ``key_prefix`` also the keys the worker itself still counts as executing: its record lags
+    the thread by a moment (the end of a task reaches its event loop later), and a task handed to a
+    thread just before the cancel arrived has not bound its run yet. ``dask_worker`` is passed by
+    ``client.run``, which runs this on the worker's event loop, where its state may be read.
+    """
     with _lock:
-        return sorted(key for key, run in _running.items() if run == run_id)
+        keys = {key for key, run in _running.items() if run == run_id}
+    if key_prefix is not None and dask_worker is not None:
+        keys.update(str(key) for key, task in dask_worker.state.tasks.items()
+                    if str(key).startswith(key_prefix) and task.state in _BUSY_STATES)
+    return sorted(keys)
 
 
 def forget_run(base: str) -> None:

@@ -22,10 +22,11 @@ import xlsxwriter
 
 from engine.atomic import atomic_path, check_writable_dir, remove_stale_parts
 from engine.tables.writers import XLSX_TEXT_ONLY
+from engine.cluster.address import parse_cluster_address
+from engine.cluster.job_executor import open_job_executor
 from engine.context import Cancelled, JobContext
 from engine.demo.data import COLUMNS, dirt_counts, make_chat_frame
 from engine.executor import TaskSpec, WorkersPublisher
-from engine.pool import ProcessPool
 from engine.pool_worker import current_reporter, stop_requested
 from engine.status import TaskFailed, TaskFinished
 
@@ -39,8 +40,13 @@ class DemoConfig:
     rows: int = 20000
     seed: int = 7
     workers: int = 2
+    #: Where the files are written: None (this machine's pool), "tcp://HOST:PORT" or "local:N".
+    cluster: str | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "out_dir", Path(self.out_dir))
+        if self.cluster is not None:
+            object.__setattr__(self, "cluster", str(parse_cluster_address(self.cluster)))
         if self.files < 1:
             raise ValueError("files must be at least 1")
         if self.rows < 1:
@@ -110,7 +116,8 @@ def run_demo(config: DemoConfig, ctx: JobContext) -> dict[str, Any]:
     failed: list[dict[str, str]] = []
     dirt_total: dict[str, int] = {}
     workers = min(config.workers, config.files)
-    with ProcessPool(write_demo_file, workers, ctx, stage="writer") as pool:
+    with open_job_executor(write_demo_file, ctx, workers=workers, stage="writer", cluster=config.cluster,
+                           output_dir=out_dir) as pool:
         publisher = WorkersPublisher(pool, ctx.sink, ctx.job)
         for result in pool.map_unordered(tasks, on_wait=publisher.publish):
             if result.ok:
@@ -139,5 +146,6 @@ def run_demo(config: DemoConfig, ctx: JobContext) -> dict[str, Any]:
         "seconds": round(seconds, 3),
         "rows_per_s": round(rows / seconds, 1) if seconds > 0 else 0.0,
         "workers": workers,
+        "cluster": config.cluster,
         "dirt": dirt_total,
     }

@@ -17,12 +17,20 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
+import pyarrow as pa
 
 from engine.context import JobContext
-from engine.dialogues.build import LAYOUT_COLUMNS, batch_offsets, iter_batches, layout_dialogues, render_pieces
+from engine.dialogues.build import (
+    LAYOUT_COLUMNS,
+    DialogueLayout,
+    batch_offsets,
+    iter_batches,
+    layout_dialogues,
+    render_pieces,
+)
 from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.layout import SPLITS
 from engine.dialogues.memory import rss_bytes
@@ -64,6 +72,34 @@ def count_dialogues(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, g
     return per_partition
 
 
+def split_batches(table: pa.Table, layout: DialogueLayout, val_mask: np.ndarray,
+                  config: DialoguesConfig) -> Iterator[tuple[str, str, int, int]]:
+    """(split, std text, dialogues, lines) batches of one build group: train first, then val, each
+    in output order and cut at dialogue boundaries (the coordinator and a cluster's build task
+    write exactly these batches)."""
+    pieces = render_pieces(table, layout, config.role_prefix, config.punctuation)
+    row_is_val = np.repeat(val_mask, np.diff(layout.dialogue_starts))
+    utt_last = layout.utterance_last
+    dialogue_first = np.zeros(layout.rows, dtype=bool)
+    dialogue_first[layout.dialogue_starts[:-1]] = True
+    for split, mask in (("train", ~row_is_val), ("val", row_is_val)):
+        if not mask.any():
+            continue
+        split_pieces = pieces.filter(mask)
+        split_starts = np.append(np.flatnonzero(dialogue_first[mask]), int(mask.sum()))
+        split_utt_last = utt_last[mask]
+        offsets = batch_offsets(split_starts, config.writer_batch_rows)
+        for i, text in enumerate(iter_batches(split_pieces, offsets)):
+            a, b = int(offsets[i]), int(offsets[i + 1])
+            n_dialogues = int(np.searchsorted(split_starts, b) - np.searchsorted(split_starts, a))
+            yield split, text, n_dialogues, int(split_utt_last[a:b].sum())
+
+
+def preview_of(text: str) -> list[str]:
+    """The first dialogues of a std batch, for the GUI's preview."""
+    return text[: -len(BATCH_END)].split(BATCH_END)[:PREVIEW_DIALOGUES]
+
+
 @dataclass
 class BuildTotals:
     """What phase 3 wrote: rows used and dropped, dialogues and utterances per split."""
@@ -91,39 +127,22 @@ def build_and_write(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, g
         rep.begin(group_label(group))
         table = read_partition(shard_dir, group)
         layout = layout_dialogues(table, config.min_turns)
-        pieces = render_pieces(table, layout, config.role_prefix, config.punctuation)
         val_mask = is_val(ordinal, layout.dialogues, val_ordinals)
         ordinal += layout.dialogues
-        sizes = np.diff(layout.dialogue_starts)
-        row_is_val = np.repeat(val_mask, sizes)
-        utt_last = layout.utterance_last
-        dialogue_first = np.zeros(layout.rows, dtype=bool)
-        dialogue_first[layout.dialogue_starts[:-1]] = True
         preview: list[str] = []
-        for split, mask in (("train", ~row_is_val), ("val", row_is_val)):
-            if not mask.any():
-                continue
-            split_pieces = pieces.filter(mask)
-            split_starts = np.flatnonzero(dialogue_first[mask])
-            split_starts = np.append(split_starts, int(mask.sum()))
-            split_utt_last = utt_last[mask]
-            offsets = batch_offsets(split_starts, config.writer_batch_rows)
-            for i, text in enumerate(iter_batches(split_pieces, offsets)):
-                a, b = int(offsets[i]), int(offsets[i + 1])
-                n_dialogues = int(np.searchsorted(split_starts, b) - np.searchsorted(split_starts, a))
-                n_lines = int(split_utt_last[a:b].sum())
-                std_files[split].write_batch(text, n_dialogues, n_lines)
-                writer.put(MmiBatch(split, text, n_dialogues, n_lines))
-                totals.dialogues[split] += n_dialogues
-                totals.utterances[split] += n_lines
-                rep.add(items_out=n_lines, **{"lines_std": n_lines, f"lines_std_{split}": n_lines,
-                                              f"dialogues_{split}": n_dialogues})
-                rep.set_queue(writer.depth(), writer.bound)
-                rep.set_counter("writer_queue_max", writer.max_depth)
-                rep.set_counter("writer_blocked_s", writer.blocked_s)
-                rep.tick()
-                if split == "train" and not preview:
-                    preview = text[: -len(BATCH_END)].split(BATCH_END)[:PREVIEW_DIALOGUES]
+        for split, text, n_dialogues, n_lines in split_batches(table, layout, val_mask, config):
+            std_files[split].write_batch(text, n_dialogues, n_lines)
+            writer.put(MmiBatch(split, text, n_dialogues, n_lines))
+            totals.dialogues[split] += n_dialogues
+            totals.utterances[split] += n_lines
+            rep.add(items_out=n_lines, **{"lines_std": n_lines, f"lines_std_{split}": n_lines,
+                                          f"dialogues_{split}": n_dialogues})
+            rep.set_queue(writer.depth(), writer.bound)
+            rep.set_counter("writer_queue_max", writer.max_depth)
+            rep.set_counter("writer_blocked_s", writer.blocked_s)
+            rep.tick()
+            if split == "train" and not preview:
+                preview = preview_of(text)
         totals.rows_in += layout.rows_in
         totals.rows_used += layout.rows
         totals.duplicates += layout.duplicates
@@ -145,7 +164,7 @@ def build_and_write(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, g
         ctx.sink.send_event(TaskFinished(job=ctx.job, task=group_label(group), worker="coordinator", t=time.time(),
                                          seconds=time.perf_counter() - started, summary=summary,
                                          key=("partition", group[0])))
-        del table, layout, pieces
+        del table, layout
     rep.set_queue(writer.depth(), writer.bound)
     rep.flush()
     return totals

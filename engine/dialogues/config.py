@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.clean.config import ColumnMap
+from engine.cluster.address import parse_cluster_address
 from engine.system_messages import SYSTEM_MESSAGES
 
 #: Marks after which a piece of a turn needs no synthetic ``;`` (Chinese and ASCII sentence and
@@ -74,10 +75,15 @@ class DialoguesConfig:
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     #: Fixed partition count (tests and benchmarks); None derives it from ``memory_budget_bytes``.
     partitions: int | None = None
+    #: Where the readers and the builds run: None (this machine: a pool of readers, the build in
+    #: the coordinator, the mmi writer process), "tcp://HOST:PORT" or "local:N" (engine/cluster).
+    cluster: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "inputs", tuple(Path(p) for p in self.inputs))
         object.__setattr__(self, "out_dir", Path(self.out_dir))
+        if self.cluster is not None:
+            object.__setattr__(self, "cluster", str(parse_cluster_address(self.cluster)))
         if self.val_size < 0:
             raise ValueError(f"val_size must be ≥ 0, got {self.val_size}")
         if self.val_size >= 1 and float(self.val_size) != int(self.val_size):

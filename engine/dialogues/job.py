@@ -20,8 +20,14 @@ with the input is only the val positions (8 bytes per val dialogue) and per-part
 Processes: the coordinator, ``workers`` readers (phase 1), and the mmi writer (started at once so
 its start-up overlaps phase 1; it works in phase 3).
 
-Modules: ``partition`` (phase 1), ``assemble`` (phases 2–3), ``report`` (the report and summary),
-``layout`` (output names); this one runs the phases and owns the work folder and the processes.
+On a Dask cluster (``config.cluster``) one executor runs the three phases: the workers read the
+files (phase 1, the same tasks), count and build the groups (``on_cluster``: each build writes its
+std and mmi shards, the coordinator joins them in group order); no mmi writer process is started.
+The four files are byte for byte those of a local run.
+
+Modules: ``partition`` (phase 1), ``assemble`` (phases 2–3 here), ``on_cluster`` (phases 2–3 on a
+cluster), ``report`` (the report and summary), ``layout`` (output names); this one runs the phases
+and owns the work folder and the processes.
 
 Atomicity: everything is written inside the work folder; the final names appear by rename only
 after the writer reported success. Stop, a failure, a dead writer or SIGTERM removes the work folder;
@@ -38,24 +44,28 @@ import signal
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
 import psutil
 
 from engine.atomic import atomic_path, check_writable_dir
+from engine.cluster.job_executor import open_job_executor
 from engine.context import Cancelled, JobContext
 from engine.dialogues.assemble import build_and_write, count_dialogues
 from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.layout import OUTPUT_FILES, REPORT_NAME, SPLITS, WORK_PREFIX
 from engine.dialogues.memory import rss_bytes
-from engine.dialogues.partition import partition_inputs
+from engine.dialogues.ingest import ingest_file
+from engine.dialogues.on_cluster import build_on_cluster, count_on_cluster, run_cluster_task, spread_limit
+from engine.dialogues.partition import PartitionResult, partition_inputs
 from engine.dialogues.report import RunFacts, check_writer_agrees, make_report, summarize
 from engine.dialogues.shards import build_bytes, group_limit_bytes, partition_count, plan_build_groups
 from engine.dialogues.split import choose_val_ordinals, val_count
 from engine.dialogues.textfile import DialogueTextFile
 from engine.dialogues.writer import MmiWriter, WriterDone
+from engine.executor import Executor
 from engine.supervisor import Supervisor
 from engine.tables.inputs import expand_inputs
 
@@ -103,17 +113,27 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
     supervisor = Supervisor(ctx)
     writer: MmiWriter | None = None
     try:
-        with sigterm_cancels():
+        with sigterm_cancels(), ExitStack() as cluster_scope:
             ctx.log(f"dialogues: {len(files)} input file(s) → {out_dir}")
             sizes = [(p.suffix, p.stat().st_size if p.exists() else 0) for p in files]
             total_bytes = sum(s for _, s in sizes)
             partitions = config.partitions or partition_count(sizes, config.memory_budget_bytes)
             shard_dir = work / "shards"
+            shard_dir.mkdir()
             temp = {key: work / f"{key[0]}-{key[1]}.txt" for key in OUTPUT_FILES}
-            # Started now so that its start-up overlaps phase 1; it waits on its queue until phase 3.
-            writer = MmiWriter(ctx, supervisor, {s: temp[("mmi", s)] for s in SPLITS}, config.writer_queue_bound)
+            workers = max(1, min(config.workers, len(files)))
             t0 = time.perf_counter()
-            parted = partition_inputs(config, ctx, files, shard_dir, partitions, total_bytes, writer, READER_STAGE)
+            if config.cluster is None:
+                # Started now so that its start-up overlaps phase 1; it waits on its queue until phase 3.
+                writer = MmiWriter(ctx, supervisor, {s: temp[("mmi", s)] for s in SPLITS}, config.writer_queue_bound)
+                with open_job_executor(ingest_file, ctx, workers=workers, stage=READER_STAGE) as pool:
+                    parted = partition_inputs(config, ctx, pool, files, shard_dir, partitions, total_bytes,
+                                              READER_STAGE, writer.check_alive)
+            else:  # one executor for the three phases: the workers read, count and build
+                pool = cluster_scope.enter_context(open_job_executor(
+                    run_cluster_task, ctx, workers=workers, stage=READER_STAGE, cluster=config.cluster,
+                    inputs=files, output_dir=shard_dir))
+                parted = partition_inputs(config, ctx, pool, files, shard_dir, partitions, total_bytes, READER_STAGE)
             seconds = {"partition": time.perf_counter() - t0}
             if parted.files_ok == 0:
                 raise ValueError("no input file could be read: "
@@ -121,21 +141,13 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
             rss_after = {"partition": rss_bytes()}
 
             t0 = time.perf_counter()
-            if config.partitions is None:
-                resting = rss_bytes()
-                limit = group_limit_bytes(config.memory_budget_bytes, resting)
-                groups = plan_build_groups(parted.partition_rows, parted.partition_text_bytes, limit)
-                largest = max(build_bytes(parted.partition_rows[a:b], parted.partition_text_bytes[a:b]).sum()
-                              for a, b in groups)
-                if largest > limit:
-                    ctx.log(f"memory budget {config.memory_budget_bytes / 2**20:.0f} MB is too small: the "
-                            f"coordinator uses {resting / 2**20:.0f} MB at rest and the largest partition needs "
-                            f"about {largest * 1.75 / 2**20:.0f} MB more; building one partition at a time",
-                            "warning")
+            groups = _build_groups(config, ctx, parted, partitions, pool if writer is None else None)
+            if writer is not None:
+                per_group = count_dialogues(config, ctx, shard_dir, groups, parted.rows_kept, writer)
             else:
-                groups = [(p, p + 1) for p in range(partitions)]
-            per_partition = count_dialogues(config, ctx, shard_dir, groups, parted.rows_kept, writer)
-            dialogues_total = sum(per_partition)
+                group_rows = [int(parted.partition_rows[a:b].sum()) for a, b in groups]
+                per_group = count_on_cluster(config, ctx, pool, shard_dir, groups, group_rows)
+            dialogues_total = sum(per_group)
             n_val, capped = val_count(config.val_size, dialogues_total, config.val_cap)
             val_ordinals = choose_val_ordinals(dialogues_total, n_val, config.seed)
             if capped:
@@ -145,17 +157,22 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
             rss_after["keys"] = rss_bytes()
 
             t0 = time.perf_counter()
-            std_files = {s: DialogueTextFile(temp[("std", s)]) for s in SPLITS}
-            try:
-                totals = build_and_write(config, ctx, shard_dir, groups, val_ordinals, std_files, writer,
-                                         parted.rows_kept)
-            finally:
-                for f in std_files.values():
-                    f.close()
-            done: WriterDone = writer.finish()
+            builder_peaks: dict[str, int] = {}
+            if writer is not None:
+                std_files = {s: DialogueTextFile(temp[("std", s)]) for s in SPLITS}
+                try:
+                    totals = build_and_write(config, ctx, shard_dir, groups, val_ordinals, std_files, writer,
+                                             parted.rows_kept)
+                finally:
+                    for f in std_files.values():
+                        f.close()
+                done: WriterDone = writer.finish()
+                check_writer_agrees(done, std_files)
+            else:
+                totals, done, builder_peaks = build_on_cluster(config, ctx, pool, shard_dir, groups, per_group,
+                                                               val_ordinals, temp, parted.rows_kept)
             seconds["build"] = time.perf_counter() - t0
             rss_after["build"] = rss_bytes()
-            check_writer_agrees(done, std_files)
 
             for key, rel in OUTPUT_FILES.items():
                 final = out_dir / rel
@@ -165,7 +182,7 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
             report = make_report(RunFacts(
                 config=config, files=files, out_dir=out_dir, partitions=partitions, groups=groups, parted=parted,
                 totals=totals, dialogues_total=dialogues_total, capped=capped, writer_done=done, writer=writer,
-                seconds=seconds, rss_after=rss_after))
+                seconds=seconds, rss_after=rss_after, builder_peak_rss=builder_peaks))
             with atomic_path(out_dir / REPORT_NAME) as tmp:
                 tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
             ctx.log(f"dialogues: {totals.dialogues['train']} train + {totals.dialogues['val']} val dialogues, "
@@ -179,3 +196,24 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
         shutil.rmtree(work, ignore_errors=True)
         if supervisor.alive():
             supervisor.stop(grace_s=1.0, terminate_s=1.0)
+
+
+def _build_groups(config: DialoguesConfig, ctx: JobContext, parted: PartitionResult, partitions: int,
+                  cluster: Executor | None) -> list[tuple[int, int]]:
+    """Adjacent partitions merged into build groups that fit the memory budget; on a cluster also
+    small enough that every worker thread gets some."""
+    if config.partitions is not None:
+        return [(p, p + 1) for p in range(partitions)]
+    resting = rss_bytes()
+    limit = group_limit_bytes(config.memory_budget_bytes, resting)
+    costs = build_bytes(parted.partition_rows, parted.partition_text_bytes)
+    if cluster is not None:
+        threads = sum(w.threads or 1 for w in cluster.workers())
+        limit = spread_limit(limit, float(costs.sum()), threads)
+    groups = plan_build_groups(parted.partition_rows, parted.partition_text_bytes, limit)
+    largest = max(costs[a:b].sum() for a, b in groups)
+    if largest > group_limit_bytes(config.memory_budget_bytes, resting):
+        ctx.log(f"memory budget {config.memory_budget_bytes / 2**20:.0f} MB is too small: the "
+                f"coordinator uses {resting / 2**20:.0f} MB at rest and the largest partition needs "
+                f"about {largest * 1.75 / 2**20:.0f} MB more; building one partition at a time", "warning")
+    return groups

@@ -2,7 +2,8 @@
 
 Data flow::
 
-    coordinator ── TaskSpec(("file", src), IngestTask) ──► Executor (ProcessPool(ingest_file))
+    coordinator ── TaskSpec(("file", src), IngestTask) ──► Executor (local pool of ingest_file, or a
+                                                              Dask cluster: engine/dialogues/on_cluster.py)
                                                               read → textnorm → drops → shards/src-NNNNN
          ◄── TaskResult(key, IngestResult: counts per partition) ──┘
     per file: TaskFinished / TaskFailed (key ("file", src)); a "partition" snapshot with the
@@ -12,6 +13,7 @@ Data flow::
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,12 +21,10 @@ import numpy as np
 
 from engine.context import JobContext
 from engine.dialogues.config import DialoguesConfig
-from engine.dialogues.ingest import IngestResult, IngestTask, discard_source, ingest_file
+from engine.dialogues.ingest import IngestResult, IngestTask, discard_source
 from engine.dialogues.memory import rss_bytes
 from engine.dialogues.rows import ROW_DROP_REASONS
-from engine.dialogues.writer import MmiWriter
-from engine.executor import TaskSpec, WorkersPublisher
-from engine.pool import ProcessPool
+from engine.executor import Executor, TaskSpec, WorkersPublisher
 from engine.status import TaskFailed, TaskFinished
 from engine.tables.readers import InputError
 
@@ -49,9 +49,12 @@ def task_label(task: IngestTask) -> str:
     return f"#{task.src} {task.path.name}"
 
 
-def partition_inputs(config: DialoguesConfig, ctx: JobContext, files: list[Path], shard_root: Path,
-                     partitions: int, total_bytes: int, writer: MmiWriter, stage: str) -> PartitionResult:
-    """Ingest every file in a pool of readers (``ingest_file``); per-file events; failures go on."""
+def partition_inputs(config: DialoguesConfig, ctx: JobContext, pool: Executor, files: list[Path],
+                     shard_root: Path, partitions: int, total_bytes: int, stage: str,
+                     check_alive: Callable[[], None] = lambda: None) -> PartitionResult:
+    """Ingest every file on ``pool`` (its task function runs ``ingest_file`` for an ``IngestTask``);
+    per-file events; failures go on. ``check_alive`` is called after each file (the mmi writer's
+    watch: a writer dead already fails the job now)."""
     result = PartitionResult(partition_rows=np.zeros(partitions, dtype=np.int64),
                              partition_text_bytes=np.zeros(partitions, dtype=np.int64))
     rep = ctx.reporter("partition", "coordinator")
@@ -66,49 +69,47 @@ def partition_inputs(config: DialoguesConfig, ctx: JobContext, files: list[Path]
                         tuple(config.system_messages), config.read_chunk_rows) for src, path in enumerate(files)]
     specs = [TaskSpec(("file", t.src), t, task_label(t)) for t in tasks]
     bytes_done = 0
-    workers = max(1, min(config.workers, len(files)))
-    with ProcessPool(ingest_file, workers, ctx, stage=stage) as pool:
-        publisher = WorkersPublisher(pool, ctx.sink, ctx.job)
-        for outcome in pool.map_unordered(specs, on_wait=publisher.publish):
-            writer.check_alive()  # forwards its snapshots; a writer dead already fails the job now
-            _, src = outcome.key
-            path = files[src]
-            if outcome.ok:
-                done: IngestResult = outcome.value
-                result.files_ok += 1
-                result.rows_read += done.rows
-                result.rows_kept += done.kept
-                result.rows_without_time += done.without_time
-                result.partition_rows += np.asarray(done.partition_rows, dtype=np.int64)
-                result.partition_text_bytes += np.asarray(done.partition_text_bytes, dtype=np.int64)
-                result.reader_peak_rss[outcome.worker] = max(result.reader_peak_rss.get(outcome.worker, 0),
-                                                             done.peak_rss_bytes)
-                for reason, n in done.drops.items():
-                    result.drops[reason] += n
-                    if n:
-                        rep.add(**{f"drops_{reason}": n})
-                rep.add(items_in=done.rows, items_out=done.kept)
-                ctx.sink.send_event(TaskFinished(
-                    job=ctx.job, task=path.name, worker=outcome.worker, t=time.time(), seconds=outcome.seconds,
-                    attempts=outcome.attempts,
-                    summary={"rows": done.rows, "kept": done.kept, **{f"drops_{r}": n for r, n in done.drops.items()}},
-                    key=outcome.key))
-            else:
-                discard_source(shard_root, src)
-                reason = outcome.reason if outcome.error_type == InputError.__name__ else outcome.error
-                result.failed.append({"file": str(path), "reason": reason})
-                rep.add(errors=1)
-                ctx.sink.send_event(TaskFailed(job=ctx.job, task=path.name, worker=outcome.worker, t=time.time(),
-                                               reason=reason, traceback=outcome.traceback, attempts=outcome.attempts,
-                                               key=outcome.key))
-            bytes_done += sizes[src]
-            rep.add(files_done=1)
-            rep.set_counter("rss_bytes", rss_bytes())
-            if result.rows_read and bytes_done:
-                estimate_read = result.rows_read * total_bytes / bytes_done
-                rep.set_counter("rows_estimate", int(estimate_read))
-                rep.set_counter("work_total", int(estimate_read + 2 * estimate_read * result.rows_kept / result.rows_read))
-            rep.tick()
+    publisher = WorkersPublisher(pool, ctx.sink, ctx.job)
+    for outcome in pool.map_unordered(specs, on_wait=publisher.publish):
+        check_alive()
+        _, src = outcome.key
+        path = files[src]
+        if outcome.ok:
+            done: IngestResult = outcome.value
+            result.files_ok += 1
+            result.rows_read += done.rows
+            result.rows_kept += done.kept
+            result.rows_without_time += done.without_time
+            result.partition_rows += np.asarray(done.partition_rows, dtype=np.int64)
+            result.partition_text_bytes += np.asarray(done.partition_text_bytes, dtype=np.int64)
+            reader = outcome.worker if outcome.worker.startswith(stage) else f"{stage} {outcome.worker}"
+            result.reader_peak_rss[reader] = max(result.reader_peak_rss.get(reader, 0), done.peak_rss_bytes)
+            for reason, n in done.drops.items():
+                result.drops[reason] += n
+                if n:
+                    rep.add(**{f"drops_{reason}": n})
+            rep.add(items_in=done.rows, items_out=done.kept)
+            ctx.sink.send_event(TaskFinished(
+                job=ctx.job, task=path.name, worker=outcome.worker, t=time.time(), seconds=outcome.seconds,
+                attempts=outcome.attempts,
+                summary={"rows": done.rows, "kept": done.kept, **{f"drops_{r}": n for r, n in done.drops.items()}},
+                key=outcome.key))
+        else:
+            discard_source(shard_root, src)
+            reason = outcome.reason if outcome.error_type == InputError.__name__ else outcome.error
+            result.failed.append({"file": str(path), "reason": reason})
+            rep.add(errors=1)
+            ctx.sink.send_event(TaskFailed(job=ctx.job, task=path.name, worker=outcome.worker, t=time.time(),
+                                           reason=reason, traceback=outcome.traceback, attempts=outcome.attempts,
+                                           key=outcome.key))
+        bytes_done += sizes[src]
+        rep.add(files_done=1)
+        rep.set_counter("rss_bytes", rss_bytes())
+        if result.rows_read and bytes_done:
+            estimate_read = result.rows_read * total_bytes / bytes_done
+            rep.set_counter("rows_estimate", int(estimate_read))
+            rep.set_counter("work_total", int(estimate_read + 2 * estimate_read * result.rows_kept / result.rows_read))
+        rep.tick()
     rep.end()
     rep.set_counter("rows_estimate", result.rows_read)
     rep.set_counter("work_total", result.rows_read + 2 * result.rows_kept)

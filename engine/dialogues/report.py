@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +37,12 @@ class RunFacts:
     dialogues_total: int
     capped: bool
     writer_done: WriterDone
-    writer: MmiWriter
+    #: None on a cluster: the mmi text is made by the build tasks, no writer process or queue.
+    writer: MmiWriter | None
     seconds: dict[str, float]
     rss_after: dict[str, int]
+    #: On a cluster: peak RSS of each worker that built groups ("builder HOST:PORT").
+    builder_peak_rss: dict[str, int] = field(default_factory=dict)
 
 
 def make_report(facts: RunFacts) -> dict[str, Any]:
@@ -75,12 +78,16 @@ def make_report(facts: RunFacts) -> dict[str, Any]:
         "bytes": {"std_train": out_dir.joinpath(OUTPUT_FILES[("std", "train")]).stat().st_size,
                   "std_val": out_dir.joinpath(OUTPUT_FILES[("std", "val")]).stat().st_size,
                   "mmi_train": done.bytes.get("train", 0), "mmi_val": done.bytes.get("val", 0)},
-        "writer_queue": {"bound": writer.bound, "max_depth": writer.max_depth, "batches": writer.puts - 1,
-                         "coordinator_blocked_s": round(writer.blocked_s, 3)},
+        "writer_queue": ({"bound": writer.bound, "max_depth": writer.max_depth, "batches": writer.puts - 1,
+                          "coordinator_blocked_s": round(writer.blocked_s, 3)} if writer is not None else
+                         {"bound": config.writer_queue_bound, "max_depth": 0, "batches": 0,
+                          "coordinator_blocked_s": 0.0}),
+        "cluster": config.cluster,
         "seconds": {k: round(v, 3) for k, v in seconds.items()},
         "rows_per_s": round(parted.rows_read / seconds["total"], 1) if seconds["total"] else 0.0,
         "peak_rss_bytes": {"coordinator": peak_rss_bytes(), "mmi_writer": done.peak_rss_bytes,
-                           **dict(sorted(parted.reader_peak_rss.items()))},
+                           **dict(sorted(parted.reader_peak_rss.items())),
+                           **dict(sorted(facts.builder_peak_rss.items()))},
         "rss_after_phase_bytes": rss_after,
     }
 
@@ -106,6 +113,7 @@ def summarize(report: dict[str, Any]) -> dict[str, Any]:
         "build_groups": report["build_groups"]["count"],
         "writer_queue_max": report["writer_queue"]["max_depth"],
         "writer_queue_bound": report["writer_queue"]["bound"],
+        "cluster": report["cluster"],
         "peak_rss_coordinator_bytes": report["peak_rss_bytes"]["coordinator"],
         "peak_rss_mmi_writer_bytes": report["peak_rss_bytes"]["mmi_writer"],
         "peak_rss_readers_bytes": max((v for k, v in report["peak_rss_bytes"].items() if k.startswith("reader")),

@@ -16,15 +16,24 @@ A writer holds one part at a time, never the segment. Its guarantees:
   formula guard on (default), a cell starting with ``= + - @`` (or tab / carriage return) gets a
   leading ``'`` so Excel shows it as text instead of evaluating it (OWASP "CSV injection"); the
   report records that the guard was on.
-* .parquet: pyarrow, string columns.
+* .parquet: pyarrow, string columns, one row group per part.
+
+Parts encoded where they were cleaned: ``write_csv_part`` / ``write_parquet_part`` turn one table
+into exactly the bytes the segment writer would produce for it, in a part file; the writer's
+``append_part`` then copies those bytes instead of encoding (csv: a byte copy; parquet: the row
+groups are copied and only the footer is rebuilt, engine/tables/parquet_concat.py). A segment made
+of appended parts is byte for byte the segment made by ``write`` of the same tables (tested).
 """
 
 from __future__ import annotations
 
+import io
 import os
+import shutil
+import struct
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -32,7 +41,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import xlsxwriter
 
-from engine.atomic import temp_path_for
+from engine.atomic import atomic_path, temp_path_for
+from engine.tables.parquet_concat import ParquetConcatenator
 
 #: Rows in one Excel worksheet, header included (Excel's hard limit).
 EXCEL_MAX_ROWS = 1_048_576
@@ -49,6 +59,10 @@ FORMULA_PREFIX_PATTERN = r"^[=+\-@\t\r]"
 CSV_FORMULA_GUARD = "'"
 
 _ROWS_PER_PROGRESS = 2000
+
+#: A csv part file: this mark, the number of rows (uint64 LE), then the rows as the writer writes them.
+CSV_PART_MAGIC = b"MPWCSVR1"
+_CSV_PART_HEAD = struct.Struct("<8sQ")
 
 
 class SegmentWriter(ABC):
@@ -175,6 +189,53 @@ class XlsxSegmentWriter(SegmentWriter):
             pass
 
 
+def _guard_formulas(table: pa.Table) -> pa.Table:
+    arrays = []
+    for column in table.columns:
+        column = column.cast(pa.string())
+        risky = pc.match_substring_regex(column, FORMULA_PREFIX_PATTERN)
+        guarded = pc.binary_join_element_wise(pa.scalar(CSV_FORMULA_GUARD), column, "")
+        arrays.append(pc.if_else(pc.fill_null(risky, False), guarded, column))
+    return pa.table(arrays, names=table.column_names)
+
+
+def _csv_bytes(table: pa.Table, include_header: bool) -> bytes:
+    sink = io.BytesIO()
+    pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=include_header, quoting_style="needed"))
+    return sink.getvalue()
+
+
+def csv_rows_bytes(table: pa.Table, columns: tuple[str, ...], formula_guard: bool = True) -> bytes:
+    """The csv lines of ``table``'s ``columns`` (no header), as ``CsvSegmentWriter.write`` writes them."""
+    table = table.select(list(columns))
+    return _csv_bytes(_guard_formulas(table) if formula_guard else table, include_header=False)
+
+
+def write_csv_part(table: pa.Table, columns: tuple[str, ...], path: Path, formula_guard: bool = True) -> int:
+    """Encode ``table`` as a csv part file at ``path`` (write-then-rename); returns its rows."""
+    data = csv_rows_bytes(table, columns, formula_guard)
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as handle:
+            handle.write(_CSV_PART_HEAD.pack(CSV_PART_MAGIC, table.num_rows))
+            handle.write(data)
+    return table.num_rows
+
+
+def _copy_rest(source: BinaryIO, target: BinaryIO) -> None:
+    """Copy what is left of ``source`` to the end of ``target`` (in the kernel where it can)."""
+    target.flush()
+    offset, out_fd = source.tell(), target.fileno()
+    try:
+        while True:
+            sent = os.sendfile(out_fd, source.fileno(), offset, 1 << 24)
+            if sent == 0:
+                return
+            offset += sent
+    except (AttributeError, OSError):  # no sendfile here (or not for these files): copy in user space
+        source.seek(offset)
+        shutil.copyfileobj(source, target, 1 << 20)
+
+
 class CsvSegmentWriter(SegmentWriter):
     suffix = ".csv"
 
@@ -184,59 +245,94 @@ class CsvSegmentWriter(SegmentWriter):
         self.formula_guard = formula_guard
         self._handle = open(self.temp_path, "wb")
         self._handle.write("\ufeff".encode("utf-8"))
-        self._header_done = False
-
-    def _guard(self, table: pa.Table) -> pa.Table:
-        arrays = []
-        for column in table.columns:
-            column = column.cast(pa.string())
-            risky = pc.match_substring_regex(column, FORMULA_PREFIX_PATTERN)
-            guarded = pc.binary_join_element_wise(pa.scalar(CSV_FORMULA_GUARD), column, "")
-            arrays.append(pc.if_else(pc.fill_null(risky, False), guarded, column))
-        return pa.table(arrays, names=table.column_names)
+        header = pa.table({c: pa.array([], pa.string()) for c in self.columns})
+        self._handle.write(_csv_bytes(header, include_header=True))
 
     def write(self, table: pa.Table) -> None:
-        table = self._check_columns(table)
-        if self.formula_guard:
-            table = self._guard(table)
-        options = pacsv.WriteOptions(include_header=not self._header_done, quoting_style="needed")
-        pacsv.write_csv(table, self._handle, options)
-        self._header_done = True
+        self._handle.write(csv_rows_bytes(table, self.columns, self.formula_guard))
         self.rows_written += table.num_rows
         self.progress(table.num_rows)
 
+    def append_part(self, path: Path) -> int:
+        """Copy a part file made by ``write_csv_part`` (same columns and guard); returns its rows."""
+        with open(path, "rb") as source:
+            head = source.read(_CSV_PART_HEAD.size)
+            if len(head) != _CSV_PART_HEAD.size or not head.startswith(CSV_PART_MAGIC):
+                raise ValueError(f"{path}: not a csv part file")
+            rows = _CSV_PART_HEAD.unpack(head)[1]
+            _copy_rest(source, self._handle)
+        self.rows_written += rows
+        self.progress(rows)
+        return rows
+
     def _finish(self) -> None:
-        if not self._header_done:
-            self.write(pa.table({c: pa.array([], pa.string()) for c in self.columns}))
         self._handle.close()
 
     def _discard(self) -> None:
         self._handle.close()
 
 
+def _string_schema(columns: tuple[str, ...]) -> pa.Schema:
+    return pa.schema([(c, pa.string()) for c in columns])
+
+
+def _write_parquet(table: pa.Table, columns: tuple[str, ...], target: str | BinaryIO) -> None:
+    """One ``write_table`` call of a writer opened on the string schema: the one place parquet rows
+    are encoded, so that a part and a segment use the same settings (``append_part`` relies on it)."""
+    schema = _string_schema(columns)
+    writer = pq.ParquetWriter(target, schema)
+    try:
+        writer.write_table(table.select(list(columns)).cast(schema))
+    finally:
+        writer.close()
+
+
+def write_parquet_part(table: pa.Table, columns: tuple[str, ...], path: Path) -> int:
+    """Encode ``table`` as a parquet part file at ``path`` (write-then-rename); returns its rows."""
+    with atomic_path(path) as tmp:
+        _write_parquet(table, tuple(columns), str(tmp))
+    return table.num_rows
+
+
 class ParquetSegmentWriter(SegmentWriter):
+    """Each ``write`` / ``append_part`` adds the part's row groups; the footer is written at close."""
+
     suffix = ".parquet"
 
     def __init__(self, final_path: Path, columns: tuple[str, ...],
                  progress: Callable[[int], None] | None = None) -> None:
         super().__init__(final_path, columns, progress)
-        self.schema = pa.schema([(c, pa.string()) for c in self.columns])
-        self._writer = pq.ParquetWriter(str(self.temp_path), self.schema)
+        self._handle = open(self.temp_path, "wb")
+        self._joined = ParquetConcatenator(self._handle)
+        self._parts = 0
 
     def write(self, table: pa.Table) -> None:
-        table = self._check_columns(table).cast(self.schema)
-        self._writer.write_table(table)
-        self.rows_written += table.num_rows
-        self.progress(table.num_rows)
+        encoded = io.BytesIO()
+        _write_parquet(table, self.columns, encoded)
+        encoded.seek(0)
+        self._add(encoded)
+
+    def append_part(self, path: Path) -> int:
+        """Copy the row groups of a part file made by ``write_parquet_part`` (same columns); returns its rows."""
+        return self._add(path)
+
+    def _add(self, source: Path | BinaryIO) -> int:
+        rows = self._joined.add(source)
+        self._parts += 1
+        self.rows_written += rows
+        self.progress(rows)
+        return rows
 
     def _finish(self) -> None:
-        self._writer.close()
+        if self._parts == 0:  # an empty segment: the file pyarrow writes for a schema and no rows
+            self._handle.close()
+            pq.ParquetWriter(str(self.temp_path), _string_schema(self.columns)).close()
+            return
+        self._joined.close()
+        self._handle.close()
 
     def _discard(self) -> None:
-        try:
-            self._writer.close()
-        except Exception:
-            pass
+        self._handle.close()
 
 
 WRITERS: dict[str, type[SegmentWriter]] = {

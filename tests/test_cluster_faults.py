@@ -1,0 +1,158 @@
+"""Faults on a cluster, with the real jobs: a dask worker SIGKILLed mid-run changes nothing in the
+outputs; Stop cancels every future and leaves no task running; a LocalCluster the job started
+leaves no process. The jobs run in a thread of the test (the coordinator), the cluster in processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import psutil
+import pytest
+
+from engine.clean.config import CleanConfig
+from engine.clean.job import PARTS_DIR, run_clean
+from engine.context import Cancelled, JobContext, StopFlag
+from engine.dialogues.config import DialoguesConfig
+from engine.dialogues.job import run_dialogues
+from engine.status import WorkersReport
+from tests.cluster_jobs_support import assert_same_dialogues, assert_same_files, ok, run_cli
+from tests.helpers import live_children, wait_no_children
+from tests.test_cluster_scheduler import scheduler_and_two_workers  # noqa: F401  (a fixture)
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> Path:
+    """Eight exports large enough that a clean run takes a few seconds on two workers."""
+    folder = tmp_path_factory.mktemp("inputs") / "demo"
+    ok(run_cli("demo", str(folder), "--files", "8", "--rows", "2500", "--seed", "9", "--workers", "2"))
+    return folder
+
+
+class JobThread:
+    """A job function run in a thread with its own status queue and stop flag."""
+
+    def __init__(self, fn: Callable[[Any, JobContext], Any], config: Any) -> None:
+        self.status: queue.Queue = queue.Queue()
+        self.ctx = JobContext("job", self.status, StopFlag())
+        self.outcome: Any = None
+        self.thread = threading.Thread(target=self._run, args=(fn, config), daemon=True)
+        self.thread.start()
+
+    def _run(self, fn: Callable[[Any, JobContext], Any], config: Any) -> None:
+        try:
+            self.outcome = fn(config, self.ctx)
+        except BaseException as exc:  # noqa: BLE001 - the test looks at it
+            self.outcome = exc
+
+    def wait_for(self, condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not condition():
+            assert self.thread.is_alive(), f"the job ended before {what}: {self.outcome!r}"
+            assert time.monotonic() < deadline, f"no {what} within {timeout_s} s"
+            time.sleep(0.02)
+
+    def join(self, timeout_s: float) -> Any:
+        self.thread.join(timeout_s)
+        assert not self.thread.is_alive(), "the job did not end"
+        return self.outcome
+
+    def messages(self) -> list[Any]:
+        out = []
+        while not self.status.empty():
+            out.append(self.status.get_nowait())
+        return out
+
+
+def dask_worker_processes() -> list[psutil.Process]:
+    """The LocalCluster's worker processes: this process's spawned children."""
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            cmdline = " ".join(child.cmdline())
+        except psutil.Error:
+            continue
+        if "spawn_main" in cmdline and child.status() != psutil.STATUS_ZOMBIE:
+            found.append(child)
+    return found
+
+
+def clean_config(inputs: Path, out: Path, cluster: str | None) -> CleanConfig:
+    return CleanConfig(inputs=(inputs,), out_dir=out, workers=2, out_format="csv", segment_files=2,
+                       cluster=cluster)
+
+
+@pytest.mark.timeout(240)
+def test_a_worker_killed_mid_run_changes_nothing_in_the_outputs(inputs, tmp_path, no_leftover_children):
+    local = tmp_path / "local"
+    run_clean(clean_config(inputs, local, None), JobContext("local"))
+    out = tmp_path / "cluster"
+    job = JobThread(run_clean, clean_config(inputs, out, "local:2"))
+    job.wait_for(lambda: any((out / PARTS_DIR).glob("part_*.parquet")), 120, "part file")
+    victim = dask_worker_processes()[0]
+    os.kill(victim.pid, signal.SIGKILL)
+    summary = job.join(120)
+    assert isinstance(summary, dict), summary
+    assert_same_files(out, local, "clean_*.csv")
+    report = json.loads((out / "report.json").read_text())
+    assert report["status"] == "finished" and summary["files_ok"] == 8
+    entries = report["files"] + report["segments"]
+    assert max(e["attempts"] for e in entries) >= 2, "no task was run again after the kill"
+    # The Processes view's source: WorkersReports of the cluster's workers.
+    reports = [m for m in job.messages() if isinstance(m, WorkersReport)]
+    assert reports and all(r.executor == "dask" for r in reports)
+    assert any(len(r.workers) == 2 and all(w.host == "127.0.0.1" and w.threads == 1 for w in r.workers)
+               for r in reports)
+
+
+@pytest.mark.timeout(240)
+def test_a_dialogues_worker_killed_mid_build_changes_nothing(inputs, tmp_path, no_leftover_children):
+    local = tmp_path / "local"
+    base = dict(inputs=(inputs,), val_size=40, seed=2, workers=2)
+    run_dialogues(DialoguesConfig(out_dir=local, **base), JobContext("local"))
+    out = tmp_path / "cluster"
+    job = JobThread(run_dialogues, DialoguesConfig(out_dir=out, cluster="local:2", **base))
+    job.wait_for(lambda: any(out.glob(".mpwatch-dialogues-*/shards/src-*.parquet")), 120, "shard")
+    os.kill(dask_worker_processes()[0].pid, signal.SIGKILL)
+    summary = job.join(120)
+    assert isinstance(summary, dict), summary
+    assert_same_dialogues(out, local)
+
+
+@pytest.mark.timeout(120)
+def test_stop_ends_a_local_cluster_run_and_leaves_no_process(inputs, tmp_path, no_leftover_children):
+    out = tmp_path / "out"
+    job = JobThread(run_clean, clean_config(inputs, out, "local:2"))
+    job.wait_for(lambda: any((out / PARTS_DIR).glob("part_*.parquet")), 120, "part file")
+    assert len(dask_worker_processes()) == 2
+    job.ctx.stop_event.set()
+    stopped = time.monotonic()
+    assert isinstance(job.join(30), Cancelled)
+    assert time.monotonic() - stopped < 15
+    assert json.loads((out / "report.json").read_text())["status"] == "stopped"
+    assert not wait_no_children(10.0), live_children()
+
+
+@pytest.mark.timeout(180)
+def test_stop_cancels_every_future_on_a_scheduler(inputs, tmp_path, scheduler_and_two_workers):  # noqa: F811
+    from distributed import Client
+
+    out = tmp_path / "out"
+    job = JobThread(run_clean, clean_config(inputs, out, scheduler_and_two_workers))
+    job.wait_for(lambda: any((out / PARTS_DIR).glob("part_*.parquet")), 120, "part file")
+    job.ctx.stop_event.set()
+    assert isinstance(job.join(30), Cancelled)
+    report = json.loads((out / "report.json").read_text())
+    assert report["status"] == "stopped" and any(f["status"] == "pending" for f in report["files"])
+    with Client(scheduler_and_two_workers, timeout=10, set_as_default=False) as client:
+        executing = client.run(lambda dask_worker: dask_worker.state.executing_count)
+        assert len(executing) == 2 and sum(executing.values()) == 0, executing
+        assert all(not keys for keys in client.processing().values()), client.processing()
+        tasks = client.run_on_scheduler(lambda dask_scheduler: [str(k) for k in dask_scheduler.tasks])
+        assert not [k for k in tasks if k.startswith("mpwatch-")], tasks
