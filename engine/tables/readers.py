@@ -208,14 +208,16 @@ def _read_csv(path: Path, columns: ColumnMap) -> pd.DataFrame:
     last_error: Exception | None = None
     for encoding in _CSV_ENCODINGS:
         try:
-            header = list(pd.read_csv(path, nrows=0, encoding=encoding).columns)
-            header = [str(h).strip() for h in header]
+            header = [str(h).strip() for h in pd.read_csv(path, nrows=0, encoding=encoding).columns]
             error = _column_error(header, columns)
             if error is not None:
                 raise error
-            wanted = [c for c in columns.output if c in header]
-            frame = pd.read_csv(path, usecols=wanted, dtype=str, keep_default_na=False, encoding=encoding)
-            frame.columns = [str(c).strip() for c in frame.columns]
+            # By position: a padded name (" 坐席id") is the column; of repeated names the first wins.
+            position = {h: i for i, h in reversed(list(enumerate(header)))}
+            wanted = [c for c in columns.output if c in position]
+            frame = pd.read_csv(path, usecols=[position[c] for c in wanted], dtype=str, keep_default_na=False,
+                                encoding=encoding)
+            frame.columns = [header[i] for i in sorted(position[c] for c in wanted)]
             # Undo the formula guard our own csv writer adds ('=…), so clean → csv → dialogues is exact.
             data = {c: frame[c].str.replace(_GUARDED_FORMULA, "", regex=True).tolist() for c in wanted}
             return _frame_from_columns(data, columns, len(frame))
