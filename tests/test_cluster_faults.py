@@ -94,7 +94,7 @@ def test_a_worker_killed_mid_run_changes_nothing_in_the_outputs(inputs, tmp_path
     run_clean(clean_config(inputs, local, None), JobContext("local"))
     out = tmp_path / "cluster"
     job = JobThread(run_clean, clean_config(inputs, out, "local:2"))
-    job.wait_for(lambda: any((out / PARTS_DIR).glob("part_*.parquet")), 120, "part file")
+    job.wait_for(lambda: any((out / PARTS_DIR).glob("part_*")), 120, "part file")
     victim = dask_worker_processes()[0]
     os.kill(victim.pid, signal.SIGKILL)
     summary = job.join(120)
@@ -129,7 +129,7 @@ def test_a_dialogues_worker_killed_mid_build_changes_nothing(inputs, tmp_path, n
 def test_stop_ends_a_local_cluster_run_and_leaves_no_process(inputs, tmp_path, no_leftover_children):
     out = tmp_path / "out"
     job = JobThread(run_clean, clean_config(inputs, out, "local:2"))
-    job.wait_for(lambda: any((out / PARTS_DIR).glob("part_*.parquet")), 120, "part file")
+    job.wait_for(lambda: any((out / PARTS_DIR).glob("part_*")), 120, "part file")
     assert len(dask_worker_processes()) == 2
     job.ctx.stop_event.set()
     stopped = time.monotonic()
@@ -145,7 +145,7 @@ def test_stop_cancels_every_future_on_a_scheduler(inputs, tmp_path, scheduler_an
 
     out = tmp_path / "out"
     job = JobThread(run_clean, clean_config(inputs, out, scheduler_and_two_workers))
-    job.wait_for(lambda: any((out / PARTS_DIR).glob("part_*.parquet")), 120, "part file")
+    job.wait_for(lambda: any((out / PARTS_DIR).glob("part_*")), 120, "part file")
     job.ctx.stop_event.set()
     assert isinstance(job.join(30), Cancelled)
     report = json.loads((out / "report.json").read_text())

@@ -90,7 +90,10 @@ def _start_local(spec: LocalClusterSpec) -> ClusterConnection:
     # lines would only repeat them on stderr.
     cluster = LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                            dashboard_address=None, silence_logs=logging.CRITICAL,
-                           scheduler_kwargs={"allowed_failures": LOCAL_ALLOWED_FAILURES})
+                           # The scheduler serves HTTP (health, metrics) even without a dashboard, on
+                           # :8787 unless told otherwise: any free port, so a second cluster never clashes.
+                           scheduler_kwargs={"allowed_failures": LOCAL_ALLOWED_FAILURES,
+                                             "dashboard_address": "127.0.0.1:0"})
     try:
         client = Client(cluster, set_as_default=False)
     except BaseException:
