@@ -24,6 +24,7 @@ as they complete, cancel, shutdown, a context manager), so a distributed executo
 from __future__ import annotations
 
 import socket
+from collections import deque
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -82,6 +83,22 @@ class Executor(ABC):
 
     #: "local", "dask": goes into ``WorkersReport.executor``.
     kind: str = "local"
+
+    #: Tasks submitted but not dispatched yet, oldest first (each implementation's own task record).
+    _pending: deque
+
+    def _next_pending(self, source: Iterator[TaskSpec], exhausted: bool) -> tuple[Any, bool]:
+        """The next task to dispatch and whether ``source`` is now exhausted: a task queued by
+        ``submit`` first, else one spec pulled from ``source`` — only when there is room for it,
+        which is the back-pressure on a huge iterable. (None, exhausted) when there is none."""
+        if not self._pending and not exhausted:
+            try:
+                spec = next(source)
+            except StopIteration:
+                exhausted = True
+            else:
+                self.submit(spec.key, spec.payload, spec.label)
+        return (self._pending.popleft() if self._pending else None), exhausted
 
     @abstractmethod
     def submit(self, key: Hashable, payload: Any, label: str | None = None) -> None:

@@ -189,16 +189,10 @@ class ProcessPool(Executor):
             for worker in self._workers:
                 if worker.task is not None:
                     continue
-                if not self._pending and not exhausted:
-                    try:
-                        spec = next(source)
-                    except StopIteration:
-                        exhausted = True
-                    else:
-                        self.submit(spec.key, spec.payload, spec.label)
-                if not self._pending:
+                task, exhausted = self._next_pending(source, exhausted)
+                if task is None:
                     break
-                self._dispatch(worker, self._pending.popleft())
+                self._dispatch(worker, task)
             if exhausted and not self._pending and self.in_flight == 0:
                 return
             yield from self._collect(poll_s)

@@ -10,22 +10,15 @@ from pathlib import Path
 from engine.cluster import task_scope
 from engine.status import LogLine
 
+# The pool's task functions run unchanged on a Dask worker: pool_worker.current_reporter()
+# answers from the task scope there.
+from tests.targets import square, square_or_raise  # noqa: E402,F401
+
 
 def _scope() -> task_scope.TaskScope:
     scope = task_scope.current()
     assert scope is not None, "run outside a bound task"
     return scope
-
-
-def square(x: int) -> int:
-    _scope().reporter.add(rows=1)
-    return x * x
-
-
-def square_or_raise(x: int) -> int:
-    if x == 3:
-        raise ValueError(f"bad input {x}")
-    return x * x
 
 
 def fail_first_time(args: tuple[int, str]) -> int:

@@ -153,16 +153,10 @@ class DaskExecutor(Executor):
             exhausted = exhausted or self._source_cancelled
             window = self.in_flight_per_thread * self._worker_threads()
             while len(self._flights) < window:
-                if not self._pending and not exhausted:
-                    try:
-                        spec = next(source)
-                    except StopIteration:
-                        exhausted = True
-                    else:
-                        self.submit(spec.key, spec.payload, spec.label)
-                if not self._pending:
+                flight, exhausted = self._next_pending(source, exhausted)
+                if flight is None:
                     break
-                self._dispatch(self._pending.popleft())
+                self._dispatch(flight)
             if exhausted and not self._pending and not self._flights:
                 return
             done = [(f, v) for f, v in self._ready(poll_s) if f.key in self._flights and f.status != "cancelled"]
