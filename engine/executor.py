@@ -104,15 +104,20 @@ class Executor(ABC):
     def submit(self, key: Hashable, payload: Any, label: str | None = None) -> None:
         """Queue one task; its result comes out of the ``results``/``map_unordered`` being iterated."""
 
-    @abstractmethod
     def map_unordered(self, tasks: Iterable[TaskSpec], poll_s: float = 0.2,
                       on_wait: OnWait | None = None) -> Iterator[TaskResult]:
         """Run ``tasks`` (pulled lazily, only when a worker is free) and yield their results as they
         complete, together with those of tasks submitted meanwhile, until none is left."""
+        return self._drive(iter(tasks), poll_s, on_wait)
 
-    @abstractmethod
     def results(self, poll_s: float = 0.2, on_wait: OnWait | None = None) -> Iterator[TaskResult]:
         """Yield results of submitted tasks as they complete, until none is pending or running."""
+        return self._drive(iter(()), poll_s, on_wait)
+
+    @abstractmethod
+    def _drive(self, source: Iterator[TaskSpec], poll_s: float, on_wait: OnWait | None) -> Iterator[TaskResult]:
+        """Dispatch pending tasks and specs pulled from ``source`` (see ``_next_pending``) while
+        workers are free; yield results as they complete until nothing is pending or running."""
 
     @abstractmethod
     def cancel(self) -> list[Hashable]:

@@ -35,7 +35,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait as wait_any
-from typing import Any, Callable, Hashable, Iterable, Iterator
+from typing import Any, Callable, Hashable, Iterator
 
 import psutil
 
@@ -168,13 +168,6 @@ class ProcessPool(Executor):
     # -- submitting ----------------------------------------------------------------------------
     def submit(self, key: Hashable, payload: Any, label: str | None = None) -> None:
         self._pending.append(_Task(key, label if label is not None else str(key), payload))
-
-    def results(self, poll_s: float = 0.2, on_wait: OnWait | None = None) -> Iterator[TaskResult]:
-        return self._drive(iter(()), poll_s, on_wait)
-
-    def map_unordered(self, tasks: Iterable[TaskSpec], poll_s: float = 0.2,
-                      on_wait: OnWait | None = None) -> Iterator[TaskResult]:
-        return self._drive(iter(tasks), poll_s, on_wait)
 
     def _drive(self, source: Iterator[TaskSpec], poll_s: float, on_wait: OnWait | None) -> Iterator[TaskResult]:
         self.start()

@@ -133,13 +133,6 @@ class DaskExecutor(Executor):
         spec = TaskSpec(key, payload, label)
         self._pending.append(_Flight(spec, label if label is not None else str(key)))
 
-    def results(self, poll_s: float = 0.2, on_wait: OnWait | None = None) -> Iterator[TaskResult]:
-        return self._drive(iter(()), poll_s, on_wait)
-
-    def map_unordered(self, tasks: Iterable[TaskSpec], poll_s: float = 0.2,
-                      on_wait: OnWait | None = None) -> Iterator[TaskResult]:
-        return self._drive(iter(tasks), poll_s, on_wait)
-
     def _drive(self, source: Iterator[TaskSpec], poll_s: float, on_wait: OnWait | None) -> Iterator[TaskResult]:
         self._source_cancelled = False
         exhausted = False
