@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import psutil
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from engine.status import ProcessStarted, WorkerExited
+from gui.terms import term
 
 MAX_EXITED_ROWS = 60
 
@@ -36,11 +37,11 @@ class ProcessRow:
 
 
 class ProcessTable(QTableWidget):
-    COLUMNS = ("job", "role", "pid", "state", "CPU %", "RSS MB", "exit code")
+    COLUMNS = 7
 
     def __init__(self, sample_ms: int = 1000, parent: QWidget | None = None) -> None:
-        super().__init__(0, len(self.COLUMNS), parent)
-        self.setHorizontalHeaderLabels(self.COLUMNS)
+        super().__init__(0, self.COLUMNS, parent)
+        self.retranslate()
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -51,6 +52,16 @@ class ProcessTable(QTableWidget):
         self._timer.setInterval(sample_ms)
         self._timer.timeout.connect(self.sample)
         self._timer.start()
+
+    def retranslate(self) -> None:
+        self.setHorizontalHeaderLabels([self.tr("job"), self.tr("role"), "PID", self.tr("state"), "CPU %", "RSS MB",
+                                        self.tr("exit code")])
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+            self._render()
+        super().changeEvent(event)
 
     def on_message(self, message: Any) -> None:
         if isinstance(message, ProcessStarted):
@@ -96,7 +107,7 @@ class ProcessTable(QTableWidget):
         self.setRowCount(len(rows))
         for i, r in enumerate(rows):
             live = r.state == "running"
-            values = (r.job, r.role, str(r.pid), r.state, f"{r.cpu_percent:.0f}" if live else "",
+            values = (r.job, r.role, str(r.pid), term(r.state), f"{r.cpu_percent:.0f}" if live else "",
                       f"{r.rss_bytes / 2**20:.0f}" if live else "",
                       "" if r.exitcode is None else str(r.exitcode))
             color = QColor("#c62828") if r.state == "died" else QColor("#000000" if live else "#9e9e9e")

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QSettings, QUrl, Signal
+from PySide6.QtCore import QEvent, QSettings, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QPushButton, QWidget
 
@@ -32,7 +32,7 @@ class JobPanel(QWidget):
     """Base of the Demo, Clean, Dialogues and Pipeline panels."""
 
     kind = "job"
-    title = "Job"
+    title = "Job"  # English source text; translated_title() is what the tab shows
     tracker_factory: Callable[[], ProgressTracker] = ProgressTracker
     running_changed = Signal(bool)
     job_finished = Signal(object)  # JobFinished
@@ -47,10 +47,11 @@ class JobPanel(QWidget):
         self.controller.finished.connect(self._on_finished)
         self._drawn: Any = None  # the progress object the views show
         self._last_refresh = 0.0
-        self.start_button = QPushButton("Start")
+        self.start_button = QPushButton()
         self.start_button.setObjectName("startButton")
-        self.stop_button = QPushButton("Stop")
+        self.stop_button = QPushButton()
         self.stop_button.setObjectName("stopButton")
+        self._open_folder_label = ""
         self.stop_button.setEnabled(False)
         self.start_button.clicked.connect(self.start_job)
         self.stop_button.clicked.connect(self.stop_job)
@@ -69,6 +70,28 @@ class JobPanel(QWidget):
     def on_run_reset(self) -> None:
         """A new run starts (``self.controller.tracker`` is new): bind charts, clear tables."""
 
+    def retranslate(self) -> None:
+        """Set every text of the panel in the current language (at the end of a subclass's
+        ``__init__`` and on every language change); subclasses extend it and call super()."""
+        self.start_button.setText(self.tr("Start"))
+        self.stop_button.setText(self.tr("Stopping…") if self.is_running and self.run.stopping else self.tr("Stop"))
+        if self._open_folder_label:
+            self.open_button.setText(self.tr(self._open_folder_label))
+        self._refresh(force=True)
+
+    def translated_title(self) -> str:
+        """The tab's title in the current language (``title`` is the English source text)."""
+        return self.tr(self.title)
+
+    def input_picker(self) -> Any:
+        """The path field File ▸ Open inputs… and Recent folders fill (None: the panel has none)."""
+        return getattr(self, "inputs", None)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
     def settings(self) -> QSettings:
         return QSettings()
 
@@ -83,7 +106,8 @@ class JobPanel(QWidget):
         row.addWidget(self.start_button)
         row.addWidget(self.stop_button)
         if open_folder_label:
-            self.open_button = QPushButton(open_folder_label)
+            self._open_folder_label = open_folder_label  # English source; retranslate() translates it
+            self.open_button = QPushButton(self.tr(open_folder_label))
             self.open_button.clicked.connect(self.open_output_folder)
             row.addWidget(self.open_button)
         row.addStretch(1)
@@ -118,7 +142,7 @@ class JobPanel(QWidget):
         try:
             fn, config = self.make_config()
         except ValueError as exc:
-            QMessageBox.warning(self, f"Cannot start {self.title}", str(exc))
+            QMessageBox.warning(self, self.tr("Cannot start {job}").format(job=self.translated_title()), str(exc))
             return False
         self.controller.start(fn, config)
         self._drawn = None
@@ -128,12 +152,12 @@ class JobPanel(QWidget):
     def stop_job(self) -> None:
         if self.controller.stop():
             self.stop_button.setEnabled(False)
-            self.stop_button.setText("Stopping…")
+            self.stop_button.setText(self.tr("Stopping…"))
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
-        self.stop_button.setText("Stop")
+        self.stop_button.setText(self.tr("Stop"))
         self.running_changed.emit(running)
 
     def _on_finished(self, finished: Any) -> None:
