@@ -14,9 +14,6 @@ from engine.status import JobFinished, JobStarted, LogLine, TaskFailed, WorkerEx
 _COLORS = {"info": "#333333", "warning": "#b26a00", "error": "#c62828", "ok": "#2e7d32"}
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("LogView", text)
-
 
 class LogView(QPlainTextEdit):
     """Lines are written in the language in effect when they arrive (a log is not rewritten)."""
@@ -42,14 +39,14 @@ class LogView(QPlainTextEdit):
 
     def on_message(self, message: Any) -> None:
         if isinstance(message, JobStarted):
-            self.add(_tr("[{job}] started").format(job=message.job), "info", message.t)
+            self.add(QCoreApplication.translate("LogView", "[{job}] started").format(job=message.job), "info", message.t)
         elif isinstance(message, JobFinished):
             if message.cancelled:
-                self.add(_tr("[{job}] stopped").format(job=message.job), "warning", message.t)
+                self.add(QCoreApplication.translate("LogView", "[{job}] stopped").format(job=message.job), "warning", message.t)
             elif message.ok:
-                self.add(_tr("[{job}] finished").format(job=message.job), "ok", message.t)
+                self.add(QCoreApplication.translate("LogView", "[{job}] finished").format(job=message.job), "ok", message.t)
             else:
-                self.add(_tr("[{job}] failed: {error}").format(job=message.job, error=message.error), "error", message.t)
+                self.add(QCoreApplication.translate("LogView", "[{job}] failed: {error}").format(job=message.job, error=message.error), "error", message.t)
         elif isinstance(message, TaskFailed):
             self.add(f"[{message.job}] {message.task}: {message.reason}", "error", message.t)
         elif isinstance(message, WorkerExited) and not message.expected:

@@ -13,22 +13,19 @@ MB = 1024**2
 RED = "<span style='color:#c62828'>{}</span>"
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Summaries", text)
-
 
 def _drops(pairs: list[tuple[str, int]]) -> str:
-    return ", ".join(f"{term(reason)} {n:,}" for reason, n in pairs) or _tr("none")
+    return ", ".join(f"{term(reason)} {n:,}" for reason, n in pairs) or QCoreApplication.translate("Summaries", "none")
 
 
 def clean_summary(finished: JobFinished) -> str:
     if finished.cancelled:
-        return _tr("<b>Stopped.</b> Segments already written are complete (none is half-written); "
+        return QCoreApplication.translate("Summaries", "<b>Stopped.</b> Segments already written are complete (none is half-written); "
                    "report.json lists them. Start again with <i>resume</i> to finish the rest.")
     if not finished.ok:
-        return RED.format(_tr("<b>Failed:</b> {error}").format(error=finished.error))
+        return RED.format(QCoreApplication.translate("Summaries", "<b>Failed:</b> {error}").format(error=finished.error))
     s = finished.summary
-    text = _tr("<b>Done.</b> {ok} of {files} files cleaned in {seconds} s ({rate} rows/s, {workers} workers).<br>"
+    text = QCoreApplication.translate("Summaries", "<b>Done.</b> {ok} of {files} files cleaned in {seconds} s ({rate} rows/s, {workers} workers).<br>"
                "{rows_in} rows in → {rows_out} out; dropped: {drops}.<br>"
                "{segments} {format} segment(s) + report.json in {out_dir}").format(
         ok=f"{s['files_ok']:,}", files=f"{s['files']:,}", seconds=f"{s['seconds']:.1f}",
@@ -36,38 +33,38 @@ def clean_summary(finished: JobFinished) -> str:
         rows_out=f"{s['rows_out']:,}", drops=_drops(list(s["dropped"].items())), segments=len(s["outputs"]),
         format=s["format"], out_dir=s["out_dir"])
     if s.get("segments_resumed"):
-        text += _tr(" ({n} segments resumed)").format(n=s["segments_resumed"])
+        text += QCoreApplication.translate("Summaries", " ({n} segments resumed)").format(n=s["segments_resumed"])
     if not s.get("reconciles", True):
-        text += "<br>" + RED.format(_tr("Counts do not reconcile: see report.json."))
+        text += "<br>" + RED.format(QCoreApplication.translate("Summaries", "Counts do not reconcile: see report.json."))
     if s.get("files_failed"):
-        text += "<br>" + RED.format(_tr("{n} file(s) failed: tick <i>only failed</i> to list them.")
+        text += "<br>" + RED.format(QCoreApplication.translate("Summaries", "{n} file(s) failed: tick <i>only failed</i> to list them.")
                                     .format(n=s["files_failed"]))
     return text
 
 
 def demo_summary(finished: JobFinished) -> str:
     if finished.cancelled:
-        return _tr("Stopped. Files already written are complete; none is half-written.")
+        return QCoreApplication.translate("Summaries", "Stopped. Files already written are complete; none is half-written.")
     if not finished.ok:
-        return RED.format(_tr("Failed: {error}").format(error=finished.error))
+        return RED.format(QCoreApplication.translate("Summaries", "Failed: {error}").format(error=finished.error))
     s = finished.summary
-    text = _tr("<b>Done.</b> {files} files, {rows} rows in {seconds} s ({rate} rows/s with {workers} workers) "
+    text = QCoreApplication.translate("Summaries", "<b>Done.</b> {files} files, {rows} rows in {seconds} s ({rate} rows/s with {workers} workers) "
                "→ {out_dir}").format(files=s["files_written"], rows=format_count(s["rows"]),
                                      seconds=f"{s['seconds']:.1f}", rate=format_count(s["rows_per_s"]),
                                      workers=s["workers"], out_dir=s["out_dir"])
     if s.get("files_failed"):
-        text += "<br>" + RED.format(_tr("{n} files failed (see Log)").format(n=s["files_failed"]))
+        text += "<br>" + RED.format(QCoreApplication.translate("Summaries", "{n} files failed (see Log)").format(n=s["files_failed"]))
     return text
 
 
 def dialogues_summary(finished: JobFinished) -> str:
     if finished.cancelled:
-        return _tr("Stopped. Nothing was left under a final name and the work folder was removed.")
+        return QCoreApplication.translate("Summaries", "Stopped. Nothing was left under a final name and the work folder was removed.")
     if not finished.ok:
-        return RED.format(_tr("Failed: {error}").format(error=finished.error))
+        return RED.format(QCoreApplication.translate("Summaries", "Failed: {error}").format(error=finished.error))
     s = finished.summary
     drops = _drops([(k[6:], v) for k, v in s.items() if k.startswith("drops_") and v])
-    text = _tr("<b>Done</b> in {seconds} s ({rate} rows/s). {rows_read} rows read from {files} file(s); "
+    text = QCoreApplication.translate("Summaries", "<b>Done</b> in {seconds} s ({rate} rows/s). {rows_read} rows read from {files} file(s); "
                "{in_dialogues} in dialogues; dropped: {drops}.<br>"
                "<b>{dialogues}</b> dialogues (<b>{train}</b> train, <b>{val}</b> val), {utterances} utterances; "
                "{short} dialogues under min turns dropped.<br>"
@@ -83,5 +80,5 @@ def dialogues_summary(finished: JobFinished) -> str:
         queue_max=s["writer_queue_max"], queue_bound=s["writer_queue_bound"], partitions=s["partitions"],
         groups=s["build_groups"], out_dir=s["out_dir"])
     if s.get("files_failed"):
-        text += "<br>" + RED.format(_tr("{n} file(s) failed (see Log)").format(n=s["files_failed"]))
+        text += "<br>" + RED.format(QCoreApplication.translate("Summaries", "{n} file(s) failed (see Log)").format(n=s["files_failed"]))
     return text
