@@ -241,7 +241,7 @@ class PipelinePanel(JobPanel):
         """Every tick, visible or not: once the predictors are ready the endpoint opens for "Try it"
         and the load generator (which starts by itself if "Start load" was clicked while starting)."""
         p: PipelineProgress | None = self.job_progress
-        if p is None or not self.is_running:
+        if p is None or not self.is_running or self.run.stopping:
             return
         if p.ready and not self.try_box.endpoint:
             self._update_endpoint_label()
