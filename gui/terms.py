@@ -52,6 +52,16 @@ TERMS = {
     "batcher": QT_TRANSLATE_NOOP("Terms", "batcher"),
     "predictor": QT_TRANSLATE_NOOP("Terms", "predictor"),
     "conn error": QT_TRANSLATE_NOOP("Terms", "conn error"),
+    # chart series (as the engine's progress trackers name them)
+    "read + cleaned": QT_TRANSLATE_NOOP("Terms", "read + cleaned"),
+    "written": QT_TRANSLATE_NOOP("Terms", "written"),
+    "rows/s": QT_TRANSLATE_NOOP("Terms", "rows/s"),
+    "std lines/s": QT_TRANSLATE_NOOP("Terms", "std lines/s"),
+    "mmi lines/s": QT_TRANSLATE_NOOP("Terms", "mmi lines/s"),
+    "depth": QT_TRANSLATE_NOOP("Terms", "depth"),
+    "bound": QT_TRANSLATE_NOOP("Terms", "bound"),
+    "mean batch": QT_TRANSLATE_NOOP("Terms", "mean batch"),
+    "max batch": QT_TRANSLATE_NOOP("Terms", "max batch"),
 }
 
 

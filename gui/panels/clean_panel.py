@@ -166,7 +166,7 @@ class CleanPanel(JobPanel):
         return run_clean, config
 
     def on_run_reset(self) -> None:
-        self.chart.bind(self.controller.tracker.history(THROUGHPUT_CHART))
+        self.chart.bind(self.controller.tracker.history(THROUGHPUT_CHART), term)
         self.drops_chart.set_keyed_values([], [], self._drop_label)
         self.progress.reset()
         self.file_table.clear_rows()

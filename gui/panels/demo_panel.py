@@ -22,6 +22,7 @@ from engine.status import JobFinished, TaskFailed
 from gui.panels.base import JobPanel
 from gui.run_controller import AppServices
 from gui.summaries import demo_summary
+from gui.terms import term
 from gui.widgets.charts import TimeSeriesChart
 from gui.widgets.forms import spin_box
 from gui.widgets.path_picker import PathPicker
@@ -109,7 +110,7 @@ class DemoPanel(JobPanel):
         return run_demo, config
 
     def on_run_reset(self) -> None:
-        self.chart.bind(self.controller.tracker.history(THROUGHPUT_CHART))
+        self.chart.bind(self.controller.tracker.history(THROUGHPUT_CHART), term)
         self.progress.reset()
         self._finished = None
         self.summary.setText("")

@@ -30,6 +30,7 @@ from engine.status import JobFinished, TaskFailed, TaskFinished
 from gui.panels.base import JobPanel
 from gui.run_controller import AppServices
 from gui.summaries import dialogues_summary
+from gui.terms import term
 from gui.widgets.charts import TimeSeriesChart
 from gui.widgets.forms import spin_box
 from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
@@ -103,7 +104,7 @@ class DialoguesPanel(JobPanel):
                                                 QT_TRANSLATE_NOOP("Charts", "per second"))
         self.queue_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "mmi writer queue (batches)"),
                                            QT_TRANSLATE_NOOP("Charts", "depth"))
-        self.queue_chart.set_color("bound", "#c62828")
+        self.queue_chart.set_color(term("bound"), "#c62828")
         self.rss_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "RSS per process"), "MB")
 
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
@@ -152,6 +153,7 @@ class DialoguesPanel(JobPanel):
             self._labels[key].setText(text)
         self.settings_box.setTitle(self.tr("Dialogue text for GPT-2 chitchat (std) and its MMI model (mmi)"))
         self.phases_box.setTitle(self.tr("Phases"))
+        self.queue_chart.set_color(term("bound"), "#c62828")  # the legend is rebuilt under the new label
         for stage, label in self.phase_labels.items():
             label.setText(self.tr(PHASE_TITLES[stage]))
         self.preview_std.setPlaceholderText(self.tr("first std dialogues appear here"))
@@ -194,7 +196,7 @@ class DialoguesPanel(JobPanel):
 
     def on_run_reset(self) -> None:
         for name, chart in self._charts().items():
-            chart.bind(self.controller.tracker.history(name))
+            chart.bind(self.controller.tracker.history(name), term)  # RSS series are process names: kept
         for box in self.phase_progress.values():
             box.reset()
         self.preview_std.setPlainText("")

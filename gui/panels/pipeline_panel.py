@@ -216,7 +216,7 @@ class PipelinePanel(JobPanel):
     def on_run_reset(self) -> None:
         labels = {THROUGHPUT_CHART: term, DEPTH_CHART: lambda stage: f"→ {term(stage)}"}
         for name, chart in self._time_charts().items():
-            chart.bind(self.controller.tracker.history(name), labels.get(name, str))
+            chart.bind(self.controller.tracker.history(name), labels.get(name, term))
         self.flush_chart.set_keyed_values([], [], term)
         self._update_endpoint_label()
         self.try_box.answer.setText("")

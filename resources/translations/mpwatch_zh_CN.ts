@@ -581,6 +581,13 @@ attempts: {attempts}, worker: {worker}</source>
     </message>
 </context>
 <context>
+    <name>Formatting</name>
+    <message>
+        <source>{value} {unit}/s</source>
+        <translation>{value} {unit}/秒</translation>
+    </message>
+</context>
+<context>
     <name>JobPanel</name>
     <message>
         <source>Start</source>
@@ -1127,7 +1134,7 @@ attempts: {attempts}, worker: {worker}</source>
     </message>
     <message>
         <source>files</source>
-        <translation>个文件</translation>
+        <translation>文件</translation>
     </message>
     <message>
         <source>items</source>
@@ -1212,6 +1219,42 @@ attempts: {attempts}, worker: {worker}</source>
     <message>
         <source>conn error</source>
         <translation>连接错误</translation>
+    </message>
+    <message>
+        <source>read + cleaned</source>
+        <translation>读取 + 清洗</translation>
+    </message>
+    <message>
+        <source>written</source>
+        <translation>已写入</translation>
+    </message>
+    <message>
+        <source>rows/s</source>
+        <translation>行/秒</translation>
+    </message>
+    <message>
+        <source>std lines/s</source>
+        <translation>std 行/秒</translation>
+    </message>
+    <message>
+        <source>mmi lines/s</source>
+        <translation>mmi 行/秒</translation>
+    </message>
+    <message>
+        <source>depth</source>
+        <translation>深度</translation>
+    </message>
+    <message>
+        <source>bound</source>
+        <translation>上限</translation>
+    </message>
+    <message>
+        <source>mean batch</source>
+        <translation>平均批大小</translation>
+    </message>
+    <message>
+        <source>max batch</source>
+        <translation>最大批大小</translation>
     </message>
 </context>
 <context>
