@@ -19,11 +19,13 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QEvent, QSettings, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
 from engine.progress import ProgressTracker, RunMonitor
 from engine.runner import JobFunction, JobRun
 from gui.run_controller import AppServices, RunController
+from gui.run_report import ReportTable, chart_png, report_html, write_report
+from gui.widgets.charts import BarChart, TimeSeriesChart
 
 REFRESH_S = 0.25
 
@@ -53,6 +55,10 @@ class JobPanel(QWidget):
         self.stop_button.setObjectName("stopButton")
         self._open_folder_label = ""
         self.stop_button.setEnabled(False)
+        self.report_button = QPushButton()
+        self.report_button.setObjectName("reportButton")
+        self.report_button.setEnabled(False)
+        self.report_button.clicked.connect(lambda: self.save_report())
         self.start_button.clicked.connect(self.start_job)
         self.stop_button.clicked.connect(self.stop_job)
 
@@ -77,6 +83,9 @@ class JobPanel(QWidget):
         self.stop_button.setText(self.tr("Stopping…") if self.is_running and self.run.stopping else self.tr("Stop"))
         if self._open_folder_label:
             self.open_button.setText(self.tr(self._open_folder_label))
+        self.report_button.setText(self.tr("Save report…"))
+        self.report_button.setToolTip(self.tr("One HTML file: summary, files, charts, settings and versions")
+                                      if self.report_button.isEnabled() else self.tr("Available after a run"))
         self._refresh(force=True)
 
     def translated_title(self) -> str:
@@ -110,6 +119,7 @@ class JobPanel(QWidget):
             self.open_button = QPushButton(self.tr(open_folder_label))
             self.open_button.clicked.connect(self.open_output_folder)
             row.addWidget(self.open_button)
+        row.addWidget(self.report_button)
         row.addStretch(1)
         return row
 
@@ -154,13 +164,46 @@ class JobPanel(QWidget):
             self.stop_button.setEnabled(False)
             self.stop_button.setText(self.tr("Stopping…"))
 
+    # -- the report --------------------------------------------------------------------------------
+    def report_tables(self) -> list[ReportTable]:
+        """Tables for the run's report (the Clean panel lists its files)."""
+        return []
+
+    def report_summary(self) -> str:
+        label = getattr(self, "summary", None)
+        return label.text() if isinstance(label, QLabel) else ""
+
+    def report_charts(self) -> list[tuple[str, bytes]]:
+        """(title, PNG) of every chart of the panel, as drawn now."""
+        self._refresh(force=True)
+        charts = [w for w in self.findChildren(TimeSeriesChart) + self.findChildren(BarChart)]
+        return [(chart.getPlotItem().titleLabel.text, chart_png(chart)) for chart in charts]
+
+    def save_report(self, path: Path | None = None) -> Path | None:
+        """Write the last run's report (asks where when ``path`` is None); the path written, or None."""
+        if self.run is None:
+            return None
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(self, self.tr("Save report"),
+                                                    str(Path.home() / f"{self.run.job_id}-report.html"),
+                                                    self.tr("HTML report (*.html)"))
+            if not chosen:
+                return None
+            path = Path(chosen)
+        title = self.tr("mpwatch report: {job}").format(job=f"{self.translated_title()} ({self.run.job_id})")
+        text = report_html(title, self.report_summary(), self.report_tables(), self.report_charts(), self.run.config)
+        return write_report(path, text)
+
     def _set_running(self, running: bool) -> None:
+        self.report_button.setEnabled(not running and self.run is not None)
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
         self.stop_button.setText(self.tr("Stop"))
         self.running_changed.emit(running)
 
     def _on_finished(self, finished: Any) -> None:
+        self.report_button.setEnabled(True)
+        self.retranslate()  # the report button's tooltip
         self._refresh(force=True)
         self.job_finished.emit(finished)
 

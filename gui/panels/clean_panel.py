@@ -29,6 +29,7 @@ from gui.formatting import format_count
 from gui.panels.base import JobPanel
 from gui.panels.clean_form import CleanForm
 from gui.run_controller import AppServices
+from gui.run_report import ReportTable
 from gui.summaries import clean_summary
 from gui.terms import term
 from gui.widgets.charts import BarChart, TimeSeriesChart
@@ -149,6 +150,19 @@ class CleanPanel(JobPanel):
 
     def input_picker(self) -> Any:
         return self.form.inputs
+
+    def report_tables(self) -> list[ReportTable]:
+        """Every file row: status, counts, the drops by reason and the error."""
+        table = self.file_table
+        header = tuple(table.horizontalHeaderItem(c).text() for c in range(table.columnCount()))
+        rows = []
+        for r in range(table.rowCount()):
+            cells = [table.cell_text(r, c) for c in range(table.columnCount())]
+            drops = table.item(r, 4).toolTip() if table.item(r, 4) is not None else ""
+            if drops:
+                cells[4] = f"{cells[4]} ({drops.replace(chr(10), ', ')})"
+            rows.append(tuple(cells))
+        return [ReportTable(self.tr("Files"), header, tuple(rows))]
 
     # -- JobPanel ------------------------------------------------------------------------------------
     def output_folder(self) -> Path | None:

@@ -157,6 +157,9 @@ class PipelinePanel(JobPanel):
     def input_picker(self) -> Any:
         return self.index_dir
 
+    def report_summary(self) -> str:
+        return "<br>".join(t for t in (self.endpoint_label.text(), self.service_status.text(), self.load.stats.text()) if t)
+
     def _update_endpoint_label(self) -> None:
         """Not running, starting, the URL, stopped or failed: from the run's state."""
         finished = self.monitor.finished if self.monitor is not None else None

@@ -308,6 +308,10 @@
         <translation>工作进程</translation>
     </message>
     <message>
+        <source>Files</source>
+        <translation>文件数</translation>
+    </message>
+    <message>
         <source>No .xlsx, .xls, .csv or .parquet file in the inputs.</source>
         <translation>输入中没有 .xlsx、.xls、.csv 或 .parquet 文件。</translation>
     </message>
@@ -602,8 +606,32 @@ attempts: {attempts}, worker: {worker}</source>
         <translation>停止</translation>
     </message>
     <message>
+        <source>Save report…</source>
+        <translation>保存报告…</translation>
+    </message>
+    <message>
+        <source>One HTML file: summary, files, charts, settings and versions</source>
+        <translation>一个 HTML 文件：摘要、文件列表、图表、设置和版本</translation>
+    </message>
+    <message>
+        <source>Available after a run</source>
+        <translation>运行结束后可用</translation>
+    </message>
+    <message>
         <source>Cannot start {job}</source>
         <translation>无法开始{job}</translation>
+    </message>
+    <message>
+        <source>Save report</source>
+        <translation>保存报告</translation>
+    </message>
+    <message>
+        <source>HTML report (*.html)</source>
+        <translation>HTML 报告 (*.html)</translation>
+    </message>
+    <message>
+        <source>mpwatch report: {job}</source>
+        <translation>mpwatch 报告：{job}</translation>
     </message>
     <message>
         <source>Clean</source>
