@@ -7,11 +7,12 @@ import time
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from engine.status import JobFinished, JobStarted, LogLine, TaskFailed, WorkerExited
 
-_COLORS = {"info": "#333333", "warning": "#b26a00", "error": "#c62828", "ok": "#2e7d32"}
+_COLORS = {"warning": "#d08000", "error": "#e53935", "ok": "#43a047"}  # info: the palette's text colour
 
 
 
@@ -31,7 +32,7 @@ class LogView(QPlainTextEdit):
         plain = f"{stamp}  {first}"
         self.lines.append(plain)
         del self.lines[:-2000]
-        color = _COLORS.get(level, _COLORS["info"])
+        color = _COLORS.get(level) or self.palette().color(QPalette.ColorRole.Text).name()
         self.appendHtml(f"<span style='color:#888'>{stamp}</span>&nbsp; "
                         f"<span style='color:{color}'>{html.escape(first)}</span>")
         if rest and level == "error":

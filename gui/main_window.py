@@ -16,6 +16,7 @@ from gui.processes_view import ProcessTable
 from gui.resources import resource_path
 from gui.run_controller import AppServices
 from gui.status_poller import StatusPoller
+from gui.theme import apply_theme
 
 #: (module, class) of each job panel, in tab order. A panel whose module is absent is skipped.
 PANELS = (
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
 
         self.menus = MainMenu(self)
         self.retranslate()
+        apply_theme(self)
         self._restore_settings()
         self.poller.start()
         self.log_view.add(self.tr("mpwatch ready. Start with Demo data if you have no chat logs yet."))
@@ -107,6 +109,8 @@ class MainWindow(QMainWindow):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
+        elif event.type() in (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange):
+            apply_theme(self)  # the desktop switched between light and dark (a no-op when nothing changed)
         super().changeEvent(event)
 
     def current_panel(self) -> JobPanel | None:

@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--press", action="append", default=[], metavar="BUTTON@SECONDS",
                         help="click a panel's button that many seconds after launch, e.g. load.button@5")
     parser.add_argument("--lang", choices=("zh_CN", "en"), help="UI language (default: the saved or system one)")
+    parser.add_argument("--dark", action="store_true", help="a dark palette, as a desktop in dark mode gives")
     args = parser.parse_args(argv)
     if args.lang:
         os.environ["MPWATCH_LANGUAGE"] = args.lang
@@ -45,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     from gui.main_window import MainWindow
 
     app = configure_application()
+    if args.dark:
+        from gui.theme import dark_palette
+
+        app.setPalette(dark_palette())
     window = MainWindow()
     window.ask_before_closing = False
     width, height = (int(v) for v in args.size.split("x"))
