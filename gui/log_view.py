@@ -39,15 +39,17 @@ class LogView(QPlainTextEdit):
             self.appendHtml(f"<pre style='color:#888'>{html.escape(chr(10).join(rest[-12:]))}</pre>")
 
     def on_message(self, message: Any) -> None:
+        translate = QCoreApplication.translate
         if isinstance(message, JobStarted):
-            self.add(QCoreApplication.translate("LogView", "[{job}] started").format(job=message.job), "info", message.t)
+            self.add(translate("LogView", "[{job}] started").format(job=message.job), "info", message.t)
         elif isinstance(message, JobFinished):
             if message.cancelled:
-                self.add(QCoreApplication.translate("LogView", "[{job}] stopped").format(job=message.job), "warning", message.t)
+                self.add(translate("LogView", "[{job}] stopped").format(job=message.job), "warning", message.t)
             elif message.ok:
-                self.add(QCoreApplication.translate("LogView", "[{job}] finished").format(job=message.job), "ok", message.t)
+                self.add(translate("LogView", "[{job}] finished").format(job=message.job), "ok", message.t)
             else:
-                self.add(QCoreApplication.translate("LogView", "[{job}] failed: {error}").format(job=message.job, error=message.error), "error", message.t)
+                self.add(translate("LogView", "[{job}] failed: {error}").format(job=message.job, error=message.error),
+                         "error", message.t)
         elif isinstance(message, TaskFailed):
             self.add(f"[{message.job}] {message.task}: {message.reason}", "error", message.t)
         elif isinstance(message, WorkerExited) and not message.expected:
