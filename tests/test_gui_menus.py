@@ -48,9 +48,15 @@ def test_dropping_files_and_folders_fills_the_field(qtbot, tmp_path):
 def test_every_path_field_of_the_window_takes_drops(main_window, tmp_path):
     pickers = main_window.findChildren(PathPicker)
     assert len(pickers) >= 6
-    for picker in pickers:
-        assert drop_paths(picker, [tmp_path]) == (True, True)
-        assert picker.text() == str(tmp_path)
+    before = {picker: picker.text() for picker in pickers}
+    try:
+        for picker in pickers:
+            assert drop_paths(picker, [tmp_path]) == (True, True)
+            assert picker.text() == str(tmp_path)
+    finally:  # a drop is remembered like a choice: leave the next tests the settings they expect
+        for picker, text in before.items():
+            picker.set_text(text)
+            picker.remember()
 
 
 def test_file_menu_uses_recent_folders_on_the_current_panel(main_window, tmp_path):
