@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
+
 
 def format_eta(seconds: float | None) -> str:
     if seconds is None or seconds != seconds or seconds == float("inf"):
@@ -17,8 +19,11 @@ def format_count(value: float) -> str:
 
 
 def format_rate(value: float, unit: str) -> str:
+    """``12.3 k rows/s`` (``unit`` already in the UI language; "/s" follows it)."""
     if value >= 1e6:
-        return f"{value / 1e6:.2f} M {unit}/s"
-    if value >= 1e4:
-        return f"{value / 1e3:.1f} k {unit}/s"
-    return f"{value:,.0f} {unit}/s"
+        number = f"{value / 1e6:.2f} M"
+    elif value >= 1e4:
+        number = f"{value / 1e3:.1f} k"
+    else:
+        number = f"{value:,.0f}"
+    return QCoreApplication.translate("Formatting", "{value} {unit}/s").format(value=number, unit=unit)

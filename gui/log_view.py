@@ -6,14 +6,19 @@ import html
 import time
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from engine.status import JobFinished, JobStarted, LogLine, TaskFailed, WorkerExited
 
-_COLORS = {"info": "#333333", "warning": "#b26a00", "error": "#c62828", "ok": "#2e7d32"}
+_COLORS = {"warning": "#d08000", "error": "#e53935", "ok": "#43a047"}  # info: the palette's text colour
+
 
 
 class LogView(QPlainTextEdit):
+    """Lines are written in the language in effect when they arrive (a log is not rewritten)."""
+
     def __init__(self, max_lines: int = 5000, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
@@ -27,22 +32,24 @@ class LogView(QPlainTextEdit):
         plain = f"{stamp}  {first}"
         self.lines.append(plain)
         del self.lines[:-2000]
-        color = _COLORS.get(level, _COLORS["info"])
+        color = _COLORS.get(level) or self.palette().color(QPalette.ColorRole.Text).name()
         self.appendHtml(f"<span style='color:#888'>{stamp}</span>&nbsp; "
                         f"<span style='color:{color}'>{html.escape(first)}</span>")
         if rest and level == "error":
             self.appendHtml(f"<pre style='color:#888'>{html.escape(chr(10).join(rest[-12:]))}</pre>")
 
     def on_message(self, message: Any) -> None:
+        translate = QCoreApplication.translate
         if isinstance(message, JobStarted):
-            self.add(f"[{message.job}] started", "info", message.t)
+            self.add(translate("LogView", "[{job}] started").format(job=message.job), "info", message.t)
         elif isinstance(message, JobFinished):
             if message.cancelled:
-                self.add(f"[{message.job}] stopped", "warning", message.t)
+                self.add(translate("LogView", "[{job}] stopped").format(job=message.job), "warning", message.t)
             elif message.ok:
-                self.add(f"[{message.job}] finished", "ok", message.t)
+                self.add(translate("LogView", "[{job}] finished").format(job=message.job), "ok", message.t)
             else:
-                self.add(f"[{message.job}] failed: {message.error}", "error", message.t)
+                self.add(translate("LogView", "[{job}] failed: {error}").format(job=message.job, error=message.error),
+                         "error", message.t)
         elif isinstance(message, TaskFailed):
             self.add(f"[{message.job}] {message.task}: {message.reason}", "error", message.t)
         elif isinstance(message, WorkerExited) and not message.expected:

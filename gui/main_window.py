@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import importlib
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget, QWidget
 
 from engine.runner import JobRun
 from gui.log_view import LogView
+from gui.main_menu import MainMenu
 from gui.panels.base import JobPanel
 from gui.priority_action import BackgroundPriorityAction
 from gui.processes_view import ProcessTable
 from gui.resources import resource_path
 from gui.run_controller import AppServices
 from gui.status_poller import StatusPoller
+from gui.theme import apply_theme
 
 #: (module, class) of each job panel, in tab order. A panel whose module is absent is skipped.
 PANELS = (
@@ -24,6 +26,8 @@ PANELS = (
     ("gui.panels.dialogues_panel", "DialoguesPanel"),
     ("gui.panels.pipeline_panel", "PipelinePanel"),
 )
+DEFAULT_SIZE = (1280, 860)
+SPLITTER_SIZES = (620, 240)
 
 
 def _load_panel_classes() -> list[type[JobPanel]]:
@@ -57,7 +61,7 @@ class MainWindow(QMainWindow):
         for panel_class in _load_panel_classes():
             panel = panel_class(self.services)
             self.panels[panel.kind] = panel
-            self.tabs.addTab(panel, panel.title)
+            self.tabs.addTab(panel, panel.translated_title())
             panel.running_changed.connect(self._update_tab_marks)
 
         self.process_table = ProcessTable()
@@ -65,8 +69,8 @@ class MainWindow(QMainWindow):
         self.poller.add_global_listener(self.process_table.on_message)
         self.poller.add_global_listener(self.log_view.on_message)
         self.bottom = QTabWidget()
-        self.bottom.addTab(self.process_table, "Processes")
-        self.bottom.addTab(self.log_view, "Log")
+        self.bottom.addTab(self.process_table, "")
+        self.bottom.addTab(self.log_view, "")
         self.background_priority_action = BackgroundPriorityAction(self.services, self)
         self.bottom.setCornerWidget(self.background_priority_action.tool_button())
 
@@ -75,26 +79,64 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.bottom)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([620, 240])
+        splitter.setSizes(list(SPLITTER_SIZES))
         self.splitter = splitter
         self.setCentralWidget(splitter)
 
-        self.jobs_label = QLabel("idle")
-        self.lag_label = QLabel("UI lag –")
-        self.lag_label.setToolTip("How late the status timer fires (mean / max over the last 5 s). "
-                                  "Large values mean the window is starved.")
+        self.jobs_label = QLabel()
+        self.lag_label = QLabel()
+        self._lag_ms: tuple[float, float] | None = None
         self.statusBar().addWidget(self.jobs_label, 1)
         self.statusBar().addPermanentWidget(self.lag_label)
         self.poller.lag_changed.connect(self._on_lag_changed)
         self.poller.add_tick_hook(self._update_status)
 
+        self.menus = MainMenu(self)
+        self.retranslate()
+        apply_theme(self)
         self._restore_settings()
         self.poller.start()
-        self.log_view.add("mpwatch ready. Start with Demo data if you have no chat logs yet.")
+        self.log_view.add(self.tr("mpwatch ready. Start with Demo data if you have no chat logs yet."))
+
+    # -- language ----------------------------------------------------------------------------------
+    def retranslate(self) -> None:
+        self.bottom.setTabText(self.bottom.indexOf(self.process_table), self.tr("Processes"))
+        self.bottom.setTabText(self.bottom.indexOf(self.log_view), self.tr("Log"))
+        self.lag_label.setToolTip(self.tr("How late the status timer fires (mean / max over the last 5 s). "
+                                          "Large values mean the window is starved."))
+        self._update_tab_marks()
+        self._show_lag()
+        self._update_status()
+        self.menus.retranslate()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        elif event.type() in (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange):
+            apply_theme(self)  # the desktop switched between light and dark (a no-op when nothing changed)
+        super().changeEvent(event)
+
+    def current_panel(self) -> JobPanel | None:
+        widget = self.tabs.currentWidget()
+        return widget if isinstance(widget, JobPanel) else None
+
+    def reset_layout(self) -> None:
+        """View ▸ Reset layout: the default window size and split, the first tab's bottom view."""
+        self.resize(*DEFAULT_SIZE)
+        self.splitter.setSizes(list(SPLITTER_SIZES))
+        self.bottom.setCurrentWidget(self.process_table)
 
     # -- status bar ------------------------------------------------------------------------------
     def _on_lag_changed(self, mean_ms: float, max_ms: float) -> None:
-        text = f"UI lag {mean_ms:.0f} ms (max {max_ms:.0f})"
+        self._lag_ms = (mean_ms, max_ms)
+        self._show_lag()
+
+    def _show_lag(self) -> None:
+        if self._lag_ms is None:
+            text, max_ms = self.tr("UI lag –"), 0.0
+        else:
+            mean_ms, max_ms = self._lag_ms
+            text = self.tr("UI lag {mean} ms (max {max})").format(mean=f"{mean_ms:.0f}", max=f"{max_ms:.0f}")
         if self.lag_label.text() != text:
             self.lag_label.setText(text)
             self.lag_label.setStyleSheet("color:#c62828" if max_ms > 250 else "")
@@ -102,17 +144,17 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         active = self.services.active_runs()
         live = len(self.process_table.live_pids())
-        text = (f"{len(active)} job{'s' if len(active) != 1 else ''} running · {live} engine processes"
-                if active or live else "idle")
+        text = (self.tr("%n job(s) running", "", len(active)) + " · " + self.tr("%n engine process(es)", "", live)
+                if active or live else self.tr("idle"))
         if self._closing:
-            text = "stopping jobs before closing…"
+            text = self.tr("stopping jobs before closing…")
         if self.jobs_label.text() != text:
             self.jobs_label.setText(text)
 
     def _update_tab_marks(self) -> None:
         for index in range(self.tabs.count()):
             panel = self.tabs.widget(index)
-            self.tabs.setTabText(index, ("● " if panel.is_running else "") + panel.title)
+            self.tabs.setTabText(index, ("● " if panel.is_running else "") + panel.translated_title())
 
     def _on_run_started(self, run: JobRun) -> None:
         self.bottom.setCurrentWidget(self.process_table)
@@ -123,8 +165,8 @@ class MainWindow(QMainWindow):
         if active and not self._closing:
             if self.ask_before_closing:
                 answer = QMessageBox.question(
-                    self, "Stop running jobs?",
-                    f"{len(active)} job(s) still running. Stop them and quit?",
+                    self, self.tr("Stop running jobs?"),
+                    self.tr("%n job(s) still running. Stop them and quit?", "", len(active)),
                     QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                     QMessageBox.StandardButton.No)
                 if answer != QMessageBox.StandardButton.Yes:
@@ -164,7 +206,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 860)
+            self.resize(*DEFAULT_SIZE)
         tab = settings.value("window/tab", 0, type=int)
         if 0 <= tab < self.tabs.count():
             self.tabs.setCurrentIndex(tab)

@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import psutil
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from engine.status import ProcessStarted, WorkerExited
+from gui.terms import term
 
 MAX_EXITED_ROWS = 60
 #: How soon after a sample is requested the table looks for its result (and again, until it came).
@@ -100,13 +101,12 @@ class ProcessRow:
 
 
 class ProcessTable(QTableWidget):
-    COLUMNS = ("job", "role", "pid", "state", "nice", "CPU %", "RSS MB", "exit code")
+    COLUMNS = 8
     _RIGHT_ALIGNED = (2, 4, 5, 6, 7)
 
     def __init__(self, sample_ms: int = 1000, parent: QWidget | None = None) -> None:
-        super().__init__(0, len(self.COLUMNS), parent)
-        self.setHorizontalHeaderLabels(self.COLUMNS)
-        self.horizontalHeaderItem(4).setToolTip("Scheduling priority (POSIX nice: higher runs in the background)")
+        super().__init__(0, self.COLUMNS, parent)
+        self.retranslate()
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -128,6 +128,18 @@ class ProcessTable(QTableWidget):
         self._collect_timer.setInterval(COLLECT_MS)
         self._collect_timer.timeout.connect(self.collect)
         self.destroyed.connect(self._sampler.close)
+
+    def retranslate(self) -> None:
+        self.setHorizontalHeaderLabels([self.tr("job"), self.tr("role"), "PID", self.tr("state"), self.tr("nice"),
+                                        "CPU %", "RSS MB", self.tr("exit code")])
+        self.horizontalHeaderItem(4).setToolTip(
+            self.tr("Scheduling priority (POSIX nice: higher runs in the background)"))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+            self._render()
+        super().changeEvent(event)
 
     def on_message(self, message: Any) -> None:
         if isinstance(message, ProcessStarted):
@@ -190,7 +202,7 @@ class ProcessTable(QTableWidget):
             del self._shown[len(rows):]
         for i, r in enumerate(rows):
             live = r.state == "running"
-            values = (r.job, r.role, str(r.pid), r.state, "" if r.nice is None or not live else str(r.nice),
+            values = (r.job, r.role, str(r.pid), term(r.state), "" if r.nice is None or not live else str(r.nice),
                       f"{r.cpu_percent:.0f}" if live else "", f"{r.rss_bytes / 2**20:.0f}" if live else "",
                       "" if r.exitcode is None else str(r.exitcode))
             color = "#c62828" if r.state == "died" else ("#000000" if live else "#9e9e9e")

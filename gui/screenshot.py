@@ -1,6 +1,7 @@
 """Save a screenshot of the real main window, optionally mid-job (for reviews and the README).
 
     xvfb-run -a env QT_QPA_PLATFORM=xcb python -m gui.screenshot shot.png --tab demo --start --after 6
+    xvfb-run -a env QT_QPA_PLATFORM=xcb python -m gui.screenshot zh.png --tab clean --lang zh_CN
 
 Starts the app, switches to a tab, optionally presses its Start button, waits, grabs the window,
 stops whatever runs and exits once every engine process has ended.
@@ -9,6 +10,7 @@ stops whatever runs and exits once every engine process has ended.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -34,12 +36,20 @@ def main(argv: list[str] | None = None) -> int:
                              "e.g. rows=5000, form.inputs=/data (a dotted path from the panel) or batching.tabs=1")
     parser.add_argument("--press", action="append", default=[], metavar="BUTTON@SECONDS",
                         help="click a panel's button that many seconds after launch, e.g. load.button@5")
+    parser.add_argument("--lang", choices=("zh_CN", "en"), help="UI language (default: the saved or system one)")
+    parser.add_argument("--dark", action="store_true", help="a dark palette, as a desktop in dark mode gives")
     args = parser.parse_args(argv)
+    if args.lang:
+        os.environ["MPWATCH_LANGUAGE"] = args.lang
 
     from gui.app import configure_application
     from gui.main_window import MainWindow
 
     app = configure_application()
+    if args.dark:
+        from gui.theme import dark_palette
+
+        app.setPalette(dark_palette())
     window = MainWindow()
     window.ask_before_closing = False
     width, height = (int(v) for v in args.size.split("x"))

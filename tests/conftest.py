@@ -7,6 +7,8 @@ import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="mpwatch-test-config-")
+# The UI speaks English in tests whatever the machine's locale (tests of Chinese switch explicitly).
+os.environ["MPWATCH_LANGUAGE"] = "en"
 
 import pytest  # noqa: E402
 

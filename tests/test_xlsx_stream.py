@@ -20,7 +20,7 @@ import python_calamine
 from engine.tables.writers import XlsxSegmentWriter
 from engine.context import Cancelled, SPAWN
 from engine.xlsxfast import (
-    EXCEL_MAX_ROWS, RenderedPart, escape_cell_text, load_rendered_part, read_part_summary, render_part,
+    EXCEL_MAX_ROWS, escape_cell_text, load_rendered_part, read_part_summary, render_part,
     save_rendered_part, write_xlsx_segment,
 )
 from engine.xlsxfast.partfile import RenderedPartError

@@ -17,13 +17,15 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QSettings, QUrl, Signal
+from PySide6.QtCore import QEvent, QSettings, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
 from engine.progress import ProgressTracker, RunMonitor
 from engine.runner import JobFunction, JobRun
 from gui.run_controller import AppServices, RunController
+from gui.run_report import ReportTable, chart_png, report_html, write_report
+from gui.widgets.charts import BarChart, TimeSeriesChart
 
 REFRESH_S = 0.25
 
@@ -32,7 +34,7 @@ class JobPanel(QWidget):
     """Base of the Demo, Clean, Dialogues and Pipeline panels."""
 
     kind = "job"
-    title = "Job"
+    title = "Job"  # English source text; translated_title() is what the tab shows
     tracker_factory: Callable[[], ProgressTracker] = ProgressTracker
     running_changed = Signal(bool)
     job_finished = Signal(object)  # JobFinished
@@ -47,11 +49,16 @@ class JobPanel(QWidget):
         self.controller.finished.connect(self._on_finished)
         self._drawn: Any = None  # the progress object the views show
         self._last_refresh = 0.0
-        self.start_button = QPushButton("Start")
+        self.start_button = QPushButton()
         self.start_button.setObjectName("startButton")
-        self.stop_button = QPushButton("Stop")
+        self.stop_button = QPushButton()
         self.stop_button.setObjectName("stopButton")
+        self._open_folder_label = ""
         self.stop_button.setEnabled(False)
+        self.report_button = QPushButton()
+        self.report_button.setObjectName("reportButton")
+        self.report_button.setEnabled(False)
+        self.report_button.clicked.connect(lambda: self.save_report())
         self.start_button.clicked.connect(self.start_job)
         self.stop_button.clicked.connect(self.stop_job)
 
@@ -69,6 +76,31 @@ class JobPanel(QWidget):
     def on_run_reset(self) -> None:
         """A new run starts (``self.controller.tracker`` is new): bind charts, clear tables."""
 
+    def retranslate(self) -> None:
+        """Set every text of the panel in the current language (at the end of a subclass's
+        ``__init__`` and on every language change); subclasses extend it and call super()."""
+        self.start_button.setText(self.tr("Start"))
+        self.stop_button.setText(self.tr("Stopping…") if self.is_running and self.run.stopping else self.tr("Stop"))
+        if self._open_folder_label:
+            self.open_button.setText(self.tr(self._open_folder_label))
+        self.report_button.setText(self.tr("Save report…"))
+        self.report_button.setToolTip(self.tr("One HTML file: summary, files, charts, settings and versions")
+                                      if self.report_button.isEnabled() else self.tr("Available after a run"))
+        self._refresh(force=True)
+
+    def translated_title(self) -> str:
+        """The tab's title in the current language (``title`` is the English source text)."""
+        return self.tr(self.title)
+
+    def input_picker(self) -> Any:
+        """The path field File ▸ Open inputs… and Recent folders fill (None: the panel has none)."""
+        return getattr(self, "inputs", None)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
     def settings(self) -> QSettings:
         return QSettings()
 
@@ -83,9 +115,11 @@ class JobPanel(QWidget):
         row.addWidget(self.start_button)
         row.addWidget(self.stop_button)
         if open_folder_label:
-            self.open_button = QPushButton(open_folder_label)
+            self._open_folder_label = open_folder_label  # English source; retranslate() translates it
+            self.open_button = QPushButton(self.tr(open_folder_label))
             self.open_button.clicked.connect(self.open_output_folder)
             row.addWidget(self.open_button)
+        row.addWidget(self.report_button)
         row.addStretch(1)
         return row
 
@@ -118,7 +152,7 @@ class JobPanel(QWidget):
         try:
             fn, config = self.make_config()
         except ValueError as exc:
-            QMessageBox.warning(self, f"Cannot start {self.title}", str(exc))
+            QMessageBox.warning(self, self.tr("Cannot start {job}").format(job=self.translated_title()), str(exc))
             return False
         self.controller.start(fn, config)
         self._drawn = None
@@ -128,15 +162,48 @@ class JobPanel(QWidget):
     def stop_job(self) -> None:
         if self.controller.stop():
             self.stop_button.setEnabled(False)
-            self.stop_button.setText("Stopping…")
+            self.stop_button.setText(self.tr("Stopping…"))
+
+    # -- the report --------------------------------------------------------------------------------
+    def report_tables(self) -> list[ReportTable]:
+        """Tables for the run's report (the Clean panel lists its files)."""
+        return []
+
+    def report_summary(self) -> str:
+        label = getattr(self, "summary", None)
+        return label.text() if isinstance(label, QLabel) else ""
+
+    def report_charts(self) -> list[tuple[str, bytes]]:
+        """(title, PNG) of every chart of the panel, as drawn now."""
+        self._refresh(force=True)
+        charts = [w for w in self.findChildren(TimeSeriesChart) + self.findChildren(BarChart)]
+        return [(chart.getPlotItem().titleLabel.text, chart_png(chart)) for chart in charts]
+
+    def save_report(self, path: Path | None = None) -> Path | None:
+        """Write the last run's report (asks where when ``path`` is None); the path written, or None."""
+        if self.run is None:
+            return None
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(self, self.tr("Save report"),
+                                                    str(Path.home() / f"{self.run.job_id}-report.html"),
+                                                    self.tr("HTML report (*.html)"))
+            if not chosen:
+                return None
+            path = Path(chosen)
+        title = self.tr("mpwatch report: {job}").format(job=f"{self.translated_title()} ({self.run.job_id})")
+        text = report_html(title, self.report_summary(), self.report_tables(), self.report_charts(), self.run.config)
+        return write_report(path, text)
 
     def _set_running(self, running: bool) -> None:
+        self.report_button.setEnabled(not running and self.run is not None)
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
-        self.stop_button.setText("Stop")
+        self.stop_button.setText(self.tr("Stop"))
         self.running_changed.emit(running)
 
     def _on_finished(self, finished: Any) -> None:
+        self.report_button.setEnabled(True)
+        self.retranslate()  # the report button's tooltip
         self._refresh(force=True)
         self.job_finished.emit(finished)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QSettings
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLayout,
     QLineEdit, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
@@ -20,15 +20,22 @@ from engine.system_messages import SYSTEM_MESSAGES
 from gui.widgets.forms import spin_box
 from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
 
-#: (CleanRules switch, label, tooltip) of each rule check box.
+#: (CleanRules switch, label, tooltip) of each rule check box (English source texts, context CleanForm).
 RULES = (
-    ("drop_missing", "missing values", "drop rows missing 坐席id, 客户微信id, 是否客服 or 消息内容"),
-    ("check_role", "role (是/否)", "normalise 是/否, 客服/客户, True/False, 1/0; drop unknown roles"),
-    ("remove_emoji", "remove emoji", "multi-part emoji go whole"),
-    ("collapse_whitespace", "collapse newlines", "newlines, tabs and runs of spaces become one space"),
-    ("drop_system", "system messages", "exact match after trimming, list below"),
-    ("drop_empty", "empty after clean", "drop messages that are empty once cleaned"),
-    ("drop_duplicates", "duplicates", "exact duplicate rows"),
+    ("drop_missing", QT_TRANSLATE_NOOP("CleanForm", "missing values"),
+     QT_TRANSLATE_NOOP("CleanForm", "drop rows missing 坐席id, 客户微信id, 是否客服 or 消息内容")),
+    ("check_role", QT_TRANSLATE_NOOP("CleanForm", "role (是/否)"),
+     QT_TRANSLATE_NOOP("CleanForm", "normalise 是/否, 客服/客户, True/False, 1/0; drop unknown roles")),
+    ("remove_emoji", QT_TRANSLATE_NOOP("CleanForm", "remove emoji"),
+     QT_TRANSLATE_NOOP("CleanForm", "multi-part emoji go whole")),
+    ("collapse_whitespace", QT_TRANSLATE_NOOP("CleanForm", "collapse newlines"),
+     QT_TRANSLATE_NOOP("CleanForm", "newlines, tabs and runs of spaces become one space")),
+    ("drop_system", QT_TRANSLATE_NOOP("CleanForm", "system messages"),
+     QT_TRANSLATE_NOOP("CleanForm", "exact match after trimming, list below")),
+    ("drop_empty", QT_TRANSLATE_NOOP("CleanForm", "empty after clean"),
+     QT_TRANSLATE_NOOP("CleanForm", "drop messages that are empty once cleaned")),
+    ("drop_duplicates", QT_TRANSLATE_NOOP("CleanForm", "duplicates"),
+     QT_TRANSLATE_NOOP("CleanForm", "exact duplicate rows")),
 )
 
 
@@ -36,14 +43,12 @@ class CleanForm(QWidget):
     def __init__(self, buttons: QLayout, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         settings = QSettings()
-        self.inputs = PathPicker("clean/inputs", "open", "Chat exports to clean", file_filter=CHAT_EXPORT_FILTER,
-                                 placeholder="files or folders, separated by ;")
-        self.inputs.button.setText("Files…")
-        self.folder_button = QPushButton("Folder…")
+        self.inputs = PathPicker("clean/inputs", "open", file_filter=CHAT_EXPORT_FILTER)
+        self.inputs.set_button_text(QT_TRANSLATE_NOOP("PathPicker", "Files…"))
+        self.folder_button = QPushButton()
         self.folder_button.clicked.connect(self._choose_input_folder)
         self.inputs.layout().addWidget(self.folder_button)
-        self.out_dir = PathPicker("clean/out_dir", "dir", "Folder for the cleaned segments",
-                                  placeholder="output folder (segments + report.json)")
+        self.out_dir = PathPicker("clean/out_dir", "dir")
         if not self.out_dir.text():
             self.out_dir.set_text(str(Path.home() / "mpwatch-clean"))
         self.workers = spin_box(1, 64, settings.value("clean/workers", os.cpu_count() or 1, type=int))
@@ -52,48 +57,44 @@ class CleanForm(QWidget):
         self.out_format.setCurrentText(settings.value("clean/format", "xlsx", type=str))
         self.segment_files = spin_box(1, 100000, settings.value("clean/segment_files", 25, type=int))
         self.columns = QLineEdit(settings.value("clean/columns", "", type=str))
-        self.columns.setPlaceholderText("defaults: agent=坐席id,customer=客户微信id,role=是否客服,content=消息内容,time=消息时间")
-        self.all_sheets = QCheckBox("every sheet")
+        self.all_sheets = QCheckBox()
         self.all_sheets.setChecked(settings.value("clean/all_sheets", False, type=bool))
-        self.resume = QCheckBox("resume")
-        self.resume.setToolTip("skip segments a previous run in this output folder completed")
+        self.resume = QCheckBox()
         self.resume.setChecked(settings.value("clean/resume", False, type=bool))
         self.rule_boxes: dict[str, QCheckBox] = {}
-        for key, label, tip in RULES:
-            box = QCheckBox(label)
-            box.setToolTip(tip)
+        for key, _label, _tip in RULES:
+            box = QCheckBox()
             box.setChecked(settings.value(f"clean/rule_{key}", True, type=bool))
             self.rule_boxes[key] = box
         self.dedupe_scope = QComboBox()
-        self.dedupe_scope.addItems(DEDUPE_SCOPES)
-        self.dedupe_scope.setCurrentText(settings.value("clean/dedupe_scope", "file", type=str))
-        self.dedupe_scope.setToolTip("duplicates within each file, or across the whole run")
+        for scope in DEDUPE_SCOPES:
+            self.dedupe_scope.addItem(scope, scope)  # shown text translated in retranslate(), data is the key
+        saved_scope = self.dedupe_scope.findData(settings.value("clean/dedupe_scope", "file", type=str))
+        self.dedupe_scope.setCurrentIndex(max(0, saved_scope))
         self.min_length = spin_box(0, 100000, settings.value("clean/min_length", 0, type=int))
-        self.min_length.setSpecialValueText("off")
         self.system_messages = QPlainTextEdit()
         saved = settings.value("clean/system_messages", None)
         self.system_messages.setPlainText(str(saved) if saved is not None else "\n".join(SYSTEM_MESSAGES))
-        self.system_messages.setToolTip("one system message per line (exact match after trimming)")
         self.system_messages.setFixedHeight(76)
         self.system_contains = QLineEdit(settings.value("clean/system_contains", "", type=str))
-        self.system_contains.setPlaceholderText("also drop messages containing… (separate with ;)")
 
-        io_form = QFormLayout()
-        io_form.addRow("Inputs", self.inputs)
-        io_form.addRow("Output folder", self.out_dir)
+        self._labels = {key: QLabel() for key in ("workers", "format", "segment_files", "dedupe", "min_length")}
+        self.io_form = io_form = QFormLayout()
+        io_form.addRow(QLabel(), self.inputs)
+        io_form.addRow(QLabel(), self.out_dir)
         options = QGridLayout()
-        options.addWidget(QLabel("Workers"), 0, 0)
+        options.addWidget(self._labels["workers"], 0, 0)
         options.addWidget(self.workers, 0, 1)
-        options.addWidget(QLabel("Format"), 0, 2)
+        options.addWidget(self._labels["format"], 0, 2)
         options.addWidget(self.out_format, 0, 3)
-        options.addWidget(QLabel("Files per segment"), 1, 0)
+        options.addWidget(self._labels["segment_files"], 1, 0)
         options.addWidget(self.segment_files, 1, 1)
         options.addWidget(self.all_sheets, 1, 2)
         options.addWidget(self.resume, 1, 3)
         io_form.addRow(options)
-        io_form.addRow("Columns", self.columns)
+        io_form.addRow(QLabel(), self.columns)
         io_form.addRow(buttons)
-        io_box = QGroupBox("Clean chat exports")
+        self.io_box = io_box = QGroupBox()
         io_box.setLayout(io_form)
 
         rules_grid = QGridLayout()
@@ -102,16 +103,17 @@ class CleanForm(QWidget):
         rules_form = QFormLayout()
         rules_form.addRow(rules_grid)
         scope_row = QHBoxLayout()
-        scope_row.addWidget(QLabel("duplicates within"))
+        scope_row.addWidget(self._labels["dedupe"])
         scope_row.addWidget(self.dedupe_scope)
         scope_row.addSpacing(12)
-        scope_row.addWidget(QLabel("min length"))
+        scope_row.addWidget(self._labels["min_length"])
         scope_row.addWidget(self.min_length)
         scope_row.addStretch(1)
         rules_form.addRow(scope_row)
-        rules_form.addRow("System messages", self.system_messages)
-        rules_form.addRow("…or containing", self.system_contains)
-        rules_box = QGroupBox("Rules (each drop is counted by reason)")
+        rules_form.addRow(QLabel(), self.system_messages)
+        rules_form.addRow(QLabel(), self.system_contains)
+        self.rules_form = rules_form
+        self.rules_box = rules_box = QGroupBox()
         rules_box.setLayout(rules_form)
 
         layout = QVBoxLayout(self)
@@ -119,24 +121,64 @@ class CleanForm(QWidget):
         layout.addWidget(io_box)
         layout.addWidget(rules_box)
         layout.addStretch(1)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.inputs.set_caption(self.tr("Chat exports to clean"), self.tr("files or folders, separated by ;"))
+        self.out_dir.set_caption(self.tr("Folder for the cleaned segments"),
+                                 self.tr("output folder (segments + report.json)"))
+        self.folder_button.setText(self.tr("Folder…"))
+        self.columns.setPlaceholderText(
+            self.tr("defaults: agent=坐席id,customer=客户微信id,role=是否客服,content=消息内容,time=消息时间"))
+        self.all_sheets.setText(self.tr("every sheet"))
+        self.resume.setText(self.tr("resume"))
+        self.resume.setToolTip(self.tr("skip segments a previous run in this output folder completed"))
+        for key, label, tip in RULES:
+            self.rule_boxes[key].setText(self.tr(label))
+            self.rule_boxes[key].setToolTip(self.tr(tip))
+        self.dedupe_scope.setToolTip(self.tr("duplicates within each file, or across the whole run"))
+        scope_names = {"file": self.tr("each file"), "run": self.tr("the whole run")}
+        for i in range(self.dedupe_scope.count()):
+            key = self.dedupe_scope.itemData(i)
+            self.dedupe_scope.setItemText(i, scope_names.get(key, key))
+        self.min_length.setSpecialValueText(self.tr("off"))
+        self.system_messages.setToolTip(self.tr("one system message per line (exact match after trimming)"))
+        self.system_contains.setPlaceholderText(self.tr("also drop messages containing… (separate with ;)"))
+        for key, text in (("workers", self.tr("Workers")), ("format", self.tr("Format")),
+                          ("segment_files", self.tr("Files per segment")), ("dedupe", self.tr("duplicates within")),
+                          ("min_length", self.tr("min length"))):
+            self._labels[key].setText(text)
+        for form, field, text in ((self.io_form, self.inputs, self.tr("Inputs")),
+                                  (self.io_form, self.out_dir, self.tr("Output folder")),
+                                  (self.io_form, self.columns, self.tr("Columns")),
+                                  (self.rules_form, self.system_messages, self.tr("System messages")),
+                                  (self.rules_form, self.system_contains, self.tr("…or containing"))):
+            form.labelForField(field).setText(text)
+        self.io_box.setTitle(self.tr("Clean chat exports"))
+        self.rules_box.setTitle(self.tr("Rules (each drop is counted by reason)"))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def config(self) -> CleanConfig:
         """The form as a CleanConfig; ValueError with a readable message when something is missing."""
         inputs = [p.expanduser() for p in self.inputs.paths()]
         if not inputs:
-            raise ValueError("Choose the chat exports (files or a folder) first.")
+            raise ValueError(self.tr("Choose the chat exports (files or a folder) first."))
         out = self.out_dir.text()
         if not out:
-            raise ValueError("Choose an output folder first.")
+            raise ValueError(self.tr("Choose an output folder first."))
         try:
             columns = ColumnMap.parse(self.columns.text()) if self.columns.text().strip() else ColumnMap()
         except ValueError as exc:
-            raise ValueError(f"Columns: {exc}") from None
+            raise ValueError(self.tr("Columns: {error}").format(error=exc)) from None
         system = tuple(line.strip() for line in self.system_messages.toPlainText().splitlines() if line.strip())
         contains = tuple(p.strip() for p in self.system_contains.text().split(";") if p.strip())
         switches = {key: box.isChecked() for key, box in self.rule_boxes.items()}
         rules = CleanRules(system_messages=system, system_contains=contains, min_length=self.min_length.value(),
-                           dedupe_scope=self.dedupe_scope.currentText(), **switches)
+                           dedupe_scope=self.dedupe_scope.currentData(), **switches)
         return CleanConfig(inputs=tuple(inputs), out_dir=Path(out).expanduser(), workers=self.workers.value(),
                            out_format=self.out_format.currentText(), segment_files=self.segment_files.value(),
                            columns=columns, rules=rules, all_sheets=self.all_sheets.isChecked(),
@@ -154,14 +196,14 @@ class CleanForm(QWidget):
         settings.setValue("clean/resume", self.resume.isChecked())
         for key, box in self.rule_boxes.items():
             settings.setValue(f"clean/rule_{key}", box.isChecked())
-        settings.setValue("clean/dedupe_scope", self.dedupe_scope.currentText())
+        settings.setValue("clean/dedupe_scope", self.dedupe_scope.currentData())
         settings.setValue("clean/min_length", self.min_length.value())
         settings.setValue("clean/system_messages", self.system_messages.toPlainText())
         settings.setValue("clean/system_contains", self.system_contains.text())
 
     def _choose_input_folder(self) -> None:
         start = self.inputs.paths()[0] if self.inputs.paths() else Path.home()
-        folder = QFileDialog.getExistingDirectory(self, "Folder of chat exports (searched recursively)",
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder of chat exports (searched recursively)"),
                                                   str(start if start.is_dir() else start.parent))
         if folder:
             self.inputs.set_text(folder)

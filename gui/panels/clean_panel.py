@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import (
     QCheckBox, QHBoxLayout, QLabel, QListWidget, QMessageBox, QScrollArea, QSplitter, QVBoxLayout, QWidget,
 )
@@ -29,7 +29,9 @@ from gui.formatting import format_count
 from gui.panels.base import JobPanel
 from gui.panels.clean_form import CleanForm
 from gui.run_controller import AppServices
+from gui.run_report import ReportTable
 from gui.summaries import clean_summary
+from gui.terms import term
 from gui.widgets.charts import BarChart, TimeSeriesChart
 from gui.widgets.file_table import ERROR_COLUMN, FileTable
 from gui.widgets.progress import ProgressBox
@@ -37,11 +39,16 @@ from gui.widgets.worker_table import WorkerTable
 
 PENDING_SHOWN = 300
 
-#: Short labels of the drop reasons for the bar chart's axis.
+#: Short labels of the drop reasons for the bar chart's axis (English source, context CleanPanel).
 DROP_LABELS = {
-    DropReason.MISSING_VALUE: "missing", DropReason.UNKNOWN_ROLE: "role?", DropReason.SYSTEM_MESSAGE: "system",
-    DropReason.EMPTY_AFTER_CLEAN: "empty", DropReason.TOO_SHORT: "short", DropReason.TOO_LONG_FOR_XLSX: "too long",
-    DropReason.DUPLICATE: "duplicate", DropReason.DUPLICATE_IN_RUN: "dup (run)",
+    DropReason.MISSING_VALUE: QT_TRANSLATE_NOOP("CleanPanel", "missing"),
+    DropReason.UNKNOWN_ROLE: QT_TRANSLATE_NOOP("CleanPanel", "role?"),
+    DropReason.SYSTEM_MESSAGE: QT_TRANSLATE_NOOP("CleanPanel", "system"),
+    DropReason.EMPTY_AFTER_CLEAN: QT_TRANSLATE_NOOP("CleanPanel", "empty"),
+    DropReason.TOO_SHORT: QT_TRANSLATE_NOOP("CleanPanel", "short"),
+    DropReason.TOO_LONG_FOR_XLSX: QT_TRANSLATE_NOOP("CleanPanel", "too long"),
+    DropReason.DUPLICATE: QT_TRANSLATE_NOOP("CleanPanel", "duplicate"),
+    DropReason.DUPLICATE_IN_RUN: QT_TRANSLATE_NOOP("CleanPanel", "dup (run)"),
 }
 
 
@@ -59,12 +66,12 @@ def _boxed(label: QLabel | QHBoxLayout, widget: QWidget) -> QWidget:
 
 class CleanPanel(JobPanel):
     kind = "clean"
-    title = "Clean"
+    title = QT_TRANSLATE_NOOP("JobPanel", "Clean")
     tracker_factory = CleanProgressTracker
 
     def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
         super().__init__(services, parent)
-        self.form = CleanForm(self.button_row("Open output folder"))
+        self.form = CleanForm(self.button_row(QT_TRANSLATE_NOOP("JobPanel", "Open output folder")))
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.summary.setObjectName("summary")
@@ -78,24 +85,26 @@ class CleanPanel(JobPanel):
         # -- live views ------------------------------------------------------------------------------
         self.progress = ProgressBox("files")
         self.progress.label.setWordWrap(True)  # long status lines must not widen the panel
-        self.chart = TimeSeriesChart("Throughput", "rows/s")
-        self.drops_chart = BarChart("Dropped rows by reason", color="#e07b00")
+        self.chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Throughput"), QT_TRANSLATE_NOOP("Charts", "rows/s"))
+        self.drops_chart = BarChart(QT_TRANSLATE_NOOP("Charts", "Dropped rows by reason"), color="#e07b00")
         self.worker_table = WorkerTable(done_counter="rows_in")
         self.pending = QListWidget()
         self.pending.setMinimumHeight(110)
-        self.pending_label = QLabel("Pending files")
+        self.pending_label = QLabel()
         self.file_table = FileTable()
         self.file_table.cellDoubleClicked.connect(self._show_file_details)
-        self.only_failed = QCheckBox("only failed")
+        self.only_failed = QCheckBox()
         self.only_failed.toggled.connect(self.file_table.set_only_failed)
-        self.files_label = QLabel("Files")
+        self.files_label = QLabel()
+        self.workers_label = QLabel()
+        self._finished: JobFinished | None = None
 
         charts = QSplitter(Qt.Orientation.Horizontal)
         charts.addWidget(self.chart)
         charts.addWidget(self.drops_chart)
         charts.setSizes([480, 320])
         middle = QSplitter(Qt.Orientation.Horizontal)
-        middle.addWidget(_boxed(QLabel("Workers"), self.worker_table))
+        middle.addWidget(_boxed(self.workers_label, self.worker_table))
         middle.addWidget(_boxed(self.pending_label, self.pending))
         middle.setSizes([560, 240])
         files_header = QHBoxLayout()
@@ -128,6 +137,32 @@ class CleanPanel(JobPanel):
         self._index_of_path: dict[str, int] = {}
         self._started: set[int] = set()  # input indexes a worker has been seen on
         self._ended: set[int] = set()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.only_failed.setText(self.tr("only failed"))
+        self.workers_label.setText(self.tr("Workers"))
+        self._update_files_label()
+        self._update_pending()
+        if self._finished is not None:
+            self._set_summary(clean_summary(self._finished))
+        super().retranslate()
+
+    def input_picker(self) -> Any:
+        return self.form.inputs
+
+    def report_tables(self) -> list[ReportTable]:
+        """Every file row: status, counts, the drops by reason and the error."""
+        table = self.file_table
+        header = tuple(table.horizontalHeaderItem(c).text() for c in range(table.columnCount()))
+        rows = []
+        for r in range(table.rowCount()):
+            cells = [table.cell_text(r, c) for c in range(table.columnCount())]
+            drops = table.item(r, 4).toolTip() if table.item(r, 4) is not None else ""
+            if drops:
+                cells[4] = f"{cells[4]} ({drops.replace(chr(10), ', ')})"
+            rows.append(tuple(cells))
+        return [ReportTable(self.tr("Files"), header, tuple(rows))]
 
     # -- JobPanel ------------------------------------------------------------------------------------
     def output_folder(self) -> Path | None:
@@ -138,17 +173,18 @@ class CleanPanel(JobPanel):
         # Listing the inputs once, on the click, names a wrong path now and fills the pending queue.
         files = expand_inputs(config.inputs, exclude_dir=config.out_dir)
         if not files:
-            raise ValueError("No .xlsx, .xls, .csv or .parquet file in the inputs.")
+            raise ValueError(self.tr("No .xlsx, .xls, .csv or .parquet file in the inputs."))
         check_resume(config)
         self._files = files
         self.form.remember()
         return run_clean, config
 
     def on_run_reset(self) -> None:
-        self.chart.bind(self.controller.tracker.history(THROUGHPUT_CHART))
-        self.drops_chart.set_values([], [])
+        self.chart.bind(self.controller.tracker.history(THROUGHPUT_CHART), term)
+        self.drops_chart.set_keyed_values([], [], self._drop_label)
         self.progress.reset()
         self.file_table.clear_rows()
+        self._finished = None
         self._set_summary("")
         self._labels = [file_label(i, p) for i, p in enumerate(self._files)]
         self._index_of_path = {str(p): i for i, p in enumerate(self._files)}
@@ -158,20 +194,32 @@ class CleanPanel(JobPanel):
 
     def refresh_views(self) -> None:
         p: CleanProgress = self.job_progress
-        segments = f"{p.segments_written:,}/{p.segments_total:,} segments"
+        segments = self.tr("{written}/{total} segments").format(written=f"{p.segments_written:,}",
+                                                                 total=f"{p.segments_total:,}")
         if p.segments_empty:
-            segments += f" ({p.segments_empty:,} empty: all files failed)"
-        extra = (f"{format_count(p.rows_read)} rows read, {format_count(p.rows_read_per_s)} rows/s · {segments}"
-                 + (f" · {p.files_failed:,} failed" if p.files_failed else ""))
+            segments += self.tr(" ({n} empty: all files failed)").format(n=f"{p.segments_empty:,}")
+        extra = self.tr("{rows} rows read, {rate} rows/s").format(rows=format_count(p.rows_read),
+                                                                  rate=format_count(p.rows_read_per_s))
+        extra += f" · {segments}"
+        if p.files_failed:
+            extra += " · " + self.tr("{n} failed").format(n=f"{p.files_failed:,}")
         self.progress.show_bar(p.bar, extra=extra, phase=p.phase)
         self.chart.redraw()
-        self.drops_chart.set_values([DROP_LABELS[r] for r in p.drops], list(p.drops.values()))
+        self.drops_chart.set_keyed_values(list(p.drops), list(p.drops.values()), self._drop_label)
         self.worker_table.update_workers(self.monitor.stage_workers(WORKER_STAGE))
         index_of_label = {label: i for i, label in enumerate(self._labels)}
         self._started.update(index_of_label[label] for label in p.current_files if label in index_of_label)
         self._update_pending()
-        self.files_label.setText(f"Files: {self.file_table.rowCount():,} finished, {self.file_table.failed_count():,}"
-                                 " failed (double-click a row for details)")
+        self._update_files_label()
+
+    def _drop_label(self, reason: str) -> str:
+        source = DROP_LABELS.get(reason)
+        return self.tr(source) if source else term(reason)
+
+    def _update_files_label(self) -> None:
+        self.files_label.setText(self.tr("Files: {finished} finished, {failed} failed (double-click a row for details)")
+                                 .format(finished=f"{self.file_table.rowCount():,}",
+                                         failed=f"{self.file_table.failed_count():,}"))
 
     def _update_pending(self) -> None:
         waiting = [label for i, label in enumerate(self._labels) if i not in self._started and i not in self._ended]
@@ -182,8 +230,11 @@ class CleanPanel(JobPanel):
         if current != shown:
             self.pending.clear()
             self.pending.addItems(shown)
-        more = f", first {PENDING_SHOWN} shown" if len(waiting) > PENDING_SHOWN else ""
-        self.pending_label.setText(f"Pending files ({len(waiting):,}{more})")
+        if len(waiting) > PENDING_SHOWN:
+            text = self.tr("Pending files ({n}, first {shown} shown)").format(n=f"{len(waiting):,}", shown=PENDING_SHOWN)
+        else:
+            text = self.tr("Pending files ({n})").format(n=f"{len(waiting):,}")
+        self.pending_label.setText(text)
 
     def file_index(self, event: TaskFinished | TaskFailed) -> int | None:
         """The input index of a file's event: from its key ("file", i); for an event without a key,
@@ -203,6 +254,7 @@ class CleanPanel(JobPanel):
             else:
                 self.file_table.add_failed(message)
         elif isinstance(message, JobFinished):
+            self._finished = message
             self._set_summary(clean_summary(message))
 
     def _set_summary(self, text: str) -> None:
@@ -214,7 +266,7 @@ class CleanPanel(JobPanel):
             box = QMessageBox(self)
             box.setWindowTitle(self.file_table.cell_text(row, 0))
             box.setText(self.file_table.details[row].split("\n\n", 2)[0])
-            box.setInformativeText(self.file_table.cell_text(row, ERROR_COLUMN) or "cleaned")
+            box.setInformativeText(self.file_table.cell_text(row, ERROR_COLUMN) or self.tr("cleaned"))
             box.setDetailedText(self.file_table.details[row])
             box.open()
             self._details_box = box

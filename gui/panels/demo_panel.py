@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import (
     QFormLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget,
 )
@@ -21,6 +22,7 @@ from engine.status import JobFinished, TaskFailed
 from gui.panels.base import JobPanel
 from gui.run_controller import AppServices
 from gui.summaries import demo_summary
+from gui.terms import term
 from gui.widgets.charts import TimeSeriesChart
 from gui.widgets.forms import spin_box
 from gui.widgets.path_picker import PathPicker
@@ -28,17 +30,15 @@ from gui.widgets.progress import ProgressBox
 from gui.widgets.worker_table import WorkerTable
 
 
-
 class DemoPanel(JobPanel):
     kind = "demo"
-    title = "Demo data"
+    title = QT_TRANSLATE_NOOP("JobPanel", "Demo data")
     tracker_factory = DemoProgressTracker
 
     def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
         super().__init__(services, parent)
         settings = self.settings()
-        self.out_dir = PathPicker("demo/out_dir", "dir", "Folder for the demo exports",
-                                  placeholder="folder to write chat_NNNN.xlsx into")
+        self.out_dir = PathPicker("demo/out_dir", "dir")
         if not self.out_dir.text():
             self.out_dir.set_text(str(Path.home() / "mpwatch-demo"))
         self.files = spin_box(1, 10000, int(settings.value("demo/files", 40)))
@@ -46,33 +46,30 @@ class DemoPanel(JobPanel):
         self.seed = spin_box(0, 2**31 - 1, int(settings.value("demo/seed", 7)))
         self.workers = spin_box(1, 64, int(settings.value("demo/workers", os.cpu_count() or 1)))
 
-        form = QFormLayout()
-        form.addRow("Output folder", self.out_dir)
-        form.addRow("Files", self.files)
-        form.addRow("Rows per file", self.rows)
-        form.addRow("Seed", self.seed)
-        form.addRow("Workers", self.workers)
-        buttons = self.button_row("Open folder")
+        self.form = form = QFormLayout()
+        for field in (self.out_dir, self.files, self.rows, self.seed, self.workers):
+            form.addRow(QLabel(), field)
+        buttons = self.button_row(QT_TRANSLATE_NOOP("JobPanel", "Open folder"))
         form.addRow(buttons)
-        settings_box = QGroupBox("Generate demo chat exports")
+        self.settings_box = settings_box = QGroupBox()
         settings_box.setLayout(form)
-        hint = QLabel("Writes customer-service chats (坐席id, 客户微信id, 是否客服, 消息内容, 消息时间) with the dirt "
-                      "the Clean job removes: system messages, emoji, empty cells, duplicates, newlines, "
-                      "formula-looking text.")
+        self.hint = hint = QLabel()
         hint.setWordWrap(True)
         hint.setObjectName("hint")
 
         self.progress = ProgressBox("rows")
-        self.chart = TimeSeriesChart("Throughput", "rows/s")
+        self.chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Throughput"), QT_TRANSLATE_NOOP("Charts", "rows/s"))
         self.worker_table = WorkerTable(done_counter="rows")
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.summary.setObjectName("summary")
+        self.workers_label = QLabel()
+        self._finished: JobFinished | None = None
 
         left = QVBoxLayout()
         left.addWidget(settings_box)
         left.addWidget(hint)
-        left.addWidget(QLabel("Workers"))
+        left.addWidget(self.workers_label)
         left.addWidget(self.worker_table, 1)
         right = QVBoxLayout()
         right.addWidget(self.progress)
@@ -81,12 +78,29 @@ class DemoPanel(JobPanel):
         layout = QHBoxLayout(self)
         layout.addLayout(left, 2)
         layout.addLayout(right, 3)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        for field, text in ((self.out_dir, self.tr("Output folder")), (self.files, self.tr("Files")),
+                            (self.rows, self.tr("Rows per file")), (self.seed, self.tr("Seed")),
+                            (self.workers, self.tr("Workers"))):
+            self.form.labelForField(field).setText(text)
+        self.out_dir.set_caption(self.tr("Folder for the demo exports"),
+                                 self.tr("folder to write chat_NNNN.xlsx into"))
+        self.settings_box.setTitle(self.tr("Generate demo chat exports"))
+        self.hint.setText(self.tr("Writes customer-service chats (坐席id, 客户微信id, 是否客服, 消息内容, 消息时间) "
+                                  "with the dirt the Clean job removes: system messages, emoji, empty cells, "
+                                  "duplicates, newlines, formula-looking text."))
+        self.workers_label.setText(self.tr("Workers"))
+        if self._finished is not None:
+            self.summary.setText(demo_summary(self._finished))
+        super().retranslate()
 
     # -- JobPanel ----------------------------------------------------------------------------
     def make_config(self) -> tuple[JobFunction, Any]:
         out = self.out_dir.text()
         if not out:
-            raise ValueError("Choose an output folder first.")
+            raise ValueError(self.tr("Choose an output folder first."))
         config = DemoConfig(Path(out).expanduser(), self.files.value(), self.rows.value(), self.seed.value(),
                             self.workers.value())
         self.out_dir.remember()
@@ -96,13 +110,15 @@ class DemoPanel(JobPanel):
         return run_demo, config
 
     def on_run_reset(self) -> None:
-        self.chart.bind(self.controller.tracker.history(THROUGHPUT_CHART))
+        self.chart.bind(self.controller.tracker.history(THROUGHPUT_CHART), term)
         self.progress.reset()
+        self._finished = None
         self.summary.setText("")
 
     def refresh_views(self) -> None:
         p: DemoProgress = self.job_progress
-        self.progress.show_bar(p.bar, extra=f"{p.files_done:,} / {p.files_total:,} files")
+        self.progress.show_bar(p.bar, extra=self.tr("{done} / {total} files").format(
+            done=f"{p.files_done:,}", total=f"{p.files_total:,}"))
         self.chart.redraw()
         self.worker_table.update_workers(self.monitor.stage_workers(WRITER_STAGE))
 
@@ -110,4 +126,5 @@ class DemoPanel(JobPanel):
         if isinstance(message, TaskFailed):
             self.summary.setText(f"<span style='color:#c62828'>{message.task}: {message.reason}</span>")
         elif isinstance(message, JobFinished):
+            self._finished = message
             self.summary.setText(demo_summary(message))

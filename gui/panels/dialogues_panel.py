@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget,
@@ -29,66 +30,67 @@ from engine.status import JobFinished, TaskFailed, TaskFinished
 from gui.panels.base import JobPanel
 from gui.run_controller import AppServices
 from gui.summaries import dialogues_summary
+from gui.terms import term
 from gui.widgets.charts import TimeSeriesChart
 from gui.widgets.forms import spin_box
 from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
 from gui.widgets.progress import ProgressBox
 
-PHASE_TITLES = {"partition": "1 · Read + normalise + partition", "keys": "2 · Keys: count dialogues, choose val",
-                "build": "3 · Build + write std/mmi"}
-
+#: The phase lines' titles (English source, context DialoguesPanel).
+PHASE_TITLES = {"partition": QT_TRANSLATE_NOOP("DialoguesPanel", "1 · Read + normalise + partition"),
+                "keys": QT_TRANSLATE_NOOP("DialoguesPanel", "2 · Keys: count dialogues, choose val"),
+                "build": QT_TRANSLATE_NOOP("DialoguesPanel", "3 · Build + write std/mmi")}
 
 
 class DialoguesPanel(JobPanel):
     kind = "dialogues"
-    title = "Dialogues"
+    title = QT_TRANSLATE_NOOP("JobPanel", "Dialogues")
     tracker_factory = DialoguesProgressTracker
 
     def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
         super().__init__(services, parent)
         settings = self.settings()
-        self.inputs = PathPicker("dialogues/inputs", "open", "Chat exports (raw or cleaned)",
-                                 file_filter=CHAT_EXPORT_FILTER,
-                                 placeholder="files or folders, separated by ;")
-        self.out_dir = PathPicker("dialogues/out_dir", "dir", "Folder for std/ and mmi/",
-                                  placeholder="output folder (std/, mmi/, dialogues-report.json)")
+        self.inputs = PathPicker("dialogues/inputs", "open", file_filter=CHAT_EXPORT_FILTER)
+        self.out_dir = PathPicker("dialogues/out_dir", "dir")
         if not self.out_dir.text():
             self.out_dir.set_text(str(Path.home() / "mpwatch-dialogues"))
         self.val_size = QLineEdit(str(settings.value("dialogues/val_size", "10000")))
-        self.val_size.setToolTip("a count of dialogues (10000) or a fraction (0.05); train keeps at least half")
         self.seed = spin_box(0, 2**31 - 1, int(settings.value("dialogues/seed", 1)))
-        self.role_prefix = QCheckBox("坐席: / 客户: before each utterance")
+        self.role_prefix = QCheckBox()
         self.role_prefix.setChecked(settings.value("dialogues/role_prefix", True, type=bool))
         self.min_turns = spin_box(1, 1000, int(settings.value("dialogues/min_turns", 2)))
         self.memory_mb = spin_box(16, 1_000_000, int(settings.value("dialogues/memory_mb", 512)), 64, " MB")
         self.workers = spin_box(1, 64, int(settings.value("dialogues/workers", os.cpu_count() or 1)))
 
-        form = QFormLayout()
-        form.addRow("Inputs", self.inputs)
-        form.addRow("Output folder", self.out_dir)
+        self.form = form = QFormLayout()
+        form.addRow(QLabel(), self.inputs)
+        form.addRow(QLabel(), self.out_dir)
+        self._labels = {key: QLabel() for key in ("val_size", "seed", "min_turns", "readers", "memory", "std", "mmi")}
         options = QGridLayout()
-        options.addWidget(QLabel("Val size"), 0, 0)
+        options.addWidget(self._labels["val_size"], 0, 0)
         options.addWidget(self.val_size, 0, 1)
-        options.addWidget(QLabel("Seed"), 0, 2)
+        options.addWidget(self._labels["seed"], 0, 2)
         options.addWidget(self.seed, 0, 3)
-        options.addWidget(QLabel("Min turns"), 1, 0)
+        options.addWidget(self._labels["min_turns"], 1, 0)
         options.addWidget(self.min_turns, 1, 1)
-        options.addWidget(QLabel("Readers"), 1, 2)
+        options.addWidget(self._labels["readers"], 1, 2)
         options.addWidget(self.workers, 1, 3)
-        options.addWidget(QLabel("Memory budget"), 2, 0)
+        options.addWidget(self._labels["memory"], 2, 0)
         options.addWidget(self.memory_mb, 2, 1)
         options.addWidget(self.role_prefix, 2, 2, 1, 2)
         form.addRow(options)
-        buttons = self.button_row("Open folder")
+        buttons = self.button_row(QT_TRANSLATE_NOOP("JobPanel", "Open folder"))
         form.addRow(buttons)
-        settings_box = QGroupBox("Dialogue text for GPT-2 chitchat (std) and its MMI model (mmi)")
+        self.settings_box = settings_box = QGroupBox()
         settings_box.setLayout(form)
 
         self.phase_progress: dict[str, ProgressBox] = {}
-        phases_box = QGroupBox("Phases")
+        self.phase_labels: dict[str, QLabel] = {}
+        self.phases_box = phases_box = QGroupBox()
         phases_layout = QVBoxLayout(phases_box)
         for stage in PHASES:
-            phases_layout.addWidget(QLabel(PHASE_TITLES[stage]))
+            self.phase_labels[stage] = QLabel()
+            phases_layout.addWidget(self.phase_labels[stage])
             box = ProgressBox("rows")
             self.phase_progress[stage] = box
             phases_layout.addWidget(box)
@@ -96,25 +98,26 @@ class DialoguesPanel(JobPanel):
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.summary.setObjectName("summary")
+        self._finished: JobFinished | None = None
 
-        self.throughput_chart = TimeSeriesChart("Throughput", "per second")
-        self.queue_chart = TimeSeriesChart("mmi writer queue (batches)", "depth")
-        self.queue_chart.set_color("bound", "#c62828")
-        self.rss_chart = TimeSeriesChart("RSS per process", "MB")
+        self.throughput_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Throughput"),
+                                                QT_TRANSLATE_NOOP("Charts", "per second"))
+        self.queue_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "mmi writer queue (batches)"),
+                                           QT_TRANSLATE_NOOP("Charts", "depth"))
+        self.queue_chart.set_color(term("bound"), "#c62828")
+        self.rss_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "RSS per process"), "MB")
 
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.preview_std = QPlainTextEdit()
         self.preview_mmi = QPlainTextEdit()
-        for view, placeholder in ((self.preview_std, "first std dialogues appear here"),
-                                  (self.preview_mmi, "…and the same dialogues reversed (mmi)")):
+        for view in (self.preview_std, self.preview_mmi):
             view.setReadOnly(True)
-            view.setPlaceholderText(placeholder)
             view.setFont(mono)
             view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
             view.setMinimumHeight(120)
         preview = QGridLayout()
-        preview.addWidget(QLabel("std/train.txt (first dialogues)"), 0, 0)
-        preview.addWidget(QLabel("mmi/train.txt (same dialogues, reversed)"), 0, 1)
+        preview.addWidget(self._labels["std"], 0, 0)
+        preview.addWidget(self._labels["mmi"], 0, 1)
         preview.addWidget(self.preview_std, 1, 0)
         preview.addWidget(self.preview_mmi, 1, 1)
 
@@ -133,22 +136,47 @@ class DialoguesPanel(JobPanel):
         layout = QHBoxLayout(self)
         layout.addLayout(left, 2)
         layout.addLayout(right, 3)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.inputs.set_caption(self.tr("Chat exports (raw or cleaned)"), self.tr("files or folders, separated by ;"))
+        self.out_dir.set_caption(self.tr("Folder for std/ and mmi/"),
+                                 self.tr("output folder (std/, mmi/, dialogues-report.json)"))
+        self.form.labelForField(self.inputs).setText(self.tr("Inputs"))
+        self.form.labelForField(self.out_dir).setText(self.tr("Output folder"))
+        self.val_size.setToolTip(self.tr("a count of dialogues (10000) or a fraction (0.05); train keeps at least half"))
+        self.role_prefix.setText(self.tr("坐席: / 客户: before each utterance"))
+        for key, text in (("val_size", self.tr("Val size")), ("seed", self.tr("Seed")),
+                          ("min_turns", self.tr("Min turns")), ("readers", self.tr("Readers")),
+                          ("memory", self.tr("Memory budget")), ("std", self.tr("std/train.txt (first dialogues)")),
+                          ("mmi", self.tr("mmi/train.txt (same dialogues, reversed)"))):
+            self._labels[key].setText(text)
+        self.settings_box.setTitle(self.tr("Dialogue text for GPT-2 chitchat (std) and its MMI model (mmi)"))
+        self.phases_box.setTitle(self.tr("Phases"))
+        self.queue_chart.set_color(term("bound"), "#c62828")  # the legend is rebuilt under the new label
+        for stage, label in self.phase_labels.items():
+            label.setText(self.tr(PHASE_TITLES[stage]))
+        self.preview_std.setPlaceholderText(self.tr("first std dialogues appear here"))
+        self.preview_mmi.setPlaceholderText(self.tr("…and the same dialogues reversed (mmi)"))
+        if self._finished is not None:
+            self.summary.setText(dialogues_summary(self._finished))
+        super().retranslate()
 
     # -- JobPanel ----------------------------------------------------------------------------
     def make_config(self) -> tuple[JobFunction, Any]:
         inputs = self.inputs.paths()
         if not inputs:
-            raise ValueError("Choose the chat exports (files or folders) first.")
+            raise ValueError(self.tr("Choose the chat exports (files or folders) first."))
         missing = [str(p) for p in inputs if not p.expanduser().exists()]
         if missing:
-            raise ValueError("Not found: " + ", ".join(missing))
+            raise ValueError(self.tr("Not found: {paths}").format(paths=", ".join(missing)))
         out = self.out_dir.text()
         if not out:
-            raise ValueError("Choose an output folder first.")
+            raise ValueError(self.tr("Choose an output folder first."))
         try:
             val_size = parse_val_size(self.val_size.text().strip() or "0")
         except ValueError as exc:
-            raise ValueError(f"Val size: {exc}") from None
+            raise ValueError(self.tr("Val size: {error}").format(error=exc)) from None
         config = DialoguesConfig(
             inputs=tuple(p.expanduser() for p in inputs), out_dir=Path(out).expanduser(), val_size=val_size,
             seed=self.seed.value(), role_prefix=self.role_prefix.isChecked(), min_turns=self.min_turns.value(),
@@ -168,17 +196,20 @@ class DialoguesPanel(JobPanel):
 
     def on_run_reset(self) -> None:
         for name, chart in self._charts().items():
-            chart.bind(self.controller.tracker.history(name))
+            chart.bind(self.controller.tracker.history(name), term)  # RSS series are process names: kept
         for box in self.phase_progress.values():
             box.reset()
         self.preview_std.setPlainText("")
         self.preview_mmi.setPlainText("")
+        self._finished = None
         self.summary.setText("")
 
     def refresh_views(self) -> None:
         p: DialoguesProgress = self.job_progress
-        extras = {"partition": f"{p.files_done:,} / {p.files_total:,} files",
-                  "keys": f"{p.dialogues:,} dialogues", "build": f"{p.lines_std:,} std lines"}
+        extras = {"partition": self.tr("{done} / {total} files").format(done=f"{p.files_done:,}",
+                                                                         total=f"{p.files_total:,}"),
+                  "keys": self.tr("{n} dialogues").format(n=f"{p.dialogues:,}"),
+                  "build": self.tr("{n} std lines").format(n=f"{p.lines_std:,}")}
         for stage in PHASES:
             phase = p.phase(stage)
             if phase.started:
@@ -193,4 +224,5 @@ class DialoguesPanel(JobPanel):
         elif isinstance(message, TaskFailed):
             self.summary.setText(f"<span style='color:#c62828'>{message.task}: {message.reason}</span>")
         elif isinstance(message, JobFinished):
+            self._finished = message
             self.summary.setText(dialogues_summary(message))

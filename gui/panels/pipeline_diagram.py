@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gui.formatting import format_rate
+from gui.terms import term
 
 #: A stage busier than this can be the bottleneck.
 BOTTLENECK_BUSY = 0.6
@@ -81,6 +82,8 @@ class StageDiagram(QWidget):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.FontChange:
             self._title_font = self._small_font = None
+        if event.type() == QEvent.Type.LanguageChange:
+            self.update()  # the texts are painted: repaint them in the new language
         super().changeEvent(event)
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -111,11 +114,11 @@ class StageDiagram(QWidget):
             title = stage.title + (f" ×{stage.processes}" if stage.processes > 1 else "")
             painter.drawText(rect.adjusted(4, 4, -4, 0), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, title)
             painter.setFont(base_font)
-            lines = [format_rate(stage.rate, "it"), f"busy {stage.busy * 100:.0f} %"]
+            lines = [format_rate(stage.rate, term("it")), self.tr("busy {percent} %").format(percent=f"{stage.busy * 100:.0f}")]
             if stage.note:
                 lines.append(stage.note)
             if is_neck:
-                lines.append("◀ bottleneck")
+                lines.append(self.tr("◀ bottleneck"))
             painter.drawText(rect.adjusted(4, 24, -4, -4), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
                              "\n".join(lines))
         for i in range(1, n):
@@ -161,4 +164,5 @@ class StageDiagram(QWidget):
         depth, bound = self.results_depth
         painter.setPen(QColor("#333333"))
         painter.drawText(QRectF(first.center().x(), y - 16, last.center().x() - first.center().x(), 15),
-                         Qt.AlignmentFlag.AlignHCenter, f"answers by id · results queue {depth}/{bound}")
+                         Qt.AlignmentFlag.AlignHCenter,
+                         self.tr("answers by id · results queue {depth}/{bound}").format(depth=depth, bound=bound))

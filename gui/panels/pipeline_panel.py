@@ -20,7 +20,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import (
     QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
 )
@@ -43,16 +43,17 @@ from gui.panels.pipeline_try import TryItBox
 from gui.run_controller import AppServices
 from gui.widgets.charts import BarChart, TimeSeriesChart
 from gui.widgets.forms import spin_box
+from gui.terms import term
 from gui.widgets.path_picker import PathPicker
 
-#: Title of each stage (as it names itself in snapshots) in the diagram and the charts.
-STAGE_TITLES = {"ingress": "A ingress", "preprocess": "B preprocess", "receiver": "C receivers",
-                "batcher": "batcher", "predictor": "predictor"}
+#: The stages (as they name themselves in snapshots); ``term(stage)`` is a stage's title in the
+#: diagram and the charts ("A ingress", …).
+STAGES = ("ingress", "preprocess", "receiver", "batcher", "predictor")
 
 
 class PipelinePanel(JobPanel):
     kind = "pipeline"
-    title = "Pipeline"
+    title = QT_TRANSLATE_NOOP("JobPanel", "Pipeline")
     tracker_factory = PipelineProgressTracker
 
     def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
@@ -66,7 +67,6 @@ class PipelinePanel(JobPanel):
         self.endpoint: str = ""
         self.host = QLineEdit(settings.value("pipeline/host", defaults.host, type=str))
         self.port = spin_box(0, 65535, settings.value("pipeline/port", defaults.port, type=int), group_separator=False)
-        self.port.setToolTip("0 picks a free port")
         self.preprocess_workers = spin_box(1, 32, settings.value("pipeline/preprocess_workers",
                                                                  defaults.preprocess_workers, type=int))
         self.receivers = spin_box(1, 16, settings.value("pipeline/receivers", defaults.receivers, type=int))
@@ -79,33 +79,27 @@ class PipelinePanel(JobPanel):
         self.max_delay_ms.setSuffix(" ms")
         self.max_delay_ms.setValue(settings.value("pipeline/max_delay_ms", float(defaults.max_delay_ms), type=float))
         for box in (self.max_batch, self.max_delay_ms):
-            box.setToolTip("Applies live to a running service")
             box.valueChanged.connect(self._on_batching_changed)
         self.model = QLineEdit(settings.value("pipeline/model", DEFAULT_MODEL, type=str))
-        self.index_dir = PathPicker("pipeline/index_dir", "dir", "Dialogues output folder to index",
-                                    placeholder="empty: demo dialogues made on the spot")
-        self.endpoint_label = QLabel("not running")
+        self.index_dir = PathPicker("pipeline/index_dir", "dir")
+        self.endpoint_label = QLabel()
         self.endpoint_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.endpoint_label.setObjectName("endpoint")
 
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         host_port = QHBoxLayout()
         host_port.addWidget(self.host, 2)
-        host_port.addWidget(QLabel("port"))
+        self.port_label = QLabel()
+        host_port.addWidget(self.port_label)
         host_port.addWidget(self.port, 1)
-        form.addRow("Listen on", host_port)
-        form.addRow("Preprocess workers", self.preprocess_workers)
-        form.addRow("Receivers", self.receivers)
-        form.addRow("Predictor replicas", self.replicas)
-        form.addRow("Max batch", self.max_batch)
-        form.addRow("Max delay", self.max_delay_ms)
-        form.addRow(self.tr("Batching"), self.batching.controls)
-        form.addRow(self.tr("Ingress processes"), self.ingress)
-        form.addRow("Model", self.model)
-        form.addRow("Index", self.index_dir)
+        self.listen_label = QLabel()
+        form.addRow(self.listen_label, host_port)
+        for field in (self.preprocess_workers, self.receivers, self.replicas, self.max_batch, self.max_delay_ms,
+                      self.batching.controls, self.ingress, self.model, self.index_dir):
+            form.addRow(QLabel(), field)
         form.addRow(self.button_row())
-        form.addRow("Endpoint", self.endpoint_label)
-        service_box = QGroupBox("Inference service")
+        form.addRow(QLabel(), self.endpoint_label)
+        self.service_box = service_box = QGroupBox()
         service_box.setLayout(form)
         self.load = LoadGeneratorBox(services)
         self.try_box = TryItBox()
@@ -113,12 +107,15 @@ class PipelinePanel(JobPanel):
         self.diagram = StageDiagram()
         self.service_status = QLabel("")
         self.service_status.setWordWrap(True)
-        self.throughput_chart = TimeSeriesChart("Throughput per stage", "items/s")
-        self.depth_chart = TimeSeriesChart("Queue depth per hop", "messages")
-        self.latency_chart = TimeSeriesChart("Latency (answered requests)", "ms")
-        self.batch_chart = TimeSeriesChart("Batch size", "items")
-        self.flush_chart = BarChart("Flush reasons", "batches")
-        self.status_chart = TimeSeriesChart("Answers by HTTP status", "requests/s")
+        self.throughput_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Throughput per stage"),
+                                                QT_TRANSLATE_NOOP("Charts", "items/s"))
+        self.depth_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Queue depth per hop"),
+                                           QT_TRANSLATE_NOOP("Charts", "messages"))
+        self.latency_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Latency (answered requests)"), "ms")
+        self.batch_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Batch size"), QT_TRANSLATE_NOOP("Charts", "items"))
+        self.flush_chart = BarChart(QT_TRANSLATE_NOOP("Charts", "Flush reasons"), QT_TRANSLATE_NOOP("Charts", "batches"))
+        self.status_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Answers by HTTP status"),
+                                            QT_TRANSLATE_NOOP("Charts", "requests/s"))
         self.status_chart.set_color("200", "#2ca02c")
         for chart in self._time_charts().values():
             chart.setMinimumHeight(150)
@@ -142,6 +139,51 @@ class PipelinePanel(JobPanel):
         layout = QHBoxLayout(self)
         layout.addLayout(left, 2)
         layout.addLayout(right, 5)
+        self.controller.on_tick.append(self._check_service_ready)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.port_label.setText(self.tr("port"))
+        self.port.setToolTip(self.tr("0 picks a free port"))
+        for box in (self.max_batch, self.max_delay_ms):
+            box.setToolTip(self.tr("Applies live to a running service"))
+        self.index_dir.set_caption(self.tr("Dialogues output folder to index"),
+                                   self.tr("empty: demo dialogues made on the spot"))
+        self.listen_label.setText(self.tr("Listen on"))
+        for field, text in ((self.preprocess_workers, self.tr("Preprocess workers")), (self.receivers, self.tr("Receivers")),
+                            (self.replicas, self.tr("Predictor replicas")), (self.max_batch, self.tr("Max batch")),
+                            (self.max_delay_ms, self.tr("Max delay")), (self.batching.controls, self.tr("Batching")),
+                            (self.ingress, self.tr("Ingress processes")), (self.model, self.tr("Model")),
+                            (self.index_dir, self.tr("Index")), (self.endpoint_label, self.tr("Endpoint"))):
+            self.form.labelForField(field).setText(text)
+        self.service_box.setTitle(self.tr("Inference service"))
+        self._update_endpoint_label()
+        super().retranslate()
+
+    def input_picker(self) -> Any:
+        return self.index_dir
+
+    def report_summary(self) -> str:
+        return "<br>".join(t for t in (self.endpoint_label.text(), self.service_status.text(), self.load.stats.text()) if t)
+
+    def _update_endpoint_label(self) -> None:
+        """Not running, starting, the URL, stopped or failed: from the run's state."""
+        finished = self.monitor.finished if self.monitor is not None else None
+        progress = self.job_progress
+        if self.run is None:
+            text = self.tr("not running")
+        elif finished is not None or self.run.finished:
+            if finished is not None and not (finished.cancelled or finished.ok):
+                text = "<span style='color:#c62828'>{}</span>".format(
+                    self.tr("failed: {error}").format(error=finished.error))
+            else:
+                text = self.tr("stopped")
+        elif progress is not None and progress.ready:
+            text = f"{self.endpoint}/v1/predict"
+        else:
+            text = self.tr("{url}/v1/predict  (starting…)").format(url=self.endpoint)
+        if self.endpoint_label.text() != text:
+            self.endpoint_label.setText(text)
 
     # -- JobPanel ----------------------------------------------------------------------------------
     def make_config(self) -> tuple[JobFunction, Any]:
@@ -150,10 +192,11 @@ class PipelinePanel(JobPanel):
         try:
             check_port_free(host, port)
         except OSError as exc:
-            raise ValueError(f"{exc}. Choose another port (0 picks a free one).") from None
+            raise ValueError(self.tr("{error}. Choose another port (0 picks a free one).").format(error=exc)) from None
         index = self.index_dir.text() or None
         if index and not (Path(index).expanduser() / "std" / "train.txt").is_file():
-            raise ValueError(f"{index} holds no std/train.txt: choose a Dialogues output folder, or leave it empty.")
+            raise ValueError(self.tr("{folder} holds no std/train.txt: choose a Dialogues output folder, "
+                                     "or leave it empty.").format(folder=index))
         config = PipelineConfig(
             host=host, port=port, preprocess_workers=self.preprocess_workers.value(), receivers=self.receivers.value(),
             replicas=self.replicas.value(), max_batch=self.max_batch.value(), max_delay_ms=self.max_delay_ms.value(),
@@ -182,13 +225,15 @@ class PipelinePanel(JobPanel):
                 LATENCY_CHART: self.latency_chart, BATCH_CHART: self.batch_chart, STATUS_CHART: self.status_chart}
 
     def on_run_reset(self) -> None:
-        labels = {THROUGHPUT_CHART: STAGE_TITLES.get, DEPTH_CHART: lambda stage: f"→ {STAGE_TITLES[stage]}"}
+        labels = {THROUGHPUT_CHART: term, DEPTH_CHART: lambda stage: f"→ {term(stage)}"}
         for name, chart in self._time_charts().items():
-            chart.bind(self.controller.tracker.history(name), labels.get(name, str))
-        self.flush_chart.set_values([], [])
+            chart.bind(self.controller.tracker.history(name), labels.get(name, term))
+        self.flush_chart.set_keyed_values([], [], term)
         self.batching.bind(self.controller.tracker)
-        self.endpoint_label.setText(f"{self.endpoint}/v1/predict  (starting…)")
+        self._update_endpoint_label()
         self.try_box.answer.setText("")
+        self.load.set_service_state(starting=True)
+        self.try_box.set_service_state(starting=True)
 
     def stop_job(self) -> None:
         self.load.stop()
@@ -199,30 +244,38 @@ class PipelinePanel(JobPanel):
             self.load.stop()
             self.try_box.set_endpoint("")
             self.load.set_endpoint("")
-            if message.cancelled or message.ok:
-                self.endpoint_label.setText("stopped")
-            else:
-                self.endpoint_label.setText(f"<span style='color:#c62828'>failed: {message.error}</span>")
+            self.load.set_service_state(starting=False)
+            self.try_box.set_service_state(starting=False)
+            self._update_endpoint_label()
 
     # -- live view ---------------------------------------------------------------------------------
-    def refresh_views(self) -> None:
-        p: PipelineProgress = self.job_progress
+    def _check_service_ready(self) -> None:
+        """Every tick, visible or not: once the predictors are ready the endpoint opens for "Try it"
+        and the load generator (which starts by itself if "Start load" was clicked while starting)."""
+        p: PipelineProgress | None = self.job_progress
+        if p is None or not self.is_running or self.run.stopping:
+            return
         if p.ready and not self.try_box.endpoint:
-            self.endpoint_label.setText(f"{self.endpoint}/v1/predict")
+            self._update_endpoint_label()
             self.try_box.set_endpoint(self.endpoint)
             self.load.set_endpoint(self.endpoint)
+        elif not p.ready:
+            self.load.set_waiting(p.replicas_ready, self.replicas.value())
+
+    def refresh_views(self) -> None:
+        p: PipelineProgress = self.job_progress
         views = []
         for s in p.stages:
             note = ""
             if s.inflight_items is not None:
-                note = f"in flight {s.inflight_items:,}"
+                note = self.tr("in flight {n}").format(n=f"{s.inflight_items:,}")
             elif s.waiting_items is not None:
-                note = f"waiting {s.waiting_items:,}"
-            views.append(StageView(s.stage, STAGE_TITLES[s.stage], max(1, s.workers), s.rate_per_s, s.busy_share,
+                note = self.tr("waiting {n}").format(n=f"{s.waiting_items:,}")
+            views.append(StageView(s.stage, term(s.stage), max(1, s.workers), s.rate_per_s, s.busy_share,
                                    s.depth, s.bound, alive=s.alive, note=note))
         self.diagram.set_stages(views, (p.results_depth, p.results_bound))
         if p.flushes:
-            self.flush_chart.set_values(list(p.flushes), list(p.flushes.values()))
+            self.flush_chart.set_keyed_values(list(p.flushes), list(p.flushes.values()), term)
         self._update_status_text(p)
         self.batching.refresh(p)
         for chart in self._time_charts().values():
@@ -231,12 +284,15 @@ class PipelinePanel(JobPanel):
     def _update_status_text(self, p: PipelineProgress) -> None:
         parts = []
         if p.answers:
-            parts.append("answered " + ", ".join(f"{code}: {format_count(n)}" for code, n in p.answers.items()))
+            parts.append(self.tr("answered {counts}").format(
+                counts=", ".join(f"{code}: {format_count(n)}" for code, n in p.answers.items())))
         if p.max_batch is not None:  # the coordinator has reported
-            parts.append(f"predictors ready {p.replicas_ready}/{self.replicas.value()}")
+            parts.append(self.tr("predictors ready {ready}/{total}").format(ready=p.replicas_ready,
+                                                                            total=self.replicas.value()))
             if p.restarts:
-                parts.append(f"<span style='color:#c62828'>{p.restarts} stage restarts, "
-                             f"{p.lost_items} requests answered with an error</span>")
+                parts.append("<span style='color:#c62828'>{}</span>".format(
+                    self.tr("{restarts} stage restarts, {lost} requests answered with an error").format(
+                        restarts=p.restarts, lost=p.lost_items)))
         text = " · ".join(parts)
         if self.service_status.text() != text:
             self.service_status.setText(text)

@@ -1,26 +1,30 @@
 """The Pipeline panel's "Try it" box: one message to the running service, the answer shown.
 
-Posted with QNetworkAccessManager, so the event loop never waits for the answer.
+Posted with QNetworkAccessManager, so the event loop never waits for the answer. The answer line
+says how long it took: the round trip measured here and the service's own ``latency_ms``. Send is
+disabled while there is no service to ask, with the reason next to it.
 """
 
 from __future__ import annotations
 
 import json
+import time
 
-from PySide6.QtCore import QByteArray, Qt, QUrl
+from PySide6.QtCore import QByteArray, QEvent, Qt, QUrl
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 
 class TryItBox(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Try it", parent)
+        super().__init__(parent)
         self.endpoint = ""
+        self.service_starting = False
+        self.last_round_trip_ms: float | None = None
         self.network = QNetworkAccessManager(self)
         self.text = QLineEdit()
-        self.text.setPlaceholderText("type a customer message, e.g. 请问这个还有货吗")
         self.text.returnPressed.connect(self.send)
-        self.button = QPushButton("Send")
+        self.button = QPushButton()
         self.button.clicked.connect(self.send)
         self.button.setEnabled(False)
         self.answer = QLabel("")
@@ -33,11 +37,43 @@ class TryItBox(QGroupBox):
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.answer)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setTitle(self.tr("Try it"))
+        self.text.setPlaceholderText(self.tr("type a customer message, e.g. 请问这个还有货吗"))
+        self.button.setText(self.tr("Send"))
+        self._update_reason()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def set_endpoint(self, endpoint: str) -> None:
         """The service answers at ``endpoint`` (empty: none; Send is disabled)."""
         self.endpoint = endpoint
+        if endpoint:
+            self.service_starting = False
         self.button.setEnabled(bool(endpoint))
+        self._update_reason()
+
+    def set_service_state(self, starting: bool) -> None:
+        self.service_starting = starting
+        self._update_reason()
+
+    def _update_reason(self) -> None:
+        """Why Send is disabled, on its tooltip (and in the answer line while nothing was asked)."""
+        if self.endpoint:
+            reason = ""
+        elif self.service_starting:
+            reason = self.tr("The service is starting; Send works once the predictors are ready.")
+        else:
+            reason = self.tr("Start the inference service first.")
+        self.button.setToolTip(reason)
+        if not self.answer.text() or self.answer.property("is_reason"):
+            self.answer.setText(reason)
+            self.answer.setProperty("is_reason", bool(reason))
 
     def send(self) -> None:
         text = self.text.text().strip()
@@ -47,10 +83,13 @@ class TryItBox(QGroupBox):
         request.setHeader(QNetworkRequest.KnownHeaders.ContentTypeHeader, "application/json")
         request.setTransferTimeout(15_000)
         reply = self.network.post(request, QByteArray(json.dumps({"text": text}).encode()))
-        reply.finished.connect(lambda: self._on_finished(reply))
-        self.answer.setText("asking…")
+        sent = time.perf_counter()
+        reply.finished.connect(lambda: self._on_finished(reply, sent))
+        self.answer.setProperty("is_reason", False)
+        self.answer.setText(self.tr("asking…"))
 
-    def _on_finished(self, reply: QNetworkReply) -> None:
+    def _on_finished(self, reply: QNetworkReply, sent: float) -> None:
+        self.last_round_trip_ms = (time.perf_counter() - sent) * 1000.0
         body = bytes(reply.readAll().data())
         status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute)
         reply.deleteLater()
@@ -61,11 +100,17 @@ class TryItBox(QGroupBox):
         if status == 200 and "answer" in payload:
             answer = payload["answer"]
             if isinstance(answer, dict) and "reply" in answer:
-                shown = (f"<b>{answer.get('reply') or '(no similar question indexed)'}</b><br>"
-                         f"score {answer.get('score', 0):.3f} · matched “{answer.get('matched') or '–'}”")
+                shown = "<b>{}</b><br>".format(answer.get("reply") or self.tr("(no similar question indexed)"))
+                shown += self.tr("score {score} · matched “{matched}”").format(
+                    score=f"{answer.get('score', 0):.3f}", matched=answer.get("matched") or "–")
             else:
                 shown = f"<b>{json.dumps(answer, ensure_ascii=False)}</b>"
-            self.answer.setText(f"{shown} · {payload.get('latency_ms', 0):.0f} ms · id {payload.get('id')}")
+            timing = self.tr("answered in {round_trip} ms (service {service} ms) · id {id}").format(
+                round_trip=f"{self.last_round_trip_ms:.0f}", service=f"{payload.get('latency_ms', 0):.0f}",
+                id=payload.get("id"))
+            self.answer.setText(f"{shown}<br>{timing}")
         else:
             reason = payload.get("error") or reply.errorString()
-            self.answer.setText(f"<span style='color:#c62828'>{status or 'no answer'}: {reason}</span>")
+            failed = self.tr("{status}: {reason} (after {round_trip} ms)").format(
+                status=status or self.tr("no answer"), reason=reason, round_trip=f"{self.last_round_trip_ms:.0f}")
+            self.answer.setText(f"<span style='color:#c62828'>{failed}</span>")

@@ -22,6 +22,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
@@ -96,14 +97,19 @@ def cache_axes(plot: pg.PlotWidget) -> None:
         plot.getPlotItem().getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
+def _translate(text: str) -> str:
+    """A chart's title or axis label (English source text, context ``Charts``) in the UI language."""
+    return QCoreApplication.translate("Charts", text) if text else ""
+
+
 class TimeSeriesChart(pg.PlotWidget):
-    """Named time series against elapsed seconds, one curve each."""
+    """Named time series against elapsed seconds, one curve each. ``title`` and ``y_label`` are
+    English source texts (context ``Charts``), shown translated and re-set on a language change."""
 
     def __init__(self, title: str, y_label: str, parent: QWidget | None = None, y_min_zero: bool = True) -> None:
         super().__init__(parent=parent)
-        self.setTitle(title, size="10pt")
-        self.setLabel("left", y_label)
-        self.setLabel("bottom", "elapsed", units="s")
+        self.source_title, self.source_y_label = title, y_label
+        self.retranslate()
         self.showGrid(x=True, y=True, alpha=0.2)
         self.setMinimumHeight(160)
         self.addLegend(offset=(8, 8))
@@ -120,6 +126,23 @@ class TimeSeriesChart(pg.PlotWidget):
         self._curves: dict[str, pg.PlotDataItem] = {}  # by label
         self._drawn: dict[str, int] = {}  # label → RingSeries.version drawn
         self._bounds: dict[str, tuple[float, float, float, float] | None] = {}  # label → drawn data's bounds
+
+    def retranslate(self) -> None:
+        """Title, axis labels and (when bound) the legend in the current language."""
+        self.setTitle(_translate(self.source_title), size="10pt")
+        self.setLabel("left", _translate(self.source_y_label))
+        self.setLabel("bottom", _translate(QT_TRANSLATE_NOOP("Charts", "elapsed")), units="s")
+        if getattr(self, "_curves", None):  # legend names come from the label function: new curves
+            for curve in self._curves.values():
+                self.removeItem(curve)
+            self._curves.clear()
+            self._drawn.clear()
+            self.redraw()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def set_color(self, label: str, color: str) -> None:
         """Fix the colour of a series (others take the palette in order of appearance)."""
@@ -193,9 +216,10 @@ class BarChart(pg.PlotWidget):
 
     def __init__(self, title: str, y_label: str = "", parent: QWidget | None = None, color: str = PALETTE[0]) -> None:
         super().__init__(parent=parent)
-        self.setTitle(title, size="10pt")
-        if y_label:
-            self.setLabel("left", y_label)
+        self.source_title, self.source_y_label = title, y_label
+        self._label_of: Callable[[str], str] = str
+        self._keys: list[str] = []
+        self.retranslate_titles()
         self.showGrid(y=True, alpha=0.2)
         self.setMouseEnabled(x=False, y=False)
         self.getPlotItem().setMenuEnabled(False)
@@ -207,6 +231,23 @@ class BarChart(pg.PlotWidget):
         self._top = 1.0
         self.getPlotItem().disableAutoRange()
         cache_axes(self)
+
+    def retranslate_titles(self) -> None:
+        self.setTitle(_translate(self.source_title), size="10pt")
+        if self.source_y_label:
+            self.setLabel("left", _translate(self.source_y_label))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate_titles()
+            if self._keys:
+                self.set_keyed_values(self._keys, self._values, self._label_of)
+        super().changeEvent(event)
+
+    def set_keyed_values(self, keys: Sequence[str], values: Sequence[float], label: Callable[[str], str]) -> None:
+        """Bars for ``keys`` shown under ``label(key)`` (a translated term): relabelled on a language change."""
+        self._keys, self._label_of = list(keys), label
+        self.set_values([label(k) for k in keys], values)
 
     def set_values(self, labels: Sequence[str], values: Sequence[float]) -> None:
         labels, values = list(labels), [float(v) for v in values]

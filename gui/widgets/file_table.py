@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from typing import Any, Hashable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from engine.status import TaskFailed, TaskFinished
+from gui.terms import term
 
 FAILED_COLOR = QColor("#c62828")
 OK_COLOR = QColor("#2e7d32")
 STATUS_COLUMN, ERROR_COLUMN = 1, 5
+STATUS_KEY = Qt.ItemDataRole.UserRole  # "ok" / "failed" on the status cell, whatever the language shows
 
 
 def row_key(event: TaskFinished | TaskFailed) -> Hashable:
@@ -25,11 +27,11 @@ def row_key(event: TaskFinished | TaskFailed) -> Hashable:
 
 
 class FileTable(QTableWidget):
-    COLUMNS = ("file", "status", "rows in", "rows out", "dropped", "error", "worker", "s")
+    COLUMNS = 8
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(0, len(self.COLUMNS), parent)
-        self.setHorizontalHeaderLabels(self.COLUMNS)
+        super().__init__(0, self.COLUMNS, parent)
+        self.retranslate()
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -42,22 +44,40 @@ class FileTable(QTableWidget):
         self.details: list[str] = []  # full text shown on double-click, per row
         self._rows: dict[Hashable, int] = {}
 
+    def retranslate(self) -> None:
+        self.setHorizontalHeaderLabels([self.tr("file"), self.tr("status"), self.tr("rows in"), self.tr("rows out"),
+                                        self.tr("dropped"), self.tr("error"), self.tr("worker"), self.tr("s")])
+        for row in range(self.rowCount()):
+            self.item(row, STATUS_COLUMN).setText(term(self.status(row)))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def status(self, row: int) -> str:
+        """"ok" or "failed" (the key, not the shown text)."""
+        return self.item(row, STATUS_COLUMN).data(STATUS_KEY)
+
     def row_of(self, key: Hashable) -> int | None:
         return self._rows.get(key)
 
     def add_finished(self, event: TaskFinished) -> int:
         s = event.summary
         dropped = s.get("dropped", {})
-        tip = "\n".join(f"{reason}: {n:,}" for reason, n in sorted(dropped.items())) or "nothing dropped"
+        tip = "\n".join(f"{term(reason)}: {n:,}" for reason, n in sorted(dropped.items())) or self.tr("nothing dropped")
         return self._set_row(row_key(event), event.task, "ok", s.get("rows_in", 0), s.get("rows_out", 0),
                              sum(dropped.values()), "", event.worker, event.seconds, tip,
-                             f"{s.get('path', event.task)}\n\nrows in {s.get('rows_in', 0):,}, out "
-                             f"{s.get('rows_out', 0):,}\n\ndropped:\n{tip}\n\nworker {event.worker}, "
-                             f"{event.seconds:.2f} s, attempts {event.attempts}")
+                             self.tr("{path}\n\nrows in {rows_in}, out {rows_out}\n\ndropped:\n{tip}\n\n"
+                                     "worker {worker}, {seconds} s, attempts {attempts}").format(
+                                 path=s.get("path", event.task), rows_in=f"{s.get('rows_in', 0):,}",
+                                 rows_out=f"{s.get('rows_out', 0):,}", tip=tip, worker=event.worker,
+                                 seconds=f"{event.seconds:.2f}", attempts=event.attempts))
 
     def add_failed(self, event: TaskFailed) -> int:
         path = event.summary.get("path", event.task)
-        detail = f"{path}\n\n{event.reason}\n\nattempts: {event.attempts}, worker: {event.worker}"
+        detail = self.tr("{path}\n\n{reason}\n\nattempts: {attempts}, worker: {worker}").format(
+            path=path, reason=event.reason, attempts=event.attempts, worker=event.worker)
         if event.traceback:
             detail += f"\n\n{event.traceback}"
         return self._set_row(row_key(event), event.task, "failed", None, None, None, event.reason, event.worker,
@@ -74,13 +94,14 @@ class FileTable(QTableWidget):
             self.details.append(detail)
         else:
             self.details[row] = detail
-        values = (name, status, "" if rows_in is None else f"{rows_in:,}", "" if rows_out is None else f"{rows_out:,}",
+        values = (name, term(status), "" if rows_in is None else f"{rows_in:,}", "" if rows_out is None else f"{rows_out:,}",
                   "" if dropped is None else f"{dropped:,}", error, worker, "" if seconds is None else f"{seconds:.2f}")
         for col, value in enumerate(values):
             item = QTableWidgetItem(value)
             if col in (2, 3, 4, 7):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if col == STATUS_COLUMN:
+                item.setData(STATUS_KEY, status)
                 item.setForeground(OK_COLOR if status == "ok" else FAILED_COLOR)
             if col == 4:
                 item.setToolTip(drop_tip)
@@ -94,7 +115,7 @@ class FileTable(QTableWidget):
     def set_only_failed(self, only: bool) -> None:
         self.only_failed = only
         for row in range(self.rowCount()):
-            self.setRowHidden(row, only and self.item(row, STATUS_COLUMN).text() != "failed")
+            self.setRowHidden(row, only and self.status(row) != "failed")
 
     def clear_rows(self) -> None:
         self.setRowCount(0)
@@ -102,11 +123,11 @@ class FileTable(QTableWidget):
         self._rows.clear()
 
     def failed_count(self) -> int:
-        return sum(self.item(r, STATUS_COLUMN).text() == "failed" for r in range(self.rowCount()))
+        return sum(self.status(r) == "failed" for r in range(self.rowCount()))
 
     def visible_rows(self) -> list[tuple[str, str, str]]:
-        """(file, status, error) of the rows shown (tests and screenshots read this)."""
-        return [(self.item(r, 0).text(), self.item(r, STATUS_COLUMN).text(), self.item(r, ERROR_COLUMN).text())
+        """(file, status key, error) of the rows shown (tests and screenshots read this)."""
+        return [(self.item(r, 0).text(), self.status(r), self.item(r, ERROR_COLUMN).text())
                 for r in range(self.rowCount()) if not self.isRowHidden(r)]
 
     def cell_text(self, row: int, column: int) -> str:

@@ -1,24 +1,47 @@
-"""A line edit with a Browse… button that opens a file or folder dialog and remembers the choice."""
+"""A line edit with a Browse… button that opens a file or folder dialog and remembers the choice.
+
+Files and folders can also be dropped onto it from a file manager: a "dir" picker takes a dropped
+folder (or the folder of a dropped file), an "open" picker takes every dropped path (joined with
+``;``), a "save" picker the first one. Every remembered folder joins the recent folders
+(``recent_folders()``, File ▸ Recent folders).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QSettings, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QPushButton, QWidget
 
+#: File-dialog filter for the chat exports every job reads (English source, context PathPicker).
+CHAT_EXPORT_FILTER = QT_TRANSLATE_NOOP("PathPicker", "Chat exports (*.xlsx *.xlsm *.xls *.csv *.parquet);;All files (*)")
 
-#: File-dialog filter for the chat exports every job reads.
-CHAT_EXPORT_FILTER = "Chat exports (*.xlsx *.xlsm *.xls *.csv *.parquet);;All files (*)"
+RECENT_KEY = "recent/folders"
+RECENT_MAX = 10
+
+
+def recent_folders() -> list[str]:
+    """Folders used lately (newest first), for File ▸ Recent folders."""
+    value = QSettings().value(RECENT_KEY, [])
+    if isinstance(value, str):  # QSettings returns a lone entry as a plain string
+        value = [value]
+    return [str(v) for v in value or []]
+
+
+def add_recent_folder(folder: Path) -> None:
+    folders = [str(folder)] + [f for f in recent_folders() if f != str(folder)]
+    QSettings().setValue(RECENT_KEY, folders[:RECENT_MAX])
 
 
 class PathPicker(QWidget):
-    """``mode`` is "dir" (a folder), "open" (existing files, several) or "save"."""
+    """``mode`` is "dir" (a folder), "open" (existing files or folders, several) or "save".
+    ``caption`` and ``placeholder`` are texts already in the UI language (``set_caption``)."""
 
     changed = Signal(str)
 
-    def __init__(self, settings_key: str, mode: str = "dir", caption: str = "Choose a folder",
-                 file_filter: str = "", placeholder: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, settings_key: str, mode: str = "dir", caption: str = "", file_filter: str = "",
+                 placeholder: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings_key = settings_key
         self.mode = mode
@@ -26,8 +49,11 @@ class PathPicker(QWidget):
         self.file_filter = file_filter
         self.edit = QLineEdit()
         self.edit.setPlaceholderText(placeholder)
-        self.button = QPushButton("Browse…")
-        self.button.clicked.connect(self._browse)
+        self.edit.setAcceptDrops(False)  # drops land on the picker, which knows files from text
+        self.setAcceptDrops(True)
+        self.button = QPushButton()
+        self.button_text = QT_TRANSLATE_NOOP("PathPicker", "Browse…")
+        self.button.clicked.connect(self.browse)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit, 1)
@@ -36,6 +62,27 @@ class PathPicker(QWidget):
         if saved:
             self.edit.setText(saved)
         self.edit.textChanged.connect(self.changed)
+        self.retranslate()
+
+    def set_caption(self, caption: str, placeholder: str | None = None) -> None:
+        """The dialog's title and the empty field's hint, in the current language (panels call this
+        from their ``retranslate``)."""
+        self.caption = caption
+        if placeholder is not None:
+            self.edit.setPlaceholderText(placeholder)
+
+    def set_button_text(self, source_text: str) -> None:
+        """The button's English source text (context PathPicker), shown translated."""
+        self.button_text = source_text
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.button.setText(QCoreApplication.translate("PathPicker", self.button_text))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def text(self) -> str:
         return self.edit.text().strip()
@@ -49,17 +96,62 @@ class PathPicker(QWidget):
 
     def remember(self) -> None:
         QSettings().setValue(self.settings_key, self.text())
+        for path in self.paths():
+            folder = path.expanduser()
+            if not folder.is_dir():
+                folder = folder.parent
+            if folder.is_dir():
+                add_recent_folder(folder.resolve())
 
-    def _browse(self) -> None:
+    # -- drag and drop ---------------------------------------------------------------------------
+    def dropped_text(self, paths: list[Path]) -> str:
+        """What a drop of ``paths`` puts in the field ("" when nothing fits this picker)."""
+        if not paths:
+            return ""
+        if self.mode == "dir":
+            first = paths[0]
+            return str(first if first.is_dir() else first.parent)
+        if self.mode == "open":
+            return ";".join(str(p) for p in paths)
+        return str(paths[0])
+
+    @staticmethod
+    def _local_paths(event: QDragEnterEvent | QDropEvent) -> list[Path]:
+        mime = event.mimeData()
+        if not mime.hasUrls():
+            return []
+        return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if self._local_paths(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802 - Qt override
+        event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        text = self.dropped_text(self._local_paths(event))
+        if not text:
+            event.ignore()
+            return
+        self.edit.setText(text)
+        self.remember()
+        event.acceptProposedAction()
+
+    # -- the dialog ------------------------------------------------------------------------------
+    def browse(self) -> None:
         start = self.paths()[0] if self.paths() else Path.home()
         start_dir = str(start if start.is_dir() else start.parent)
+        file_filter = QCoreApplication.translate("PathPicker", self.file_filter) if self.file_filter else ""
         if self.mode == "dir":
             chosen = QFileDialog.getExistingDirectory(self, self.caption, start_dir)
             picked = [chosen] if chosen else []
         elif self.mode == "open":
-            picked, _ = QFileDialog.getOpenFileNames(self, self.caption, start_dir, self.file_filter)
+            picked, _ = QFileDialog.getOpenFileNames(self, self.caption, start_dir, file_filter)
         else:
-            chosen, _ = QFileDialog.getSaveFileName(self, self.caption, start_dir, self.file_filter)
+            chosen, _ = QFileDialog.getSaveFileName(self, self.caption, start_dir, file_filter)
             picked = [chosen] if chosen else []
         if picked:
             self.edit.setText(";".join(picked))

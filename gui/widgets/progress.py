@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from engine.progress import Bar, eta_s
 from gui.formatting import format_count, format_eta, format_rate
+from gui.terms import term
 
 
 class ProgressBox(QWidget):
@@ -16,8 +18,9 @@ class ProgressBox(QWidget):
         self.bar.setRange(0, 1000)
         self.bar.setValue(0)
         self.bar.setFormat("%p%")
-        self.label = QLabel("idle")
+        self.label = QLabel(term("idle"))
         self.label.setObjectName("progressLabel")
+        self._idle = True
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.bar)
@@ -26,19 +29,26 @@ class ProgressBox(QWidget):
     def reset(self) -> None:
         self.bar.setValue(0)
         self.bar.setFormat("%p%")
-        self.label.setText("idle")
+        self._idle = True
+        self.label.setText(term("idle"))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange and self._idle:
+            self.label.setText(term("idle"))  # a live line is re-set by its panel's refresh
+        super().changeEvent(event)
 
     def update_progress(self, done: float, total: float, rate: float, extra: str = "", unit: str | None = None,
                         phase: str = "") -> None:
         """``unit`` overrides the box's unit for a phase counted in something else (rows written
         after files cleaned); ``phase`` is shown inside the bar ("writing 35%")."""
-        unit = unit or self.unit
+        unit = term(unit or self.unit)
+        self._idle = False
         fraction = min(1.0, done / total) if total > 0 else 0.0
         self.bar.setValue(int(round(fraction * 1000)))
-        self.bar.setFormat(f"{phase} %p%" if phase else "%p%")
+        self.bar.setFormat(f"{term(phase)} %p%" if phase else "%p%")
         eta = eta_s(done, total, rate)
         parts = [f"{format_count(done)} / {format_count(total)} {unit}", format_rate(rate, unit),
-                 f"ETA {format_eta(eta)}"]
+                 self.tr("ETA {eta}").format(eta=format_eta(eta))]
         if extra:
             parts.insert(0, extra)
         self.label.setText("  ·  ".join(parts))

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from engine.progress import WorkerState
+from gui.terms import term
 
 _STATE_COLORS = {"busy": "#2e7d32", "idle": "#757575", "died": "#c62828", "exited": "#9e9e9e"}
 
 
 class WorkerTable(QTableWidget):
-    COLUMNS = ("worker", "pid", "state", "current", "done", "busy %")
+    COLUMNS = 6
 
     def __init__(self, done_counter: str | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(0, len(self.COLUMNS), parent)
+        super().__init__(0, self.COLUMNS, parent)
         self.done_counter = done_counter
-        self.setHorizontalHeaderLabels(self.COLUMNS)
+        self.retranslate()
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
@@ -28,13 +29,26 @@ class WorkerTable(QTableWidget):
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.setMinimumHeight(110)
 
+    def retranslate(self) -> None:
+        self.setHorizontalHeaderLabels([self.tr("worker"), "PID", self.tr("state"), self.tr("current"), self.tr("done"),
+                                        self.tr("busy %")])
+        for row in range(self.rowCount()):
+            item = self.item(row, 2)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole):
+                item.setText(term(item.data(Qt.ItemDataRole.UserRole)))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
     def update_workers(self, workers: Iterable[WorkerState]) -> None:
         workers = list(workers)
         if self.rowCount() != len(workers):
             self.setRowCount(len(workers))
         for row, w in enumerate(workers):
             done = w.snapshot.counters.get(self.done_counter, 0) if self.done_counter else w.snapshot.items_out
-            values = (w.worker, str(w.pid), w.state, w.snapshot.current or "–", f"{done:,.0f}",
+            values = (w.worker, str(w.pid), term(w.state), w.snapshot.current or "–", f"{done:,.0f}",
                       f"{w.busy_share * 100:.0f}")
             for col, value in enumerate(values):
                 item = self.item(row, col)
@@ -45,5 +59,6 @@ class WorkerTable(QTableWidget):
                     self.setItem(row, col, item)
                 if item.text() != value:
                     item.setText(value)
-                if col == 2:
-                    item.setForeground(QColor(_STATE_COLORS.get(value, "#000000")))
+                if col == 2 and item.data(Qt.ItemDataRole.UserRole) != w.state:
+                    item.setData(Qt.ItemDataRole.UserRole, w.state)
+                    item.setForeground(QColor(_STATE_COLORS.get(w.state, "#000000")))

@@ -1,0 +1,1358 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>Charts</name>
+    <message>
+        <source>Throughput</source>
+        <translation>吞吐量</translation>
+    </message>
+    <message>
+        <source>rows/s</source>
+        <translation>行/秒</translation>
+    </message>
+    <message>
+        <source>Dropped rows by reason</source>
+        <translation>按原因统计的丢弃行</translation>
+    </message>
+    <message>
+        <source>per second</source>
+        <translation>每秒</translation>
+    </message>
+    <message>
+        <source>mmi writer queue (batches)</source>
+        <translation>mmi 写入队列（批）</translation>
+    </message>
+    <message>
+        <source>depth</source>
+        <translation>深度</translation>
+    </message>
+    <message>
+        <source>RSS per process</source>
+        <translation>各进程 RSS</translation>
+    </message>
+    <message>
+        <source>Throughput per stage</source>
+        <translation>各阶段吞吐量</translation>
+    </message>
+    <message>
+        <source>items/s</source>
+        <translation>条/秒</translation>
+    </message>
+    <message>
+        <source>Queue depth per hop</source>
+        <translation>各环节队列深度</translation>
+    </message>
+    <message>
+        <source>messages</source>
+        <translation>消息数</translation>
+    </message>
+    <message>
+        <source>Latency (answered requests)</source>
+        <translation>延迟（已应答请求）</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>items</source>
+        <translation>条</translation>
+    </message>
+    <message>
+        <source>Flush reasons</source>
+        <translation>出批原因</translation>
+    </message>
+    <message>
+        <source>batches</source>
+        <translation>批</translation>
+    </message>
+    <message>
+        <source>Answers by HTTP status</source>
+        <translation>按 HTTP 状态统计的应答</translation>
+    </message>
+    <message>
+        <source>requests/s</source>
+        <translation>请求/秒</translation>
+    </message>
+    <message>
+        <source>elapsed</source>
+        <translation>已用时间</translation>
+    </message>
+</context>
+<context>
+    <name>CleanForm</name>
+    <message>
+        <source>missing values</source>
+        <extracomment>(CleanRules switch, label, tooltip) of each rule check box (English source texts, context CleanForm).</extracomment>
+        <translation>缺失值</translation>
+    </message>
+    <message>
+        <source>drop rows missing 坐席id, 客户微信id, 是否客服 or 消息内容</source>
+        <translation>丢弃缺少 坐席id、客户微信id、是否客服 或 消息内容 的行</translation>
+    </message>
+    <message>
+        <source>role (是/否)</source>
+        <translation>角色（是/否）</translation>
+    </message>
+    <message>
+        <source>normalise 是/否, 客服/客户, True/False, 1/0; drop unknown roles</source>
+        <translation>统一 是/否、客服/客户、True/False、1/0；丢弃无法识别的角色</translation>
+    </message>
+    <message>
+        <source>remove emoji</source>
+        <translation>去除表情</translation>
+    </message>
+    <message>
+        <source>multi-part emoji go whole</source>
+        <translation>组合表情整体去除</translation>
+    </message>
+    <message>
+        <source>collapse newlines</source>
+        <translation>合并换行</translation>
+    </message>
+    <message>
+        <source>newlines, tabs and runs of spaces become one space</source>
+        <translation>换行、制表符和连续空格合并为一个空格</translation>
+    </message>
+    <message>
+        <source>system messages</source>
+        <translation>系统消息</translation>
+    </message>
+    <message>
+        <source>exact match after trimming, list below</source>
+        <translation>去除首尾空白后完全匹配，列表见下方</translation>
+    </message>
+    <message>
+        <source>empty after clean</source>
+        <translation>清洗后为空</translation>
+    </message>
+    <message>
+        <source>drop messages that are empty once cleaned</source>
+        <translation>丢弃清洗后为空的消息</translation>
+    </message>
+    <message>
+        <source>duplicates</source>
+        <translation>重复行</translation>
+    </message>
+    <message>
+        <source>exact duplicate rows</source>
+        <translation>完全相同的重复行</translation>
+    </message>
+    <message>
+        <source>Chat exports to clean</source>
+        <translation>要清洗的聊天导出文件</translation>
+    </message>
+    <message>
+        <source>files or folders, separated by ;</source>
+        <translation>文件或文件夹，用 ; 分隔</translation>
+    </message>
+    <message>
+        <source>Folder for the cleaned segments</source>
+        <translation>清洗结果分段的保存文件夹</translation>
+    </message>
+    <message>
+        <source>output folder (segments + report.json)</source>
+        <translation>输出文件夹（分段文件 + report.json）</translation>
+    </message>
+    <message>
+        <source>Folder…</source>
+        <translation>文件夹…</translation>
+    </message>
+    <message>
+        <source>defaults: agent=坐席id,customer=客户微信id,role=是否客服,content=消息内容,time=消息时间</source>
+        <translation>默认：agent=坐席id,customer=客户微信id,role=是否客服,content=消息内容,time=消息时间</translation>
+    </message>
+    <message>
+        <source>every sheet</source>
+        <translation>所有工作表</translation>
+    </message>
+    <message>
+        <source>resume</source>
+        <translation>断点续跑</translation>
+    </message>
+    <message>
+        <source>skip segments a previous run in this output folder completed</source>
+        <translation>跳过此输出文件夹中上次运行已完成的分段</translation>
+    </message>
+    <message>
+        <source>duplicates within each file, or across the whole run</source>
+        <translation>在每个文件内去重，或在整个运行范围内去重</translation>
+    </message>
+    <message>
+        <source>each file</source>
+        <translation>每个文件</translation>
+    </message>
+    <message>
+        <source>the whole run</source>
+        <translation>整个运行</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>one system message per line (exact match after trimming)</source>
+        <translation>每行一条系统消息（去除首尾空白后完全匹配）</translation>
+    </message>
+    <message>
+        <source>also drop messages containing… (separate with ;)</source>
+        <translation>同时丢弃包含以下内容的消息…（用 ; 分隔）</translation>
+    </message>
+    <message>
+        <source>Workers</source>
+        <translation>工作进程</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <source>Files per segment</source>
+        <translation>每段文件数</translation>
+    </message>
+    <message>
+        <source>duplicates within</source>
+        <translation>去重范围</translation>
+    </message>
+    <message>
+        <source>min length</source>
+        <translation>最短长度</translation>
+    </message>
+    <message>
+        <source>Inputs</source>
+        <translation>输入</translation>
+    </message>
+    <message>
+        <source>Output folder</source>
+        <translation>输出文件夹</translation>
+    </message>
+    <message>
+        <source>Columns</source>
+        <translation>列名映射</translation>
+    </message>
+    <message>
+        <source>System messages</source>
+        <translation>系统消息</translation>
+    </message>
+    <message>
+        <source>…or containing</source>
+        <translation>…或包含</translation>
+    </message>
+    <message>
+        <source>Clean chat exports</source>
+        <translation>清洗聊天导出文件</translation>
+    </message>
+    <message>
+        <source>Rules (each drop is counted by reason)</source>
+        <translation>规则（每次丢弃都按原因计数）</translation>
+    </message>
+    <message>
+        <source>Choose the chat exports (files or a folder) first.</source>
+        <translation>请先选择聊天导出文件（文件或文件夹）。</translation>
+    </message>
+    <message>
+        <source>Choose an output folder first.</source>
+        <translation>请先选择输出文件夹。</translation>
+    </message>
+    <message>
+        <source>Columns: {error}</source>
+        <translation>列名映射：{error}</translation>
+    </message>
+    <message>
+        <source>Folder of chat exports (searched recursively)</source>
+        <translation>聊天导出文件所在文件夹（递归查找）</translation>
+    </message>
+</context>
+<context>
+    <name>CleanPanel</name>
+    <message>
+        <source>missing</source>
+        <extracomment>Short labels of the drop reasons for the bar chart&apos;s axis (English source, context CleanPanel).</extracomment>
+        <translation>缺失</translation>
+    </message>
+    <message>
+        <source>role?</source>
+        <translation>角色不明</translation>
+    </message>
+    <message>
+        <source>system</source>
+        <translation>系统消息</translation>
+    </message>
+    <message>
+        <source>empty</source>
+        <translation>空</translation>
+    </message>
+    <message>
+        <source>short</source>
+        <translation>过短</translation>
+    </message>
+    <message>
+        <source>too long</source>
+        <translation>过长</translation>
+    </message>
+    <message>
+        <source>duplicate</source>
+        <translation>重复</translation>
+    </message>
+    <message>
+        <source>dup (run)</source>
+        <translation>重复（全局）</translation>
+    </message>
+    <message>
+        <source>only failed</source>
+        <translation>只看失败</translation>
+    </message>
+    <message>
+        <source>Workers</source>
+        <translation>工作进程</translation>
+    </message>
+    <message>
+        <source>Files</source>
+        <translation>文件数</translation>
+    </message>
+    <message>
+        <source>No .xlsx, .xls, .csv or .parquet file in the inputs.</source>
+        <translation>输入中没有 .xlsx、.xls、.csv 或 .parquet 文件。</translation>
+    </message>
+    <message>
+        <source>{written}/{total} segments</source>
+        <translation>分段 {written}/{total}</translation>
+    </message>
+    <message>
+        <source> ({n} empty: all files failed)</source>
+        <translation>（{n} 个为空：其文件全部失败）</translation>
+    </message>
+    <message>
+        <source>{rows} rows read, {rate} rows/s</source>
+        <translation>已读取 {rows} 行，{rate} 行/秒</translation>
+    </message>
+    <message>
+        <source>{n} failed</source>
+        <translation>{n} 个失败</translation>
+    </message>
+    <message>
+        <source>Files: {finished} finished, {failed} failed (double-click a row for details)</source>
+        <translation>文件：{finished} 个已完成，{failed} 个失败（双击一行查看详情）</translation>
+    </message>
+    <message>
+        <source>Pending files ({n}, first {shown} shown)</source>
+        <translation>等待处理的文件（{n} 个，显示前 {shown} 个）</translation>
+    </message>
+    <message>
+        <source>Pending files ({n})</source>
+        <translation>等待处理的文件（{n} 个）</translation>
+    </message>
+    <message>
+        <source>cleaned</source>
+        <translation>已清洗</translation>
+    </message>
+</context>
+<context>
+    <name>DemoPanel</name>
+    <message>
+        <source>Output folder</source>
+        <translation>输出文件夹</translation>
+    </message>
+    <message>
+        <source>Files</source>
+        <translation>文件数</translation>
+    </message>
+    <message>
+        <source>Rows per file</source>
+        <translation>每个文件行数</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Workers</source>
+        <translation>工作进程</translation>
+    </message>
+    <message>
+        <source>Folder for the demo exports</source>
+        <translation>示例导出文件的保存文件夹</translation>
+    </message>
+    <message>
+        <source>folder to write chat_NNNN.xlsx into</source>
+        <translation>写入 chat_NNNN.xlsx 的文件夹</translation>
+    </message>
+    <message>
+        <source>Generate demo chat exports</source>
+        <translation>生成示例聊天导出文件</translation>
+    </message>
+    <message>
+        <source>Writes customer-service chats (坐席id, 客户微信id, 是否客服, 消息内容, 消息时间) with the dirt the Clean job removes: system messages, emoji, empty cells, duplicates, newlines, formula-looking text.</source>
+        <translation>生成客服对话数据（坐席id、客户微信id、是否客服、消息内容、消息时间），并带有清洗任务要去除的脏数据：系统消息、表情、空单元格、重复行、换行以及看起来像公式的文本。</translation>
+    </message>
+    <message>
+        <source>Choose an output folder first.</source>
+        <translation>请先选择输出文件夹。</translation>
+    </message>
+    <message>
+        <source>{done} / {total} files</source>
+        <translation>{done} / {total} 个文件</translation>
+    </message>
+</context>
+<context>
+    <name>DialoguesPanel</name>
+    <message>
+        <source>1 · Read + normalise + partition</source>
+        <extracomment>The phase lines&apos; titles (English source, context DialoguesPanel).</extracomment>
+        <translation>1 · 读取 + 规范化 + 分区</translation>
+    </message>
+    <message>
+        <source>2 · Keys: count dialogues, choose val</source>
+        <translation>2 · 键：统计对话数，划分验证集</translation>
+    </message>
+    <message>
+        <source>3 · Build + write std/mmi</source>
+        <translation>3 · 构建 + 写入 std/mmi</translation>
+    </message>
+    <message>
+        <source>Chat exports (raw or cleaned)</source>
+        <translation>聊天导出文件（原始或已清洗）</translation>
+    </message>
+    <message>
+        <source>files or folders, separated by ;</source>
+        <translation>文件或文件夹，用 ; 分隔</translation>
+    </message>
+    <message>
+        <source>Folder for std/ and mmi/</source>
+        <translation>std/ 与 mmi/ 的保存文件夹</translation>
+    </message>
+    <message>
+        <source>output folder (std/, mmi/, dialogues-report.json)</source>
+        <translation>输出文件夹（std/、mmi/、dialogues-report.json）</translation>
+    </message>
+    <message>
+        <source>Inputs</source>
+        <translation>输入</translation>
+    </message>
+    <message>
+        <source>Output folder</source>
+        <translation>输出文件夹</translation>
+    </message>
+    <message>
+        <source>a count of dialogues (10000) or a fraction (0.05); train keeps at least half</source>
+        <translation>对话数量（10000）或比例（0.05）；训练集至少保留一半</translation>
+    </message>
+    <message>
+        <source>坐席: / 客户: before each utterance</source>
+        <translation>每句话前加 坐席: / 客户:</translation>
+    </message>
+    <message>
+        <source>Val size</source>
+        <translation>验证集大小</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Min turns</source>
+        <translation>最少轮数</translation>
+    </message>
+    <message>
+        <source>Readers</source>
+        <translation>读取进程</translation>
+    </message>
+    <message>
+        <source>Memory budget</source>
+        <translation>内存预算</translation>
+    </message>
+    <message>
+        <source>std/train.txt (first dialogues)</source>
+        <translation>std/train.txt（前几段对话）</translation>
+    </message>
+    <message>
+        <source>mmi/train.txt (same dialogues, reversed)</source>
+        <translation>mmi/train.txt（相同对话，倒序）</translation>
+    </message>
+    <message>
+        <source>Dialogue text for GPT-2 chitchat (std) and its MMI model (mmi)</source>
+        <translation>GPT-2 闲聊训练文本（std）及其 MMI 模型文本（mmi）</translation>
+    </message>
+    <message>
+        <source>Phases</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <source>first std dialogues appear here</source>
+        <translation>前几段 std 对话会显示在这里</translation>
+    </message>
+    <message>
+        <source>…and the same dialogues reversed (mmi)</source>
+        <translation>…以及倒序后的相同对话（mmi）</translation>
+    </message>
+    <message>
+        <source>Choose the chat exports (files or folders) first.</source>
+        <translation>请先选择聊天导出文件（文件或文件夹）。</translation>
+    </message>
+    <message>
+        <source>Not found: {paths}</source>
+        <translation>找不到：{paths}</translation>
+    </message>
+    <message>
+        <source>Choose an output folder first.</source>
+        <translation>请先选择输出文件夹。</translation>
+    </message>
+    <message>
+        <source>Val size: {error}</source>
+        <translation>验证集大小：{error}</translation>
+    </message>
+    <message>
+        <source>{done} / {total} files</source>
+        <translation>{done} / {total} 个文件</translation>
+    </message>
+    <message>
+        <source>{n} dialogues</source>
+        <translation>{n} 段对话</translation>
+    </message>
+    <message>
+        <source>{n} std lines</source>
+        <translation>{n} 行 std</translation>
+    </message>
+</context>
+<context>
+    <name>FileTable</name>
+    <message>
+        <source>file</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>rows in</source>
+        <translation>输入行</translation>
+    </message>
+    <message>
+        <source>rows out</source>
+        <translation>输出行</translation>
+    </message>
+    <message>
+        <source>dropped</source>
+        <translation>丢弃</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>worker</source>
+        <translation>工作进程</translation>
+    </message>
+    <message>
+        <source>s</source>
+        <translation>秒</translation>
+    </message>
+    <message>
+        <source>nothing dropped</source>
+        <translation>没有丢弃任何行</translation>
+    </message>
+    <message>
+        <source>{path}
+
+rows in {rows_in}, out {rows_out}
+
+dropped:
+{tip}
+
+worker {worker}, {seconds} s, attempts {attempts}</source>
+        <translation>{path}
+
+输入 {rows_in} 行，输出 {rows_out} 行
+
+丢弃：
+{tip}
+
+工作进程 {worker}，{seconds} 秒，尝试 {attempts} 次</translation>
+    </message>
+    <message>
+        <source>{path}
+
+{reason}
+
+attempts: {attempts}, worker: {worker}</source>
+        <translation>{path}
+
+{reason}
+
+尝试次数：{attempts}，工作进程：{worker}</translation>
+    </message>
+</context>
+<context>
+    <name>Formatting</name>
+    <message>
+        <source>{value} {unit}/s</source>
+        <translation>{value} {unit}/秒</translation>
+    </message>
+</context>
+<context>
+    <name>JobPanel</name>
+    <message>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Stopping…</source>
+        <translation>正在停止…</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Save report…</source>
+        <translation>保存报告…</translation>
+    </message>
+    <message>
+        <source>One HTML file: summary, files, charts, settings and versions</source>
+        <translation>一个 HTML 文件：摘要、文件列表、图表、设置和版本</translation>
+    </message>
+    <message>
+        <source>Available after a run</source>
+        <translation>运行结束后可用</translation>
+    </message>
+    <message>
+        <source>Cannot start {job}</source>
+        <translation>无法开始{job}</translation>
+    </message>
+    <message>
+        <source>Save report</source>
+        <translation>保存报告</translation>
+    </message>
+    <message>
+        <source>HTML report (*.html)</source>
+        <translation>HTML 报告 (*.html)</translation>
+    </message>
+    <message>
+        <source>mpwatch report: {job}</source>
+        <translation>mpwatch 报告：{job}</translation>
+    </message>
+    <message>
+        <source>Clean</source>
+        <translation>清洗</translation>
+    </message>
+    <message>
+        <source>Open output folder</source>
+        <translation>打开输出文件夹</translation>
+    </message>
+    <message>
+        <source>Demo data</source>
+        <translation>示例数据</translation>
+    </message>
+    <message>
+        <source>Open folder</source>
+        <translation>打开文件夹</translation>
+    </message>
+    <message>
+        <source>Dialogues</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <source>Pipeline</source>
+        <extracomment>The stages (as they name themselves in snapshots); ``term(stage)`` is a stage&apos;s title in the diagram and the charts (&quot;A ingress&quot;, …).</extracomment>
+        <translation>推理服务</translation>
+    </message>
+</context>
+<context>
+    <name>LoadGeneratorBox</name>
+    <message>
+        <source>Load generator (open loop, Poisson arrivals)</source>
+        <translation>压测（开环，泊松到达）</translation>
+    </message>
+    <message>
+        <source>Rate</source>
+        <translation>速率</translation>
+    </message>
+    <message>
+        <source>Max open</source>
+        <translation>最大并发</translation>
+    </message>
+    <message>
+        <source>Stopping load…</source>
+        <translation>正在停止压测…</translation>
+    </message>
+    <message>
+        <source>Stop load</source>
+        <translation>停止压测</translation>
+    </message>
+    <message>
+        <source>Cancel queued load</source>
+        <translation>取消排队的压测</translation>
+    </message>
+    <message>
+        <source>Start load</source>
+        <translation>开始压测</translation>
+    </message>
+    <message>
+        <source>Start load when ready</source>
+        <translation>就绪后开始压测</translation>
+    </message>
+    <message>
+        <source>The service is starting: the load starts by itself once the predictors are ready.</source>
+        <translation>服务正在启动：推理进程就绪后压测会自动开始。</translation>
+    </message>
+    <message>
+        <source>Start the inference service first.</source>
+        <translation>请先启动推理服务。</translation>
+    </message>
+    <message>
+        <source>{rate} req/s</source>
+        <translation>{rate} 请求/秒</translation>
+    </message>
+    <message>
+        <source>Load queued: it starts by itself when the predictors are ready ({ready}/{total} ready).</source>
+        <translation>压测已排队：推理进程就绪后自动开始（已就绪 {ready}/{total}）。</translation>
+    </message>
+    <message>
+        <source>sent {sent} · {statuses}</source>
+        <translation>已发送 {sent} · {statuses}</translation>
+    </message>
+    <message>
+        <source>no answers yet</source>
+        <translation>尚无应答</translation>
+    </message>
+    <message>
+        <source>client latency p50 {p50} ms · p99 {p99} ms · open {open}</source>
+        <translation>客户端延迟 p50 {p50} ms · p99 {p99} ms · 未完成 {open}</translation>
+    </message>
+    <message>
+        <source>{n} not sent (max open reached)</source>
+        <translation>{n} 个未发送（已达最大并发）</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+</context>
+<context>
+    <name>LogView</name>
+    <message>
+        <source>[{job}] started</source>
+        <translation>[{job}] 已开始</translation>
+    </message>
+    <message>
+        <source>[{job}] stopped</source>
+        <translation>[{job}] 已停止</translation>
+    </message>
+    <message>
+        <source>[{job}] finished</source>
+        <translation>[{job}] 已完成</translation>
+    </message>
+    <message>
+        <source>[{job}] failed: {error}</source>
+        <translation>[{job}] 失败：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>MainMenu</name>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Open inputs…</source>
+        <translation>打开输入…</translation>
+    </message>
+    <message>
+        <source>Open output folder</source>
+        <translation>打开输出文件夹</translation>
+    </message>
+    <message>
+        <source>Recent folders</source>
+        <translation>最近的文件夹</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>&amp;Run</source>
+        <translation>运行(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Reset layout</source>
+        <translation>重置布局</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>About mpwatch</source>
+        <translation>关于 mpwatch</translation>
+    </message>
+    <message>
+        <source>Where the logs are</source>
+        <translation>日志在哪里</translation>
+    </message>
+    <message>
+        <source>(none yet)</source>
+        <translation>（暂无）</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;mpwatch&lt;/b&gt; runs multiprocess data jobs on one machine and shows them live.</source>
+        <translation>&lt;b&gt;mpwatch&lt;/b&gt; 在一台机器上运行多进程数据任务，并实时展示运行情况。</translation>
+    </message>
+    <message>
+        <source>The &lt;b&gt;Log&lt;/b&gt; tab at the bottom of the window lists job starts and ends, failed files, dead workers and warnings of this session; it is not written to disk.&lt;br&gt;&lt;br&gt;Every job writes its own report next to its output: Clean → report.json, Dialogues → dialogues-report.json.</source>
+        <translation>窗口底部的&lt;b&gt;日志&lt;/b&gt;标签页列出本次会话中任务的开始与结束、失败的文件、意外退出的工作进程和警告；这些内容不会写入磁盘。&lt;br&gt;&lt;br&gt;每个任务都会在输出旁写一份自己的报告：清洗 → report.json，对话 → dialogues-report.json。</translation>
+    </message>
+    <message>
+        <source>Output folder of this tab: {folder}</source>
+        <translation>当前标签页的输出文件夹：{folder}</translation>
+    </message>
+    <message>
+        <source>Settings file: {path}</source>
+        <translation>设置文件：{path}</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>mpwatch ready. Start with Demo data if you have no chat logs yet.</source>
+        <extracomment>(module, class) of each job panel, in tab order. A panel whose module is absent is skipped.</extracomment>
+        <translation>mpwatch 已就绪。如果还没有聊天记录，可以先从“示例数据”开始。</translation>
+    </message>
+    <message>
+        <source>Processes</source>
+        <translation>进程</translation>
+    </message>
+    <message>
+        <source>Log</source>
+        <translation>日志</translation>
+    </message>
+    <message>
+        <source>How late the status timer fires (mean / max over the last 5 s). Large values mean the window is starved.</source>
+        <translation>状态定时器触发的延迟（最近 5 秒的平均 / 最大值）。数值大说明窗口响应不过来。</translation>
+    </message>
+    <message>
+        <source>UI lag –</source>
+        <translation>界面延迟 –</translation>
+    </message>
+    <message>
+        <source>UI lag {mean} ms (max {max})</source>
+        <translation>界面延迟 {mean} ms（最大 {max}）</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n job(s) running</source>
+        <translation>
+            <numerusform>%n 个任务运行中</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n engine process(es)</source>
+        <translation>
+            <numerusform>%n 个引擎进程</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>stopping jobs before closing…</source>
+        <translation>关闭前正在停止任务…</translation>
+    </message>
+    <message>
+        <source>Stop running jobs?</source>
+        <translation>停止正在运行的任务？</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n job(s) still running. Stop them and quit?</source>
+        <translation>
+            <numerusform>还有 %n 个任务在运行。停止它们并退出？</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>PathPicker</name>
+    <message>
+        <source>Files…</source>
+        <translation>文件…</translation>
+    </message>
+    <message>
+        <source>Chat exports (*.xlsx *.xlsm *.xls *.csv *.parquet);;All files (*)</source>
+        <extracomment>File-dialog filter for the chat exports every job reads (English source, context PathPicker).</extracomment>
+        <translation>聊天导出文件 (*.xlsx *.xlsm *.xls *.csv *.parquet);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+</context>
+<context>
+    <name>PipelinePanel</name>
+    <message>
+        <source>port</source>
+        <translation>端口</translation>
+    </message>
+    <message>
+        <source>0 picks a free port</source>
+        <translation>0 表示自动选择空闲端口</translation>
+    </message>
+    <message>
+        <source>Applies live to a running service</source>
+        <translation>对运行中的服务实时生效</translation>
+    </message>
+    <message>
+        <source>Dialogues output folder to index</source>
+        <translation>要建立索引的对话输出文件夹</translation>
+    </message>
+    <message>
+        <source>empty: demo dialogues made on the spot</source>
+        <translation>留空：现场生成示例对话</translation>
+    </message>
+    <message>
+        <source>Listen on</source>
+        <translation>监听地址</translation>
+    </message>
+    <message>
+        <source>Preprocess workers</source>
+        <translation>预处理进程</translation>
+    </message>
+    <message>
+        <source>Receivers</source>
+        <translation>接收进程</translation>
+    </message>
+    <message>
+        <source>Predictor replicas</source>
+        <translation>推理进程副本</translation>
+    </message>
+    <message>
+        <source>Max batch</source>
+        <translation>最大批大小</translation>
+    </message>
+    <message>
+        <source>Max delay</source>
+        <translation>最长等待</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Index</source>
+        <translation>索引</translation>
+    </message>
+    <message>
+        <source>Endpoint</source>
+        <translation>服务地址</translation>
+    </message>
+    <message>
+        <source>Inference service</source>
+        <translation>推理服务</translation>
+    </message>
+    <message>
+        <source>not running</source>
+        <translation>未运行</translation>
+    </message>
+    <message>
+        <source>failed: {error}</source>
+        <translation>失败：{error}</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>{url}/v1/predict  (starting…)</source>
+        <translation>{url}/v1/predict（启动中…）</translation>
+    </message>
+    <message>
+        <source>{error}. Choose another port (0 picks a free one).</source>
+        <translation>{error}。请换一个端口（0 表示自动选择空闲端口）。</translation>
+    </message>
+    <message>
+        <source>{folder} holds no std/train.txt: choose a Dialogues output folder, or leave it empty.</source>
+        <translation>{folder} 中没有 std/train.txt：请选择对话任务的输出文件夹，或留空。</translation>
+    </message>
+    <message>
+        <source>in flight {n}</source>
+        <translation>处理中 {n}</translation>
+    </message>
+    <message>
+        <source>waiting {n}</source>
+        <translation>等待中 {n}</translation>
+    </message>
+    <message>
+        <source>answered {counts}</source>
+        <translation>已应答 {counts}</translation>
+    </message>
+    <message>
+        <source>predictors ready {ready}/{total}</source>
+        <translation>推理进程就绪 {ready}/{total}</translation>
+    </message>
+    <message>
+        <source>{restarts} stage restarts, {lost} requests answered with an error</source>
+        <translation>阶段重启 {restarts} 次，{lost} 个请求返回了错误</translation>
+    </message>
+</context>
+<context>
+    <name>ProcessTable</name>
+    <message>
+        <source>job</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>state</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>exit code</source>
+        <translation>退出码</translation>
+    </message>
+</context>
+<context>
+    <name>ProgressBox</name>
+    <message>
+        <source>ETA {eta}</source>
+        <translation>预计剩余 {eta}</translation>
+    </message>
+</context>
+<context>
+    <name>StageDiagram</name>
+    <message>
+        <source>busy {percent} %</source>
+        <extracomment>A stage busier than this can be the bottleneck.</extracomment>
+        <translation>繁忙 {percent} %</translation>
+    </message>
+    <message>
+        <source>◀ bottleneck</source>
+        <translation>◀ 瓶颈</translation>
+    </message>
+    <message>
+        <source>answers by id · results queue {depth}/{bound}</source>
+        <translation>按 id 回传应答 · 结果队列 {depth}/{bound}</translation>
+    </message>
+</context>
+<context>
+    <name>Summaries</name>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Stopped.&lt;/b&gt; Segments already written are complete (none is half-written); report.json lists them. Start again with &lt;i&gt;resume&lt;/i&gt; to finish the rest.</source>
+        <translation>&lt;b&gt;已停止。&lt;/b&gt;已写出的分段都是完整的（没有写了一半的），report.json 中列出了它们。勾选&lt;i&gt;断点续跑&lt;/i&gt;再次开始即可完成剩余部分。</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Failed:&lt;/b&gt; {error}</source>
+        <translation>&lt;b&gt;失败：&lt;/b&gt;{error}</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Done.&lt;/b&gt; {ok} of {files} files cleaned in {seconds} s ({rate} rows/s, {workers} workers).&lt;br&gt;{rows_in} rows in → {rows_out} out; dropped: {drops}.&lt;br&gt;{segments} {format} segment(s) + report.json in {out_dir}</source>
+        <translation>&lt;b&gt;完成。&lt;/b&gt;{files} 个文件中 {ok} 个已清洗，用时 {seconds} 秒（{rate} 行/秒，{workers} 个工作进程）。&lt;br&gt;输入 {rows_in} 行 → 输出 {rows_out} 行；丢弃：{drops}。&lt;br&gt;{segments} 个 {format} 分段 + report.json，位于 {out_dir}</translation>
+    </message>
+    <message>
+        <source> ({n} segments resumed)</source>
+        <translation>（续跑了 {n} 个分段）</translation>
+    </message>
+    <message>
+        <source>Counts do not reconcile: see report.json.</source>
+        <translation>行数对不上：请查看 report.json。</translation>
+    </message>
+    <message>
+        <source>{n} file(s) failed: tick &lt;i&gt;only failed&lt;/i&gt; to list them.</source>
+        <translation>{n} 个文件失败：勾选&lt;i&gt;只看失败&lt;/i&gt;即可列出。</translation>
+    </message>
+    <message>
+        <source>Stopped. Files already written are complete; none is half-written.</source>
+        <translation>已停止。已写出的文件都是完整的，没有写了一半的。</translation>
+    </message>
+    <message>
+        <source>Failed: {error}</source>
+        <translation>失败：{error}</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Done.&lt;/b&gt; {files} files, {rows} rows in {seconds} s ({rate} rows/s with {workers} workers) → {out_dir}</source>
+        <translation>&lt;b&gt;完成。&lt;/b&gt;{files} 个文件，{rows} 行，用时 {seconds} 秒（{workers} 个工作进程，{rate} 行/秒）→ {out_dir}</translation>
+    </message>
+    <message>
+        <source>{n} files failed (see Log)</source>
+        <translation>{n} 个文件失败（见日志）</translation>
+    </message>
+    <message>
+        <source>Stopped. Nothing was left under a final name and the work folder was removed.</source>
+        <translation>已停止。没有留下任何正式文件名的输出，临时工作文件夹已删除。</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Done&lt;/b&gt; in {seconds} s ({rate} rows/s). {rows_read} rows read from {files} file(s); {in_dialogues} in dialogues; dropped: {drops}.&lt;br&gt;&lt;b&gt;{dialogues}&lt;/b&gt; dialogues (&lt;b&gt;{train}&lt;/b&gt; train, &lt;b&gt;{val}&lt;/b&gt; val), {utterances} utterances; {short} dialogues under min turns dropped.&lt;br&gt;Peak RSS: coordinator {rss_coordinator} MB, {writer} {rss_writer} MB, readers ≤ {rss_readers} MB. Writer queue max {queue_max}/{queue_bound}; {partitions} partitions built in {groups} group(s).&lt;br&gt;→ {out_dir}/std, /mmi, dialogues-report.json</source>
+        <translation>&lt;b&gt;完成&lt;/b&gt;，用时 {seconds} 秒（{rate} 行/秒）。从 {files} 个文件读取 {rows_read} 行；{in_dialogues} 行进入对话；丢弃：{drops}。&lt;br&gt;&lt;b&gt;{dialogues}&lt;/b&gt; 段对话（训练 &lt;b&gt;{train}&lt;/b&gt;，验证 &lt;b&gt;{val}&lt;/b&gt;），{utterances} 句话；{short} 段对话轮数不足被丢弃。&lt;br&gt;RSS 峰值：协调进程 {rss_coordinator} MB，{writer} {rss_writer} MB，读取进程 ≤ {rss_readers} MB。写入队列最大 {queue_max}/{queue_bound}；{partitions} 个分区，分 {groups} 组构建。&lt;br&gt;→ {out_dir}/std、/mmi、dialogues-report.json</translation>
+    </message>
+    <message>
+        <source>{n} file(s) failed (see Log)</source>
+        <translation>{n} 个文件失败（见日志）</translation>
+    </message>
+</context>
+<context>
+    <name>Terms</name>
+    <message>
+        <source>missing value</source>
+        <translation>缺失值</translation>
+    </message>
+    <message>
+        <source>unknown role</source>
+        <translation>未知角色</translation>
+    </message>
+    <message>
+        <source>system message</source>
+        <translation>系统消息</translation>
+    </message>
+    <message>
+        <source>empty after clean</source>
+        <translation>清洗后为空</translation>
+    </message>
+    <message>
+        <source>too short</source>
+        <translation>过短</translation>
+    </message>
+    <message>
+        <source>too long for xlsx</source>
+        <translation>超出 xlsx 单元格长度</translation>
+    </message>
+    <message>
+        <source>duplicate</source>
+        <translation>重复</translation>
+    </message>
+    <message>
+        <source>duplicate in run</source>
+        <translation>全局重复</translation>
+    </message>
+    <message>
+        <source>short dialogue</source>
+        <translation>对话过短</translation>
+    </message>
+    <message>
+        <source>empty</source>
+        <translation>空</translation>
+    </message>
+    <message>
+        <source>rows</source>
+        <translation>行</translation>
+    </message>
+    <message>
+        <source>rows written</source>
+        <translation>已写入行</translation>
+    </message>
+    <message>
+        <source>files</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>items</source>
+        <translation>条</translation>
+    </message>
+    <message>
+        <source>it</source>
+        <translation>条</translation>
+    </message>
+    <message>
+        <source>cleaning</source>
+        <translation>清洗中</translation>
+    </message>
+    <message>
+        <source>writing</source>
+        <translation>写入中</translation>
+    </message>
+    <message>
+        <source>busy</source>
+        <translation>忙碌</translation>
+    </message>
+    <message>
+        <source>idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>died</source>
+        <translation>意外退出</translation>
+    </message>
+    <message>
+        <source>exited</source>
+        <translation>已退出</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <source>ok</source>
+        <translation>成功</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>size</source>
+        <translation>批满</translation>
+    </message>
+    <message>
+        <source>deadline</source>
+        <translation>到期</translation>
+    </message>
+    <message>
+        <source>shed</source>
+        <translation>超时丢弃</translation>
+    </message>
+    <message>
+        <source>shutdown</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>A ingress</source>
+        <translation>A 接入</translation>
+    </message>
+    <message>
+        <source>B preprocess</source>
+        <translation>B 预处理</translation>
+    </message>
+    <message>
+        <source>C receivers</source>
+        <translation>C 接收</translation>
+    </message>
+    <message>
+        <source>batcher</source>
+        <translation>组批</translation>
+    </message>
+    <message>
+        <source>predictor</source>
+        <translation>推理</translation>
+    </message>
+    <message>
+        <source>conn error</source>
+        <translation>连接错误</translation>
+    </message>
+    <message>
+        <source>read + cleaned</source>
+        <translation>读取 + 清洗</translation>
+    </message>
+    <message>
+        <source>written</source>
+        <translation>已写入</translation>
+    </message>
+    <message>
+        <source>rows/s</source>
+        <translation>行/秒</translation>
+    </message>
+    <message>
+        <source>std lines/s</source>
+        <translation>std 行/秒</translation>
+    </message>
+    <message>
+        <source>mmi lines/s</source>
+        <translation>mmi 行/秒</translation>
+    </message>
+    <message>
+        <source>depth</source>
+        <translation>深度</translation>
+    </message>
+    <message>
+        <source>bound</source>
+        <translation>上限</translation>
+    </message>
+    <message>
+        <source>mean batch</source>
+        <translation>平均批大小</translation>
+    </message>
+    <message>
+        <source>max batch</source>
+        <translation>最大批大小</translation>
+    </message>
+</context>
+<context>
+    <name>TryItBox</name>
+    <message>
+        <source>Try it</source>
+        <translation>试一试</translation>
+    </message>
+    <message>
+        <source>type a customer message, e.g. 请问这个还有货吗</source>
+        <translation>输入一条客户消息，例如：请问这个还有货吗</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <source>The service is starting; Send works once the predictors are ready.</source>
+        <translation>服务正在启动；推理进程就绪后即可发送。</translation>
+    </message>
+    <message>
+        <source>Start the inference service first.</source>
+        <translation>请先启动推理服务。</translation>
+    </message>
+    <message>
+        <source>asking…</source>
+        <translation>正在询问…</translation>
+    </message>
+    <message>
+        <source>(no similar question indexed)</source>
+        <translation>（索引中没有相似的问题）</translation>
+    </message>
+    <message>
+        <source>score {score} · matched “{matched}”</source>
+        <translation>相似度 {score} · 匹配到“{matched}”</translation>
+    </message>
+    <message>
+        <source>answered in {round_trip} ms (service {service} ms) · id {id}</source>
+        <translation>{round_trip} ms 内得到应答（服务内 {service} ms）· id {id}</translation>
+    </message>
+    <message>
+        <source>{status}: {reason} (after {round_trip} ms)</source>
+        <translation>{status}：{reason}（{round_trip} ms 后）</translation>
+    </message>
+    <message>
+        <source>no answer</source>
+        <translation>无应答</translation>
+    </message>
+</context>
+<context>
+    <name>WorkerTable</name>
+    <message>
+        <source>worker</source>
+        <translation>工作进程</translation>
+    </message>
+    <message>
+        <source>state</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>current</source>
+        <translation>当前</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>busy %</source>
+        <translation>繁忙 %</translation>
+    </message>
+</context>
+</TS>
