@@ -102,6 +102,8 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         self.bottom.setTabText(self.bottom.indexOf(self.process_table), self.tr("Processes"))
         self.bottom.setTabText(self.bottom.indexOf(self.log_view), self.tr("Log"))
+        if hasattr(self, "background_priority_action"):
+            self.background_priority_action.retranslate()
         self.lag_label.setToolTip(self.tr("How late the status timer fires (mean / max over the last 5 s). "
                                           "Large values mean the window is starved."))
         self._update_tab_marks()

@@ -22,14 +22,18 @@ class BackgroundPriorityAction(QAction):
     def __init__(self, services: AppServices, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.services = services
-        self.setText(self.tr("Background priority for jobs"))
-        self.setToolTip(self.tr("Run jobs at a lower scheduling priority than the window, so the window "
-                                "stays responsive while they fill every core. Applies to jobs started "
-                                "from now on."))
+        self.retranslate()
         self.setCheckable(True)
         self.setChecked(QSettings().value(SETTINGS_KEY, True, type=bool))
         services.background_priority = self.isChecked()
         self.toggled.connect(self._on_toggled)
+
+    def retranslate(self) -> None:
+        """Texts in the current language (the main window calls this on a language change)."""
+        self.setText(self.tr("Background priority for jobs"))
+        self.setToolTip(self.tr("Run jobs at a lower scheduling priority than the window, so the window "
+                                "stays responsive while they fill every core. Applies to jobs started "
+                                "from now on."))
 
     def _on_toggled(self, checked: bool) -> None:
         self.services.background_priority = checked

@@ -114,7 +114,7 @@ class ProcessTable(QTableWidget):
         # 12 rows measured); columns are fitted in _render only when a longer text appears.
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self._widest = [len(c) for c in self.COLUMNS]  # longest text per column fitted so far
+        self._widest = [len(self.horizontalHeaderItem(c).text()) for c in range(self.COLUMNS)]  # longest fitted so far
         self.rows: dict[int, ProcessRow] = {}
         self._shown: list[tuple[tuple[str, ...], str]] = []  # per table row: (cell texts, colour)
         self._sampler = ProcessSampler()

@@ -76,7 +76,8 @@ def test_pipeline_panel_switches_the_batching_policy_live_and_charts_its_decisio
     assert not batching.target.isEnabled()  # the target only means something to the target policy
     panel.load.rate.setValue(300)
     assert panel.start_job()
-    qtbot.waitUntil(lambda: panel.load.button.isEnabled(), timeout=60000)
+    # Start load may be pressed while the service starts (it queues); wait for the service to answer.
+    qtbot.waitUntil(lambda: panel.try_box.button.isEnabled(), timeout=60000)
     qtbot.waitUntil(lambda: panel.job_progress.stage("ingress").workers == 2, timeout=10000)
     assert panel.load.start()
     batching.tabs.setCurrentWidget(batching)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QSettings, Qt
 from PySide6.QtWidgets import (
     QComboBox, QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QLayout, QSizePolicy, QTabWidget, QVBoxLayout,
     QWidget,
@@ -53,13 +53,18 @@ class BatchingView(QWidget):
         self.policy = QComboBox()
         self.target = QDoubleSpinBox()
         self.controls = self._build_controls()
-        self.summary = QLabel(self.tr("Start the service to see what the batcher decides."))
+        self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.latency_chart = TimeSeriesChart(self.tr("Latency: predicted vs measured p99"), self.tr("ms"))
-        self.batch_chart = TimeSeriesChart(self.tr("Batch size chosen"), self.tr("items"))
-        self.flush_chart = TimeSeriesChart(self.tr("Flushes by reason"), self.tr("batches/s"))
-        self.fit_chart = TimeSeriesChart(self.tr("Service time fit a·n + b (log)"), self.tr("µs"), y_min_zero=False)
+        # Chart titles are translated by the charts themselves (context "Charts"), on every language change.
+        self.latency_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Latency: predicted vs measured p99"),
+                                             QT_TRANSLATE_NOOP("Charts", "ms"))
+        self.batch_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Batch size chosen"),
+                                           QT_TRANSLATE_NOOP("Charts", "items"))
+        self.flush_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Flushes by reason"),
+                                           QT_TRANSLATE_NOOP("Charts", "batches/s"))
+        self.fit_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Service time fit a·n + b (log)"),
+                                         QT_TRANSLATE_NOOP("Charts", "µs"), y_min_zero=False)
         self.fit_chart.setLogMode(False, True)  # a (µs per item) and b (µs per batch) lie decades apart
         self._labels = self._style_charts()
         grid = QGridLayout()
@@ -70,11 +75,11 @@ class BatchingView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addLayout(grid, 1)
+        self._reported = False  # the summary shows the batcher's word once it has spoken
+        self.retranslate()
 
-    def _build_controls(self) -> QWidget:
-        """The policy combo and the target spin box side by side, as saved last time."""
-        settings = QSettings()
-        defaults = PipelineConfig()
+    def retranslate(self) -> None:
+        """Every text in the current language (on construction and on each language change)."""
         descriptions = {
             "idle": self.tr("A free predictor takes what waits at once; items wait only while every "
                             "predictor is busy (default)."),
@@ -84,20 +89,40 @@ class BatchingView(QWidget):
                               "meet it is answered 503 with Retry-After."),
         }
         names = {"idle": self.tr("idle"), "fixed": self.tr("fixed"), "target": self.tr("target p99")}
-        for policy in ("idle", "fixed", "target"):
-            self.policy.addItem(names[policy], policy)
-            self.policy.setItemData(self.policy.count() - 1, descriptions[policy], Qt.ItemDataRole.ToolTipRole)
-        saved = settings.value("pipeline/batching", defaults.batching, type=str)
-        self.policy.setCurrentIndex(max(0, self.policy.findData(saved if saved in POLICIES else defaults.batching)))
+        for index in range(self.policy.count()):
+            policy = self.policy.itemData(index)
+            self.policy.setItemText(index, names[policy])
+            self.policy.setItemData(index, descriptions[policy], Qt.ItemDataRole.ToolTipRole)
         self.policy.setToolTip(self.tr("Batching policy; applies live to a running service"))
-        self.target.setRange(1, MAX_TARGET_MS)
-        self.target.setDecimals(0)
         self.target.setPrefix(self.tr("≤ "))
         self.target.setSuffix(self.tr(" ms"))
+        self.target.setToolTip(self.tr("p99 latency the target policy plans for; applies live"))
+        if not self._reported:
+            self.summary.setText(self.tr("Start the service to see what the batcher decides."))
+        if self.tabs is not None:
+            self.tabs.setTabText(0, self.tr("Service"))
+            self.tabs.setTabText(1, self.tr("Batching decisions"))
+        for name, labels in self._series_labels().items():
+            self._labels[name].update(labels)  # the bound label functions read these dicts
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def _build_controls(self) -> QWidget:
+        """The policy combo and the target spin box side by side, as saved last time."""
+        settings = QSettings()
+        defaults = PipelineConfig()
+        for policy in ("idle", "fixed", "target"):
+            self.policy.addItem(policy, policy)
+        saved = settings.value("pipeline/batching", defaults.batching, type=str)
+        self.policy.setCurrentIndex(max(0, self.policy.findData(saved if saved in POLICIES else defaults.batching)))
+        self.target.setRange(1, MAX_TARGET_MS)
+        self.target.setDecimals(0)
         self.target.setValue(settings.value("pipeline/target_p99_ms", float(defaults.target_p99_ms), type=float))
         # A spin box's size hint is its minimum by default: let it shrink to its text so the form stays narrow.
         self.target.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        self.target.setToolTip(self.tr("p99 latency the target policy plans for; applies live"))
         controls = QWidget()
         row = QHBoxLayout(controls)
         row.setContentsMargins(0, 0, 0, 0)
@@ -110,15 +135,7 @@ class BatchingView(QWidget):
 
     def _style_charts(self) -> dict[str, dict[str, str]]:
         """Minimum heights and fixed colours; returns each chart's series labels (engine name → shown)."""
-        labels = {
-            DECISION_LATENCY_CHART: {"predicted p99": self.tr("predicted p99"), "measured p99": self.tr("measured p99"),
-                                     "wait": self.tr("wait of the batch"), "target p99": self.tr("target")},
-            DECISION_BATCH_CHART: {"last": self.tr("last batch"), "mean": self.tr("mean (2 s)"),
-                                   "max batch": self.tr("max batch")},
-            FLUSH_RATE_CHART: {"idle": self.tr("idle"), "size": self.tr("size"), "deadline": self.tr("deadline"),
-                               "shed": self.tr("shed")},
-            FIT_CHART: {"a": self.tr("a per item"), "b": self.tr("b per batch")},
-        }
+        labels = self._series_labels()
         colors = {DECISION_LATENCY_CHART: {"predicted p99": "#2a7ab9", "measured p99": "#e07b00",
                                            "wait": "#6b6b6b", "target p99": "#c62828"},
                   FLUSH_RATE_CHART: FLUSH_COLORS}
@@ -127,6 +144,18 @@ class BatchingView(QWidget):
             for key, color in colors.get(name, {}).items():
                 chart.set_color(labels[name][key], color)
         return labels
+
+    def _series_labels(self) -> dict[str, dict[str, str]]:
+        """Each chart's series: engine name → shown name, in the current language."""
+        return {
+            DECISION_LATENCY_CHART: {"predicted p99": self.tr("predicted p99"), "measured p99": self.tr("measured p99"),
+                                     "wait": self.tr("wait of the batch"), "target p99": self.tr("target")},
+            DECISION_BATCH_CHART: {"last": self.tr("last batch"), "mean": self.tr("mean (2 s)"),
+                                   "max batch": self.tr("max batch")},
+            FLUSH_RATE_CHART: {"idle": self.tr("idle"), "size": self.tr("size"), "deadline": self.tr("deadline"),
+                               "shed": self.tr("shed")},
+            FIT_CHART: {"a": self.tr("a per item"), "b": self.tr("b per batch")},
+        }
 
     # -- what the panel asks ---------------------------------------------------------------------
     @property
@@ -147,10 +176,11 @@ class BatchingView(QWidget):
         tabs = QTabWidget()
         page = QWidget()
         page.setLayout(service_charts)
-        tabs.addTab(page, self.tr("Service"))
-        tabs.addTab(self, self.tr("Batching decisions"))
+        tabs.addTab(page, "")
+        tabs.addTab(self, "")
         tabs.setDocumentMode(True)
         self.tabs = tabs
+        self.retranslate()
         return tabs
 
     def bind(self, tracker: PipelineProgressTracker) -> None:
@@ -159,6 +189,7 @@ class BatchingView(QWidget):
             labels = self._labels[name]
             chart.bind(tracker.history(name), lambda key, labels=labels: labels.get(key, key))
         self.summary.setText(self.tr("Waiting for the batcher…"))
+        self._reported = True
 
     def save_settings(self) -> None:
         settings = QSettings()

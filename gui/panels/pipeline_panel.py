@@ -63,7 +63,6 @@ class PipelinePanel(JobPanel):
         self.control: BatchControl | None = None
         self.batching = BatchingView(lambda: self.control if self.is_running else None)
         self.ingress = spin_box(1, MAX_INGRESS, settings.value("pipeline/ingress", defaults.ingress, type=int))
-        self.ingress.setToolTip(self.tr("HTTP processes sharing the port, so parsing is not one core's job"))
         self.endpoint: str = ""
         self.host = QLineEdit(settings.value("pipeline/host", defaults.host, type=str))
         self.port = spin_box(0, 65535, settings.value("pipeline/port", defaults.port, type=int), group_separator=False)
@@ -144,6 +143,7 @@ class PipelinePanel(JobPanel):
 
     def retranslate(self) -> None:
         self.port_label.setText(self.tr("port"))
+        self.ingress.setToolTip(self.tr("HTTP processes sharing the port, so parsing is not one core's job"))
         self.port.setToolTip(self.tr("0 picks a free port"))
         for box in (self.max_batch, self.max_delay_ms):
             box.setToolTip(self.tr("Applies live to a running service"))

@@ -2,6 +2,164 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>BackgroundPriorityAction</name>
+    <message>
+        <source>Background priority for jobs</source>
+        <translation>作业后台优先级</translation>
+    </message>
+    <message>
+        <source>Run jobs at a lower scheduling priority than the window, so the window stays responsive while they fill every core. Applies to jobs started from now on.</source>
+        <translation>以低于窗口的调度优先级运行作业，作业占满所有核心时窗口仍能及时响应。对此后启动的作业生效。</translation>
+    </message>
+</context>
+<context>
+    <name>BatchingView</name>
+    <message>
+        <source>Start the service to see what the batcher decides.</source>
+        <translation>启动服务后即可查看批处理器的决策。</translation>
+    </message>
+    <message>
+        <source>A free predictor takes what waits at once; items wait only while every predictor is busy (default).</source>
+        <translation>空闲的推理进程立即取走等待中的请求；只有所有推理进程都忙时请求才等待（默认）。</translation>
+    </message>
+    <message>
+        <source>A batch leaves at max batch items or after max delay, even while a predictor is idle.</source>
+        <translation>批次在达到最大批大小或最大等待时间时发出，即使有推理进程空闲。</translation>
+    </message>
+    <message>
+        <source>Batches sized to keep the predicted p99 within the target; what cannot meet it is answered 503 with Retry-After.</source>
+        <translation>按目标控制批大小，使预测 p99 不超过目标；无法满足的请求以 503 和 Retry-After 回复。</translation>
+    </message>
+    <message>
+        <source>idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>fixed</source>
+        <translation>固定</translation>
+    </message>
+    <message>
+        <source>target p99</source>
+        <translation>目标 p99</translation>
+    </message>
+    <message>
+        <source>Batching policy; applies live to a running service</source>
+        <translation>批处理策略；对运行中的服务实时生效</translation>
+    </message>
+    <message>
+        <source>≤ </source>
+        <translation>≤ </translation>
+    </message>
+    <message>
+        <source> ms</source>
+        <translation> 毫秒</translation>
+    </message>
+    <message>
+        <source>p99 latency the target policy plans for; applies live</source>
+        <translation>目标策略规划的 p99 延迟；实时生效</translation>
+    </message>
+    <message>
+        <source>predicted p99</source>
+        <translation>预测 p99</translation>
+    </message>
+    <message>
+        <source>measured p99</source>
+        <translation>实测 p99</translation>
+    </message>
+    <message>
+        <source>wait of the batch</source>
+        <translation>批次等待时间</translation>
+    </message>
+    <message>
+        <source>target</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <source>last batch</source>
+        <translation>最近一批</translation>
+    </message>
+    <message>
+        <source>mean (2 s)</source>
+        <translation>平均（2 秒）</translation>
+    </message>
+    <message>
+        <source>max batch</source>
+        <translation>最大批大小</translation>
+    </message>
+    <message>
+        <source>size</source>
+        <translation>批满</translation>
+    </message>
+    <message>
+        <source>deadline</source>
+        <translation>到期</translation>
+    </message>
+    <message>
+        <source>shed</source>
+        <translation>超时丢弃</translation>
+    </message>
+    <message>
+        <source>a per item</source>
+        <translation>a（每条）</translation>
+    </message>
+    <message>
+        <source>b per batch</source>
+        <translation>b（每批）</translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation>服务</translation>
+    </message>
+    <message>
+        <source>Batching decisions</source>
+        <translation>批处理决策</translation>
+    </message>
+    <message>
+        <source>Waiting for the batcher…</source>
+        <translation>等待批处理器…</translation>
+    </message>
+    <message>
+        <source>target, p99 ≤ {0} ms</source>
+        <translation>目标，p99 ≤ {0} 毫秒</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;In force:&lt;/b&gt;</source>
+        <translation>&lt;b&gt;当前生效：&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Last reported:&lt;/b&gt;</source>
+        <translation>&lt;b&gt;最近报告：&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>{0} {1}, max batch {2}, max delay {3} ms</source>
+        <translation>{0} {1}，最大批大小 {2}，最大等待 {3} 毫秒</translation>
+    </message>
+    <message>
+        <source> (switching to {0}…)</source>
+        <translation>（正在切换到 {0}…）</translation>
+    </message>
+    <message>
+        <source>no batch yet</source>
+        <translation>尚无批次</translation>
+    </message>
+    <message>
+        <source>last batch {0} items, its oldest waited {1} ms</source>
+        <translation>最近一批 {0} 条，其中最早的等待了 {1} 毫秒</translation>
+    </message>
+    <message>
+        <source>p99 predicted {0} ms, measured {1} ms</source>
+        <translation>p99 预测 {0} 毫秒，实测 {1} 毫秒</translation>
+    </message>
+    <message>
+        <source>service time ≈ {0} µs × items + {1} µs (σ {2} µs, last {3} batches)</source>
+        <translation>服务时间 ≈ {0} 微秒 × 条数 + {1} 微秒（σ {2} 微秒，最近 {3} 批）</translation>
+    </message>
+    <message>
+        <source>&lt;span style=&apos;color:#c62828&apos;&gt;{0} requests shed (503)&lt;/span&gt;</source>
+        <translation>&lt;span style=&apos;color:#c62828&apos;&gt;{0} 个请求被拒绝（503）&lt;/span&gt;</translation>
+    </message>
+</context>
+<context>
     <name>Charts</name>
     <message>
         <source>Throughput</source>
@@ -56,8 +214,37 @@
         <translation>批大小</translation>
     </message>
     <message>
+        <source>Latency: predicted vs measured p99</source>
+        <extracomment>Longest p99 target the spin box offers: the default request timeout (10 s) answers 504 past it. A fixed colour per flush reason, so that a switch of policy reads as a change of colour.</extracomment>
+        <translation>延迟：预测与实测 p99</translation>
+    </message>
+    <message>
+        <source>ms</source>
+        <translation>毫秒</translation>
+    </message>
+    <message>
+        <source>Batch size chosen</source>
+        <translation>所选批大小</translation>
+    </message>
+    <message>
         <source>items</source>
         <translation>条</translation>
+    </message>
+    <message>
+        <source>Flushes by reason</source>
+        <translation>按原因统计的出批</translation>
+    </message>
+    <message>
+        <source>batches/s</source>
+        <translation>批/秒</translation>
+    </message>
+    <message>
+        <source>Service time fit a·n + b (log)</source>
+        <translation>服务时间拟合 a·n + b（对数）</translation>
+    </message>
+    <message>
+        <source>µs</source>
+        <translation>微秒</translation>
     </message>
     <message>
         <source>Flush reasons</source>
@@ -905,6 +1092,10 @@ attempts: {attempts}, worker: {worker}</source>
 <context>
     <name>PipelinePanel</name>
     <message>
+        <source>HTTP processes sharing the port, so parsing is not one core&apos;s job</source>
+        <translation>共享同一端口的 HTTP 进程数，HTTP 解析不再只占一个核心</translation>
+    </message>
+    <message>
         <source>port</source>
         <translation>端口</translation>
     </message>
@@ -949,8 +1140,16 @@ attempts: {attempts}, worker: {worker}</source>
         <translation>最长等待</translation>
     </message>
     <message>
+        <source>Batching</source>
+        <translation>批处理</translation>
+    </message>
+    <message>
         <source>Model</source>
         <translation>模型</translation>
+    </message>
+    <message>
+        <source>Ingress processes</source>
+        <translation>接入进程数</translation>
     </message>
     <message>
         <source>Index</source>
@@ -1013,6 +1212,7 @@ attempts: {attempts}, worker: {worker}</source>
     <name>ProcessTable</name>
     <message>
         <source>job</source>
+        <extracomment>How soon after a sample is requested the table looks for its result (and again, until it came).</extracomment>
         <translation>任务</translation>
     </message>
     <message>
@@ -1024,8 +1224,16 @@ attempts: {attempts}, worker: {worker}</source>
         <translation>状态</translation>
     </message>
     <message>
+        <source>nice</source>
+        <translation>优先级</translation>
+    </message>
+    <message>
         <source>exit code</source>
         <translation>退出码</translation>
+    </message>
+    <message>
+        <source>Scheduling priority (POSIX nice: higher runs in the background)</source>
+        <translation>调度优先级（POSIX nice：数值越大越偏后台）</translation>
     </message>
 </context>
 <context>
