@@ -34,6 +34,8 @@ case "$cmd" in
   test)
     setup
     "$VENV/bin/lint-imports"
+    "$VENV/bin/ruff" check .
+    "$VENV/bin/ruff" format --check .
     exec env QT_QPA_PLATFORM=offscreen "$VENV/bin/python" -m pytest "$@"
     ;;
   *)

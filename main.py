@@ -35,9 +35,12 @@ def main(argv: list[str] | None = None) -> int:
         if problem is not None:
             from engine.cli import SUBCOMMAND_MODULES
 
-            print(f"mpwatch: cannot open the app: {problem}. Headless sub-commands: "
-                  f"{', '.join(SUBCOMMAND_MODULES)} (python main.py COMMAND --help); "
-                  "for screenshots without a display set QT_QPA_PLATFORM=offscreen", file=sys.stderr)
+            print(
+                f"mpwatch: cannot open the app: {problem}. Headless sub-commands: "
+                f"{', '.join(SUBCOMMAND_MODULES)} (python main.py COMMAND --help); "
+                "for screenshots without a display set QT_QPA_PLATFORM=offscreen",
+                file=sys.stderr,
+            )
             return EXIT_NO_DISPLAY
         from gui.app import run_app
 

@@ -27,12 +27,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_pipeline import Served, load  # noqa: E402
+
 from engine.context import SPAWN  # noqa: E402
 from engine.pipeline.loadtest import demo_texts  # noqa: E402
 
-JUNK = (b"POST /v1/predict HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\n{not json",
-        b"POST /v1/predict HTTP/1.1\r\nHost: a\r\nContent-Length: 10485760\r\n\r\n" + b"x" * 65536,
-        b"POST /v1/predict HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+JUNK = (
+    b"POST /v1/predict HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\n{not json",
+    b"POST /v1/predict HTTP/1.1\r\nHost: a\r\nContent-Length: 10485760\r\n\r\n" + b"x" * 65536,
+    b"POST /v1/predict HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+)
 
 
 async def _attack(port: int, slowloris: int, idle: int, seconds: float) -> dict[str, int]:
@@ -50,7 +53,7 @@ async def _attack(port: int, slowloris: int, idle: int, seconds: float) -> dict[
             try:
                 await asyncio.wait_for(reader.read(), max(0.1, end - time.monotonic()))
                 counts["closed_by_service"] += 1
-            except (asyncio.TimeoutError, OSError):
+            except (TimeoutError, OSError):
                 pass
             writer.close()
             await asyncio.sleep(0.5)  # then back again, as a bot would
@@ -68,7 +71,7 @@ async def _attack(port: int, slowloris: int, idle: int, seconds: float) -> dict[
                 for i in range(len(head)):
                     if time.monotonic() >= end or reader.at_eof():
                         break
-                    writer.write(head[i:i + 1])
+                    writer.write(head[i : i + 1])
                     await writer.drain()
                     await asyncio.sleep(1.0)
                 counts["closed_by_service"] += reader.at_eof()
@@ -86,7 +89,7 @@ async def _attack(port: int, slowloris: int, idle: int, seconds: float) -> dict[
                 await asyncio.wait_for(reader.read(4096), 15)
                 writer.close()
                 counts["junk_sent"] += 1
-            except (OSError, asyncio.TimeoutError):
+            except (TimeoutError, OSError):
                 pass
             i += 1
             await asyncio.sleep(0.05)
@@ -118,8 +121,11 @@ def main() -> None:
         load(served.url, texts, args.rate, 1.0)  # warm up
         quiet = load(served.url, texts, args.rate, args.seconds, concurrency=256)
         results = SPAWN.Queue()
-        attacker = SPAWN.Process(target=attacker_main, name="attacker",
-                                 args=(served.service.config.port, args.slowloris, args.idle, args.seconds + 4.0, results))
+        attacker = SPAWN.Process(
+            target=attacker_main,
+            name="attacker",
+            args=(served.service.config.port, args.slowloris, args.idle, args.seconds + 4.0, results),
+        )
         attacker.start()
         try:
             time.sleep(3.0)  # let the attack build up before measuring
@@ -135,14 +141,20 @@ def main() -> None:
     print(f"well-behaved clients, {args.rate:g} req/s for {args.seconds:g} s each phase")
     for label, result in (("quiet", quiet), ("under attack", attacked)):
         errors = {k: v for k, v in result.by_status.items() if k != 200}
-        print(f"  {label:<13} p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms  answered 200: "
-              f"{result.by_status.get(200, 0)}/{result.sent}  other: {errors or 'none'}")
+        print(
+            f"  {label:<13} p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms  answered 200: "
+            f"{result.by_status.get(200, 0)}/{result.sent}  other: {errors or 'none'}"
+        )
     print(f"  p99 under attack / quiet: {ratio:.2f}× (target ≤ 2×) {'OK' if ratio <= 2 else 'OVER TARGET'}")
-    print(f"attack: {args.slowloris} slowloris + {args.idle} idle keep-alive connections + junk bodies; "
-          f"attacker saw {counts}")
-    print(f"service: {seen.get('connections')} open connections at the end, {seen.get('head_timeouts')} head "
-          f"timeouts (408), {seen.get('idle_connections_closed')} idle connections closed to make room, "
-          f"{seen.get('connections_refused')} refused (503)")
+    print(
+        f"attack: {args.slowloris} slowloris + {args.idle} idle keep-alive connections + junk bodies; "
+        f"attacker saw {counts}"
+    )
+    print(
+        f"service: {seen.get('connections')} open connections at the end, {seen.get('head_timeouts')} head "
+        f"timeouts (408), {seen.get('idle_connections_closed')} idle connections closed to make room, "
+        f"{seen.get('connections_refused')} refused (503)"
+    )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psutil  # noqa: E402
-
 from bench_pipeline import Served, load, lone_requests, statuses  # noqa: E402
+
 from engine.pipeline.loadtest import LoadtestResult, demo_texts  # noqa: E402
 
 LOADS = (0.05, 0.25, 0.50, 0.80, 1.00, 1.50)
@@ -47,12 +47,15 @@ def saturation(texts: list[str], seconds: float, guess: float, **overrides: obje
 
 def row(label: str, share: float, rate: float, result: LoadtestResult) -> str:
     shed = result.by_status.get(503, 0)
-    return (f"   {label:<8} {share * 100:>5.0f} %  {rate:>8,.0f}  {result.throughput_per_s:>9,.0f}  {result.p50_ms:>7.1f}"
-            f"  {result.p99_ms:>8.1f}  {result.server_p99_ms:>8.1f}  {shed:>6}  {statuses(result)}")
+    return (
+        f"   {label:<8} {share * 100:>5.0f} %  {rate:>8,.0f}  {result.throughput_per_s:>9,.0f}  {result.p50_ms:>7.1f}"
+        f"  {result.p99_ms:>8.1f}  {result.server_p99_ms:>8.1f}  {shed:>6}  {statuses(result)}"
+    )
 
 
-def sweep(label: str, texts: list[str], capacity: float, seconds: float, loads: tuple[float, ...],
-          **overrides: object) -> dict[float, LoadtestResult]:
+def sweep(
+    label: str, texts: list[str], capacity: float, seconds: float, loads: tuple[float, ...], **overrides: object
+) -> dict[float, LoadtestResult]:
     out = {}
     with Served(**overrides) as served:
         load(served.url, texts, 50, 1.0)
@@ -71,12 +74,17 @@ def main() -> None:
     parser.add_argument("--guess", type=float, default=4000.0, help="offered rate that saturates the service")
     args = parser.parse_args()
     texts = demo_texts(3000)
-    print(f"batching benchmark: {psutil.cpu_count()} cores, loopback, load generator in this process, "
-          f"{args.seconds:g} s per step")
+    print(
+        f"batching benchmark: {psutil.cpu_count()} cores, loopback, load generator in this process, "
+        f"{args.seconds:g} s per step"
+    )
 
     print("\n1. lone request at idle (ms)")
-    for label, overrides in (("defaults (idle, max batch 128, max delay 1000 ms)", {}),
-                             ("--max-batch 1", {"max_batch": 1}), ("--batching fixed", {"batching": "fixed"})):
+    for label, overrides in (
+        ("defaults (idle, max batch 128, max delay 1000 ms)", {}),
+        ("--max-batch 1", {"max_batch": 1}),
+        ("--batching fixed", {"batching": "fixed"}),
+    ):
         with Served(**overrides) as served:
             lone = lone_requests(served.url, 5)
             print(f"   {label:<52} {', '.join(f'{ms:.1f}' for ms in lone)}")
@@ -85,12 +93,16 @@ def main() -> None:
     cap_fixed = saturation(texts, args.seconds + 2, args.guess, batching="fixed")
     cap_idle = saturation(texts, args.seconds + 2, args.guess, batching="idle")
     capacity = max(cap_fixed, cap_idle)
-    print(f"   fixed {cap_fixed:,.0f}/s, idle {cap_idle:,.0f}/s → capacity {capacity:,.0f}/s; "
-          f"idle/fixed {cap_idle / cap_fixed:.2f} (target ≥ 0.95)")
+    print(
+        f"   fixed {cap_fixed:,.0f}/s, idle {cap_idle:,.0f}/s → capacity {capacity:,.0f}/s; "
+        f"idle/fixed {cap_idle / cap_fixed:.2f} (target ≥ 0.95)"
+    )
 
     print(f"\n3. offered load as a share of capacity ({capacity:,.0f}/s)")
-    print(f"   {'policy':<8} {'load':>7}  {'offered':>8}  {'answers/s':>9}  {'p50 ms':>7}  {'p99 ms':>8}  "
-          f"{'srv p99':>8}  {'503s':>6}  statuses")
+    print(
+        f"   {'policy':<8} {'load':>7}  {'offered':>8}  {'answers/s':>9}  {'p50 ms':>7}  {'p99 ms':>8}  "
+        f"{'srv p99':>8}  {'503s':>6}  statuses"
+    )
     x = args.target_p99_ms
     fixed = sweep("fixed", texts, capacity, args.seconds, LOADS, batching="fixed")
     idle = sweep("idle", texts, capacity, args.seconds, LOADS, batching="idle")
@@ -100,16 +112,22 @@ def main() -> None:
     print("\n4. checks")
     for share in LOADS[:2]:
         ratio = idle[share].p50_ms / single[share].p50_ms
-        print(f"   idle p50 at {share * 100:.0f} %: {idle[share].p50_ms:.1f} ms vs max-batch-1 {single[share].p50_ms:.1f} ms"
-              f" → {ratio:.2f}× (target ≤ 1.2×)")
+        print(
+            f"   idle p50 at {share * 100:.0f} %: {idle[share].p50_ms:.1f} ms vs max-batch-1 {single[share].p50_ms:.1f} ms"
+            f" → {ratio:.2f}× (target ≤ 1.2×)"
+        )
     sat_fixed = max(r.throughput_per_s for r in fixed.values())
     sat_idle = max(r.throughput_per_s for r in idle.values())
-    print(f"   saturation throughput: idle {sat_idle:,.0f}/s vs fixed {sat_fixed:,.0f}/s → {sat_idle / sat_fixed:.2f}× "
-          f"(target ≥ 0.95×)")
+    print(
+        f"   saturation throughput: idle {sat_idle:,.0f}/s vs fixed {sat_fixed:,.0f}/s → {sat_idle / sat_fixed:.2f}× "
+        f"(target ≥ 0.95×)"
+    )
     worst = max(r.p99_ms for r in target.values())
     worst_srv = max(r.server_p99_ms for r in target.values())
-    print(f"   target {x:g} ms: worst p99 of accepted requests {worst:.1f} ms at the client, {worst_srv:.1f} ms "
-          f"inside the service → {'met' if worst <= x else 'NOT met'} at the client")
+    print(
+        f"   target {x:g} ms: worst p99 of accepted requests {worst:.1f} ms at the client, {worst_srv:.1f} ms "
+        f"inside the service → {'met' if worst <= x else 'NOT met'} at the client"
+    )
 
     print("\n5. --ingress 1 vs 2 (idle, saturation)")
     one = saturation(texts, args.seconds + 2, args.guess, ingress=1)

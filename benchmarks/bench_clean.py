@@ -42,6 +42,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -51,8 +52,12 @@ REQUIRED = ["坐席id", "客户微信id", "是否客服", "消息内容"]
 SEGMENT_FILES = 25
 
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+
 # --- (a) the seed article's way --------------------------------------------------------------
-def seed_extract_data(params: tuple[str, list[str]]) -> "pd.DataFrame":
+def seed_extract_data(params: tuple[str, list[str]]) -> pd.DataFrame:
     """What the article's (unshown) extract_data intends: drop empty, system and duplicate rows,
     remove emoji row by row."""
     import emoji
@@ -74,7 +79,7 @@ def run_seed_style(paths: list[Path], out_dir: Path, fmt: str, workers: int) -> 
 
     rows_out = 0
     for start in range(0, len(paths), SEGMENT_FILES):
-        chunk = paths[start:start + SEGMENT_FILES]
+        chunk = paths[start : start + SEGMENT_FILES]
         with SPAWN.Pool(workers) as pool:
             frames = list(pool.imap(seed_extract_data, [(str(p), list(SYSTEM_MESSAGES)) for p in chunk]))
         df = pd.concat(frames, axis=0)
@@ -142,6 +147,7 @@ def _read_rows(path: str) -> int:
     # Imported here so that this measurement stays one self-contained block of this file.
     from engine.clean.config import ColumnMap
     from engine.tables.readers import read_input
+
     return len(read_input(Path(path), ColumnMap(), False))
 
 
@@ -204,8 +210,12 @@ def main() -> None:
     parser.add_argument("--skip-baseline", action="store_true", help="measure mpwatch only")
     parser.add_argument("--repeat", type=int, default=1, help="rounds; each figure is the best of them (default 1)")
     parser.add_argument("--quick", action="store_true", help="6 files x 3,000 rows")
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="where the generated input is cached (default: a folder under the temp dir)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="where the generated input is cached (default: a folder under the temp dir)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.files, args.rows = 6, 3000
@@ -214,17 +224,22 @@ def main() -> None:
     total_rows = len(paths) * args.rows
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     cost = status_send_cost_s()
-    print(f"clean job: {len(paths)} files x {args.rows:,} rows = {total_rows:,} rows, {os.cpu_count()} cores, "
-          f"all cores = {args.workers} workers; one status message costs {cost * 1e6:.0f} µs end to end; "
-          f"{args.repeat} round(s)")
+    print(
+        f"clean job: {len(paths)} files x {args.rows:,} rows = {total_rows:,} rows, {os.cpu_count()} cores, "
+        f"all cores = {args.workers} workers; one status message costs {cost * 1e6:.0f} µs end to end; "
+        f"{args.repeat} round(s)"
+    )
     limit = Best()
     results: dict[tuple[str, str], Best] = {}
     rows_out: dict[str, int] = {}
     cpu_used: dict[tuple[str, str], list[float]] = {}
     for round_number in range(1, args.repeat + 1):
         limit.add(read_only_limit(paths, args.workers))
-        print(f"round {round_number}: read-only limit (the job's reader, {args.workers} workers): "
-              f"{limit.values[-1]:,.0f} rows/s", flush=True)
+        print(
+            f"round {round_number}: read-only limit (the job's reader, {args.workers} workers): "
+            f"{limit.values[-1]:,.0f} rows/s",
+            flush=True,
+        )
         for fmt in formats:
             if not args.skip_baseline:
                 with tempfile.TemporaryDirectory(prefix="mpwatch-bench-seed-") as out:
@@ -242,9 +257,12 @@ def main() -> None:
                 rate = total_rows / seconds
                 results.setdefault((fmt, label), Best()).add(rate)
                 rows_out[fmt] = summary["rows_out"]
-                print(f"  {fmt:8} {workers} worker(s) {seconds:6.2f} s (CPU {cpu:5.2f} s) {rate:10,.0f} rows/s "
-                      f"{rate / limit.values[-1]:5.0%} of this round's limit; "
-                      f"status {messages} msgs ≈ {messages * cost / (seconds * workers):.3%} of CPU", flush=True)
+                print(
+                    f"  {fmt:8} {workers} worker(s) {seconds:6.2f} s (CPU {cpu:5.2f} s) {rate:10,.0f} rows/s "
+                    f"{rate / limit.values[-1]:5.0%} of this round's limit; "
+                    f"status {messages} msgs ≈ {messages * cost / (seconds * workers):.3%} of CPU",
+                    flush=True,
+                )
     print(f"\nbest of {args.repeat}: read-only limit {limit.best:,.0f} rows/s {limit.spread()}")
     print(f"{'format':8} {'run':22} {'rows/s':>10} {'of limit':>9} {'rows out':>10} {'CPU s':>6}  ratios")
     for fmt in formats:
@@ -252,8 +270,12 @@ def main() -> None:
             if (fmt, label) not in results:
                 continue
             best = results[fmt, label]
-            name = "baseline (seed style)" if label == "baseline" else \
-                f"mpwatch {1 if label == 'one' else args.workers} worker" + ("s" if label == "all" and args.workers > 1 else "")
+            name = (
+                "baseline (seed style)"
+                if label == "baseline"
+                else f"mpwatch {1 if label == 'one' else args.workers} worker"
+                + ("s" if label == "all" and args.workers > 1 else "")
+            )
             ratios = []
             if label != "baseline" and (fmt, "baseline") in results:
                 ratios.append(f"{best.best / results[fmt, 'baseline'].best:.1f}x baseline")
@@ -262,9 +284,11 @@ def main() -> None:
             if best.spread():
                 ratios.append(best.spread())
             cpu = f"{min(cpu_used[fmt, label]):6.2f}" if (fmt, label) in cpu_used else ""
-            print(f"{fmt:8} {name:22} {best.best:10,.0f} {best.best / limit.best:9.0%} "
-                  f"{rows_out.get(fmt, 0) if label != 'baseline' else '':>10} {cpu:>6}  " + ", ".join(ratios),
-                  flush=True)
+            print(
+                f"{fmt:8} {name:22} {best.best:10,.0f} {best.best / limit.best:9.0%} "
+                f"{rows_out.get(fmt, 0) if label != 'baseline' else '':>10} {cpu:>6}  " + ", ".join(ratios),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -94,8 +94,10 @@ def main() -> None:
     paths = ensure_data(data_dir, args.files, args.rows, args.workers)
     total = len(paths) * args.rows
     cluster = f"local:{args.workers}"
-    print(f"clean job: {len(paths)} files x {args.rows:,} rows = {total:,} rows → {args.out_format}, "
-          f"{args.workers} workers, {args.rounds} round(s)")
+    print(
+        f"clean job: {len(paths)} files x {args.rows:,} rows = {total:,} rows → {args.out_format}, "
+        f"{args.workers} workers, {args.rounds} round(s)"
+    )
     pool_s, cluster_s = [], []
     with tempfile.TemporaryDirectory(prefix="mpwatch-bench-cluster-") as out:
         for n in range(args.rounds):
@@ -107,11 +109,16 @@ def main() -> None:
             assert summary["rows_in"] == total, summary["rows_in"]
             cluster_s.append(seconds)
             segments = same_outputs(pool_out, cluster_out, args.out_format)
-            print(f"  round {n + 1}: pool {pool_s[-1]:.2f} s, {cluster} {cluster_s[-1]:.2f} s "
-                  f"({cluster_s[-1] / pool_s[-1] - 1:+.1%}); {segments} segments identical", flush=True)
+            print(
+                f"  round {n + 1}: pool {pool_s[-1]:.2f} s, {cluster} {cluster_s[-1]:.2f} s "
+                f"({cluster_s[-1] / pool_s[-1] - 1:+.1%}); {segments} segments identical",
+                flush=True,
+            )
     pool, on_cluster = statistics.median(pool_s), statistics.median(cluster_s)
-    print(f"median: pool {pool:.2f} s ({total / pool:,.0f} rows/s); {cluster} {on_cluster:.2f} s "
-          f"({total / on_cluster:,.0f} rows/s); overhead {on_cluster / pool - 1:+.1%}")
+    print(
+        f"median: pool {pool:.2f} s ({total / pool:,.0f} rows/s); {cluster} {on_cluster:.2f} s "
+        f"({total / on_cluster:,.0f} rows/s); overhead {on_cluster / pool - 1:+.1%}"
+    )
 
 
 if __name__ == "__main__":

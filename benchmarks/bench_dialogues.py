@@ -149,8 +149,17 @@ def baseline_main(paths: list[str], out_dir: str, results, punctuations: str) ->
     out = Path(out_dir)
     depth_train = baseline_save(train, str(out / "std-train.txt"), str(out / "mmi-train.txt"), results, punctuations)
     depth_val = baseline_save(val, str(out / "std-val.txt"), str(out / "mmi-val.txt"), results, punctuations)
-    results.put(("main", os.getpid(), peak_rss_bytes(), rows, time.perf_counter() - started,
-                 max(depth_train, depth_val), len(all_groups)))
+    results.put(
+        (
+            "main",
+            os.getpid(),
+            peak_rss_bytes(),
+            rows,
+            time.perf_counter() - started,
+            max(depth_train, depth_val),
+            len(all_groups),
+        )
+    )
 
 
 def run_baseline(paths: list[Path]) -> dict:
@@ -165,14 +174,19 @@ def run_baseline(paths: list[Path]) -> dict:
                 messages.append(results.get(timeout=1.0))
             except queue.Empty:
                 if proc.exitcode is not None and proc.exitcode != 0:
-                    raise RuntimeError(f"baseline died with exit code {proc.exitcode}")
+                    raise RuntimeError(f"baseline died with exit code {proc.exitcode}") from None
         proc.join()
         wall = time.perf_counter() - started
     main = next(m for m in messages if m[0] == "main")
     writers = [m[2] for m in messages if m[0] == "writer"]
-    return {"rows": main[3], "seconds": wall, "rows_per_s": main[3] / wall,
-            "rss": {"main": main[2], "writer (max of 2)": max(writers)}, "queue_max": main[5],
-            "dialogues": main[6]}
+    return {
+        "rows": main[3],
+        "seconds": wall,
+        "rows_per_s": main[3] / wall,
+        "rss": {"main": main[2], "writer (max of 2)": max(writers)},
+        "queue_max": main[5],
+        "dialogues": main[6],
+    }
 
 
 # -- mpwatch ---------------------------------------------------------------------------------------------
@@ -209,19 +223,30 @@ def run_mpwatch(paths: list[Path], memory_budget: int) -> dict:
             raise RuntimeError(f"mpwatch run failed: {finished.error}")
         report = json.loads((Path(tmp) / REPORT_NAME).read_text(encoding="utf-8"))
     rows = report["rows"]["read"]
-    return {"rows": rows, "seconds": wall, "rows_per_s": rows / wall,
-            "rss": {"coordinator": report["peak_rss_bytes"]["coordinator"],
-                    "mmi writer": report["peak_rss_bytes"]["mmi_writer"],
-                    "readers (max)": max(v for k, v in report["peak_rss_bytes"].items() if k.startswith("reader"))},
-            "queue_max": report["writer_queue"]["max_depth"], "queue_seen": depth_seen,
-            "queue_bound": report["writer_queue"]["bound"], "partitions": report["settings"]["partitions"],
-            "groups": report["build_groups"]["count"],
-            "dialogues": report["dialogues"]["built"], "phases": report["seconds"]}
+    return {
+        "rows": rows,
+        "seconds": wall,
+        "rows_per_s": rows / wall,
+        "rss": {
+            "coordinator": report["peak_rss_bytes"]["coordinator"],
+            "mmi writer": report["peak_rss_bytes"]["mmi_writer"],
+            "readers (max)": max(v for k, v in report["peak_rss_bytes"].items() if k.startswith("reader")),
+        },
+        "queue_max": report["writer_queue"]["max_depth"],
+        "queue_seen": depth_seen,
+        "queue_bound": report["writer_queue"]["bound"],
+        "partitions": report["settings"]["partitions"],
+        "groups": report["build_groups"]["count"],
+        "dialogues": report["dialogues"]["built"],
+        "phases": report["seconds"],
+    }
 
 
 def line(name: str, r: dict) -> str:
     rss = ", ".join(f"{k} {v / MB:,.0f} MB" for k, v in r["rss"].items())
-    return f"  {name:<26} {r['rows']:>10,} rows {r['seconds']:>7.1f} s {r['rows_per_s']:>10,.0f} rows/s   peak RSS: {rss}"
+    return (
+        f"  {name:<26} {r['rows']:>10,} rows {r['seconds']:>7.1f} s {r['rows_per_s']:>10,.0f} rows/s   peak RSS: {rss}"
+    )
 
 
 def main() -> None:
@@ -230,11 +255,18 @@ def main() -> None:
     parser.add_argument("--rows-per-file", type=int, default=100_000, help="rows per file (default 100000)")
     parser.add_argument("--scale", type=int, default=4, help="the larger input has this many times the files")
     parser.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
-    parser.add_argument("--memory-budget", default=None, help="default 512MB (24MB with --quick, so that the "
-                        "small input still needs more partitions when it grows)")
+    parser.add_argument(
+        "--memory-budget",
+        default=None,
+        help="default 512MB (24MB with --quick, so that the small input still needs more partitions when it grows)",
+    )
     parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "mpwatch-bench-dialogues")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="run each measurement N times and keep the fastest (the machine may be shared)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each measurement N times and keep the fastest (the machine may be shared)",
+    )
     parser.add_argument("--quick", action="store_true", help="2 files x 20,000 rows, scale 4 (a smoke run)")
     args = parser.parse_args()
     if args.quick:
@@ -246,9 +278,11 @@ def main() -> None:
     budget = parse_size(args.memory_budget or ("24MB" if args.quick else "512MB"))
     paths = ensure_inputs(args.data_dir, args.files * args.scale, args.rows_per_file, args.format)
     small, large = paths[: args.files], paths
-    print(f"input 1×: {args.files} {args.format} files × {args.rows_per_file:,} rows; "
-          f"{args.scale}×: {len(large)} files; memory budget {budget / MB:.0f} MB; {os.cpu_count()} cores; "
-          f"best of {max(1, args.repeat)} run(s) each; load average before: {os.getloadavg()[0]:.2f}")
+    print(
+        f"input 1×: {args.files} {args.format} files × {args.rows_per_file:,} rows; "
+        f"{args.scale}×: {len(large)} files; memory budget {budget / MB:.0f} MB; {os.cpu_count()} cores; "
+        f"best of {max(1, args.repeat)} run(s) each; load average before: {os.getloadavg()[0]:.2f}"
+    )
 
     def best(run, *run_args) -> dict:
         runs = [run(*run_args) for _ in range(max(1, args.repeat))]
@@ -257,27 +291,39 @@ def main() -> None:
     base = best(run_baseline, small)
     print(line("seed-style baseline", base) + f"   queue max depth {base['queue_max']:,} (unbounded)")
     one = best(run_mpwatch, small, budget)
-    print(line("mpwatch 1×", one) + f"   queue max depth {one['queue_max']}/{one['queue_bound']}, "
-          f"{one['partitions']} partitions in {one['groups']} build groups")
+    print(
+        line("mpwatch 1×", one) + f"   queue max depth {one['queue_max']}/{one['queue_bound']}, "
+        f"{one['partitions']} partitions in {one['groups']} build groups"
+    )
     big = best(run_mpwatch, large, budget)
-    print(line(f"mpwatch {args.scale}×", big) + f"   queue max depth {big['queue_max']}/{big['queue_bound']}, "
-          f"{big['partitions']} partitions in {big['groups']} build groups")
+    print(
+        line(f"mpwatch {args.scale}×", big) + f"   queue max depth {big['queue_max']}/{big['queue_bound']}, "
+        f"{big['partitions']} partitions in {big['groups']} build groups"
+    )
     print(f"  mpwatch 1× phases (s): {one['phases']}")
     print(f"  mpwatch {args.scale}× phases (s): {big['phases']}")
 
     speedup = one["rows_per_s"] / base["rows_per_s"]
     growth = {k: big["rss"][k] / one["rss"][k] - 1 for k in one["rss"]}
     queue_ok = all(r["queue_max"] <= r["queue_bound"] and r["queue_seen"] <= r["queue_bound"] for r in (one, big))
-    print(f"mpwatch 1× vs baseline: {speedup:.1f}× rows/s (target ≥ 5×: {'met' if speedup >= 5 else 'NOT met'}); "
-          f"{args.scale}× vs 1× rows/s: {big['rows_per_s'] / one['rows_per_s']:.2f}")
-    print("peak RSS growth 1× → {}×: {} (target ≤ 15 % each: {})".format(
-        args.scale, ", ".join(f"{k} {g * 100:+.1f} %" for k, g in growth.items()),
-        "met" if all(g <= 0.15 for g in growth.values()) else "NOT met"))
+    print(
+        f"mpwatch 1× vs baseline: {speedup:.1f}× rows/s (target ≥ 5×: {'met' if speedup >= 5 else 'NOT met'}); "
+        f"{args.scale}× vs 1× rows/s: {big['rows_per_s'] / one['rows_per_s']:.2f}"
+    )
+    print(
+        "peak RSS growth 1× → {}×: {} (target ≤ 15 % each: {})".format(
+            args.scale,
+            ", ".join(f"{k} {g * 100:+.1f} %" for k, g in growth.items()),
+            "met" if all(g <= 0.15 for g in growth.values()) else "NOT met",
+        )
+    )
     print(f"writer queue within its bound in every snapshot and report: {'yes' if queue_ok else 'NO'}")
     print(f"dialogues: baseline {base['dialogues']:,} (groups per file, as the article), mpwatch {one['dialogues']:,}")
     if args.quick:
-        print("(--quick is a smoke run: on 40k rows process start-up dominates and each reader has seen one "
-              "file, so the speed and RSS targets apply to the full run only)")
+        print(
+            "(--quick is a smoke run: on 40k rows process start-up dominates and each reader has seen one "
+            "file, so the speed and RSS targets apply to the full run only)"
+        )
 
 
 if __name__ == "__main__":

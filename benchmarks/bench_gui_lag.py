@@ -24,9 +24,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -67,14 +67,16 @@ class Phase:
         over = sum(1 for c in costs if c > TICK_BUDGET_MS)
         worst = max(range(len(self.lags_ms)), key=self.lags_ms.__getitem__) if self.lags_ms else 0
         worst_at = self.tick_at_s[worst] if self.tick_at_s else 0.0
-        return (f"{self.name:<16} lag mean {statistics.mean(lags):5.1f} ms  p95 {pct(0.95):5.1f}  "
-                f"p99 {pct(0.99):5.1f}  max {max(lags):5.1f} (at {worst_at:.1f} s)  "
-                f"ticks {len(self.lags_ms)} of {expected:.0f} "
-                f"in {self.seconds:.1f} s\n"
-                f"{'':<16} tick cost mean {statistics.mean(costs):.2f} ms, max {max(costs):.1f} ms, "
-                f"{over} over {TICK_BUDGET_MS:.0f} ms · "
-                f"{self.throughput} · load avg {self.load_before:.2f} → {self.load_after:.2f}\n"
-                f"{'':<16} window CPU {self.window_cpu_share * 100:.0f} % of a core · nice: {nice or '-'}")
+        return (
+            f"{self.name:<16} lag mean {statistics.mean(lags):5.1f} ms  p95 {pct(0.95):5.1f}  "
+            f"p99 {pct(0.99):5.1f}  max {max(lags):5.1f} (at {worst_at:.1f} s)  "
+            f"ticks {len(self.lags_ms)} of {expected:.0f} "
+            f"in {self.seconds:.1f} s\n"
+            f"{'':<16} tick cost mean {statistics.mean(costs):.2f} ms, max {max(costs):.1f} ms, "
+            f"{over} over {TICK_BUDGET_MS:.0f} ms · "
+            f"{self.throughput} · load avg {self.load_before:.2f} → {self.load_after:.2f}\n"
+            f"{'':<16} window CPU {self.window_cpu_share * 100:.0f} % of a core · nice: {nice or '-'}"
+        )
 
 
 def _cpu_s() -> float:
@@ -212,16 +214,26 @@ class Bench:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--jobs", type=lambda s: [j.strip() for j in s.split(",") if j.strip()],
-                        default=["demo", "clean", "dialogues", "pipeline"])
+    parser.add_argument(
+        "--jobs",
+        type=lambda s: [j.strip() for j in s.split(",") if j.strip()],
+        default=["demo", "clean", "dialogues", "pipeline"],
+    )
     parser.add_argument("--files", type=int, default=40)
     parser.add_argument("--rows", type=int, default=20000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--rates", type=lambda s: [int(r) for r in s.split(",")], default=[1500, 2000],
-                        help="load generator rates (req/s) to offer the pipeline, one phase each")
+    parser.add_argument(
+        "--rates",
+        type=lambda s: [int(r) for r in s.split(",")],
+        default=[1500, 2000],
+        help="load generator rates (req/s) to offer the pipeline, one phase each",
+    )
     parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds per pipeline rate")
-    parser.add_argument("--no-background-priority", action="store_true",
-                        help="start the jobs at the window's priority (the setting off)")
+    parser.add_argument(
+        "--no-background-priority",
+        action="store_true",
+        help="start the jobs at the window's priority (the setting off)",
+    )
     parser.add_argument("--profile", type=Path, help="write a cProfile of the GUI thread here")
     args = parser.parse_args()
 
@@ -237,10 +249,13 @@ def main() -> None:
     window.show()
     work = Path(tempfile.mkdtemp(prefix="mpwatch-bench-lag-"))
     bench = Bench(window, args, work)
-    print(f"{os.cpu_count()} cores · background priority "
-          f"{'off' if args.no_background_priority else 'on'} · timer {window.poller.interval_ms} ms · "
-          f"{args.files} files x {args.rows:,} rows, {args.workers} workers · load avg "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    print(
+        f"{os.cpu_count()} cores · background priority "
+        f"{'off' if args.no_background_priority else 'on'} · timer {window.poller.interval_ms} ms · "
+        f"{args.files} files x {args.rows:,} rows, {args.workers} workers · load avg "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        flush=True,
+    )
 
     steps = bench.script()
     waiting: list[Condition | None] = [None]
@@ -274,8 +289,10 @@ def main() -> None:
     if failure:
         raise failure[0]
     worst = max(bench.phases, key=lambda p: max(p.lags_ms or [0.0]))
-    print(f"worst max lag: {worst.name}, {max(worst.lags_ms or [0.0]):.1f} ms; load avg now "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"worst max lag: {worst.name}, {max(worst.lags_ms or [0.0]):.1f} ms; load avg now "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
 
 
 if __name__ == "__main__":

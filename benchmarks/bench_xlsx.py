@@ -35,10 +35,10 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from engine.clean.config import CleanConfig  # noqa: E402
-from engine.tables.readers import read_input  # noqa: E402
 from engine.clean.rules import apply_rules  # noqa: E402
-from engine.tables.writers import XlsxSegmentWriter  # noqa: E402
 from engine.context import SPAWN  # noqa: E402
+from engine.tables.readers import read_input  # noqa: E402
+from engine.tables.writers import XlsxSegmentWriter  # noqa: E402
 from engine.xlsxfast import render_part, save_rendered_part, write_xlsx_segment  # noqa: E402
 
 CONFIG = CleanConfig((Path("."),), Path("."), out_format="xlsx")
@@ -95,6 +95,7 @@ def alternatives(parts: list[Path], out_dir: Path) -> list[tuple[str, float]]:
     found = []
     try:
         import pyexcelerate
+
         started = time.perf_counter()
         book = pyexcelerate.Workbook()
         book.new_sheet("Sheet1", data=[list(COLUMNS)] + [list(r.values()) for r in table.to_pylist()])
@@ -104,6 +105,7 @@ def alternatives(parts: list[Path], out_dir: Path) -> list[tuple[str, float]]:
         pass
     try:
         from rustpy_xlsxwriter import FastExcel
+
         started = time.perf_counter()
         FastExcel(str(out_dir / "rustpy.xlsx")).sheet("Sheet1", table.to_pandas()).save()
         found.append(("rustpy-xlsxwriter", time.perf_counter() - started))
@@ -114,6 +116,7 @@ def alternatives(parts: list[Path], out_dir: Path) -> list[tuple[str, float]]:
 
 def run_job(data_dir: Path, out_dir: Path, fmt: str, workers: int) -> float:
     from benchmarks.bench_clean import run_mpwatch
+
     started = time.perf_counter()
     run_mpwatch(data_dir, out_dir, fmt, workers)
     return time.perf_counter() - started
@@ -130,6 +133,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.data_dir is None:
         from benchmarks.bench_clean import ensure_data
+
         args.data_dir = Path(tempfile.gettempdir()) / f"mpwatch-bench-clean-{args.files}x{args.rows}"
         ensure_data(args.data_dir, args.files, args.rows, args.workers)
     paths = sorted(args.data_dir.glob("chat_*.xlsx"))
@@ -151,14 +155,17 @@ def main() -> None:
         today_write_s = write_today(parts, work / "today.xlsx")
         line("xlsx today (clean + 1 writer)", clean_s + today_write_s)
         print(f"  of which the segment write          {today_write_s:8.2f}")
-        results, fast_clean_s = pooled(clean_to_part, [(str(p), str(q), True) for p, q in zip(paths, parts)],
-                                       args.workers)
+        results, fast_clean_s = pooled(
+            clean_to_part, [(str(p), str(q), True) for p, q in zip(paths, parts)], args.workers
+        )
         assemble_s = write_fast(parts, work / "fast.xlsx")
         line("xlsx fast (clean+render, assemble)", fast_clean_s + assemble_s)
         render_total = sum(r for _, r in results)
-        print(f"  render per file {render_total / len(paths):.3f} s (all files {render_total:.2f} s of CPU), "
-              f"assembly {assemble_s:.2f} s, "
-              f"file {(work / 'fast.xlsx').stat().st_size / 1e6:.1f} MB vs today {(work / 'today.xlsx').stat().st_size / 1e6:.1f} MB")
+        print(
+            f"  render per file {render_total / len(paths):.3f} s (all files {render_total:.2f} s of CPU), "
+            f"assembly {assemble_s:.2f} s, "
+            f"file {(work / 'fast.xlsx').stat().st_size / 1e6:.1f} MB vs today {(work / 'today.xlsx').stat().st_size / 1e6:.1f} MB"
+        )
         if args.alternatives:
             for name, seconds in alternatives(parts, work):
                 line(f"xlsx {name} (clean + 1 writer)", clean_s + seconds)
@@ -169,8 +176,10 @@ def main() -> None:
             job_parquet = run_job(args.data_dir, work / "job-parquet2", "parquet", args.workers)
             projected = job_parquet + render_total / args.workers + assemble_s
             line("job: xlsx fast, projected", projected)
-            print("  projected = job(parquet) + render CPU / workers + assembly (the parquet segment write,"
-                  " which the assembly replaces, is left in: an upper bound)")
+            print(
+                "  projected = job(parquet) + render CPU / workers + assembly (the parquet segment write,"
+                " which the assembly replaces, is left in: an upper bound)"
+            )
 
 
 if __name__ == "__main__":

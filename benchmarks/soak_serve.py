@@ -78,13 +78,16 @@ class Outcomes:
 
     @property
     def accounted(self) -> int:
-        return (self.ok + self.mismatched + self.error_answers + self.refused + self.reset + self.silent
-                + self.bare_errors)
+        return (
+            self.ok + self.mismatched + self.error_answers + self.refused + self.reset + self.silent + self.bare_errors
+        )
 
     def line(self) -> str:
         errors = " ".join(f"{k}:{v}" for k, v in sorted(self.errors_by_status.items())) or "0"
-        return (f"sent {self.sent} ok {self.ok} errors[{errors}] refused {self.refused} reset {self.reset} "
-                f"silent {self.silent} bare-errors {self.bare_errors} mismatched {self.mismatched} open {self.open}")
+        return (
+            f"sent {self.sent} ok {self.ok} errors[{errors}] refused {self.refused} reset {self.reset} "
+            f"silent {self.silent} bare-errors {self.bare_errors} mismatched {self.mismatched} open {self.open}"
+        )
 
 
 @dataclass(frozen=True)
@@ -174,12 +177,17 @@ class Soak:
             if got is not None:
                 found[role] = got
         self.samples.append((t, found))
-        cells = "  ".join(f"{role} {s.rss_mb:.0f}MB/{s.fds}({s.other_fds})fd/{s.threads}th" for role, s in found.items())
+        cells = "  ".join(
+            f"{role} {s.rss_mb:.0f}MB/{s.fds}({s.other_fds})fd/{s.threads}th" for role, s in found.items()
+        )
         total_rss = sum(s.rss_mb for s in found.values())
         total_fds = sum(s.fds for s in found.values())
         other_fds = sum(s.other_fds for s in found.values())
-        print(f"t={t:5.0f}s  {self.outcomes.line()}  lost_items {self.running.service.lost_items}\n"
-              f"         total {total_rss:.0f}MB {total_fds}({other_fds} not sockets)fd | {cells}", flush=True)
+        print(
+            f"t={t:5.0f}s  {self.outcomes.line()}  lost_items {self.running.service.lost_items}\n"
+            f"         total {total_rss:.0f}MB {total_fds}({other_fds} not sockets)fd | {cells}",
+            flush=True,
+        )
 
     def kill_one(self, t: float) -> None:
         pids = self.running.service.pids()
@@ -231,8 +239,9 @@ class Soak:
 
 def measure_capacity(url: str, seconds: float) -> float:
     """Answers/s the service gives when offered far more than it can take (the load generator's 200s)."""
-    result = run_loadtest(LoadtestConfig(url + "/v1/predict", rate_per_s=20_000.0, duration_s=seconds, concurrency=256,
-                                         timeout_s=15.0))
+    result = run_loadtest(
+        LoadtestConfig(url + "/v1/predict", rate_per_s=20_000.0, duration_s=seconds, concurrency=256, timeout_s=15.0)
+    )
     print(f"capacity: {result.describe()}", flush=True)
     return result.throughput_per_s
 
@@ -247,18 +256,24 @@ def growth(samples: list[tuple[float, dict[str, ProcessSample]]], warmup_s: floa
 
 def report(soak: Soak, args: argparse.Namespace, capacity: float) -> int:
     out = soak.outcomes
-    print(f"\n{args.minutes:g} min at {soak.rate:,.0f} req/s ({args.load:.0%} of {capacity:,.0f}/s measured), "
-          f"{len(soak.kills)} SIGKILLs: " + ", ".join(f"{role}@{t:.0f}s" for t, role in soak.kills))
+    print(
+        f"\n{args.minutes:g} min at {soak.rate:,.0f} req/s ({args.load:.0%} of {capacity:,.0f}/s measured), "
+        f"{len(soak.kills)} SIGKILLs: " + ", ".join(f"{role}@{t:.0f}s" for t, role in soak.kills)
+    )
     print(out.line() + f", skipped at the concurrency cap {out.skipped_at_cap}")
-    print(f"every request accounted for: {out.accounted == out.sent} ({out.accounted} of {out.sent}); "
-          f"service says {soak.running.service.lost_items} items were answered with an error by a dying stage")
+    print(
+        f"every request accounted for: {out.accounted == out.sent} ({out.accounted} of {out.sent}); "
+        f"service says {soak.running.service.lost_items} items were answered with an error by a dying stage"
+    )
     failed = out.mismatched > 0 or out.silent > 0 or out.bare_errors > 0 or out.accounted != out.sent
-    figures = [("total RSS MB", lambda s: sum(p.rss_mb for p in s.values())),
-               ("total fds", lambda s: sum(p.fds for p in s.values())),
-               ("non-socket fds", lambda s: sum(p.other_fds for p in s.values())),
-               ("total threads", lambda s: sum(p.threads for p in s.values())),
-               ("owner RSS MB", lambda s: s["owner+client"].rss_mb if "owner+client" in s else 0.0),
-               ("owner non-socket fds", lambda s: s["owner+client"].other_fds if "owner+client" in s else 0)]
+    figures = [
+        ("total RSS MB", lambda s: sum(p.rss_mb for p in s.values())),
+        ("total fds", lambda s: sum(p.fds for p in s.values())),
+        ("non-socket fds", lambda s: sum(p.other_fds for p in s.values())),
+        ("total threads", lambda s: sum(p.threads for p in s.values())),
+        ("owner RSS MB", lambda s: s["owner+client"].rss_mb if "owner+client" in s else 0.0),
+        ("owner non-socket fds", lambda s: s["owner+client"].other_fds if "owner+client" in s else 0),
+    ]
     judged = ("total RSS MB", "non-socket fds", "owner RSS MB", "owner non-socket fds")
     for name, pick in figures:
         first, last = growth(soak.samples, args.warmup, pick)
@@ -291,8 +306,9 @@ def main() -> int:
         capacity = args.capacity or measure_capacity(running.url, args.capacity_seconds)
         time.sleep(2.0)  # let the overload's 503s and queues settle before the soak starts
         soak = Soak(running, max(1.0, capacity * args.load), args)
-        print(f"soak: {soak.rate:,.0f} req/s for {args.minutes:g} min, SIGKILL every ~{args.kill_every:g} s",
-              flush=True)
+        print(
+            f"soak: {soak.rate:,.0f} req/s for {args.minutes:g} min, SIGKILL every ~{args.kill_every:g} s", flush=True
+        )
         event_loop.run(soak.run())
         return report(soak, args, capacity)
 

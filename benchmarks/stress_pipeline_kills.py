@@ -75,8 +75,10 @@ def main() -> None:
                 for event in running.events[-12:]:
                     print("   ", event)
                 for managed in running.service.supervisor.processes:
-                    print(f"    {managed.role}: pid {managed.pid}, exit code {managed.process.exitcode}, "
-                          f"{managed.restarts} restarts")
+                    print(
+                        f"    {managed.role}: pid {managed.pid}, exit code {managed.process.exitcode}, "
+                        f"{managed.restarts} restarts"
+                    )
                 break
         stop.set()
     print(f"{cycle + 1} kill cycles in {time.monotonic() - started:.0f} s, {stalls} stalls")

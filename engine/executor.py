@@ -24,11 +24,12 @@ as they complete, cancel, shutdown, a context manager), so a distributed executo
 from __future__ import annotations
 
 import socket
-from collections import deque
 import time
 from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable, Iterable, Iterator
+from typing import Any
 
 from engine.status import StatusSink, WorkerInfo, WorkersReport
 
@@ -66,8 +67,9 @@ class TaskResult:
     @property
     def error(self) -> str:
         """'ValueError: bad cell': type and message in one line, for a log or a report."""
-        return f"{self.error_type}: {self.reason}" if self.error_type and self.error_type != WORKER_DIED \
-            else self.reason
+        return (
+            f"{self.error_type}: {self.reason}" if self.error_type and self.error_type != WORKER_DIED else self.reason
+        )
 
 
 OnWait = Callable[[], None]
@@ -104,8 +106,9 @@ class Executor(ABC):
     def submit(self, key: Hashable, payload: Any, label: str | None = None) -> None:
         """Queue one task; its result comes out of the ``results``/``map_unordered`` being iterated."""
 
-    def map_unordered(self, tasks: Iterable[TaskSpec], poll_s: float = 0.2,
-                      on_wait: OnWait | None = None) -> Iterator[TaskResult]:
+    def map_unordered(
+        self, tasks: Iterable[TaskSpec], poll_s: float = 0.2, on_wait: OnWait | None = None
+    ) -> Iterator[TaskResult]:
         """Run ``tasks`` (pulled lazily, only when a worker is free) and yield their results as they
         complete, together with those of tasks submitted meanwhile, until none is left."""
         return self._drive(iter(tasks), poll_s, on_wait)
@@ -132,7 +135,7 @@ class Executor(ABC):
     def workers(self) -> list[WorkerInfo]:
         """The workers now: name, pid, host, state, current task and resource use."""
 
-    def __enter__(self) -> "Executor":
+    def __enter__(self) -> Executor:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -146,8 +149,9 @@ class WorkersPublisher:
     report goes out snapshot-style (never blocks, droppable: the next one is a whole picture).
     """
 
-    def __init__(self, executor: Executor, sink: StatusSink, job: str,
-                 interval_s: float = WORKERS_REPORT_INTERVAL_S) -> None:
+    def __init__(
+        self, executor: Executor, sink: StatusSink, job: str, interval_s: float = WORKERS_REPORT_INTERVAL_S
+    ) -> None:
         self.executor = executor
         self.sink = sink
         self.job = job
@@ -160,8 +164,9 @@ class WorkersPublisher:
         if not force and now - self._last < self.interval_s:
             return False
         self._last = now
-        report = WorkersReport(job=self.job, t=time.time(), executor=self.executor.kind,
-                               workers=tuple(self.executor.workers()))
+        report = WorkersReport(
+            job=self.job, t=time.time(), executor=self.executor.kind, workers=tuple(self.executor.workers())
+        )
         sent = self.sink.send_snapshot(report)
         self.sent += int(sent)
         return sent

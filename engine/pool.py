@@ -33,9 +33,10 @@ from __future__ import annotations
 import itertools
 import time
 from collections import deque
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait as wait_any
-from typing import Any, Callable, Hashable, Iterator
+from typing import Any
 
 import psutil
 
@@ -108,14 +109,14 @@ class ProcessPool(Executor):
         self._source_cancelled = False
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> "ProcessPool":
+    def start(self) -> ProcessPool:
         if not self._started:
             self._started = True
             for _ in range(self.size):
                 self._workers.append(self._spawn())
         return self
 
-    def __enter__(self) -> "ProcessPool":
+    def __enter__(self) -> ProcessPool:
         return self.start()
 
     def _spawn(self) -> _Worker:
@@ -160,9 +161,18 @@ class ProcessPool(Executor):
                         rss, threads = worker.usage.memory_info().rss, worker.usage.num_threads()
                 except psutil.Error:
                     state = "dead"
-            infos.append(WorkerInfo(name=worker.name, pid=worker.process.pid, host=self.host, state=state,
-                                    current=worker.task.label if worker.task else "", cpu_percent=cpu,
-                                    rss_bytes=rss, threads=threads))
+            infos.append(
+                WorkerInfo(
+                    name=worker.name,
+                    pid=worker.process.pid,
+                    host=self.host,
+                    state=state,
+                    current=worker.task.label if worker.task else "",
+                    cpu_percent=cpu,
+                    rss_bytes=rss,
+                    threads=threads,
+                )
+            )
         return infos
 
     # -- submitting ----------------------------------------------------------------------------
@@ -230,14 +240,30 @@ class ProcessPool(Executor):
             if worker.task is None:
                 continue  # a result of a task already given up on
             task, worker.task = worker.task, None
-            return TaskResult(task.key, task.label, item.ok, item.value, item.reason, item.error_type,
-                              item.traceback, task.attempts, worker.name, item.seconds)
+            return TaskResult(
+                task.key,
+                task.label,
+                item.ok,
+                item.value,
+                item.reason,
+                item.error_type,
+                item.traceback,
+                task.attempts,
+                worker.name,
+                item.seconds,
+            )
 
     def _replace_dead(self, worker: _Worker) -> TaskResult | None:
         worker.process.join(timeout=1.0)
         exitcode = worker.process.exitcode
-        death = WorkerExited(job=self.ctx.job, role=worker.name, pid=worker.process.pid or 0, t=time.time(),
-                             exitcode=exitcode, expected=False)
+        death = WorkerExited(
+            job=self.ctx.job,
+            role=worker.name,
+            pid=worker.process.pid or 0,
+            t=time.time(),
+            exitcode=exitcode,
+            expected=False,
+        )
         self.deaths.append(death)
         self.ctx.sink.send_event(death)
         task = worker.task
@@ -248,14 +274,24 @@ class ProcessPool(Executor):
             return None
         cause = f"worker died ({describe_exitcode(exitcode)})"
         if task.attempts <= self.max_retries:
-            self.ctx.log(f"{worker.name} (pid {death.pid}) died on {task.label}: {cause}; "
-                         f"retrying (attempt {task.attempts + 1} of {self.max_retries + 1})", "warning")
+            self.ctx.log(
+                f"{worker.name} (pid {death.pid}) died on {task.label}: {cause}; "
+                f"retrying (attempt {task.attempts + 1} of {self.max_retries + 1})",
+                "warning",
+            )
             self._pending.appendleft(task)
             return None
         self.ctx.log(f"{task.label} failed: {cause} on {task.attempts} attempts", "error")
-        return TaskResult(task.key, task.label, False, reason=f"{cause} on all {task.attempts} attempts",
-                          error_type=WORKER_DIED, attempts=task.attempts, worker=worker.name,
-                          seconds=time.monotonic() - task.started)
+        return TaskResult(
+            task.key,
+            task.label,
+            False,
+            reason=f"{cause} on all {task.attempts} attempts",
+            error_type=WORKER_DIED,
+            attempts=task.attempts,
+            worker=worker.name,
+            seconds=time.monotonic() - task.started,
+        )
 
     # -- stopping ------------------------------------------------------------------------------
     def cancel(self) -> list[Hashable]:
@@ -269,8 +305,12 @@ class ProcessPool(Executor):
         self._source_cancelled = True
         busy = [w for w in self._workers if w.task is not None]
         dropped += [w.task.key for w in busy]
-        StagedStop(lambda: [w.process for w in busy], grace_s=0.0, terminate_s=1.0,
-                   on_wait=lambda: [self._read_pipe(w) for w in busy]).run()
+        StagedStop(
+            lambda: [w.process for w in busy],
+            grace_s=0.0,
+            terminate_s=1.0,
+            on_wait=lambda: [self._read_pipe(w) for w in busy],
+        ).run()
         for worker in busy:
             worker.task = None  # its result, if one raced the stop, is not wanted
             worker.relay.close()
@@ -303,10 +343,16 @@ class ProcessPool(Executor):
         grace = grace_s if not cancel else min(grace_s, 1.0)
         if any(w.task is not None for w in self._workers) and not cancel:
             grace += grace_s  # let a running task finish its file before the pill is read
-        StagedStop(lambda: [w.process for w in self._workers], grace_s=grace, terminate_s=1.0,
-                   ask=poison_pills, on_wait=last_words,
-                   extra_waitables=lambda: [w.relay.conn for w in self._workers
-                                            if not w.relay.closed and w.process.exitcode is None]).run()
+        StagedStop(
+            lambda: [w.process for w in self._workers],
+            grace_s=grace,
+            terminate_s=1.0,
+            ask=poison_pills,
+            on_wait=last_words,
+            extra_waitables=lambda: [
+                w.relay.conn for w in self._workers if not w.relay.closed and w.process.exitcode is None
+            ],
+        ).run()
         for worker in self._workers:
             worker.relay.close()
         self._pending.clear()

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from engine.cluster import task_scope
 from engine.context import JobContext, parent_alive
@@ -50,8 +51,7 @@ def task_failure(exc: BaseException, seconds: float = 0.0, context: str = "") ->
     """A task's exception as data: class name, plain message, text traceback."""
     message = str(exc) or type(exc).__name__
     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return ResultItem(False, reason=f"{context}{message}", error_type=type(exc).__name__, traceback=tb,
-                       seconds=seconds)
+    return ResultItem(False, reason=f"{context}{message}", error_type=type(exc).__name__, traceback=tb, seconds=seconds)
 
 
 _reporter: StatusReporter | None = None
@@ -78,8 +78,15 @@ def stop_requested() -> bool:
     return _ctx is not None and _ctx.stop_requested()
 
 
-def worker_main(conn: Any, fn: Callable[[Any], Any], ctx: JobContext, stage: str, name: str,
-                 initializer: Callable[..., None] | None, initargs: tuple) -> None:
+def worker_main(
+    conn: Any,
+    fn: Callable[[Any], Any],
+    ctx: JobContext,
+    stage: str,
+    name: str,
+    initializer: Callable[..., None] | None,
+    initargs: tuple,
+) -> None:
     global _reporter, _ctx
     ctx = JobContext(ctx.job, PipeStatusWriter(conn), ctx.stop_event)
     _ctx = ctx

@@ -69,10 +69,13 @@ def is_background(pid: int, base_nice: int | None = None) -> bool:
 # -- command line ------------------------------------------------------------------------------------
 def add_background_priority_flag(parser: argparse.ArgumentParser) -> None:
     """``--background-priority`` on a sub-command (off by default: a terminal job has the machine)."""
-    parser.add_argument("--background-priority", action="store_true",
-                        help="run this job and every process it starts at a lower scheduling priority "
-                             f"(nice +{BACKGROUND_NICE_INCREMENT}; below-normal on Windows), so the "
-                             "desktop stays responsive")
+    parser.add_argument(
+        "--background-priority",
+        action="store_true",
+        help="run this job and every process it starts at a lower scheduling priority "
+        f"(nice +{BACKGROUND_NICE_INCREMENT}; below-normal on Windows), so the "
+        "desktop stays responsive",
+    )
 
 
 def apply_background_priority_flag(args: argparse.Namespace) -> None:

@@ -19,13 +19,20 @@ them. Nothing here imports Qt.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generic, Iterable, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
 from engine.status import (
-    JobFinished, JobStarted, LogLine, Snapshot, TaskFailed, TaskFinished, WorkerExited,
+    JobFinished,
+    JobStarted,
+    LogLine,
+    Snapshot,
+    TaskFailed,
+    TaskFinished,
+    WorkerExited,
 )
 
 
@@ -147,8 +154,9 @@ class RunMonitor:
             state = self.workers.get(key)
             if state is None or state.pid != message.pid:
                 first = message.t - message.busy_s if state is None else message.t
-                self.workers[key] = WorkerState(message.stage, message.worker, message.pid, message,
-                                                min(first, message.t))
+                self.workers[key] = WorkerState(
+                    message.stage, message.worker, message.pid, message, min(first, message.t)
+                )
             else:
                 state.snapshot = message
             self.latest_t = max(self.latest_t, message.t)
@@ -294,4 +302,3 @@ def eta_s(done: float, total: float, rate: float) -> float | None:
     if total and done >= total:
         return 0.0
     return (total - done) / rate if rate > 0 and total > done else None
-

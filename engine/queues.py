@@ -9,8 +9,9 @@ Reading the depth takes no lock: a watcher can never be blocked by a process tha
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from multiprocessing.connection import wait as wait_any
-from typing import Any, Sequence
+from typing import Any
 
 from engine.context import SPAWN
 

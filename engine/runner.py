@@ -16,8 +16,9 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from engine.context import Cancelled, JobContext, JobError, StopFlag, parent_alive
 from engine.priority import lower_priority
@@ -79,8 +80,7 @@ def coordinator_main(fn: JobFunction, config: Any, ctx: JobContext, background: 
 class JobRun:
     """One run of a job in a coordinator process; non-blocking to drive from a GUI timer."""
 
-    def __init__(self, kind: str, fn: JobFunction, config: Any, status_queue: Any, *,
-                 background: bool = False) -> None:
+    def __init__(self, kind: str, fn: JobFunction, config: Any, status_queue: Any, *, background: bool = False) -> None:
         self.kind = kind
         self.background = background
         self.job_id = f"{kind}-{next(_run_numbers)}"
@@ -90,10 +90,9 @@ class JobRun:
         self.fn = fn
         self.started_at: float | None = None
 
-    def start(self) -> "JobRun":
+    def start(self) -> JobRun:
         self.started_at = time.time()
-        self.supervisor.start("coordinator", coordinator_main,
-                              (self.fn, self.config, self.ctx, self.background))
+        self.supervisor.start("coordinator", coordinator_main, (self.fn, self.config, self.ctx, self.background))
         return self
 
     def poll(self) -> None:

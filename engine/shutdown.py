@@ -22,8 +22,9 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Callable, Iterable
 from multiprocessing.connection import wait as wait_any
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import psutil
 
@@ -130,9 +131,17 @@ class StagedStop:
     pills); ``on_wait`` runs at every step of ``run`` (relay the processes' pipes).
     """
 
-    def __init__(self, processes: Callable[[], list[Any]], *, grace_s: float, terminate_s: float,
-                 ask: Callable[[], None] | None = None, on_wait: Callable[[], None] | None = None,
-                 descendants: Descendants | None = None, extra_waitables: Callable[[], list[Any]] | None = None) -> None:
+    def __init__(
+        self,
+        processes: Callable[[], list[Any]],
+        *,
+        grace_s: float,
+        terminate_s: float,
+        ask: Callable[[], None] | None = None,
+        on_wait: Callable[[], None] | None = None,
+        descendants: Descendants | None = None,
+        extra_waitables: Callable[[], list[Any]] | None = None,
+    ) -> None:
         self.processes = processes
         self.grace_s = grace_s
         self.terminate_s = terminate_s
@@ -152,7 +161,7 @@ class StagedStop:
         """True once every process and every remembered descendant has ended."""
         return not self.alive() and not self.descendants.live()
 
-    def begin(self) -> "StagedStop":
+    def begin(self) -> StagedStop:
         """Note the descendants, then ask the processes to stop; the stage clock starts now."""
         if self.started:
             return self

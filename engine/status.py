@@ -28,8 +28,9 @@ import os
 import queue
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Union
+from typing import Any
 
 #: At most this many snapshots per second per reporter.
 DEFAULT_SNAPSHOT_INTERVAL_S = 0.1
@@ -174,8 +175,8 @@ class WorkersReport:
     workers: tuple[WorkerInfo, ...] = ()
 
 
-Event = Union[JobStarted, JobFinished, TaskFinished, TaskFailed, ProcessStarted, WorkerExited, LogLine]
-StatusMessage = Union[Snapshot, WorkersReport, Event]
+Event = JobStarted | JobFinished | TaskFinished | TaskFailed | ProcessStarted | WorkerExited | LogLine
+StatusMessage = Snapshot | WorkersReport | Event
 
 
 def describe_exitcode(exitcode: int | None) -> str:

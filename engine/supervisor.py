@@ -24,16 +24,17 @@ from __future__ import annotations
 import atexit
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import wait as wait_any
-from typing import Any, Callable
+from typing import Any
 
 from engine.context import SPAWN, JobContext, StopFlag
 from engine.shutdown import Descendants, StagedStop
 from engine.status import WorkerExited
 from engine.status_pipe import PipeStatusWriter, StatusRelay
 
-_live_supervisors: "weakref.WeakSet[Supervisor]" = weakref.WeakSet()
+_live_supervisors: weakref.WeakSet[Supervisor] = weakref.WeakSet()
 
 #: How often a running supervisor looks for its processes' children. Finding them reads every
 #: process in /proc, which at 20 polls a second cost the pipeline's owner ~15 % of a core.
@@ -68,8 +69,14 @@ class Supervisor:
     stage held, for example).
     """
 
-    def __init__(self, ctx: JobContext, mp_context: Any = SPAWN, max_restarts: int = 5,
-                 relay_status: bool = False, background_scan: bool = False) -> None:
+    def __init__(
+        self,
+        ctx: JobContext,
+        mp_context: Any = SPAWN,
+        max_restarts: int = 5,
+        relay_status: bool = False,
+        background_scan: bool = False,
+    ) -> None:
         self.ctx = ctx
         #: Do the periodic look for descendants on a thread (``Descendants.remember_in_background``:
         #: the GUI's supervisors, whose poll must not stall a tick); the one when a stop begins stays
@@ -89,8 +96,9 @@ class Supervisor:
         _live_supervisors.add(self)
 
     # -- starting --------------------------------------------------------------------------------
-    def start(self, role: str, target: Callable[..., Any], args: tuple = (), kwargs: dict | None = None,
-              restart: bool = False) -> ManagedProcess:
+    def start(
+        self, role: str, target: Callable[..., Any], args: tuple = (), kwargs: dict | None = None, restart: bool = False
+    ) -> ManagedProcess:
         """Start ``target(*args, **kwargs)`` in a new spawn process, owned by this supervisor."""
         managed = ManagedProcess(role, None, target, args, dict(kwargs or {}), restart)
         self._launch(managed)
@@ -109,8 +117,11 @@ class Supervisor:
                 managed.status.close()
             managed.status = StatusRelay(reader, self.ctx.sink)
         managed.process = self.mp.Process(
-            target=managed.target, args=args, kwargs=kwargs,
-            name=f"mpwatch-{self.ctx.job}-{managed.role}", daemon=False,
+            target=managed.target,
+            args=args,
+            kwargs=kwargs,
+            name=f"mpwatch-{self.ctx.job}-{managed.role}",
+            daemon=False,
         )
         managed.exit_handled = False
         managed.process.start()
@@ -153,9 +164,14 @@ class Supervisor:
                 continue
             managed.exit_handled = True
             managed.process.join(0)
-            event = WorkerExited(job=self.ctx.job, role=managed.role, pid=managed.pid or 0, t=time.time(),
-                                 exitcode=managed.process.exitcode,
-                                 expected=self.stopping or managed.process.exitcode == 0)
+            event = WorkerExited(
+                job=self.ctx.job,
+                role=managed.role,
+                pid=managed.pid or 0,
+                t=time.time(),
+                exitcode=managed.process.exitcode,
+                expected=self.stopping or managed.process.exitcode == 0,
+            )
             exited.append(event)
             self.exits.append(event)
             self.ctx.sink.send_event(event)
@@ -164,8 +180,9 @@ class Supervisor:
             if managed.restart and not self.stopping and not event.expected:
                 if managed.restarts < self.max_restarts:
                     managed.restarts += 1
-                    self.ctx.log(f"{event.describe()}; restarting it ({managed.restarts}/{self.max_restarts})",
-                                 "warning")
+                    self.ctx.log(
+                        f"{event.describe()}; restarting it ({managed.restarts}/{self.max_restarts})", "warning"
+                    )
                     self._launch(managed)
                 else:
                     self.ctx.log(f"{event.describe()}; restarted {self.max_restarts} times, giving up", "error")
@@ -179,9 +196,13 @@ class Supervisor:
         if self._stop is not None:
             return
         self._descendants_scanned = time.monotonic()
-        self._stop = StagedStop(lambda: [m.process for m in self.processes], grace_s=grace_s,
-                                terminate_s=terminate_s, ask=self.ctx.stop_event.set,
-                                descendants=self._descendants).begin()
+        self._stop = StagedStop(
+            lambda: [m.process for m in self.processes],
+            grace_s=grace_s,
+            terminate_s=terminate_s,
+            ask=self.ctx.stop_event.set,
+            descendants=self._descendants,
+        ).begin()
 
     def stop(self, grace_s: float = 5.0, terminate_s: float = 2.0) -> list[WorkerExited]:
         """Blocking staged stop; returns when every process has ended (bounded by the stages)."""
@@ -228,4 +249,3 @@ def _kill_leftovers() -> None:
     for supervisor in list(_live_supervisors):
         if supervisor.alive():
             supervisor.kill_all()
-

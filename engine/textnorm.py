@@ -10,8 +10,8 @@ per-row Python calls are reserved for the few rows that can hold an emoji.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable
 
 import emoji
 import numpy as np

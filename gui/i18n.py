@@ -115,9 +115,19 @@ def source_files() -> list[str]:
 
 def update_ts(language: str = "zh_CN") -> None:
     """Collect every tr() text of gui/ into the .ts (existing translations kept, vanished ones dropped)."""
-    subprocess.run([_tool("pyside6-lupdate"), *source_files(), "-no-obsolete", "-locations", "none",
-                    "-ts", str(ts_path(language).relative_to(RESOURCES.parent))],
-                   check=True, cwd=RESOURCES.parent)
+    subprocess.run(
+        [
+            _tool("pyside6-lupdate"),
+            *source_files(),
+            "-no-obsolete",
+            "-locations",
+            "none",
+            "-ts",
+            str(ts_path(language).relative_to(RESOURCES.parent)),
+        ],
+        check=True,
+        cwd=RESOURCES.parent,
+    )
 
 
 def release_qm(language: str = "zh_CN", out: Path | None = None) -> Path:

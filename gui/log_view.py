@@ -15,7 +15,6 @@ from engine.status import JobFinished, JobStarted, LogLine, TaskFailed, WorkerEx
 _COLORS = {"warning": "#d08000", "error": "#e53935", "ok": "#43a047"}  # info: the palette's text colour
 
 
-
 class LogView(QPlainTextEdit):
     """Lines are written in the language in effect when they arrive (a log is not rewritten)."""
 
@@ -33,8 +32,9 @@ class LogView(QPlainTextEdit):
         self.lines.append(plain)
         del self.lines[:-2000]
         color = _COLORS.get(level) or self.palette().color(QPalette.ColorRole.Text).name()
-        self.appendHtml(f"<span style='color:#888'>{stamp}</span>&nbsp; "
-                        f"<span style='color:{color}'>{html.escape(first)}</span>")
+        self.appendHtml(
+            f"<span style='color:#888'>{stamp}</span>&nbsp; <span style='color:{color}'>{html.escape(first)}</span>"
+        )
         if rest and level == "error":
             self.appendHtml(f"<pre style='color:#888'>{html.escape(chr(10).join(rest[-12:]))}</pre>")
 
@@ -48,8 +48,11 @@ class LogView(QPlainTextEdit):
             elif message.ok:
                 self.add(translate("LogView", "[{job}] finished").format(job=message.job), "ok", message.t)
             else:
-                self.add(translate("LogView", "[{job}] failed: {error}").format(job=message.job, error=message.error),
-                         "error", message.t)
+                self.add(
+                    translate("LogView", "[{job}] failed: {error}").format(job=message.job, error=message.error),
+                    "error",
+                    message.t,
+                )
         elif isinstance(message, TaskFailed):
             self.add(f"[{message.job}] {message.task}: {message.reason}", "error", message.t)
         elif isinstance(message, WorkerExited) and not message.expected:

@@ -28,8 +28,13 @@ STOP_SHORTCUT = QKeySequence("Ctrl+.")
 def versions() -> dict[str, str]:
     """Versions of mpwatch and of what it runs on (Help ▸ About, run reports)."""
     found = {"mpwatch": "", "Python": platform.python_version(), "Qt": qVersion()}
-    for name, dist in (("mpwatch", "mpwatch"), ("PySide6", "PySide6-Essentials"), ("pyqtgraph", "pyqtgraph"),
-                       ("pandas", "pandas"), ("pyarrow", "pyarrow")):
+    for name, dist in (
+        ("mpwatch", "mpwatch"),
+        ("PySide6", "PySide6-Essentials"),
+        ("pyqtgraph", "pyqtgraph"),
+        ("pandas", "pandas"),
+        ("pyarrow", "pyarrow"),
+    ):
         try:
             found[name] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -40,7 +45,7 @@ def versions() -> dict[str, str]:
 class MainMenu(QObject):
     """Builds the menus on ``window`` and keeps their texts and enabled states current."""
 
-    def __init__(self, window: "MainWindow") -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         bar = window.menuBar()
@@ -149,8 +154,10 @@ class MainMenu(QObject):
 
     def about_text(self) -> str:
         rows = "".join(f"<tr><td>{name}</td><td>&nbsp;{version}</td></tr>" for name, version in versions().items())
-        return (self.tr("<b>mpwatch</b> runs multiprocess data jobs on one machine and shows them live.")
-                + f"<br><br><table>{rows}</table>")
+        return (
+            self.tr("<b>mpwatch</b> runs multiprocess data jobs on one machine and shows them live.")
+            + f"<br><br><table>{rows}</table>"
+        )
 
     def show_about(self) -> None:
         QMessageBox.about(self.window, self.tr("About mpwatch"), self.about_text())
@@ -158,18 +165,24 @@ class MainMenu(QObject):
     def logs_text(self) -> str:
         panel = self.window.current_panel()
         folder = panel.output_folder() if panel is not None else None
-        text = self.tr("The <b>Log</b> tab at the bottom of the window lists job starts and ends, failed files, "
-                       "dead workers and warnings of this session; it is not written to disk.<br><br>"
-                       "Every job writes its own report next to its output: Clean → report.json, "
-                       "Dialogues → dialogues-report.json.")
+        text = self.tr(
+            "The <b>Log</b> tab at the bottom of the window lists job starts and ends, failed files, "
+            "dead workers and warnings of this session; it is not written to disk.<br><br>"
+            "Every job writes its own report next to its output: Clean → report.json, "
+            "Dialogues → dialogues-report.json."
+        )
         if folder is not None:
             text += "<br><br>" + self.tr("Output folder of this tab: {folder}").format(folder=folder)
         text += "<br><br>" + self.tr("Settings file: {path}").format(path=QSettings().fileName())
         return text
 
     def show_logs(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Where the logs are"), self.logs_text(),
-                          QMessageBox.StandardButton.Ok, self.window)
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            self.tr("Where the logs are"),
+            self.logs_text(),
+            QMessageBox.StandardButton.Ok,
+            self.window,
+        )
         box.open()
         self._logs_box = box
-

@@ -104,8 +104,12 @@ class MainWindow(QMainWindow):
         self.bottom.setTabText(self.bottom.indexOf(self.log_view), self.tr("Log"))
         if hasattr(self, "background_priority_action"):
             self.background_priority_action.retranslate()
-        self.lag_label.setToolTip(self.tr("How late the status timer fires (mean / max over the last 5 s). "
-                                          "Large values mean the window is starved."))
+        self.lag_label.setToolTip(
+            self.tr(
+                "How late the status timer fires (mean / max over the last 5 s). "
+                "Large values mean the window is starved."
+            )
+        )
         self._update_tab_marks()
         self._show_lag()
         self._update_status()
@@ -146,8 +150,11 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         active = self.services.active_runs()
         live = len(self.process_table.live_pids())
-        text = (self.tr("%n job(s) running", "", len(active)) + " · " + self.tr("%n engine process(es)", "", live)
-                if active or live else self.tr("idle"))
+        text = (
+            self.tr("%n job(s) running", "", len(active)) + " · " + self.tr("%n engine process(es)", "", live)
+            if active or live
+            else self.tr("idle")
+        )
         if self._closing:
             text = self.tr("stopping jobs before closing…")
         if self.jobs_label.text() != text:
@@ -167,10 +174,12 @@ class MainWindow(QMainWindow):
         if active and not self._closing:
             if self.ask_before_closing:
                 answer = QMessageBox.question(
-                    self, self.tr("Stop running jobs?"),
+                    self,
+                    self.tr("Stop running jobs?"),
                     self.tr("%n job(s) still running. Stop them and quit?", "", len(active)),
                     QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                    QMessageBox.StandardButton.No)
+                    QMessageBox.StandardButton.No,
+                )
                 if answer != QMessageBox.StandardButton.Yes:
                     event.ignore()
                     return
@@ -217,4 +226,3 @@ class MainWindow(QMainWindow):
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/tab", self.tabs.currentIndex())
-

@@ -31,9 +31,13 @@ class BackgroundPriorityAction(QAction):
     def retranslate(self) -> None:
         """Texts in the current language (the main window calls this on a language change)."""
         self.setText(self.tr("Background priority for jobs"))
-        self.setToolTip(self.tr("Run jobs at a lower scheduling priority than the window, so the window "
-                                "stays responsive while they fill every core. Applies to jobs started "
-                                "from now on."))
+        self.setToolTip(
+            self.tr(
+                "Run jobs at a lower scheduling priority than the window, so the window "
+                "stays responsive while they fill every core. Applies to jobs started "
+                "from now on."
+            )
+        )
 
     def _on_toggled(self, checked: bool) -> None:
         self.services.background_priority = checked

@@ -130,10 +130,21 @@ class ProcessTable(QTableWidget):
         self.destroyed.connect(self._sampler.close)
 
     def retranslate(self) -> None:
-        self.setHorizontalHeaderLabels([self.tr("job"), self.tr("role"), "PID", self.tr("state"), self.tr("nice"),
-                                        "CPU %", "RSS MB", self.tr("exit code")])
+        self.setHorizontalHeaderLabels(
+            [
+                self.tr("job"),
+                self.tr("role"),
+                "PID",
+                self.tr("state"),
+                self.tr("nice"),
+                "CPU %",
+                "RSS MB",
+                self.tr("exit code"),
+            ]
+        )
         self.horizontalHeaderItem(4).setToolTip(
-            self.tr("Scheduling priority (POSIX nice: higher runs in the background)"))
+            self.tr("Scheduling priority (POSIX nice: higher runs in the background)")
+        )
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.LanguageChange:
@@ -199,12 +210,19 @@ class ProcessTable(QTableWidget):
         widen: set[int] = set()
         if self.rowCount() != len(rows):
             self.setRowCount(len(rows))
-            del self._shown[len(rows):]
+            del self._shown[len(rows) :]
         for i, r in enumerate(rows):
             live = r.state == "running"
-            values = (r.job, r.role, str(r.pid), term(r.state), "" if r.nice is None or not live else str(r.nice),
-                      f"{r.cpu_percent:.0f}" if live else "", f"{r.rss_bytes / 2**20:.0f}" if live else "",
-                      "" if r.exitcode is None else str(r.exitcode))
+            values = (
+                r.job,
+                r.role,
+                str(r.pid),
+                term(r.state),
+                "" if r.nice is None or not live else str(r.nice),
+                f"{r.cpu_percent:.0f}" if live else "",
+                f"{r.rss_bytes / 2**20:.0f}" if live else "",
+                "" if r.exitcode is None else str(r.exitcode),
+            )
             color = "#c62828" if r.state == "died" else ("#000000" if live else "#9e9e9e")
             old_values, old_color = self._shown[i] if i < len(self._shown) else ((None,) * len(values), None)
             for col, value in enumerate(values):

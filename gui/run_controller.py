@@ -22,8 +22,9 @@ held) cannot silence another run.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -58,8 +59,13 @@ class RunController(QObject):
     running_changed = Signal(bool)
     finished = Signal(object)  # JobFinished (real, or made up when the coordinator died without one)
 
-    def __init__(self, services: AppServices, kind: str, tracker_factory: Callable[[], ProgressTracker],
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        services: AppServices,
+        kind: str,
+        tracker_factory: Callable[[], ProgressTracker],
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.services = services
         self.kind = kind
@@ -136,9 +142,13 @@ class RunController(QObject):
         finished = monitor.finished
         if finished is None:
             code = run.coordinator_exitcode()
-            finished = JobFinished(run.job_id, time.time(), ok=False, cancelled=run.stopping,
-                                   error="stopped" if run.stopping else
-                                   f"the job process ended without a result (exit code {code})")
+            finished = JobFinished(
+                run.job_id,
+                time.time(),
+                ok=False,
+                cancelled=run.stopping,
+                error="stopped" if run.stopping else f"the job process ended without a result (exit code {code})",
+            )
             monitor.handle(finished)
         monitor.dirty = False
         self.tracker.update(monitor)

@@ -12,8 +12,9 @@ import base64
 import dataclasses
 import html
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401 - registers ImageExporter
@@ -84,25 +85,31 @@ class ReportTable:
     rows: tuple[tuple[Any, ...], ...]
 
 
-def report_html(title: str, summary_html: str, tables: Sequence[ReportTable], charts: Sequence[tuple[str, bytes]],
-                config: Any) -> str:
+def report_html(
+    title: str, summary_html: str, tables: Sequence[ReportTable], charts: Sequence[tuple[str, bytes]], config: Any
+) -> str:
     """The whole report; ``summary_html`` is the panel's rich-text summary (already markup),
     ``charts`` are (title, PNG bytes)."""
-    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-             f"<style>{STYLE}</style></head><body>",
-             f"<h1>{html.escape(title)}</h1>",
-             f"<p>{html.escape(_tr('Saved {time}').format(time=time.strftime('%Y-%m-%d %H:%M:%S')))}</p>",
-             f"<h2>{html.escape(_tr('Summary'))}</h2><p>{summary_html}</p>"]
+    parts = [
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p>{html.escape(_tr('Saved {time}').format(time=time.strftime('%Y-%m-%d %H:%M:%S')))}</p>",
+        f"<h2>{html.escape(_tr('Summary'))}</h2><p>{summary_html}</p>",
+    ]
     for table in tables:
         parts.append(f"<h2>{html.escape(table.title)}</h2>{_table(table.header, table.rows)}")
     if charts:
         parts.append(f"<h2>{html.escape(_tr('Charts'))}</h2>")
         for chart_title, png in charts:
             data = base64.b64encode(png).decode("ascii")
-            parts.append(f"<h3>{html.escape(chart_title)}</h3><img alt='{html.escape(chart_title)}' "
-                         f"src='data:image/png;base64,{data}'>")
-    parts.append(f"<h2>{html.escape(_tr('Settings'))}</h2>"
-                 + _table((_tr("setting"), _tr("value")), config_rows(config)))
+            parts.append(
+                f"<h3>{html.escape(chart_title)}</h3><img alt='{html.escape(chart_title)}' "
+                f"src='data:image/png;base64,{data}'>"
+            )
+    parts.append(
+        f"<h2>{html.escape(_tr('Settings'))}</h2>" + _table((_tr("setting"), _tr("value")), config_rows(config))
+    )
     parts.append(f"<h2>{html.escape(_tr('Versions'))}</h2>" + _table(("", ""), list(versions().items())))
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -31,11 +31,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", action="store_true", help="press the panel's Start button")
     parser.add_argument("--after", type=float, default=3.0, help="seconds to wait before the grab")
     parser.add_argument("--size", default="1280x860", help="window size WxH")
-    parser.add_argument("--set", action="append", default=[], metavar="WIDGET=VALUE",
-                        help="set a panel widget's text/value (or index: combo box, tabs) before starting, "
-                             "e.g. rows=5000, form.inputs=/data (a dotted path from the panel) or batching.tabs=1")
-    parser.add_argument("--press", action="append", default=[], metavar="BUTTON@SECONDS",
-                        help="click a panel's button that many seconds after launch, e.g. load.button@5")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="WIDGET=VALUE",
+        help="set a panel widget's text/value (or index: combo box, tabs) before starting, "
+        "e.g. rows=5000, form.inputs=/data (a dotted path from the panel) or batching.tabs=1",
+    )
+    parser.add_argument(
+        "--press",
+        action="append",
+        default=[],
+        metavar="BUTTON@SECONDS",
+        help="click a panel's button that many seconds after launch, e.g. load.button@5",
+    )
     parser.add_argument("--lang", choices=("zh_CN", "en"), help="UI language (default: the saved or system one)")
     parser.add_argument("--dark", action="store_true", help="a dark palette, as a desktop in dark mode gives")
     args = parser.parse_args(argv)

@@ -41,7 +41,8 @@ from __future__ import annotations
 import queue
 import time
 from collections import deque
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -56,8 +57,9 @@ TICK_BUDGET_MS = 25.0
 class StatusPoller(QObject):
     lag_changed = Signal(float, float)  # recent mean lag ms, recent max lag ms
 
-    def __init__(self, interval_ms: int = 100, budget_ms: float = 8.0, maxsize: int = 20000,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, interval_ms: int = 100, budget_ms: float = 8.0, maxsize: int = 20000, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.maxsize = maxsize
         self._queues: list[Any] = []

@@ -14,33 +14,49 @@ RED = "<span style='color:#c62828'>{}</span>"
 translate = QCoreApplication.translate  # lupdate collects translate("Summaries", …) calls
 
 
-
 def _drops(pairs: list[tuple[str, int]]) -> str:
     return ", ".join(f"{term(reason)} {n:,}" for reason, n in pairs) or translate("Summaries", "none")
 
 
 def clean_summary(finished: JobFinished) -> str:
     if finished.cancelled:
-        return translate("Summaries", "<b>Stopped.</b> Segments already written are complete (none is half-written); "
-                   "report.json lists them. Start again with <i>resume</i> to finish the rest.")
+        return translate(
+            "Summaries",
+            "<b>Stopped.</b> Segments already written are complete (none is half-written); "
+            "report.json lists them. Start again with <i>resume</i> to finish the rest.",
+        )
     if not finished.ok:
         return RED.format(translate("Summaries", "<b>Failed:</b> {error}").format(error=finished.error))
     s = finished.summary
-    text = translate("Summaries", "<b>Done.</b> {ok} of {files} files cleaned in {seconds} s "
-                     "({rate} rows/s, {workers} workers).<br>"
-               "{rows_in} rows in → {rows_out} out; dropped: {drops}.<br>"
-               "{segments} {format} segment(s) + report.json in {out_dir}").format(
-        ok=f"{s['files_ok']:,}", files=f"{s['files']:,}", seconds=f"{s['seconds']:.1f}",
-        rate=format_count(s["rows_per_s"]), workers=s["workers"], rows_in=f"{s['rows_in']:,}",
-        rows_out=f"{s['rows_out']:,}", drops=_drops(list(s["dropped"].items())), segments=len(s["outputs"]),
-        format=s["format"], out_dir=s["out_dir"])
+    text = translate(
+        "Summaries",
+        "<b>Done.</b> {ok} of {files} files cleaned in {seconds} s "
+        "({rate} rows/s, {workers} workers).<br>"
+        "{rows_in} rows in → {rows_out} out; dropped: {drops}.<br>"
+        "{segments} {format} segment(s) + report.json in {out_dir}",
+    ).format(
+        ok=f"{s['files_ok']:,}",
+        files=f"{s['files']:,}",
+        seconds=f"{s['seconds']:.1f}",
+        rate=format_count(s["rows_per_s"]),
+        workers=s["workers"],
+        rows_in=f"{s['rows_in']:,}",
+        rows_out=f"{s['rows_out']:,}",
+        drops=_drops(list(s["dropped"].items())),
+        segments=len(s["outputs"]),
+        format=s["format"],
+        out_dir=s["out_dir"],
+    )
     if s.get("segments_resumed"):
         text += translate("Summaries", " ({n} segments resumed)").format(n=s["segments_resumed"])
     if not s.get("reconciles", True):
         text += "<br>" + RED.format(translate("Summaries", "Counts do not reconcile: see report.json."))
     if s.get("files_failed"):
-        text += "<br>" + RED.format(translate("Summaries", "{n} file(s) failed: tick <i>only failed</i> to list them.")
-                                    .format(n=s["files_failed"]))
+        text += "<br>" + RED.format(
+            translate("Summaries", "{n} file(s) failed: tick <i>only failed</i> to list them.").format(
+                n=s["files_failed"]
+            )
+        )
     return text
 
 
@@ -50,11 +66,17 @@ def demo_summary(finished: JobFinished) -> str:
     if not finished.ok:
         return RED.format(translate("Summaries", "Failed: {error}").format(error=finished.error))
     s = finished.summary
-    text = translate("Summaries", "<b>Done.</b> {files} files, {rows} rows in {seconds} s "
-                     "({rate} rows/s with {workers} workers) "
-               "→ {out_dir}").format(files=s["files_written"], rows=format_count(s["rows"]),
-                                     seconds=f"{s['seconds']:.1f}", rate=format_count(s["rows_per_s"]),
-                                     workers=s["workers"], out_dir=s["out_dir"])
+    text = translate(
+        "Summaries",
+        "<b>Done.</b> {files} files, {rows} rows in {seconds} s ({rate} rows/s with {workers} workers) → {out_dir}",
+    ).format(
+        files=s["files_written"],
+        rows=format_count(s["rows"]),
+        seconds=f"{s['seconds']:.1f}",
+        rate=format_count(s["rows_per_s"]),
+        workers=s["workers"],
+        out_dir=s["out_dir"],
+    )
     if s.get("files_failed"):
         text += "<br>" + RED.format(translate("Summaries", "{n} files failed (see Log)").format(n=s["files_failed"]))
     return text
@@ -67,23 +89,38 @@ def dialogues_summary(finished: JobFinished) -> str:
         return RED.format(translate("Summaries", "Failed: {error}").format(error=finished.error))
     s = finished.summary
     drops = _drops([(k[6:], v) for k, v in s.items() if k.startswith("drops_") and v])
-    text = translate("Summaries", "<b>Done</b> in {seconds} s ({rate} rows/s). "
-                     "{rows_read} rows read from {files} file(s); "
-               "{in_dialogues} in dialogues; dropped: {drops}.<br>"
-               "<b>{dialogues}</b> dialogues (<b>{train}</b> train, <b>{val}</b> val), {utterances} utterances; "
-               "{short} dialogues under min turns dropped.<br>"
-               "Peak RSS: coordinator {rss_coordinator} MB, {writer} {rss_writer} MB, readers ≤ {rss_readers} MB. "
-               "Writer queue max {queue_max}/{queue_bound}; {partitions} partitions built in {groups} group(s).<br>"
-               "→ {out_dir}/std, /mmi, dialogues-report.json").format(
-        seconds=f"{s['seconds']:.1f}", rate=format_count(s["rows_per_s"]), rows_read=f"{s['rows_read']:,}",
-        files=s["files_ok"], in_dialogues=f"{s['rows_in_dialogues']:,}", drops=drops,
-        dialogues=f"{s['dialogues']:,}", train=f"{s['train_dialogues']:,}", val=f"{s['val_dialogues']:,}",
-        utterances=f"{s['utterances']:,}", short=f"{s['dialogues_dropped_short']:,}",
-        rss_coordinator=f"{s['peak_rss_coordinator_bytes'] / MB:,.0f}", writer=WRITER_ROLE,
+    text = translate(
+        "Summaries",
+        "<b>Done</b> in {seconds} s ({rate} rows/s). "
+        "{rows_read} rows read from {files} file(s); "
+        "{in_dialogues} in dialogues; dropped: {drops}.<br>"
+        "<b>{dialogues}</b> dialogues (<b>{train}</b> train, <b>{val}</b> val), {utterances} utterances; "
+        "{short} dialogues under min turns dropped.<br>"
+        "Peak RSS: coordinator {rss_coordinator} MB, {writer} {rss_writer} MB, readers ≤ {rss_readers} MB. "
+        "Writer queue max {queue_max}/{queue_bound}; {partitions} partitions built in {groups} group(s).<br>"
+        "→ {out_dir}/std, /mmi, dialogues-report.json",
+    ).format(
+        seconds=f"{s['seconds']:.1f}",
+        rate=format_count(s["rows_per_s"]),
+        rows_read=f"{s['rows_read']:,}",
+        files=s["files_ok"],
+        in_dialogues=f"{s['rows_in_dialogues']:,}",
+        drops=drops,
+        dialogues=f"{s['dialogues']:,}",
+        train=f"{s['train_dialogues']:,}",
+        val=f"{s['val_dialogues']:,}",
+        utterances=f"{s['utterances']:,}",
+        short=f"{s['dialogues_dropped_short']:,}",
+        rss_coordinator=f"{s['peak_rss_coordinator_bytes'] / MB:,.0f}",
+        writer=WRITER_ROLE,
         rss_writer=f"{s['peak_rss_mmi_writer_bytes'] / MB:,.0f}",
         rss_readers=f"{s['peak_rss_readers_bytes'] / MB:,.0f}",
-        queue_max=s["writer_queue_max"], queue_bound=s["writer_queue_bound"], partitions=s["partitions"],
-        groups=s["build_groups"], out_dir=s["out_dir"])
+        queue_max=s["writer_queue_max"],
+        queue_bound=s["writer_queue_bound"],
+        partitions=s["partitions"],
+        groups=s["build_groups"],
+        out_dir=s["out_dir"],
+    )
     if s.get("files_failed"):
         text += "<br>" + RED.format(translate("Summaries", "{n} file(s) failed (see Log)").format(n=s["files_failed"]))
     return text

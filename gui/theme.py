@@ -19,12 +19,20 @@ from gui.resources import stylesheet
 def dark_palette() -> QPalette:
     """A dark palette like a desktop's dark mode (``gui.screenshot --dark`` and tests use it)."""
     palette = QPalette()
-    for role, color in ((QPalette.ColorRole.Window, "#202124"), (QPalette.ColorRole.WindowText, "#e8eaed"),
-                        (QPalette.ColorRole.Base, "#181a1b"), (QPalette.ColorRole.AlternateBase, "#242628"),
-                        (QPalette.ColorRole.Text, "#e8eaed"), (QPalette.ColorRole.Button, "#303134"),
-                        (QPalette.ColorRole.ButtonText, "#e8eaed"), (QPalette.ColorRole.Mid, "#5f6368"),
-                        (QPalette.ColorRole.Midlight, "#3c4043"), (QPalette.ColorRole.PlaceholderText, "#9aa0a6"),
-                        (QPalette.ColorRole.Highlight, "#2a7ab9"), (QPalette.ColorRole.HighlightedText, "#ffffff")):
+    for role, color in (
+        (QPalette.ColorRole.Window, "#202124"),
+        (QPalette.ColorRole.WindowText, "#e8eaed"),
+        (QPalette.ColorRole.Base, "#181a1b"),
+        (QPalette.ColorRole.AlternateBase, "#242628"),
+        (QPalette.ColorRole.Text, "#e8eaed"),
+        (QPalette.ColorRole.Button, "#303134"),
+        (QPalette.ColorRole.ButtonText, "#e8eaed"),
+        (QPalette.ColorRole.Mid, "#5f6368"),
+        (QPalette.ColorRole.Midlight, "#3c4043"),
+        (QPalette.ColorRole.PlaceholderText, "#9aa0a6"),
+        (QPalette.ColorRole.Highlight, "#2a7ab9"),
+        (QPalette.ColorRole.HighlightedText, "#ffffff"),
+    ):
         palette.setColor(role, QColor(color))
     return palette
 

@@ -9,15 +9,16 @@ import pandas as pd
 import xlsxwriter
 
 from engine.clean.config import CleanRules, ColumnMap
-from engine.tables.readers import read_input
 from engine.clean.rules import apply_rules
 from engine.demo.data import make_chat_frame
+from engine.tables.readers import read_input
 
 
 def write_xlsx(path: Path, frame: pd.DataFrame, sheet: str = "Sheet1", extra_sheets: dict | None = None) -> Path:
     """Write ``frame`` as an export would look: text cells, NaN as empty cells."""
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
-                                           "strings_to_urls": False})
+    book = xlsxwriter.Workbook(
+        str(path), {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+    )
     for name, data in {sheet: frame, **(extra_sheets or {})}.items():
         ws = book.add_worksheet(name)
         if data is None:
@@ -115,8 +116,9 @@ def _empty_workbook(path: Path) -> None:
     book.close()
 
 
-def expected_clean_rows(paths: list[Path], rules: CleanRules = CleanRules(),
-                        columns: ColumnMap = ColumnMap()) -> pd.DataFrame:
+def expected_clean_rows(
+    paths: list[Path], rules: CleanRules = CleanRules(), columns: ColumnMap = ColumnMap()
+) -> pd.DataFrame:
     """What the job must output for good files, computed in this process file by file."""
     frames = [apply_rules(read_input(p, columns), columns, rules).kept for p in paths]
     return pd.concat(frames, ignore_index=True)

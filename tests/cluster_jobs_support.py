@@ -17,8 +17,14 @@ DIALOGUES_FILES = ("std/train.txt", "std/val.txt", "mmi/train.txt", "mmi/val.txt
 def run_cli(*args: str, timeout_s: float = 120.0) -> subprocess.CompletedProcess:
     """``python main.py ARGS --quiet`` in a fresh interpreter, as a person runs it."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "main.py", *args, "--quiet"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout_s)
+    return subprocess.run(
+        [sys.executable, "main.py", *args, "--quiet"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+    )
 
 
 def ok(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:

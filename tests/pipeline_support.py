@@ -8,9 +8,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from engine.context import SPAWN, JobContext
 from engine.pipeline.config import PipelineConfig
@@ -59,13 +60,15 @@ class Reply:
 
 def post(url: str, payload: Any = None, raw: bytes | None = None, timeout: float = 30.0) -> Reply:
     data = raw if raw is not None else json.dumps(payload).encode()
-    request = urllib.request.Request(url + "/v1/predict", data=data, method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url + "/v1/predict", data=data, method="POST", headers={"Content-Type": "application/json"}
+    )
     started = time.monotonic()
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return Reply(response.status, json.loads(response.read()), dict(response.headers),
-                         time.monotonic() - started)
+            return Reply(
+                response.status, json.loads(response.read()), dict(response.headers), time.monotonic() - started
+            )
     except urllib.error.HTTPError as exc:
         body = exc.read()
         try:
@@ -90,9 +93,11 @@ def post_many(url: str, payloads: list[Any], concurrency: int = 200, timeout: fl
     async def run() -> list[Reply]:
         connector = aiohttp.TCPConnector(limit=concurrency)
         async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=timeout)) as s:
+
             async def one(payload: Any) -> Reply:
                 async with s.post(url + "/v1/predict", json=payload) as response:
                     return Reply(response.status, await response.json(content_type=None), dict(response.headers))
+
             return list(await asyncio.gather(*(one(p) for p in payloads)))
 
     return asyncio.run(run())
@@ -133,9 +138,15 @@ def _drain(status_queue: Any, running: RunningService) -> None:
 @contextmanager
 def running_service(**overrides: Any) -> Iterator[RunningService]:
     """Start the service (owner loop in a thread of this process); stop it and drain at exit."""
-    settings = dict(port=0, preprocess_workers=1, receivers=1, replicas=1, max_delay_ms=20.0,
-                    model="tests.pipeline_support:echo_model",
-                    preprocess="engine.pipeline.preprocess:normalise_only")
+    settings = dict(
+        port=0,
+        preprocess_workers=1,
+        receivers=1,
+        replicas=1,
+        max_delay_ms=20.0,
+        model="tests.pipeline_support:echo_model",
+        preprocess="engine.pipeline.preprocess:normalise_only",
+    )
     settings.update(overrides)
     config = PipelineConfig(**settings)
     status_queue = SPAWN.Queue(50_000)
@@ -159,8 +170,9 @@ def running_service(**overrides: Any) -> Iterator[RunningService]:
     thread = threading.Thread(target=owner_loop, name="service-owner", daemon=True)
     thread.start()
     try:
-        ready = running.wait_for(lambda: get(service.url, "/healthz")[0] == 200 if _listening(service) else False,
-                                 timeout=60.0)
+        ready = running.wait_for(
+            lambda: get(service.url, "/healthz")[0] == 200 if _listening(service) else False, timeout=60.0
+        )
         assert ready, "service did not become ready within 60 s"
         yield running
     finally:

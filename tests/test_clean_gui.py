@@ -124,13 +124,24 @@ def test_progress_follows_the_writing_once_every_file_is_cleaned():
             monitor.handle(Snapshot("clean-1", "clean", f"clean {i + 1}", 10 + i, t, counters={"rows_written": rows}))
         return tracker.update(monitor)
 
-    job = {"files_todo": 40, "files_done": 38, "files_failed": 1, "segments_total": 2, "segments_written": 1,
-           "rows_out": 700, "rows_out_resumed": 100}
+    job = {
+        "files_todo": 40,
+        "files_done": 38,
+        "files_failed": 1,
+        "segments_total": 2,
+        "segments_written": 1,
+        "rows_out": 700,
+        "rows_out_resumed": 100,
+    }
     progress = report(job, (150, 100))
     assert progress.phase == "cleaning" and (progress.bar.done, progress.bar.total) == (39, 40)  # a file still cleans
     progress = report({**job, "files_done": 39}, (150, 100))
     assert progress.phase == "writing"
-    assert (progress.bar.done, progress.bar.total, progress.bar.unit) == (250, 600, "rows written")  # resumed rows are not written again
+    assert (progress.bar.done, progress.bar.total, progress.bar.unit) == (
+        250,
+        600,
+        "rows written",
+    )  # resumed rows are not written again
     progress = report({**job, "files_done": 39}, (250, 200))
     assert progress.bar.rate_per_s == 100.0  # 200 more rows over two seconds of snapshot time
     progress = report({**job, "files_done": 39, "segments_written": 2}, (400, 200))

@@ -16,8 +16,7 @@ import pandas as pd
 import pytest
 
 from engine.clean.config import CleanConfig, CleanRules
-from engine.clean.job import run_clean
-from engine.clean.job import HASHES_DIR, PARTS_DIR
+from engine.clean.job import HASHES_DIR, PARTS_DIR, run_clean
 from engine.context import SPAWN, JobContext
 from engine.runner import JobRun, run_job
 from engine.status import JobFinished, Snapshot, TaskFinished, WorkerExited, WorkersReport
@@ -58,8 +57,21 @@ def test_hostile_files_are_reported_and_every_good_row_arrives(tmp_path, capsys,
     good = write_good_inputs(tmp_path / "in", files=5, rows=400)
     hostile = write_hostile_inputs(tmp_path / "in")
     out = tmp_path / "out"
-    code = main(["clean", str(tmp_path / "in"), "--out", str(out), "--format", "parquet", "--workers", "2",
-                 "--segment-files", "4", "--quiet"])
+    code = main(
+        [
+            "clean",
+            str(tmp_path / "in"),
+            "--out",
+            str(out),
+            "--format",
+            "parquet",
+            "--workers",
+            "2",
+            "--segment-files",
+            "4",
+            "--quiet",
+        ]
+    )
     assert code == 3, capsys.readouterr()
     report = load_report(out)
     entries = {Path(f["path"]).name: f for f in report["files"]}
@@ -87,8 +99,24 @@ def test_hostile_files_are_reported_and_every_good_row_arrives(tmp_path, capsys,
 def test_formats_hold_the_same_rows_and_formula_text_stays_text(tmp_path, fmt, no_leftover_children):
     good = write_good_inputs(tmp_path / "in", files=3, rows=1500, seed=8)
     out = tmp_path / "out"
-    assert main(["clean", *map(str, good), "--out", str(out), "--format", fmt, "--workers", "2",
-                 "--segment-files", "2", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "clean",
+                *map(str, good),
+                "--out",
+                str(out),
+                "--format",
+                fmt,
+                "--workers",
+                "2",
+                "--segment-files",
+                "2",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     report = load_report(out)
     assert [Path(p).name for p in report["outputs"]] == [f"clean_00000-00001.{fmt}", f"clean_00002-00002.{fmt}"]
     expected = as_written(expected_clean_rows(good, CleanConfig(("x",), "y", out_format=fmt).effective_rules))
@@ -231,8 +259,19 @@ def test_stop_mid_run_leaves_no_process_and_no_half_written_file(tmp_path, no_le
 def test_resume_skips_complete_segments_and_redoes_the_rest(tmp_path, capsys, no_leftover_children):
     good = write_good_inputs(tmp_path / "in", files=4, rows=500, seed=2)
     out = tmp_path / "out"
-    args = ["clean", str(tmp_path / "in"), "--out", str(out), "--format", "csv", "--workers", "2",
-            "--segment-files", "2", "--quiet"]
+    args = [
+        "clean",
+        str(tmp_path / "in"),
+        "--out",
+        str(out),
+        "--format",
+        "csv",
+        "--workers",
+        "2",
+        "--segment-files",
+        "2",
+        "--quiet",
+    ]
     assert main(args) == 0
     first = load_report(out)
     first_rows = read_outputs(first, "csv")
@@ -259,8 +298,14 @@ def test_duplicates_across_the_run_when_asked(tmp_path, no_leftover_children, fm
     shutil.copy(tmp_path / "in" / "a.xlsx", tmp_path / "in" / "b.xlsx")  # an export delivered twice
     write_xlsx(tmp_path / "in" / "c.xlsx", frame.iloc[:100])
     out = tmp_path / "out"
-    config = CleanConfig((tmp_path / "in",), out, workers=2, out_format=fmt, segment_files=segment_files,
-                         rules=CleanRules(dedupe_scope="run"))
+    config = CleanConfig(
+        (tmp_path / "in",),
+        out,
+        workers=2,
+        out_format=fmt,
+        segment_files=segment_files,
+        rules=CleanRules(dedupe_scope="run"),
+    )
     finished = run_watched(config, lambda message: None)
     assert finished.ok, finished.error
     report = load_report(out)
@@ -278,8 +323,24 @@ def test_a_segment_that_cannot_be_written_fails_its_files_and_the_rest_goes_on(t
     good = write_good_inputs(tmp_path / "in", files=4, rows=300, seed=3)
     out = tmp_path / "out"
     (out / "clean_00000-00001.csv").mkdir(parents=True)  # something in the way of segment 1's output
-    assert main(["clean", str(tmp_path / "in"), "--out", str(out), "--format", "csv", "--segment-files", "2",
-                 "--workers", "2", "--quiet"]) == 3
+    assert (
+        main(
+            [
+                "clean",
+                str(tmp_path / "in"),
+                "--out",
+                str(out),
+                "--format",
+                "csv",
+                "--segment-files",
+                "2",
+                "--workers",
+                "2",
+                "--quiet",
+            ]
+        )
+        == 3
+    )
     report = load_report(out)
     first, second = report["segments"]
     assert first["status"] == "failed" and "output not written" in first["error"]

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from engine.clean.config import ColumnMap
+from engine.demo.data import make_chat_frame
 from engine.tables.inputs import expand_inputs, segments_of
 from engine.tables.readers import InputError, read_input
-from engine.demo.data import make_chat_frame
 from tests.clean_fixtures import write_hostile_inputs, write_xlsx
 
 COLS = ColumnMap()
@@ -126,5 +126,6 @@ def test_fast_arrow_reader_and_calamine_reader_agree_cell_for_cell(tmp_path):
     assert len(fast) == 5 and fast.iloc[4, 3] == "after a blank row"
 
     demo = write_xlsx(tmp_path / "demo.xlsx", make_chat_frame(300, 5))
-    pd.testing.assert_frame_equal(_read_workbook_arrow(demo, COLS, False),
-                                  _read_workbook_python(demo, demo.read_bytes()[:512], COLS, False))
+    pd.testing.assert_frame_equal(
+        _read_workbook_arrow(demo, COLS, False), _read_workbook_python(demo, demo.read_bytes()[:512], COLS, False)
+    )

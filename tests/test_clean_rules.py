@@ -8,15 +8,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.clean.config import CleanConfig, CleanRules, ColumnMap, DropReason, XLSX_MAX_CELL_CHARS
+from engine.clean.config import XLSX_MAX_CELL_CHARS, CleanConfig, CleanRules, ColumnMap, DropReason
 from engine.clean.dedupe import SeenHashes
 from engine.clean.rules import apply_rules
 from engine.demo.data import make_chat_frame
 from engine.system_messages import SYSTEM_MESSAGES
 
 COLS = ColumnMap()
-ALL_OFF = CleanRules(drop_missing=False, check_role=False, remove_emoji=False, collapse_whitespace=False,
-                     drop_system=False, drop_empty=False, min_length=0, drop_duplicates=False)
+ALL_OFF = CleanRules(
+    drop_missing=False,
+    check_role=False,
+    remove_emoji=False,
+    collapse_whitespace=False,
+    drop_system=False,
+    drop_empty=False,
+    min_length=0,
+    drop_duplicates=False,
+)
 
 
 def frame(*rows: tuple) -> pd.DataFrame:
@@ -31,8 +39,14 @@ def only(**switches) -> CleanRules:
 
 
 def test_missing_value_in_any_required_column_is_dropped():
-    f = frame(("a", "c", "是", "你好"), (None, "c", "是", "x"), ("a", "  ", "否", "y"),
-              ("a", "c", None, "z"), ("a", "c", "是", None), ("a", "c", "是", "\t"))
+    f = frame(
+        ("a", "c", "是", "你好"),
+        (None, "c", "是", "x"),
+        ("a", "  ", "否", "y"),
+        ("a", "c", None, "z"),
+        ("a", "c", "是", None),
+        ("a", "c", "是", "\t"),
+    )
     out = apply_rules(f, COLS, only(drop_missing=True))
     assert out.dropped == {DropReason.MISSING_VALUE: 5}
     assert out.kept[COLS.content].tolist() == ["你好"]
@@ -43,18 +57,29 @@ def test_missing_time_is_not_a_missing_value():
     assert out.rows_out == 1 and out.dropped == {}
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("是", "是"), ("否", "否"), ("客服", "是"), ("客户", "否"), ("True", "是"), ("false", "否"),
-    ("1", "是"), ("0", "否"), (" 是 ", "是"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("是", "是"),
+        ("否", "否"),
+        ("客服", "是"),
+        ("客户", "否"),
+        ("True", "是"),
+        ("false", "否"),
+        ("1", "是"),
+        ("0", "否"),
+        (" 是 ", "是"),
+    ],
+)
 def test_role_is_normalised(raw, expected):
     out = apply_rules(frame(("a", "c", raw, "hi")), COLS, only(check_role=True))
     assert out.kept[COLS.role].tolist() == [expected]
 
 
 def test_unknown_role_is_a_counted_drop_not_a_crash():
-    out = apply_rules(frame(("a", "c", "maybe", "hi"), ("a", "c", "是", "ok"), ("a", "c", "2", "x")),
-                      COLS, only(check_role=True))
+    out = apply_rules(
+        frame(("a", "c", "maybe", "hi"), ("a", "c", "是", "ok"), ("a", "c", "2", "x")), COLS, only(check_role=True)
+    )
     assert out.dropped == {DropReason.UNKNOWN_ROLE: 2}
     assert out.kept[COLS.content].tolist() == ["ok"]
 
@@ -65,28 +90,43 @@ def test_role_left_alone_when_the_rule_is_off():
 
 
 def test_system_messages_exact_after_trimming_and_contains_list():
-    f = frame(("a", "c", "是", " 微信红包 "), ("a", "c", "是", "微信红包来了"), ("a", "c", "否", SYSTEM_MESSAGES[0]),
-              ("a", "c", "否", "[撤回] 一条消息"), ("a", "c", "否", "正常"))
+    f = frame(
+        ("a", "c", "是", " 微信红包 "),
+        ("a", "c", "是", "微信红包来了"),
+        ("a", "c", "否", SYSTEM_MESSAGES[0]),
+        ("a", "c", "否", "[撤回] 一条消息"),
+        ("a", "c", "否", "正常"),
+    )
     out = apply_rules(f, COLS, only(drop_system=True, system_contains=("[撤回]",)))
     assert out.dropped == {DropReason.SYSTEM_MESSAGE: 3}
     assert out.kept[COLS.content].tolist() == ["微信红包来了", "正常"]
 
 
 def test_system_message_list_is_editable():
-    out = apply_rules(frame(("a", "c", "是", "微信红包"), ("a", "c", "是", "自定义系统提示")), COLS,
-                      only(drop_system=True, system_messages=("自定义系统提示",)))
+    out = apply_rules(
+        frame(("a", "c", "是", "微信红包"), ("a", "c", "是", "自定义系统提示")),
+        COLS,
+        only(drop_system=True, system_messages=("自定义系统提示",)),
+    )
     assert out.kept[COLS.content].tolist() == ["微信红包"]
 
 
 def test_emoji_removed_whole_including_multi_part_sequences():
-    f = frame(("a", "c", "是", "好的👍🏽"), ("a", "c", "是", "家👨‍👩‍👧人"), ("a", "c", "是", "🇨🇳中国"),
-              ("a", "c", "是", "选1️⃣"), ("a", "c", "是", "no emoji"))
+    f = frame(
+        ("a", "c", "是", "好的👍🏽"),
+        ("a", "c", "是", "家👨‍👩‍👧人"),
+        ("a", "c", "是", "🇨🇳中国"),
+        ("a", "c", "是", "选1️⃣"),
+        ("a", "c", "是", "no emoji"),
+    )
     out = apply_rules(f, COLS, only(remove_emoji=True))
     assert out.kept[COLS.content].tolist() == ["好的", "家人", "中国", "选", "no emoji"]
 
 
 def test_newlines_and_surrounding_whitespace_collapsed():
-    out = apply_rules(frame(("a", "c", "是", "  第一行\r\n第二行\n\n 第三\t行  ")), COLS, only(collapse_whitespace=True))
+    out = apply_rules(
+        frame(("a", "c", "是", "  第一行\r\n第二行\n\n 第三\t行  ")), COLS, only(collapse_whitespace=True)
+    )
     assert out.kept[COLS.content].tolist() == ["第一行 第二行 第三 行"]
 
 
@@ -98,8 +138,9 @@ def test_message_empty_after_cleaning_is_dropped():
 
 
 def test_min_length():
-    out = apply_rules(frame(("a", "c", "是", "嗯"), ("a", "c", "是", "好的"), ("a", "c", "是", "好的呀")),
-                      COLS, only(min_length=2))
+    out = apply_rules(
+        frame(("a", "c", "是", "嗯"), ("a", "c", "是", "好的"), ("a", "c", "是", "好的呀")), COLS, only(min_length=2)
+    )
     assert out.dropped == {DropReason.TOO_SHORT: 1}
     assert out.kept[COLS.content].tolist() == ["好的", "好的呀"]
 
@@ -112,15 +153,22 @@ def test_xlsx_output_drops_messages_longer_than_a_cell_and_counts_them():
     # Excel counts UTF-16 units: a character outside the BMP (𠀀, CJK extension B) counts twice.
     astral = "𠀀" * (XLSX_MAX_CELL_CHARS // 2 + 1)
     fits = "长" * XLSX_MAX_CELL_CHARS
-    out = apply_rules(frame(("a", "c", "是", long_text), ("a", "c", "是", "短"), ("a", "c", "是", astral),
-                            ("a", "c", "是", fits)), COLS, config.effective_rules)
+    out = apply_rules(
+        frame(("a", "c", "是", long_text), ("a", "c", "是", "短"), ("a", "c", "是", astral), ("a", "c", "是", fits)),
+        COLS,
+        config.effective_rules,
+    )
     assert out.dropped == {DropReason.TOO_LONG_FOR_XLSX: 2}
     assert out.kept[COLS.content].str.len().tolist() == [1, XLSX_MAX_CELL_CHARS]
 
 
 def test_exact_duplicates_within_a_file_keep_the_first():
-    f = frame(("a", "c", "是", "hi", "t1"), ("a", "c", "是", "hi", "t1"), ("a", "c", "是", "hi", "t2"),
-              ("a", "c", "否", "hi", "t1"))
+    f = frame(
+        ("a", "c", "是", "hi", "t1"),
+        ("a", "c", "是", "hi", "t1"),
+        ("a", "c", "是", "hi", "t2"),
+        ("a", "c", "否", "hi", "t1"),
+    )
     out = apply_rules(f, COLS, only(drop_duplicates=True))
     assert out.dropped == {DropReason.DUPLICATE: 1}
     assert out.kept[COLS.time].tolist() == ["t1", "t2", "t1"]
@@ -196,8 +244,10 @@ def test_vectorised_emoji_removal_equals_replace_emoji_on_every_known_emoji():
     keys = list(emoji.EMOJI_DATA)
     rng = random.Random(7)
     texts = [f"前{k}后" for k in keys]
-    texts += ["".join(rng.choice(keys + ["好", "\u200d", " ", "a", "1", "#"]) for _ in range(rng.randint(1, 6)))
-              for _ in range(5000)]
+    texts += [
+        "".join(rng.choice(keys + ["好", "\u200d", " ", "a", "1", "#"]) for _ in range(rng.randint(1, 6)))
+        for _ in range(5000)
+    ]
     texts += ["👨‍👩‍👧‍👦x", "🏳️‍🌈y", "👍🏿z", "#️⃣a", "1️⃣b", "🇨🇳🇺🇸c", "😀‍😀h", "🏴󠁧󠁢󠁳󠁣󠁴󠁿l", "🙂\ufe0e o", "no emoji"]
     got = remove_emoji(pd.Series(texts, dtype="str")).tolist()
     assert got == [remove_emoji_scalar(t) for t in texts]

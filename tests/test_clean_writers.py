@@ -10,16 +10,19 @@ import pyarrow as pa
 import pytest
 
 from engine.tables.writers import (
-    EXCEL_MAX_ROWS, CsvSegmentWriter, ParquetSegmentWriter, XlsxSegmentWriter, open_segment_writer,
+    EXCEL_MAX_ROWS,
+    CsvSegmentWriter,
+    ParquetSegmentWriter,
+    XlsxSegmentWriter,
+    open_segment_writer,
 )
 
 COLUMNS = ("坐席id", "消息内容")
-RISKY = ["=SUM(A1:A9)", "+86 138 0000 0000", "-1 那个不要了", "@小美 在吗", "=HYPERLINK(\"http://x\")", "普通"]
+RISKY = ["=SUM(A1:A9)", "+86 138 0000 0000", "-1 那个不要了", "@小美 在吗", '=HYPERLINK("http://x")', "普通"]
 
 
 def table(texts: list[str | None], agent: str = "kf1") -> pa.Table:
-    return pa.table({"坐席id": pa.array([agent] * len(texts), pa.string()),
-                     "消息内容": pa.array(texts, pa.string())})
+    return pa.table({"坐席id": pa.array([agent] * len(texts), pa.string()), "消息内容": pa.array(texts, pa.string())})
 
 
 def test_excel_limit_constant():
@@ -117,9 +120,12 @@ def test_csv_formula_guard_is_undone_when_read_back(tmp_path):
     from engine.tables.readers import read_input
 
     path = tmp_path / "guarded.csv"
-    path.write_text("\ufeff坐席id,客户微信id,是否客服,消息内容,消息时间\n"
-                    "a,b,是,'=SUM(A1),2022-01-01 00:00:00\n"
-                    "a,b,否,'plain quote,2022-01-01 00:00:01\n", encoding="utf-8")
+    path.write_text(
+        "\ufeff坐席id,客户微信id,是否客服,消息内容,消息时间\n"
+        "a,b,是,'=SUM(A1),2022-01-01 00:00:00\n"
+        "a,b,否,'plain quote,2022-01-01 00:00:01\n",
+        encoding="utf-8",
+    )
     frame = read_input(path, ColumnMap())
     assert frame["消息内容"].tolist() == ["=SUM(A1)", "'plain quote"]
 
@@ -196,6 +202,7 @@ def test_csv_segment_from_encoded_parts_is_byte_identical_to_writing_the_tables(
     import pyarrow.csv as pacsv
 
     from engine.tables.writers import _guard_formulas
+
     before = io.BytesIO()
     before.write("\ufeff".encode("utf-8"))
     for i, t in enumerate(tables):

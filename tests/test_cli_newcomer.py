@@ -15,24 +15,44 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import SUBCOMMAND_MODULES
 from engine.clean.config import DropReason
+from engine.cli import SUBCOMMAND_MODULES
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY_MODULES = ("pandas", "numpy", "pyarrow", "aiohttp", "dask", "tqdm", "engine.clean.job", "engine.dialogues.job",
-                 "engine.demo.job", "engine.pipeline.service", "engine.pipeline.loadtest")
+HEAVY_MODULES = (
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "aiohttp",
+    "dask",
+    "tqdm",
+    "engine.clean.job",
+    "engine.dialogues.job",
+    "engine.demo.job",
+    "engine.pipeline.service",
+    "engine.pipeline.loadtest",
+)
 
 
 def cli(*args: str, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 def test_help_of_every_subcommand_is_quick_with_an_example_and_exit_codes() -> None:
     loaded = subprocess.run(
-        [sys.executable, "-c", "import sys; from engine.cli import build_parser; build_parser(); "
-                               f"print([m for m in {HEAVY_MODULES!r} if m in sys.modules])"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from engine.cli import build_parser; build_parser(); "
+            f"print([m for m in {HEAVY_MODULES!r} if m in sys.modules])",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert loaded.stdout.strip() == "[]", loaded.stdout + loaded.stderr
     for name in SUBCOMMAND_MODULES:
         started = time.monotonic()
@@ -69,8 +89,9 @@ def test_loadtest_against_nothing_fails_fast() -> None:
 
 
 def _request(url: str, body: bytes | None = None, method: str = "GET", token: str | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=body, method=method,
-                                     headers={"Authorization": f"Bearer {token}"} if token else {})
+    request = urllib.request.Request(
+        url, data=body, method=method, headers={"Authorization": f"Bearer {token}"} if token else {}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
@@ -81,8 +102,23 @@ def _request(url: str, body: bytes | None = None, method: str = "GET", token: st
 @pytest.mark.timeout(240)
 def test_serve_announces_only_when_healthy_and_loadtest_counts_each_error_once(no_leftover_children) -> None:
     server = subprocess.Popen(
-        [sys.executable, "main.py", "serve", "--port", "0", "--preprocess-workers", "1", "--token", "s3cret",
-         "--quiet"], cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        [
+            sys.executable,
+            "main.py",
+            "serve",
+            "--port",
+            "0",
+            "--preprocess-workers",
+            "1",
+            "--token",
+            "s3cret",
+            "--quiet",
+        ],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         first = server.stderr.readline()
         url = re.search(r"(http://127\.0\.0\.1:\d+)/v1/predict", first).group(1)
@@ -92,8 +128,16 @@ def test_serve_announces_only_when_healthy_and_loadtest_counts_each_error_once(n
         empty = _request(url + "/v1/predict", b'{"text": " \\n "}', "POST", token="s3cret")
         missing = _request(url + "/nope")
         started = time.monotonic()
-        no_token = cli("loadtest", url, "--rate", "40", "--duration", "1.5", timeout=120,
-                       env={k: v for k, v in os.environ.items() if k != "MPWATCH_TOKEN"})
+        no_token = cli(
+            "loadtest",
+            url,
+            "--rate",
+            "40",
+            "--duration",
+            "1.5",
+            timeout=120,
+            env={k: v for k, v in os.environ.items() if k != "MPWATCH_TOKEN"},
+        )
         with_token = cli("loadtest", url, "--rate", "40", "--duration", "1.5", "--token", "s3cret", timeout=120)
         loadtest_s = time.monotonic() - started
         os.killpg(server.pid, signal.SIGINT)
@@ -125,17 +169,35 @@ def test_serve_refuses_a_public_address_without_a_token() -> None:
 
 @pytest.mark.timeout(300)
 def test_small_data_through_clean_and_dialogues_rows_bar_one_set_of_drop_names_proportionate_split(
-        tmp_path: Path, no_leftover_children) -> None:
+    tmp_path: Path, no_leftover_children
+) -> None:
     demo = cli("demo", str(tmp_path / "raw"), "--files", "2", "--rows", "1500", "--workers", "2", "--quiet")
     assert demo.returncode == 0, demo.stderr
-    clean = cli("clean", str(tmp_path / "raw"), "--out", str(tmp_path / "clean"), "--format", "csv",
-                "--workers", "2", timeout=180)
+    clean = cli(
+        "clean",
+        str(tmp_path / "raw"),
+        "--out",
+        str(tmp_path / "clean"),
+        "--format",
+        "csv",
+        "--workers",
+        "2",
+        timeout=180,
+    )
     assert clean.returncode == 0, clean.stderr
     bars = [part for part in re.split(r"[\r\n]", clean.stderr) if "|" in part or "it/s" in part or "rows" in part]
     assert bars and all("B/s" not in bar and "kB" not in bar for bar in bars)
     assert any(re.search(r"[\d.]+k?/[\d.]+k? \[", bar) and "rows" in bar for bar in bars), bars
-    dialogues = cli("dialogues", str(tmp_path / "raw"), "--out", str(tmp_path / "dialogues"), "--workers", "2",
-                    "--quiet", timeout=180)
+    dialogues = cli(
+        "dialogues",
+        str(tmp_path / "raw"),
+        "--out",
+        str(tmp_path / "dialogues"),
+        "--workers",
+        "2",
+        "--quiet",
+        timeout=180,
+    )
     assert dialogues.returncode == 0, dialogues.stderr
     report = json.loads((tmp_path / "dialogues" / "dialogues-report.json").read_text())
     dropped = report["rows"]["dropped"]

@@ -25,9 +25,25 @@ def test_demo_cli_writes_plain_progress_lines_to_a_file(tmp_path, no_leftover_ch
     err_path = tmp_path / "stderr.txt"
     env = dict(os.environ, MPWATCH_PROGRESS_EVERY_S="0.2")
     with open(err_path, "wb") as err:
-        done = subprocess.run([sys.executable, str(ROOT / "main.py"), "demo", str(tmp_path / "out"), "--files", "4",
-                               "--rows", "20000", "--workers", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                              stderr=err, timeout=100)
+        done = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "main.py"),
+                "demo",
+                str(tmp_path / "out"),
+                "--files",
+                "4",
+                "--rows",
+                "20000",
+                "--workers",
+                "2",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            timeout=100,
+        )
     assert done.returncode == 0
     text = err_path.read_bytes().decode()
     assert "\r" not in text and "\x1b" not in text  # no redrawn bar, no terminal escapes

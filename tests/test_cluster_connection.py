@@ -21,25 +21,31 @@ from tests import cluster_targets as targets
 from tests.helpers import live_children, wait_no_children
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("tcp://10.0.0.5:8786", SchedulerAddress("10.0.0.5", 8786)),
-    ("tcp://sched.example.org:9000/", SchedulerAddress("sched.example.org", 9000)),
-    ("tcp://[::1]:8786", SchedulerAddress("::1", 8786)),
-    (" local:3 ", LocalClusterSpec(3)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("tcp://10.0.0.5:8786", SchedulerAddress("10.0.0.5", 8786)),
+        ("tcp://sched.example.org:9000/", SchedulerAddress("sched.example.org", 9000)),
+        ("tcp://[::1]:8786", SchedulerAddress("::1", 8786)),
+        (" local:3 ", LocalClusterSpec(3)),
+    ],
+)
 def test_cluster_addresses_parse(text, expected):
     assert parse_cluster_address(text) == expected
     assert parse_cluster_address(str(expected)) == expected
 
 
-@pytest.mark.parametrize("text, says", [
-    ("local:0", "at least 1 worker"),
-    ("tcp://host:70000", "out of range"),
-    ("10.0.0.5:8786", "tcp://HOST:PORT"),
-    ("local", "local:N"),
-    ("tls://host:8786", "is not a cluster address"),
-    ("", "is not a cluster address"),
-])
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("local:0", "at least 1 worker"),
+        ("tcp://host:70000", "out of range"),
+        ("10.0.0.5:8786", "tcp://HOST:PORT"),
+        ("local", "local:N"),
+        ("tls://host:8786", "is not a cluster address"),
+        ("", "is not a cluster address"),
+    ],
+)
 def test_anything_else_is_a_clear_error(text, says):
     with pytest.raises(ValueError, match=says):
         parse_cluster_address(text)
@@ -81,8 +87,9 @@ def test_a_local_cluster_leaves_no_process_behind(no_leftover_children):
     assert set(workers.values()) <= children
     connection.close()
     assert not wait_no_children(timeout_s=10.0), live_children()
-    assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-                   for pid in workers.values())
+    assert not any(
+        psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE for pid in workers.values()
+    )
 
 
 @pytest.mark.timeout(60)

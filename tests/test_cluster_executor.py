@@ -141,8 +141,7 @@ def test_the_jobs_stop_flag_cancels_and_raises(cluster, tmp_path):
             ctx.stop_event.set()
 
     with pytest.raises(Cancelled):
-        for _ in executor.map_unordered([TaskSpec("spin", (0, str(tmp_path)))], poll_s=0.05,
-                                        on_wait=stop_when_started):
+        for _ in executor.map_unordered([TaskSpec("spin", (0, str(tmp_path)))], poll_s=0.05, on_wait=stop_when_started):
             pass
     assert (tmp_path / "ended-0").exists()
 
@@ -177,8 +176,15 @@ def test_workers_come_from_the_scheduler(cluster):
     pids = cluster.client.run(os.getpid)
     assert sorted(w.name for w in infos) == sorted(a.split("://")[1] for a in pids)
     assert sorted(w.pid for w in infos) == sorted(pids.values())
-    assert all(w.threads == 1 and w.rss_bytes and w.rss_bytes > 10_000_000 and w.host == "127.0.0.1"
-               and w.cpu_percent is not None and w.state == "idle" for w in infos)
+    assert all(
+        w.threads == 1
+        and w.rss_bytes
+        and w.rss_bytes > 10_000_000
+        and w.host == "127.0.0.1"
+        and w.cpu_percent is not None
+        and w.state == "idle"
+        for w in infos
+    )
 
 
 def test_data_reach_names_the_worker_and_the_path(cluster, tmp_path):

@@ -10,8 +10,9 @@ import queue
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import psutil
 import pytest
@@ -84,8 +85,7 @@ def dask_worker_processes() -> list[psutil.Process]:
 
 
 def clean_config(inputs: Path, out: Path, cluster: str | None) -> CleanConfig:
-    return CleanConfig(inputs=(inputs,), out_dir=out, workers=2, out_format="csv", segment_files=2,
-                       cluster=cluster)
+    return CleanConfig(inputs=(inputs,), out_dir=out, workers=2, out_format="csv", segment_files=2, cluster=cluster)
 
 
 @pytest.mark.timeout(240)
@@ -107,8 +107,9 @@ def test_a_worker_killed_mid_run_changes_nothing_in_the_outputs(inputs, tmp_path
     # The Processes view's source: WorkersReports of the cluster's workers.
     reports = [m for m in job.messages() if isinstance(m, WorkersReport)]
     assert reports and all(r.executor == "dask" for r in reports)
-    assert any(len(r.workers) == 2 and all(w.host == "127.0.0.1" and w.threads == 1 for w in r.workers)
-               for r in reports)
+    assert any(
+        len(r.workers) == 2 and all(w.host == "127.0.0.1" and w.threads == 1 for w in r.workers) for r in reports
+    )
 
 
 @pytest.mark.timeout(240)

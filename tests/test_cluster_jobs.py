@@ -22,9 +22,11 @@ from tests.cluster_jobs_support import (
 from tests.test_cluster_scheduler import scheduler_and_two_workers  # noqa: F401  (a fixture)
 
 DEMO_ARGS = ("--files", "5", "--rows", "400", "--seed", "5")
-CLEAN_ARGS = {"csv": ("--format", "csv", "--segment-files", "2", "--dedupe-scope", "run"),
-              "parquet": ("--format", "parquet", "--segment-files", "3"),
-              "xlsx": ("--format", "xlsx", "--segment-files", "3")}
+CLEAN_ARGS = {
+    "csv": ("--format", "csv", "--segment-files", "2", "--dedupe-scope", "run"),
+    "parquet": ("--format", "parquet", "--segment-files", "3"),
+    "xlsx": ("--format", "xlsx", "--segment-files", "3"),
+}
 DIALOGUES_ARGS = ("--val-size", "15", "--seed", "3")
 
 
@@ -73,7 +75,10 @@ def test_jobs_on_a_local_cluster_write_what_a_local_run_writes(local_runs, tmp_p
 
 @pytest.mark.timeout(300)
 def test_jobs_on_a_scheduler_and_two_workers_write_what_a_local_run_writes(
-        local_runs, scheduler_and_two_workers, tmp_path):  # noqa: F811
+    local_runs,
+    scheduler_and_two_workers,  # noqa: F811 - the fixture imported above
+    tmp_path,
+):
     run_everything_on(scheduler_and_two_workers, local_runs, tmp_path, ("csv", "parquet"))
 
 
@@ -82,12 +87,14 @@ def test_an_unreachable_scheduler_ends_the_job_with_one_line(local_runs, tmp_pat
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    result = run_cli("clean", str(local_runs["demo"]), "--out", str(tmp_path / "out"), "--cluster",
-                     f"tcp://127.0.0.1:{port}")
+    result = run_cli(
+        "clean", str(local_runs["demo"]), "--out", str(tmp_path / "out"), "--cluster", f"tcp://127.0.0.1:{port}"
+    )
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
-    assert lines == [f"error: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}: Connection refused"], \
+    assert lines == [f"error: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}: Connection refused"], (
         result.stderr
+    )
 
 
 @pytest.mark.timeout(30)

@@ -38,10 +38,25 @@ def scheduler_and_two_workers():
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     commands = [[str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"]]
-    commands += [[str(DASK), "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny",
-                  "--no-dashboard", "--name", f"w{n}"] for n in (1, 2)]
-    processes = [subprocess.Popen(c, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                 for c in commands]
+    commands += [
+        [
+            str(DASK),
+            "worker",
+            address,
+            "--host",
+            "127.0.0.1",
+            "--nthreads",
+            "1",
+            "--no-nanny",
+            "--no-dashboard",
+            "--name",
+            f"w{n}",
+        ]
+        for n in (1, 2)
+    ]
+    processes = [
+        subprocess.Popen(c, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for c in commands
+    ]
     try:
         deadline = time.monotonic() + 30
         while True:  # the scheduler takes a second or two to listen
@@ -73,8 +88,9 @@ def test_tasks_run_on_a_scheduler_and_two_workers_over_tcp(scheduler_and_two_wor
     status: queue.Queue = queue.Queue()
     ctx = JobContext("tcp-run", status, SPAWN.Event())
     # Workers register a moment after the scheduler listens: open() waits for one, the test for both.
-    with DaskExecutor.open(address, targets.report_rows, ctx, stage="count", inputs=[data], output_dir=tmp_path,
-                           timeout_s=30) as executor:
+    with DaskExecutor.open(
+        address, targets.report_rows, ctx, stage="count", inputs=[data], output_dir=tmp_path, timeout_s=30
+    ) as executor:
         executor.connection.client.wait_for_workers(2, timeout=30)
         infos = executor.workers()
         results = {r.key: r for r in executor.map_unordered(TaskSpec(("part", i), 5) for i in range(6))}

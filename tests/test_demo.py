@@ -49,12 +49,17 @@ def test_another_seed_gives_other_data():
 
 @pytest.mark.timeout(120)
 def test_formula_looking_text_is_stored_as_text(tmp_path):
-    assert main(["demo", str(tmp_path), "--files", "1", "--rows", "4000", "--seed", "3", "--workers", "1",
-                 "--quiet"]) == 0
+    assert (
+        main(["demo", str(tmp_path), "--files", "1", "--rows", "4000", "--seed", "3", "--workers", "1", "--quiet"]) == 0
+    )
     book = openpyxl.load_workbook(tmp_path / "chat_0000.xlsx", read_only=True)  # read-only keeps the file open
     try:
-        formula_like = [c for row in book.active.iter_rows(min_col=6, max_col=6) for c in row
-                        if isinstance(c.value, str) and c.value[:1] in "=+-@"]
+        formula_like = [
+            c
+            for row in book.active.iter_rows(min_col=6, max_col=6)
+            for c in row
+            if isinstance(c.value, str) and c.value[:1] in "=+-@"
+        ]
     finally:
         book.close()
     assert formula_like, "the demo data should hold formula-looking text"

@@ -25,8 +25,12 @@ def demo_inputs(tmp_path_factory) -> tuple[list[Path], list[pd.DataFrame]]:
     frames = [make_chat_frame(ROWS, seed=11, file_index=i) for i in range(3)]
     paths = [folder / "a.csv", folder / "b.xlsx", folder / "c.parquet"]
     frames[0].to_csv(paths[0], index=False)
-    frames[1].to_excel(paths[1], index=False, engine="xlsxwriter",
-                       engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}})
+    frames[1].to_excel(
+        paths[1],
+        index=False,
+        engine="xlsxwriter",
+        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
+    )
     frames[2].to_parquet(paths[2])
     return paths, frames
 
@@ -58,8 +62,9 @@ def test_four_files_in_gpt2_chitchat_format_and_a_report(default_run):
     assert report["rows"]["read"] == report["rows"]["in_dialogues"] + sum(report["rows"]["dropped"].values())
     assert report["dialogues"]["train"] == len(files[("std", "train")])
     assert report["dialogues"]["val"] == len(files[("std", "val")]) == 40
-    assert report["utterances"]["total"] == sum(len(d) for key in (("std", "train"), ("std", "val"))
-                                                for d in files[key])
+    assert report["utterances"]["total"] == sum(
+        len(d) for key in (("std", "train"), ("std", "val")) for d in files[key]
+    )
     assert {"coordinator", "mmi_writer"} <= set(report["peak_rss_bytes"])
     assert any(k.startswith("reader") for k in report["peak_rss_bytes"]), "every process is measured"
     assert all(v > 0 for v in report["peak_rss_bytes"].values())
@@ -112,8 +117,9 @@ def test_val_fraction_min_turns_and_no_role_prefix(demo_inputs, tmp_path):
     for d in files[("std", "train")] + files[("std", "val")]:
         assert len(d) >= 4
         assert not any(u.startswith(("坐席:", "客户:")) for u in d)
-    assert Counter(map(tuple, files[("std", "train")] + files[("std", "val")])) == \
-        reference_dialogues(demo_inputs[1][:1], min_turns=4, role_prefix=False)
+    assert Counter(map(tuple, files[("std", "train")] + files[("std", "val")])) == reference_dialogues(
+        demo_inputs[1][:1], min_turns=4, role_prefix=False
+    )
 
 
 @pytest.mark.timeout(120)
@@ -134,9 +140,10 @@ def test_clean_job_output_gives_the_same_dialogues(demo_inputs, tmp_path, defaul
     from engine.clean.job import run_clean
 
     clean_out = tmp_path / "clean"
-    run_clean(CleanConfig(inputs=tuple(demo_inputs[0]), out_dir=clean_out, workers=1, out_format="parquet",
-                          segment_files=2),
-              JobContext("clean-for-dialogues"))
+    run_clean(
+        CleanConfig(inputs=tuple(demo_inputs[0]), out_dir=clean_out, workers=1, out_format="parquet", segment_files=2),
+        JobContext("clean-for-dialogues"),
+    )
     produced = list(clean_out.rglob("*.parquet"))
     assert produced
     run(produced, tmp_path / "from-clean", val_size=40)

@@ -64,8 +64,13 @@ class Watcher:
                 self.on_message(message)
             if isinstance(message, ProcessStarted) and message.role == WRITER_ROLE:
                 self.writer_pid = message.pid
-            if (isinstance(message, Snapshot) and message.stage == "build" and self.on_writer
-                    and self.writer_pid and not self._fired):
+            if (
+                isinstance(message, Snapshot)
+                and message.stage == "build"
+                and self.on_writer
+                and self.writer_pid
+                and not self._fired
+            ):
                 self._fired = True
                 self.on_writer(self.writer_pid)
 
@@ -89,8 +94,9 @@ def no_outputs_and_no_work_dir(out: Path) -> None:
 
 
 def small_batches(chat_csv: Path, out: Path, **options) -> DialoguesConfig:
-    return DialoguesConfig(inputs=(chat_csv,), out_dir=out, val_size=50, writer_batch_rows=100,
-                           writer_queue_bound=2, **options)
+    return DialoguesConfig(
+        inputs=(chat_csv,), out_dir=out, val_size=50, writer_batch_rows=100, writer_queue_bound=2, **options
+    )
 
 
 @pytest.mark.timeout(60)
@@ -104,6 +110,7 @@ def test_writer_queue_never_exceeds_its_bound_and_pushes_back(chat_csv, tmp_path
             proc.suspend()
             time.sleep(1.0)
             proc.resume()
+
         threading.Thread(target=freeze, daemon=True).start()
 
     status = SPAWN.Queue(10000)
@@ -117,6 +124,7 @@ def test_writer_queue_never_exceeds_its_bound_and_pushes_back(chat_csv, tmp_path
     depths = [m.queue_depth for m in watcher.messages if isinstance(m, Snapshot) and m.queue_depth is not None]
     assert depths and max(depths) <= 2
     import json
+
     report = json.loads((tmp_path / REPORT_NAME).read_text(encoding="utf-8"))
     assert report["writer_queue"]["coordinator_blocked_s"] >= 0.5
     assert report["writer_queue"]["batches"] > 10
@@ -158,8 +166,9 @@ def test_stop_in_process_leaves_no_child_no_partial_file_no_work_dir(chat_csv, t
     finished = run_job(run_dialogues, small_batches(chat_csv, tmp_path), JobContext("stop", status, stop_event))
     watcher.close()
     assert finished.cancelled
-    assert not psutil.pid_exists(watcher.writer_pid) or \
-        psutil.Process(watcher.writer_pid).status() == psutil.STATUS_ZOMBIE
+    assert (
+        not psutil.pid_exists(watcher.writer_pid) or psutil.Process(watcher.writer_pid).status() == psutil.STATUS_ZOMBIE
+    )
     no_outputs_and_no_work_dir(tmp_path)
 
 
@@ -187,8 +196,13 @@ def test_stop_from_the_gui_path_ends_coordinator_and_writer(chat_csv, tmp_path, 
         time.sleep(0.05)
     watcher.close()
     assert job.finished
-    alive = [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
-             and "resource_tracker" not in " ".join(psutil.Process(p).cmdline())]
+    alive = [
+        p
+        for p in pids
+        if psutil.pid_exists(p)
+        and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
+        and "resource_tracker" not in " ".join(psutil.Process(p).cmdline())
+    ]
     assert not alive, f"still alive after Stop: {alive}"
     finished = [m for m in watcher.messages if isinstance(m, JobFinished)]
     assert finished and finished[-1].cancelled, describe(watcher.messages)
@@ -223,8 +237,11 @@ def test_a_killed_reader_is_replaced_and_its_file_reread(tmp_path, no_leftover_c
         path = tmp_path / f"chat_{i}.csv"
         make_chat_frame(4000, seed=31, file_index=i).to_csv(path, index=False)
         inputs.append(path)
-    clean = run_job(run_dialogues, DialoguesConfig(inputs=tuple(inputs), out_dir=tmp_path / "clean", val_size=30,
-                                                   workers=1), JobContext("undisturbed"))
+    clean = run_job(
+        run_dialogues,
+        DialoguesConfig(inputs=tuple(inputs), out_dir=tmp_path / "clean", val_size=30, workers=1),
+        JobContext("undisturbed"),
+    )
     assert clean.ok, clean.error
 
     killed: list[int] = []
@@ -236,8 +253,11 @@ def test_a_killed_reader_is_replaced_and_its_file_reread(tmp_path, no_leftover_c
             os.kill(message.pid, signal.SIGKILL)
 
     watcher = Watcher(status, on_message=kill_first_reader)
-    finished = run_job(run_dialogues, DialoguesConfig(inputs=tuple(inputs), out_dir=tmp_path / "killed",
-                                                      val_size=30, workers=1), JobContext("killed-reader", status))
+    finished = run_job(
+        run_dialogues,
+        DialoguesConfig(inputs=tuple(inputs), out_dir=tmp_path / "killed", val_size=30, workers=1),
+        JobContext("killed-reader", status),
+    )
     watcher.close()
     assert killed, "a reader was killed"
     assert finished.ok, finished.error

@@ -41,14 +41,27 @@ def t(minute: int) -> str:
 
 
 def test_pieces_without_punctuation_are_joined_with_semicolon_and_none_ends_an_utterance():
-    frame = chat([("a", "c", "否", "你好", t(1)), ("a", "c", "否", "在吗", t(2)),
-                  ("a", "c", "是", "在的", t(3)), ("a", "c", "是", "请问有什么可以帮您", t(4))])
+    frame = chat(
+        [
+            ("a", "c", "否", "你好", t(1)),
+            ("a", "c", "否", "在吗", t(2)),
+            ("a", "c", "是", "在的", t(3)),
+            ("a", "c", "是", "请问有什么可以帮您", t(4)),
+        ]
+    )
     assert build_text([frame]) == [["客户:你好;在吗", "坐席:在的;请问有什么可以帮您"]]
 
 
 def test_real_punctuation_is_kept_and_no_separator_is_added_after_it():
-    frame = chat([("a", "c", "否", "好的。", t(1)), ("a", "c", "否", "谢谢!", t(2)),
-                  ("a", "c", "是", "不客气?", t(3)), ("a", "c", "否", "嗯~", t(4)), ("a", "c", "否", "再见", t(5))])
+    frame = chat(
+        [
+            ("a", "c", "否", "好的。", t(1)),
+            ("a", "c", "否", "谢谢!", t(2)),
+            ("a", "c", "是", "不客气?", t(3)),
+            ("a", "c", "否", "嗯~", t(4)),
+            ("a", "c", "否", "再见", t(5)),
+        ]
+    )
     # The reference article chopped the last character of every utterance ("谢谢" and "不客气" lost
     # their marks); here the final characters are all real and all stay.
     assert build_text([frame]) == [["客户:好的。谢谢!", "坐席:不客气?", "客户:嗯~再见"]]
@@ -60,8 +73,14 @@ def test_final_character_of_a_single_message_turn_is_never_chopped():
 
 
 def test_article_example_matches_the_readable_reference_rule():
-    turns = [(0, "你好,在吗"), (0, "我想咨询一下"), (1, "您好,在的,请问有什么可以帮您?"), (1, "亲,有货的"),
-             (0, "好的。"), (0, "谢谢")]
+    turns = [
+        (0, "你好,在吗"),
+        (0, "我想咨询一下"),
+        (1, "您好,在的,请问有什么可以帮您?"),
+        (1, "亲,有货的"),
+        (0, "好的。"),
+        (0, "谢谢"),
+    ]
     frame = chat([("a", "c", "是" if r else "否", x, t(i)) for i, (r, x) in enumerate(turns)])
     expected = merge_turns(turns)
     assert build_text([frame]) == [expected]
@@ -77,15 +96,25 @@ def test_messages_are_ordered_by_time_across_files_and_by_input_order_without_ti
     first = chat([("a", "c", "否", "第三", t(30)), ("a", "c", "否", "第一", t(10))])
     second = chat([("a", "c", "是", "第二", t(20))])
     assert build_text([first, second]) == [["客户:第一", "坐席:第二", "客户:第三"]]
-    untimed = [chat([("a", "c", "否", "一", None), ("a", "c", "是", "二", None)], with_time=False),
-               chat([("a", "c", "否", "三", None)], with_time=False)]
+    untimed = [
+        chat([("a", "c", "否", "一", None), ("a", "c", "是", "二", None)], with_time=False),
+        chat([("a", "c", "否", "三", None)], with_time=False),
+    ]
     assert build_text(untimed) == [["客户:一", "坐席:二", "客户:三"]]
 
 
 def test_dirt_is_dropped_with_its_reason_and_emoji_newlines_are_normalised():
-    frame = chat([("a", "c", "否", "你好😀\n在吗", t(1)), ("a", "c", "否", "微信红包", t(2)),
-                  ("a", None, "否", "丢了id", t(3)), ("a", "c", "谁", "角色不明", t(4)), ("a", "c", "是", "  ", t(5)),
-                  ("a", "c", "是", "在的", t(6)), ("a", "c", "是", "在的", t(6))])
+    frame = chat(
+        [
+            ("a", "c", "否", "你好😀\n在吗", t(1)),
+            ("a", "c", "否", "微信红包", t(2)),
+            ("a", None, "否", "丢了id", t(3)),
+            ("a", "c", "谁", "角色不明", t(4)),
+            ("a", "c", "是", "  ", t(5)),
+            ("a", "c", "是", "在的", t(6)),
+            ("a", "c", "是", "在的", t(6)),
+        ]
+    )
     table, drops = normalise_chunk(frame, ColumnMap(), SYSTEM_MESSAGES, 0, 0)
     assert drops == {"missing_value": 1, "unknown_role": 1, "empty_after_clean": 1, "system_message": 1}
     layout = layout_dialogues(table, 1)
@@ -94,8 +123,14 @@ def test_dirt_is_dropped_with_its_reason_and_emoji_newlines_are_normalised():
 
 
 def test_min_turns_drops_short_dialogues_and_counts_their_rows():
-    frame = chat([("a", "c", "否", "一", t(1)), ("a", "c", "否", "二", t(2)),
-                  ("b", "d", "否", "问", t(3)), ("b", "d", "是", "答", t(4))])
+    frame = chat(
+        [
+            ("a", "c", "否", "一", t(1)),
+            ("a", "c", "否", "二", t(2)),
+            ("b", "d", "否", "问", t(3)),
+            ("b", "d", "是", "答", t(4)),
+        ]
+    )
     table, _ = normalise_chunk(frame, ColumnMap(), SYSTEM_MESSAGES, 0, 0)
     layout = layout_dialogues(table, 2)
     assert (layout.dialogues, layout.short_dialogues, layout.short_dialogue_rows) == (1, 1, 2)
@@ -114,7 +149,11 @@ def test_text_file_has_exactly_the_gpt2_chitchat_layout(tmp_path):
         out.write_batch("客户:你好\n坐席:您好。\n\n客户:在吗\n坐席:在\n\n", 2, 4)
         out.write_batch("客户:谢谢\n坐席:不客气\n\n", 1, 2)
     assert path.read_bytes() == "客户:你好\n坐席:您好。\n\n客户:在吗\n坐席:在\n\n客户:谢谢\n坐席:不客气".encode()
-    assert read_like_gpt2_chitchat(path) == [["客户:你好", "坐席:您好。"], ["客户:在吗", "坐席:在"], ["客户:谢谢", "坐席:不客气"]]
+    assert read_like_gpt2_chitchat(path) == [
+        ["客户:你好", "坐席:您好。"],
+        ["客户:在吗", "坐席:在"],
+        ["客户:谢谢", "坐席:不客气"],
+    ]
     with DialogueTextFile(tmp_path / "x.txt") as bad, pytest.raises(ValueError):
         bad.write_batch("no blank line at the end", 1, 1)
 

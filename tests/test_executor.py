@@ -59,8 +59,7 @@ def test_cancel_drops_pending_and_stops_running_tasks(no_leftover_children):
         assert results == []
         assert time.monotonic() - started < 20
         assert sorted(cancelled) == [("slow", i) for i in range(4)]
-        assert not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
-                       for p in old_pids)
+        assert not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in old_pids)
         # Still usable afterwards, on fresh workers.
         again = list(pool.map_unordered([TaskSpec("quick", 0.0)]))
         assert [(r.key, r.ok) for r in again] == [("quick", True)]
@@ -85,8 +84,9 @@ def test_workers_lists_live_pids_with_their_state(no_leftover_children):
             seen.append(pool.workers())
             publisher.publish()
 
-        results = list(pool.map_unordered([TaskSpec(("n", 0), 1.5, "long one"), TaskSpec(("n", 1), 0.0, "short")],
-                                          on_wait=look))
+        results = list(
+            pool.map_unordered([TaskSpec(("n", 0), 1.5, "long one"), TaskSpec(("n", 1), 0.0, "short")], on_wait=look)
+        )
     assert all(r.ok for r in results)
     busy = [w for snapshot in seen for w in snapshot if w.state == "busy" and w.current == "long one"]
     assert busy, seen

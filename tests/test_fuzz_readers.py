@@ -47,40 +47,95 @@ from engine.tables.readers import InputError, read_input
 from engine.textnorm import SYSTEM_MESSAGES
 
 settings.register_profile(
-    "ci", max_examples=6, derandomize=True, deadline=None, database=None, print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    "ci",
+    max_examples=6,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 settings.register_profile(
-    "deep", max_examples=150, deadline=None, database=None, print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    "deep",
+    max_examples=150,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 PROFILE_NAME = os.environ.get("MPWATCH_FUZZ", "ci")
 PROFILE = settings.get_profile(PROFILE_NAME)
 #: The in-process reader property is ~50x cheaper an example than a job run: many more of them.
 READER_PROFILE = settings(PROFILE, max_examples=PROFILE.max_examples * 8)
 
-AGENT, NICK, CUSTOMER, ROLE, KIND, CONTENT, TIME = "坐席id", "坐席昵称", "客户微信id", "是否客服", "消息类型", "消息内容", "消息时间"
+AGENT, NICK, CUSTOMER, ROLE, KIND, CONTENT, TIME = (
+    "坐席id",
+    "坐席昵称",
+    "客户微信id",
+    "是否客服",
+    "消息类型",
+    "消息内容",
+    "消息时间",
+)
 REQUIRED = (AGENT, CUSTOMER, ROLE, CONTENT)
 ALL_COLUMNS = (AGENT, NICK, CUSTOMER, ROLE, KIND, CONTENT, TIME)
 
 # -- cells ----------------------------------------------------------------------------------------
 
 _chars = st.one_of(
-    st.characters(min_codepoint=0x20, max_codepoint=0x7E),                 # ASCII
-    st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),             # CJK
-    st.characters(min_codepoint=0x1F300, max_codepoint=0x1FAFF),           # emoji
+    st.characters(min_codepoint=0x20, max_codepoint=0x7E),  # ASCII
+    st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),  # CJK
+    st.characters(min_codepoint=0x1F300, max_codepoint=0x1FAFF),  # emoji
     st.sampled_from("\x00\x01\x07\x08\t\n\x0b\x0c\r\x1b\x1f\x7f\x85\xa0\u200b\u200d\ufe0f\u2028\u3000\ufeff"),
-    st.characters(codec="utf-8"),                                          # anything encodable
+    st.characters(codec="utf-8"),  # anything encodable
 )
-_special_text = st.sampled_from([
-    "=1+2", "=SUM(A1:A3)", "+8613800000000", "-", "-1", "@user", "'=quoted", "\t=tab", "\r=cr",
-    " ", "\t\n", "", "是", "否", "客服", "客户", "TRUE", "false", "nan", "NaN", "NULL", "None", "N/A",
-    "#N/A", "#DIV/0!", "1e999", "0x1F", "1,234", '"quoted"', "a,b", "line\nbreak", "👍🏽", "👨‍👩‍👧", "1️⃣",
-    *SYSTEM_MESSAGES,
-])
+_special_text = st.sampled_from(
+    [
+        "=1+2",
+        "=SUM(A1:A3)",
+        "+8613800000000",
+        "-",
+        "-1",
+        "@user",
+        "'=quoted",
+        "\t=tab",
+        "\r=cr",
+        " ",
+        "\t\n",
+        "",
+        "是",
+        "否",
+        "客服",
+        "客户",
+        "TRUE",
+        "false",
+        "nan",
+        "NaN",
+        "NULL",
+        "None",
+        "N/A",
+        "#N/A",
+        "#DIV/0!",
+        "1e999",
+        "0x1F",
+        "1,234",
+        '"quoted"',
+        "a,b",
+        "line\nbreak",
+        "👍🏽",
+        "👨‍👩‍👧",
+        "1️⃣",
+        *SYSTEM_MESSAGES,
+    ]
+)
 _text = st.one_of(st.text(_chars, max_size=24), _special_text)
-_number = st.one_of(st.integers(-(2**63), 2**63 - 1), st.integers(-3, 3),
-                    st.floats(allow_nan=True, allow_infinity=True))
-_moment = st.one_of(st.dates(dt.date(1900, 3, 1), dt.date(9999, 12, 31)),
-                    st.datetimes(dt.datetime(1900, 3, 1), dt.datetime(9999, 12, 31)))
+_number = st.one_of(
+    st.integers(-(2**63), 2**63 - 1), st.integers(-3, 3), st.floats(allow_nan=True, allow_infinity=True)
+)
+_moment = st.one_of(
+    st.dates(dt.date(1900, 3, 1), dt.date(9999, 12, 31)),
+    st.datetimes(dt.datetime(1900, 3, 1), dt.datetime(9999, 12, 31)),
+)
 _cell = st.one_of(st.none(), _text, _number, st.booleans(), _moment)
 _role = st.one_of(st.sampled_from(["是", "否", "客服", "客户", " 是 ", "YES", "no", 1, 0, 1.0, True, False]), _cell)
 _content = st.one_of(_text, _text, _cell)
@@ -88,13 +143,15 @@ _content = st.one_of(_text, _text, _cell)
 
 @st.composite
 def _row(draw) -> dict[str, object]:
-    return {AGENT: draw(st.one_of(st.sampled_from(["a1", "a2", "坐席7"]), _cell)),
-            NICK: draw(_cell),
-            CUSTOMER: draw(st.one_of(st.sampled_from(["wx_1", "wx_2", "客户9"]), _cell)),
-            ROLE: draw(_role),
-            KIND: draw(_cell),
-            CONTENT: draw(_content),
-            TIME: draw(_cell)}
+    return {
+        AGENT: draw(st.one_of(st.sampled_from(["a1", "a2", "坐席7"]), _cell)),
+        NICK: draw(_cell),
+        CUSTOMER: draw(st.one_of(st.sampled_from(["wx_1", "wx_2", "客户9"]), _cell)),
+        ROLE: draw(_role),
+        KIND: draw(_cell),
+        CONTENT: draw(_content),
+        TIME: draw(_cell),
+    }
 
 
 # -- files ------------------------------------------------------------------------------------------
@@ -105,12 +162,12 @@ HEADER_ISSUES = ("none", "padded", "shuffled", "repeated", "no_time", "blank_nam
 @dataclass(frozen=True)
 class FuzzFile:
     name: str
-    kind: str            # xlsx | csv
-    encoding: str        # csv only
+    kind: str  # xlsx | csv
+    encoding: str  # csv only
     header_issue: str
-    header: tuple[str, ...]   # as written (names, possibly padded/repeated/blank)
-    rows: tuple[tuple[object, ...], ...]   # cells under ``header``, in order
-    missing: str         # the required column left out ("" when none)
+    header: tuple[str, ...]  # as written (names, possibly padded/repeated/blank)
+    rows: tuple[tuple[object, ...], ...]  # cells under ``header``, in order
+    missing: str  # the required column left out ("" when none)
 
 
 @st.composite
@@ -167,9 +224,16 @@ def write_fuzz_file(folder: Path, spec: FuzzFile) -> str:
             data = text.encode(encoding)
         path.write_bytes(data)
         return encoding
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
-                                           "strings_to_urls": False, "nan_inf_to_errors": True,
-                                           "default_date_format": "yyyy-mm-dd hh:mm:ss"})
+    book = xlsxwriter.Workbook(
+        str(path),
+        {
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+            "nan_inf_to_errors": True,
+            "default_date_format": "yyyy-mm-dd hh:mm:ss",
+        },
+    )
     sheet = book.add_worksheet("聊天记录")
     for c, name in enumerate(spec.header):
         sheet.write_string(0, c, name)
@@ -227,6 +291,7 @@ def allowed_failures(spec: FuzzFile) -> tuple[str, ...]:
 
 # -- outputs ------------------------------------------------------------------------------------------
 
+
 def output_rows(path: str, fmt: str) -> int:
     if fmt == "parquet":
         return pq.read_metadata(path).num_rows
@@ -240,12 +305,17 @@ def output_rows(path: str, fmt: str) -> int:
 
 # -- the property -----------------------------------------------------------------------------------
 
+
 @st.composite
 def fuzz_run(draw) -> tuple[list[FuzzFile], str, str, int]:
     count = draw(st.integers(1, 5))
     files = [draw(fuzz_file(i)) for i in range(count)]
-    return files, draw(st.sampled_from(["csv", "parquet", "xlsx"])), draw(st.sampled_from(["file", "run"])), \
-        draw(st.integers(1, 3))
+    return (
+        files,
+        draw(st.sampled_from(["csv", "parquet", "xlsx"])),
+        draw(st.sampled_from(["file", "run"])),
+        draw(st.integers(1, 3)),
+    )
 
 
 @pytest.mark.timeout(120 if PROFILE_NAME == "ci" else 7200)
@@ -259,8 +329,9 @@ def test_readers_read_every_row_or_name_the_reason(spec: FuzzFile) -> None:
         try:
             frame = read_input(Path(tmp) / spec.name, ColumnMap())
         except InputError as exc:
-            assert allowed and any(reason in str(exc) for reason in allowed), \
+            assert allowed and any(reason in str(exc) for reason in allowed), (
                 f"failed for an unexpected reason: {exc} (allowed: {allowed})"
+            )
             return
         assert not spec.missing, f"read although column {spec.missing} is missing"
         assert len(frame) == data_rows_written(spec)
@@ -277,8 +348,14 @@ def test_clean_job_survives_random_files_and_reconciles(run) -> None:
         folder, out = Path(tmp) / "in", Path(tmp) / "out"
         folder.mkdir()
         encodings = {spec.name: write_fuzz_file(folder, spec) for spec in files}
-        config = CleanConfig((folder,), out, workers=1, out_format=out_format, segment_files=segment_files,
-                             rules=CleanRules(dedupe_scope=dedupe_scope))
+        config = CleanConfig(
+            (folder,),
+            out,
+            workers=1,
+            out_format=out_format,
+            segment_files=segment_files,
+            rules=CleanRules(dedupe_scope=dedupe_scope),
+        )
         finished = run_job(run_clean, config, JobContext("fuzz"))
         assert finished.ok, f"the job crashed: {finished.error}"
         report = json.loads((out / "report.json").read_text(encoding="utf-8"))
@@ -292,8 +369,9 @@ def test_clean_job_survives_random_files_and_reconciles(run) -> None:
             allowed = allowed_failures(spec)
             assert entry["status"] in ("ok", "failed"), (where, entry)
             if entry["status"] == "failed":
-                assert allowed and any(reason in entry["error"] for reason in allowed), \
+                assert allowed and any(reason in entry["error"] for reason in allowed), (
                     f"{where} failed for an unexpected reason: {entry['error']!r} (allowed: {allowed})"
+                )
                 continue
             assert not spec.missing, f"{where} was cleaned although column {spec.missing} is missing"
             assert entry["rows_in"] == data_rows_written(spec), (where, entry)
@@ -305,7 +383,8 @@ def test_clean_job_survives_random_files_and_reconciles(run) -> None:
         assert totals["rows_in"] == sum(e["rows_in"] for e in ok)
         assert totals["rows_in"] == totals["rows_out"] + sum(totals["dropped"].values())
         for segment in report["segments"]:
-            assert segment["status"] in ("written", "empty") and not (segment["status"] == "written"
-                                                                      and segment["error"]), segment
+            assert segment["status"] in ("written", "empty") and not (
+                segment["status"] == "written" and segment["error"]
+            ), segment
         written = sum(output_rows(path, out_format) for path in report["outputs"])
         assert written == totals["rows_out"]

@@ -6,8 +6,15 @@ from engine.status import TaskFailed, TaskFinished
 
 
 def finished(key, path, rows_in=10):
-    return TaskFinished("clean-1", f"#{key[1] + 1 if key else 0} x", "clean 1", 1.0, 0.5,
-                        summary={"path": path, "rows_in": rows_in, "rows_out": rows_in, "dropped": {}}, key=key)
+    return TaskFinished(
+        "clean-1",
+        f"#{key[1] + 1 if key else 0} x",
+        "clean 1",
+        1.0,
+        0.5,
+        summary={"path": path, "rows_in": rows_in, "rows_out": rows_in, "dropped": {}},
+        key=key,
+    )
 
 
 def test_rows_are_found_by_key_then_by_path(qtbot):
@@ -17,8 +24,9 @@ def test_rows_are_found_by_key_then_by_path(qtbot):
     qtbot.addWidget(table)
     first = table.add_finished(finished(("file", 2), "/in/a.xlsx"))
     table.add_finished(finished(("file", 3), "/in/a.xlsx"))  # same path, another input: its own row
-    again = table.add_failed(TaskFailed("clean-1", "#3 a.xlsx", "clean 2", 2.0, "lost with its segment",
-                                        key=("file", 2)))
+    again = table.add_failed(
+        TaskFailed("clean-1", "#3 a.xlsx", "clean 2", 2.0, "lost with its segment", key=("file", 2))
+    )
     assert first == again == 0 and table.rowCount() == 2
     assert table.visible_rows()[0][1:] == ("failed", "lost with its segment")
     no_key = table.add_finished(finished(None, "/in/b.xlsx"))

@@ -13,7 +13,15 @@ from xml.etree import ElementTree
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
-    QAbstractButton, QGroupBox, QLabel, QLineEdit, QMenu, QPlainTextEdit, QTabBar, QTableWidget, QWidget,
+    QAbstractButton,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QTabBar,
+    QTableWidget,
+    QWidget,
 )
 
 from gui import i18n
@@ -22,9 +30,36 @@ from gui.widgets.charts import BarChart, TimeSeriesChart
 #: Latin words a Chinese UI may show: units, names, file names, the option keys of --columns, and
 #: each language's name in its own language.
 ALLOWED = {
-    "p50", "p99", "cpu", "rss", "dask", "pid", "ms", "mb", "xlsx", "xlsm", "xls", "csv", "parquet", "json", "txt",
-    "report", "std", "mmi", "id", "gpt", "mpwatch", "chat", "nnnn", "http",
-    "agent", "customer", "role", "content", "time", "english",
+    "p50",
+    "p99",
+    "cpu",
+    "rss",
+    "dask",
+    "pid",
+    "ms",
+    "mb",
+    "xlsx",
+    "xlsm",
+    "xls",
+    "csv",
+    "parquet",
+    "json",
+    "txt",
+    "report",
+    "std",
+    "mmi",
+    "id",
+    "gpt",
+    "mpwatch",
+    "chat",
+    "nnnn",
+    "http",
+    "agent",
+    "customer",
+    "role",
+    "content",
+    "time",
+    "english",
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 
@@ -111,15 +146,32 @@ def test_the_language_switches_live_and_is_remembered(main_window, english_after
     assert QSettings().value(i18n.SETTINGS_KEY) == "en"
     assert panel.start_button.text() == "Start" and tabs.tabText(tabs.indexOf(panel)) == "Pipeline"
     assert panel.load.button.text() == "Start load" and main_window.menus.file_menu.title() == "&File"
-    chinese_left = [(where, text) for where, text in visible_texts(main_window)
-                    if re.search(r"[\u4e00-\u9fff]", re.sub(CHINESE_DATA, "", text))]
+    chinese_left = [
+        (where, text)
+        for where, text in visible_texts(main_window)
+        if re.search(r"[\u4e00-\u9fff]", re.sub(CHINESE_DATA, "", text))
+    ]
     assert not chinese_left, chinese_left
 
 
 #: Chinese an English UI still shows: the data's column names and values, an example message, and
 #: the Chinese language's own name in the menu.
-CHINESE_DATA = "|".join(("坐席id", "客户微信id", "是否客服", "消息内容", "消息时间", "坐席", "客户", "客服", "是", "否",
-                         "请问这个还有货吗", "中文"))
+CHINESE_DATA = "|".join(
+    (
+        "坐席id",
+        "客户微信id",
+        "是否客服",
+        "消息内容",
+        "消息时间",
+        "坐席",
+        "客户",
+        "客服",
+        "是",
+        "否",
+        "请问这个还有货吗",
+        "中文",
+    )
+)
 
 
 def test_the_system_locale_chooses_the_language(monkeypatch):
@@ -156,9 +208,20 @@ def test_ts_holds_every_tr_text_of_the_sources(tmp_path):
         pytest.skip("pyside6-lupdate not installed")
     copy = tmp_path / "check.ts"
     shutil.copy(i18n.ts_path("zh_CN"), copy)
-    subprocess.run([str(lupdate) if lupdate.exists() else "pyside6-lupdate", *i18n.source_files(), "-no-obsolete",
-                    "-locations", "none", "-ts", str(copy)], check=True, cwd=i18n.RESOURCES.parent,
-                   capture_output=True)
+    subprocess.run(
+        [
+            str(lupdate) if lupdate.exists() else "pyside6-lupdate",
+            *i18n.source_files(),
+            "-no-obsolete",
+            "-locations",
+            "none",
+            "-ts",
+            str(copy),
+        ],
+        check=True,
+        cwd=i18n.RESOURCES.parent,
+        capture_output=True,
+    )
     assert copy.read_bytes() == i18n.ts_path("zh_CN").read_bytes()
 
 

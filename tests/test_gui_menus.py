@@ -15,11 +15,13 @@ def drop_paths(widget, paths) -> tuple[bool, bool]:
     """Drag ``paths`` over ``widget`` and drop them, as a file manager does: (enter accepted, drop accepted)."""
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    enter = QDragEnterEvent(QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(widget, enter)
-    drop = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                      Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(widget, drop)
     return enter.isAccepted(), drop.isAccepted()
 
@@ -39,8 +41,9 @@ def test_dropping_files_and_folders_fills_the_field(qtbot, tmp_path):
     assert str(tmp_path.resolve()) in recent_folders()
     text_only = QMimeData()
     text_only.setText("not a file")
-    enter = QDragEnterEvent(QPoint(5, 5), Qt.DropAction.CopyAction, text_only, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        QPoint(5, 5), Qt.DropAction.CopyAction, text_only, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(folder, enter)
     assert not enter.isAccepted() and folder.text() == str(tmp_path)
 

@@ -94,10 +94,17 @@ def test_pipeline_panel_switches_the_batching_policy_live_and_charts_its_decisio
     _pick(batching.policy, "target")
     assert batching.target.isEnabled()
     batching.target.setValue(250)  # the target spin box retunes the running batcher
-    qtbot.waitUntil(lambda: panel.job_progress.batcher.policy == "target"
-                    and panel.job_progress.batcher.target_p99_ms == 250, timeout=10000)
-    qtbot.waitUntil(lambda: "target" in batching.latency_chart.series_names()
-                    and 250 in batching.latency_chart.curve("target").getData()[1], timeout=10000)
+    qtbot.waitUntil(
+        lambda: panel.job_progress.batcher.policy == "target" and panel.job_progress.batcher.target_p99_ms == 250,
+        timeout=10000,
+    )
+    qtbot.waitUntil(
+        lambda: (
+            "target" in batching.latency_chart.series_names()
+            and 250 in batching.latency_chart.curve("target").getData()[1]
+        ),
+        timeout=10000,
+    )
     batching.target.setValue(400)
     qtbot.waitUntil(lambda: panel.monitor.gauge("target_p99_ms", stage="batcher") == 400, timeout=10000)
     qtbot.waitUntil(lambda: panel.monitor.counter("requests_200", stage="ingress") > answered + 100, timeout=20000)

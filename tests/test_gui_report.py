@@ -1,4 +1,4 @@
-""""Save report…" writes one self-contained HTML file: summary, files with drops and errors, every
+""" "Save report…" writes one self-contained HTML file: summary, files with drops and errors, every
 chart as an embedded PNG, the settings and the versions."""
 
 from __future__ import annotations

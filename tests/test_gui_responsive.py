@@ -52,5 +52,6 @@ def test_ticks_keep_coming_while_the_pipeline_is_saturated(main_window, qtbot):
     qtbot.waitUntil(lambda: panel.load.controller.run.finished, timeout=20000)
     assert not wait_no_children(10.0)
     assert answered > 500
-    assert rate >= MIN_TICKS_PER_S, (f"{len(ticks)} ticks in {MEASURE_S:.0f} s ({rate:.1f}/s) while the pipeline "
-                                     f"was loaded (cpu {load:.0f} %)")
+    assert rate >= MIN_TICKS_PER_S, (
+        f"{len(ticks)} ticks in {MEASURE_S:.0f} s ({rate:.1f}/s) while the pipeline was loaded (cpu {load:.0f} %)"
+    )

@@ -23,8 +23,12 @@ def test_a_lone_request_is_answered_well_under_the_max_delay() -> None:
             reply = post(running.url, {"text": f"alone {i}"})
             assert reply.status == 200 and reply.body["answer"] == {"echo": f"alone {i}"}
             times.append(reply.seconds)
-        assert running.wait_for(lambda: running.snapshots.get(("batcher", "0")) is not None
-                                and running.snapshots[("batcher", "0")].counters.get("flush_idle", 0) >= 6)
+        assert running.wait_for(
+            lambda: (
+                running.snapshots.get(("batcher", "0")) is not None
+                and running.snapshots[("batcher", "0")].counters.get("flush_idle", 0) >= 6
+            )
+        )
     assert min(times) < 0.1, times  # the max delay (1 s) was not waited
     batcher = running.snapshots[("batcher", "0")].counters
     assert batcher["policy"] == 1 and batcher.get("flush_deadline", 0) == 0
@@ -33,12 +37,14 @@ def test_a_lone_request_is_answered_well_under_the_max_delay() -> None:
 @pytest.mark.timeout(180)
 def test_switching_policy_while_requests_flow_loses_and_doubles_no_answer() -> None:
     texts = [f"flowing {i}" for i in range(1500)]
-    with running_service(preprocess_workers=2, max_batch=16, max_delay_ms=30.0, target_p99_ms=60_000.0,
-                         max_inflight_items=5000) as running:
+    with running_service(
+        preprocess_workers=2, max_batch=16, max_delay_ms=30.0, target_p99_ms=60_000.0, max_inflight_items=5000
+    ) as running:
         control = running.service.wiring.control
         replies: list = []
-        sender = threading.Thread(target=lambda: replies.extend(
-            post_many(running.url, [{"text": t} for t in texts], concurrency=40)))
+        sender = threading.Thread(
+            target=lambda: replies.extend(post_many(running.url, [{"text": t} for t in texts], concurrency=40))
+        )
         sender.start()
         switches = 0
         while sender.is_alive() and switches < 60:
@@ -60,8 +66,14 @@ def test_switching_policy_while_requests_flow_loses_and_doubles_no_answer() -> N
 
 @pytest.mark.timeout(180)
 def test_target_mode_sheds_what_cannot_meet_the_target_with_retry_after() -> None:
-    with running_service(model="tests.pipeline_support:faulty_model", batching="target", target_p99_ms=150.0,
-                         max_batch=4, max_delay_ms=1000.0, request_timeout_s=30.0) as running:
+    with running_service(
+        model="tests.pipeline_support:faulty_model",
+        batching="target",
+        target_p99_ms=150.0,
+        max_batch=4,
+        max_delay_ms=1000.0,
+        request_timeout_s=30.0,
+    ) as running:
         url = running.url
         for _ in range(4):  # teach the fit: a batch costs about 0.2 s, more than the plan allows a queue
             assert post(url, {"text": "slow:0.2"}).status in (200, 503)
@@ -82,9 +94,13 @@ def test_two_ingress_processes_answer_on_one_port() -> None:
     with running_service(ingress=2) as running:
         assert {"ingress-0", "ingress-1"} <= set(running.service.pids())
         replies = post_many(running.url, [{"text": t} for t in texts], concurrency=64)
-        assert running.wait_for(lambda: all(running.snapshots.get(("ingress", k)) is not None
-                                            and running.snapshots[("ingress", k)].items_out > 0 for k in "01"),
-                                timeout=10)
+        assert running.wait_for(
+            lambda: all(
+                running.snapshots.get(("ingress", k)) is not None and running.snapshots[("ingress", k)].items_out > 0
+                for k in "01"
+            ),
+            timeout=10,
+        )
         # /metrics from whichever ingress answers the scrape counts the requests of both
         whole = f'mpwatch_requests_total{{status="200"}} {len(texts)}'
         scrapes = [get(running.url, "/metrics")[1] for _ in range(6)]

@@ -24,8 +24,23 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.timeout(120)
 def test_serve_answers_then_ctrl_c_stops_every_process(no_leftover_children) -> None:
     server = subprocess.Popen(
-        [sys.executable, "main.py", "serve", "--port", "0", "--preprocess-workers", "1", "--max-delay-ms", "20",
-         "--quiet"], cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        [
+            sys.executable,
+            "main.py",
+            "serve",
+            "--port",
+            "0",
+            "--preprocess-workers",
+            "1",
+            "--max-delay-ms",
+            "20",
+            "--quiet",
+        ],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         first_line = server.stderr.readline()
         url = re.search(r"(http://127\.0\.0\.1:\d+)/v1/predict", first_line).group(1)
@@ -57,8 +72,13 @@ def test_serve_answers_then_ctrl_c_stops_every_process(no_leftover_children) -> 
 
 
 def test_loadtest_rejects_a_non_http_url() -> None:
-    done = subprocess.run([sys.executable, "main.py", "loadtest", "https://example.invalid", "--rate", "1",
-                           "--duration", "1"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "main.py", "loadtest", "https://example.invalid", "--rate", "1", "--duration", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and "plain http" in done.stderr
 
 
@@ -67,13 +87,13 @@ def test_load_generator_counts_statuses_and_matches_answers(no_leftover_children
     texts = [f"message {i}" for i in range(50)]
     with running_service() as running:
         config = LoadtestConfig(url=running.url + "/v1/predict", rate_per_s=300, duration_s=2.0, concurrency=64)
-        generator = LoadGenerator(config, texts,
-                                  check_answer=lambda text, answer: answer["answer"] == {"echo": text})
+        generator = LoadGenerator(config, texts, check_answer=lambda text, answer: answer["answer"] == {"echo": text})
         import asyncio
 
         result = asyncio.run(generator.run())
-        grouped = asyncio.run(LoadGenerator(replace(config, rate_per_s=100, duration_s=1.5, texts_per_request=4),
-                                            texts).run())
+        grouped = asyncio.run(
+            LoadGenerator(replace(config, rate_per_s=100, duration_s=1.5, texts_per_request=4), texts).run()
+        )
     assert grouped.by_status == {200: grouped.sent} and grouped.wrong_answers == 0  # 4 answers each
     assert grouped.items_per_s == pytest.approx(4 * grouped.throughput_per_s)
     assert 400 < result.sent < 800  # Poisson at 300/s for 2 s
@@ -84,13 +104,17 @@ def test_load_generator_counts_statuses_and_matches_answers(no_leftover_children
     assert json.loads(json.dumps(result.as_dict()))["by_status"] == {"200": result.sent}
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--model", "no_such_module:factory"], "no module named"),
-    (["--model", "not-a-spec"], "package.module:function"),
-    (["--index", "/nonexistent/dialogues"], "std/train.txt"),
-    (["--max-batch", "5000"], "max_batch"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--model", "no_such_module:factory"], "no module named"),
+        (["--model", "not-a-spec"], "package.module:function"),
+        (["--index", "/nonexistent/dialogues"], "std/train.txt"),
+        (["--max-batch", "5000"], "max_batch"),
+    ],
+)
 def test_serve_refuses_bad_options_before_starting_anything(args, message) -> None:
-    done = subprocess.run([sys.executable, "main.py", "serve", "--port", "0", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "main.py", "serve", "--port", "0", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2 and message in done.stderr

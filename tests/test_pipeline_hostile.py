@@ -45,8 +45,10 @@ def exchange(port: int, request: bytes, timeout_s: float = 5.0) -> tuple[int, di
 
 
 def post_raw(body: bytes, extra: str = "") -> bytes:
-    return (f"POST /v1/predict HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n{extra}"
-            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    return (
+        f"POST /v1/predict HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n{extra}"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
 
 
 @pytest.mark.timeout(180)
@@ -71,8 +73,10 @@ def test_malformed_and_oversized_requests_get_their_status_with_a_json_error(no_
         answers = {name: exchange(port, request) for name, (request, _) in cases.items()}
         # A 10 MB body: refused from its declared length, without reading it all.
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-            sock.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: 10485760\r\n\r\n" + b"x" * 65536)
+            sock.sendall(
+                b"POST /v1/predict HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 10485760\r\n\r\n" + b"x" * 65536
+            )
             big = read_response(sock, 10.0)
         ok = post(running.url, {"text": "still fine"})
     for name, (_, expected) in cases.items():
@@ -95,8 +99,10 @@ def test_a_slow_head_and_an_endless_chunked_body_get_408(no_leftover_children) -
             head_status, head_body, _ = read_response(sock, 10.0)
         head_s = time.monotonic() - started
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-            sock.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                         b"Transfer-Encoding: chunked\r\n\r\n")
+            sock.sendall(
+                b"POST /v1/predict HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n"
+            )
             started = time.monotonic()
             while time.monotonic() - started < 8.0:  # a chunk every 0.1 s, until the service answers
                 sock.sendall(b"1\r\n \r\n")
@@ -125,7 +131,7 @@ def test_slowloris_and_idle_connections_do_not_starve_well_behaved_clients(no_le
                     return
                 for sock in slow:
                     try:
-                        sock.send(line[i:i + 1])
+                        sock.send(line[i : i + 1])
                     except OSError:
                         pass
 
@@ -175,8 +181,12 @@ def test_a_token_is_required_on_predict_and_metrics_but_not_healthz(no_leftover_
     import urllib.request
 
     def call(path: str, token: str | None, body: bytes | None = None) -> int:
-        request = urllib.request.Request(running.url + path, data=body, method="POST" if body else "GET",
-                                         headers={"Authorization": f"Bearer {token}"} if token else {})
+        request = urllib.request.Request(
+            running.url + path,
+            data=body,
+            method="POST" if body else "GET",
+            headers={"Authorization": f"Bearer {token}"} if token else {},
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status
@@ -187,11 +197,20 @@ def test_a_token_is_required_on_predict_and_metrics_but_not_healthz(no_leftover_
     with running_service(token="s3cret", **TIMEOUTS) as running:
         body = b'{"text": "hi"}'
         statuses = {
-            "predict without": call("/v1/predict", None, body), "predict wrong": call("/v1/predict", "s3cre", body),
-            "predict right": call("/v1/predict", "s3cret", body), "metrics without": call("/metrics", None),
-            "metrics right": call("/metrics", "s3cret"), "healthz": call("/healthz", None),
+            "predict without": call("/v1/predict", None, body),
+            "predict wrong": call("/v1/predict", "s3cre", body),
+            "predict right": call("/v1/predict", "s3cret", body),
+            "metrics without": call("/metrics", None),
+            "metrics right": call("/metrics", "s3cret"),
+            "healthz": call("/healthz", None),
         }
         unauthorised = exchange(running.service.config.port, post_raw(body))
-    assert statuses == {"predict without": 401, "predict wrong": 401, "predict right": 200,
-                        "metrics without": 401, "metrics right": 200, "healthz": 200}
+    assert statuses == {
+        "predict without": 401,
+        "predict wrong": 401,
+        "predict right": 200,
+        "metrics without": 401,
+        "metrics right": 200,
+        "healthz": 200,
+    }
     assert unauthorised[2].get("www-authenticate", "").startswith("Bearer")

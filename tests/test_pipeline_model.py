@@ -8,7 +8,12 @@ from scipy import sparse
 
 from engine.context import SPAWN
 from engine.pipeline.model import (
-    PairIndex, RetrievalModel, best_per_row, build_model, featurise, load_dialogue_index,
+    PairIndex,
+    RetrievalModel,
+    best_per_row,
+    build_model,
+    featurise,
+    load_dialogue_index,
     pairs_from_dialogue_text,
 )
 from engine.pipeline.predictor import run_batch

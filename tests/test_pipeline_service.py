@@ -39,8 +39,11 @@ def test_ten_thousand_concurrent_requests_each_get_their_own_answer() -> None:
 
 @pytest.mark.timeout(120)
 def test_bad_requests_get_clear_errors_and_the_default_model_answers() -> None:
-    with running_service(model="engine.pipeline.model:build_model",
-                         preprocess="engine.pipeline.preprocess:normalise_and_featurise", demo_rows=3000) as running:
+    with running_service(
+        model="engine.pipeline.model:build_model",
+        preprocess="engine.pipeline.preprocess:normalise_and_featurise",
+        demo_rows=3000,
+    ) as running:
         url = running.url
         bad_json = post(url, raw=b"{not json")
         missing = post(url, {"question": "hi"})
@@ -62,8 +65,9 @@ def test_bad_requests_get_clear_errors_and_the_default_model_answers() -> None:
 
 @pytest.mark.timeout(150)
 def test_a_failing_model_fails_only_its_batch_and_a_killed_predictor_recovers() -> None:
-    with running_service(model="tests.pipeline_support:faulty_model", max_batch=8, max_delay_ms=20.0,
-                         request_timeout_s=30.0) as running:
+    with running_service(
+        model="tests.pipeline_support:faulty_model", max_batch=8, max_delay_ms=20.0, request_timeout_s=30.0
+    ) as running:
         url = running.url
         boom = post(url, {"texts": ["boom", "fine"]})
         after_boom = post(url, {"text": "fine again"})
@@ -102,8 +106,9 @@ def test_a_failing_model_fails_only_its_batch_and_a_killed_predictor_recovers() 
 
 @pytest.mark.timeout(120)
 def test_overload_gets_503_and_a_slow_answer_gets_504() -> None:
-    with running_service(model="tests.pipeline_support:faulty_model", max_batch=1, max_inflight_items=4,
-                         request_timeout_s=1.5) as running:
+    with running_service(
+        model="tests.pipeline_support:faulty_model", max_batch=1, max_inflight_items=4, request_timeout_s=1.5
+    ) as running:
         url = running.url
         replies: dict[str, object] = {}
         slow = threading.Thread(target=lambda: replies.update(slow=post(url, {"texts": ["slow:3"] * 4})))
@@ -127,8 +132,9 @@ def test_deadline_flush_live_retune_and_stop_drains_waiting_requests() -> None:
         control = running.service.wiring.control
         control.set(max_delay_ms=60_000)
         replies: list = []
-        waiting = [threading.Thread(target=lambda i=i: replies.append(post(url, {"text": f"waiting {i}"})))
-                   for i in range(3)]
+        waiting = [
+            threading.Thread(target=lambda i=i: replies.append(post(url, {"text": f"waiting {i}"}))) for i in range(3)
+        ]
         for thread in waiting:
             thread.start()
         assert running.wait_for(lambda: running.service.wiring.slots["batcher"].read(), timeout=20)
@@ -167,14 +173,25 @@ def test_a_request_whose_client_left_is_dropped_before_compute() -> None:
         body = json.dumps({"text": "nobody waits for me"}).encode()
         host, port = running.service.config.host, running.service.config.port
         with socket.create_connection((host, port), timeout=5) as sock:
-            sock.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                         + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            sock.sendall(
+                b"POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
             time.sleep(0.5)  # queued behind the slow batch; then the client hangs up
         slow.join(timeout=20)
         after = post(url, {"text": "next"})
         assert running.wait_for(
-            lambda: sum(s.counters.get("drops_cancelled", 0) for (stage, _), s in running.snapshots.items()
-                        if stage in ("preprocess", "receiver", "predictor")) >= 1, timeout=10)
+            lambda: (
+                sum(
+                    s.counters.get("drops_cancelled", 0)
+                    for (stage, _), s in running.snapshots.items()
+                    if stage in ("preprocess", "receiver", "predictor")
+                )
+                >= 1
+            ),
+            timeout=10,
+        )
         _, metrics_text = get(url, "/metrics")
     assert replies["slow"].status == 200 and after.status == 200
     predictor = running.snapshots[("predictor", "0")]
@@ -190,7 +207,9 @@ def test_every_stage_killed_in_turn_is_restarted_and_the_service_recovers() -> N
         for role in ("preprocess-0", "receiver-0", "batcher", "ingress"):
             victim = running.service.pids()[role]
             os.kill(victim, signal.SIGKILL)
-            assert running.wait_for(lambda: running.service.pids().get(role) not in (None, victim), timeout=20), role
+            assert running.wait_for(
+                lambda role=role, victim=victim: running.service.pids().get(role) not in (None, victim), timeout=20
+            ), role
             deadline = time.monotonic() + 30
             reply = None
             while time.monotonic() < deadline:

@@ -77,9 +77,25 @@ def test_a_gui_run_is_niced_and_one_started_with_the_setting_off_is_not(main_win
 
 def cli_demo_nice(tmp_path: Path, *flags: str) -> set[int]:
     """Nice values of the `demo` command's process and its pool workers while it runs."""
-    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "demo", str(tmp_path), "--files", "40",
-                             "--rows", "20000", "--workers", "2", "--quiet", *flags],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "demo",
+            str(tmp_path),
+            "--files",
+            "40",
+            "--rows",
+            "20000",
+            "--workers",
+            "2",
+            "--quiet",
+            *flags,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     seen: dict[int, int] = {}
     try:
         parent = psutil.Process(proc.pid)

@@ -99,9 +99,23 @@ def test_clean_progress_names_its_counts():
     from engine.clean.progress import CleanProgressTracker
 
     monitor, tracker = RunMonitor("job-1"), CleanProgressTracker()
-    monitor.handle(snap("job", "coordinator", 1, 5.0, counters={
-        "files_todo": 4, "files_done": 2, "files_failed": 1, "segments_total": 2, "segments_written": 1,
-        "drops_duplicate": 7, "drops_too_short": 0}))
+    monitor.handle(
+        snap(
+            "job",
+            "coordinator",
+            1,
+            5.0,
+            counters={
+                "files_todo": 4,
+                "files_done": 2,
+                "files_failed": 1,
+                "segments_total": 2,
+                "segments_written": 1,
+                "drops_duplicate": 7,
+                "drops_too_short": 0,
+            },
+        )
+    )
     monitor.handle(snap("clean", "clean 1", 2, 5.0, current="#4 d.xlsx", counters={"rows_in": 300}))
     p = tracker.update(monitor)
     assert (p.files_ended, p.phase, p.rows_read) == (3, "cleaning", 300)
@@ -113,8 +127,16 @@ def test_dialogues_progress_has_one_entry_per_phase():
     from engine.dialogues.progress import DialoguesProgressTracker
 
     monitor, tracker = RunMonitor("job-1"), DialoguesProgressTracker()
-    monitor.handle(snap("partition", "coordinator", 1, 1.0, busy_s=2.0,
-                        counters={"rows_estimate": 100, "files_total": 2, "files_done": 2, "rss_bytes": 2**20}))
+    monitor.handle(
+        snap(
+            "partition",
+            "coordinator",
+            1,
+            1.0,
+            busy_s=2.0,
+            counters={"rows_estimate": 100, "files_total": 2, "files_done": 2, "rss_bytes": 2**20},
+        )
+    )
     monitor.handle(snap("reader", "reader 1", 2, 1.0, counters={"rows": 100}))
     monitor.handle(snap("keys", "coordinator", 1, 2.0, items_in=40, counters={"rows_total": 80, "dialogues": 9}))
     monitor.handle(snap("build", "coordinator", 1, 2.5, queue_depth=3, queue_bound=8))
@@ -128,16 +150,30 @@ def test_dialogues_progress_has_one_entry_per_phase():
 def test_pipeline_progress_parses_the_hop_counters_so_views_do_not():
     from engine.pipeline.progress import LoadgenProgressTracker, PipelineProgressTracker, hop_depth
 
-    service = {"depth_preprocess-0": 2, "bound_preprocess-0": 10, "depth_preprocess-1": 3,
-               "bound_preprocess-1": 10, "depth_batcher": 4, "bound_batcher": 64}
+    service = {
+        "depth_preprocess-0": 2,
+        "bound_preprocess-0": 10,
+        "depth_preprocess-1": 3,
+        "bound_preprocess-1": 10,
+        "depth_batcher": 4,
+        "bound_batcher": 64,
+    }
     assert hop_depth("preprocess", service) == (5, 20)
     assert hop_depth("batcher", service) == (4, 64)
     assert hop_depth("ingress", service) == (None, None) and hop_depth("receiver", service) == (None, None)
     monitor, tracker = RunMonitor("job-1"), PipelineProgressTracker()
     for t, answered in ((1.0, 0), (2.0, 40)):
         monitor.handle(snap("service", "0", 1, t, counters={**service, "replicas_ready": 1, "max_batch": 32}))
-        monitor.handle(snap("ingress", "0", 2, t, items_out=answered, counters={
-            "requests_200": answered, "requests_503": 2, "latency_p99_ms": 9.0, "inflight_items": 3}))
+        monitor.handle(
+            snap(
+                "ingress",
+                "0",
+                2,
+                t,
+                items_out=answered,
+                counters={"requests_200": answered, "requests_503": 2, "latency_p99_ms": 9.0, "inflight_items": 3},
+            )
+        )
         p = tracker.update(monitor)
     assert p.ready and p.answers == {200: 40, 503: 2} and p.answers_per_s[200] == 40.0
     assert p.stage("ingress").rate_per_s == 40.0 and p.stage("ingress").inflight_items == 3
@@ -150,19 +186,44 @@ def test_pipeline_progress_parses_the_hop_counters_so_views_do_not():
 
 def test_pipeline_progress_types_the_batchers_decisions_and_charts_them():
     from engine.pipeline.progress import (
-        DECISION_BATCH_CHART, DECISION_LATENCY_CHART, FIT_CHART, FLUSH_RATE_CHART, PipelineProgressTracker,
+        DECISION_BATCH_CHART,
+        DECISION_LATENCY_CHART,
+        FIT_CHART,
+        FLUSH_RATE_CHART,
+        PipelineProgressTracker,
     )
 
     monitor, tracker = RunMonitor("job-1"), PipelineProgressTracker(record_interval_s=0.0)
     assert tracker.update(monitor).batcher is None  # nothing said yet
     steps = ((1.0, "idle", 0, 0), (2.0, "target", 10, 40), (3.0, "fixed", 30, 100))
     for t, policy, batches, items in steps:
-        monitor.handle(snap("batcher", "0", 4, t, counters={
-            "policy": ("fixed", "idle", "target").index(policy), "max_batch": 64, "max_delay_ms": 40.0,
-            "target_p99_ms": 80.0, "decision_batch_size": 5, "decision_wait_ms": 1.5,
-            "predicted_latency_ms": 30.0, "measured_latency_ms": 25.0, "fit_a_ms": 0.004, "fit_b_ms": 0.9,
-            "fit_batches": 12, "batches": batches, "batch_items": items, "flush_idle": batches, "flush_shed": 1,
-            "shed_items": 7, "waiting_items": 3}))
+        monitor.handle(
+            snap(
+                "batcher",
+                "0",
+                4,
+                t,
+                counters={
+                    "policy": ("fixed", "idle", "target").index(policy),
+                    "max_batch": 64,
+                    "max_delay_ms": 40.0,
+                    "target_p99_ms": 80.0,
+                    "decision_batch_size": 5,
+                    "decision_wait_ms": 1.5,
+                    "predicted_latency_ms": 30.0,
+                    "measured_latency_ms": 25.0,
+                    "fit_a_ms": 0.004,
+                    "fit_b_ms": 0.9,
+                    "fit_batches": 12,
+                    "batches": batches,
+                    "batch_items": items,
+                    "flush_idle": batches,
+                    "flush_shed": 1,
+                    "shed_items": 7,
+                    "waiting_items": 3,
+                },
+            )
+        )
         p = tracker.update(monitor)
         if t == 2.0:
             assert p.batcher.policy == "target" and p.batcher.mean_batch == 4.0

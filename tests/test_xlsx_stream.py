@@ -17,11 +17,16 @@ import pyarrow as pa
 import pytest
 import python_calamine
 
+from engine.context import SPAWN, Cancelled
 from engine.tables.writers import XlsxSegmentWriter
-from engine.context import Cancelled, SPAWN
 from engine.xlsxfast import (
-    EXCEL_MAX_ROWS, escape_cell_text, load_rendered_part, read_part_summary, render_part,
-    save_rendered_part, write_xlsx_segment,
+    EXCEL_MAX_ROWS,
+    escape_cell_text,
+    load_rendered_part,
+    read_part_summary,
+    render_part,
+    save_rendered_part,
+    write_xlsx_segment,
 )
 from engine.xlsxfast.partfile import RenderedPartError
 from engine.xlsxfast.render import render_rows_xml
@@ -31,19 +36,48 @@ from engine.xlsxfast.zipstream import crc32_combine
 COLUMNS = ("坐席id", "客户微信id", "消息内容")
 #: Text a chat export holds that a careless writer turns into something else.
 TRICKY = [
-    "=SUM(A1:A9)", "+86 138 0000 0000", "-1 那个不要了", "@小美 在吗", '=HYPERLINK("http://x")',
-    "http://example.com/a?b=1&c=2", "www.example.com", "mailto:a@b.cn", "0012", "1e5", "3.14", "TRUE",
-    "2024-01-02", "  两端空格  ", "\t制表", "行一\n行二", "a & b < c > d \"q\" 'a'", "中文客服消息",
-    "😀👍🏻 emoji", "繁體字 ㊗️", "\u3000全角空格", "_x0041_ literal", "ctrl \x01\x02 \x0b\x0c \x1f end",
-    "cr\r\nlf", "a\ufffeb\uffff", "", "x" * 40000, "中" * 20000, "😀" * 20000, "a" + "😀" * 16383,
+    "=SUM(A1:A9)",
+    "+86 138 0000 0000",
+    "-1 那个不要了",
+    "@小美 在吗",
+    '=HYPERLINK("http://x")',
+    "http://example.com/a?b=1&c=2",
+    "www.example.com",
+    "mailto:a@b.cn",
+    "0012",
+    "1e5",
+    "3.14",
+    "TRUE",
+    "2024-01-02",
+    "  两端空格  ",
+    "\t制表",
+    "行一\n行二",
+    "a & b < c > d \"q\" 'a'",
+    "中文客服消息",
+    "😀👍🏻 emoji",
+    "繁體字 ㊗️",
+    "\u3000全角空格",
+    "_x0041_ literal",
+    "ctrl \x01\x02 \x0b\x0c \x1f end",
+    "cr\r\nlf",
+    "a\ufffeb\uffff",
+    "",
+    "x" * 40000,
+    "中" * 20000,
+    "😀" * 20000,
+    "a" + "😀" * 16383,
 ]
 
 
 def table_of(texts: list[str | None], agent: str = "kf1") -> pa.Table:
     n = len(texts)
-    return pa.table({"坐席id": pa.array([agent] * n, pa.string()),
-                     "客户微信id": pa.array([f"wx{i}" for i in range(n)], pa.string()),
-                     "消息内容": pa.array(texts, pa.string())})
+    return pa.table(
+        {
+            "坐席id": pa.array([agent] * n, pa.string()),
+            "客户微信id": pa.array([f"wx{i}" for i in range(n)], pa.string()),
+            "消息内容": pa.array(texts, pa.string()),
+        }
+    )
 
 
 def reference_xlsx(path: Path, tables: list[pa.Table], max_rows_per_sheet: int = EXCEL_MAX_ROWS) -> list[int]:
@@ -155,11 +189,14 @@ def test_sheet_split_and_skipped_rows_match_the_current_writer(tmp_path, block_r
     tables = [table_of(t, agent=f"kf{n}") for n, t in enumerate(texts)]
     kept = [t if s is None else t.filter(pa.array(~np.isin(np.arange(t.num_rows), s))) for t, s in zip(tables, skips)]
     sheet_rows = reference_xlsx(tmp_path / "ref.xlsx", kept, max_rows_per_sheet=5)
-    paths = [save_rendered_part(render_part(t, block_rows=block_rows), tmp_path / f"p{n}.xlsxrows")
-             for n, t in enumerate(tables)]
+    paths = [
+        save_rendered_part(render_part(t, block_rows=block_rows), tmp_path / f"p{n}.xlsxrows")
+        for n, t in enumerate(tables)
+    ]
     seen: list[int] = []
-    layout = write_xlsx_segment(tmp_path / "new.xlsx", COLUMNS, paths, skips, progress=seen.append,
-                                max_rows_per_sheet=5)
+    layout = write_xlsx_segment(
+        tmp_path / "new.xlsx", COLUMNS, paths, skips, progress=seen.append, max_rows_per_sheet=5
+    )
     assert list(layout.sheet_rows) == sheet_rows == [4, 4, 3]
     assert sum(seen) == layout.rows == 11
     assert openpyxl_cells(tmp_path / "new.xlsx") == openpyxl_cells(tmp_path / "ref.xlsx")
@@ -225,19 +262,33 @@ def test_parts_rendered_in_worker_processes_assemble_into_one_workbook(tmp_path,
 def _soffice_csv(xlsx: Path, out_dir: Path) -> dict[str, list[list[str]]]:
     """Every sheet of ``xlsx`` as LibreOffice reads it (its CSV export, UTF-8, one file per sheet)."""
     out_dir.mkdir()
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{out_dir / 'profile'}", "--headless", "--convert-to",
-                    "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
-                    "--outdir", str(out_dir), str(xlsx)], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{out_dir / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+            "--outdir",
+            str(out_dir),
+            str(xlsx),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     sheets = {}
     for path in sorted(out_dir.glob(f"{xlsx.stem}-*.csv")):
         with open(path, encoding="utf-8", newline="") as handle:
-            sheets[path.stem[len(xlsx.stem) + 1:]] = list(csv.reader(handle))
+            sheets[path.stem[len(xlsx.stem) + 1 :]] = list(csv.reader(handle))
     return sheets
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.skipif(shutil.which("soffice") is None,
-                    reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
+@pytest.mark.skipif(
+    shutil.which("soffice") is None,
+    reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui",
+)
 def test_libreoffice_reads_the_same_cells_as_openpyxl_reads_the_current_writer(tmp_path):
     """A 3-sheet segment against the current writer's file. (Not the ZIP64 layout: LibreOffice 7.4
     refuses ZIP64 records that hold values below 4 GiB, which is all a lowered limit can make.)"""

@@ -33,8 +33,16 @@ class DropReason:
     DUPLICATE = "duplicate"
     DUPLICATE_IN_RUN = "duplicate_in_run"
 
-    ALL = (MISSING_VALUE, UNKNOWN_ROLE, SYSTEM_MESSAGE, EMPTY_AFTER_CLEAN, TOO_SHORT, TOO_LONG_FOR_XLSX,
-           DUPLICATE, DUPLICATE_IN_RUN)
+    ALL = (
+        MISSING_VALUE,
+        UNKNOWN_ROLE,
+        SYSTEM_MESSAGE,
+        EMPTY_AFTER_CLEAN,
+        TOO_SHORT,
+        TOO_LONG_FOR_XLSX,
+        DUPLICATE,
+        DUPLICATE_IN_RUN,
+    )
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,7 @@ class ColumnMap:
         return self.required + ((self.time,) if self.time else ())
 
     @classmethod
-    def parse(cls, spec: str) -> "ColumnMap":
+    def parse(cls, spec: str) -> ColumnMap:
         """``"agent=坐席,content=内容,time="`` → a ColumnMap (unnamed keys keep their defaults).
 
         Raises ValueError naming the bad key or an empty required name.
@@ -69,7 +77,9 @@ class ColumnMap:
             key, sep, value = item.partition("=")
             key = key.strip()
             if not sep or key not in keys:
-                raise ValueError(f"bad column spec {item!r}: expected KEY=NAME with KEY one of {', '.join(sorted(keys))}")
+                raise ValueError(
+                    f"bad column spec {item!r}: expected KEY=NAME with KEY one of {', '.join(sorted(keys))}"
+                )
             values[key] = value.strip()
         columns = replace(cls(), **values)
         for key in ("agent", "customer", "role", "content"):
@@ -147,8 +157,11 @@ class CleanConfig:
     def effective_rules(self) -> CleanRules:
         """The rules as applied: .xlsx output adds Excel's cell-size limit as a counted drop."""
         if self.out_format == "xlsx":
-            limit = XLSX_MAX_CELL_CHARS if self.rules.max_length is None else min(self.rules.max_length,
-                                                                                  XLSX_MAX_CELL_CHARS)
+            limit = (
+                XLSX_MAX_CELL_CHARS
+                if self.rules.max_length is None
+                else min(self.rules.max_length, XLSX_MAX_CELL_CHARS)
+            )
             return replace(self.rules, max_length=limit)
         return self.rules
 

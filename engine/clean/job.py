@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -32,13 +33,13 @@ import pyarrow.parquet as pq
 from engine.atomic import atomic_path, check_writable_dir, remove_stale_parts
 from engine.clean.config import CleanConfig, DropReason
 from engine.clean.dedupe import SeenHashes
-from engine.tables.inputs import expand_inputs, segments_of
 from engine.clean.report import CleanReport, load_report
 from engine.clean.worker import HASH_COLUMN, CleanFileTask, PartFiles, WriteSegmentTask, run_clean_task
 from engine.cluster.job_executor import open_job_executor
 from engine.context import Cancelled, JobContext
 from engine.executor import Executor, TaskResult, TaskSpec, WorkersPublisher
 from engine.status import TaskFailed, TaskFinished
+from engine.tables.inputs import expand_inputs, segments_of
 from engine.tables.readers import InputError
 
 PARTS_DIR = ".mpwatch-clean-parts"
@@ -69,7 +70,8 @@ def check_resume(config: CleanConfig) -> dict[str, Any] | None:
     if previous.get("fingerprint") != config.fingerprint():
         raise ResumeMismatch(
             f"{config.out_dir / 'report.json'} was written with different settings "
-            f"(format, segment size, columns or rules); run without --resume or choose another --out")
+            f"(format, segment size, columns or rules); run without --resume or choose another --out"
+        )
     return previous
 
 
@@ -115,8 +117,9 @@ class _CleanRun:
                 self.done_segments.add(s)
                 self.files_left[s] = 0
             if self.done_segments:
-                self.ctx.log(f"resuming: {len(self.done_segments)} of {len(self.segments)} segments already "
-                             f"complete, skipped")
+                self.ctx.log(
+                    f"resuming: {len(self.done_segments)} of {len(self.segments)} segments already complete, skipped"
+                )
         if self.seen is None:
             shutil.rmtree(self.hashes_dir, ignore_errors=True)
         for s, idx in enumerate(self.segments):
@@ -134,9 +137,13 @@ class _CleanRun:
         self.status.set_counter("segments_total", len(self.segments))
         self.status.set_counter("input_bytes_total", self.todo_bytes)
         self.status.set_counter("rows_out_resumed", totals["rows_out"])  # the panel's "rows to write"
-        self.status.add(files_done=totals["files_ok"], rows_in=totals["rows_in"], rows_out=totals["rows_out"],
-                        segments_written=len(self.done_segments),
-                        **{f"drops_{r}": n for r, n in totals["dropped"].items()})
+        self.status.add(
+            files_done=totals["files_ok"],
+            rows_in=totals["rows_in"],
+            rows_out=totals["rows_out"],
+            segments_written=len(self.done_segments),
+            **{f"drops_{r}": n for r, n in totals["dropped"].items()},
+        )
         self.status.flush()
         self.report.save()
 
@@ -165,16 +172,30 @@ class _CleanRun:
             if s in self.done_segments:
                 continue
             for i in idx:
-                task = CleanFileTask(i, self.files[i], self.part_files(i), self.config.columns, self.rules,
-                                     self.config.all_sheets, self.config.out_format, self.config.csv_formula_guard)
+                task = CleanFileTask(
+                    i,
+                    self.files[i],
+                    self.part_files(i),
+                    self.config.columns,
+                    self.rules,
+                    self.config.all_sheets,
+                    self.config.out_format,
+                    self.config.csv_formula_guard,
+                )
                 yield TaskSpec(("file", i), task, file_label(i, self.files[i]))
 
     def run(self) -> dict[str, Any]:
         if len(self.done_segments) == len(self.segments):
             return self.summary()  # everything was resumed: no worker needed
-        with open_job_executor(run_clean_task, self.ctx, workers=min(self.config.workers, len(self.files)),
-                               stage="clean", cluster=self.config.cluster, inputs=self.files,
-                               output_dir=self.parts_dir) as pool:
+        with open_job_executor(
+            run_clean_task,
+            self.ctx,
+            workers=min(self.config.workers, len(self.files)),
+            stage="clean",
+            cluster=self.config.cluster,
+            inputs=self.files,
+            output_dir=self.parts_dir,
+        ) as pool:
             self.pool = pool
             publisher = WorkersPublisher(pool, self.ctx.sink, self.ctx.job)
             for result in pool.map_unordered(self.file_tasks(), on_wait=publisher.publish):
@@ -197,21 +218,48 @@ class _CleanRun:
             value = result.value
             entry.status, entry.rows_in, entry.rows_out = "ok", value["rows_in"], value["rows_out"]
             entry.dropped = dict(value["dropped"])
-            self.status.add(files_done=1, rows_in=entry.rows_in, rows_out=entry.rows_out,
-                            **{f"drops_{r}": n for r, n in entry.dropped.items()})
-            self.ctx.sink.send_event(TaskFinished(
-                self.ctx.job, result.label, result.worker, time.time(), result.seconds,
-                summary={"path": entry.path, "rows_in": entry.rows_in, "rows_out": entry.rows_out,
-                         "dropped": entry.dropped, "segment": entry.segment}, attempts=result.attempts,
-                key=result.key))
+            self.status.add(
+                files_done=1,
+                rows_in=entry.rows_in,
+                rows_out=entry.rows_out,
+                **{f"drops_{r}": n for r, n in entry.dropped.items()},
+            )
+            self.ctx.sink.send_event(
+                TaskFinished(
+                    self.ctx.job,
+                    result.label,
+                    result.worker,
+                    time.time(),
+                    result.seconds,
+                    summary={
+                        "path": entry.path,
+                        "rows_in": entry.rows_in,
+                        "rows_out": entry.rows_out,
+                        "dropped": entry.dropped,
+                        "segment": entry.segment,
+                    },
+                    attempts=result.attempts,
+                    key=result.key,
+                )
+            )
         else:
             # An unreadable input's message is the whole story; anything else is a bug: name its type.
             reason = result.reason if result.error_type == InputError.__name__ else result.error
             entry.status, entry.error = "failed", reason
             self.status.add(files_failed=1)
-            self.ctx.sink.send_event(TaskFailed(
-                self.ctx.job, result.label, result.worker, time.time(), reason, result.traceback,
-                result.attempts, summary={"path": entry.path, "segment": entry.segment}, key=result.key))
+            self.ctx.sink.send_event(
+                TaskFailed(
+                    self.ctx.job,
+                    result.label,
+                    result.worker,
+                    time.time(),
+                    reason,
+                    result.traceback,
+                    result.attempts,
+                    summary={"path": entry.path, "segment": entry.segment},
+                    key=result.key,
+                )
+            )
         s = self.segment_of[index]
         self.files_left[s] -= 1
         if self.files_left[s] == 0:
@@ -247,7 +295,9 @@ class _CleanRun:
             if len(repeated):
                 entry = self.report.files[i]
                 entry.rows_out -= len(repeated)
-                entry.dropped[DropReason.DUPLICATE_IN_RUN] = entry.dropped.get(DropReason.DUPLICATE_IN_RUN, 0) + len(repeated)
+                entry.dropped[DropReason.DUPLICATE_IN_RUN] = entry.dropped.get(DropReason.DUPLICATE_IN_RUN, 0) + len(
+                    repeated
+                )
                 self.status.add(rows_out=-len(repeated), **{f"drops_{DropReason.DUPLICATE_IN_RUN}": len(repeated)})
         self.pending_hashes[s] = np.concatenate(kept) if kept else np.zeros(0, np.uint64)
         return tuple(skips)
@@ -263,8 +313,9 @@ class _CleanRun:
             self.status.add(segments_empty=1)
             self.report.save()
             return
-        task = WriteSegmentTask(s, parts, out_path, self.config.out_format, self.config.columns.output,
-                                self.config.csv_formula_guard, skips)
+        task = WriteSegmentTask(
+            s, parts, out_path, self.config.out_format, self.config.columns.output, self.config.csv_formula_guard, skips
+        )
         self.pool.submit(("segment", s), task, f"writing {out_path.name}")
 
     def on_segment_written(self, result: TaskResult, s: int) -> None:
@@ -284,20 +335,34 @@ class _CleanRun:
                     with open(tmp, "wb") as handle:
                         np.save(handle, self.pending_hashes.pop(s))
             self.status.add(segments_written=1, rows_written=segment.rows)
-            self.ctx.log(f"segment {s + 1}/{len(self.segments)} written: {Path(segment.outputs[0]).name} "
-                         f"({segment.rows:,} rows)")
+            self.ctx.log(
+                f"segment {s + 1}/{len(self.segments)} written: {Path(segment.outputs[0]).name} ({segment.rows:,} rows)"
+            )
         else:
             segment.status, segment.error = "failed", f"output not written: {result.error}"
             lost = self.ok_parts(s)
             for i in lost:  # their rows never reached an output: the files failed after all
                 entry = self.report.files[i]
                 entry.status, entry.error = "failed", segment.error
-                self.status.add(rows_in=-entry.rows_in, rows_out=-entry.rows_out,
-                                **{f"drops_{r}": -n for r, n in entry.dropped.items()})
+                self.status.add(
+                    rows_in=-entry.rows_in,
+                    rows_out=-entry.rows_out,
+                    **{f"drops_{r}": -n for r, n in entry.dropped.items()},
+                )
             self.status.add(segments_failed=1, files_done=-len(lost), files_failed=len(lost))
             self.ctx.log(f"segment {s + 1}: {segment.error}", "error")
-            self.ctx.sink.send_event(TaskFailed(self.ctx.job, result.label, result.worker, time.time(),
-                                                segment.error, result.traceback, result.attempts, key=result.key))
+            self.ctx.sink.send_event(
+                TaskFailed(
+                    self.ctx.job,
+                    result.label,
+                    result.worker,
+                    time.time(),
+                    segment.error,
+                    result.traceback,
+                    result.attempts,
+                    key=result.key,
+                )
+            )
         for i in self.segments[s]:
             for path in self.part_files(i).paths():
                 path.unlink(missing_ok=True)

@@ -10,8 +10,8 @@ One number, one source: the progress bar's done/total/rate (``bar``) and the thr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from engine.clean.config import DropReason
 from engine.progress import Bar, ProgressTracker, RunMonitor, average_rate
@@ -85,16 +85,27 @@ class CleanProgressTracker(ProgressTracker[CleanProgress]):
             phase = "cleaning"
         drops = {reason: coordinator(f"drops_{reason}") for reason in DropReason.ALL}
         return CleanProgress(
-            running=m.running, elapsed_s=elapsed, phase=phase, files_todo=files_todo, files_done=files_done,
-            files_failed=files_failed, files_resumed=files_resumed, files_per_s=files_rate,
-            rows_read=rows_read, rows_read_per_s=read_rate, rows_written=rows_written,
+            running=m.running,
+            elapsed_s=elapsed,
+            phase=phase,
+            files_todo=files_todo,
+            files_done=files_done,
+            files_failed=files_failed,
+            files_resumed=files_resumed,
+            files_per_s=files_rate,
+            rows_read=rows_read,
+            rows_read_per_s=read_rate,
+            rows_written=rows_written,
             rows_written_per_s=write_rate,
             rows_to_write=coordinator("rows_out") - coordinator("rows_out_resumed"),
-            segments_total=segments["total"], segments_written=segments["written"],
-            segments_empty=segments["empty"], segments_failed=segments["failed"],
+            segments_total=segments["total"],
+            segments_written=segments["written"],
+            segments_empty=segments["empty"],
+            segments_failed=segments["failed"],
             drops={reason: n for reason, n in drops.items() if n > 0},
-            current_files=frozenset(w.snapshot.current for w in m.stage_workers(WORKER_STAGE)
-                                    if w.snapshot.current and w.exited is None),
+            current_files=frozenset(
+                w.snapshot.current for w in m.stage_workers(WORKER_STAGE) if w.snapshot.current and w.exited is None
+            ),
         )
 
     def record(self, progress: CleanProgress, x: float) -> None:

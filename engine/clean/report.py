@@ -57,8 +57,9 @@ class SegmentEntry(_Entry):
 class CleanReport:
     """The run's ledger; the coordinator updates it and ``save`` writes report.json."""
 
-    def __init__(self, out_dir: Path, settings: dict[str, Any], fingerprint: str,
-                 files: list[Path], segments: list[list[int]]) -> None:
+    def __init__(
+        self, out_dir: Path, settings: dict[str, Any], fingerprint: str, files: list[Path], segments: list[list[int]]
+    ) -> None:
         self.path = Path(out_dir) / REPORT_NAME
         self.settings = settings
         self.fingerprint = fingerprint
@@ -141,7 +142,6 @@ class CleanReport:
             adopted.append(index)
         self.resumed_segments = adopted
         return adopted
-
 
 
 def load_report(out_dir: Path) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.clean.config import ColumnMap, CleanRules, DropReason
+from engine.clean.config import CleanRules, ColumnMap, DropReason
 from engine.textnorm import is_system_message, normalise_role, normalise_text
 
 
@@ -84,13 +84,14 @@ def apply_rules(frame: pd.DataFrame, columns: ColumnMap, rules: CleanRules) -> R
         ledger.drop(role.isna().to_numpy(dtype=bool), DropReason.UNKNOWN_ROLE)
         out[columns.role] = role
 
-    text = normalise_text(frame[columns.content], strip_emoji=rules.remove_emoji,
-                          collapse=rules.collapse_whitespace)
+    text = normalise_text(frame[columns.content], strip_emoji=rules.remove_emoji, collapse=rules.collapse_whitespace)
     out[columns.content] = text
 
     if rules.drop_system:
-        ledger.drop(is_system_message(text, rules.system_messages, rules.system_contains).to_numpy(dtype=bool),
-                    DropReason.SYSTEM_MESSAGE)
+        ledger.drop(
+            is_system_message(text, rules.system_messages, rules.system_contains).to_numpy(dtype=bool),
+            DropReason.SYSTEM_MESSAGE,
+        )
     lengths = text.str.len().fillna(0).to_numpy(dtype=np.int64)
     if rules.drop_empty:
         ledger.drop(lengths == 0, DropReason.EMPTY_AFTER_CLEAN)

@@ -30,12 +30,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from engine.atomic import atomic_path
-from engine.clean.config import ColumnMap, CleanRules
-from engine.tables.readers import read_input
+from engine.clean.config import CleanRules, ColumnMap
 from engine.clean.rules import apply_rules, row_hashes
-from engine.tables.writers import open_segment_writer, write_csv_part, write_parquet_part
 from engine.context import Cancelled
 from engine.pool_worker import current_reporter, stop_requested
+from engine.tables.readers import read_input
+from engine.tables.writers import open_segment_writer, write_csv_part, write_parquet_part
 from engine.xlsxfast import render_part, rendered_path_for, save_rendered_part, write_xlsx_segment
 
 HASH_COLUMN = "__row_hash"
@@ -57,10 +57,13 @@ class PartFiles:
     rows: Path
 
     @classmethod
-    def in_folder(cls, folder: Path, index: int, out_format: str) -> "PartFiles":
+    def in_folder(cls, folder: Path, index: int, out_format: str) -> PartFiles:
         stem = Path(folder) / f"part_{index:06d}"
-        chunk = rendered_path_for(stem.with_suffix(".parquet")) if out_format == "xlsx" else \
-            stem.with_suffix(_CHUNK_SUFFIX[out_format])
+        chunk = (
+            rendered_path_for(stem.with_suffix(".parquet"))
+            if out_format == "xlsx"
+            else stem.with_suffix(_CHUNK_SUFFIX[out_format])
+        )
         return cls(chunk, stem.with_suffix(".hashes.parquet"), stem.with_suffix(".rows.parquet"))
 
     def paths(self) -> tuple[Path, ...]:
@@ -111,8 +114,9 @@ def clean_file(task: CleanFileTask) -> dict[str, Any]:
         _check_stop()
         outcome = apply_rules(frame, task.columns, task.rules)
         if not outcome.reconciles():  # a bug, never bad input: fail loudly rather than lose rows
-            raise AssertionError(f"rows do not reconcile: {outcome.rows_in} in, {outcome.rows_out} out, "
-                                 f"dropped {outcome.dropped}")
+            raise AssertionError(
+                f"rows do not reconcile: {outcome.rows_in} in, {outcome.rows_out} out, dropped {outcome.dropped}"
+            )
         _check_stop()
         table = pa.Table.from_pandas(outcome.kept, preserve_index=False, nthreads=1)  # no thread pool per file
         table = table.cast(pa.schema([(c, pa.string()) for c in table.column_names]))
@@ -163,8 +167,9 @@ def write_segment(task: WriteSegmentTask) -> dict[str, Any]:
         _check_stop()
 
     if task.out_format == "xlsx":
-        layout = write_xlsx_segment(task.out_path, task.columns, [p.chunk for p in task.parts],
-                                    task.skip_rows, progress)
+        layout = write_xlsx_segment(
+            task.out_path, task.columns, [p.chunk for p in task.parts], task.skip_rows, progress
+        )
         return _segment_written(task, layout.rows, list(layout.sheet_rows), started)
     writer = open_segment_writer(task.out_format, task.out_path, task.columns, progress, task.csv_formula_guard)
     try:

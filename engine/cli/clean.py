@@ -12,15 +12,23 @@ import sys
 from pathlib import Path
 
 from engine.atomic import check_writable_dir
-from engine.cli import EXIT_BAD_ARGS
-from engine.cli.common import (HelpFormatter, ProgressSpec, arg_type, exit_code, help_epilog, job_exit_codes,
-                               non_negative_int, positive_int, run_in_process)
-from engine.cluster.address import parse_cluster_address
 from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules, ColumnMap
+from engine.cli import EXIT_BAD_ARGS
+from engine.cli.common import (
+    HelpFormatter,
+    ProgressSpec,
+    arg_type,
+    exit_code,
+    help_epilog,
+    job_exit_codes,
+    non_negative_int,
+    positive_int,
+    run_in_process,
+)
+from engine.cluster.address import parse_cluster_address
 from engine.priority import add_background_priority_flag, apply_background_priority_flag
-from engine.tables.inputs import expand_inputs
 from engine.system_messages import SYSTEM_MESSAGES
-
+from engine.tables.inputs import expand_inputs
 
 #: argparse type of --columns, shared with the dialogues command (ColumnMap.parse is the one parser).
 columns_arg = arg_type(ColumnMap.parse, "columns")
@@ -31,57 +39,98 @@ cluster_arg = arg_type(lambda text: str(parse_cluster_address(text)), "cluster a
 
 def add_cluster_option(parser: argparse.ArgumentParser, runs: str) -> None:
     """``--cluster ADDRESS``: where the job's ``runs`` run (default: this machine's worker processes)."""
-    parser.add_argument("--cluster", type=cluster_arg, default=None, metavar="ADDRESS",
-                        help=f"run the {runs} on a Dask cluster: tcp://HOST:PORT (a running dask scheduler; "
-                             "every worker must see the inputs and --out under the same paths) or local:N "
-                             "(N worker processes started for this run); --workers is then ignored")
+    parser.add_argument(
+        "--cluster",
+        type=cluster_arg,
+        default=None,
+        metavar="ADDRESS",
+        help=f"run the {runs} on a Dask cluster: tcp://HOST:PORT (a running dask scheduler; "
+        "every worker must see the inputs and --out under the same paths) or local:N "
+        "(N worker processes started for this run); --workers is then ignored",
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "clean", help="clean chat-log exports (.xlsx/.xls/.csv/.parquet) in parallel",
+        "clean",
+        help="clean chat-log exports (.xlsx/.xls/.csv/.parquet) in parallel",
         description="Clean customer-service chat exports in parallel: drop empty, duplicate and system-message "
-                    "rows, remove emoji, collapse whitespace; write segments of N input files and report.json. "
-                    "Bad files are reported with their reason; the others go on.",
-        epilog=help_epilog(["mpwatch clean exports/ --out cleaned/ --format csv",
-                            "mpwatch clean 'data/**/*.xlsx' --out cleaned/ --columns content=消息内容 --resume"],
-                           job_exit_codes("done, but some files failed (report.json says which)")),
-        formatter_class=HelpFormatter)
-    parser.add_argument("inputs", nargs="+", metavar="INPUT",
-                        help="files, folders (searched recursively) or glob patterns ('data/**/*.xlsx')")
+        "rows, remove emoji, collapse whitespace; write segments of N input files and report.json. "
+        "Bad files are reported with their reason; the others go on.",
+        epilog=help_epilog(
+            [
+                "mpwatch clean exports/ --out cleaned/ --format csv",
+                "mpwatch clean 'data/**/*.xlsx' --out cleaned/ --columns content=消息内容 --resume",
+            ],
+            job_exit_codes("done, but some files failed (report.json says which)"),
+        ),
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="files, folders (searched recursively) or glob patterns ('data/**/*.xlsx')",
+    )
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
-    parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
-                        help="worker processes (default: all cores)")
-    parser.add_argument("--format", dest="out_format", choices=OUTPUT_FORMATS, default="xlsx",
-                        help="output format (default xlsx)")
-    parser.add_argument("--segment-files", type=positive_int, default=25,
-                        help="input files per output segment (default 25)")
-    parser.add_argument("--columns", type=columns_arg, default=ColumnMap(),
-                        help="column names, e.g. agent=坐席id,customer=客户微信id,role=是否客服,content=消息内容,"
-                             "time=消息时间 (time= for none)")
+    parser.add_argument(
+        "--workers", type=positive_int, default=os.cpu_count() or 1, help="worker processes (default: all cores)"
+    )
+    parser.add_argument(
+        "--format", dest="out_format", choices=OUTPUT_FORMATS, default="xlsx", help="output format (default xlsx)"
+    )
+    parser.add_argument(
+        "--segment-files", type=positive_int, default=25, help="input files per output segment (default 25)"
+    )
+    parser.add_argument(
+        "--columns",
+        type=columns_arg,
+        default=ColumnMap(),
+        help="column names, e.g. agent=坐席id,customer=客户微信id,role=是否客服,content=消息内容,"
+        "time=消息时间 (time= for none)",
+    )
     parser.add_argument("--all-sheets", action="store_true", help="read every sheet (default: the first)")
-    parser.add_argument("--resume", action="store_true",
-                        help="skip segments a previous run in --out completed (same settings required)")
+    parser.add_argument(
+        "--resume", action="store_true", help="skip segments a previous run in --out completed (same settings required)"
+    )
     rules = parser.add_argument_group("rules (all on by default)")
     rules.add_argument("--keep-missing", action="store_true", help="keep rows with a missing required value")
-    rules.add_argument("--keep-unknown-role", action="store_true",
-                       help="keep rows whose role is not 是/否/客服/客户/True/False/1/0 (and do not normalise it)")
+    rules.add_argument(
+        "--keep-unknown-role",
+        action="store_true",
+        help="keep rows whose role is not 是/否/客服/客户/True/False/1/0 (and do not normalise it)",
+    )
     rules.add_argument("--keep-emoji", action="store_true", help="do not remove emoji")
     rules.add_argument("--keep-whitespace", action="store_true", help="do not collapse newlines and spaces")
     rules.add_argument("--keep-system", action="store_true", help="keep system messages")
-    rules.add_argument("--system-message", action="append", metavar="TEXT",
-                       help="a system message (exact after trimming); repeat; replaces the built-in five")
-    rules.add_argument("--system-contains", action="append", metavar="TEXT", default=[],
-                       help="drop messages containing TEXT; repeat")
+    rules.add_argument(
+        "--system-message",
+        action="append",
+        metavar="TEXT",
+        help="a system message (exact after trimming); repeat; replaces the built-in five",
+    )
+    rules.add_argument(
+        "--system-contains", action="append", metavar="TEXT", default=[], help="drop messages containing TEXT; repeat"
+    )
     rules.add_argument("--keep-empty", action="store_true", help="keep messages empty after cleaning")
-    rules.add_argument("--min-length", type=non_negative_int, default=0,
-                       help="drop messages shorter than this many characters (default 0: off)")
+    rules.add_argument(
+        "--min-length",
+        type=non_negative_int,
+        default=0,
+        help="drop messages shorter than this many characters (default 0: off)",
+    )
     rules.add_argument("--keep-duplicates", action="store_true", help="keep exact duplicate rows")
-    rules.add_argument("--dedupe-scope", choices=DEDUPE_SCOPES, default="file",
-                       help="duplicates within each file (default) or across the whole run")
-    parser.add_argument("--csv-no-formula-guard", action="store_true",
-                        help="csv: write cells starting with = + - @ verbatim (default: prefix ' so Excel "
-                             "shows them as text)")
+    rules.add_argument(
+        "--dedupe-scope",
+        choices=DEDUPE_SCOPES,
+        default="file",
+        help="duplicates within each file (default) or across the whole run",
+    )
+    parser.add_argument(
+        "--csv-no-formula-guard",
+        action="store_true",
+        help="csv: write cells starting with = + - @ verbatim (default: prefix ' so Excel shows them as text)",
+    )
     add_cluster_option(parser, "file and segment tasks")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_background_priority_flag(parser)
@@ -104,9 +153,16 @@ def config_from_args(args: argparse.Namespace) -> CleanConfig:
         dedupe_scope=args.dedupe_scope,
     )
     return CleanConfig(
-        inputs=tuple(Path(p) for p in args.inputs), out_dir=args.out, workers=args.workers,
-        out_format=args.out_format, segment_files=args.segment_files, columns=args.columns, rules=rules,
-        all_sheets=args.all_sheets, resume=args.resume, csv_formula_guard=not args.csv_no_formula_guard,
+        inputs=tuple(Path(p) for p in args.inputs),
+        out_dir=args.out,
+        workers=args.workers,
+        out_format=args.out_format,
+        segment_files=args.segment_files,
+        columns=args.columns,
+        rules=rules,
+        all_sheets=args.all_sheets,
+        resume=args.resume,
+        csv_formula_guard=not args.csv_no_formula_guard,
         cluster=args.cluster,
     )
 
@@ -126,10 +182,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
     apply_background_priority_flag(args)
-    finished, printer = run_in_process("clean", run_clean, config,
-                                       ProgressSpec(done="rows_in", total="input_bytes_total", unit="rows",
-                                                    stage=WORKER_STAGE, total_basis_done="input_bytes_done"),
-                                       quiet=args.quiet)
+    finished, printer = run_in_process(
+        "clean",
+        run_clean,
+        config,
+        ProgressSpec(
+            done="rows_in",
+            total="input_bytes_total",
+            unit="rows",
+            stage=WORKER_STAGE,
+            total_basis_done="input_bytes_done",
+        ),
+        quiet=args.quiet,
+    )
     if finished.ok:
         print(format_summary(finished.summary))
     return exit_code(finished, "files_failed")

@@ -26,8 +26,9 @@ import queue
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from engine.cli import EXIT_BAD_ARGS, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL
 
@@ -80,8 +81,12 @@ def _clock(seconds: float) -> str:
 
 def progress_line(label: str, done: float, total: float, rate_per_s: float, unit: str) -> str:
     """One plain progress line (no carriage return): done/total, share, rate and ETA when known."""
-    parts = [f"{_amount(done, unit, with_unit=False)} / {_amount(total, unit)} ({100 * done / total:.0f} %)" if total
-             else _amount(done, unit), f"{_amount(rate_per_s, unit)}/s"]
+    parts = [
+        f"{_amount(done, unit, with_unit=False)} / {_amount(total, unit)} ({100 * done / total:.0f} %)"
+        if total
+        else _amount(done, unit),
+        f"{_amount(rate_per_s, unit)}/s",
+    ]
     if total and rate_per_s > 0 and done < total:
         parts.append(f"ETA {_clock((total - done) / rate_per_s)}")
     return f"{label}: " + " · ".join(parts)
@@ -91,8 +96,14 @@ class StatusPrinter:
     """Drains a status queue in a thread: a tqdm bar for progress on a terminal, a plain line every
     few seconds otherwise, stderr lines for trouble."""
 
-    def __init__(self, status_queue: Any, spec: ProgressSpec, quiet: bool = False, label: str = "progress",
-                 plain: bool | None = None) -> None:
+    def __init__(
+        self,
+        status_queue: Any,
+        spec: ProgressSpec,
+        quiet: bool = False,
+        label: str = "progress",
+        plain: bool | None = None,
+    ) -> None:
         from tqdm import tqdm
 
         from engine.progress import RunMonitor
@@ -109,11 +120,12 @@ class StatusPrinter:
         self._stop = threading.Event()
         self._started = time.monotonic()
         self._last_line: tuple[float, float] | None = None  # (monotonic time, done) of the last plain line
-        self._bar = tqdm(total=0, unit=spec.unit, unit_scale=True, dynamic_ncols=True,
-                         disable=quiet or self.plain, file=sys.stderr)
+        self._bar = tqdm(
+            total=0, unit=spec.unit, unit_scale=True, dynamic_ncols=True, disable=quiet or self.plain, file=sys.stderr
+        )
         self._thread = threading.Thread(target=self._run, name="status-printer", daemon=True)
 
-    def __enter__(self) -> "StatusPrinter":
+    def __enter__(self) -> StatusPrinter:
         self._thread.start()
         return self
 
@@ -126,8 +138,11 @@ class StatusPrinter:
         if self.plain and not self.quiet:
             done, total = self.totals()
             elapsed = max(time.monotonic() - self._started, 1e-9)
-            print(f"{progress_line(self.label, done, total, done / elapsed, self.spec.unit)} · "
-                  f"{_clock(elapsed)} elapsed", file=sys.stderr, flush=True)
+            print(
+                f"{progress_line(self.label, done, total, done / elapsed, self.spec.unit)} · {_clock(elapsed)} elapsed",
+                file=sys.stderr,
+                flush=True,
+            )
 
     def write(self, text: str) -> None:
         if self.quiet or self.plain:
@@ -181,7 +196,6 @@ class StatusPrinter:
             self._bar.n = done
             self._bar.refresh()
 
-
     def _plain_line(self) -> None:
         """A progress line when ``every_s`` has passed since the last one (rate over that interval)."""
         if self.quiet:
@@ -192,12 +206,16 @@ class StatusPrinter:
             return
         done, total = self.totals()
         self._last_line = (now, done)
-        print(progress_line(self.label, done, total, (done - last_done) / (now - last_t), self.spec.unit),
-              file=sys.stderr, flush=True)
+        print(
+            progress_line(self.label, done, total, (done - last_done) / (now - last_t), self.spec.unit),
+            file=sys.stderr,
+            flush=True,
+        )
 
 
-def run_in_process(kind: str, fn: JobFunction, config: Any, spec: ProgressSpec,
-                   quiet: bool = False) -> tuple[JobFinished, StatusPrinter]:
+def run_in_process(
+    kind: str, fn: JobFunction, config: Any, spec: ProgressSpec, quiet: bool = False
+) -> tuple[JobFinished, StatusPrinter]:
     """Run a job in this process with live progress; returns its JobFinished and the printer."""
     from engine.context import SPAWN, JobContext, StopFlag
     from engine.runner import run_job
@@ -224,7 +242,7 @@ def parse_size(text: str) -> int:
     units = {"": 1, "B": 1, "K": 1024, "KB": 1024, "M": 1024**2, "MB": 1024**2, "G": 1024**3, "GB": 1024**3}
     raw = text.strip().upper().replace("IB", "B")
     number = raw.rstrip("KMGB")
-    unit = raw[len(number):]
+    unit = raw[len(number) :]
     try:
         return int(float(number) * units[unit])
     except (KeyError, ValueError):
@@ -233,6 +251,7 @@ def parse_size(text: str) -> int:
 
 def arg_type(parse: Callable[[str], Any], name: str) -> Callable[[str], Any]:
     """An argparse type from a parser that raises ValueError: argparse then prints its message."""
+
     def convert(text: str) -> Any:
         try:
             return parse(text)
@@ -289,5 +308,10 @@ def help_epilog(examples: list[str], exit_codes: dict[int, str]) -> str:
 
 def job_exit_codes(partial: str) -> dict[int, str]:
     """The exit codes every job shares (``partial``: what exit 3 means for this job)."""
-    return {EXIT_OK: "done", EXIT_PARTIAL: partial, EXIT_BAD_ARGS: "bad arguments or inputs (nothing was started)",
-            EXIT_FAILED: "the job itself failed", EXIT_INTERRUPTED: "interrupted (Ctrl-C)"}
+    return {
+        EXIT_OK: "done",
+        EXIT_PARTIAL: partial,
+        EXIT_BAD_ARGS: "bad arguments or inputs (nothing was started)",
+        EXIT_FAILED: "the job itself failed",
+        EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+    }

@@ -10,24 +10,36 @@ from pathlib import Path
 from engine.atomic import check_writable_dir
 from engine.cli import EXIT_BAD_ARGS
 from engine.cli.clean import add_cluster_option, where_it_ran
-from engine.cli.common import (HelpFormatter, ProgressSpec, exit_code, help_epilog, job_exit_codes, positive_int,
-                               run_in_process)
+from engine.cli.common import (
+    HelpFormatter,
+    ProgressSpec,
+    exit_code,
+    help_epilog,
+    job_exit_codes,
+    positive_int,
+    run_in_process,
+)
 from engine.priority import add_background_priority_flag, apply_background_priority_flag
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("demo", help="generate realistic demo chat-log exports (.xlsx)",
-                                   description="Generate realistic customer-service chat exports with the dirt "
-                                               "the clean job removes, in parallel, with live progress.",
-                                   epilog=help_epilog(["mpwatch demo exports/ --files 8 --rows 2000"],
-                                                      job_exit_codes("done, but some files failed")),
-                                   formatter_class=HelpFormatter)
+    parser = subparsers.add_parser(
+        "demo",
+        help="generate realistic demo chat-log exports (.xlsx)",
+        description="Generate realistic customer-service chat exports with the dirt "
+        "the clean job removes, in parallel, with live progress.",
+        epilog=help_epilog(
+            ["mpwatch demo exports/ --files 8 --rows 2000"], job_exit_codes("done, but some files failed")
+        ),
+        formatter_class=HelpFormatter,
+    )
     parser.add_argument("out_dir", type=Path, help="folder to write chat_NNNN.xlsx into (created if missing)")
     parser.add_argument("--files", type=positive_int, default=40, help="number of files (default 40)")
     parser.add_argument("--rows", type=positive_int, default=20000, help="rows per file (default 20000)")
     parser.add_argument("--seed", type=int, default=7, help="random seed; same seed, same files (default 7)")
-    parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
-                        help="worker processes (default: all cores)")
+    parser.add_argument(
+        "--workers", type=positive_int, default=os.cpu_count() or 1, help="worker processes (default: all cores)"
+    )
     add_cluster_option(parser, "file writers")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_background_priority_flag(parser)
@@ -44,11 +56,14 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_ARGS
     config = DemoConfig(args.out_dir, args.files, args.rows, args.seed, args.workers, cluster=args.cluster)
     apply_background_priority_flag(args)
-    finished, _ = run_in_process("demo", run_demo, config, ProgressSpec(done="rows", total="rows_total"),
-                                 quiet=args.quiet)
+    finished, _ = run_in_process(
+        "demo", run_demo, config, ProgressSpec(done="rows", total="rows_total"), quiet=args.quiet
+    )
     if finished.ok:
         s = finished.summary
-        print(f"wrote {s['files_written']} files, {s['rows']:,} rows to {s['out_dir']} in {s['seconds']:.1f} s "
-              f"({s['rows_per_s']:,.0f} rows/s, {where_it_ran(s)})"
-              + (f"; {s['files_failed']} failed" if s["files_failed"] else ""))
+        print(
+            f"wrote {s['files_written']} files, {s['rows']:,} rows to {s['out_dir']} in {s['seconds']:.1f} s "
+            f"({s['rows_per_s']:,.0f} rows/s, {where_it_ran(s)})"
+            + (f"; {s['files_failed']} failed" if s["files_failed"] else "")
+        )
     return exit_code(finished, "files_failed")

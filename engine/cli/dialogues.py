@@ -13,14 +13,27 @@ from pathlib import Path
 
 from engine.atomic import check_writable_dir
 from engine.clean.config import ColumnMap
-from engine.priority import add_background_priority_flag, apply_background_priority_flag
-from engine.tables.inputs import expand_inputs
 from engine.cli import EXIT_BAD_ARGS
 from engine.cli.clean import add_cluster_option, columns_arg
-from engine.cli.common import (HelpFormatter, ProgressSpec, exit_code, help_epilog, job_exit_codes, positive_int,
-                               run_in_process, size_arg)
-from engine.dialogues.config import (DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_VAL_CAP, DEFAULT_VAL_SIZE, DialoguesConfig,
-                                     parse_val_size)
+from engine.cli.common import (
+    HelpFormatter,
+    ProgressSpec,
+    exit_code,
+    help_epilog,
+    job_exit_codes,
+    positive_int,
+    run_in_process,
+    size_arg,
+)
+from engine.dialogues.config import (
+    DEFAULT_MEMORY_BUDGET_BYTES,
+    DEFAULT_VAL_CAP,
+    DEFAULT_VAL_SIZE,
+    DialoguesConfig,
+    parse_val_size,
+)
+from engine.priority import add_background_priority_flag, apply_background_priority_flag
+from engine.tables.inputs import expand_inputs
 
 
 def val_size_arg(text: str) -> int | float:
@@ -33,33 +46,63 @@ def val_size_arg(text: str) -> int | float:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "dialogues", help="build GPT2-chitchat training text (std + reversed mmi) from chat logs",
+        "dialogues",
+        help="build GPT2-chitchat training text (std + reversed mmi) from chat logs",
         description="Turn chat exports (raw or cleaned .xlsx/.csv/.parquet) into dialogue text for a GPT-2 "
-                    "chatbot (OUT/std/train.txt, val.txt) and its MMI model (OUT/mmi/…, each dialogue "
-                    "reversed), with memory bounded by --memory-budget whatever the input size.",
-        epilog=help_epilog(["mpwatch dialogues cleaned/ --out dialogues/",
-                            "mpwatch dialogues exports/ --out dialogues/ --val-size 0.1 --memory-budget 1G"],
-                           job_exit_codes("done, but some input files failed")),
-        formatter_class=HelpFormatter)
-    parser.add_argument("inputs", nargs="+", metavar="INPUT",
-                        help="files, folders (searched recursively) or glob patterns, as for the clean job")
+        "chatbot (OUT/std/train.txt, val.txt) and its MMI model (OUT/mmi/…, each dialogue "
+        "reversed), with memory bounded by --memory-budget whatever the input size.",
+        epilog=help_epilog(
+            [
+                "mpwatch dialogues cleaned/ --out dialogues/",
+                "mpwatch dialogues exports/ --out dialogues/ --val-size 0.1 --memory-budget 1G",
+            ],
+            job_exit_codes("done, but some input files failed"),
+        ),
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="files, folders (searched recursively) or glob patterns, as for the clean job",
+    )
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (created if missing)")
-    parser.add_argument("--val-size", type=val_size_arg, default=DEFAULT_VAL_SIZE, metavar="N|F",
-                        help=f"validation dialogues: a count, or a fraction of the dialogues (at most "
-                             f"{DEFAULT_VAL_CAP:,}); default {DEFAULT_VAL_SIZE:g}; capped so train keeps at least half")
+    parser.add_argument(
+        "--val-size",
+        type=val_size_arg,
+        default=DEFAULT_VAL_SIZE,
+        metavar="N|F",
+        help=f"validation dialogues: a count, or a fraction of the dialogues (at most "
+        f"{DEFAULT_VAL_CAP:,}); default {DEFAULT_VAL_SIZE:g}; capped so train keeps at least half",
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed of the train/val split (default 1)")
-    parser.add_argument("--no-role-prefix", action="store_true",
-                        help="no 坐席:/客户: before utterances (plain GPT2-chitchat style)")
-    parser.add_argument("--min-turns", type=positive_int, default=2,
-                        help="drop dialogues with fewer utterances (default 2)")
-    parser.add_argument("--memory-budget", type=size_arg, default=DEFAULT_MEMORY_BUDGET_BYTES, metavar="SIZE",
-                        help="peak memory of the coordinator process, e.g. 512MB or 2G (default 512MB): sets how "
-                             "much data is built at once; each reader holds one input file on top")
-    parser.add_argument("--columns", type=columns_arg, default=ColumnMap(),
-                        help="column names as for the clean job, e.g. agent=坐席id,customer=客户微信id,role=是否客服,"
-                             "content=消息内容,time=消息时间 (time= for none: input order)")
-    parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
-                        help="reader processes for the input files (default: all cores)")
+    parser.add_argument(
+        "--no-role-prefix", action="store_true", help="no 坐席:/客户: before utterances (plain GPT2-chitchat style)"
+    )
+    parser.add_argument(
+        "--min-turns", type=positive_int, default=2, help="drop dialogues with fewer utterances (default 2)"
+    )
+    parser.add_argument(
+        "--memory-budget",
+        type=size_arg,
+        default=DEFAULT_MEMORY_BUDGET_BYTES,
+        metavar="SIZE",
+        help="peak memory of the coordinator process, e.g. 512MB or 2G (default 512MB): sets how "
+        "much data is built at once; each reader holds one input file on top",
+    )
+    parser.add_argument(
+        "--columns",
+        type=columns_arg,
+        default=ColumnMap(),
+        help="column names as for the clean job, e.g. agent=坐席id,customer=客户微信id,role=是否客服,"
+        "content=消息内容,time=消息时间 (time= for none: input order)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=os.cpu_count() or 1,
+        help="reader processes for the input files (default: all cores)",
+    )
     add_cluster_option(parser, "readers and the partition builds")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_background_priority_flag(parser)
@@ -73,34 +116,52 @@ def run(args: argparse.Namespace) -> int:
         check_writable_dir(args.out)
         if not expand_inputs(args.inputs, exclude_dir=args.out):
             raise ValueError("no .xlsx/.xls/.csv/.parquet file in the inputs")
-        config = DialoguesConfig(inputs=tuple(args.inputs), out_dir=args.out, val_size=args.val_size,
-                                 seed=args.seed, role_prefix=not args.no_role_prefix, min_turns=args.min_turns,
-                                 memory_budget_bytes=args.memory_budget, workers=args.workers,
-                                 columns=args.columns, cluster=args.cluster)
+        config = DialoguesConfig(
+            inputs=tuple(args.inputs),
+            out_dir=args.out,
+            val_size=args.val_size,
+            seed=args.seed,
+            role_prefix=not args.no_role_prefix,
+            min_turns=args.min_turns,
+            memory_budget_bytes=args.memory_budget,
+            workers=args.workers,
+            columns=args.columns,
+            cluster=args.cluster,
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
     apply_background_priority_flag(args)
-    finished, printer = run_in_process("dialogues", run_dialogues, config,
-                                       ProgressSpec(done="work_done", total="work_total", unit="rows"),
-                                       quiet=args.quiet)
+    finished, printer = run_in_process(
+        "dialogues",
+        run_dialogues,
+        config,
+        ProgressSpec(done="work_done", total="work_total", unit="rows"),
+        quiet=args.quiet,
+    )
     if finished.ok:
         s = finished.summary
         mb = 1024**2
-        print(f"{s['rows_read']:,} rows from {s['files_ok']} file(s) → {s['dialogues']:,} dialogues "
-              f"({s['train_dialogues']:,} train, {s['val_dialogues']:,} val), {s['utterances']:,} utterances "
-              f"in {s['seconds']:.1f} s ({s['rows_per_s']:,.0f} rows/s)")
+        print(
+            f"{s['rows_read']:,} rows from {s['files_ok']} file(s) → {s['dialogues']:,} dialogues "
+            f"({s['train_dialogues']:,} train, {s['val_dialogues']:,} val), {s['utterances']:,} utterances "
+            f"in {s['seconds']:.1f} s ({s['rows_per_s']:,.0f} rows/s)"
+        )
         drops = ", ".join(f"{k[6:]} {v:,}" for k, v in s.items() if k.startswith("drops_") and v)
         print(f"rows dropped: {drops or 'none'}; dialogues dropped (< min turns): {s['dialogues_dropped_short']:,}")
         if s["cluster"]:
-            print(f"on the cluster {s['cluster']}: peak RSS coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, "
-                  f"readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} MB; {s['partitions']} partitions built in "
-                  f"{s['build_groups']} group(s) on the workers")
+            print(
+                f"on the cluster {s['cluster']}: peak RSS coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, "
+                f"readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} MB; {s['partitions']} partitions built in "
+                f"{s['build_groups']} group(s) on the workers"
+            )
         else:
-            print(f"peak RSS: coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, mmi writer "
-                  f"{s['peak_rss_mmi_writer_bytes'] / mb:.0f} MB, readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} "
-                  f"MB; writer queue max {s['writer_queue_max']}/"
-                  f"{s['writer_queue_bound']}; {s['partitions']} partitions built in {s['build_groups']} group(s)")
+            print(
+                f"peak RSS: coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, mmi writer "
+                f"{s['peak_rss_mmi_writer_bytes'] / mb:.0f} MB, readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} "
+                f"MB; writer queue max {s['writer_queue_max']}/"
+                f"{s['writer_queue_bound']}; {s['partitions']} partitions built in {s['build_groups']} group(s)"
+            )
         print(f"outputs in {s['out_dir']}/std and /mmi; report {s['report']}")
         if s["files_failed"]:
             print(f"{s['files_failed']} file(s) failed (see above and the report)", file=sys.stderr)

@@ -13,10 +13,25 @@ import sys
 import threading
 
 from engine.cli import EXIT_BAD_ARGS
-from engine.cli.common import (HelpFormatter, ProgressSpec, exit_code, help_epilog, positive_float, positive_int,
-                               run_in_process)
-from engine.pipeline.config import (DEFAULT_MODEL, DEFAULT_PREPROCESS, MAX_BATCH_LIMIT, MAX_INGRESS, POLICIES,
-                                    TOKEN_ENV, PipelineConfig, exposure_problem)
+from engine.cli.common import (
+    HelpFormatter,
+    ProgressSpec,
+    exit_code,
+    help_epilog,
+    positive_float,
+    positive_int,
+    run_in_process,
+)
+from engine.pipeline.config import (
+    DEFAULT_MODEL,
+    DEFAULT_PREPROCESS,
+    MAX_BATCH_LIMIT,
+    MAX_INGRESS,
+    POLICIES,
+    TOKEN_ENV,
+    PipelineConfig,
+    exposure_problem,
+)
 from engine.priority import add_background_priority_flag, apply_background_priority_flag
 
 #: How often the readiness thread asks /healthz.
@@ -26,64 +41,137 @@ HEALTH_POLL_S = 0.2
 def register(subparsers: argparse._SubParsersAction) -> None:
     defaults = PipelineConfig()
     parser = subparsers.add_parser(
-        "serve", help="run the inference service (HTTP, dynamic batching) until Ctrl-C",
-        description="Serve reply suggestions over HTTP: POST /v1/predict {\"text\": ...}; GET /healthz; "
-                    "GET /metrics. Stages run as separate processes with bounded queues between them.",
+        "serve",
+        help="run the inference service (HTTP, dynamic batching) until Ctrl-C",
+        description='Serve reply suggestions over HTTP: POST /v1/predict {"text": ...}; GET /healthz; '
+        "GET /metrics. Stages run as separate processes with bounded queues between them.",
         epilog=help_epilog(
-            ["mpwatch serve --port 8000",
-             "curl -s localhost:8000/v1/predict -d '{\"text\": \"请问还有货吗\"}'",
-             "mpwatch serve --host 0.0.0.0 --token \"$(openssl rand -hex 16)\"   # reachable from other machines"],
-            {0: "stopped cleanly (Ctrl-C)", 1: "the service failed", 2: "bad arguments, port in use, or a "
-             "non-loopback --host without --token"}),
-        formatter_class=HelpFormatter)
+            [
+                "mpwatch serve --port 8000",
+                'curl -s localhost:8000/v1/predict -d \'{"text": "请问还有货吗"}\'',
+                'mpwatch serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"   # reachable from other machines',
+            ],
+            {
+                0: "stopped cleanly (Ctrl-C)",
+                1: "the service failed",
+                2: "bad arguments, port in use, or a non-loopback --host without --token",
+            },
+        ),
+        formatter_class=HelpFormatter,
+    )
     parser.add_argument("--host", default=defaults.host, help="address to bind (default 127.0.0.1, loopback only)")
     parser.add_argument("--port", type=int, default=defaults.port, help="port (default 8000; 0 picks a free one)")
-    parser.add_argument("--preprocess-workers", type=positive_int, default=defaults.preprocess_workers,
-                        help=f"preprocess processes, each with its own queue (default {defaults.preprocess_workers})")
-    parser.add_argument("--receivers", type=positive_int, default=defaults.receivers,
-                        help=f"receiver processes fanning in to the batcher (default {defaults.receivers})")
-    parser.add_argument("--replicas", type=positive_int, default=defaults.replicas,
-                        help=f"predictor processes, each with its own model (default {defaults.replicas})")
-    parser.add_argument("--batching", choices=POLICIES, default=defaults.batching,
-                        help="idle (default): a free predictor gets whatever waits at once, so a lone request never "
-                             "waits; items wait only while every predictor is busy, until max batch or max delay. "
-                             "fixed: a batch leaves only at max batch or max delay (the old rule). "
-                             "target: like idle, but batch sizes keep the predicted p99 within --target-p99-ms and "
-                             "what cannot meet it is answered 503 + Retry-After at once instead of queueing")
-    parser.add_argument("--target-p99-ms", type=positive_float, default=defaults.target_p99_ms,
-                        help=f"latency target of --batching target, admission to answer (default "
-                             f"{defaults.target_p99_ms:g})")
-    parser.add_argument("--max-batch", type=positive_int, default=defaults.max_batch,
-                        help=f"most items in one batch, 1..{MAX_BATCH_LIMIT} (default {defaults.max_batch})")
-    parser.add_argument("--max-delay-ms", type=float, default=defaults.max_delay_ms,
-                        help=f"longest an item waits for a batch while every predictor is busy (fixed: whatever "
-                             f"the predictors do) (default {defaults.max_delay_ms:g})")
-    parser.add_argument("--ingress", type=positive_int, default=defaults.ingress,
-                        help=f"HTTP processes sharing the port (SO_REUSEPORT; elsewhere one shared socket), "
-                             f"1..{MAX_INGRESS} (default {defaults.ingress})")
+    parser.add_argument(
+        "--preprocess-workers",
+        type=positive_int,
+        default=defaults.preprocess_workers,
+        help=f"preprocess processes, each with its own queue (default {defaults.preprocess_workers})",
+    )
+    parser.add_argument(
+        "--receivers",
+        type=positive_int,
+        default=defaults.receivers,
+        help=f"receiver processes fanning in to the batcher (default {defaults.receivers})",
+    )
+    parser.add_argument(
+        "--replicas",
+        type=positive_int,
+        default=defaults.replicas,
+        help=f"predictor processes, each with its own model (default {defaults.replicas})",
+    )
+    parser.add_argument(
+        "--batching",
+        choices=POLICIES,
+        default=defaults.batching,
+        help="idle (default): a free predictor gets whatever waits at once, so a lone request never "
+        "waits; items wait only while every predictor is busy, until max batch or max delay. "
+        "fixed: a batch leaves only at max batch or max delay (the old rule). "
+        "target: like idle, but batch sizes keep the predicted p99 within --target-p99-ms and "
+        "what cannot meet it is answered 503 + Retry-After at once instead of queueing",
+    )
+    parser.add_argument(
+        "--target-p99-ms",
+        type=positive_float,
+        default=defaults.target_p99_ms,
+        help=f"latency target of --batching target, admission to answer (default {defaults.target_p99_ms:g})",
+    )
+    parser.add_argument(
+        "--max-batch",
+        type=positive_int,
+        default=defaults.max_batch,
+        help=f"most items in one batch, 1..{MAX_BATCH_LIMIT} (default {defaults.max_batch})",
+    )
+    parser.add_argument(
+        "--max-delay-ms",
+        type=float,
+        default=defaults.max_delay_ms,
+        help=f"longest an item waits for a batch while every predictor is busy (fixed: whatever "
+        f"the predictors do) (default {defaults.max_delay_ms:g})",
+    )
+    parser.add_argument(
+        "--ingress",
+        type=positive_int,
+        default=defaults.ingress,
+        help=f"HTTP processes sharing the port (SO_REUSEPORT; elsewhere one shared socket), "
+        f"1..{MAX_INGRESS} (default {defaults.ingress})",
+    )
     parser.add_argument("--model", default=DEFAULT_MODEL, help="package.module:factory returning obj.predict(batch)")
-    parser.add_argument("--preprocess", default=DEFAULT_PREPROCESS,
-                        help="package.module:function(texts) -> list of model inputs")
-    parser.add_argument("--index", dest="index_dir", default=None,
-                        help="dialogues-job output folder to index (default: demo dialogues made on the spot)")
-    parser.add_argument("--request-timeout", type=float, default=defaults.request_timeout_s,
-                        help=f"seconds before a request gets 504 (default {defaults.request_timeout_s:g})")
+    parser.add_argument(
+        "--preprocess", default=DEFAULT_PREPROCESS, help="package.module:function(texts) -> list of model inputs"
+    )
+    parser.add_argument(
+        "--index",
+        dest="index_dir",
+        default=None,
+        help="dialogues-job output folder to index (default: demo dialogues made on the spot)",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=defaults.request_timeout_s,
+        help=f"seconds before a request gets 504 (default {defaults.request_timeout_s:g})",
+    )
     guard = parser.add_argument_group("hostile clients and authentication")
-    guard.add_argument("--token", default=None,
-                       help=f"require 'Authorization: Bearer TOKEN' on /v1/predict and /metrics (401 otherwise); "
-                            f"/healthz stays open (default: ${TOKEN_ENV} if set, else none)")
-    guard.add_argument("--allow-unauthenticated", action="store_true",
-                       help="serve a non-loopback --host without a token (refused otherwise)")
-    guard.add_argument("--header-timeout", type=positive_float, default=defaults.header_timeout_s, metavar="S",
-                       help=f"seconds for a request head to arrive, else 408 (default {defaults.header_timeout_s:g})")
-    guard.add_argument("--body-timeout", type=positive_float, default=defaults.body_timeout_s, metavar="S",
-                       help=f"seconds for a request body to arrive, else 408 (default {defaults.body_timeout_s:g})")
-    guard.add_argument("--keepalive-timeout", type=positive_float, default=defaults.keepalive_timeout_s, metavar="S",
-                       help=f"seconds an idle keep-alive connection stays open (default "
-                            f"{defaults.keepalive_timeout_s:g})")
-    guard.add_argument("--max-connections", type=positive_int, default=defaults.max_connections, metavar="N",
-                       help=f"open connections per ingress process; at the limit the longest-idle one is "
-                            f"closed, or the newcomer gets 503 (default {defaults.max_connections})")
+    guard.add_argument(
+        "--token",
+        default=None,
+        help=f"require 'Authorization: Bearer TOKEN' on /v1/predict and /metrics (401 otherwise); "
+        f"/healthz stays open (default: ${TOKEN_ENV} if set, else none)",
+    )
+    guard.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        help="serve a non-loopback --host without a token (refused otherwise)",
+    )
+    guard.add_argument(
+        "--header-timeout",
+        type=positive_float,
+        default=defaults.header_timeout_s,
+        metavar="S",
+        help=f"seconds for a request head to arrive, else 408 (default {defaults.header_timeout_s:g})",
+    )
+    guard.add_argument(
+        "--body-timeout",
+        type=positive_float,
+        default=defaults.body_timeout_s,
+        metavar="S",
+        help=f"seconds for a request body to arrive, else 408 (default {defaults.body_timeout_s:g})",
+    )
+    guard.add_argument(
+        "--keepalive-timeout",
+        type=positive_float,
+        default=defaults.keepalive_timeout_s,
+        metavar="S",
+        help=f"seconds an idle keep-alive connection stays open (default {defaults.keepalive_timeout_s:g})",
+    )
+    guard.add_argument(
+        "--max-connections",
+        type=positive_int,
+        default=defaults.max_connections,
+        metavar="N",
+        help=f"open connections per ingress process; at the limit the longest-idle one is "
+        f"closed, or the newcomer gets 503 (default {defaults.max_connections})",
+    )
     parser.add_argument("--quiet", action="store_true", help="no live counter")
     add_background_priority_flag(parser)
     parser.set_defaults(func=run)
@@ -95,13 +183,25 @@ def run(args: argparse.Namespace) -> int:
     try:
         port = args.port if args.port != 0 else find_free_port(args.host)
         config = PipelineConfig(
-            host=args.host, port=port, preprocess_workers=args.preprocess_workers, receivers=args.receivers,
-            replicas=args.replicas, max_batch=args.max_batch, max_delay_ms=args.max_delay_ms, model=args.model,
-            batching=args.batching, target_p99_ms=args.target_p99_ms, ingress=args.ingress,
-            preprocess=args.preprocess, index_dir=args.index_dir, request_timeout_s=args.request_timeout,
+            host=args.host,
+            port=port,
+            preprocess_workers=args.preprocess_workers,
+            receivers=args.receivers,
+            replicas=args.replicas,
+            max_batch=args.max_batch,
+            max_delay_ms=args.max_delay_ms,
+            model=args.model,
+            batching=args.batching,
+            target_p99_ms=args.target_p99_ms,
+            ingress=args.ingress,
+            preprocess=args.preprocess,
+            index_dir=args.index_dir,
+            request_timeout_s=args.request_timeout,
             token=args.token if args.token is not None else os.environ.get(TOKEN_ENV) or None,
-            header_timeout_s=args.header_timeout, body_timeout_s=args.body_timeout,
-            keepalive_timeout_s=args.keepalive_timeout, max_connections=args.max_connections,
+            header_timeout_s=args.header_timeout,
+            body_timeout_s=args.body_timeout,
+            keepalive_timeout_s=args.keepalive_timeout,
+            max_connections=args.max_connections,
         )
         problem = exposure_problem(config, args.allow_unauthenticated)
         if problem:
@@ -114,31 +214,43 @@ def run(args: argparse.Namespace) -> int:
     apply_background_priority_flag(args)
     ready = threading.Event()
     done = threading.Event()
-    threading.Thread(target=announce_when_healthy, args=(config, ready, done), name="serve-ready",
-                     daemon=True).start()
+    threading.Thread(target=announce_when_healthy, args=(config, ready, done), name="serve-ready", daemon=True).start()
     try:
-        finished, _ = run_in_process("pipeline", run_pipeline, config,
-                                     ProgressSpec(done="requests_200", total="requests_total", unit="req"),
-                                     quiet=args.quiet)
+        finished, _ = run_in_process(
+            "pipeline",
+            run_pipeline,
+            config,
+            ProgressSpec(done="requests_200", total="requests_total", unit="req"),
+            quiet=args.quiet,
+        )
     finally:
         done.set()
     if finished.ok:
         s = finished.summary
-        print(f"stopped after {s['uptime_s']:.1f} s; {s['restarts']} stage restarts, "
-              f"{s['lost_items']} requests answered with an error by a dying stage", file=sys.stderr)
+        print(
+            f"stopped after {s['uptime_s']:.1f} s; {s['restarts']} stage restarts, "
+            f"{s['lost_items']} requests answered with an error by a dying stage",
+            file=sys.stderr,
+        )
     return exit_code(finished, "none")
 
 
 def batching_note(config: PipelineConfig) -> str:
     """One line on what the batching policy does to a lone request (the question every first user has)."""
     if config.batching == "fixed":
-        return (f"batching fixed: a lone request waits up to {config.max_delay_ms:g} ms (--max-delay-ms) for its "
-                f"batch to fill to {config.max_batch}; --batching idle answers it at once")
+        return (
+            f"batching fixed: a lone request waits up to {config.max_delay_ms:g} ms (--max-delay-ms) for its "
+            f"batch to fill to {config.max_batch}; --batching idle answers it at once"
+        )
     if config.batching == "target":
-        return (f"batching target: a lone request is answered at once; under load, requests that would miss "
-                f"the {config.target_p99_ms:g} ms p99 target get 503 + Retry-After")
-    return (f"batching idle: a lone request is answered at once; requests wait (at most {config.max_delay_ms:g} ms) "
-            f"only while every predictor is busy")
+        return (
+            f"batching target: a lone request is answered at once; under load, requests that would miss "
+            f"the {config.target_p99_ms:g} ms p99 target get 503 + Retry-After"
+        )
+    return (
+        f"batching idle: a lone request is answered at once; requests wait (at most {config.max_delay_ms:g} ms) "
+        f"only while every predictor is busy"
+    )
 
 
 def announce_when_healthy(config: PipelineConfig, ready: threading.Event, done: threading.Event) -> None:
@@ -157,8 +269,11 @@ def announce_when_healthy(config: PipelineConfig, ready: threading.Event, done: 
         if healthy:
             from tqdm import tqdm
 
-            tqdm.write(f"serving {config.url}/v1/predict  (GET /healthz, /metrics"
-                       f"{'; Bearer token required' if config.token else ''}; Ctrl-C to stop)", file=sys.stderr)
+            tqdm.write(
+                f"serving {config.url}/v1/predict  (GET /healthz, /metrics"
+                f"{'; Bearer token required' if config.token else ''}; Ctrl-C to stop)",
+                file=sys.stderr,
+            )
             tqdm.write(batching_note(config), file=sys.stderr)
             ready.set()
             return

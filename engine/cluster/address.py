@@ -58,5 +58,7 @@ def parse_cluster_address(text: str) -> ClusterAddress:
         if not 0 < port < 65536:
             raise ValueError(f"{text!r}: port {port} is out of range (1-65535)")
         return SchedulerAddress(host, port)
-    raise ValueError(f"{text!r} is not a cluster address: use tcp://HOST:PORT for a running Dask scheduler "
-                     f"(e.g. tcp://10.0.0.5:{DASK_SCHEDULER_PORT}) or local:N for N local worker processes")
+    raise ValueError(
+        f"{text!r} is not a cluster address: use tcp://HOST:PORT for a running Dask scheduler "
+        f"(e.g. tcp://10.0.0.5:{DASK_SCHEDULER_PORT}) or local:N for N local worker processes"
+    )

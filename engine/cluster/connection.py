@@ -88,12 +88,17 @@ def _start_local(spec: LocalClusterSpec) -> ClusterConnection:
 
     # Task failures come back to the coordinator as data; the workers' own "Compute Failed" log
     # lines would only repeat them on stderr.
-    cluster = LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=None, silence_logs=logging.CRITICAL,
-                           # The scheduler serves HTTP (health, metrics) even without a dashboard, on
-                           # :8787 unless told otherwise: any free port, so a second cluster never clashes.
-                           scheduler_kwargs={"allowed_failures": LOCAL_ALLOWED_FAILURES,
-                                             "dashboard_address": "127.0.0.1:0"})
+    cluster = LocalCluster(
+        n_workers=spec.workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.CRITICAL,
+        # The scheduler serves HTTP (health, metrics) even without a dashboard, on
+        # :8787 unless told otherwise: any free port, so a second cluster never clashes.
+        scheduler_kwargs={"allowed_failures": LOCAL_ALLOWED_FAILURES, "dashboard_address": "127.0.0.1:0"},
+    )
     try:
         client = Client(cluster, set_as_default=False)
     except BaseException:
@@ -115,8 +120,9 @@ def _connect_scheduler(address: SchedulerAddress, timeout_s: float) -> ClusterCo
         client.wait_for_workers(1, timeout=max(0.5, deadline - time.monotonic()))
     except (OSError, TimeoutError) as exc:
         client.close(timeout=CLOSE_TIMEOUT_S)
-        raise ClusterUnreachable(f"the Dask scheduler at {address} has no workers "
-                                 f"(start some with: dask worker {address})") from exc
+        raise ClusterUnreachable(
+            f"the Dask scheduler at {address} has no workers (start some with: dask worker {address})"
+        ) from exc
     except BaseException:
         client.close(timeout=CLOSE_TIMEOUT_S)
         raise
@@ -128,14 +134,16 @@ def _probe_scheduler(address: SchedulerAddress, deadline: float, timeout_s: floa
     try:
         sock = socket.create_connection((address.host, address.port), timeout=max(0.1, deadline - time.monotonic()))
     except TimeoutError as exc:
-        raise ClusterUnreachable(f"cannot reach the Dask scheduler at {address}: "
-                                 f"no answer within {timeout_s:g} s") from exc
+        raise ClusterUnreachable(
+            f"cannot reach the Dask scheduler at {address}: no answer within {timeout_s:g} s"
+        ) from exc
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ClusterUnreachable(f"cannot reach the Dask scheduler at {address}: {reason}") from exc
     with sock:
         readable, _, _ = select.select([sock], [], [], max(0.0, deadline - time.monotonic()))
         if not readable:
-            raise ClusterUnreachable(f"{address} accepted the connection but did not answer like a Dask "
-                                     f"scheduler within {timeout_s:g} s (is it the scheduler's port?)")
-
+            raise ClusterUnreachable(
+                f"{address} accepted the connection but did not answer like a Dask "
+                f"scheduler within {timeout_s:g} s (is it the scheduler's port?)"
+            )

@@ -72,9 +72,17 @@ class DaskExecutor(Executor):
 
     kind = "dask"
 
-    def __init__(self, fn: Callable[[Any], Any], ctx: JobContext, connection: ClusterConnection, *,
-                 stage: str = "worker", retries: int = 0, own_connection: bool = False,
-                 in_flight_per_thread: int = IN_FLIGHT_PER_THREAD) -> None:
+    def __init__(
+        self,
+        fn: Callable[[Any], Any],
+        ctx: JobContext,
+        connection: ClusterConnection,
+        *,
+        stage: str = "worker",
+        retries: int = 0,
+        own_connection: bool = False,
+        in_flight_per_thread: int = IN_FLIGHT_PER_THREAD,
+    ) -> None:
         from distributed import as_completed
 
         self.fn = fn
@@ -101,9 +109,18 @@ class DaskExecutor(Executor):
         self.relay = TopicRelay(self.client, self._run.topic, ctx.sink).start()
 
     @classmethod
-    def open(cls, address: str, fn: Callable[[Any], Any], ctx: JobContext, *, stage: str = "worker",
-             inputs: Iterable[Path | str] = (), output_dir: Path | str | None = None, retries: int = 0,
-             timeout_s: float = CONNECT_TIMEOUT_S) -> DaskExecutor:
+    def open(
+        cls,
+        address: str,
+        fn: Callable[[Any], Any],
+        ctx: JobContext,
+        *,
+        stage: str = "worker",
+        inputs: Iterable[Path | str] = (),
+        output_dir: Path | str | None = None,
+        retries: int = 0,
+        timeout_s: float = CONNECT_TIMEOUT_S,
+    ) -> DaskExecutor:
         """Connect to ``address`` (``tcp://HOST:PORT`` or ``local:N``), check that every worker reaches
         ``inputs`` and ``output_dir``, and return an executor that owns the connection.
 
@@ -120,13 +137,20 @@ class DaskExecutor(Executor):
         except BaseException:
             executor.shutdown(cancel=True)
             raise
-        ctx.log(f"running on the Dask cluster at {connection.scheduler_address} ({address}): "
-                f"{checked} workers, {executor._worker_threads()} threads; every worker reaches the data")
+        ctx.log(
+            f"running on the Dask cluster at {connection.scheduler_address} ({address}): "
+            f"{checked} workers, {executor._worker_threads()} threads; every worker reaches the data"
+        )
         return executor
 
     def _remote_run(self) -> remote.RemoteRun:
-        return remote.RemoteRun(base=self.base, run_id=f"{self.base}.{self._generation}", job=self.ctx.job,
-                                stage=self.stage, topic=topic_of(self.base))
+        return remote.RemoteRun(
+            base=self.base,
+            run_id=f"{self.base}.{self._generation}",
+            job=self.ctx.job,
+            stage=self.stage,
+            topic=topic_of(self.base),
+        )
 
     # -- submitting ----------------------------------------------------------------------------
     def submit(self, key: Hashable, payload: Any, label: str | None = None) -> None:
@@ -141,8 +165,10 @@ class DaskExecutor(Executor):
                 self.shutdown(cancel=True)
                 raise Cancelled()
             if self.client.status == "closed":
-                raise ClusterUnreachable(f"lost the connection to the Dask scheduler at "
-                                         f"{self.connection.address} ({len(self._flights)} tasks in flight)")
+                raise ClusterUnreachable(
+                    f"lost the connection to the Dask scheduler at "
+                    f"{self.connection.address} ({len(self._flights)} tasks in flight)"
+                )
             exhausted = exhausted or self._source_cancelled
             window = self.in_flight_per_thread * self._worker_threads()
             while len(self._flights) < window:
@@ -163,8 +189,16 @@ class DaskExecutor(Executor):
     def _dispatch(self, flight: _Flight) -> None:
         dask_key = f"{self.key_prefix}-{next(self._numbers)}-{_key_text(flight.spec.key)}"
         flight.started = time.monotonic()
-        flight.future = self.client.submit(remote.run_task, self.fn, flight.spec.payload, flight.label, self._run,
-                                           key=dask_key, retries=self.retries, pure=False)
+        flight.future = self.client.submit(
+            remote.run_task,
+            self.fn,
+            flight.spec.payload,
+            flight.label,
+            self._run,
+            key=dask_key,
+            retries=self.retries,
+            pure=False,
+        )
         self._flights[dask_key] = flight
         self._completed.add(flight.future)
 
@@ -193,25 +227,51 @@ class DaskExecutor(Executor):
         killed = not finished and type(value[1]).__name__ == "KilledWorker"
         attempts = deaths + retried + (0 if killed else 1)  # a task given up on died on its last attempt
         if attempts > 1 and not killed:
-            self.ctx.log(f"{label}: {attempts} attempts ({deaths} worker(s) died under it, {retried} retries "
-                         f"after it raised)", "warning")
+            self.ctx.log(
+                f"{label}: {attempts} attempts ({deaths} worker(s) died under it, {retried} retries after it raised)",
+                "warning",
+            )
         if finished:
-            return TaskResult(spec.key, label, True, value.value, attempts=attempts,
-                              worker=remote.worker_label(value.worker), seconds=value.seconds)
+            return TaskResult(
+                spec.key,
+                label,
+                True,
+                value.value,
+                attempts=attempts,
+                worker=remote.worker_label(value.worker),
+                seconds=value.seconds,
+            )
         _, exc, tb = value
         if isinstance(exc, remote.TaskError):
-            return TaskResult(spec.key, label, False, reason=exc.reason, error_type=exc.error_type,
-                              traceback=exc.traceback_text, attempts=attempts,
-                              worker=remote.worker_label(exc.worker), seconds=exc.seconds)
+            return TaskResult(
+                spec.key,
+                label,
+                False,
+                reason=exc.reason,
+                error_type=exc.error_type,
+                traceback=exc.traceback_text,
+                attempts=attempts,
+                worker=remote.worker_label(exc.worker),
+                seconds=exc.seconds,
+            )
         seconds = time.monotonic() - flight.started
         if killed:
             reason = f"worker died on all {attempts} attempts"
             self.ctx.log(f"{label} failed: {reason}", "error")
-            return TaskResult(spec.key, label, False, reason=reason, error_type=WORKER_DIED, attempts=attempts,
-                              seconds=seconds)
+            return TaskResult(
+                spec.key, label, False, reason=reason, error_type=WORKER_DIED, attempts=attempts, seconds=seconds
+            )
         text = "".join(traceback.format_exception(type(exc), exc, tb))
-        return TaskResult(spec.key, label, False, reason=str(exc) or type(exc).__name__,
-                          error_type=type(exc).__name__, traceback=text, attempts=attempts, seconds=seconds)
+        return TaskResult(
+            spec.key,
+            label,
+            False,
+            reason=str(exc) or type(exc).__name__,
+            error_type=type(exc).__name__,
+            traceback=text,
+            attempts=attempts,
+            seconds=seconds,
+        )
 
     def _worker_threads(self) -> int:
         now = time.monotonic()
@@ -246,8 +306,11 @@ class DaskExecutor(Executor):
             self.client.cancel(futures)
         still = self.wait_idle(stopped, grace_s)
         if still:
-            self.ctx.log(f"{len(still)} cancelled task(s) still running on the cluster after {grace_s:g} s "
-                         f"(they stop at their next stop check): {', '.join(still[:5])}", "warning")
+            self.ctx.log(
+                f"{len(still)} cancelled task(s) still running on the cluster after {grace_s:g} s "
+                f"(they stop at their next stop check): {', '.join(still[:5])}",
+                "warning",
+            )
         return dropped
 
     def wait_idle(self, run_id: str, timeout_s: float) -> list[str]:
@@ -271,8 +334,9 @@ class DaskExecutor(Executor):
                 from distributed import as_completed
 
                 try:
-                    for _ in as_completed([f.future for f in self._flights.values()], loop=self.client.loop,
-                                          timeout=grace_s):
+                    for _ in as_completed(
+                        [f.future for f in self._flights.values()], loop=self.client.loop, timeout=grace_s
+                    ):
                         pass
                 except TimeoutError:
                     pass

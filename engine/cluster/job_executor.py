@@ -19,9 +19,17 @@ from engine.context import JobContext
 from engine.executor import Executor
 
 
-def open_job_executor(fn: Callable[[Any], Any], ctx: JobContext, *, workers: int, stage: str,
-                      cluster: str | None = None, inputs: Iterable[Path | str] = (),
-                      output_dir: Path | str | None = None, **pool_options: Any) -> Executor:
+def open_job_executor(
+    fn: Callable[[Any], Any],
+    ctx: JobContext,
+    *,
+    workers: int,
+    stage: str,
+    cluster: str | None = None,
+    inputs: Iterable[Path | str] = (),
+    output_dir: Path | str | None = None,
+    **pool_options: Any,
+) -> Executor:
     """A ``ProcessPool`` of ``workers`` without ``cluster``; with it, a ``DaskExecutor`` on that
     cluster that has checked every worker reads ``inputs`` and writes ``output_dir``.
 

@@ -52,8 +52,13 @@ def probe_paths(read_paths: list[str], write_dir: str | None) -> list[tuple[str,
     return problems
 
 
-def check_data_reach(client: Any, read_paths: Iterable[Path | str], write_dir: Path | str | None,
-                     key_prefix: str, timeout_s: float = REACH_TIMEOUT_S) -> int:
+def check_data_reach(
+    client: Any,
+    read_paths: Iterable[Path | str],
+    write_dir: Path | str | None,
+    key_prefix: str,
+    timeout_s: float = REACH_TIMEOUT_S,
+) -> int:
     """Run ``probe_paths`` once on every worker; raise ``DataReachError`` naming each failing
     (worker, path). Returns how many workers were checked."""
     from distributed import as_completed
@@ -62,8 +67,15 @@ def check_data_reach(client: Any, read_paths: Iterable[Path | str], write_dir: P
     out = None if write_dir is None else str(write_dir)
     addresses = sorted(client.scheduler_info()["workers"])
     futures = {
-        address: client.submit(probe_paths, reads, out, key=f"{key_prefix}-reach-{n}", workers=[address],
-                               allow_other_workers=False, pure=False)
+        address: client.submit(
+            probe_paths,
+            reads,
+            out,
+            key=f"{key_prefix}-reach-{n}",
+            workers=[address],
+            allow_other_workers=False,
+            pure=False,
+        )
         for n, address in enumerate(addresses)
     }
     try:
@@ -71,8 +83,9 @@ def check_data_reach(client: Any, read_paths: Iterable[Path | str], write_dir: P
             pass
     except TimeoutError:
         late = [a for a, f in futures.items() if not f.done()]
-        raise DataReachError(f"the data check did not finish within {timeout_s:g} s on "
-                             f"{', '.join(worker_label(a) for a in late)}") from None
+        raise DataReachError(
+            f"the data check did not finish within {timeout_s:g} s on {', '.join(worker_label(a) for a in late)}"
+        ) from None
     finally:
         client.cancel([f for f in futures.values() if not f.done()])
     lines = []
@@ -85,6 +98,8 @@ def check_data_reach(client: Any, read_paths: Iterable[Path | str], write_dir: P
             lines.append(f"worker {address} cannot {verb} {path}: {reason}")
     if lines:
         shown = lines[:10] + ([f"… and {len(lines) - 10} more"] if len(lines) > 10 else [])
-        raise DataReachError("the cluster's workers cannot reach the data (workers read and write by path, "
-                             "so every host needs the same paths):\n" + "\n".join(shown))
+        raise DataReachError(
+            "the cluster's workers cannot reach the data (workers read and write by path, "
+            "so every host needs the same paths):\n" + "\n".join(shown)
+        )
     return len(addresses)

@@ -77,10 +77,10 @@ class TaskError(Exception):
 
 
 _lock = threading.Lock()
-_stopped: set[str] = set()                                  # run ids asked to stop
-_running: dict[str, str] = {}                               # dask key → run id, while it executes
-_reporters: dict[tuple[str, int], StatusReporter] = {}      # (run base, thread id) → reporter
-_thread_numbers: dict[str, int] = {}                        # run base → threads numbered so far
+_stopped: set[str] = set()  # run ids asked to stop
+_running: dict[str, str] = {}  # dask key → run id, while it executes
+_reporters: dict[tuple[str, int], StatusReporter] = {}  # (run base, thread id) → reporter
+_thread_numbers: dict[str, int] = {}  # run base → threads numbered so far
 
 
 def worker_label(address: str) -> str:
@@ -160,8 +160,11 @@ def running_keys(run_id: str, key_prefix: str | None = None, dask_worker: Any = 
     with _lock:
         keys = {key for key, run in _running.items() if run == run_id}
     if key_prefix is not None and dask_worker is not None:
-        keys.update(str(key) for key, task in dask_worker.state.tasks.items()
-                    if str(key).startswith(key_prefix) and task.state in _BUSY_STATES)
+        keys.update(
+            str(key)
+            for key, task in dask_worker.state.tasks.items()
+            if str(key).startswith(key_prefix) and task.state in _BUSY_STATES
+        )
     return sorted(keys)
 
 

@@ -20,8 +20,7 @@ from engine.cluster.remote import worker_label
 from engine.status import WorkerInfo
 
 #: WorkerInfo.state of a worker with no task, by the scheduler's worker status (default "idle").
-_IDLE_STATE = {"init": "starting", "closing": "dead", "closing_gracefully": "dead", "closed": "dead",
-               "failed": "dead"}
+_IDLE_STATE = {"init": "starting", "closing": "dead", "closing_gracefully": "dead", "closed": "dead", "failed": "dead"}
 
 
 def workers_from_scheduler(
@@ -43,21 +42,24 @@ def workers_from_scheduler(
         state = "busy" if keys else _IDLE_STATE.get(str(status).lower(), "idle")
         cpu = metrics.get("cpu")
         memory = metrics.get("memory")
-        infos.append(WorkerInfo(
-            name=worker_label(address),
-            pid=pids.get(address),
-            host=str(info.get("host", "")),
-            state=state,
-            current=current,
-            cpu_percent=None if cpu is None else float(cpu),
-            rss_bytes=None if memory is None else int(memory),
-            threads=info.get("nthreads"),
-        ))
+        infos.append(
+            WorkerInfo(
+                name=worker_label(address),
+                pid=pids.get(address),
+                host=str(info.get("host", "")),
+                state=state,
+                current=current,
+                cpu_percent=None if cpu is None else float(cpu),
+                rss_bytes=None if memory is None else int(memory),
+                threads=info.get("nthreads"),
+            )
+        )
     return infos
 
 
-def read_workers(client: Any, pids: dict[str, int],
-                 label_of: Callable[[str], str | None] = lambda key: None) -> list[WorkerInfo]:
+def read_workers(
+    client: Any, pids: dict[str, int], label_of: Callable[[str], str | None] = lambda key: None
+) -> list[WorkerInfo]:
     """The workers now (two scheduler round trips; a third to ask new workers their pid, kept in
     ``pids``). At most once a second: the Processes view's rate."""
     workers = client.scheduler_info()["workers"]
@@ -69,7 +71,7 @@ def read_workers(client: Any, pids: dict[str, int],
 
 
 def cluster_workers(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> list[WorkerInfo]:
-    """"Test connection": connect to ``address``, list its workers, disconnect.
+    """ "Test connection": connect to ``address``, list its workers, disconnect.
 
     Blocks for up to ``timeout_s`` (a GUI calls it on a thread of its own, never on the event loop);
     raises ``ValueError`` for a malformed address and ``ClusterUnreachable`` with the reason.

@@ -25,35 +25,84 @@ from engine.system_messages import SYSTEM_MESSAGES
 COLUMNS = ("坐席id", "坐席昵称", "客户微信id", "是否客服", "消息类型", "消息内容", "消息时间")
 
 DIRT_KINDS = (
-    "system_message", "emoji", "empty", "whitespace", "nan_id", "duplicate", "newline", "long", "formula",
+    "system_message",
+    "emoji",
+    "empty",
+    "whitespace",
+    "nan_id",
+    "duplicate",
+    "newline",
+    "long",
+    "formula",
 )
 
 _AGENT_NAMES = ("小美", "阿杰", "晓雯", "客服小王", "莉莉", "大鹏", "安琪", "子涵", "售后老陈", "思远")
 
 _CUSTOMER_OPENERS = (
-    "你好,在吗", "您好,我想咨询一下", "请问这个还有货吗", "我昨天下的单怎么还没发货", "这款有优惠吗",
-    "我收到的东西有点问题", "想问下怎么退款", "你们周末发货吗", "这个尺码偏大还是偏小", "能开发票吗",
-    "亲,包邮吗", "我想改一下收货地址", "快递一直没更新", "买两件能便宜点吗", "有没有别的颜色",
+    "你好,在吗",
+    "您好,我想咨询一下",
+    "请问这个还有货吗",
+    "我昨天下的单怎么还没发货",
+    "这款有优惠吗",
+    "我收到的东西有点问题",
+    "想问下怎么退款",
+    "你们周末发货吗",
+    "这个尺码偏大还是偏小",
+    "能开发票吗",
+    "亲,包邮吗",
+    "我想改一下收货地址",
+    "快递一直没更新",
+    "买两件能便宜点吗",
+    "有没有别的颜色",
 )
 _CUSTOMER_FOLLOWUPS = (
-    "好的", "那大概什么时候能到", "订单号是{order}", "可以的", "谢谢", "明白了", "那我再考虑一下",
-    "能不能快一点", "我已经拍了,麻烦尽快发", "图片发你了,你看一下", "质量怎么样", "保修多久",
-    "我要{n}件", "地址是{city}市{district}区", "嗯嗯", "那行吧", "还有其他问题想问", "发什么快递",
-    "七天无理由吗", "麻烦帮我备注一下",
+    "好的",
+    "那大概什么时候能到",
+    "订单号是{order}",
+    "可以的",
+    "谢谢",
+    "明白了",
+    "那我再考虑一下",
+    "能不能快一点",
+    "我已经拍了,麻烦尽快发",
+    "图片发你了,你看一下",
+    "质量怎么样",
+    "保修多久",
+    "我要{n}件",
+    "地址是{city}市{district}区",
+    "嗯嗯",
+    "那行吧",
+    "还有其他问题想问",
+    "发什么快递",
+    "七天无理由吗",
+    "麻烦帮我备注一下",
 )
 _AGENT_REPLIES = (
-    "您好,在的,请问有什么可以帮您?", "亲,有货的,今天下单今天发。", "我帮您查一下,请稍等。",
-    "您的订单已经发货了,单号{order}。", "现在下单立减{n}元哦。", "非常抱歉给您带来不便,我们马上处理。",
-    "退款申请提交后一到三个工作日到账。", "周末正常发货的。", "建议您按平时的尺码选择。",
-    "可以开发票的,请提供抬头和税号。", "全国包邮(偏远地区除外)。", "地址已经帮您修改好了。",
-    "快递那边可能有延迟,我帮您催一下。", "两件可以打九折。", "目前有黑、白、灰三种颜色。",
-    "好的,已经帮您备注了", "质量您放心,支持七天无理由退换", "保修一年,终身维护",
-    "默认发顺丰,也可以选中通", "还有什么可以帮您的吗?",
+    "您好,在的,请问有什么可以帮您?",
+    "亲,有货的,今天下单今天发。",
+    "我帮您查一下,请稍等。",
+    "您的订单已经发货了,单号{order}。",
+    "现在下单立减{n}元哦。",
+    "非常抱歉给您带来不便,我们马上处理。",
+    "退款申请提交后一到三个工作日到账。",
+    "周末正常发货的。",
+    "建议您按平时的尺码选择。",
+    "可以开发票的,请提供抬头和税号。",
+    "全国包邮(偏远地区除外)。",
+    "地址已经帮您修改好了。",
+    "快递那边可能有延迟,我帮您催一下。",
+    "两件可以打九折。",
+    "目前有黑、白、灰三种颜色。",
+    "好的,已经帮您备注了",
+    "质量您放心,支持七天无理由退换",
+    "保修一年,终身维护",
+    "默认发顺丰,也可以选中通",
+    "还有什么可以帮您的吗?",
 )
 _EMOJI = ("😀", "👍", "👍🏽", "❤️", "🎉", "😂", "🙏", "👨‍👩‍👧", "🇨🇳", "1️⃣", "🤔", "😭", "🌹", "👩🏻‍💻", "☺️")
 _CITIES = ("上海", "北京", "杭州", "成都", "广州", "深圳", "武汉", "南京")
 _DISTRICTS = ("朝阳", "浦东", "西湖", "武侯", "天河", "南山", "江汉", "鼓楼")
-_FORMULA_LIKE = ("=SUM(A1:A9)", "+86 138 0000 0000", "-_-||", "@小美 在吗", "=HYPERLINK(\"http://x\")", "-1 那个不要了")
+_FORMULA_LIKE = ("=SUM(A1:A9)", "+86 138 0000 0000", "-_-||", "@小美 在吗", '=HYPERLINK("http://x")', "-1 那个不要了")
 _LONG_PIECE = "这是一段很长的描述,用来说明我遇到的问题,希望你们能认真看一下并给出解决办法。"
 
 # Probability of each kind of dirt per row.
@@ -70,8 +119,10 @@ _P_FORMULA = 0.005
 
 def _fill(template: str, rng: np.random.Generator) -> str:
     return template.format(
-        order=f"{rng.integers(10**11, 10**12)}", n=int(rng.integers(1, 20)),
-        city=_CITIES[rng.integers(len(_CITIES))], district=_DISTRICTS[rng.integers(len(_DISTRICTS))],
+        order=f"{rng.integers(10**11, 10**12)}",
+        n=int(rng.integers(1, 20)),
+        city=_CITIES[rng.integers(len(_CITIES))],
+        district=_DISTRICTS[rng.integers(len(_DISTRICTS))],
     )
 
 
@@ -143,8 +194,15 @@ def make_chat_frame(rows: int, seed: int, file_index: int = 0) -> pd.DataFrame:
                 else:
                     customer_cell = np.nan
             msg_type = "系统消息" if kind == "system_message" else "文本"
-            record = (agent_cell, _AGENT_NAMES[int(agent[-2:]) % len(_AGENT_NAMES)], customer_cell,
-                      "是" if is_agent else "否", msg_type, cell, clock.strftime("%Y-%m-%d %H:%M:%S"))
+            record = (
+                agent_cell,
+                _AGENT_NAMES[int(agent[-2:]) % len(_AGENT_NAMES)],
+                customer_cell,
+                "是" if is_agent else "否",
+                msg_type,
+                cell,
+                clock.strftime("%Y-%m-%d %H:%M:%S"),
+            )
             records.append(record)
             if rng.random() < _P_DUPLICATE and len(records) < rows:
                 records.append(record)

@@ -21,7 +21,6 @@ from typing import Any
 import xlsxwriter
 
 from engine.atomic import atomic_path, check_writable_dir, remove_stale_parts
-from engine.tables.writers import XLSX_TEXT_ONLY
 from engine.cluster.address import parse_cluster_address
 from engine.cluster.job_executor import open_job_executor
 from engine.context import Cancelled, JobContext
@@ -29,6 +28,7 @@ from engine.demo.data import COLUMNS, dirt_counts, make_chat_frame
 from engine.executor import TaskSpec, WorkersPublisher
 from engine.pool_worker import current_reporter, stop_requested
 from engine.status import TaskFailed, TaskFinished
+from engine.tables.writers import XLSX_TEXT_ONLY
 
 _REPORT_EVERY_ROWS = 1000
 
@@ -110,14 +110,17 @@ def run_demo(config: DemoConfig, ctx: JobContext) -> dict[str, Any]:
     report.set_counter("files_total", config.files)
     report.set_counter("rows_total", config.files * config.rows)
     report.flush()
-    tasks = (TaskSpec(("file", i), DemoTask(out_dir, i, config.rows, config.seed), demo_file_name(i))
-             for i in range(config.files))
+    tasks = (
+        TaskSpec(("file", i), DemoTask(out_dir, i, config.rows, config.seed), demo_file_name(i))
+        for i in range(config.files)
+    )
     written: list[str] = []
     failed: list[dict[str, str]] = []
     dirt_total: dict[str, int] = {}
     workers = min(config.workers, config.files)
-    with open_job_executor(write_demo_file, ctx, workers=workers, stage="writer", cluster=config.cluster,
-                           output_dir=out_dir) as pool:
+    with open_job_executor(
+        write_demo_file, ctx, workers=workers, stage="writer", cluster=config.cluster, output_dir=out_dir
+    ) as pool:
         publisher = WorkersPublisher(pool, ctx.sink, ctx.job)
         for result in pool.map_unordered(tasks, on_wait=publisher.publish):
             if result.ok:
@@ -125,14 +128,33 @@ def run_demo(config: DemoConfig, ctx: JobContext) -> dict[str, Any]:
                 for kind, n in result.value["dirt"].items():
                     dirt_total[kind] = dirt_total.get(kind, 0) + n
                 report.add(items_out=1, files_done=1, rows_done=result.value["rows"])
-                ctx.sink.send_event(TaskFinished(ctx.job, result.label, result.worker, time.time(),
-                                                 result.seconds, summary=result.value, attempts=result.attempts,
-                                                 key=result.key))
+                ctx.sink.send_event(
+                    TaskFinished(
+                        ctx.job,
+                        result.label,
+                        result.worker,
+                        time.time(),
+                        result.seconds,
+                        summary=result.value,
+                        attempts=result.attempts,
+                        key=result.key,
+                    )
+                )
             else:
                 failed.append({"file": result.label, "reason": result.error})
                 report.add(errors=1, files_failed=1)
-                ctx.sink.send_event(TaskFailed(ctx.job, result.label, result.worker, time.time(), result.error,
-                                               result.traceback, result.attempts, key=result.key))
+                ctx.sink.send_event(
+                    TaskFailed(
+                        ctx.job,
+                        result.label,
+                        result.worker,
+                        time.time(),
+                        result.error,
+                        result.traceback,
+                        result.attempts,
+                        key=result.key,
+                    )
+                )
             report.tick()
     report.flush()
     seconds = time.perf_counter() - started

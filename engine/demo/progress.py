@@ -35,9 +35,15 @@ class DemoProgressTracker(ProgressTracker[DemoProgress]):
         rate = self.rate("rows", m.clock(), rows)
         if not m.running:
             rate = average_rate(rows, m.elapsed_s())
-        return DemoProgress(running=m.running, elapsed_s=m.elapsed_s(), rows=rows,
-                            rows_total=int(m.gauge("rows_total")), rows_per_s=rate,
-                            files_done=int(m.gauge("files_done")), files_total=int(m.gauge("files_total")))
+        return DemoProgress(
+            running=m.running,
+            elapsed_s=m.elapsed_s(),
+            rows=rows,
+            rows_total=int(m.gauge("rows_total")),
+            rows_per_s=rate,
+            files_done=int(m.gauge("files_done")),
+            files_total=int(m.gauge("files_total")),
+        )
 
     def record(self, progress: DemoProgress, x: float) -> None:
         self.series(THROUGHPUT_CHART, "rows/s").append(x, progress.rows_per_s)

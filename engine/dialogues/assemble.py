@@ -15,9 +15,10 @@ One build group is in memory at a time (``plan_build_groups`` sized it to the me
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -49,8 +50,14 @@ def group_label(group: tuple[int, int]) -> str:
     return f"partition {start}" if stop == start + 1 else f"partitions {start}–{stop - 1}"
 
 
-def count_dialogues(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, groups: list[tuple[int, int]],
-                    rows_total: int, writer: MmiWriter) -> list[int]:
+def count_dialogues(
+    config: DialoguesConfig,
+    ctx: JobContext,
+    shard_dir: Path,
+    groups: list[tuple[int, int]],
+    rows_total: int,
+    writer: MmiWriter,
+) -> list[int]:
     """Dialogues kept per build group (after de-duplication and min-turns), reading key columns only."""
     rep = ctx.reporter("keys", "coordinator")
     rep.set_counter("rows_total", rows_total)
@@ -62,8 +69,9 @@ def count_dialogues(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, g
         table = read_partition(shard_dir, group, LAYOUT_COLUMNS)
         layout = layout_dialogues(table, config.min_turns)
         per_partition.append(layout.dialogues)
-        rep.add(items_in=table.num_rows, items_out=layout.dialogues, work_done=table.num_rows,
-                dialogues=layout.dialogues)
+        rep.add(
+            items_in=table.num_rows, items_out=layout.dialogues, work_done=table.num_rows, dialogues=layout.dialogues
+        )
         rep.set_counter("rss_bytes", rss_bytes())
         rep.end()
         rep.tick()
@@ -72,8 +80,9 @@ def count_dialogues(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, g
     return per_partition
 
 
-def split_batches(table: pa.Table, layout: DialogueLayout, val_mask: np.ndarray,
-                  config: DialoguesConfig) -> Iterator[tuple[str, str, int, int]]:
+def split_batches(
+    table: pa.Table, layout: DialogueLayout, val_mask: np.ndarray, config: DialoguesConfig
+) -> Iterator[tuple[str, str, int, int]]:
     """(split, std text, dialogues, lines) batches of one build group: train first, then val, each
     in output order and cut at dialogue boundaries (the coordinator and a cluster's build task
     write exactly these batches)."""
@@ -114,9 +123,16 @@ class BuildTotals:
     preview_sent: bool = False
 
 
-def build_and_write(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, groups: list[tuple[int, int]],
-                    val_ordinals: np.ndarray, std_files: dict[str, DialogueTextFile],
-                    writer: MmiWriter, rows_total: int) -> BuildTotals:
+def build_and_write(
+    config: DialoguesConfig,
+    ctx: JobContext,
+    shard_dir: Path,
+    groups: list[tuple[int, int]],
+    val_ordinals: np.ndarray,
+    std_files: dict[str, DialogueTextFile],
+    writer: MmiWriter,
+    rows_total: int,
+) -> BuildTotals:
     rep = ctx.reporter("build", "coordinator")
     rep.set_counter("rows_total", rows_total)
     totals = BuildTotals()
@@ -135,8 +151,10 @@ def build_and_write(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, g
             writer.put(MmiBatch(split, text, n_dialogues, n_lines))
             totals.dialogues[split] += n_dialogues
             totals.utterances[split] += n_lines
-            rep.add(items_out=n_lines, **{"lines_std": n_lines, f"lines_std_{split}": n_lines,
-                                          f"dialogues_{split}": n_dialogues})
+            rep.add(
+                items_out=n_lines,
+                **{"lines_std": n_lines, f"lines_std_{split}": n_lines, f"dialogues_{split}": n_dialogues},
+            )
             rep.set_queue(writer.depth(), writer.bound)
             rep.set_counter("writer_queue_max", writer.max_depth)
             rep.set_counter("writer_blocked_s", writer.blocked_s)
@@ -148,22 +166,39 @@ def build_and_write(config: DialoguesConfig, ctx: JobContext, shard_dir: Path, g
         totals.duplicates += layout.duplicates
         totals.short_dialogues += layout.short_dialogues
         totals.short_dialogue_rows += layout.short_dialogue_rows
-        rep.add(items_in=layout.rows_in, work_done=layout.rows_in, dialogues=layout.dialogues,
-                drops_duplicate=layout.duplicates, drops_short_dialogue=layout.short_dialogue_rows)
+        rep.add(
+            items_in=layout.rows_in,
+            work_done=layout.rows_in,
+            dialogues=layout.dialogues,
+            drops_duplicate=layout.duplicates,
+            drops_short_dialogue=layout.short_dialogue_rows,
+        )
         rep.set_counter("rss_bytes", rss_bytes())
         rep.end()
         rep.tick()
-        summary: dict[str, Any] = {"rows": layout.rows_in, "dialogues": layout.dialogues,
-                                   "utterances": layout.utterances, "duplicates": layout.duplicates,
-                                   "short_dialogues": layout.short_dialogues}
+        summary: dict[str, Any] = {
+            "rows": layout.rows_in,
+            "dialogues": layout.dialogues,
+            "utterances": layout.utterances,
+            "duplicates": layout.duplicates,
+            "short_dialogues": layout.short_dialogues,
+        }
         if preview and not totals.preview_sent:
             summary["preview_std"] = preview
             summary["preview_mmi"] = [reverse_dialogues(d) for d in preview]
             totals.preview_sent = True
         summary["partitions"] = list(group)
-        ctx.sink.send_event(TaskFinished(job=ctx.job, task=group_label(group), worker="coordinator", t=time.time(),
-                                         seconds=time.perf_counter() - started, summary=summary,
-                                         key=("partition", group[0])))
+        ctx.sink.send_event(
+            TaskFinished(
+                job=ctx.job,
+                task=group_label(group),
+                worker="coordinator",
+                t=time.time(),
+                seconds=time.perf_counter() - started,
+                summary=summary,
+                key=("partition", group[0]),
+            )
+        )
         del table, layout
     rep.set_queue(writer.depth(), writer.bound)
     rep.flush()

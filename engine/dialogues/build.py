@@ -19,8 +19,8 @@ character of every utterance, real punctuation included).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -77,8 +77,9 @@ def layout_dialogues(table: pa.Table, min_turns: int) -> DialogueLayout:
     n = table.num_rows
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return DialogueLayout(empty, np.zeros(1, dtype=np.int64), np.zeros(0, bool), np.zeros(0, bool),
-                              empty, 0, 0, 0, 0)
+        return DialogueLayout(
+            empty, np.zeros(1, dtype=np.int64), np.zeros(0, bool), np.zeros(0, bool), empty, 0, 0, 0, 0
+        )
     h = table.column("h").to_numpy()
     pair = _pair_codes(table.column("agent"), table.column("customer"))
     t = table.column("t").to_numpy()

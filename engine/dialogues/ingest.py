@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from engine.clean.config import ColumnMap
-from engine.tables.readers import read_input
 from engine.context import Cancelled
 from engine.dialogues.memory import peak_rss_bytes, rss_bytes
 from engine.dialogues.rows import MISSING_TIME, ROW_DROP_REASONS, normalise_chunk
 from engine.dialogues.shards import SourceShardWriter, shard_path
 from engine.pool_worker import current_reporter, stop_requested
+from engine.tables.readers import read_input
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def ingest_file(task: IngestTask) -> IngestResult:
     for start in range(0, len(frame), task.chunk_rows):
         if stop_requested():
             raise Cancelled()
-        chunk = frame.iloc[start:start + task.chunk_rows]
+        chunk = frame.iloc[start : start + task.chunk_rows]
         table, chunk_drops = normalise_chunk(chunk, task.columns, task.system_messages, task.src, start)
         shards.add(table)
         rows += len(chunk)
@@ -84,10 +84,18 @@ def ingest_file(task: IngestTask) -> IngestResult:
     del frame, chunk, table  # the raw cells go before the shard is sorted and written
     shards.close()
     rep.set_counter("rss_bytes", rss_bytes())
-    return IngestResult(src=task.src, rows=rows, kept=kept, without_time=without_time, drops=drops,
-                        partition_rows=tuple(int(n) for n in shards.rows_written),
-                        partition_text_bytes=tuple(int(n) for n in shards.text_bytes_written),
-                        seconds=time.perf_counter() - started, pid=os.getpid(), peak_rss_bytes=peak_rss_bytes())
+    return IngestResult(
+        src=task.src,
+        rows=rows,
+        kept=kept,
+        without_time=without_time,
+        drops=drops,
+        partition_rows=tuple(int(n) for n in shards.rows_written),
+        partition_text_bytes=tuple(int(n) for n in shards.text_bytes_written),
+        seconds=time.perf_counter() - started,
+        pid=os.getpid(),
+        peak_rss_bytes=peak_rss_bytes(),
+    )
 
 
 def discard_source(shard_root: Path, src: int) -> None:

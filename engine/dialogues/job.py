@@ -44,9 +44,10 @@ import signal
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import psutil
 
@@ -55,9 +56,9 @@ from engine.cluster.job_executor import open_job_executor
 from engine.context import Cancelled, JobContext
 from engine.dialogues.assemble import build_and_write, count_dialogues
 from engine.dialogues.config import DialoguesConfig
+from engine.dialogues.ingest import ingest_file
 from engine.dialogues.layout import OUTPUT_FILES, REPORT_NAME, SPLITS, WORK_PREFIX
 from engine.dialogues.memory import rss_bytes
-from engine.dialogues.ingest import ingest_file
 from engine.dialogues.on_cluster import build_on_cluster, count_on_cluster, run_cluster_task, spread_limit
 from engine.dialogues.partition import PartitionResult, partition_inputs
 from engine.dialogues.report import RunFacts, check_writer_agrees, make_report, summarize
@@ -127,17 +128,28 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
                 # Started now so that its start-up overlaps phase 1; it waits on its queue until phase 3.
                 writer = MmiWriter(ctx, supervisor, {s: temp[("mmi", s)] for s in SPLITS}, config.writer_queue_bound)
                 with open_job_executor(ingest_file, ctx, workers=workers, stage=READER_STAGE) as pool:
-                    parted = partition_inputs(config, ctx, pool, files, shard_dir, partitions, total_bytes,
-                                              READER_STAGE, writer.check_alive)
+                    parted = partition_inputs(
+                        config, ctx, pool, files, shard_dir, partitions, total_bytes, READER_STAGE, writer.check_alive
+                    )
             else:  # one executor for the three phases: the workers read, count and build
-                pool = cluster_scope.enter_context(open_job_executor(
-                    run_cluster_task, ctx, workers=workers, stage=READER_STAGE, cluster=config.cluster,
-                    inputs=files, output_dir=shard_dir))
+                pool = cluster_scope.enter_context(
+                    open_job_executor(
+                        run_cluster_task,
+                        ctx,
+                        workers=workers,
+                        stage=READER_STAGE,
+                        cluster=config.cluster,
+                        inputs=files,
+                        output_dir=shard_dir,
+                    )
+                )
                 parted = partition_inputs(config, ctx, pool, files, shard_dir, partitions, total_bytes, READER_STAGE)
             seconds = {"partition": time.perf_counter() - t0}
             if parted.files_ok == 0:
-                raise ValueError("no input file could be read: "
-                                 + "; ".join(f"{Path(f['file']).name}: {f['reason']}" for f in parted.failed[:5]))
+                raise ValueError(
+                    "no input file could be read: "
+                    + "; ".join(f"{Path(f['file']).name}: {f['reason']}" for f in parted.failed[:5])
+                )
             rss_after = {"partition": rss_bytes()}
 
             t0 = time.perf_counter()
@@ -151,8 +163,10 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
             n_val, capped = val_count(config.val_size, dialogues_total, config.val_cap)
             val_ordinals = choose_val_ordinals(dialogues_total, n_val, config.seed)
             if capped:
-                ctx.log(f"validation set capped at {n_val} dialogues (train keeps at least half of "
-                        f"{dialogues_total})", "warning")
+                ctx.log(
+                    f"validation set capped at {n_val} dialogues (train keeps at least half of {dialogues_total})",
+                    "warning",
+                )
             seconds["keys"] = time.perf_counter() - t0
             rss_after["keys"] = rss_bytes()
 
@@ -161,16 +175,18 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
             if writer is not None:
                 std_files = {s: DialogueTextFile(temp[("std", s)]) for s in SPLITS}
                 try:
-                    totals = build_and_write(config, ctx, shard_dir, groups, val_ordinals, std_files, writer,
-                                             parted.rows_kept)
+                    totals = build_and_write(
+                        config, ctx, shard_dir, groups, val_ordinals, std_files, writer, parted.rows_kept
+                    )
                 finally:
                     for f in std_files.values():
                         f.close()
                 done: WriterDone = writer.finish()
                 check_writer_agrees(done, std_files)
             else:
-                totals, done, builder_peaks = build_on_cluster(config, ctx, pool, shard_dir, groups, per_group,
-                                                               val_ordinals, temp, parted.rows_kept)
+                totals, done, builder_peaks = build_on_cluster(
+                    config, ctx, pool, shard_dir, groups, per_group, val_ordinals, temp, parted.rows_kept
+                )
             seconds["build"] = time.perf_counter() - t0
             rss_after["build"] = rss_bytes()
 
@@ -179,14 +195,30 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(temp[key], final)
             seconds["total"] = time.perf_counter() - started
-            report = make_report(RunFacts(
-                config=config, files=files, out_dir=out_dir, partitions=partitions, groups=groups, parted=parted,
-                totals=totals, dialogues_total=dialogues_total, capped=capped, writer_done=done, writer=writer,
-                seconds=seconds, rss_after=rss_after, builder_peak_rss=builder_peaks))
+            report = make_report(
+                RunFacts(
+                    config=config,
+                    files=files,
+                    out_dir=out_dir,
+                    partitions=partitions,
+                    groups=groups,
+                    parted=parted,
+                    totals=totals,
+                    dialogues_total=dialogues_total,
+                    capped=capped,
+                    writer_done=done,
+                    writer=writer,
+                    seconds=seconds,
+                    rss_after=rss_after,
+                    builder_peak_rss=builder_peaks,
+                )
+            )
             with atomic_path(out_dir / REPORT_NAME) as tmp:
                 tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-            ctx.log(f"dialogues: {totals.dialogues['train']} train + {totals.dialogues['val']} val dialogues, "
-                    f"{report['utterances']['total']} utterances in {seconds['total']:.1f} s")
+            ctx.log(
+                f"dialogues: {totals.dialogues['train']} train + {totals.dialogues['val']} val dialogues, "
+                f"{report['utterances']['total']} utterances in {seconds['total']:.1f} s"
+            )
             return summarize(report)
     except BaseException:
         if writer is not None:
@@ -198,8 +230,9 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
             supervisor.stop(grace_s=1.0, terminate_s=1.0)
 
 
-def _build_groups(config: DialoguesConfig, ctx: JobContext, parted: PartitionResult, partitions: int,
-                  cluster: Executor | None) -> list[tuple[int, int]]:
+def _build_groups(
+    config: DialoguesConfig, ctx: JobContext, parted: PartitionResult, partitions: int, cluster: Executor | None
+) -> list[tuple[int, int]]:
     """Adjacent partitions merged into build groups that fit the memory budget; on a cluster also
     small enough that every worker thread gets some."""
     if config.partitions is not None:
@@ -213,7 +246,10 @@ def _build_groups(config: DialoguesConfig, ctx: JobContext, parted: PartitionRes
     groups = plan_build_groups(parted.partition_rows, parted.partition_text_bytes, limit)
     largest = max(costs[a:b].sum() for a, b in groups)
     if largest > group_limit_bytes(config.memory_budget_bytes, resting):
-        ctx.log(f"memory budget {config.memory_budget_bytes / 2**20:.0f} MB is too small: the "
-                f"coordinator uses {resting / 2**20:.0f} MB at rest and the largest partition needs "
-                f"about {largest * 1.75 / 2**20:.0f} MB more; building one partition at a time", "warning")
+        ctx.log(
+            f"memory budget {config.memory_budget_bytes / 2**20:.0f} MB is too small: the "
+            f"coordinator uses {resting / 2**20:.0f} MB at rest and the largest partition needs "
+            f"about {largest * 1.75 / 2**20:.0f} MB more; building one partition at a time",
+            "warning",
+        )
     return groups

@@ -124,11 +124,17 @@ def build_group(task: BuildTask) -> GroupBuilt:
             f.close()
     for key, temp in temps.items():
         os.replace(temp, task.out_paths[key])
-    return GroupBuilt(rows_in=layout.rows_in, rows_used=layout.rows, duplicates=layout.duplicates,
-                      short_dialogues=layout.short_dialogues, short_dialogue_rows=layout.short_dialogue_rows,
-                      dialogues={s: files[("std", s)].dialogues for s in SPLITS},
-                      utterances={s: files[("std", s)].lines for s in SPLITS}, preview=preview,
-                      peak_rss_bytes=peak_rss_bytes())
+    return GroupBuilt(
+        rows_in=layout.rows_in,
+        rows_used=layout.rows,
+        duplicates=layout.duplicates,
+        short_dialogues=layout.short_dialogues,
+        short_dialogue_rows=layout.short_dialogue_rows,
+        dialogues={s: files[("std", s)].dialogues for s in SPLITS},
+        utterances={s: files[("std", s)].lines for s in SPLITS},
+        preview=preview,
+        peak_rss_bytes=peak_rss_bytes(),
+    )
 
 
 def run_cluster_task(task: IngestTask | CountTask | BuildTask) -> Any:
@@ -153,8 +159,14 @@ def _raise_failed(result: TaskResult) -> None:
         raise RuntimeError(f"{result.label} failed on {result.worker or 'the cluster'}: {result.error}")
 
 
-def count_on_cluster(config: DialoguesConfig, ctx: JobContext, pool: Executor, shard_dir: Path,
-                     groups: list[tuple[int, int]], group_rows: list[int]) -> list[int]:
+def count_on_cluster(
+    config: DialoguesConfig,
+    ctx: JobContext,
+    pool: Executor,
+    shard_dir: Path,
+    groups: list[tuple[int, int]],
+    group_rows: list[int],
+) -> list[int]:
     """Dialogues kept per build group, counted on the workers (phase 2); ``group_rows``: the rows
     phase 1 wrote into each group (its progress)."""
     rep = ctx.reporter("keys", "coordinator")
@@ -162,8 +174,10 @@ def count_on_cluster(config: DialoguesConfig, ctx: JobContext, pool: Executor, s
     rep.begin(f"{len(groups)} group(s) on the cluster")
     rep.flush()
     counts = [0] * len(groups)
-    specs = [TaskSpec(("count", n), CountTask(shard_dir, g, config.min_turns), f"count {group_label(g)}")
-             for n, g in enumerate(groups)]
+    specs = [
+        TaskSpec(("count", n), CountTask(shard_dir, g, config.min_turns), f"count {group_label(g)}")
+        for n, g in enumerate(groups)
+    ]
     publisher = WorkersPublisher(pool, ctx.sink, ctx.job)
     for result in pool.map_unordered(specs, on_wait=publisher.publish):
         _raise_failed(result)
@@ -209,9 +223,17 @@ class ShardJoiner:
             out.close()
 
 
-def build_on_cluster(config: DialoguesConfig, ctx: JobContext, pool: Executor, shard_dir: Path,
-                     groups: list[tuple[int, int]], per_group: list[int], val_ordinals: np.ndarray,
-                     outputs: dict[tuple[str, str], Path], rows_total: int) -> tuple[BuildTotals, WriterDone, dict]:
+def build_on_cluster(
+    config: DialoguesConfig,
+    ctx: JobContext,
+    pool: Executor,
+    shard_dir: Path,
+    groups: list[tuple[int, int]],
+    per_group: list[int],
+    val_ordinals: np.ndarray,
+    outputs: dict[tuple[str, str], Path],
+    rows_total: int,
+) -> tuple[BuildTotals, WriterDone, dict]:
     """Phase 3 on the workers; the four files joined into ``outputs``. Returns the totals, the mmi
     side's counts (as a local writer reports them) and the build workers' peak RSS."""
     rep = ctx.reporter("build", "coordinator")
@@ -251,13 +273,23 @@ def build_on_cluster(config: DialoguesConfig, ctx: JobContext, pool: Executor, s
         joiner.close()
     rep.flush()
     mmi.flush()
-    done = WriterDone(dialogues=dict(totals.dialogues), lines=dict(totals.utterances),
-                      bytes={split: joiner.bytes[("mmi", split)] for split in SPLITS})
+    done = WriterDone(
+        dialogues=dict(totals.dialogues),
+        lines=dict(totals.utterances),
+        bytes={split: joiner.bytes[("mmi", split)] for split in SPLITS},
+    )
     return totals, done, peaks
 
 
-def _account(ctx: JobContext, rep: Any, mmi: Any, totals: BuildTotals, group: tuple[int, int],
-             result: TaskResult, built: GroupBuilt) -> None:
+def _account(
+    ctx: JobContext,
+    rep: Any,
+    mmi: Any,
+    totals: BuildTotals,
+    group: tuple[int, int],
+    result: TaskResult,
+    built: GroupBuilt,
+) -> None:
     """Count one joined group as the local build counts a group, and send its TaskFinished."""
     for split in SPLITS:
         lines, dialogues = built.utterances[split], built.dialogues[split]
@@ -271,16 +303,34 @@ def _account(ctx: JobContext, rep: Any, mmi: Any, totals: BuildTotals, group: tu
     totals.short_dialogues += built.short_dialogues
     totals.short_dialogue_rows += built.short_dialogue_rows
     dialogues = sum(built.dialogues.values())
-    rep.add(items_in=built.rows_in, work_done=built.rows_in, dialogues=dialogues,
-            drops_duplicate=built.duplicates, drops_short_dialogue=built.short_dialogue_rows)
-    summary: dict[str, Any] = {"rows": built.rows_in, "dialogues": dialogues,
-                               "utterances": sum(built.utterances.values()), "duplicates": built.duplicates,
-                               "short_dialogues": built.short_dialogues}
+    rep.add(
+        items_in=built.rows_in,
+        work_done=built.rows_in,
+        dialogues=dialogues,
+        drops_duplicate=built.duplicates,
+        drops_short_dialogue=built.short_dialogue_rows,
+    )
+    summary: dict[str, Any] = {
+        "rows": built.rows_in,
+        "dialogues": dialogues,
+        "utterances": sum(built.utterances.values()),
+        "duplicates": built.duplicates,
+        "short_dialogues": built.short_dialogues,
+    }
     if built.preview and not totals.preview_sent:
         summary["preview_std"] = built.preview
         summary["preview_mmi"] = [reverse_dialogues(d) for d in built.preview]
         totals.preview_sent = True
     summary["partitions"] = list(group)
-    ctx.sink.send_event(TaskFinished(job=ctx.job, task=group_label(group), worker=result.worker, t=time.time(),
-                                     seconds=result.seconds, summary=summary, attempts=result.attempts,
-                                     key=("partition", group[0])))
+    ctx.sink.send_event(
+        TaskFinished(
+            job=ctx.job,
+            task=group_label(group),
+            worker=result.worker,
+            t=time.time(),
+            seconds=result.seconds,
+            summary=summary,
+            attempts=result.attempts,
+            key=("partition", group[0]),
+        )
+    )

@@ -49,14 +49,23 @@ def task_label(task: IngestTask) -> str:
     return f"#{task.src} {task.path.name}"
 
 
-def partition_inputs(config: DialoguesConfig, ctx: JobContext, pool: Executor, files: list[Path],
-                     shard_root: Path, partitions: int, total_bytes: int, stage: str,
-                     check_alive: Callable[[], None] = lambda: None) -> PartitionResult:
+def partition_inputs(
+    config: DialoguesConfig,
+    ctx: JobContext,
+    pool: Executor,
+    files: list[Path],
+    shard_root: Path,
+    partitions: int,
+    total_bytes: int,
+    stage: str,
+    check_alive: Callable[[], None] = lambda: None,
+) -> PartitionResult:
     """Ingest every file on ``pool`` (its task function runs ``ingest_file`` for an ``IngestTask``);
     per-file events; failures go on. ``check_alive`` is called after each file (the mmi writer's
     watch: a writer dead already fails the job now)."""
-    result = PartitionResult(partition_rows=np.zeros(partitions, dtype=np.int64),
-                             partition_text_bytes=np.zeros(partitions, dtype=np.int64))
+    result = PartitionResult(
+        partition_rows=np.zeros(partitions, dtype=np.int64), partition_text_bytes=np.zeros(partitions, dtype=np.int64)
+    )
     rep = ctx.reporter("partition", "coordinator")
     rep.set_counter("files_total", len(files))
     rep.set_counter("bytes_total", total_bytes)
@@ -65,8 +74,12 @@ def partition_inputs(config: DialoguesConfig, ctx: JobContext, pool: Executor, f
     rep.set_counter("rss_bytes", rss_bytes())
     rep.flush()
     sizes = {src: (p.stat().st_size if p.exists() else 0) for src, p in enumerate(files)}
-    tasks = [IngestTask(src, path, shard_root, partitions, config.columns,
-                        tuple(config.system_messages), config.read_chunk_rows) for src, path in enumerate(files)]
+    tasks = [
+        IngestTask(
+            src, path, shard_root, partitions, config.columns, tuple(config.system_messages), config.read_chunk_rows
+        )
+        for src, path in enumerate(files)
+    ]
     specs = [TaskSpec(("file", t.src), t, task_label(t)) for t in tasks]
     bytes_done = 0
     publisher = WorkersPublisher(pool, ctx.sink, ctx.job)
@@ -89,19 +102,35 @@ def partition_inputs(config: DialoguesConfig, ctx: JobContext, pool: Executor, f
                 if n:
                     rep.add(**{f"drops_{reason}": n})
             rep.add(items_in=done.rows, items_out=done.kept)
-            ctx.sink.send_event(TaskFinished(
-                job=ctx.job, task=path.name, worker=outcome.worker, t=time.time(), seconds=outcome.seconds,
-                attempts=outcome.attempts,
-                summary={"rows": done.rows, "kept": done.kept, **{f"drops_{r}": n for r, n in done.drops.items()}},
-                key=outcome.key))
+            ctx.sink.send_event(
+                TaskFinished(
+                    job=ctx.job,
+                    task=path.name,
+                    worker=outcome.worker,
+                    t=time.time(),
+                    seconds=outcome.seconds,
+                    attempts=outcome.attempts,
+                    summary={"rows": done.rows, "kept": done.kept, **{f"drops_{r}": n for r, n in done.drops.items()}},
+                    key=outcome.key,
+                )
+            )
         else:
             discard_source(shard_root, src)
             reason = outcome.reason if outcome.error_type == InputError.__name__ else outcome.error
             result.failed.append({"file": str(path), "reason": reason})
             rep.add(errors=1)
-            ctx.sink.send_event(TaskFailed(job=ctx.job, task=path.name, worker=outcome.worker, t=time.time(),
-                                           reason=reason, traceback=outcome.traceback, attempts=outcome.attempts,
-                                           key=outcome.key))
+            ctx.sink.send_event(
+                TaskFailed(
+                    job=ctx.job,
+                    task=path.name,
+                    worker=outcome.worker,
+                    t=time.time(),
+                    reason=reason,
+                    traceback=outcome.traceback,
+                    attempts=outcome.attempts,
+                    key=outcome.key,
+                )
+            )
         bytes_done += sizes[src]
         rep.add(files_done=1)
         rep.set_counter("rss_bytes", rss_bytes())

@@ -9,8 +9,8 @@ the bound) and the RSS of every live process. The phase bars and the charts read
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from engine.dialogues.job import READER_STAGE
 from engine.dialogues.writer import WRITER_STAGE
@@ -65,8 +65,11 @@ class DialoguesProgressTracker(ProgressTracker[DialoguesProgress]):
     def compute(self, m: RunMonitor) -> DialoguesProgress:
         t = m.clock()
         kept_total = int(m.gauge("rows_total", "keys") or m.gauge("rows_total", "build"))
-        dones = {"partition": int(m.counter("rows", READER_STAGE)), "keys": m.items("keys")[0],
-                 "build": m.items("build")[0]}
+        dones = {
+            "partition": int(m.counter("rows", READER_STAGE)),
+            "keys": m.items("keys")[0],
+            "build": m.items("build")[0],
+        }
         totals = {"partition": int(m.gauge("rows_estimate", "partition")), "keys": kept_total, "build": kept_total}
         phases = {}
         for name in PHASES:
@@ -82,11 +85,17 @@ class DialoguesProgressTracker(ProgressTracker[DialoguesProgress]):
         queued = [s for s in m.snapshots() if s.queue_bound and s.stage in ("build", WRITER_STAGE)]
         latest = max(queued, key=lambda s: s.t) if queued else None
         return DialoguesProgress(
-            running=m.running, elapsed_s=m.elapsed_s(), **phases,
-            files_done=int(m.gauge("files_done", "partition")), files_total=int(m.gauge("files_total", "partition")),
-            dialogues=int(m.counter("dialogues", "keys")), lines_std=std, lines_mmi=mmi,
+            running=m.running,
+            elapsed_s=m.elapsed_s(),
+            **phases,
+            files_done=int(m.gauge("files_done", "partition")),
+            files_total=int(m.gauge("files_total", "partition")),
+            dialogues=int(m.counter("dialogues", "keys")),
+            lines_std=std,
+            lines_mmi=mmi,
             rows_per_s=self.rate("rows", t, sum(dones.values())),
-            lines_std_per_s=self.rate("std", t, std), lines_mmi_per_s=self.rate("mmi", t, mmi),
+            lines_std_per_s=self.rate("std", t, std),
+            lines_mmi_per_s=self.rate("mmi", t, mmi),
             writer_queue_depth=(latest.queue_depth or 0) if latest else None,
             writer_queue_bound=latest.queue_bound if latest else None,
             rss_bytes=self._process_rss(m),

@@ -12,7 +12,7 @@ changes nothing, running it on a raw export gives what the clean job would keep.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,17 +21,19 @@ import pyarrow as pa
 from engine.clean.config import ColumnMap, DropReason
 from engine.textnorm import AGENT_ROLE, as_text, is_system_message, normalise_role, normalise_text
 
-SHARD_SCHEMA = pa.schema([
-    ("h", pa.uint64()),          # hash of (agent id, customer id): dialogue order and partition
-    ("agent", pa.string()),
-    ("customer", pa.string()),
-    ("role", pa.int8()),         # 1 agent (是), 0 customer (否)
-    ("text", pa.string()),
-    ("t", pa.int64()),           # message time in ns; MISSING_TIME when absent or unparseable
-    ("src", pa.int32()),         # input file index
-    ("row", pa.int64()),         # row index in that file (input order)
-    ("row_hash", pa.uint64()),   # hash of (role, text, time): duplicate detection
-])
+SHARD_SCHEMA = pa.schema(
+    [
+        ("h", pa.uint64()),  # hash of (agent id, customer id): dialogue order and partition
+        ("agent", pa.string()),
+        ("customer", pa.string()),
+        ("role", pa.int8()),  # 1 agent (是), 0 customer (否)
+        ("text", pa.string()),
+        ("t", pa.int64()),  # message time in ns; MISSING_TIME when absent or unparseable
+        ("src", pa.int32()),  # input file index
+        ("row", pa.int64()),  # row index in that file (input order)
+        ("row_hash", pa.uint64()),  # hash of (role, text, time): duplicate detection
+    ]
+)
 
 #: Rows without a usable time sort after the timed rows of their dialogue, in input order.
 MISSING_TIME = np.iinfo(np.int64).max
@@ -39,8 +41,12 @@ MISSING_TIME = np.iinfo(np.int64).max
 #: Why a row read from an input is not part of any dialogue, in the order they are checked: the
 #: clean job's names for the same rules (a key column blank is its ``missing_value``), so reports
 #: of both jobs read alike.
-ROW_DROP_REASONS = (DropReason.MISSING_VALUE, DropReason.UNKNOWN_ROLE, DropReason.EMPTY_AFTER_CLEAN,
-                    DropReason.SYSTEM_MESSAGE)
+ROW_DROP_REASONS = (
+    DropReason.MISSING_VALUE,
+    DropReason.UNKNOWN_ROLE,
+    DropReason.EMPTY_AFTER_CLEAN,
+    DropReason.SYSTEM_MESSAGE,
+)
 
 
 def parse_times(values: pd.Series) -> np.ndarray:
@@ -60,8 +66,9 @@ def dialogue_hash(agent: pd.Series, customer: pd.Series) -> np.ndarray:
     return pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64)
 
 
-def normalise_chunk(frame: pd.DataFrame, columns: ColumnMap, system_messages: Sequence[str],
-                    src: int, row_offset: int) -> tuple[pa.Table, dict[str, int]]:
+def normalise_chunk(
+    frame: pd.DataFrame, columns: ColumnMap, system_messages: Sequence[str], src: int, row_offset: int
+) -> tuple[pa.Table, dict[str, int]]:
     """Normalise one chunk; returns the kept rows (SHARD_SCHEMA) and the dropped counts by reason."""
     n = len(frame)
     agent = as_text(frame[columns.agent]).str.strip()
@@ -73,11 +80,16 @@ def normalise_chunk(frame: pd.DataFrame, columns: ColumnMap, system_messages: Se
     missing_key = missing_key.to_numpy(dtype=bool)
     bad_role = role.isna().to_numpy(dtype=bool) & ~missing_key
     empty = (text.isna() | (text == "")).fillna(True).to_numpy(dtype=bool) & ~missing_key & ~bad_role
-    system = (is_system_message(text, exact=tuple(system_messages)).to_numpy(dtype=bool)
-              & ~missing_key & ~bad_role & ~empty)
+    system = (
+        is_system_message(text, exact=tuple(system_messages)).to_numpy(dtype=bool) & ~missing_key & ~bad_role & ~empty
+    )
     keep = ~(missing_key | bad_role | empty | system)
-    drops = {DropReason.MISSING_VALUE: int(missing_key.sum()), DropReason.UNKNOWN_ROLE: int(bad_role.sum()),
-             DropReason.EMPTY_AFTER_CLEAN: int(empty.sum()), DropReason.SYSTEM_MESSAGE: int(system.sum())}
+    drops = {
+        DropReason.MISSING_VALUE: int(missing_key.sum()),
+        DropReason.UNKNOWN_ROLE: int(bad_role.sum()),
+        DropReason.EMPTY_AFTER_CLEAN: int(empty.sum()),
+        DropReason.SYSTEM_MESSAGE: int(system.sum()),
+    }
 
     if columns.time and columns.time in frame.columns:
         times = parse_times(frame[columns.time])
@@ -92,15 +104,18 @@ def normalise_chunk(frame: pd.DataFrame, columns: ColumnMap, system_messages: Se
     times_k = times[keep]
     content = pd.DataFrame({"r": role_k, "x": text_k.to_numpy(dtype=object), "t": times_k})
     row_hash = pd.util.hash_pandas_object(content, index=False).to_numpy(dtype=np.uint64)
-    table = pa.table({
-        "h": pa.array(dialogue_hash(agent_k, customer_k), pa.uint64()),
-        "agent": pa.array(agent_k.to_numpy(dtype=object), pa.string()),
-        "customer": pa.array(customer_k.to_numpy(dtype=object), pa.string()),
-        "role": pa.array(role_k, pa.int8()),
-        "text": pa.array(text_k.to_numpy(dtype=object), pa.string()),
-        "t": pa.array(times_k, pa.int64()),
-        "src": pa.array(np.full(int(keep.sum()), src, dtype=np.int32), pa.int32()),
-        "row": pa.array(rows[keep], pa.int64()),
-        "row_hash": pa.array(row_hash, pa.uint64()),
-    }, schema=SHARD_SCHEMA)
+    table = pa.table(
+        {
+            "h": pa.array(dialogue_hash(agent_k, customer_k), pa.uint64()),
+            "agent": pa.array(agent_k.to_numpy(dtype=object), pa.string()),
+            "customer": pa.array(customer_k.to_numpy(dtype=object), pa.string()),
+            "role": pa.array(role_k, pa.int8()),
+            "text": pa.array(text_k.to_numpy(dtype=object), pa.string()),
+            "t": pa.array(times_k, pa.int64()),
+            "src": pa.array(np.full(int(keep.sum()), src, dtype=np.int32), pa.int32()),
+            "row": pa.array(rows[keep], pa.int64()),
+            "row_hash": pa.array(row_hash, pa.uint64()),
+        },
+        schema=SHARD_SCHEMA,
+    )
     return table, drops

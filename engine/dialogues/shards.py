@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -128,10 +128,13 @@ class SourceShardWriter:
         table = table.take(pa.array(order)).append_column("part", pa.array(sorted_parts.astype(np.int32)))
         bounds = np.searchsorted(sorted_parts, np.arange(self.partitions + 1))
         self.rows_written += np.diff(bounds)
-        sizes = sum(pc.binary_length(table.column(c)).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
-                    for c in ("text", "agent", "customer"))
-        self.text_bytes_written += np.add.reduceat(np.append(sizes, 0), bounds[:-1])[: self.partitions] * \
-            (np.diff(bounds) > 0)
+        sizes = sum(
+            pc.binary_length(table.column(c)).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+            for c in ("text", "agent", "customer")
+        )
+        self.text_bytes_written += np.add.reduceat(np.append(sizes, 0), bounds[:-1])[: self.partitions] * (
+            np.diff(bounds) > 0
+        )
         tmp = self.path.with_name(self.path.name + ".tmp")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with pq.ParquetWriter(tmp, table.schema, compression="lz4") as writer:
@@ -141,7 +144,9 @@ class SourceShardWriter:
         os.replace(tmp, self.path)
 
 
-def read_partition(shard_root: Path, partitions: int | tuple[int, int], columns: Sequence[str] | None = None) -> pa.Table:
+def read_partition(
+    shard_root: Path, partitions: int | tuple[int, int], columns: Sequence[str] | None = None
+) -> pa.Table:
     """The rows of one partition, or of partitions [start, stop), from every input's shard file.
 
     Only the row groups of those partitions are read (their ``part`` statistics say which).
@@ -152,8 +157,11 @@ def read_partition(shard_root: Path, partitions: int | tuple[int, int], columns:
     for path in sorted(Path(shard_root).glob("src-*.parquet")):
         shard = pq.ParquetFile(path)
         part_index = shard.schema_arrow.get_field_index("part")
-        groups = [i for i in range(shard.num_row_groups)
-                  if start <= shard.metadata.row_group(i).column(part_index).statistics.min < stop]
+        groups = [
+            i
+            for i in range(shard.num_row_groups)
+            if start <= shard.metadata.row_group(i).column(part_index).statistics.min < stop
+        ]
         if groups:
             tables.append(shard.read_row_groups(groups, columns=wanted))
     if not tables:

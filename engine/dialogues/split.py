@@ -43,5 +43,8 @@ def is_val(first_ordinal: int, dialogues: int, val_ordinals: np.ndarray) -> np.n
     ordinals = np.arange(first_ordinal, first_ordinal + dialogues, dtype=np.int64)
     pos = np.searchsorted(val_ordinals, ordinals)
     pos_clipped = np.minimum(pos, max(len(val_ordinals) - 1, 0))
-    return (pos < len(val_ordinals)) & (val_ordinals[pos_clipped] == ordinals) if len(val_ordinals) else \
-        np.zeros(dialogues, dtype=bool)
+    return (
+        (pos < len(val_ordinals)) & (val_ordinals[pos_clipped] == ordinals)
+        if len(val_ordinals)
+        else np.zeros(dialogues, dtype=bool)
+    )

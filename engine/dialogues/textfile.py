@@ -41,7 +41,7 @@ class DialogueTextFile:
     def close(self) -> None:
         self._file.close()
 
-    def __enter__(self) -> "DialogueTextFile":
+    def __enter__(self) -> DialogueTextFile:
         return self
 
     def __exit__(self, *exc: object) -> None:

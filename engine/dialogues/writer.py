@@ -29,10 +29,11 @@ from __future__ import annotations
 import os
 import queue
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait as wait_any
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from engine.context import SPAWN, JobContext, parent_alive
 from engine.dialogues.memory import peak_rss_bytes, rss_bytes
@@ -115,8 +116,13 @@ class PipeSink:
 
 def mmi_writer_main(job: str, batches: CountingQueue, result_conn: Any, paths: Mapping[str, str]) -> None:
     """Process target: write every batch's reversed form until END_OF_BATCHES."""
-    reporter = StatusReporter(PipeSink(result_conn), job, WRITER_STAGE, WRITER_ROLE,  # type: ignore[arg-type]
-                              interval_s=WRITER_SNAPSHOT_INTERVAL_S)
+    reporter = StatusReporter(
+        PipeSink(result_conn),
+        job,
+        WRITER_STAGE,
+        WRITER_ROLE,  # type: ignore[arg-type]
+        interval_s=WRITER_SNAPSHOT_INTERVAL_S,
+    )
     files = {split: DialogueTextFile(Path(path)) for split, path in paths.items()}
     last_idle_report = 0.0
     try:
@@ -141,8 +147,12 @@ def mmi_writer_main(job: str, batches: CountingQueue, result_conn: Any, paths: M
             out = files[item.split]
             before = out.bytes
             out.write_batch(mmi, item.dialogues, item.lines)
-            reporter.add(items_in=item.dialogues, items_out=item.lines, nbytes=out.bytes - before,
-                         **{f"lines_mmi_{item.split}": item.lines, "lines_mmi": item.lines})
+            reporter.add(
+                items_in=item.dialogues,
+                items_out=item.lines,
+                nbytes=out.bytes - before,
+                **{f"lines_mmi_{item.split}": item.lines, "lines_mmi": item.lines},
+            )
             reporter.end()
             reporter.set_queue(queued(batches), batches.maxsize)
             reporter.set_counter("rss_bytes", rss_bytes())
@@ -151,20 +161,22 @@ def mmi_writer_main(job: str, batches: CountingQueue, result_conn: Any, paths: M
             out.close()
         reporter.set_queue(queued(batches), batches.maxsize)
         reporter.flush()
-        result_conn.send(WriterDone(
-            dialogues={s: f.dialogues for s, f in files.items()},
-            lines={s: f.lines for s, f in files.items()},
-            bytes={s: f.bytes for s, f in files.items()},
-            peak_rss_bytes=peak_rss_bytes(),
-            busy_s=reporter.busy_s,
-        ))
+        result_conn.send(
+            WriterDone(
+                dialogues={s: f.dialogues for s, f in files.items()},
+                lines={s: f.lines for s, f in files.items()},
+                bytes={s: f.bytes for s, f in files.items()},
+                peak_rss_bytes=peak_rss_bytes(),
+                busy_s=reporter.busy_s,
+            )
+        )
     except BaseException as exc:  # report why, then die: the coordinator fails the job
         reason, tb = format_exception(exc)
         try:
             result_conn.send(WriterFailed(reason, tb))
         except OSError:
             pass
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     finally:
         for out in files.values():
             out.close()
@@ -186,10 +198,14 @@ class MmiWriter:
         self._relay = StatusRelay(receiver, ctx.sink)
         self._outcome: WriterDone | WriterFailed | None = None
         self.managed: ManagedProcess = supervisor.start(
-            WRITER_ROLE, mmi_writer_main, (ctx.job, self.queue, sender, {s: str(p) for s, p in paths.items()}))
+            WRITER_ROLE, mmi_writer_main, (ctx.job, self.queue, sender, {s: str(p) for s, p in paths.items()})
+        )
         sender.close()
-        ctx.sink.send_event(ProcessStarted(job=ctx.job, role=WRITER_ROLE, pid=self.managed.pid or 0,
-                                           t=time.time(), parent_pid=os.getpid()))
+        ctx.sink.send_event(
+            ProcessStarted(
+                job=ctx.job, role=WRITER_ROLE, pid=self.managed.pid or 0, t=time.time(), parent_pid=os.getpid()
+            )
+        )
 
     @property
     def pid(self) -> int | None:
@@ -203,8 +219,10 @@ class MmiWriter:
         exitcode = self.managed.process.exitcode
         how = describe_exitcode(exitcode) if exitcode is not None else "its pipe closed"
         why = f": {detail}" if detail else ""
-        return WriterDied(f"the mmi writer process (pid {self.pid}) died ({how}){why}; "
-                          "the job is failed and no output file was produced")
+        return WriterDied(
+            f"the mmi writer process (pid {self.pid}) died ({how}){why}; "
+            "the job is failed and no output file was produced"
+        )
 
     def _drain(self) -> None:
         """Forward the writer's snapshots; remember its final word; raise if it failed."""
@@ -258,7 +276,6 @@ class MmiWriter:
     def abort(self) -> None:
         """End the writer now (job failed or stopped): its files are discarded, so no grace."""
         self.queue.cancel_join_thread()
-        StagedStop(lambda: [self.managed.process], grace_s=0.0, terminate_s=1.0,
-                   on_wait=self._relay.drain).run()
+        StagedStop(lambda: [self.managed.process], grace_s=0.0, terminate_s=1.0, on_wait=self._relay.drain).run()
         self.supervisor.poll()
         self._relay.close()

@@ -22,8 +22,9 @@ predictor queue for it (``ReplicaView.free``).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from engine.pipeline.messages import FLUSH_DEADLINE, FLUSH_IDLE, FLUSH_SIZE
 from engine.pipeline.service_time import ServiceTimeFit
@@ -63,8 +64,14 @@ class Decision:
 class Batcher:
     """Items waiting for a batch, oldest first, and the policy that lets them go."""
 
-    def __init__(self, max_batch: int, max_delay_s: float, policy: str = "fixed", target_s: float = 0.1,
-                 admitted: Callable[[Any], float] | None = None) -> None:
+    def __init__(
+        self,
+        max_batch: int,
+        max_delay_s: float,
+        policy: str = "fixed",
+        target_s: float = 0.1,
+        admitted: Callable[[Any], float] | None = None,
+    ) -> None:
         self.max_batch = max_batch
         self.max_delay_s = max_delay_s
         self.policy = policy
@@ -76,8 +83,9 @@ class Batcher:
     def __len__(self) -> int:
         return len(self._pending)
 
-    def retune(self, max_batch: int, max_delay_s: float, policy: str | None = None,
-               target_s: float | None = None) -> None:
+    def retune(
+        self, max_batch: int, max_delay_s: float, policy: str | None = None, target_s: float | None = None
+    ) -> None:
         """New limits apply to what is already waiting, at the next decision."""
         self.max_batch = max(1, int(max_batch))
         self.max_delay_s = max(0.0, float(max_delay_s))

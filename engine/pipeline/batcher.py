@@ -58,8 +58,9 @@ TRANSIT_FRESH_S = 0.5
 def replica_view(wiring: PipelineWiring) -> ReplicaView:
     board = wiring.replicas
     queued = wiring.predictor_in.depth()
-    return ReplicaView(free=board.free_replicas(queued), ready=board.ready_count(), busy=tuple(board.busy()),
-                       queued_batches=queued)
+    return ReplicaView(
+        free=board.free_replicas(queued), ready=board.ready_count(), busy=tuple(board.busy()), queued_batches=queued
+    )
 
 
 class BatcherLoop:
@@ -71,8 +72,13 @@ class BatcherLoop:
         self.control = wiring.control
         self.reporter = ctx.reporter("batcher", "0")
         timeout_s = config.request_timeout_s
-        self.batcher = Batcher(self.control.max_batch, self.control.max_delay_ms / 1000.0, self.control.policy,
-                               self.control.target_p99_ms / 1000.0, admitted=lambda item: item[2] - timeout_s)
+        self.batcher = Batcher(
+            self.control.max_batch,
+            self.control.max_delay_ms / 1000.0,
+            self.control.policy,
+            self.control.target_p99_ms / 1000.0,
+            admitted=lambda item: item[2] - timeout_s,
+        )
         self.batch_ids = iter(range(1, 1 << 62))
         self.fitted_at = -1
         self.fitted_time = 0.0
@@ -85,8 +91,9 @@ class BatcherLoop:
 
     def retune(self) -> None:
         control = self.control
-        self.batcher.retune(control.max_batch, control.max_delay_ms / 1000.0, control.policy,
-                            control.target_p99_ms / 1000.0)
+        self.batcher.retune(
+            control.max_batch, control.max_delay_ms / 1000.0, control.policy, control.target_p99_ms / 1000.0
+        )
         done = self.wiring.replicas.completed_total()
         now = time.monotonic()
         if done != self.fitted_at and now - self.fitted_time >= REFIT_EVERY_S:  # new batches finished: refit
@@ -116,8 +123,9 @@ class BatcherLoop:
         target_ms = self.control.target_p99_ms
         retry = self.config.retry_after_s
         reason = f"shed: predicted latency over the {target_ms:g} ms target; retry in {retry} s"
-        self.wiring.send_outcomes("batcher", 0, FLUSH_SHED, 0.0, [(item[0], STATUS_SHED, reason) for item in items],
-                                  parent_alive)
+        self.wiring.send_outcomes(
+            "batcher", 0, FLUSH_SHED, 0.0, [(item[0], STATUS_SHED, reason) for item in items], parent_alive
+        )
         self.reporter.add(flush_shed=1, shed_items=len(items))
         self._hold()
 
@@ -131,20 +139,27 @@ class BatcherLoop:
         self.reported_at = now
         while self.predictions and now - self.predictions[0][0] > LATENCY_WINDOW_S:
             self.predictions.popleft()
-        measured = [latency for _, _, latency, finished in self.wiring.replicas.recent()
-                    if now - finished <= LATENCY_WINDOW_S]
+        measured = [
+            latency for _, _, latency, finished in self.wiring.replicas.recent() if now - finished <= LATENCY_WINDOW_S
+        ]
         arrived, transit = self.transit
         transit = transit if now - arrived <= TRANSIT_FRESH_S else 0.0
         values = {
-            "policy": self.control.policy_code, "max_batch": batcher.max_batch,
-            "max_delay_ms": batcher.max_delay_s * 1000.0, "target_p99_ms": batcher.target_s * 1000.0,
-            "waiting_items": len(batcher), "oldest_wait_ms": batcher.oldest_wait_s(now) * 1000.0,
+            "policy": self.control.policy_code,
+            "max_batch": batcher.max_batch,
+            "max_delay_ms": batcher.max_delay_s * 1000.0,
+            "target_p99_ms": batcher.target_s * 1000.0,
+            "waiting_items": len(batcher),
+            "oldest_wait_ms": batcher.oldest_wait_s(now) * 1000.0,
             "free_replicas": self.view.free,
             "predicted_latency_ms": _p99_ms([p for _, p in self.predictions]),
             "measured_latency_ms": _p99_ms(measured),
             "admission_predicted_ms": batcher.admission_predicted_s(now, self.view, transit) * 1000.0,
-            "fit_a_ms": fit.a_s * 1000.0, "fit_b_ms": fit.b_s * 1000.0, "fit_sigma_ms": fit.sigma_s * 1000.0,
-            "fit_batches": fit.batches, **self.decision,
+            "fit_a_ms": fit.a_s * 1000.0,
+            "fit_b_ms": fit.b_s * 1000.0,
+            "fit_sigma_ms": fit.sigma_s * 1000.0,
+            "fit_batches": fit.batches,
+            **self.decision,
         }
         for name, value in values.items():
             rep.set_counter(name, value)
@@ -174,8 +189,9 @@ class BatcherLoop:
                 continue
             self.report(now)
             wait = batcher.wait_s(now, self.view)
-            message = take(inbox, MAX_IDLE_WAIT_S if wait is None else min(MAX_IDLE_WAIT_S, wait),
-                           also=(board.wake_handle,))
+            message = take(
+                inbox, MAX_IDLE_WAIT_S if wait is None else min(MAX_IDLE_WAIT_S, wait), also=(board.wake_handle,)
+            )
             board.clear_wakes()
             if message is None:
                 if not parent_alive():

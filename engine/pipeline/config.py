@@ -114,6 +114,8 @@ def exposure_problem(config: PipelineConfig, allow_unauthenticated: bool = False
     anyone who reaches the machine use the model. Every front end (CLI, GUI) asks this before starting."""
     if is_loopback(config.host) or config.token or allow_unauthenticated:
         return None
-    return (f"binding {config.host} would let anyone who reaches this machine use the service: give a token "
-            f"(--token or {TOKEN_ENV}; clients then send 'Authorization: Bearer TOKEN'), or pass "
-            "--allow-unauthenticated if the network is trusted")
+    return (
+        f"binding {config.host} would let anyone who reaches this machine use the service: give a token "
+        f"(--token or {TOKEN_ENV}; clients then send 'Authorization: Bearer TOKEN'), or pass "
+        "--allow-unauthenticated if the network is trusted"
+    )

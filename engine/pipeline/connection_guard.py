@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 #: Per connection state: a head is (maybe) arriving, a handler runs, nothing is going on.
 HEAD, BUSY, IDLE = "head", "busy", "idle"
@@ -54,8 +55,10 @@ def room_for_connections(wanted: int) -> int:
 def raw_json_response(status: int, error: str) -> bytes:
     """A complete HTTP/1.1 response written straight to a transport (no aiohttp handler exists yet)."""
     body = json.dumps({"error": error}).encode()
-    head = (f"HTTP/1.1 {status} {_REASONS[status]}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+    head = (
+        f"HTTP/1.1 {status} {_REASONS[status]}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
     return head.encode() + body
 
 
@@ -130,8 +133,9 @@ class GuardedConnection:
         self._deadline = None
         if self.transport is not None and not self.transport.is_closing():
             self.guard.head_timeouts += 1
-            self.transport.write(raw_json_response(
-                408, f"no complete request head within {self.guard.header_timeout_s:g} s"))
+            self.transport.write(
+                raw_json_response(408, f"no complete request head within {self.guard.header_timeout_s:g} s")
+            )
             self.transport.close()
 
     def close(self) -> None:
@@ -158,8 +162,9 @@ class RefusedConnection(asyncio.Protocol):
 class ConnectionGuard:
     """The protocol factory handed to ``loop.create_server`` in place of aiohttp's ``Server``."""
 
-    def __init__(self, server: Callable[[], Any], max_connections: int, header_timeout_s: float,
-                 keepalive_timeout_s: float) -> None:
+    def __init__(
+        self, server: Callable[[], Any], max_connections: int, header_timeout_s: float, keepalive_timeout_s: float
+    ) -> None:
         self.server = server
         self.max_connections = max_connections
         self.header_timeout_s = header_timeout_s

@@ -10,13 +10,14 @@ loop runs the same code unchanged.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Coroutine, TypeVar
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 
 def loop_name() -> str:
-    """"uvloop" or "asyncio": which event loop ``run`` uses here (the service logs it)."""
+    """ "uvloop" or "asyncio": which event loop ``run`` uses here (the service logs it)."""
     try:
         import uvloop  # noqa: F401
     except ImportError:

@@ -18,7 +18,8 @@ ring behind only loses the optimisation (the item is computed and its answer dis
 from __future__ import annotations
 
 import queue
-from typing import Any, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -84,7 +85,7 @@ class HoldingSlot:
         ids = np.fromiter(item_ids, dtype=np.int64)[: self.capacity]
         view = self._view()
         view[0] = 0
-        view[1:1 + len(ids)] = ids
+        view[1 : 1 + len(ids)] = ids
         view[0] = len(ids)
 
     def clear(self) -> None:
@@ -93,7 +94,7 @@ class HoldingSlot:
     def read(self) -> list[int]:
         view = self._view()
         count = int(min(max(view[0], 0), self.capacity))
-        return view[1:1 + count].tolist()
+        return view[1 : 1 + count].tolist()
 
 
 class CancelBoard:
@@ -112,7 +113,7 @@ class CancelBoard:
             written += 1
         self._written.value = written
 
-    def reader(self) -> "CancelReader":
+    def reader(self) -> CancelReader:
         return CancelReader(self)
 
 

@@ -65,7 +65,7 @@ class _Connection(asyncio.Protocol):
                 elif name == "connection" and value.strip().lower() == "close":
                     self.keep_alive = False
         if self._length is not None and len(self.buffer) >= self._head_end + self._length:
-            body = bytes(self.buffer[self._head_end:self._head_end + self._length])
+            body = bytes(self.buffer[self._head_end : self._head_end + self._length])
             if self.waiter is not None and not self.waiter.done():
                 self.waiter.set_result((self._status, body))
 
@@ -90,8 +90,10 @@ class KeepAliveClient:
         self._slots = asyncio.Semaphore(limit)
         host_header = f"{self.host}:{self.port}" if ":" not in self.host else f"[{self.host}]:{self.port}"
         auth = f"Authorization: Bearer {token}\r\n" if token else ""
-        self._head = (f"POST {self.path} HTTP/1.1\r\nHost: {host_header}\r\n{auth}"
-                      "Content-Type: application/json\r\nContent-Length: ").encode()
+        self._head = (
+            f"POST {self.path} HTTP/1.1\r\nHost: {host_header}\r\n{auth}"
+            "Content-Type: application/json\r\nContent-Length: "
+        ).encode()
 
     async def post(self, body: bytes, timeout_s: float) -> tuple[int, bytes]:
         async with self._slots:
@@ -99,10 +101,12 @@ class KeepAliveClient:
             if connection is None or connection.closed:
                 loop = asyncio.get_running_loop()
                 _, connection = await asyncio.wait_for(
-                    loop.create_connection(_Connection, self.host, self.port), timeout_s)
+                    loop.create_connection(_Connection, self.host, self.port), timeout_s
+                )
             try:
                 answer = await asyncio.wait_for(
-                    connection.send(self._head + str(len(body)).encode() + b"\r\n\r\n" + body), timeout_s)
+                    connection.send(self._head + str(len(body)).encode() + b"\r\n\r\n" + body), timeout_s
+                )
             except BaseException:
                 connection.close()
                 raise

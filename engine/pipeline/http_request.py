@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -84,8 +85,11 @@ def bearer_ok(request: web.Request, token: str) -> bool:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def json_errors(token: str | None, on_start: Callable[[web.Request], Any] = lambda r: None,
-                on_end: Callable[[web.Request], Any] = lambda r: None) -> Any:
+def json_errors(
+    token: str | None,
+    on_start: Callable[[web.Request], Any] = lambda r: None,
+    on_end: Callable[[web.Request], Any] = lambda r: None,
+) -> Any:
     """aiohttp middleware: the bearer check (401), aiohttp's HTTP errors (404, 405, 413…) as JSON,
     and ``on_start``/``on_end`` around every request (the connection guard's busy/idle marks)."""
 
@@ -94,8 +98,11 @@ def json_errors(token: str | None, on_start: Callable[[web.Request], Any] = lamb
         on_start(request)
         try:
             if token is not None and request.path in PROTECTED_PATHS and not bearer_ok(request, token):
-                return json_response(401, json.dumps({"error": "missing or wrong bearer token"}),
-                                     {"WWW-Authenticate": 'Bearer realm="mpwatch"'})
+                return json_response(
+                    401,
+                    json.dumps({"error": "missing or wrong bearer token"}),
+                    {"WWW-Authenticate": 'Bearer realm="mpwatch"'},
+                )
             try:
                 return await handler(request)
             except web.HTTPException as exc:

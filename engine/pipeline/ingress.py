@@ -44,8 +44,14 @@ from engine.pipeline import event_loop, metrics
 from engine.pipeline.batch_policy import PLAN_FRACTION
 from engine.pipeline.config import PipelineConfig
 from engine.pipeline.connection_guard import ConnectionGuard, room_for_connections
-from engine.pipeline.http_request import (RequestError, error_response, json_errors, json_response, parse_texts,
-                                          read_body)
+from engine.pipeline.http_request import (
+    RequestError,
+    error_response,
+    json_errors,
+    json_response,
+    parse_texts,
+    read_body,
+)
 from engine.pipeline.messages import END_OF_STREAM, STATUS_OK
 from engine.pipeline.routing import RequestRouter
 from engine.pipeline.stage import PipelineWiring, stage_setup
@@ -59,8 +65,14 @@ LISTEN_BACKLOG = 4096
 class Ingress:
     """The aiohttp application, its status reports and its part of the staged stop."""
 
-    def __init__(self, ctx: JobContext, config: PipelineConfig, wiring: PipelineWiring, index: int = 0,
-                 listener: socket.socket | None = None) -> None:
+    def __init__(
+        self,
+        ctx: JobContext,
+        config: PipelineConfig,
+        wiring: PipelineWiring,
+        index: int = 0,
+        listener: socket.socket | None = None,
+    ) -> None:
         self.ctx = ctx
         self.config = config
         self.wiring = wiring
@@ -68,8 +80,13 @@ class Ingress:
         self.listener = listener
         self.reporter = ctx.reporter("ingress", str(index))
         self.finished = asyncio.Event()
-        self.router = RequestRouter(wiring, index, on_batch=self._on_batch, on_end=self.finished.set,
-                                    on_dispatched=lambda n: self.reporter.add(items_in=n))
+        self.router = RequestRouter(
+            wiring,
+            index,
+            on_batch=self._on_batch,
+            on_end=self.finished.set,
+            on_dispatched=lambda n: self.reporter.add(items_in=n),
+        )
         self.end_sent = False
         self.requests_by_status: Counter[int] = Counter()
         self.batches_by_reason: Counter[str] = Counter()
@@ -80,9 +97,10 @@ class Ingress:
 
     # -- HTTP handlers --------------------------------------------------------------------------------
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=self.config.max_body_bytes,
-                              middlewares=[json_errors(self.config.token, self._request_started,
-                                                       self._request_ended)])
+        app = web.Application(
+            client_max_size=self.config.max_body_bytes,
+            middlewares=[json_errors(self.config.token, self._request_started, self._request_ended)],
+        )
         app.router.add_post("/v1/predict", self.handle_predict)
         app.router.add_get("/healthz", self.handle_health)
         app.router.add_get("/metrics", self.handle_metrics)
@@ -105,24 +123,34 @@ class Ingress:
         if router.draining:
             raise RequestError(503, "the service is shutting down", retry)
         if len(router.pending) + len(texts) > self.config.max_inflight_items:
-            raise RequestError(503, f"overloaded: {len(router.pending)} items in flight "
-                                    f"(limit {self.config.max_inflight_items}); retry later", retry)
+            raise RequestError(
+                503,
+                f"overloaded: {len(router.pending)} items in flight "
+                f"(limit {self.config.max_inflight_items}); retry later",
+                retry,
+            )
         control = self.wiring.control
         if control.policy == "target":
             # The batcher's prediction, or — when the queues before it are behind — how long this
             # ingress's oldest unanswered request has waited already (a newer one queues behind it).
-            predicted_ms = max(self.wiring.report.get("admission_predicted_ms"),
-                               self.router.oldest_pending_s(time.monotonic()) * 1000.0)
+            predicted_ms = max(
+                self.wiring.report.get("admission_predicted_ms"),
+                self.router.oldest_pending_s(time.monotonic()) * 1000.0,
+            )
             if predicted_ms > control.target_p99_ms * PLAN_FRACTION:
-                raise RequestError(503, f"shed: predicted latency {predicted_ms:.0f} ms is over the "
-                                        f"{control.target_p99_ms:g} ms target; retry later", retry)
+                raise RequestError(
+                    503,
+                    f"shed: predicted latency {predicted_ms:.0f} ms is over the "
+                    f"{control.target_p99_ms:g} ms target; retry later",
+                    retry,
+                )
         deadline = time.monotonic() + self.config.request_timeout_s
         item_ids = [request_id] + [router.new_id() for _ in texts[1:]]
         futures = router.admit(item_ids, texts, deadline)
         try:
             async with asyncio.timeout(self.config.request_timeout_s):  # no extra task, unlike wait_for
                 outcomes = [await futures[0]] if single else await asyncio.gather(*futures)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             router.cancel(item_ids)
             raise RequestError(504, f"no answer within {self.config.request_timeout_s:g} s") from None
         except asyncio.CancelledError:  # the client went away: skip it before compute
@@ -142,25 +170,45 @@ class Ingress:
 
         ready = self.wiring.replicas_ready()
         state = "draining" if self.router.draining else "ok" if ready else "starting"
-        body = {"status": state, "replicas_ready": ready, "replicas": self.wiring.replicas.replicas,
-                "inflight_items": len(self.router.pending), "backlog_items": len(self.router.backlog),
-                "pid": os.getpid()}
+        body = {
+            "status": state,
+            "replicas_ready": ready,
+            "replicas": self.wiring.replicas.replicas,
+            "inflight_items": len(self.router.pending),
+            "backlog_items": len(self.router.backlog),
+            "pid": os.getpid(),
+        }
         if self.guard is not None:
-            body.update(connections=self.guard.open_connections, head_timeouts=self.guard.head_timeouts,
-                        connections_refused=self.guard.refused, idle_connections_closed=self.guard.evicted)
+            body.update(
+                connections=self.guard.open_connections,
+                head_timeouts=self.guard.head_timeouts,
+                connections_refused=self.guard.refused,
+                idle_connections_closed=self.guard.evicted,
+            )
         return json_response(200 if state == "ok" else 503, json.dumps(body))
 
     async def handle_metrics(self, request: web.Request) -> web.Response:
         requests, batches, latency, batch_size = self.wiring.tally.merged(
-            self.index, self.requests_by_status, self.batches_by_reason, self.latency_hist, self.batch_hist)
-        text = metrics.render(
-            requests, batches, self.wiring.depths(), self.wiring.bounds(),
-            {"inflight_items": len(self.router.pending), "backlog_items": len(self.router.backlog),
-             "max_batch": self.wiring.control.max_batch, "max_delay_ms": self.wiring.control.max_delay_ms},
-            latency, batch_size, self.wiring.report.read(),
+            self.index, self.requests_by_status, self.batches_by_reason, self.latency_hist, self.batch_hist
         )
-        return web.Response(text=text, content_type="text/plain", charset="utf-8",
-                            headers={"X-Content-Type-Options": "nosniff"})
+        text = metrics.render(
+            requests,
+            batches,
+            self.wiring.depths(),
+            self.wiring.bounds(),
+            {
+                "inflight_items": len(self.router.pending),
+                "backlog_items": len(self.router.backlog),
+                "max_batch": self.wiring.control.max_batch,
+                "max_delay_ms": self.wiring.control.max_delay_ms,
+            },
+            latency,
+            batch_size,
+            self.wiring.report.read(),
+        )
+        return web.Response(
+            text=text, content_type="text/plain", charset="utf-8", headers={"X-Content-Type-Options": "nosniff"}
+        )
 
     # -- bookkeeping ------------------------------------------------------------------------------------
     def _request_started(self, request: web.Request) -> None:
@@ -179,8 +227,9 @@ class Ingress:
         if status == 200:
             self.latency_hist.observe(seconds)
             self.recent_latency_ms.append((time.monotonic(), seconds * 1000.0))
-        self.reporter.add(items_out=int(status == 200), errors=int(status >= 500 and status != 503),
-                          **{f"requests_{status}": 1})
+        self.reporter.add(
+            items_out=int(status == 200), errors=int(status >= 500 and status != 503), **{f"requests_{status}": 1}
+        )
 
     def _on_batch(self, reason: str, size: int) -> None:
         if size == 0:  # another ingress's share of a batch: that ingress counts it
@@ -209,8 +258,9 @@ class Ingress:
         for reason, count in self.batches_by_reason.items():
             rep.set_counter(f"flush_{reason}", count)
         rep.set_queue(len(self.router.backlog), self.config.max_inflight_items)
-        self.wiring.tally.publish(self.index, self.requests_by_status, self.batches_by_reason, self.latency_hist,
-                                  self.batch_hist)
+        self.wiring.tally.publish(
+            self.index, self.requests_by_status, self.batches_by_reason, self.latency_hist, self.batch_hist
+        )
         # An event loop has no "busy" span to time: its CPU time (all threads) is the honest measure.
         rep.busy_s = time.process_time()
         rep.tick()
@@ -233,16 +283,21 @@ class Ingress:
     async def serve(self) -> None:
         self.router.start_reader()
         config = self.config
-        runner = web.AppRunner(self.app(), handler_cancellation=True, access_log=None,
-                               keepalive_timeout=config.keepalive_timeout_s)
+        runner = web.AppRunner(
+            self.app(), handler_cancellation=True, access_log=None, keepalive_timeout=config.keepalive_timeout_s
+        )
         await runner.setup()
         assert runner.server is not None
         max_connections = room_for_connections(config.max_connections)
         if max_connections < config.max_connections:
-            self.ctx.log(f"ingress {self.index}: the open-file limit allows {max_connections} connections, "
-                         f"not {config.max_connections}", "warning")
-        self.guard = ConnectionGuard(runner.server, max_connections, config.header_timeout_s,
-                                     config.keepalive_timeout_s)
+            self.ctx.log(
+                f"ingress {self.index}: the open-file limit allows {max_connections} connections, "
+                f"not {config.max_connections}",
+                "warning",
+            )
+        self.guard = ConnectionGuard(
+            runner.server, max_connections, config.header_timeout_s, config.keepalive_timeout_s
+        )
         # The guard stands between the socket and aiohttp (aiohttp's sites take no protocol factory).
         # A deep accept backlog: under a burst of new connections a full one drops SYNs, and the
         # client's retransmission (1 s, 3 s, 7 s…) shows up as seconds of made-up latency.
@@ -250,10 +305,13 @@ class Ingress:
         if self.listener is not None:  # --ingress N without SO_REUSEPORT: the service's socket, shared
             server = await loop.create_server(self.guard, sock=self.listener, backlog=LISTEN_BACKLOG)
         else:
-            server = await loop.create_server(self.guard, config.host, config.port, backlog=LISTEN_BACKLOG,
-                                              reuse_port=config.ingress > 1)
-        self.ctx.log(f"ingress {self.index} listening on {self.config.url} (pid {os.getpid()}, "
-                     f"{event_loop.loop_name()} event loop)")
+            server = await loop.create_server(
+                self.guard, config.host, config.port, backlog=LISTEN_BACKLOG, reuse_port=config.ingress > 1
+            )
+        self.ctx.log(
+            f"ingress {self.index} listening on {self.config.url} (pid {os.getpid()}, "
+            f"{event_loop.loop_name()} event loop)"
+        )
         drain_deadline = None
         try:
             while not self.finished.is_set():
@@ -266,7 +324,7 @@ class Ingress:
                 self._report()
                 try:
                     await asyncio.wait_for(self.finished.wait(), STATUS_TICK_S)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
         finally:
             self.router.fail_all(503, "the service stopped before answering")
@@ -278,7 +336,7 @@ class Ingress:
 
 
 def ingress_role(config: PipelineConfig, index: int) -> str:
-    """"ingress" when there is one, "ingress-k" when there are several."""
+    """ "ingress" when there is one, "ingress-k" when there are several."""
     return "ingress" if config.ingress == 1 else f"ingress-{index}"
 
 
@@ -297,8 +355,13 @@ def shared_listener(config: PipelineConfig) -> socket.socket | None:
     return listener
 
 
-def ingress_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiring, index: int = 0,
-                 listener: socket.socket | None = None) -> None:
+def ingress_main(
+    ctx: JobContext,
+    config: PipelineConfig,
+    wiring: PipelineWiring,
+    index: int = 0,
+    listener: socket.socket | None = None,
+) -> None:
     """Process target of ingress ``index`` (``listener``: the shared socket of the fallback, or None)."""
     stage_setup(ctx, ingress_role(config, index))
     event_loop.run(Ingress(ctx, config, wiring, index, listener).serve())

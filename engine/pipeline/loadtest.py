@@ -20,8 +20,9 @@ import json
 import random
 import time
 from collections import Counter, deque
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -90,17 +91,26 @@ class LoadtestResult:
 
     def describe(self) -> str:
         statuses = ", ".join(f"{'conn-error' if k == 0 else k}: {v}" for k, v in sorted(self.by_status.items()))
-        return (f"offered {self.offered_rate_per_s:g}/s for {self.duration_s:.1f} s: sent {self.sent}, "
-                f"answered {self.answered} ({statuses})"
-                + (f", {self.skipped_at_cap} not sent (concurrency cap)" if self.skipped_at_cap else "")
-                + f"\nthroughput {self.throughput_per_s:,.1f} answers/s (status 200)"
-                + (f", {self.items_per_s:,.0f} texts/s ({self.texts_per_request} per request)"
-                   if self.texts_per_request > 1 else "")
-                + (f"\nlatency of 200s: p50 {self.p50_ms:.1f} ms, p95 {self.p95_ms:.1f} ms, "
-                   f"p99 {self.p99_ms:.1f} ms, max {self.max_ms:.1f} ms; inside the service p99 "
-                   f"{self.server_p99_ms:.1f} ms" if self.by_status.get(200) else "\nlatency: none (no request succeeded)")
-                + (f"\nduplicate answer ids: {self.duplicate_ids}" if self.duplicate_ids else "")
-                + "".join(f"\nerror ×{count}: {text}" for text, count in self.errors))
+        return (
+            f"offered {self.offered_rate_per_s:g}/s for {self.duration_s:.1f} s: sent {self.sent}, "
+            f"answered {self.answered} ({statuses})"
+            + (f", {self.skipped_at_cap} not sent (concurrency cap)" if self.skipped_at_cap else "")
+            + f"\nthroughput {self.throughput_per_s:,.1f} answers/s (status 200)"
+            + (
+                f", {self.items_per_s:,.0f} texts/s ({self.texts_per_request} per request)"
+                if self.texts_per_request > 1
+                else ""
+            )
+            + (
+                f"\nlatency of 200s: p50 {self.p50_ms:.1f} ms, p95 {self.p95_ms:.1f} ms, "
+                f"p99 {self.p99_ms:.1f} ms, max {self.max_ms:.1f} ms; inside the service p99 "
+                f"{self.server_p99_ms:.1f} ms"
+                if self.by_status.get(200)
+                else "\nlatency: none (no request succeeded)"
+            )
+            + (f"\nduplicate answer ids: {self.duplicate_ids}" if self.duplicate_ids else "")
+            + "".join(f"\nerror ×{count}: {text}" for text, count in self.errors)
+        )
 
 
 def demo_texts(rows: int = 3000, seed: int = 11) -> list[str]:
@@ -169,8 +179,15 @@ class RecentIds:
 class LoadGenerator:
     """One load run; ``rate`` may be a shared value (``.value``) so a slider retunes it live."""
 
-    def __init__(self, config: LoadtestConfig, texts: Sequence[str], reporter: StatusReporter | None = None,
-                 rate: Any = None, stop: Any = None, check_answer: Any = None) -> None:
+    def __init__(
+        self,
+        config: LoadtestConfig,
+        texts: Sequence[str],
+        reporter: StatusReporter | None = None,
+        rate: Any = None,
+        stop: Any = None,
+        check_answer: Any = None,
+    ) -> None:
         self.config = config
         self.texts = list(texts)
         self.reporter = reporter
@@ -215,7 +232,7 @@ class LoadGenerator:
                     self.wrong += 1
             else:
                 self._count_error(f"{status}: {error_reason(body)}")
-        except (OSError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, OSError, ValueError) as exc:
             status = 0
             self._count_error(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
         finally:
@@ -306,12 +323,21 @@ class LoadGenerator:
         p50, p95, p99 = self.latencies_ms.percentiles(50, 95, 99)
         ok = self.by_status.get(200, 0)
         return LoadtestResult(
-            offered_rate_per_s=self.current_rate(), duration_s=duration_s, sent=self.sent,
-            answered=sum(self.by_status.values()), skipped_at_cap=self.skipped, by_status=dict(self.by_status),
+            offered_rate_per_s=self.current_rate(),
+            duration_s=duration_s,
+            sent=self.sent,
+            answered=sum(self.by_status.values()),
+            skipped_at_cap=self.skipped,
+            by_status=dict(self.by_status),
             throughput_per_s=ok / duration_s if duration_s > 0 else 0.0,
-            p50_ms=p50, p95_ms=p95, p99_ms=p99, max_ms=self.latencies_ms.max,
+            p50_ms=p50,
+            p95_ms=p95,
+            p99_ms=p99,
+            max_ms=self.latencies_ms.max,
             server_p99_ms=self.server_latencies_ms.percentiles(99)[0],
-            duplicate_ids=self.duplicates, wrong_answers=self.wrong, errors=tuple(self.errors.most_common()),
+            duplicate_ids=self.duplicates,
+            wrong_answers=self.wrong,
+            errors=tuple(self.errors.most_common()),
             texts_per_request=self.config.texts_per_request,
         )
 
@@ -340,14 +366,19 @@ async def probe(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> str | None:
             _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, parts.port or 80), left)
             writer.close()
             return None
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError) as exc:
             problem = str(exc) or type(exc).__name__
             await asyncio.sleep(0.25)
     return problem
 
 
-def run_loadtest(config: LoadtestConfig, texts: Sequence[str] | None = None,
-                 reporter: StatusReporter | None = None, rate: Any = None, stop: Any = None) -> LoadtestResult:
+def run_loadtest(
+    config: LoadtestConfig,
+    texts: Sequence[str] | None = None,
+    reporter: StatusReporter | None = None,
+    rate: Any = None,
+    stop: Any = None,
+) -> LoadtestResult:
     """Run one load test in this process (the CLI and the benchmark)."""
     texts = list(texts) if texts else demo_texts(config.demo_rows, config.seed)
     return event_loop.run(LoadGenerator(config, texts, reporter, rate, stop).run())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.5, 5.0, 10.0)
 BATCH_SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
@@ -57,16 +57,22 @@ def render(
     batcher: Mapping[str, float] | None = None,
 ) -> str:
     """The whole ``/metrics`` page."""
-    lines = ["# HELP mpwatch_requests_total Requests answered, by HTTP status.",
-             "# TYPE mpwatch_requests_total counter"]
+    lines = [
+        "# HELP mpwatch_requests_total Requests answered, by HTTP status.",
+        "# TYPE mpwatch_requests_total counter",
+    ]
     for status, count in sorted(requests_by_status.items()):
         lines.append(f'mpwatch_requests_total{{status="{status}"}} {count}')
-    lines += ["# HELP mpwatch_batches_total Batches answered, by the reason the batcher let them go.",
-              "# TYPE mpwatch_batches_total counter"]
+    lines += [
+        "# HELP mpwatch_batches_total Batches answered, by the reason the batcher let them go.",
+        "# TYPE mpwatch_batches_total counter",
+    ]
     for reason, count in sorted(batches_by_reason.items()):
         lines.append(f'mpwatch_batches_total{{reason="{_escape(reason)}"}} {count}')
-    lines += ["# HELP mpwatch_queue_depth Messages waiting in each hop (each message a list of items).",
-              "# TYPE mpwatch_queue_depth gauge"]
+    lines += [
+        "# HELP mpwatch_queue_depth Messages waiting in each hop (each message a list of items).",
+        "# TYPE mpwatch_queue_depth gauge",
+    ]
     for hop, depth in depths.items():
         lines.append(f'mpwatch_queue_depth{{hop="{_escape(hop)}"}} {depth}')
     lines += ["# HELP mpwatch_queue_bound Bound of each hop, in messages.", "# TYPE mpwatch_queue_bound gauge"]
@@ -74,8 +80,10 @@ def render(
         lines.append(f'mpwatch_queue_bound{{hop="{_escape(hop)}"}} {bound}')
     for name, value in gauges.items():
         lines += [f"# TYPE mpwatch_{name} gauge", f"mpwatch_{name} {value}"]
-    lines += ["# HELP mpwatch_request_latency_seconds Time from request to answer.",
-              "# TYPE mpwatch_request_latency_seconds histogram"]
+    lines += [
+        "# HELP mpwatch_request_latency_seconds Time from request to answer.",
+        "# TYPE mpwatch_request_latency_seconds histogram",
+    ]
     lines += latency.lines("mpwatch_request_latency_seconds")
     lines += ["# HELP mpwatch_batch_size Items per batch run by the model.", "# TYPE mpwatch_batch_size histogram"]
     lines += batch_size.lines("mpwatch_batch_size")
@@ -86,13 +94,17 @@ def render(
 def batcher_lines(values: Mapping[str, float]) -> list[str]:
     """The batcher's decisions (``BatchReport``): ``mpwatch_batcher_flushes_total{reason}`` and
     ``mpwatch_batcher_shed_items_total`` as counters, every other value as ``mpwatch_batcher_<name>``."""
-    lines = ["# HELP mpwatch_batcher_flushes_total Batches the batcher let go, by reason (shed: 503s sent).",
-             "# TYPE mpwatch_batcher_flushes_total counter"]
+    lines = [
+        "# HELP mpwatch_batcher_flushes_total Batches the batcher let go, by reason (shed: 503s sent).",
+        "# TYPE mpwatch_batcher_flushes_total counter",
+    ]
     for name, value in values.items():
         if name.startswith("flush_"):
             lines.append(f'mpwatch_batcher_flushes_total{{reason="{_escape(name[6:])}"}} {value:g}')
-    lines += ["# TYPE mpwatch_batcher_shed_items_total counter",
-              f"mpwatch_batcher_shed_items_total {values.get('shed_items', 0):g}"]
+    lines += [
+        "# TYPE mpwatch_batcher_shed_items_total counter",
+        f"mpwatch_batcher_shed_items_total {values.get('shed_items', 0):g}",
+    ]
     for name, value in values.items():
         if not name.startswith("flush_") and name != "shed_items":
             lines += [f"# TYPE mpwatch_batcher_{name} gauge", f"mpwatch_batcher_{name} {value:g}"]
@@ -122,16 +134,32 @@ class IngressTally:
         self._rows = (ctx or SPAWN).RawArray("d", ingresses * self.width)
 
     def _row(self, index: int) -> list[float]:
-        return self._rows[index * self.width:(index + 1) * self.width]
+        return self._rows[index * self.width : (index + 1) * self.width]
 
-    def publish(self, index: int, requests: Mapping[int, int], batches: Mapping[str, int],
-                latency: Histogram, batch_size: Histogram) -> None:
-        values = ([float(requests.get(s, 0)) for s in TALLY_STATUSES] + _hist_values(latency)
-                  + [float(batches.get(r, 0)) for r in self.reasons] + _hist_values(batch_size))
-        self._rows[index * self.width:(index + 1) * self.width] = values
+    def publish(
+        self,
+        index: int,
+        requests: Mapping[int, int],
+        batches: Mapping[str, int],
+        latency: Histogram,
+        batch_size: Histogram,
+    ) -> None:
+        values = (
+            [float(requests.get(s, 0)) for s in TALLY_STATUSES]
+            + _hist_values(latency)
+            + [float(batches.get(r, 0)) for r in self.reasons]
+            + _hist_values(batch_size)
+        )
+        self._rows[index * self.width : (index + 1) * self.width] = values
 
-    def merged(self, index: int, requests: Mapping[int, int], batches: Mapping[str, int], latency: Histogram,
-               batch_size: Histogram) -> tuple[dict[int, int], dict[str, int], Histogram, Histogram]:
+    def merged(
+        self,
+        index: int,
+        requests: Mapping[int, int],
+        batches: Mapping[str, int],
+        latency: Histogram,
+        batch_size: Histogram,
+    ) -> tuple[dict[int, int], dict[str, int], Histogram, Histogram]:
         """The caller's figures (ingress ``index``, live) plus every other ingress's last published."""
         total_requests, total_batches = dict(requests), dict(batches)
         total_latency, total_batch = _copy(latency), _copy(batch_size)
@@ -143,11 +171,11 @@ class IngressTally:
             for status, value in zip(TALLY_STATUSES, row[:n_status]):
                 if value:
                     total_requests[status] = total_requests.get(status, 0) + int(value)
-            _add_hist(total_latency, row[n_status:n_status + n_lat])
-            for reason, value in zip(self.reasons, row[n_status + n_lat:n_status + n_lat + n_reason]):
+            _add_hist(total_latency, row[n_status : n_status + n_lat])
+            for reason, value in zip(self.reasons, row[n_status + n_lat : n_status + n_lat + n_reason]):
                 if value:
                     total_batches[reason] = total_batches.get(reason, 0) + int(value)
-            _add_hist(total_batch, row[n_status + n_lat + n_reason:])
+            _add_hist(total_batch, row[n_status + n_lat + n_reason :])
         return total_requests, total_batches, total_latency, total_batch
 
 

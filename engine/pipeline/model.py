@@ -20,16 +20,22 @@ salted per process and would make the preprocess workers and the predictors disa
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
 from engine.textnorm import (
-    AGENT_ROLE, CUSTOMER_ROLE, is_system_message, normalise_role, normalise_text, normalise_text_scalar,
+    AGENT_ROLE,
+    CUSTOMER_ROLE,
+    is_system_message,
+    normalise_role,
+    normalise_text,
+    normalise_text_scalar,
 )
 
 log = logging.getLogger(__name__)
@@ -67,8 +73,8 @@ def hashed_ngrams(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         h = np.full(span, np.uint64(n), dtype=np.uint64)
         valid = np.ones(span, dtype=bool)
         for j in range(n):
-            h = h + codes[j:j + span] * _POSITION_PRIMES[j]
-            valid &= ~is_sep[j:j + span]
+            h = h + codes[j : j + span] * _POSITION_PRIMES[j]
+            valid &= ~is_sep[j : j + span]
         bucket = ((h * _MIX) >> np.uint64(64 - HASH_BITS)).astype(np.int64)
         rows_out.append(row_of[:span][valid])
         buckets_out.append(bucket[valid])
@@ -83,7 +89,7 @@ def featurise(texts: Sequence[str]) -> list[bytes]:
     order = np.argsort(rows, kind="stable")
     rows, buckets = rows[order], buckets[order].astype(np.int32)
     bounds = np.searchsorted(rows, np.arange(len(texts) + 1))
-    return [buckets[bounds[i]:bounds[i + 1]].tobytes() for i in range(len(texts))]
+    return [buckets[bounds[i] : bounds[i + 1]].tobytes() for i in range(len(texts))]
 
 
 def _tfidf_rows(rows: np.ndarray, buckets: np.ndarray, n_rows: int, idf: np.ndarray) -> sparse.csr_matrix:
@@ -125,7 +131,7 @@ class PairIndex:
     source: str
 
     @classmethod
-    def from_pairs(cls, questions: Sequence[str], replies: Sequence[str], source: str) -> "PairIndex":
+    def from_pairs(cls, questions: Sequence[str], replies: Sequence[str], source: str) -> PairIndex:
         frame = pd.DataFrame({"q": list(questions), "r": list(replies)}, dtype=object)
         frame = frame[(frame["q"].str.len() > 0) & (frame["r"].str.len() > 0)]
         counted = frame.value_counts(["q", "r"], sort=True).reset_index()
@@ -148,8 +154,8 @@ def pairs_from_dialogue_text(text: str) -> tuple[list[str], list[str]]:
         for first, second in zip(lines, lines[1:]):
             if prefixed:
                 if first.startswith(CUSTOMER_PREFIX) and second.startswith(AGENT_PREFIX):
-                    questions.append(normalise_text_scalar(first[len(CUSTOMER_PREFIX):]))
-                    replies.append(second[len(AGENT_PREFIX):].strip())
+                    questions.append(normalise_text_scalar(first[len(CUSTOMER_PREFIX) :]))
+                    replies.append(second[len(AGENT_PREFIX) :].strip())
             else:
                 questions.append(normalise_text_scalar(first))
                 replies.append(second.strip())
@@ -178,17 +184,22 @@ def demo_index(rows: int = 20_000, seed: int = 7) -> PairIndex:
     role = normalise_role(frame["是否客服"])
     keep = (text.fillna("").str.len() > 0) & ~is_system_message(text) & role.notna()
     keep &= frame["客户微信id"].notna() & frame["坐席id"].notna()
-    chat = pd.DataFrame({
-        "conv": (frame["坐席id"].astype(str) + "|" + frame["客户微信id"].astype(str)),
-        "time": frame["消息时间"], "role": role, "text": text,
-    })[keep.fillna(False).astype(bool)]
+    chat = pd.DataFrame(
+        {
+            "conv": (frame["坐席id"].astype(str) + "|" + frame["客户微信id"].astype(str)),
+            "time": frame["消息时间"],
+            "role": role,
+            "text": text,
+        }
+    )[keep.fillna(False).astype(bool)]
     chat = chat.drop_duplicates().sort_values(["conv", "time"], kind="stable")
     same_conv = chat["conv"].to_numpy()[:-1] == chat["conv"].to_numpy()[1:]
     roles = chat["role"].to_numpy(dtype=object)
     is_pair = same_conv & (roles[:-1] == CUSTOMER_ROLE) & (roles[1:] == AGENT_ROLE)
     texts = chat["text"].to_numpy(dtype=object)
-    return PairIndex.from_pairs(list(texts[:-1][is_pair]), list(texts[1:][is_pair]),
-                                source=f"demo chat ({rows} rows, seed {seed})")
+    return PairIndex.from_pairs(
+        list(texts[:-1][is_pair]), list(texts[1:][is_pair]), source=f"demo chat ({rows} rows, seed {seed})"
+    )
 
 
 # --- the model ------------------------------------------------------------------------------------
@@ -233,8 +244,13 @@ class RetrievalModel:
             if col < 0:
                 answers.append({"reply": None, "score": 0.0, "matched": None})
             else:
-                answers.append({"reply": self.index.replies[col], "score": round(float(score), 4),
-                                "matched": self.index.questions[col]})
+                answers.append(
+                    {
+                        "reply": self.index.replies[col],
+                        "score": round(float(score), 4),
+                        "matched": self.index.questions[col],
+                    }
+                )
         return answers
 
 

@@ -19,14 +19,15 @@ from __future__ import annotations
 import inspect
 import json
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from engine.context import JobContext, parent_alive
-from engine.status import format_exception
 from engine.pipeline.config import PipelineConfig
 from engine.pipeline.hops import inbox_messages
 from engine.pipeline.messages import STATUS_OK, STATUS_STAGE_FAILED, is_end
 from engine.pipeline.stage import PipelineWiring, load_callable, stage_setup
+from engine.status import format_exception
 
 
 def build_model_from_spec(config: PipelineConfig) -> Any:
@@ -76,8 +77,10 @@ def predictor_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiri
     reporter.set_counter("model_build_s", time.perf_counter() - started)
     reporter.end()
     size = len(model) if hasattr(model, "__len__") else None
-    ctx.log(f"{role}: model {config.model} ready in {time.perf_counter() - started:.2f} s"
-            + (f" ({size} indexed pairs)" if size is not None else ""))
+    ctx.log(
+        f"{role}: model {config.model} ready in {time.perf_counter() - started:.2f} s"
+        + (f" ({size} indexed pairs)" if size is not None else "")
+    )
     inbox = wiring.predictor_in
     slot = wiring.slots[role]
     cancels = wiring.cancel_board.reader()
@@ -101,8 +104,9 @@ def predictor_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiri
             # Free before the answers travel: the batcher forms the next batch meanwhile.
             board.finish(index, len(live), compute_s, time.monotonic() - (live[0][2] - timeout_s))
             wiring.send_outcomes(role, batch_id, reason, compute_s, outcomes, parent_alive)
-            reporter.add(items_out=len(live) - failed, errors=failed, batches=1, compute_s=compute_s,
-                         batch_items=len(live))
+            reporter.add(
+                items_out=len(live) - failed, errors=failed, batches=1, compute_s=compute_s, batch_items=len(live)
+            )
             reporter.set_counter("last_batch_size", len(live))
         else:
             board.finish(index, 0, 0.0, 0.0)

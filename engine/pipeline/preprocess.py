@@ -15,15 +15,16 @@ replace it (``--preprocess``); its outputs are what the model's ``predict`` rece
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from engine.context import JobContext, parent_alive
-from engine.status import format_exception
 from engine.pipeline.config import PipelineConfig
 from engine.pipeline.hops import inbox_messages, put
 from engine.pipeline.messages import STATUS_STAGE_FAILED, is_end
 from engine.pipeline.model import featurise
 from engine.pipeline.stage import PipelineWiring, load_callable, stage_setup
+from engine.status import format_exception
 from engine.textnorm import normalise_text_scalar
 
 
@@ -64,8 +65,11 @@ def preprocess_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWir
         now = time.monotonic()
         live = [item for item in message if not cancels.is_cancelled(item[0]) and item[2] > now]
         dropped_cancelled = sum(1 for item in message if cancels.is_cancelled(item[0]))
-        reporter.add(items_in=len(message), drops_cancelled=dropped_cancelled,
-                     drops_expired=len(message) - len(live) - dropped_cancelled)
+        reporter.add(
+            items_in=len(message),
+            drops_cancelled=dropped_cancelled,
+            drops_expired=len(message) - len(live) - dropped_cancelled,
+        )
         chunk_no += 1
         if live:
             try:

@@ -10,8 +10,8 @@ names are listed in ``engine.pipeline.batcher``), the load generator's ``status_
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from engine.pipeline.config import POLICIES
 from engine.progress import ProgressTracker, RunMonitor
@@ -125,7 +125,7 @@ class LoadgenProgress:
 def _codes(counters: Mapping[str, float], prefix: str) -> dict[int, int]:
     out = {}
     for key, value in counters.items():
-        code = key[len(prefix):]
+        code = key[len(prefix) :]
         if key.startswith(prefix) and code.isdigit():
             out[int(code)] = int(value)
     return dict(sorted(out.items()))
@@ -137,8 +137,10 @@ def hop_depth(stage: str, service: Mapping[str, float]) -> tuple[int | None, int
         keys = [k for k in service if k.startswith("depth_preprocess-")]
         if not keys:
             return None, None
-        return (int(sum(service[k] for k in keys)),
-                int(sum(service.get("bound_" + k[len("depth_"):], 0) for k in keys)))
+        return (
+            int(sum(service[k] for k in keys)),
+            int(sum(service.get("bound_" + k[len("depth_") :], 0) for k in keys)),
+        )
     if stage == "ingress" or f"depth_{stage}" not in service:
         return None, None
     return int(service[f"depth_{stage}"]), int(service.get(f"bound_{stage}", 0))
@@ -173,13 +175,22 @@ class PipelineProgressTracker(ProgressTracker[PipelineProgress]):
             out_total = sum(s.items_out for s in snaps)
             busy = self.rate(f"busy {name}", t, sum(s.busy_s for s in snaps), window_s=2.0) / max(1, len(snaps))
             depth, bound = hop_depth(name, service)
-            held = int(sum(s.counters.get("inflight_items" if name == "ingress" else "waiting_items", 0)
-                           for s in snaps))  # every ingress holds its own requests (``--ingress N``)
-            stages.append(StageProgress(
-                name, len(snaps), out_total, self.rate(f"out {name}", t, out_total, window_s=2.0), min(1.0, busy),
-                depth, bound,
-                inflight_items=held if name == "ingress" and snaps else None,
-                waiting_items=held if name == "batcher" and snaps else None))
+            held = int(
+                sum(s.counters.get("inflight_items" if name == "ingress" else "waiting_items", 0) for s in snaps)
+            )  # every ingress holds its own requests (``--ingress N``)
+            stages.append(
+                StageProgress(
+                    name,
+                    len(snaps),
+                    out_total,
+                    self.rate(f"out {name}", t, out_total, window_s=2.0),
+                    min(1.0, busy),
+                    depth,
+                    bound,
+                    inflight_items=held if name == "ingress" and snaps else None,
+                    waiting_items=held if name == "batcher" and snaps else None,
+                )
+            )
         # One snapshot per ingress process (``--ingress N``): answers add up, latency is the worst.
         ingress_snaps = [w.snapshot.counters for w in m.stage_workers("ingress")]
         ingress = _merge_ingress(ingress_snaps) if ingress_snaps else None
@@ -190,18 +201,25 @@ class PipelineProgressTracker(ProgressTracker[PipelineProgress]):
         batcher_state = m.worker("batcher", "0")
         batcher = batcher_state.snapshot.counters if batcher_state else None
         return PipelineProgress(
-            running=m.running, elapsed_s=m.elapsed_s(), stages=tuple(stages),
-            results_depth=int(service.get("depth_results", 0)), results_bound=int(service.get("bound_results", 0)),
-            replicas_ready=int(service.get("replicas_ready", 0)), restarts=int(service.get("restarts", 0)),
-            lost_items=int(service.get("lost_items", 0)), max_batch=service.get("max_batch"),
+            running=m.running,
+            elapsed_s=m.elapsed_s(),
+            stages=tuple(stages),
+            results_depth=int(service.get("depth_results", 0)),
+            results_bound=int(service.get("bound_results", 0)),
+            replicas_ready=int(service.get("replicas_ready", 0)),
+            restarts=int(service.get("restarts", 0)),
+            lost_items=int(service.get("lost_items", 0)),
+            max_batch=service.get("max_batch"),
             latency_p50_ms=ingress.get("latency_p50_ms", 0.0) if ingress is not None else None,
             latency_p95_ms=ingress.get("latency_p95_ms", 0.0) if ingress is not None else None,
             latency_p99_ms=ingress.get("latency_p99_ms", 0.0) if ingress is not None else None,
             answers=answers,
             answers_per_s={code: self.rate(f"status {code}", t, n, window_s=2.0) for code, n in answers.items()},
-            batches_per_s=per_s, mean_batch=items_per_s / per_s if per_s > 0 else 0.0,
+            batches_per_s=per_s,
+            mean_batch=items_per_s / per_s if per_s > 0 else 0.0,
             flushes={reason: int(batcher.get(f"flush_{reason}", 0)) for reason in FLUSH_REASONS}
-            if batcher is not None else {},
+            if batcher is not None
+            else {},
             batcher=self._batcher(t, batcher) if batcher is not None else None,
         )
 
@@ -210,17 +228,27 @@ class PipelineProgressTracker(ProgressTracker[PipelineProgress]):
         batches = self.rate("batcher batches", t, c.get("batches", 0), window_s=2.0)
         items = self.rate("batcher items", t, c.get("batch_items", 0), window_s=2.0)
         return BatcherProgress(
-            policy=POLICIES[code] if 0 <= code < len(POLICIES) else "?", max_batch=int(c.get("max_batch", 0)),
-            max_delay_ms=c.get("max_delay_ms", 0.0), target_p99_ms=c.get("target_p99_ms", 0.0),
-            waiting_items=int(c.get("waiting_items", 0)), free_replicas=int(c.get("free_replicas", 0)),
-            batch_size=int(c.get("decision_batch_size", 0)), mean_batch=items / batches if batches > 0 else 0.0,
-            wait_ms=c.get("decision_wait_ms", 0.0), predicted_p99_ms=c.get("predicted_latency_ms", 0.0),
+            policy=POLICIES[code] if 0 <= code < len(POLICIES) else "?",
+            max_batch=int(c.get("max_batch", 0)),
+            max_delay_ms=c.get("max_delay_ms", 0.0),
+            target_p99_ms=c.get("target_p99_ms", 0.0),
+            waiting_items=int(c.get("waiting_items", 0)),
+            free_replicas=int(c.get("free_replicas", 0)),
+            batch_size=int(c.get("decision_batch_size", 0)),
+            mean_batch=items / batches if batches > 0 else 0.0,
+            wait_ms=c.get("decision_wait_ms", 0.0),
+            predicted_p99_ms=c.get("predicted_latency_ms", 0.0),
             measured_p99_ms=c.get("measured_latency_ms", 0.0),
             admission_predicted_ms=c.get("admission_predicted_ms", 0.0),
-            fit_a_ms=c.get("fit_a_ms", 0.0), fit_b_ms=c.get("fit_b_ms", 0.0), fit_sigma_ms=c.get("fit_sigma_ms", 0.0),
-            fit_batches=int(c.get("fit_batches", 0)), shed_items=int(c.get("shed_items", 0)),
-            flushes_per_s={reason: self.rate(f"flush {reason}", t, c.get(f"flush_{reason}", 0), window_s=2.0)
-                           for reason in FLUSH_RATE_REASONS},
+            fit_a_ms=c.get("fit_a_ms", 0.0),
+            fit_b_ms=c.get("fit_b_ms", 0.0),
+            fit_sigma_ms=c.get("fit_sigma_ms", 0.0),
+            fit_batches=int(c.get("fit_batches", 0)),
+            shed_items=int(c.get("shed_items", 0)),
+            flushes_per_s={
+                reason: self.rate(f"flush {reason}", t, c.get(f"flush_{reason}", 0), window_s=2.0)
+                for reason in FLUSH_RATE_REASONS
+            },
         )
 
     def record(self, p: PipelineProgress, x: float) -> None:
@@ -242,13 +270,17 @@ class PipelineProgressTracker(ProgressTracker[PipelineProgress]):
             self._record_batcher(p.batcher, x)
 
     def _record_batcher(self, b: BatcherProgress, x: float) -> None:
-        for name, value in (("predicted p99", b.predicted_p99_ms), ("measured p99", b.measured_p99_ms),
-                            ("wait", b.wait_ms)):
+        for name, value in (
+            ("predicted p99", b.predicted_p99_ms),
+            ("measured p99", b.measured_p99_ms),
+            ("wait", b.wait_ms),
+        ):
             self.series(DECISION_LATENCY_CHART, name).append(x, value)
         # The target line appears once the target policy is first used; NaN (a gap) while another runs.
         if b.policy == "target" or "target p99" in self.history(DECISION_LATENCY_CHART):
             self.series(DECISION_LATENCY_CHART, "target p99").append(
-                x, b.target_p99_ms if b.policy == "target" else float("nan"))
+                x, b.target_p99_ms if b.policy == "target" else float("nan")
+            )
         for name, value in (("last", b.batch_size), ("mean", b.mean_batch), ("max batch", b.max_batch)):
             self.series(DECISION_BATCH_CHART, name).append(x, value)
         for reason, rate in b.flushes_per_s.items():
@@ -263,7 +295,12 @@ class LoadgenProgressTracker(ProgressTracker[LoadgenProgress]):
         gen = m.worker("loadgen", "0")
         c = gen.snapshot.counters if gen else {}
         return LoadgenProgress(
-            running=m.running, reporting=gen is not None, sent=gen.snapshot.items_in if gen else 0,
-            answers=_codes(c, "status_"), latency_p50_ms=c.get("latency_p50_ms", 0.0),
-            latency_p99_ms=c.get("latency_p99_ms", 0.0), open_requests=int(c.get("open_requests", 0)),
-            skipped_at_cap=int(c.get("skipped_at_cap", 0)))
+            running=m.running,
+            reporting=gen is not None,
+            sent=gen.snapshot.items_in if gen else 0,
+            answers=_codes(c, "status_"),
+            latency_p50_ms=c.get("latency_p50_ms", 0.0),
+            latency_p99_ms=c.get("latency_p99_ms", 0.0),
+            open_requests=int(c.get("open_requests", 0)),
+            skipped_at_cap=int(c.get("skipped_at_cap", 0)),
+        )

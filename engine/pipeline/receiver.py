@@ -36,8 +36,11 @@ def receiver_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWirin
         now = time.monotonic()
         cancelled = [item for item in message if cancels.is_cancelled(item[0])]
         live = [item for item in message if item[2] > now and not cancels.is_cancelled(item[0])]
-        reporter.add(items_in=len(message), drops_cancelled=len(cancelled),
-                     drops_expired=len(message) - len(live) - len(cancelled))
+        reporter.add(
+            items_in=len(message),
+            drops_cancelled=len(cancelled),
+            drops_expired=len(message) - len(live) - len(cancelled),
+        )
         reporter.end()  # busy time is work, not waiting for room downstream (back-pressure)
         if live and put(wiring.batcher_in, live, parent_alive):
             reporter.add(items_out=len(live))

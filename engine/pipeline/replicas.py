@@ -26,7 +26,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 

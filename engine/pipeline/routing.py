@@ -19,7 +19,8 @@ import os
 import threading
 import time
 from collections import deque
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from engine.pipeline.config import CHUNK_ITEMS
 from engine.pipeline.hops import take
@@ -35,8 +36,14 @@ DISPATCH_RETRY_S = 0.002
 class RequestRouter:
     """Pending futures and the backlog of one ingress process; see the module docstring."""
 
-    def __init__(self, wiring: PipelineWiring, index: int, on_batch: Callable[[str, int], None],
-                 on_end: Callable[[], None], on_dispatched: Callable[[int], None]) -> None:
+    def __init__(
+        self,
+        wiring: PipelineWiring,
+        index: int,
+        on_batch: Callable[[str, int], None],
+        on_end: Callable[[], None],
+        on_dispatched: Callable[[int], None],
+    ) -> None:
         self.wiring = wiring
         self.results = wiring.results[index]
         self.on_batch = on_batch

@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import socket
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from engine.context import Cancelled, JobContext
 from engine.pipeline.batcher import batcher_main
@@ -116,13 +117,15 @@ class PipelineService:
         return self.config.url
 
     # -- starting -----------------------------------------------------------------------------------
-    def start(self) -> "PipelineService":
+    def start(self) -> PipelineService:
         config, ctx, wiring = self.config, self.ctx, self.wiring
         check_plugins(config)
         check_port_free(config.host, config.port)
         if not is_loopback(config.host):
-            ctx.log(f"listening on {config.host}, beyond loopback: anyone who can reach this machine "
-                    "can send requests", "warning")
+            ctx.log(
+                f"listening on {config.host}, beyond loopback: anyone who can reach this machine can send requests",
+                "warning",
+            )
         self.started_at = time.time()
         start = self.supervisor.start
         # Predictors first: building the model is the slowest start.
@@ -138,9 +141,11 @@ class PipelineService:
             start(ingress_role(config, k), ingress_main, (ctx, config, wiring, k, listener), restart=True)
         self.listener = listener  # kept open: a restarted ingress is handed it again
         target = f" (target p99 {config.target_p99_ms:g} ms)" if config.batching == "target" else ""
-        ctx.log(f"pipeline starting: {config.ingress} ingress, {config.preprocess_workers} preprocess, "
-                f"{config.receivers} receivers, {config.replicas} predictors, batching {config.batching}{target}, "
-                f"max batch {config.max_batch}, max delay {config.max_delay_ms:g} ms, endpoint {config.url}/v1/predict")
+        ctx.log(
+            f"pipeline starting: {config.ingress} ingress, {config.preprocess_workers} preprocess, "
+            f"{config.receivers} receivers, {config.replicas} predictors, batching {config.batching}{target}, "
+            f"max batch {config.max_batch}, max delay {config.max_delay_ms:g} ms, endpoint {config.url}/v1/predict"
+        )
         return self
 
     # -- watching -----------------------------------------------------------------------------------
@@ -166,12 +171,12 @@ class PipelineService:
                 by_ingress.setdefault(ingress_of(item_id), []).append(item_id)
             for index, ids in by_ingress.items():
                 try:
-                    self.wiring.results[min(index, len(self.wiring.results) - 1)].put(make_lost(ids, reason),
-                                                                                     timeout=1.0)
+                    self.wiring.results[min(index, len(self.wiring.results) - 1)].put(
+                        make_lost(ids, reason), timeout=1.0
+                    )
                 except Exception:  # results full for a whole second: the per-request timeout answers them
                     self.ctx.log(f"could not report {len(ids)} lost requests of {managed.role}", "error")
-        self.ctx.log(f"{event.describe()}; {len(item_ids)} in-flight requests answered with an error",
-                     "warning")
+        self.ctx.log(f"{event.describe()}; {len(item_ids)} in-flight requests answered with an error", "warning")
 
     def _hops_of(self, role: str) -> tuple[list[Any], list[Any]]:
         """(queues ``role`` reads, queues it writes)."""
@@ -203,10 +208,15 @@ class PipelineService:
         self.supervisor.poll(timeout)
         self._report()
         for managed in self.supervisor.processes:
-            if (managed.process.exitcode not in (None, 0) and managed.restarts >= self.supervisor.max_restarts
-                    and not self.supervisor.stopping):
-                raise RuntimeError(f"{managed.role} keeps failing ({describe_exitcode(managed.process.exitcode)}"
-                                   f" after {managed.restarts} restarts); see the log")
+            if (
+                managed.process.exitcode not in (None, 0)
+                and managed.restarts >= self.supervisor.max_restarts
+                and not self.supervisor.stopping
+            ):
+                raise RuntimeError(
+                    f"{managed.role} keeps failing ({describe_exitcode(managed.process.exitcode)}"
+                    f" after {managed.restarts} restarts); see the log"
+                )
 
     def _report(self, force: bool = False) -> None:
         rep = self.reporter

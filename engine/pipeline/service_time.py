@@ -16,8 +16,8 @@ with size).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 #: z of the 99th percentile of a normal distribution.
 Z_P99 = 2.326
@@ -37,7 +37,7 @@ class ServiceTimeFit:
         return self.mean_s(items) + Z_P99 * self.sigma_s
 
     @classmethod
-    def from_batches(cls, batches: Iterable[tuple[float, float]]) -> "ServiceTimeFit":
+    def from_batches(cls, batches: Iterable[tuple[float, float]]) -> ServiceTimeFit:
         """Least squares of seconds on items over ``(items, seconds)`` pairs."""
         points = [(float(n), float(s)) for n, s in batches if n > 0]
         count = len(points)

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import importlib
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from engine.context import SPAWN, JobContext
-from engine.queues import CountingQueue
 from engine.pipeline.config import CHUNK_ITEMS, MAX_BATCH_LIMIT, POLICIES, PipelineConfig
 from engine.pipeline.hops import CancelBoard, HoldingSlot, put
 from engine.pipeline.messages import FLUSH_REASONS, make_result
 from engine.pipeline.metrics import IngressTally
 from engine.pipeline.replicas import ReplicaBoard
+from engine.queues import CountingQueue
 
 
 class BatchControl:
@@ -28,8 +29,9 @@ class BatchControl:
     reader never blocks and a killed reader cannot leave a lock held.
     """
 
-    def __init__(self, max_batch: int, max_delay_ms: float, policy: str = "idle", target_p99_ms: float = 100.0,
-                 ctx: Any = SPAWN) -> None:
+    def __init__(
+        self, max_batch: int, max_delay_ms: float, policy: str = "idle", target_p99_ms: float = 100.0, ctx: Any = SPAWN
+    ) -> None:
         self._max_batch = ctx.RawValue("q", max_batch)
         self._max_delay_ms = ctx.RawValue("d", max_delay_ms)
         self._policy = ctx.RawValue("b", 0)
@@ -37,7 +39,7 @@ class BatchControl:
         self.set(policy=policy, target_p99_ms=target_p99_ms)
 
     @classmethod
-    def from_config(cls, config: PipelineConfig) -> "BatchControl":
+    def from_config(cls, config: PipelineConfig) -> BatchControl:
         return cls(config.max_batch, config.max_delay_ms, config.batching, config.target_p99_ms)
 
     @property
@@ -60,8 +62,13 @@ class BatchControl:
     def target_p99_ms(self) -> float:
         return float(self._target_p99_ms.value)
 
-    def set(self, max_batch: int | None = None, max_delay_ms: float | None = None, policy: str | None = None,
-            target_p99_ms: float | None = None) -> None:
+    def set(
+        self,
+        max_batch: int | None = None,
+        max_delay_ms: float | None = None,
+        policy: str | None = None,
+        target_p99_ms: float | None = None,
+    ) -> None:
         """Change any of the four; ValueError (and nothing changed) for an invalid value."""
         if max_batch is not None and not 1 <= max_batch <= MAX_BATCH_LIMIT:
             raise ValueError(f"max batch must be between 1 and {MAX_BATCH_LIMIT}")
@@ -88,10 +95,27 @@ class BatchReport:
     values go into the batcher's snapshots under the same names (see ``batcher``).
     """
 
-    NAMES = ("policy", "target_p99_ms", "waiting_items", "free_replicas", "decision_batch_size",
-             "decision_wait_ms", "predicted_latency_ms", "measured_latency_ms", "admission_predicted_ms",
-             "fit_a_ms", "fit_b_ms", "fit_sigma_ms", "fit_batches",
-             "flush_idle", "flush_size", "flush_deadline", "flush_shed", "flush_shutdown", "shed_items")
+    NAMES = (
+        "policy",
+        "target_p99_ms",
+        "waiting_items",
+        "free_replicas",
+        "decision_batch_size",
+        "decision_wait_ms",
+        "predicted_latency_ms",
+        "measured_latency_ms",
+        "admission_predicted_ms",
+        "fit_a_ms",
+        "fit_b_ms",
+        "fit_sigma_ms",
+        "fit_batches",
+        "flush_idle",
+        "flush_size",
+        "flush_deadline",
+        "flush_shed",
+        "flush_shutdown",
+        "shed_items",
+    )
 
     def __init__(self, ctx: Any = SPAWN) -> None:
         self._values = ctx.RawArray("d", len(self.NAMES))
@@ -125,7 +149,7 @@ class PipelineWiring:
     tally: IngressTally
 
     @classmethod
-    def create(cls, config: PipelineConfig, control: BatchControl | None = None) -> "PipelineWiring":
+    def create(cls, config: PipelineConfig, control: BatchControl | None = None) -> PipelineWiring:
         slots: dict[str, HoldingSlot] = {}
         for i in range(config.preprocess_workers):
             slots[f"preprocess-{i}"] = HoldingSlot(CHUNK_ITEMS)
@@ -154,18 +178,27 @@ class PipelineWiring:
     def depths(self) -> dict[str, int]:
         """Depth of every hop, in messages, keyed by the stage that reads it (results: all ingresses)."""
         out = {f"preprocess-{i}": q.depth() for i, q in enumerate(self.preprocess_in)}
-        out.update(receiver=self.receiver_in.depth(), batcher=self.batcher_in.depth(),
-                   predictor=self.predictor_in.depth(), results=sum(q.depth() for q in self.results))
+        out.update(
+            receiver=self.receiver_in.depth(),
+            batcher=self.batcher_in.depth(),
+            predictor=self.predictor_in.depth(),
+            results=sum(q.depth() for q in self.results),
+        )
         return out
 
     def bounds(self) -> dict[str, int]:
         out = {f"preprocess-{i}": q.maxsize for i, q in enumerate(self.preprocess_in)}
-        out.update(receiver=self.receiver_in.maxsize, batcher=self.batcher_in.maxsize,
-                   predictor=self.predictor_in.maxsize, results=sum(q.maxsize for q in self.results))
+        out.update(
+            receiver=self.receiver_in.maxsize,
+            batcher=self.batcher_in.maxsize,
+            predictor=self.predictor_in.maxsize,
+            results=sum(q.maxsize for q in self.results),
+        )
         return out
 
-    def send_outcomes(self, stage: str, batch_id: int, reason: str, compute_s: float, outcomes: list,
-                      keep_going: Callable[[], bool]) -> None:
+    def send_outcomes(
+        self, stage: str, batch_id: int, reason: str, compute_s: float, outcomes: list, keep_going: Callable[[], bool]
+    ) -> None:
         """Answers to the ingress(es) that admitted them: one ResultBatch per ingress concerned. Its
         ``size`` is the whole batch's in the first part and 0 in the others, so that ``/metrics``
         (summed over the ingresses) counts each batch once."""

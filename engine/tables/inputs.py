@@ -6,16 +6,15 @@ The order is the segment order of the run: all the paths sorted, so the same inp
 from __future__ import annotations
 
 import glob
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".parquet")
 
 
 def _is_candidate(path: Path) -> bool:
     # Excel's "~$name.xlsx" lock files and our own hidden temporaries are never inputs.
-    return (path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES
-            and not path.name.startswith(("~$", ".")))
+    return path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES and not path.name.startswith(("~$", "."))
 
 
 def _inside(path: Path, folder: Path | None) -> bool:
@@ -59,5 +58,4 @@ def expand_inputs(inputs: Iterable[Path | str], exclude_dir: Path | None = None)
 
 def segments_of(files: list[Path], segment_files: int) -> list[list[int]]:
     """File indexes grouped into segments of ``segment_files`` (the last may be shorter)."""
-    return [list(range(start, min(start + segment_files, len(files))))
-            for start in range(0, len(files), segment_files)]
+    return [list(range(start, min(start + segment_files, len(files)))) for start in range(0, len(files), segment_files)]

@@ -80,11 +80,11 @@ class _Reader:
             return self.zigzag()
         if kind == _DOUBLE:
             self.pos += 8
-            return struct.unpack("<d", self.data[self.pos - 8:self.pos])[0]
+            return struct.unpack("<d", self.data[self.pos - 8 : self.pos])[0]
         if kind == _BINARY:
             n = self.varint()
             self.pos += n
-            return self.data[self.pos - n:self.pos]
+            return self.data[self.pos - n : self.pos]
         if kind in (_LIST, _SET):
             head = self.byte()
             size, element = head >> 4, head & 0x0F

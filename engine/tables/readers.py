@@ -17,8 +17,9 @@ Every failure is an ``InputError`` whose message a person can act on: "password-
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 import fastexcel
 import pandas as pd
@@ -109,8 +110,9 @@ def _read_workbook(path: Path, head: bytes, columns: ColumnMap, all_sheets: bool
 SheetCells = tuple[list[str], Sequence[Sequence[object] | pa.Array], int]
 
 
-def _workbook_frame(sheet_names: list[str], all_sheets: bool, columns: ColumnMap,
-                    load_sheet: Callable[[str], SheetCells | None]) -> pd.DataFrame:
+def _workbook_frame(
+    sheet_names: list[str], all_sheets: bool, columns: ColumnMap, load_sheet: Callable[[str], SheetCells | None]
+) -> pd.DataFrame:
     """The job's columns of the first sheet (or of every sheet), whichever reader loads the cells.
 
     Raises when the workbook has no sheet, when every sheet is empty, or when a sheet lacks a
@@ -215,8 +217,9 @@ def _read_csv(path: Path, columns: ColumnMap) -> pd.DataFrame:
             # By position: a padded name (" 坐席id") is the column; of repeated names the first wins.
             position = {h: i for i, h in reversed(list(enumerate(header)))}
             wanted = [c for c in columns.output if c in position]
-            frame = pd.read_csv(path, usecols=[position[c] for c in wanted], dtype=str, keep_default_na=False,
-                                encoding=encoding)
+            frame = pd.read_csv(
+                path, usecols=[position[c] for c in wanted], dtype=str, keep_default_na=False, encoding=encoding
+            )
             frame.columns = [header[i] for i in sorted(position[c] for c in wanted)]
             # Undo the formula guard our own csv writer adds ('=…), so clean → csv → dialogues is exact.
             data = {c: frame[c].str.replace(_GUARDED_FORMULA, "", regex=True).tolist() for c in wanted}

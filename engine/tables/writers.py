@@ -32,8 +32,9 @@ import os
 import shutil
 import struct
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -74,8 +75,9 @@ class SegmentWriter(ABC):
 
     suffix = ""
 
-    def __init__(self, final_path: Path, columns: tuple[str, ...],
-                 progress: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self, final_path: Path, columns: tuple[str, ...], progress: Callable[[int], None] | None = None
+    ) -> None:
         self.final_path = Path(final_path)
         self.columns = tuple(columns)
         self.temp_path = temp_path_for(self.final_path)
@@ -92,7 +94,7 @@ class SegmentWriter(ABC):
     def _finish(self) -> None:
         """Complete the temporary file so it can be renamed."""
 
-    def _discard(self) -> None:
+    def _discard(self) -> None:  # noqa: B027 - an optional hook: most writers hold nothing to release
         """Release the open file without completing it (before the temporary is removed)."""
 
     def close(self) -> Path:
@@ -113,7 +115,7 @@ class SegmentWriter(ABC):
         finally:
             self.temp_path.unlink(missing_ok=True)
 
-    def __enter__(self) -> "SegmentWriter":
+    def __enter__(self) -> SegmentWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -129,9 +131,14 @@ class SegmentWriter(ABC):
 class XlsxSegmentWriter(SegmentWriter):
     suffix = ".xlsx"
 
-    def __init__(self, final_path: Path, columns: tuple[str, ...],
-                 progress: Callable[[int], None] | None = None, max_rows_per_sheet: int = EXCEL_MAX_ROWS,
-                 tmpdir: Path | None = None) -> None:
+    def __init__(
+        self,
+        final_path: Path,
+        columns: tuple[str, ...],
+        progress: Callable[[int], None] | None = None,
+        max_rows_per_sheet: int = EXCEL_MAX_ROWS,
+        tmpdir: Path | None = None,
+    ) -> None:
         super().__init__(final_path, columns, progress)
         if max_rows_per_sheet < 2:
             raise ValueError("a sheet needs room for the header and one row")
@@ -239,8 +246,13 @@ def _copy_rest(source: BinaryIO, target: BinaryIO) -> None:
 class CsvSegmentWriter(SegmentWriter):
     suffix = ".csv"
 
-    def __init__(self, final_path: Path, columns: tuple[str, ...],
-                 progress: Callable[[int], None] | None = None, formula_guard: bool = True) -> None:
+    def __init__(
+        self,
+        final_path: Path,
+        columns: tuple[str, ...],
+        progress: Callable[[int], None] | None = None,
+        formula_guard: bool = True,
+    ) -> None:
         super().__init__(final_path, columns, progress)
         self.formula_guard = formula_guard
         self._handle = open(self.temp_path, "wb")
@@ -299,8 +311,9 @@ class ParquetSegmentWriter(SegmentWriter):
 
     suffix = ".parquet"
 
-    def __init__(self, final_path: Path, columns: tuple[str, ...],
-                 progress: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self, final_path: Path, columns: tuple[str, ...], progress: Callable[[int], None] | None = None
+    ) -> None:
         super().__init__(final_path, columns, progress)
         self._handle = open(self.temp_path, "wb")
         self._joined = ParquetConcatenator(self._handle)
@@ -342,9 +355,14 @@ WRITERS: dict[str, type[SegmentWriter]] = {
 }
 
 
-def open_segment_writer(out_format: str, final_path: Path, columns: tuple[str, ...],
-                        progress: Callable[[int], None] | None = None, csv_formula_guard: bool = True,
-                        tmpdir: Path | None = None) -> SegmentWriter:
+def open_segment_writer(
+    out_format: str,
+    final_path: Path,
+    columns: tuple[str, ...],
+    progress: Callable[[int], None] | None = None,
+    csv_formula_guard: bool = True,
+    tmpdir: Path | None = None,
+) -> SegmentWriter:
     """A writer for ``out_format`` ("xlsx" | "csv" | "parquet") writing to ``final_path``.
 
     ``tmpdir``: where .xlsx spills rows while writing (default: the system's temporary folder).

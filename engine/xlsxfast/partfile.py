@@ -42,10 +42,16 @@ class RenderedPartError(ValueError):
 def save_rendered_part(part: RenderedPart, path: Path) -> Path:
     """Write ``part`` to ``path`` atomically; returns ``path``."""
     blocks = part.blocks
-    index = np.concatenate([
-        np.asarray([blocks, part.rows], np.int64),
-        part.block_rows, part.block_raw, np.diff(part.block_comp), part.block_crc, part.row_ends,
-    ]).astype(np.int64)
+    index = np.concatenate(
+        [
+            np.asarray([blocks, part.rows], np.int64),
+            part.block_rows,
+            part.block_raw,
+            np.diff(part.block_comp),
+            part.block_crc,
+            part.row_ends,
+        ]
+    ).astype(np.int64)
     buffer = io.BytesIO()
     np.save(buffer, index, allow_pickle=False)
     index_bytes = buffer.getvalue()
@@ -84,7 +90,7 @@ def read_part_summary(path: Path) -> tuple[int, int]:
     with open(path, "rb") as handle:
         index, _ = _read_index(handle, *_read_footer(handle))
     blocks = int(index[0])
-    return int(index[1]), int(index[2 + blocks:2 + 2 * blocks].sum())
+    return int(index[1]), int(index[2 + blocks : 2 + 2 * blocks].sum())
 
 
 def load_rendered_part(path: Path) -> RenderedPart:
@@ -97,11 +103,18 @@ def load_rendered_part(path: Path) -> RenderedPart:
             raise RenderedPartError(f"{path}: not a rendered part")
         data = handle.read(index_at - len(MAGIC))
     blocks, rows = int(index[0]), int(index[1])
-    fields = index[2:2 + 4 * blocks].reshape(4, blocks)
+    fields = index[2 : 2 + 4 * blocks].reshape(4, blocks)
     comp = np.zeros(blocks + 1, np.int64)
     np.cumsum(fields[2], out=comp[1:])
     if comp[-1] != len(data) or len(index) != 2 + 4 * blocks + rows:
         raise RenderedPartError(f"{path}: index does not match its data")
-    return RenderedPart(columns=columns, rows=rows, data=data, block_rows=fields[0].copy(),
-                        block_raw=fields[1].copy(), block_comp=comp, block_crc=fields[3].copy(),
-                        row_ends=index[2 + 4 * blocks:].copy())
+    return RenderedPart(
+        columns=columns,
+        rows=rows,
+        data=data,
+        block_rows=fields[0].copy(),
+        block_raw=fields[1].copy(),
+        block_comp=comp,
+        block_crc=fields[3].copy(),
+        row_ends=index[2 + 4 * blocks :].copy(),
+    )

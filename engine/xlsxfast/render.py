@@ -75,18 +75,18 @@ class RenderedPart:
     columns: tuple[str, ...]
     rows: int
     data: bytes
-    block_rows: np.ndarray   # int64, rows per block
-    block_raw: np.ndarray    # int64, inflated bytes per block
-    block_comp: np.ndarray   # int64, len(blocks)+1 offsets into data
-    block_crc: np.ndarray    # int64, crc32 of each block's inflated bytes
-    row_ends: np.ndarray     # int64, per row: end offset within its block
+    block_rows: np.ndarray  # int64, rows per block
+    block_raw: np.ndarray  # int64, inflated bytes per block
+    block_comp: np.ndarray  # int64, len(blocks)+1 offsets into data
+    block_crc: np.ndarray  # int64, crc32 of each block's inflated bytes
+    row_ends: np.ndarray  # int64, per row: end offset within its block
 
     @property
     def blocks(self) -> int:
         return len(self.block_rows)
 
     def block_bytes(self, b: int) -> bytes:
-        return self.data[self.block_comp[b]:self.block_comp[b + 1]]
+        return self.data[self.block_comp[b] : self.block_comp[b + 1]]
 
     def block_first_row(self) -> np.ndarray:
         return np.concatenate(([0], np.cumsum(self.block_rows)))
@@ -98,7 +98,7 @@ def _utf16_truncate(text: str, units: int) -> str:
     encoded = text.encode("utf-16-le")
     if len(encoded) <= units * 2:
         return text
-    cut = encoded[:units * 2]
+    cut = encoded[: units * 2]
     if 0xD800 <= int.from_bytes(cut[-2:], "little") <= 0xDBFF:  # never split a surrogate pair
         cut = cut[:-2]
     return cut.decode("utf-16-le")
@@ -116,7 +116,7 @@ def escape_cell_text(text: str) -> tuple[str, bool]:
 
 def _value_bytes(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(the values' UTF-8 bytes back to back, offsets of each value into them) without a copy."""
-    offsets = np.frombuffer(column.buffers()[1], np.int32)[column.offset:column.offset + len(column) + 1]
+    offsets = np.frombuffer(column.buffers()[1], np.int32)[column.offset : column.offset + len(column) + 1]
     data = column.buffers()[2]
     if data is None or offsets[-1] == offsets[0]:
         return np.zeros(0, np.uint8), offsets - offsets[0]
@@ -131,12 +131,19 @@ def _needs_python(column: pa.Array, text: bytes, offsets: np.ndarray) -> pa.Arra
     suspicious = (
         bool(((raw < 0x20) & (raw != 0x09) & (raw != 0x0A)).any())
         or (b"_x" in text and _ESCAPED_ESCAPE_BYTES.search(text) is not None)
-        or b"\xef\xbf\xbe" in text or b"\xef\xbf\xbf" in text  # U+FFFE, U+FFFF
-        or (len(offsets) > 1 and int(np.diff(offsets).max()) > XLSX_MAX_CELL_UNITS // 2))
+        or b"\xef\xbf\xbe" in text
+        or b"\xef\xbf\xbf" in text  # U+FFFE, U+FFFF
+        or (len(offsets) > 1 and int(np.diff(offsets).max()) > XLSX_MAX_CELL_UNITS // 2)
+    )
     if not suspicious:
         return None
-    slow = pc.fill_null(pc.or_(pc.match_substring_regex(column, _NEEDS_PYTHON),
-                               pc.greater(pc.utf8_length(column), XLSX_MAX_CELL_UNITS // 2)), False)
+    slow = pc.fill_null(
+        pc.or_(
+            pc.match_substring_regex(column, _NEEDS_PYTHON),
+            pc.greater(pc.utf8_length(column), XLSX_MAX_CELL_UNITS // 2),
+        ),
+        False,
+    )
     return slow if pc.any(slow).as_py() else None
 
 
@@ -150,8 +157,9 @@ def _edge_space(column: pa.Array, raw: np.ndarray, offsets: np.ndarray) -> pa.Ar
     last = raw[offsets[1:][nonempty] - 1]
     if not (((first <= 0x20) | (first >= 0x80)).any() or ((last <= 0x20) | (last >= 0x80)).any()):
         return None  # every value begins and ends with a printable ASCII character
-    edge = pc.fill_null(pc.not_equal(pc.binary_length(pc.utf8_trim_whitespace(column)),
-                                     pc.binary_length(column)), False)
+    edge = pc.fill_null(
+        pc.not_equal(pc.binary_length(pc.utf8_trim_whitespace(column)), pc.binary_length(column)), False
+    )
     return edge if pc.any(edge).as_py() else None
 
 
@@ -194,7 +202,7 @@ def render_rows_xml(table: pa.Table) -> tuple[bytes, np.ndarray]:
     pieces = [piece for i in range(table.num_columns) for piece in _cell_pieces(table.column(i))]
     rows = pc.binary_join_element_wise(pa.scalar("<row>"), *pieces, pa.scalar("</row>"), pa.scalar(""))
     rows = rows.cast(pa.large_string())  # 64-bit offsets: long cells may pass 2 GiB
-    offsets = np.frombuffer(rows.buffers()[1], np.int64)[rows.offset:rows.offset + len(rows) + 1]
+    offsets = np.frombuffer(rows.buffers()[1], np.int64)[rows.offset : rows.offset + len(rows) + 1]
     start, end = int(offsets[0]), int(offsets[-1])
     data = memoryview(rows.buffers()[2])[start:end].tobytes()
     return data, offsets[1:] - start
@@ -220,9 +228,9 @@ def render_part(table: pa.Table, block_rows: int = BLOCK_ROWS, level: int = DEFL
         xml, row_ends = render_rows_xml(table.slice(chunk_start, chunk_rows))
         view = memoryview(xml)
         for first in range(0, len(row_ends), block_rows):
-            block_ends = row_ends[first:first + block_rows]
+            block_ends = row_ends[first : first + block_rows]
             begin = int(row_ends[first - 1]) if first else 0
-            raw = view[begin:int(block_ends[-1])]
+            raw = view[begin : int(block_ends[-1])]
             datas.append(deflate_block(raw, level))
             counts.append(len(block_ends))
             raws.append(len(raw))
@@ -231,10 +239,15 @@ def render_part(table: pa.Table, block_rows: int = BLOCK_ROWS, level: int = DEFL
     comp = np.zeros(len(datas) + 1, np.int64)
     np.cumsum([len(d) for d in datas], out=comp[1:])
     return RenderedPart(
-        columns=tuple(table.column_names), rows=table.num_rows, data=b"".join(datas),
-        block_rows=np.asarray(counts, np.int64), block_raw=np.asarray(raws, np.int64), block_comp=comp,
+        columns=tuple(table.column_names),
+        rows=table.num_rows,
+        data=b"".join(datas),
+        block_rows=np.asarray(counts, np.int64),
+        block_raw=np.asarray(raws, np.int64),
+        block_comp=comp,
         block_crc=np.asarray(crcs, np.int64),
-        row_ends=np.concatenate(ends) if ends else np.zeros(0, np.int64))
+        row_ends=np.concatenate(ends) if ends else np.zeros(0, np.int64),
+    )
 
 
 def inflate_block(part: RenderedPart, b: int) -> bytes:

@@ -20,17 +20,16 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import pyarrow as pa
 
 from engine.atomic import temp_path_for
 from engine.xlsxfast.partfile import load_rendered_part, read_part_summary
-from engine.xlsxfast.render import (DEFLATE_LEVEL, EXCEL_MAX_ROWS, RenderedPart, inflate_block,
-                                    render_rows_xml)
+from engine.xlsxfast.render import DEFLATE_LEVEL, EXCEL_MAX_ROWS, RenderedPart, inflate_block, render_rows_xml
 from engine.xlsxfast.zipstream import ZIP64_LIMIT, ZipEntry, ZipStreamWriter
 
 PartSource = Path | RenderedPart
@@ -75,7 +74,8 @@ def _package_parts(sheets: int) -> list[tuple[str, str]]:
     names = [f"Sheet{n}" for n in range(1, sheets + 1)]
     overrides = "".join(
         f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{_CT}.spreadsheetml.worksheet+xml"/>'
-        for n in range(1, sheets + 1))
+        for n in range(1, sheets + 1)
+    )
     content_types = (
         f'{_XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
         f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
@@ -84,35 +84,45 @@ def _package_parts(sheets: int) -> list[tuple[str, str]]:
         f'<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
         f'<Override PartName="/xl/styles.xml" ContentType="{_CT}.spreadsheetml.styles+xml"/>'
         f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.spreadsheetml.sheet.main+xml"/>'
-        f'{overrides}</Types>')
+        f"{overrides}</Types>"
+    )
     root_rels = (
         f'{_XML}<Relationships xmlns="{_PKG_REL}">'
         f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
         f'<Relationship Id="rId2" Type="{_PKG_REL}/metadata/core-properties" Target="docProps/core.xml"/>'
         f'<Relationship Id="rId3" Type="{_REL}/extended-properties" Target="docProps/app.xml"/>'
-        f'</Relationships>')
+        f"</Relationships>"
+    )
     titles = "".join(f"<vt:lpstr>{name}</vt:lpstr>" for name in names)
     app = (
         f'{_XML}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
         f'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
         f'<Application>mpwatch</Application><HeadingPairs><vt:vector size="2" baseType="variant">'
-        f'<vt:variant><vt:lpstr>Worksheets</vt:lpstr></vt:variant><vt:variant><vt:i4>{sheets}</vt:i4></vt:variant>'
+        f"<vt:variant><vt:lpstr>Worksheets</vt:lpstr></vt:variant><vt:variant><vt:i4>{sheets}</vt:i4></vt:variant>"
         f'</vt:vector></HeadingPairs><TitlesOfParts><vt:vector size="{sheets}" baseType="lpstr">{titles}'
-        f'</vt:vector></TitlesOfParts></Properties>')
+        f"</vt:vector></TitlesOfParts></Properties>"
+    )
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     core = (
         f'{_XML}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
         f'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
         f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
         f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
-        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified></cp:coreProperties>')
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified></cp:coreProperties>'
+    )
     sheet_list = "".join(f'<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>' for n, name in enumerate(names, 1))
-    workbook = (f'{_XML}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><bookViews><workbookView/></bookViews>'
-                f'<sheets>{sheet_list}</sheets></workbook>')
-    sheet_rels = "".join(f'<Relationship Id="rId{n}" Type="{_REL}/worksheet" Target="worksheets/sheet{n}.xml"/>'
-                         for n in range(1, sheets + 1))
-    workbook_rels = (f'{_XML}<Relationships xmlns="{_PKG_REL}">{sheet_rels}'
-                     f'<Relationship Id="rId{sheets + 1}" Type="{_REL}/styles" Target="styles.xml"/></Relationships>')
+    workbook = (
+        f'{_XML}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><bookViews><workbookView/></bookViews>'
+        f"<sheets>{sheet_list}</sheets></workbook>"
+    )
+    sheet_rels = "".join(
+        f'<Relationship Id="rId{n}" Type="{_REL}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+        for n in range(1, sheets + 1)
+    )
+    workbook_rels = (
+        f'{_XML}<Relationships xmlns="{_PKG_REL}">{sheet_rels}'
+        f'<Relationship Id="rId{sheets + 1}" Type="{_REL}/styles" Target="styles.xml"/></Relationships>'
+    )
     styles = (
         f'{_XML}<styleSheet xmlns="{_MAIN}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/>'
         f'<family val="2"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill>'
@@ -120,17 +130,23 @@ def _package_parts(sheets: int) -> list[tuple[str, str]]:
         f'<top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" '
         f'fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" '
         f'borderId="0" xfId="0"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" '
-        f'builtinId="0"/></cellStyles></styleSheet>')
-    return [("[Content_Types].xml", content_types), ("_rels/.rels", root_rels), ("docProps/app.xml", app),
-            ("docProps/core.xml", core), ("xl/workbook.xml", workbook),
-            ("xl/_rels/workbook.xml.rels", workbook_rels), ("xl/styles.xml", styles)]
+        f'builtinId="0"/></cellStyles></styleSheet>'
+    )
+    return [
+        ("[Content_Types].xml", content_types),
+        ("_rels/.rels", root_rels),
+        ("docProps/app.xml", app),
+        ("docProps/core.xml", core),
+        ("xl/workbook.xml", workbook),
+        ("xl/_rels/workbook.xml.rels", workbook_rels),
+        ("xl/styles.xml", styles),
+    ]
 
 
 class _SheetStream:
     """Writes sheets one after another into the archive, each opened with its head and header."""
 
-    def __init__(self, archive: ZipStreamWriter, columns: Sequence[str], layout: tuple[int, ...],
-                 zip64: bool) -> None:
+    def __init__(self, archive: ZipStreamWriter, columns: Sequence[str], layout: tuple[int, ...], zip64: bool) -> None:
         self.archive = archive
         self.zip64 = zip64
         self.layout = layout
@@ -147,10 +163,12 @@ class _SheetStream:
         self.filled = 0
         last = f"{column_letters(len(self.columns))}{self.layout[self.sheet - 1] + 1}"
         selected = ' tabSelected="1"' if self.sheet == 1 else ""
-        head = (f'{_XML}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}"><dimension ref="A1:{last}"/>'
-                f'<sheetViews><sheetView{selected} workbookViewId="0"/></sheetViews>'
-                f'<sheetFormatPr defaultRowHeight="15"/><cols><col min="1" max="{len(self.columns)}" '
-                f'width="{_COLUMN_WIDTH}" customWidth="1"/></cols><sheetData>')
+        head = (
+            f'{_XML}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}"><dimension ref="A1:{last}"/>'
+            f'<sheetViews><sheetView{selected} workbookViewId="0"/></sheetViews>'
+            f'<sheetFormatPr defaultRowHeight="15"/><cols><col min="1" max="{len(self.columns)}" '
+            f'width="{_COLUMN_WIDTH}" customWidth="1"/></cols><sheetData>'
+        )
         self.entry = self.archive.open_entry(f"xl/worksheets/sheet{self.sheet}.xml", self.zip64)
         self.entry.add_raw(head.encode("utf-8") + self.header, DEFLATE_LEVEL)
 
@@ -159,8 +177,11 @@ class _SheetStream:
         return self.layout[self.sheet - 1] - self.filled
 
     def close_current(self) -> None:
-        self.entry.add_raw(b'</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
-                           b'header="0.3" footer="0.3"/></worksheet>', DEFLATE_LEVEL)
+        self.entry.add_raw(
+            b'</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
+            b'header="0.3" footer="0.3"/></worksheet>',
+            DEFLATE_LEVEL,
+        )
         self.entry.finish()
         self.entry = None
 
@@ -174,8 +195,9 @@ def _kept_rows(rows: int, skip: np.ndarray | None) -> np.ndarray | None:
     return keep
 
 
-def _stream_part(part: RenderedPart, keep: np.ndarray | None, sheets: _SheetStream,
-                 progress: Callable[[int], None]) -> int:
+def _stream_part(
+    part: RenderedPart, keep: np.ndarray | None, sheets: _SheetStream, progress: Callable[[int], None]
+) -> int:
     """Append one part's kept rows, opening sheets as they fill; returns the rows written."""
     written = 0
     firsts = part.block_first_row()
@@ -187,7 +209,7 @@ def _stream_part(part: RenderedPart, keep: np.ndarray | None, sheets: _SheetStre
         while position < len(rows):
             if sheets.room == 0:
                 sheets.open_next()
-            take = rows[position:position + sheets.room]
+            take = rows[position : position + sheets.room]
             if len(take) == hi - lo:  # the whole block: copy it as it is
                 sheets.entry.add_deflated(part.block_bytes(b), int(part.block_raw[b]), int(part.block_crc[b]))
             else:
@@ -195,7 +217,7 @@ def _stream_part(part: RenderedPart, keep: np.ndarray | None, sheets: _SheetStre
                 ends = part.row_ends[lo:hi]
                 starts = np.concatenate(([0], ends[:-1]))
                 local = take - lo
-                sheets.entry.add_raw(b"".join(raw[starts[i]:ends[i]] for i in local), DEFLATE_LEVEL)
+                sheets.entry.add_raw(b"".join(raw[starts[i] : ends[i]] for i in local), DEFLATE_LEVEL)
             sheets.filled += len(take)
             position += len(take)
             written += len(take)
@@ -203,11 +225,15 @@ def _stream_part(part: RenderedPart, keep: np.ndarray | None, sheets: _SheetStre
     return written
 
 
-def write_xlsx_segment(final_path: Path, columns: Sequence[str], parts: Sequence[PartSource],
-                       skip_rows: Sequence[np.ndarray | None] = (),
-                       progress: Callable[[int], None] | None = None,
-                       max_rows_per_sheet: int = EXCEL_MAX_ROWS,
-                       zip64_limit: int = ZIP64_LIMIT) -> SegmentLayout:
+def write_xlsx_segment(
+    final_path: Path,
+    columns: Sequence[str],
+    parts: Sequence[PartSource],
+    skip_rows: Sequence[np.ndarray | None] = (),
+    progress: Callable[[int], None] | None = None,
+    max_rows_per_sheet: int = EXCEL_MAX_ROWS,
+    zip64_limit: int = ZIP64_LIMIT,
+) -> SegmentLayout:
     """Write the segment ``final_path`` from ``parts`` (rendered part files or RenderedParts, in
     file order; ``skip_rows[i]``: row positions of part i to leave out, or None).
 
@@ -220,8 +246,9 @@ def write_xlsx_segment(final_path: Path, columns: Sequence[str], parts: Sequence
         raise ValueError("an .xlsx segment needs at least one column")
     progress = progress or (lambda rows: None)
     skips = [skip_rows[i] if i < len(skip_rows) else None for i in range(len(parts))]
-    summaries = [(p.rows, int(p.block_raw.sum())) if isinstance(p, RenderedPart) else read_part_summary(p)
-                 for p in parts]
+    summaries = [
+        (p.rows, int(p.block_raw.sum())) if isinstance(p, RenderedPart) else read_part_summary(p) for p in parts
+    ]
     keeps = [_kept_rows(n, s) for (n, _), s in zip(summaries, skips)]
     total = sum(n if k is None else int(k.sum()) for (n, _), k in zip(summaries, keeps))
     layout = plan_sheets(total, max_rows_per_sheet)

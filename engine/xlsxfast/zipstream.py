@@ -78,7 +78,7 @@ def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
 class ZipEntry:
     """One deflated entry being written; see the module docstring."""
 
-    def __init__(self, archive: "ZipStreamWriter", name: str, zip64: bool = False) -> None:
+    def __init__(self, archive: ZipStreamWriter, name: str, zip64: bool = False) -> None:
         self.archive = archive
         self.name = name.encode("utf-8")
         self.offset = archive.handle.tell()
@@ -87,13 +87,27 @@ class ZipEntry:
         self.compressed_size = 0
         self.zip64 = zip64
         if zip64:
-            archive.handle.write(_LOCAL.pack(0x04034B50, 45, 0, _DEFLATED, _DOS_TIME, _DOS_DATE, 0, 0xFFFFFFFF,
-                                             0xFFFFFFFF, len(self.name), _EXTRA64.size))
+            archive.handle.write(
+                _LOCAL.pack(
+                    0x04034B50,
+                    45,
+                    0,
+                    _DEFLATED,
+                    _DOS_TIME,
+                    _DOS_DATE,
+                    0,
+                    0xFFFFFFFF,
+                    0xFFFFFFFF,
+                    len(self.name),
+                    _EXTRA64.size,
+                )
+            )
             archive.handle.write(self.name)
             archive.handle.write(_EXTRA64.pack(1, 16, 0, 0))
         else:
-            archive.handle.write(_LOCAL.pack(0x04034B50, 20, 0, _DEFLATED, _DOS_TIME, _DOS_DATE, 0, 0, 0,
-                                             len(self.name), 0))
+            archive.handle.write(
+                _LOCAL.pack(0x04034B50, 20, 0, _DEFLATED, _DOS_TIME, _DOS_DATE, 0, 0, 0, len(self.name), 0)
+            )
             archive.handle.write(self.name)
 
     def add_deflated(self, block: bytes, raw_len: int, crc: int) -> None:
@@ -106,8 +120,9 @@ class ZipEntry:
     def add_raw(self, raw: bytes, level: int = 1) -> None:
         """Deflate ``raw`` here (ISA-L, a sync-flushed block) and append it."""
         compressor = isal_zlib.compressobj(level, isal_zlib.DEFLATED, -15)
-        self.add_deflated(compressor.compress(raw) + compressor.flush(isal_zlib.Z_SYNC_FLUSH), len(raw),
-                          zlib.crc32(raw))
+        self.add_deflated(
+            compressor.compress(raw) + compressor.flush(isal_zlib.Z_SYNC_FLUSH), len(raw), zlib.crc32(raw)
+        )
 
     def finish(self) -> None:
         handle = self.archive.handle
@@ -159,9 +174,27 @@ class ZipStreamWriter:
                 extra = struct.pack(f"<HH{len(extra_values)}Q", 1, 8 * len(extra_values), *extra_values)
             raw, comp, offset = (0xFFFFFFFF if b else v for v, b in zip(sizes, big))
             version = 45 if extra or e.zip64 else 20
-            handle.write(_CENTRAL.pack(0x02014B50, version, version, 0, _DEFLATED,
-                                       _DOS_TIME, _DOS_DATE, e.crc, comp, raw, len(e.name), len(extra),
-                                       0, 0, 0, 0, offset))
+            handle.write(
+                _CENTRAL.pack(
+                    0x02014B50,
+                    version,
+                    version,
+                    0,
+                    _DEFLATED,
+                    _DOS_TIME,
+                    _DOS_DATE,
+                    e.crc,
+                    comp,
+                    raw,
+                    len(e.name),
+                    len(extra),
+                    0,
+                    0,
+                    0,
+                    0,
+                    offset,
+                )
+            )
             handle.write(e.name)
             handle.write(extra)
         directory_end = handle.tell()
@@ -170,7 +203,10 @@ class ZipStreamWriter:
         if directory_at >= limit or size >= limit or count >= 0xFFFF:
             handle.write(_END64.pack(0x06064B50, _END64.size - 12, 45, 45, 0, 0, count, count, size, directory_at))
             handle.write(_LOCATOR64.pack(0x07064B50, 0, directory_end, 1))
-            handle.write(_END.pack(0x06054B50, 0, 0, min(count, 0xFFFF), min(count, 0xFFFF),
-                                   min(size, 0xFFFFFFFF), 0xFFFFFFFF, 0))
+            handle.write(
+                _END.pack(
+                    0x06054B50, 0, 0, min(count, 0xFFFF), min(count, 0xFFFF), min(size, 0xFFFFFFFF), 0xFFFFFFFF, 0
+                )
+            )
         else:
             handle.write(_END.pack(0x06054B50, 0, 0, count, count, size, directory_at, 0))

@@ -14,8 +14,9 @@ the run ends. A panel hidden while its run goes on costs only the (Qt-free) prog
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QEvent, QSettings, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QShowEvent
@@ -84,8 +85,11 @@ class JobPanel(QWidget):
         if self._open_folder_label:
             self.open_button.setText(self.tr(self._open_folder_label))
         self.report_button.setText(self.tr("Save report…"))
-        self.report_button.setToolTip(self.tr("One HTML file: summary, files, charts, settings and versions")
-                                      if self.report_button.isEnabled() else self.tr("Available after a run"))
+        self.report_button.setToolTip(
+            self.tr("One HTML file: summary, files, charts, settings and versions")
+            if self.report_button.isEnabled()
+            else self.tr("Available after a run")
+        )
         self._refresh(force=True)
 
     def translated_title(self) -> str:
@@ -184,9 +188,12 @@ class JobPanel(QWidget):
         if self.run is None:
             return None
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(self, self.tr("Save report"),
-                                                    str(Path.home() / f"{self.run.job_id}-report.html"),
-                                                    self.tr("HTML report (*.html)"))
+            chosen, _ = QFileDialog.getSaveFileName(
+                self,
+                self.tr("Save report"),
+                str(Path.home() / f"{self.run.job_id}-report.html"),
+                self.tr("HTML report (*.html)"),
+            )
             if not chosen:
                 return None
             path = Path(chosen)

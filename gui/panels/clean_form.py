@@ -11,8 +11,20 @@ from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QSettings
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLayout,
-    QLineEdit, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules, ColumnMap
@@ -22,20 +34,41 @@ from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
 
 #: (CleanRules switch, label, tooltip) of each rule check box (English source texts, context CleanForm).
 RULES = (
-    ("drop_missing", QT_TRANSLATE_NOOP("CleanForm", "missing values"),
-     QT_TRANSLATE_NOOP("CleanForm", "drop rows missing 坐席id, 客户微信id, 是否客服 or 消息内容")),
-    ("check_role", QT_TRANSLATE_NOOP("CleanForm", "role (是/否)"),
-     QT_TRANSLATE_NOOP("CleanForm", "normalise 是/否, 客服/客户, True/False, 1/0; drop unknown roles")),
-    ("remove_emoji", QT_TRANSLATE_NOOP("CleanForm", "remove emoji"),
-     QT_TRANSLATE_NOOP("CleanForm", "multi-part emoji go whole")),
-    ("collapse_whitespace", QT_TRANSLATE_NOOP("CleanForm", "collapse newlines"),
-     QT_TRANSLATE_NOOP("CleanForm", "newlines, tabs and runs of spaces become one space")),
-    ("drop_system", QT_TRANSLATE_NOOP("CleanForm", "system messages"),
-     QT_TRANSLATE_NOOP("CleanForm", "exact match after trimming, list below")),
-    ("drop_empty", QT_TRANSLATE_NOOP("CleanForm", "empty after clean"),
-     QT_TRANSLATE_NOOP("CleanForm", "drop messages that are empty once cleaned")),
-    ("drop_duplicates", QT_TRANSLATE_NOOP("CleanForm", "duplicates"),
-     QT_TRANSLATE_NOOP("CleanForm", "exact duplicate rows")),
+    (
+        "drop_missing",
+        QT_TRANSLATE_NOOP("CleanForm", "missing values"),
+        QT_TRANSLATE_NOOP("CleanForm", "drop rows missing 坐席id, 客户微信id, 是否客服 or 消息内容"),
+    ),
+    (
+        "check_role",
+        QT_TRANSLATE_NOOP("CleanForm", "role (是/否)"),
+        QT_TRANSLATE_NOOP("CleanForm", "normalise 是/否, 客服/客户, True/False, 1/0; drop unknown roles"),
+    ),
+    (
+        "remove_emoji",
+        QT_TRANSLATE_NOOP("CleanForm", "remove emoji"),
+        QT_TRANSLATE_NOOP("CleanForm", "multi-part emoji go whole"),
+    ),
+    (
+        "collapse_whitespace",
+        QT_TRANSLATE_NOOP("CleanForm", "collapse newlines"),
+        QT_TRANSLATE_NOOP("CleanForm", "newlines, tabs and runs of spaces become one space"),
+    ),
+    (
+        "drop_system",
+        QT_TRANSLATE_NOOP("CleanForm", "system messages"),
+        QT_TRANSLATE_NOOP("CleanForm", "exact match after trimming, list below"),
+    ),
+    (
+        "drop_empty",
+        QT_TRANSLATE_NOOP("CleanForm", "empty after clean"),
+        QT_TRANSLATE_NOOP("CleanForm", "drop messages that are empty once cleaned"),
+    ),
+    (
+        "drop_duplicates",
+        QT_TRANSLATE_NOOP("CleanForm", "duplicates"),
+        QT_TRANSLATE_NOOP("CleanForm", "exact duplicate rows"),
+    ),
 )
 
 
@@ -125,11 +158,13 @@ class CleanForm(QWidget):
 
     def retranslate(self) -> None:
         self.inputs.set_caption(self.tr("Chat exports to clean"), self.tr("files or folders, separated by ;"))
-        self.out_dir.set_caption(self.tr("Folder for the cleaned segments"),
-                                 self.tr("output folder (segments + report.json)"))
+        self.out_dir.set_caption(
+            self.tr("Folder for the cleaned segments"), self.tr("output folder (segments + report.json)")
+        )
         self.folder_button.setText(self.tr("Folder…"))
         self.columns.setPlaceholderText(
-            self.tr("defaults: agent=坐席id,customer=客户微信id,role=是否客服,content=消息内容,time=消息时间"))
+            self.tr("defaults: agent=坐席id,customer=客户微信id,role=是否客服,content=消息内容,time=消息时间")
+        )
         self.all_sheets.setText(self.tr("every sheet"))
         self.resume.setText(self.tr("resume"))
         self.resume.setToolTip(self.tr("skip segments a previous run in this output folder completed"))
@@ -144,15 +179,21 @@ class CleanForm(QWidget):
         self.min_length.setSpecialValueText(self.tr("off"))
         self.system_messages.setToolTip(self.tr("one system message per line (exact match after trimming)"))
         self.system_contains.setPlaceholderText(self.tr("also drop messages containing… (separate with ;)"))
-        for key, text in (("workers", self.tr("Workers")), ("format", self.tr("Format")),
-                          ("segment_files", self.tr("Files per segment")), ("dedupe", self.tr("duplicates within")),
-                          ("min_length", self.tr("min length"))):
+        for key, text in (
+            ("workers", self.tr("Workers")),
+            ("format", self.tr("Format")),
+            ("segment_files", self.tr("Files per segment")),
+            ("dedupe", self.tr("duplicates within")),
+            ("min_length", self.tr("min length")),
+        ):
             self._labels[key].setText(text)
-        for form, field, text in ((self.io_form, self.inputs, self.tr("Inputs")),
-                                  (self.io_form, self.out_dir, self.tr("Output folder")),
-                                  (self.io_form, self.columns, self.tr("Columns")),
-                                  (self.rules_form, self.system_messages, self.tr("System messages")),
-                                  (self.rules_form, self.system_contains, self.tr("…or containing"))):
+        for form, field, text in (
+            (self.io_form, self.inputs, self.tr("Inputs")),
+            (self.io_form, self.out_dir, self.tr("Output folder")),
+            (self.io_form, self.columns, self.tr("Columns")),
+            (self.rules_form, self.system_messages, self.tr("System messages")),
+            (self.rules_form, self.system_contains, self.tr("…or containing")),
+        ):
             form.labelForField(field).setText(text)
         self.io_box.setTitle(self.tr("Clean chat exports"))
         self.rules_box.setTitle(self.tr("Rules (each drop is counted by reason)"))
@@ -177,12 +218,24 @@ class CleanForm(QWidget):
         system = tuple(line.strip() for line in self.system_messages.toPlainText().splitlines() if line.strip())
         contains = tuple(p.strip() for p in self.system_contains.text().split(";") if p.strip())
         switches = {key: box.isChecked() for key, box in self.rule_boxes.items()}
-        rules = CleanRules(system_messages=system, system_contains=contains, min_length=self.min_length.value(),
-                           dedupe_scope=self.dedupe_scope.currentData(), **switches)
-        return CleanConfig(inputs=tuple(inputs), out_dir=Path(out).expanduser(), workers=self.workers.value(),
-                           out_format=self.out_format.currentText(), segment_files=self.segment_files.value(),
-                           columns=columns, rules=rules, all_sheets=self.all_sheets.isChecked(),
-                           resume=self.resume.isChecked())
+        rules = CleanRules(
+            system_messages=system,
+            system_contains=contains,
+            min_length=self.min_length.value(),
+            dedupe_scope=self.dedupe_scope.currentData(),
+            **switches,
+        )
+        return CleanConfig(
+            inputs=tuple(inputs),
+            out_dir=Path(out).expanduser(),
+            workers=self.workers.value(),
+            out_format=self.out_format.currentText(),
+            segment_files=self.segment_files.value(),
+            columns=columns,
+            rules=rules,
+            all_sheets=self.all_sheets.isChecked(),
+            resume=self.resume.isChecked(),
+        )
 
     def remember(self) -> None:
         self.inputs.remember()
@@ -203,8 +256,11 @@ class CleanForm(QWidget):
 
     def _choose_input_folder(self) -> None:
         start = self.inputs.paths()[0] if self.inputs.paths() else Path.home()
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder of chat exports (searched recursively)"),
-                                                  str(start if start.is_dir() else start.parent))
+        folder = QFileDialog.getExistingDirectory(
+            self,
+            self.tr("Folder of chat exports (searched recursively)"),
+            str(start if start.is_dir() else start.parent),
+        )
         if folder:
             self.inputs.set_text(folder)
             self.inputs.remember()

@@ -16,15 +16,23 @@ from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import (
-    QCheckBox, QHBoxLayout, QLabel, QListWidget, QMessageBox, QScrollArea, QSplitter, QVBoxLayout, QWidget,
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
 )
 
 from engine.clean.config import DropReason
-from engine.tables.inputs import expand_inputs
 from engine.clean.job import check_resume, file_label, run_clean
 from engine.clean.progress import THROUGHPUT_CHART, WORKER_STAGE, CleanProgress, CleanProgressTracker
 from engine.runner import JobFunction
 from engine.status import JobFinished, TaskFailed, TaskFinished
+from engine.tables.inputs import expand_inputs
 from gui.formatting import format_count
 from gui.panels.base import JobPanel
 from gui.panels.clean_form import CleanForm
@@ -194,12 +202,14 @@ class CleanPanel(JobPanel):
 
     def refresh_views(self) -> None:
         p: CleanProgress = self.job_progress
-        segments = self.tr("{written}/{total} segments").format(written=f"{p.segments_written:,}",
-                                                                 total=f"{p.segments_total:,}")
+        segments = self.tr("{written}/{total} segments").format(
+            written=f"{p.segments_written:,}", total=f"{p.segments_total:,}"
+        )
         if p.segments_empty:
             segments += self.tr(" ({n} empty: all files failed)").format(n=f"{p.segments_empty:,}")
-        extra = self.tr("{rows} rows read, {rate} rows/s").format(rows=format_count(p.rows_read),
-                                                                  rate=format_count(p.rows_read_per_s))
+        extra = self.tr("{rows} rows read, {rate} rows/s").format(
+            rows=format_count(p.rows_read), rate=format_count(p.rows_read_per_s)
+        )
         extra += f" · {segments}"
         if p.files_failed:
             extra += " · " + self.tr("{n} failed").format(n=f"{p.files_failed:,}")
@@ -217,9 +227,11 @@ class CleanPanel(JobPanel):
         return self.tr(source) if source else term(reason)
 
     def _update_files_label(self) -> None:
-        self.files_label.setText(self.tr("Files: {finished} finished, {failed} failed (double-click a row for details)")
-                                 .format(finished=f"{self.file_table.rowCount():,}",
-                                         failed=f"{self.file_table.failed_count():,}"))
+        self.files_label.setText(
+            self.tr("Files: {finished} finished, {failed} failed (double-click a row for details)").format(
+                finished=f"{self.file_table.rowCount():,}", failed=f"{self.file_table.failed_count():,}"
+            )
+        )
 
     def _update_pending(self) -> None:
         waiting = [label for i, label in enumerate(self._labels) if i not in self._started and i not in self._ended]
@@ -231,7 +243,9 @@ class CleanPanel(JobPanel):
             self.pending.clear()
             self.pending.addItems(shown)
         if len(waiting) > PENDING_SHOWN:
-            text = self.tr("Pending files ({n}, first {shown} shown)").format(n=f"{len(waiting):,}", shown=PENDING_SHOWN)
+            text = self.tr("Pending files ({n}, first {shown} shown)").format(
+                n=f"{len(waiting):,}", shown=PENDING_SHOWN
+            )
         else:
             text = self.tr("Pending files ({n})").format(n=f"{len(waiting):,}")
         self.pending_label.setText(text)

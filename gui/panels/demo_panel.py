@@ -12,11 +12,16 @@ from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import (
-    QFormLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
 )
 
-from engine.demo.progress import THROUGHPUT_CHART, WRITER_STAGE, DemoProgress, DemoProgressTracker
 from engine.demo.job import DemoConfig, run_demo
+from engine.demo.progress import THROUGHPUT_CHART, WRITER_STAGE, DemoProgress, DemoProgressTracker
 from engine.runner import JobFunction
 from engine.status import JobFinished, TaskFailed
 from gui.panels.base import JobPanel
@@ -81,16 +86,23 @@ class DemoPanel(JobPanel):
         self.retranslate()
 
     def retranslate(self) -> None:
-        for field, text in ((self.out_dir, self.tr("Output folder")), (self.files, self.tr("Files")),
-                            (self.rows, self.tr("Rows per file")), (self.seed, self.tr("Seed")),
-                            (self.workers, self.tr("Workers"))):
+        for field, text in (
+            (self.out_dir, self.tr("Output folder")),
+            (self.files, self.tr("Files")),
+            (self.rows, self.tr("Rows per file")),
+            (self.seed, self.tr("Seed")),
+            (self.workers, self.tr("Workers")),
+        ):
             self.form.labelForField(field).setText(text)
-        self.out_dir.set_caption(self.tr("Folder for the demo exports"),
-                                 self.tr("folder to write chat_NNNN.xlsx into"))
+        self.out_dir.set_caption(self.tr("Folder for the demo exports"), self.tr("folder to write chat_NNNN.xlsx into"))
         self.settings_box.setTitle(self.tr("Generate demo chat exports"))
-        self.hint.setText(self.tr("Writes customer-service chats (坐席id, 客户微信id, 是否客服, 消息内容, 消息时间) "
-                                  "with the dirt the Clean job removes: system messages, emoji, empty cells, "
-                                  "duplicates, newlines, formula-looking text."))
+        self.hint.setText(
+            self.tr(
+                "Writes customer-service chats (坐席id, 客户微信id, 是否客服, 消息内容, 消息时间) "
+                "with the dirt the Clean job removes: system messages, emoji, empty cells, "
+                "duplicates, newlines, formula-looking text."
+            )
+        )
         self.workers_label.setText(self.tr("Workers"))
         if self._finished is not None:
             self.summary.setText(demo_summary(self._finished))
@@ -101,8 +113,9 @@ class DemoPanel(JobPanel):
         out = self.out_dir.text()
         if not out:
             raise ValueError(self.tr("Choose an output folder first."))
-        config = DemoConfig(Path(out).expanduser(), self.files.value(), self.rows.value(), self.seed.value(),
-                            self.workers.value())
+        config = DemoConfig(
+            Path(out).expanduser(), self.files.value(), self.rows.value(), self.seed.value(), self.workers.value()
+        )
         self.out_dir.remember()
         settings = self.settings()
         for key, box in (("files", self.files), ("rows", self.rows), ("seed", self.seed), ("workers", self.workers)):
@@ -117,8 +130,9 @@ class DemoPanel(JobPanel):
 
     def refresh_views(self) -> None:
         p: DemoProgress = self.job_progress
-        self.progress.show_bar(p.bar, extra=self.tr("{done} / {total} files").format(
-            done=f"{p.files_done:,}", total=f"{p.files_total:,}"))
+        self.progress.show_bar(
+            p.bar, extra=self.tr("{done} / {total} files").format(done=f"{p.files_done:,}", total=f"{p.files_total:,}")
+        )
         self.chart.redraw()
         self.worker_table.update_workers(self.monitor.stage_workers(WRITER_STAGE))
 

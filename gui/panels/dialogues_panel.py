@@ -17,13 +17,28 @@ from typing import Any
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
-    QCheckBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget,
+    QCheckBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
 )
 
 from engine.dialogues.config import DialoguesConfig, parse_val_size
 from engine.dialogues.job import run_dialogues
 from engine.dialogues.progress import (
-    MB, PHASES, QUEUE_CHART, RSS_CHART, THROUGHPUT_CHART, DialoguesProgress, DialoguesProgressTracker,
+    MB,
+    PHASES,
+    QUEUE_CHART,
+    RSS_CHART,
+    THROUGHPUT_CHART,
+    DialoguesProgress,
+    DialoguesProgressTracker,
 )
 from engine.runner import JobFunction
 from engine.status import JobFinished, TaskFailed, TaskFinished
@@ -37,9 +52,11 @@ from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
 from gui.widgets.progress import ProgressBox
 
 #: The phase lines' titles (English source, context DialoguesPanel).
-PHASE_TITLES = {"partition": QT_TRANSLATE_NOOP("DialoguesPanel", "1 · Read + normalise + partition"),
-                "keys": QT_TRANSLATE_NOOP("DialoguesPanel", "2 · Keys: count dialogues, choose val"),
-                "build": QT_TRANSLATE_NOOP("DialoguesPanel", "3 · Build + write std/mmi")}
+PHASE_TITLES = {
+    "partition": QT_TRANSLATE_NOOP("DialoguesPanel", "1 · Read + normalise + partition"),
+    "keys": QT_TRANSLATE_NOOP("DialoguesPanel", "2 · Keys: count dialogues, choose val"),
+    "build": QT_TRANSLATE_NOOP("DialoguesPanel", "3 · Build + write std/mmi"),
+}
 
 
 class DialoguesPanel(JobPanel):
@@ -100,10 +117,12 @@ class DialoguesPanel(JobPanel):
         self.summary.setObjectName("summary")
         self._finished: JobFinished | None = None
 
-        self.throughput_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Throughput"),
-                                                QT_TRANSLATE_NOOP("Charts", "per second"))
-        self.queue_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "mmi writer queue (batches)"),
-                                           QT_TRANSLATE_NOOP("Charts", "depth"))
+        self.throughput_chart = TimeSeriesChart(
+            QT_TRANSLATE_NOOP("Charts", "Throughput"), QT_TRANSLATE_NOOP("Charts", "per second")
+        )
+        self.queue_chart = TimeSeriesChart(
+            QT_TRANSLATE_NOOP("Charts", "mmi writer queue (batches)"), QT_TRANSLATE_NOOP("Charts", "depth")
+        )
         self.queue_chart.set_color(term("bound"), "#c62828")
         self.rss_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "RSS per process"), "MB")
 
@@ -140,16 +159,24 @@ class DialoguesPanel(JobPanel):
 
     def retranslate(self) -> None:
         self.inputs.set_caption(self.tr("Chat exports (raw or cleaned)"), self.tr("files or folders, separated by ;"))
-        self.out_dir.set_caption(self.tr("Folder for std/ and mmi/"),
-                                 self.tr("output folder (std/, mmi/, dialogues-report.json)"))
+        self.out_dir.set_caption(
+            self.tr("Folder for std/ and mmi/"), self.tr("output folder (std/, mmi/, dialogues-report.json)")
+        )
         self.form.labelForField(self.inputs).setText(self.tr("Inputs"))
         self.form.labelForField(self.out_dir).setText(self.tr("Output folder"))
-        self.val_size.setToolTip(self.tr("a count of dialogues (10000) or a fraction (0.05); train keeps at least half"))
+        self.val_size.setToolTip(
+            self.tr("a count of dialogues (10000) or a fraction (0.05); train keeps at least half")
+        )
         self.role_prefix.setText(self.tr("坐席: / 客户: before each utterance"))
-        for key, text in (("val_size", self.tr("Val size")), ("seed", self.tr("Seed")),
-                          ("min_turns", self.tr("Min turns")), ("readers", self.tr("Readers")),
-                          ("memory", self.tr("Memory budget")), ("std", self.tr("std/train.txt (first dialogues)")),
-                          ("mmi", self.tr("mmi/train.txt (same dialogues, reversed)"))):
+        for key, text in (
+            ("val_size", self.tr("Val size")),
+            ("seed", self.tr("Seed")),
+            ("min_turns", self.tr("Min turns")),
+            ("readers", self.tr("Readers")),
+            ("memory", self.tr("Memory budget")),
+            ("std", self.tr("std/train.txt (first dialogues)")),
+            ("mmi", self.tr("mmi/train.txt (same dialogues, reversed)")),
+        ):
             self._labels[key].setText(text)
         self.settings_box.setTitle(self.tr("Dialogue text for GPT-2 chitchat (std) and its MMI model (mmi)"))
         self.phases_box.setTitle(self.tr("Phases"))
@@ -178,16 +205,26 @@ class DialoguesPanel(JobPanel):
         except ValueError as exc:
             raise ValueError(self.tr("Val size: {error}").format(error=exc)) from None
         config = DialoguesConfig(
-            inputs=tuple(p.expanduser() for p in inputs), out_dir=Path(out).expanduser(), val_size=val_size,
-            seed=self.seed.value(), role_prefix=self.role_prefix.isChecked(), min_turns=self.min_turns.value(),
-            memory_budget_bytes=self.memory_mb.value() * MB, workers=self.workers.value())
+            inputs=tuple(p.expanduser() for p in inputs),
+            out_dir=Path(out).expanduser(),
+            val_size=val_size,
+            seed=self.seed.value(),
+            role_prefix=self.role_prefix.isChecked(),
+            min_turns=self.min_turns.value(),
+            memory_budget_bytes=self.memory_mb.value() * MB,
+            workers=self.workers.value(),
+        )
         self.inputs.remember()
         self.out_dir.remember()
         settings = self.settings()
         settings.setValue("dialogues/val_size", self.val_size.text().strip())
         settings.setValue("dialogues/role_prefix", self.role_prefix.isChecked())
-        for key, box in (("seed", self.seed), ("min_turns", self.min_turns), ("memory_mb", self.memory_mb),
-                         ("workers", self.workers)):
+        for key, box in (
+            ("seed", self.seed),
+            ("min_turns", self.min_turns),
+            ("memory_mb", self.memory_mb),
+            ("workers", self.workers),
+        ):
             settings.setValue(f"dialogues/{key}", box.value())
         return run_dialogues, config
 
@@ -206,10 +243,11 @@ class DialoguesPanel(JobPanel):
 
     def refresh_views(self) -> None:
         p: DialoguesProgress = self.job_progress
-        extras = {"partition": self.tr("{done} / {total} files").format(done=f"{p.files_done:,}",
-                                                                         total=f"{p.files_total:,}"),
-                  "keys": self.tr("{n} dialogues").format(n=f"{p.dialogues:,}"),
-                  "build": self.tr("{n} std lines").format(n=f"{p.lines_std:,}")}
+        extras = {
+            "partition": self.tr("{done} / {total} files").format(done=f"{p.files_done:,}", total=f"{p.files_total:,}"),
+            "keys": self.tr("{n} dialogues").format(n=f"{p.dialogues:,}"),
+            "build": self.tr("{n} std lines").format(n=f"{p.lines_std:,}"),
+        }
         for stage in PHASES:
             phase = p.phase(stage)
             if phase.started:

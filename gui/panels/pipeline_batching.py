@@ -18,17 +18,30 @@ the default window size.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QSettings, Qt
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QLayout, QSizePolicy, QTabWidget, QVBoxLayout,
+    QComboBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QSizePolicy,
+    QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from engine.pipeline.config import POLICIES, PipelineConfig
 from engine.pipeline.progress import (
-    DECISION_BATCH_CHART, DECISION_LATENCY_CHART, FIT_CHART, FLUSH_RATE_CHART, BatcherProgress, PipelineProgress,
+    DECISION_BATCH_CHART,
+    DECISION_LATENCY_CHART,
+    FIT_CHART,
+    FLUSH_RATE_CHART,
+    BatcherProgress,
+    PipelineProgress,
     PipelineProgressTracker,
 )
 from engine.pipeline.stage import BatchControl
@@ -57,14 +70,20 @@ class BatchingView(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # Chart titles are translated by the charts themselves (context "Charts"), on every language change.
-        self.latency_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Latency: predicted vs measured p99"),
-                                             QT_TRANSLATE_NOOP("Charts", "ms"))
-        self.batch_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Batch size chosen"),
-                                           QT_TRANSLATE_NOOP("Charts", "items"))
-        self.flush_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Flushes by reason"),
-                                           QT_TRANSLATE_NOOP("Charts", "batches/s"))
-        self.fit_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Service time fit a·n + b (log)"),
-                                         QT_TRANSLATE_NOOP("Charts", "µs"), y_min_zero=False)
+        self.latency_chart = TimeSeriesChart(
+            QT_TRANSLATE_NOOP("Charts", "Latency: predicted vs measured p99"), QT_TRANSLATE_NOOP("Charts", "ms")
+        )
+        self.batch_chart = TimeSeriesChart(
+            QT_TRANSLATE_NOOP("Charts", "Batch size chosen"), QT_TRANSLATE_NOOP("Charts", "items")
+        )
+        self.flush_chart = TimeSeriesChart(
+            QT_TRANSLATE_NOOP("Charts", "Flushes by reason"), QT_TRANSLATE_NOOP("Charts", "batches/s")
+        )
+        self.fit_chart = TimeSeriesChart(
+            QT_TRANSLATE_NOOP("Charts", "Service time fit a·n + b (log)"),
+            QT_TRANSLATE_NOOP("Charts", "µs"),
+            y_min_zero=False,
+        )
         self.fit_chart.setLogMode(False, True)  # a (µs per item) and b (µs per batch) lie decades apart
         self._labels = self._style_charts()
         grid = QGridLayout()
@@ -81,12 +100,14 @@ class BatchingView(QWidget):
     def retranslate(self) -> None:
         """Every text in the current language (on construction and on each language change)."""
         descriptions = {
-            "idle": self.tr("A free predictor takes what waits at once; items wait only while every "
-                            "predictor is busy (default)."),
-            "fixed": self.tr("A batch leaves at max batch items or after max delay, even while a "
-                             "predictor is idle."),
-            "target": self.tr("Batches sized to keep the predicted p99 within the target; what cannot "
-                              "meet it is answered 503 with Retry-After."),
+            "idle": self.tr(
+                "A free predictor takes what waits at once; items wait only while every predictor is busy (default)."
+            ),
+            "fixed": self.tr("A batch leaves at max batch items or after max delay, even while a predictor is idle."),
+            "target": self.tr(
+                "Batches sized to keep the predicted p99 within the target; what cannot "
+                "meet it is answered 503 with Retry-After."
+            ),
         }
         names = {"idle": self.tr("idle"), "fixed": self.tr("fixed"), "target": self.tr("target p99")}
         for index in range(self.policy.count()):
@@ -136,9 +157,15 @@ class BatchingView(QWidget):
     def _style_charts(self) -> dict[str, dict[str, str]]:
         """Minimum heights and fixed colours; returns each chart's series labels (engine name → shown)."""
         labels = self._series_labels()
-        colors = {DECISION_LATENCY_CHART: {"predicted p99": "#2a7ab9", "measured p99": "#e07b00",
-                                           "wait": "#6b6b6b", "target p99": "#c62828"},
-                  FLUSH_RATE_CHART: FLUSH_COLORS}
+        colors = {
+            DECISION_LATENCY_CHART: {
+                "predicted p99": "#2a7ab9",
+                "measured p99": "#e07b00",
+                "wait": "#6b6b6b",
+                "target p99": "#c62828",
+            },
+            FLUSH_RATE_CHART: FLUSH_COLORS,
+        }
         for name, chart in self.charts().items():
             chart.setMinimumHeight(140)
             for key, color in colors.get(name, {}).items():
@@ -148,12 +175,23 @@ class BatchingView(QWidget):
     def _series_labels(self) -> dict[str, dict[str, str]]:
         """Each chart's series: engine name → shown name, in the current language."""
         return {
-            DECISION_LATENCY_CHART: {"predicted p99": self.tr("predicted p99"), "measured p99": self.tr("measured p99"),
-                                     "wait": self.tr("wait of the batch"), "target p99": self.tr("target")},
-            DECISION_BATCH_CHART: {"last": self.tr("last batch"), "mean": self.tr("mean (2 s)"),
-                                   "max batch": self.tr("max batch")},
-            FLUSH_RATE_CHART: {"idle": self.tr("idle"), "size": self.tr("size"), "deadline": self.tr("deadline"),
-                               "shed": self.tr("shed")},
+            DECISION_LATENCY_CHART: {
+                "predicted p99": self.tr("predicted p99"),
+                "measured p99": self.tr("measured p99"),
+                "wait": self.tr("wait of the batch"),
+                "target p99": self.tr("target"),
+            },
+            DECISION_BATCH_CHART: {
+                "last": self.tr("last batch"),
+                "mean": self.tr("mean (2 s)"),
+                "max batch": self.tr("max batch"),
+            },
+            FLUSH_RATE_CHART: {
+                "idle": self.tr("idle"),
+                "size": self.tr("size"),
+                "deadline": self.tr("deadline"),
+                "shed": self.tr("shed"),
+            },
             FIT_CHART: {"a": self.tr("a per item"), "b": self.tr("b per batch")},
         }
 
@@ -168,8 +206,12 @@ class BatchingView(QWidget):
         return float(self.target.value())
 
     def charts(self) -> dict[str, TimeSeriesChart]:
-        return {DECISION_LATENCY_CHART: self.latency_chart, DECISION_BATCH_CHART: self.batch_chart,
-                FLUSH_RATE_CHART: self.flush_chart, FIT_CHART: self.fit_chart}
+        return {
+            DECISION_LATENCY_CHART: self.latency_chart,
+            DECISION_BATCH_CHART: self.batch_chart,
+            FLUSH_RATE_CHART: self.flush_chart,
+            FIT_CHART: self.fit_chart,
+        }
 
     def chart_tabs(self, service_charts: QLayout) -> QTabWidget:
         """The panel's service charts (first page, shown by default) and this view, as tabs."""
@@ -215,24 +257,37 @@ class BatchingView(QWidget):
         if b.policy == "target":
             policy = self.tr("target, p99 ≤ {0} ms").format(f"{b.target_p99_ms:g}")
         heading = self.tr("<b>In force:</b>") if running else self.tr("<b>Last reported:</b>")
-        parts = [self.tr("{0} {1}, max batch {2}, max delay {3} ms").format(
-            heading, policy, f"{b.max_batch:,}", f"{b.max_delay_ms:g}")]
+        parts = [
+            self.tr("{0} {1}, max batch {2}, max delay {3} ms").format(
+                heading, policy, f"{b.max_batch:,}", f"{b.max_delay_ms:g}"
+            )
+        ]
         if running and self.policy_name != b.policy:
             parts[0] += self.tr(" (switching to {0}…)").format(self._policy_title(self.policy_name))
         if not b.batch_size:
             parts.append(self.tr("no batch yet"))
             return " · ".join(parts)
-        parts.append(self.tr("last batch {0} items, its oldest waited {1} ms").format(
-            f"{b.batch_size:,}", f"{b.wait_ms:.1f}"))
-        parts.append(self.tr("p99 predicted {0} ms, measured {1} ms").format(
-            f"{b.predicted_p99_ms:.0f}", f"{b.measured_p99_ms:.0f}"))
+        parts.append(
+            self.tr("last batch {0} items, its oldest waited {1} ms").format(f"{b.batch_size:,}", f"{b.wait_ms:.1f}")
+        )
+        parts.append(
+            self.tr("p99 predicted {0} ms, measured {1} ms").format(
+                f"{b.predicted_p99_ms:.0f}", f"{b.measured_p99_ms:.0f}"
+            )
+        )
         if b.fit_batches:
-            parts.append(self.tr("service time ≈ {0} µs × items + {1} µs (σ {2} µs, last {3} batches)").format(
-                f"{b.fit_a_ms * 1000:.1f}", f"{b.fit_b_ms * 1000:,.0f}", f"{b.fit_sigma_ms * 1000:,.0f}",
-                f"{b.fit_batches:,}"))
+            parts.append(
+                self.tr("service time ≈ {0} µs × items + {1} µs (σ {2} µs, last {3} batches)").format(
+                    f"{b.fit_a_ms * 1000:.1f}",
+                    f"{b.fit_b_ms * 1000:,.0f}",
+                    f"{b.fit_sigma_ms * 1000:,.0f}",
+                    f"{b.fit_batches:,}",
+                )
+            )
         if b.shed_items:
-            parts.append(self.tr("<span style='color:#c62828'>{0} requests shed (503)</span>").format(
-                f"{b.shed_items:,}"))
+            parts.append(
+                self.tr("<span style='color:#c62828'>{0} requests shed (503)</span>").format(f"{b.shed_items:,}")
+            )
         return " · ".join(parts)
 
     # -- live retuning -----------------------------------------------------------------------------

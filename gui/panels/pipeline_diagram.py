@@ -112,15 +112,23 @@ class StageDiagram(QWidget):
             painter.setPen(QColor("#222222"))
             painter.setFont(self._title_font)
             title = stage.title + (f" ×{stage.processes}" if stage.processes > 1 else "")
-            painter.drawText(rect.adjusted(4, 4, -4, 0), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, title)
+            painter.drawText(
+                rect.adjusted(4, 4, -4, 0), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, title
+            )
             painter.setFont(base_font)
-            lines = [format_rate(stage.rate, term("it")), self.tr("busy {percent} %").format(percent=f"{stage.busy * 100:.0f}")]
+            lines = [
+                format_rate(stage.rate, term("it")),
+                self.tr("busy {percent} %").format(percent=f"{stage.busy * 100:.0f}"),
+            ]
             if stage.note:
                 lines.append(stage.note)
             if is_neck:
                 lines.append(self.tr("◀ bottleneck"))
-            painter.drawText(rect.adjusted(4, 24, -4, -4), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
-                             "\n".join(lines))
+            painter.drawText(
+                rect.adjusted(4, 24, -4, -4),
+                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                "\n".join(lines),
+            )
         for i in range(1, n):
             self._arrow(painter, boxes[i - 1], boxes[i], self.stages[i])
         self._return_path(painter, boxes[-1], boxes[0])
@@ -144,8 +152,9 @@ class StageDiagram(QWidget):
         painter.drawRect(QRectF(bar.left(), bar.top(), bar.width() * into.fill, bar.height()))
         painter.setPen(QColor("#333333"))
         painter.setFont(self._small_font)
-        painter.drawText(QRectF(x0 - 6, y + 4, (x1 - x0) + 12, 16), Qt.AlignmentFlag.AlignHCenter,
-                         f"{into.depth}/{into.bound}")
+        painter.drawText(
+            QRectF(x0 - 6, y + 4, (x1 - x0) + 12, 16), Qt.AlignmentFlag.AlignHCenter, f"{into.depth}/{into.bound}"
+        )
         painter.setFont(self.font())
 
     def _return_path(self, painter: QPainter, last: QRectF, first: QRectF) -> None:
@@ -163,6 +172,8 @@ class StageDiagram(QWidget):
         painter.drawLine(tip, tip + QPointF(4, 6))
         depth, bound = self.results_depth
         painter.setPen(QColor("#333333"))
-        painter.drawText(QRectF(first.center().x(), y - 16, last.center().x() - first.center().x(), 15),
-                         Qt.AlignmentFlag.AlignHCenter,
-                         self.tr("answers by id · results queue {depth}/{bound}").format(depth=depth, bound=bound))
+        painter.drawText(
+            QRectF(first.center().x(), y - 16, last.center().x() - first.center().x(), 15),
+            Qt.AlignmentFlag.AlignHCenter,
+            self.tr("answers by id · results queue {depth}/{bound}").format(depth=depth, bound=bound),
+        )

@@ -152,8 +152,12 @@ class LoadGeneratorBox(QGroupBox):
         if not self.endpoint or self.is_running:
             return False
         self.rate_value = SPAWN.RawValue("d", float(self.rate.value()))
-        config = LoadtestConfig(url=f"{self.endpoint}/v1/predict", rate_per_s=float(self.rate.value()),
-                                duration_s=0, concurrency=self.concurrency.value())
+        config = LoadtestConfig(
+            url=f"{self.endpoint}/v1/predict",
+            rate_per_s=float(self.rate.value()),
+            duration_s=0,
+            concurrency=self.concurrency.value(),
+        )
         self.controller.start(functools.partial(loadtest_job, rate=self.rate_value), config)
         self.save_settings()
         return True
@@ -174,8 +178,9 @@ class LoadGeneratorBox(QGroupBox):
     def _update_view(self, force: bool = False) -> None:
         if self.queued:
             ready, total = self._ready
-            text = self.tr("Load queued: it starts by itself when the predictors are ready "
-                           "({ready}/{total} ready).").format(ready=ready, total=total or "?")
+            text = self.tr(
+                "Load queued: it starts by itself when the predictors are ready ({ready}/{total} ready)."
+            ).format(ready=ready, total=total or "?")
             if self.stats.text() != text:
                 self.stats.setText(text)
             return
@@ -184,12 +189,19 @@ class LoadGeneratorBox(QGroupBox):
             if force and self.stats.text() and not self.is_running:
                 self.stats.setText("")
             return
-        statuses = ", ".join(f"{term('conn error') if code == CONNECTION_ERROR else code}: {format_count(n)}"
-                             for code, n in p.answers.items())
-        text = (self.tr("sent {sent} · {statuses}").format(sent=format_count(p.sent),
-                                                           statuses=statuses or self.tr("no answers yet"))
-                + "<br>" + self.tr("client latency p50 {p50} ms · p99 {p99} ms · open {open}").format(
-                    p50=f"{p.latency_p50_ms:.0f}", p99=f"{p.latency_p99_ms:.0f}", open=f"{p.open_requests:,}"))
+        statuses = ", ".join(
+            f"{term('conn error') if code == CONNECTION_ERROR else code}: {format_count(n)}"
+            for code, n in p.answers.items()
+        )
+        text = (
+            self.tr("sent {sent} · {statuses}").format(
+                sent=format_count(p.sent), statuses=statuses or self.tr("no answers yet")
+            )
+            + "<br>"
+            + self.tr("client latency p50 {p50} ms · p99 {p99} ms · open {open}").format(
+                p50=f"{p.latency_p50_ms:.0f}", p99=f"{p.latency_p99_ms:.0f}", open=f"{p.open_requests:,}"
+            )
+        )
         if p.skipped_at_cap:
             text += " · " + self.tr("{n} not sent (max open reached)").format(n=format_count(p.skipped_at_cap))
         if not p.running:

@@ -22,12 +22,25 @@ from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import (
-    QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
 )
 
 from engine.pipeline.config import DEFAULT_MODEL, MAX_BATCH_LIMIT, MAX_INGRESS, PipelineConfig
 from engine.pipeline.progress import (
-    BATCH_CHART, DEPTH_CHART, LATENCY_CHART, STATUS_CHART, THROUGHPUT_CHART, PipelineProgress,
+    BATCH_CHART,
+    DEPTH_CHART,
+    LATENCY_CHART,
+    STATUS_CHART,
+    THROUGHPUT_CHART,
+    PipelineProgress,
     PipelineProgressTracker,
 )
 from engine.pipeline.service import check_plugins, check_port_free, find_free_port, run_pipeline
@@ -41,9 +54,9 @@ from gui.panels.pipeline_diagram import StageDiagram, StageView
 from gui.panels.pipeline_load import LoadGeneratorBox
 from gui.panels.pipeline_try import TryItBox
 from gui.run_controller import AppServices
+from gui.terms import term
 from gui.widgets.charts import BarChart, TimeSeriesChart
 from gui.widgets.forms import spin_box
-from gui.terms import term
 from gui.widgets.path_picker import PathPicker
 
 #: The stages (as they name themselves in snapshots); ``term(stage)`` is a stage's title in the
@@ -66,12 +79,14 @@ class PipelinePanel(JobPanel):
         self.endpoint: str = ""
         self.host = QLineEdit(settings.value("pipeline/host", defaults.host, type=str))
         self.port = spin_box(0, 65535, settings.value("pipeline/port", defaults.port, type=int), group_separator=False)
-        self.preprocess_workers = spin_box(1, 32, settings.value("pipeline/preprocess_workers",
-                                                                 defaults.preprocess_workers, type=int))
+        self.preprocess_workers = spin_box(
+            1, 32, settings.value("pipeline/preprocess_workers", defaults.preprocess_workers, type=int)
+        )
         self.receivers = spin_box(1, 16, settings.value("pipeline/receivers", defaults.receivers, type=int))
         self.replicas = spin_box(1, 16, settings.value("pipeline/replicas", defaults.replicas, type=int))
-        self.max_batch = spin_box(1, MAX_BATCH_LIMIT, settings.value("pipeline/max_batch", defaults.max_batch,
-                                                                     type=int))
+        self.max_batch = spin_box(
+            1, MAX_BATCH_LIMIT, settings.value("pipeline/max_batch", defaults.max_batch, type=int)
+        )
         self.max_delay_ms = QDoubleSpinBox()
         self.max_delay_ms.setRange(0, 60_000)
         self.max_delay_ms.setDecimals(0)
@@ -93,8 +108,17 @@ class PipelinePanel(JobPanel):
         host_port.addWidget(self.port, 1)
         self.listen_label = QLabel()
         form.addRow(self.listen_label, host_port)
-        for field in (self.preprocess_workers, self.receivers, self.replicas, self.max_batch, self.max_delay_ms,
-                      self.batching.controls, self.ingress, self.model, self.index_dir):
+        for field in (
+            self.preprocess_workers,
+            self.receivers,
+            self.replicas,
+            self.max_batch,
+            self.max_delay_ms,
+            self.batching.controls,
+            self.ingress,
+            self.model,
+            self.index_dir,
+        ):
             form.addRow(QLabel(), field)
         form.addRow(self.button_row())
         form.addRow(QLabel(), self.endpoint_label)
@@ -106,15 +130,22 @@ class PipelinePanel(JobPanel):
         self.diagram = StageDiagram()
         self.service_status = QLabel("")
         self.service_status.setWordWrap(True)
-        self.throughput_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Throughput per stage"),
-                                                QT_TRANSLATE_NOOP("Charts", "items/s"))
-        self.depth_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Queue depth per hop"),
-                                           QT_TRANSLATE_NOOP("Charts", "messages"))
+        self.throughput_chart = TimeSeriesChart(
+            QT_TRANSLATE_NOOP("Charts", "Throughput per stage"), QT_TRANSLATE_NOOP("Charts", "items/s")
+        )
+        self.depth_chart = TimeSeriesChart(
+            QT_TRANSLATE_NOOP("Charts", "Queue depth per hop"), QT_TRANSLATE_NOOP("Charts", "messages")
+        )
         self.latency_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Latency (answered requests)"), "ms")
-        self.batch_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Batch size"), QT_TRANSLATE_NOOP("Charts", "items"))
-        self.flush_chart = BarChart(QT_TRANSLATE_NOOP("Charts", "Flush reasons"), QT_TRANSLATE_NOOP("Charts", "batches"))
-        self.status_chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Answers by HTTP status"),
-                                            QT_TRANSLATE_NOOP("Charts", "requests/s"))
+        self.batch_chart = TimeSeriesChart(
+            QT_TRANSLATE_NOOP("Charts", "Batch size"), QT_TRANSLATE_NOOP("Charts", "items")
+        )
+        self.flush_chart = BarChart(
+            QT_TRANSLATE_NOOP("Charts", "Flush reasons"), QT_TRANSLATE_NOOP("Charts", "batches")
+        )
+        self.status_chart = TimeSeriesChart(
+            QT_TRANSLATE_NOOP("Charts", "Answers by HTTP status"), QT_TRANSLATE_NOOP("Charts", "requests/s")
+        )
         self.status_chart.set_color("200", "#2ca02c")
         for chart in self._time_charts().values():
             chart.setMinimumHeight(150)
@@ -147,14 +178,22 @@ class PipelinePanel(JobPanel):
         self.port.setToolTip(self.tr("0 picks a free port"))
         for box in (self.max_batch, self.max_delay_ms):
             box.setToolTip(self.tr("Applies live to a running service"))
-        self.index_dir.set_caption(self.tr("Dialogues output folder to index"),
-                                   self.tr("empty: demo dialogues made on the spot"))
+        self.index_dir.set_caption(
+            self.tr("Dialogues output folder to index"), self.tr("empty: demo dialogues made on the spot")
+        )
         self.listen_label.setText(self.tr("Listen on"))
-        for field, text in ((self.preprocess_workers, self.tr("Preprocess workers")), (self.receivers, self.tr("Receivers")),
-                            (self.replicas, self.tr("Predictor replicas")), (self.max_batch, self.tr("Max batch")),
-                            (self.max_delay_ms, self.tr("Max delay")), (self.batching.controls, self.tr("Batching")),
-                            (self.ingress, self.tr("Ingress processes")), (self.model, self.tr("Model")),
-                            (self.index_dir, self.tr("Index")), (self.endpoint_label, self.tr("Endpoint"))):
+        for field, text in (
+            (self.preprocess_workers, self.tr("Preprocess workers")),
+            (self.receivers, self.tr("Receivers")),
+            (self.replicas, self.tr("Predictor replicas")),
+            (self.max_batch, self.tr("Max batch")),
+            (self.max_delay_ms, self.tr("Max delay")),
+            (self.batching.controls, self.tr("Batching")),
+            (self.ingress, self.tr("Ingress processes")),
+            (self.model, self.tr("Model")),
+            (self.index_dir, self.tr("Index")),
+            (self.endpoint_label, self.tr("Endpoint")),
+        ):
             self.form.labelForField(field).setText(text)
         self.service_box.setTitle(self.tr("Inference service"))
         self._update_endpoint_label()
@@ -164,7 +203,9 @@ class PipelinePanel(JobPanel):
         return self.index_dir
 
     def report_summary(self) -> str:
-        return "<br>".join(t for t in (self.endpoint_label.text(), self.service_status.text(), self.load.stats.text()) if t)
+        return "<br>".join(
+            t for t in (self.endpoint_label.text(), self.service_status.text(), self.load.stats.text()) if t
+        )
 
     def _update_endpoint_label(self) -> None:
         """Not running, starting, the URL, stopped or failed: from the run's state."""
@@ -175,7 +216,8 @@ class PipelinePanel(JobPanel):
         elif finished is not None or self.run.finished:
             if finished is not None and not (finished.cancelled or finished.ok):
                 text = "<span style='color:#c62828'>{}</span>".format(
-                    self.tr("failed: {error}").format(error=finished.error))
+                    self.tr("failed: {error}").format(error=finished.error)
+                )
             else:
                 text = self.tr("stopped")
         elif progress is not None and progress.ready:
@@ -195,12 +237,22 @@ class PipelinePanel(JobPanel):
             raise ValueError(self.tr("{error}. Choose another port (0 picks a free one).").format(error=exc)) from None
         index = self.index_dir.text() or None
         if index and not (Path(index).expanduser() / "std" / "train.txt").is_file():
-            raise ValueError(self.tr("{folder} holds no std/train.txt: choose a Dialogues output folder, "
-                                     "or leave it empty.").format(folder=index))
+            raise ValueError(
+                self.tr("{folder} holds no std/train.txt: choose a Dialogues output folder, or leave it empty.").format(
+                    folder=index
+                )
+            )
         config = PipelineConfig(
-            host=host, port=port, preprocess_workers=self.preprocess_workers.value(), receivers=self.receivers.value(),
-            replicas=self.replicas.value(), max_batch=self.max_batch.value(), max_delay_ms=self.max_delay_ms.value(),
-            batching=self.batching.policy_name, target_p99_ms=self.batching.target_p99_ms, ingress=self.ingress.value(),
+            host=host,
+            port=port,
+            preprocess_workers=self.preprocess_workers.value(),
+            receivers=self.receivers.value(),
+            replicas=self.replicas.value(),
+            max_batch=self.max_batch.value(),
+            max_delay_ms=self.max_delay_ms.value(),
+            batching=self.batching.policy_name,
+            target_p99_ms=self.batching.target_p99_ms,
+            ingress=self.ingress.value(),
             model=self.model.text().strip() or DEFAULT_MODEL,
             index_dir=str(Path(index).expanduser()) if index else None,
         )
@@ -221,8 +273,13 @@ class PipelinePanel(JobPanel):
         self.index_dir.remember()
 
     def _time_charts(self) -> dict[str, TimeSeriesChart]:
-        return {THROUGHPUT_CHART: self.throughput_chart, DEPTH_CHART: self.depth_chart,
-                LATENCY_CHART: self.latency_chart, BATCH_CHART: self.batch_chart, STATUS_CHART: self.status_chart}
+        return {
+            THROUGHPUT_CHART: self.throughput_chart,
+            DEPTH_CHART: self.depth_chart,
+            LATENCY_CHART: self.latency_chart,
+            BATCH_CHART: self.batch_chart,
+            STATUS_CHART: self.status_chart,
+        }
 
     def on_run_reset(self) -> None:
         labels = {THROUGHPUT_CHART: term, DEPTH_CHART: lambda stage: f"→ {term(stage)}"}
@@ -271,8 +328,19 @@ class PipelinePanel(JobPanel):
                 note = self.tr("in flight {n}").format(n=f"{s.inflight_items:,}")
             elif s.waiting_items is not None:
                 note = self.tr("waiting {n}").format(n=f"{s.waiting_items:,}")
-            views.append(StageView(s.stage, term(s.stage), max(1, s.workers), s.rate_per_s, s.busy_share,
-                                   s.depth, s.bound, alive=s.alive, note=note))
+            views.append(
+                StageView(
+                    s.stage,
+                    term(s.stage),
+                    max(1, s.workers),
+                    s.rate_per_s,
+                    s.busy_share,
+                    s.depth,
+                    s.bound,
+                    alive=s.alive,
+                    note=note,
+                )
+            )
         self.diagram.set_stages(views, (p.results_depth, p.results_bound))
         if p.flushes:
             self.flush_chart.set_keyed_values(list(p.flushes), list(p.flushes.values()), term)
@@ -284,15 +352,23 @@ class PipelinePanel(JobPanel):
     def _update_status_text(self, p: PipelineProgress) -> None:
         parts = []
         if p.answers:
-            parts.append(self.tr("answered {counts}").format(
-                counts=", ".join(f"{code}: {format_count(n)}" for code, n in p.answers.items())))
+            parts.append(
+                self.tr("answered {counts}").format(
+                    counts=", ".join(f"{code}: {format_count(n)}" for code, n in p.answers.items())
+                )
+            )
         if p.max_batch is not None:  # the coordinator has reported
-            parts.append(self.tr("predictors ready {ready}/{total}").format(ready=p.replicas_ready,
-                                                                            total=self.replicas.value()))
+            parts.append(
+                self.tr("predictors ready {ready}/{total}").format(ready=p.replicas_ready, total=self.replicas.value())
+            )
             if p.restarts:
-                parts.append("<span style='color:#c62828'>{}</span>".format(
-                    self.tr("{restarts} stage restarts, {lost} requests answered with an error").format(
-                        restarts=p.restarts, lost=p.lost_items)))
+                parts.append(
+                    "<span style='color:#c62828'>{}</span>".format(
+                        self.tr("{restarts} stage restarts, {lost} requests answered with an error").format(
+                            restarts=p.restarts, lost=p.lost_items
+                        )
+                    )
+                )
         text = " · ".join(parts)
         if self.service_status.text() != text:
             self.service_status.setText(text)

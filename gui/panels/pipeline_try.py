@@ -102,15 +102,19 @@ class TryItBox(QGroupBox):
             if isinstance(answer, dict) and "reply" in answer:
                 shown = "<b>{}</b><br>".format(answer.get("reply") or self.tr("(no similar question indexed)"))
                 shown += self.tr("score {score} · matched “{matched}”").format(
-                    score=f"{answer.get('score', 0):.3f}", matched=answer.get("matched") or "–")
+                    score=f"{answer.get('score', 0):.3f}", matched=answer.get("matched") or "–"
+                )
             else:
                 shown = f"<b>{json.dumps(answer, ensure_ascii=False)}</b>"
             timing = self.tr("answered in {round_trip} ms (service {service} ms) · id {id}").format(
-                round_trip=f"{self.last_round_trip_ms:.0f}", service=f"{payload.get('latency_ms', 0):.0f}",
-                id=payload.get("id"))
+                round_trip=f"{self.last_round_trip_ms:.0f}",
+                service=f"{payload.get('latency_ms', 0):.0f}",
+                id=payload.get("id"),
+            )
             self.answer.setText(f"{shown}<br>{timing}")
         else:
             reason = payload.get("error") or reply.errorString()
             failed = self.tr("{status}: {reason} (after {round_trip} ms)").format(
-                status=status or self.tr("no answer"), reason=reason, round_trip=f"{self.last_round_trip_ms:.0f}")
+                status=status or self.tr("no answer"), reason=reason, round_trip=f"{self.last_round_trip_ms:.0f}"
+            )
             self.answer.setText(f"<span style='color:#c62828'>{failed}</span>")

@@ -18,7 +18,7 @@ downsampling to the pixels shown, clipped to the view) and 1 px wide.
 from __future__ import annotations
 
 import math
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -83,8 +83,13 @@ class AxisSteps:
             v_min = min(0.0, v_min)
         top = nice_ceiling(max(v_max, 1e-9) * 1.1) if v_max > 0 else 1.0
         bottom = 0.0 if v_min >= 0 else -nice_ceiling(-v_min * 1.1)
-        if (self.y is None or v_max > self.y[1] or v_min < self.y[0]
-                or top < self.y[1] * self.shrink or (self.y[0] < 0 and bottom > self.y[0] * self.shrink)):
+        if (
+            self.y is None
+            or v_max > self.y[1]
+            or v_min < self.y[0]
+            or top < self.y[1] * self.shrink
+            or (self.y[0] < 0 and bottom > self.y[0] * self.shrink)
+        ):
             self.y = (bottom, top)
             y_changed = True
         return x_changed, y_changed

@@ -3,7 +3,8 @@ write), in the order they end, found again by the task's key."""
 
 from __future__ import annotations
 
-from typing import Any, Hashable
+from collections.abc import Hashable
+from typing import Any
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor
@@ -45,8 +46,18 @@ class FileTable(QTableWidget):
         self._rows: dict[Hashable, int] = {}
 
     def retranslate(self) -> None:
-        self.setHorizontalHeaderLabels([self.tr("file"), self.tr("status"), self.tr("rows in"), self.tr("rows out"),
-                                        self.tr("dropped"), self.tr("error"), self.tr("worker"), self.tr("s")])
+        self.setHorizontalHeaderLabels(
+            [
+                self.tr("file"),
+                self.tr("status"),
+                self.tr("rows in"),
+                self.tr("rows out"),
+                self.tr("dropped"),
+                self.tr("error"),
+                self.tr("worker"),
+                self.tr("s"),
+            ]
+        )
         for row in range(self.rowCount()):
             self.item(row, STATUS_COLUMN).setText(term(self.status(row)))
 
@@ -56,7 +67,7 @@ class FileTable(QTableWidget):
         super().changeEvent(event)
 
     def status(self, row: int) -> str:
-        """"ok" or "failed" (the key, not the shown text)."""
+        """ "ok" or "failed" (the key, not the shown text)."""
         return self.item(row, STATUS_COLUMN).data(STATUS_KEY)
 
     def row_of(self, key: Hashable) -> int | None:
@@ -66,26 +77,66 @@ class FileTable(QTableWidget):
         s = event.summary
         dropped = s.get("dropped", {})
         tip = "\n".join(f"{term(reason)}: {n:,}" for reason, n in sorted(dropped.items())) or self.tr("nothing dropped")
-        return self._set_row(row_key(event), event.task, "ok", s.get("rows_in", 0), s.get("rows_out", 0),
-                             sum(dropped.values()), "", event.worker, event.seconds, tip,
-                             self.tr("{path}\n\nrows in {rows_in}, out {rows_out}\n\ndropped:\n{tip}\n\n"
-                                     "worker {worker}, {seconds} s, attempts {attempts}").format(
-                                 path=s.get("path", event.task), rows_in=f"{s.get('rows_in', 0):,}",
-                                 rows_out=f"{s.get('rows_out', 0):,}", tip=tip, worker=event.worker,
-                                 seconds=f"{event.seconds:.2f}", attempts=event.attempts))
+        return self._set_row(
+            row_key(event),
+            event.task,
+            "ok",
+            s.get("rows_in", 0),
+            s.get("rows_out", 0),
+            sum(dropped.values()),
+            "",
+            event.worker,
+            event.seconds,
+            tip,
+            self.tr(
+                "{path}\n\nrows in {rows_in}, out {rows_out}\n\ndropped:\n{tip}\n\n"
+                "worker {worker}, {seconds} s, attempts {attempts}"
+            ).format(
+                path=s.get("path", event.task),
+                rows_in=f"{s.get('rows_in', 0):,}",
+                rows_out=f"{s.get('rows_out', 0):,}",
+                tip=tip,
+                worker=event.worker,
+                seconds=f"{event.seconds:.2f}",
+                attempts=event.attempts,
+            ),
+        )
 
     def add_failed(self, event: TaskFailed) -> int:
         path = event.summary.get("path", event.task)
         detail = self.tr("{path}\n\n{reason}\n\nattempts: {attempts}, worker: {worker}").format(
-            path=path, reason=event.reason, attempts=event.attempts, worker=event.worker)
+            path=path, reason=event.reason, attempts=event.attempts, worker=event.worker
+        )
         if event.traceback:
             detail += f"\n\n{event.traceback}"
-        return self._set_row(row_key(event), event.task, "failed", None, None, None, event.reason, event.worker,
-                             None, event.reason, detail)
+        return self._set_row(
+            row_key(event),
+            event.task,
+            "failed",
+            None,
+            None,
+            None,
+            event.reason,
+            event.worker,
+            None,
+            event.reason,
+            detail,
+        )
 
-    def _set_row(self, key: Hashable, name: str, status: str, rows_in: int | None, rows_out: int | None,
-                 dropped: int | None, error: str, worker: str, seconds: float | None, drop_tip: str,
-                 detail: str) -> int:
+    def _set_row(
+        self,
+        key: Hashable,
+        name: str,
+        status: str,
+        rows_in: int | None,
+        rows_out: int | None,
+        dropped: int | None,
+        error: str,
+        worker: str,
+        seconds: float | None,
+        drop_tip: str,
+        detail: str,
+    ) -> int:
         """Fill the key's row (a new row at the end the first time the key is seen)."""
         row = self._rows.get(key)
         if row is None:
@@ -94,8 +145,16 @@ class FileTable(QTableWidget):
             self.details.append(detail)
         else:
             self.details[row] = detail
-        values = (name, term(status), "" if rows_in is None else f"{rows_in:,}", "" if rows_out is None else f"{rows_out:,}",
-                  "" if dropped is None else f"{dropped:,}", error, worker, "" if seconds is None else f"{seconds:.2f}")
+        values = (
+            name,
+            term(status),
+            "" if rows_in is None else f"{rows_in:,}",
+            "" if rows_out is None else f"{rows_out:,}",
+            "" if dropped is None else f"{dropped:,}",
+            error,
+            worker,
+            "" if seconds is None else f"{seconds:.2f}",
+        )
         for col, value in enumerate(values):
             item = QTableWidgetItem(value)
             if col in (2, 3, 4, 7):
@@ -127,8 +186,11 @@ class FileTable(QTableWidget):
 
     def visible_rows(self) -> list[tuple[str, str, str]]:
         """(file, status key, error) of the rows shown (tests and screenshots read this)."""
-        return [(self.item(r, 0).text(), self.status(r), self.item(r, ERROR_COLUMN).text())
-                for r in range(self.rowCount()) if not self.isRowHidden(r)]
+        return [
+            (self.item(r, 0).text(), self.status(r), self.item(r, ERROR_COLUMN).text())
+            for r in range(self.rowCount())
+            if not self.isRowHidden(r)
+        ]
 
     def cell_text(self, row: int, column: int) -> str:
         item: Any = self.item(row, column)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from PySide6.QtWidgets import QSpinBox
 
 
-def spin_box(low: int, high: int, value: int, step: int = 1, suffix: str = "",
-             group_separator: bool = True) -> QSpinBox:
+def spin_box(
+    low: int, high: int, value: int, step: int = 1, suffix: str = "", group_separator: bool = True
+) -> QSpinBox:
     """An integer spin box with its range, step and start value (thousands separated unless told)."""
     box = QSpinBox()
     box.setRange(low, high)

@@ -15,7 +15,9 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QPushButton, QWidget
 
 #: File-dialog filter for the chat exports every job reads (English source, context PathPicker).
-CHAT_EXPORT_FILTER = QT_TRANSLATE_NOOP("PathPicker", "Chat exports (*.xlsx *.xlsm *.xls *.csv *.parquet);;All files (*)")
+CHAT_EXPORT_FILTER = QT_TRANSLATE_NOOP(
+    "PathPicker", "Chat exports (*.xlsx *.xlsm *.xls *.csv *.parquet);;All files (*)"
+)
 
 RECENT_KEY = "recent/folders"
 RECENT_MAX = 10
@@ -40,8 +42,15 @@ class PathPicker(QWidget):
 
     changed = Signal(str)
 
-    def __init__(self, settings_key: str, mode: str = "dir", caption: str = "", file_filter: str = "",
-                 placeholder: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings_key: str,
+        mode: str = "dir",
+        caption: str = "",
+        file_filter: str = "",
+        placeholder: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.settings_key = settings_key
         self.mode = mode

@@ -37,8 +37,9 @@ class ProgressBox(QWidget):
             self.label.setText(term("idle"))  # a live line is re-set by its panel's refresh
         super().changeEvent(event)
 
-    def update_progress(self, done: float, total: float, rate: float, extra: str = "", unit: str | None = None,
-                        phase: str = "") -> None:
+    def update_progress(
+        self, done: float, total: float, rate: float, extra: str = "", unit: str | None = None, phase: str = ""
+    ) -> None:
         """``unit`` overrides the box's unit for a phase counted in something else (rows written
         after files cleaned); ``phase`` is shown inside the bar ("writing 35%")."""
         unit = term(unit or self.unit)
@@ -47,8 +48,11 @@ class ProgressBox(QWidget):
         self.bar.setValue(int(round(fraction * 1000)))
         self.bar.setFormat(f"{term(phase)} %p%" if phase else "%p%")
         eta = eta_s(done, total, rate)
-        parts = [f"{format_count(done)} / {format_count(total)} {unit}", format_rate(rate, unit),
-                 self.tr("ETA {eta}").format(eta=format_eta(eta))]
+        parts = [
+            f"{format_count(done)} / {format_count(total)} {unit}",
+            format_rate(rate, unit),
+            self.tr("ETA {eta}").format(eta=format_eta(eta)),
+        ]
         if extra:
             parts.insert(0, extra)
         self.label.setText("  ·  ".join(parts))

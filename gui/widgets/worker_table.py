@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor
@@ -30,8 +30,9 @@ class WorkerTable(QTableWidget):
         self.setMinimumHeight(110)
 
     def retranslate(self) -> None:
-        self.setHorizontalHeaderLabels([self.tr("worker"), "PID", self.tr("state"), self.tr("current"), self.tr("done"),
-                                        self.tr("busy %")])
+        self.setHorizontalHeaderLabels(
+            [self.tr("worker"), "PID", self.tr("state"), self.tr("current"), self.tr("done"), self.tr("busy %")]
+        )
         for row in range(self.rowCount()):
             item = self.item(row, 2)
             if item is not None and item.data(Qt.ItemDataRole.UserRole):
@@ -48,8 +49,14 @@ class WorkerTable(QTableWidget):
             self.setRowCount(len(workers))
         for row, w in enumerate(workers):
             done = w.snapshot.counters.get(self.done_counter, 0) if self.done_counter else w.snapshot.items_out
-            values = (w.worker, str(w.pid), term(w.state), w.snapshot.current or "–", f"{done:,.0f}",
-                      f"{w.busy_share * 100:.0f}")
+            values = (
+                w.worker,
+                str(w.pid),
+                term(w.state),
+                w.snapshot.current or "–",
+                f"{done:,.0f}",
+                f"{w.busy_share * 100:.0f}",
+            )
             for col, value in enumerate(values):
                 item = self.item(row, col)
                 if item is None:
