@@ -28,7 +28,7 @@ def test_ticks_keep_coming_while_the_pipeline_is_saturated(main_window, qtbot):
     panel.port.setValue(0)
     panel.host.setText("127.0.0.1")
     assert panel.start_job()
-    qtbot.waitUntil(lambda: panel.load.button.isEnabled(), timeout=90000)
+    qtbot.waitUntil(lambda: panel.try_box.button.isEnabled(), timeout=90000)  # the service answers
     panel.load.rate.setValue(OFFERED_PER_S)
     assert panel.load.start()
     qtbot.waitUntil(lambda: panel.monitor.counter("requests_200", stage="ingress") > 500, timeout=60000)
