@@ -19,6 +19,7 @@ them. Nothing here imports Qt.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -239,7 +240,7 @@ class Bar:
 P = TypeVar("P")
 
 
-class ProgressTracker(Generic[P]):
+class ProgressTracker(ABC, Generic[P]):
     """Turns a RunMonitor into a job's frozen Progress; keeps the rate meters and chart histories.
 
     ``update`` is cheap and runs on every poll (views need not be visible for the history to
@@ -265,8 +266,9 @@ class ProgressTracker(Generic[P]):
             self.record(progress, t - monitor.origin_t())
         return progress
 
+    @abstractmethod
     def compute(self, monitor: RunMonitor) -> P:
-        raise NotImplementedError
+        """The job's typed progress from the monitor's latest snapshots (each job defines it)."""
 
     def record(self, progress: P, x: float) -> None:
         """Append the points of one moment to the chart histories (default: none)."""

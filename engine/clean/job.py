@@ -33,21 +33,18 @@ import pyarrow.parquet as pq
 from engine.atomic import atomic_path, check_writable_dir, remove_stale_parts
 from engine.clean.config import CleanConfig, DropReason
 from engine.clean.dedupe import SeenHashes
-from engine.clean.report import CleanReport, load_report
+from engine.clean.report import CleanReport
+from engine.clean.resume import check_resume
 from engine.clean.worker import HASH_COLUMN, CleanFileTask, PartFiles, WriteSegmentTask, run_clean_task
 from engine.cluster.job_executor import open_job_executor
 from engine.context import Cancelled, JobContext
 from engine.executor import Executor, TaskResult, TaskSpec, WorkersPublisher
 from engine.status import TaskFailed, TaskFinished
-from engine.tables.inputs import expand_inputs, segments_of
+from engine.tables.inputs import expand_inputs, file_size, segments_of
 from engine.tables.readers import InputError
 
 PARTS_DIR = ".mpwatch-clean-parts"
 HASHES_DIR = ".mpwatch-clean-hashes"
-
-
-class ResumeMismatch(ValueError):
-    """``--resume`` on an output folder written with other settings."""
 
 
 def segment_name(first: int, last: int, out_format: str) -> str:
@@ -57,22 +54,6 @@ def segment_name(first: int, last: int, out_format: str) -> str:
 
 def file_label(index: int, path: Path) -> str:
     return f"#{index + 1} {path.name}"
-
-
-def check_resume(config: CleanConfig) -> dict[str, Any] | None:
-    """The previous report a ``--resume`` continues (None: nothing to resume); raises
-    ``ResumeMismatch`` when it was written with different settings."""
-    if not config.resume:
-        return None
-    previous = load_report(config.out_dir)
-    if previous is None:
-        return None
-    if previous.get("fingerprint") != config.fingerprint():
-        raise ResumeMismatch(
-            f"{config.out_dir / 'report.json'} was written with different settings "
-            f"(format, segment size, columns or rules); run without --resume or choose another --out"
-        )
-    return previous
 
 
 class _CleanRun:
@@ -129,7 +110,7 @@ class _CleanRun:
                     stale.unlink()
                 self._hashes_path(s).unlink(missing_ok=True)
         todo = [i for s, idx in enumerate(self.segments) if s not in self.done_segments for i in idx]
-        self.todo_bytes = sum(_size(self.files[i]) for i in todo)
+        self.todo_bytes = sum(file_size(self.files[i]) for i in todo)
         totals = self.report.totals()
         self.status.set_counter("files_total", len(self.files))
         self.status.set_counter("files_todo", len(todo))
@@ -379,35 +360,12 @@ class _CleanRun:
         self.report.save()
 
     def summary(self) -> dict[str, Any]:
-        totals = self.report.totals()
-        seconds = time.time() - self.report.started
         return {
-            "out_dir": str(self.out_dir),
-            "report": str(self.report.path),
-            "files": totals["files"],
-            "files_ok": totals["files_ok"],
-            "files_failed": totals["files_failed"],
-            "failed": [{"path": f.path, "error": f.error} for f in self.report.files if f.status == "failed"],
-            "rows_in": totals["rows_in"],
-            "rows_out": totals["rows_out"],
-            "dropped": totals["dropped"],
-            "reconciles": totals["reconciles"],
-            "outputs": self.report.outputs(),
-            "segments_written": totals["segments_written"],
-            "segments_resumed": len(self.report.resumed_segments),
-            "seconds": round(seconds, 3),
-            "rows_per_s": round(totals["rows_in"] / seconds, 1) if seconds > 0 else 0.0,
+            **self.report.summary(),
             "workers": min(self.config.workers, len(self.files)),
             "cluster": self.config.cluster,
             "format": self.config.out_format,
         }
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def run_clean(config: CleanConfig, ctx: JobContext) -> dict[str, Any]:

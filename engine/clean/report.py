@@ -91,6 +91,28 @@ class CleanReport:
             "segments_failed": sum(s.status == "failed" for s in self.segments),
         }
 
+    def summary(self) -> dict[str, Any]:
+        """The run's figures as the job returns them (JobFinished.summary): counts, outputs, rate."""
+        totals = self.totals()
+        seconds = time.time() - self.started
+        return {
+            "out_dir": str(self.path.parent),
+            "report": str(self.path),
+            "files": totals["files"],
+            "files_ok": totals["files_ok"],
+            "files_failed": totals["files_failed"],
+            "failed": [{"path": f.path, "error": f.error} for f in self.files if f.status == "failed"],
+            "rows_in": totals["rows_in"],
+            "rows_out": totals["rows_out"],
+            "dropped": totals["dropped"],
+            "reconciles": totals["reconciles"],
+            "outputs": self.outputs(),
+            "segments_written": totals["segments_written"],
+            "segments_resumed": len(self.resumed_segments),
+            "seconds": round(seconds, 3),
+            "rows_per_s": round(totals["rows_in"] / seconds, 1) if seconds > 0 else 0.0,
+        }
+
     def outputs(self) -> list[str]:
         return [o for s in self.segments if s.status == "written" for o in s.outputs]
 

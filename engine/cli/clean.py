@@ -168,8 +168,9 @@ def config_from_args(args: argparse.Namespace) -> CleanConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.clean.job import ResumeMismatch, check_resume, run_clean
+    from engine.clean.job import run_clean
     from engine.clean.progress import WORKER_STAGE
+    from engine.clean.resume import ResumeMismatch, check_resume
 
     try:
         config = config_from_args(args)

@@ -59,3 +59,11 @@ def expand_inputs(inputs: Iterable[Path | str], exclude_dir: Path | None = None)
 def segments_of(files: list[Path], segment_files: int) -> list[list[int]]:
     """File indexes grouped into segments of ``segment_files`` (the last may be shorter)."""
     return [list(range(start, min(start + segment_files, len(files)))) for start in range(0, len(files), segment_files)]
+
+
+def file_size(path: Path) -> int:
+    """Bytes of ``path``; 0 when it cannot be read (it is then failed with its reason by its task)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

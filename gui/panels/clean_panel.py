@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from engine.clean.config import DropReason
-from engine.clean.job import check_resume, file_label, run_clean
+from engine.clean.job import file_label, run_clean
 from engine.clean.progress import THROUGHPUT_CHART, WORKER_STAGE, CleanProgress, CleanProgressTracker
+from engine.clean.resume import check_resume
 from engine.runner import JobFunction
 from engine.status import JobFinished, TaskFailed, TaskFinished
 from engine.tables.inputs import expand_inputs
