@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import psutil
 import pytest
 
 from engine.clean.config import CleanConfig, CleanRules
@@ -189,7 +190,10 @@ def test_sigkilled_workers_lose_and_duplicate_nothing(tmp_path, no_leftover_chil
                 seg0_done.add(message.key)
                 if len(seg0_done) == 2 and "segment" not in killed:
                     killed["segment"] = -1
-                    for pid in set(clean_pids.values()):
+                    # Every pool worker alive now, a replacement that has not reported yet included
+                    # (our children started by spawn_main; not the resource tracker).
+                    workers = [p.pid for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline())]
+                    for pid in workers:
                         os.kill(pid, signal.SIGSTOP)
                         threading.Timer(0.3, os.kill, (pid, signal.SIGKILL)).start()
                         frozen.add(pid)
