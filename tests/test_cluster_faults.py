@@ -22,7 +22,7 @@ from engine.clean.job import PARTS_DIR, run_clean
 from engine.context import Cancelled, JobContext, StopFlag
 from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.job import run_dialogues
-from engine.status import WorkersReport
+from engine.status import WorkerExited, WorkersReport
 from tests.cluster_jobs_support import assert_same_dialogues, assert_same_files, ok, run_cli
 from tests.helpers import live_children, wait_no_children
 from tests.test_cluster_scheduler import scheduler_and_two_workers  # noqa: F401  (a fixture)
@@ -104,8 +104,14 @@ def test_a_worker_killed_mid_run_changes_nothing_in_the_outputs(inputs, tmp_path
     assert report["status"] == "finished" and summary["files_ok"] == 8
     entries = report["files"] + report["segments"]
     assert max(e["attempts"] for e in entries) >= 2, "no task was run again after the kill"
+    messages = job.messages()
+    # The death is an event of the run (the Processes view marks the worker died, the log says so).
+    deaths = [m for m in messages if isinstance(m, WorkerExited)]
+    assert [(d.role.startswith("dask worker tcp://127.0.0.1:"), d.pid, d.expected) for d in deaths] == [
+        (True, victim.pid, False)
+    ]
     # The Processes view's source: WorkersReports of the cluster's workers.
-    reports = [m for m in job.messages() if isinstance(m, WorkersReport)]
+    reports = [m for m in messages if isinstance(m, WorkersReport)]
     assert reports and all(r.executor == "dask" for r in reports)
     assert any(
         len(r.workers) == 2 and all(w.host == "127.0.0.1" and w.threads == 1 for w in r.workers) for r in reports
