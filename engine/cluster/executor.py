@@ -218,7 +218,11 @@ class DaskExecutor(Executor):
 
     def _reruns_of(self, dask_keys: list[str]) -> dict[str, tuple[int, int]]:
         """(worker deaths, retries used) per finished task, from the scheduler: one round trip per
-        batch of results."""
+        batch of results, made only once a worker has left during the run or when retries are
+        allowed. Otherwise every task ran once: a worker's removal reaches ``watch`` before the
+        result of a task run again after it (both come on the scheduler's stream, in order)."""
+        if not self.retries and not self.watch.exits:
+            return {}
         return self.client.run_on_scheduler(remote.scheduler_attempts, dask_keys, self.retries)
 
     def _result_of(self, future: Any, value: Any, reruns: tuple[int, int]) -> TaskResult:
