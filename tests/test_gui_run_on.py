@@ -183,3 +183,35 @@ def test_a_closed_or_silent_port_shows_the_error_and_the_window_keeps_ticking(qt
     assert ticks.ticks - before >= waited * 10 / 2, (ticks.ticks - before, waited)
     assert ticks.max_gap_s < 1.5, ticks.max_gap_s
     qtbot.waitUntil(lambda: not selector._live_tests, timeout=10000)
+
+
+def test_the_processes_view_lists_a_clusters_workers_and_marks_a_death(qtbot):
+    from engine.status import JobFinished, ProcessStarted, WorkerExited, WorkerInfo, WorkersReport
+    from gui.processes_view import ProcessTable
+
+    table = ProcessTable(sample_ms=60000)
+    qtbot.addWidget(table)
+    table.on_message(ProcessStarted("clean-1", "coordinator", 4242, 1.0))
+
+    def report(t: float, *names: str) -> WorkersReport:
+        workers = tuple(
+            WorkerInfo(n, 100 + i, "10.0.0.7", "busy", cpu_percent=97.0, rss_bytes=300 * 2**20, threads=1)
+            for i, n in enumerate(names)
+        )
+        return WorkersReport("clean-1", t, "dask", workers)
+
+    table.on_message(report(2.0, "10.0.0.7:4001", "10.0.0.7:4002"))
+    table.on_message(WorkersReport("clean-1", 2.0, "local", ()))  # a local pool's report adds nothing
+    assert sorted(table.live_pids()) == [4242]  # cluster workers are not sampled with psutil here
+    table.on_message(WorkerExited("clean-1", "dask worker tcp://10.0.0.7:4001", 100, 3.0, None, False))
+    table.on_message(report(3.5, "10.0.0.7:4002", "10.0.0.7:4003"))  # the nanny's replacement
+    table._render()
+    shown = {
+        table.item(r, 1).text(): [table.item(r, c).text() for c in range(table.columnCount())]
+        for r in range(table.rowCount())
+    }
+    assert shown["dask worker 10.0.0.7:4002"][2:] == ["101", "running", "", "97", "300", ""]
+    assert shown["dask worker 10.0.0.7:4003"][3] == "running"
+    assert shown["dask worker 10.0.0.7:4001"][3] == "died"
+    table.on_message(JobFinished("clean-1", 9.0, ok=True))
+    assert [r.state for r in table.rows.values() if r.role.startswith("dask worker")] == ["died", "exited", "exited"]
