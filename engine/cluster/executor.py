@@ -130,6 +130,12 @@ class DaskExecutor(Executor):
 
         Raises ``ValueError`` (bad address), ``ClusterUnreachable`` or ``DataReachError``.
         """
+        what = (
+            f"starting a Dask cluster of {address.removeprefix('local:')} local workers"
+            if address.startswith("local:")
+            else f"connecting to the Dask scheduler at {address}"
+        )
+        ctx.log(f"{what}…")
         connection = connect(address, timeout_s)
         try:
             executor = cls(fn, ctx, connection, stage=stage, retries=retries, own_connection=True)

@@ -61,16 +61,21 @@ class RunOnSelector(QWidget):
         self.result.setVisible(False)
         self.result.setObjectName("runOnResult")
 
+        # Short rows rather than one long one: the form stays as narrow as it was.
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.mode)
         row.addWidget(self.local_workers)
         row.addWidget(self.address, 1)
-        row.addWidget(self.test_button)
+        test_row = QHBoxLayout()
+        test_row.setContentsMargins(0, 0, 0, 0)
+        test_row.addWidget(self.test_button)
+        test_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
+        layout.setSpacing(4)
         layout.addLayout(row)
+        layout.addLayout(test_row)
         layout.addWidget(self.result)
 
         self._test: ConnectionTest | None = None
@@ -198,7 +203,7 @@ class RunOnSelector(QWidget):
     def _show_text(self, text: str, error: bool = False) -> None:
         self.result.setStyleSheet(f"color: {ERROR_COLOR}" if error else "")
         self.result.setText(text)
-        self.result.setVisible(True)
+        self._update_visible()
 
     # -- the widgets ------------------------------------------------------------------------------
     def _key(self, name: str) -> str:
@@ -216,6 +221,8 @@ class RunOnSelector(QWidget):
         mode = self.chosen_mode()
         self.local_workers.setVisible(mode == LOCAL_CLUSTER)
         self.address.setVisible(mode == SCHEDULER)
+        self.test_button.setVisible(mode != THIS_MACHINE)
+        self.result.setVisible(mode != THIS_MACHINE and bool(self.result.text()))
         self._update_button()
 
     def _update_button(self) -> None:
