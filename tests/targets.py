@@ -26,7 +26,8 @@ def square_or_raise(x: int) -> int:
 
 
 def kill_self_once(args: tuple[int, str]) -> int:
-    """Kills its own worker with SIGKILL the first time it sees x == 2 (a marker file remembers)."""
+    """Kills its own worker (pool or Dask) with SIGKILL the first time it sees x == 2 (a marker file
+    remembers)."""
     x, marker_dir = args
     marker = Path(marker_dir) / f"killed-{x}"
     if x == 2 and not marker.exists():
@@ -36,6 +37,7 @@ def kill_self_once(args: tuple[int, str]) -> int:
 
 
 def always_kill_self(x: int) -> int:
+    """SIGKILLs whichever worker runs it with x == 1 (every attempt)."""
     if x == 1:
         os.kill(os.getpid(), signal.SIGKILL)
     return x

@@ -149,7 +149,7 @@ def test_the_jobs_stop_flag_cancels_and_raises(cluster, tmp_path):
 def test_a_killed_worker_has_its_task_run_elsewhere(cluster, tmp_path):
     ctx = JobContext("t", queue.Queue(), SPAWN.Event())
     pids = set(cluster.client.run(os.getpid).values())
-    with DaskExecutor(targets.kill_worker_once, ctx, cluster) as executor:
+    with DaskExecutor(targets.kill_self_once, ctx, cluster) as executor:
         results = {r.key: r for r in executor.map_unordered(TaskSpec(i, (i, str(tmp_path))) for i in range(6))}
     assert {k: (r.ok, r.value) for k, r in results.items()} == {i: (True, i * 10) for i in range(6)}
     killed = int((tmp_path / "killed-2").read_text())
@@ -160,7 +160,7 @@ def test_a_killed_worker_has_its_task_run_elsewhere(cluster, tmp_path):
 
 def test_a_task_that_kills_every_worker_fails_after_its_attempts(cluster):
     ctx = JobContext("t", queue.Queue(), SPAWN.Event())
-    with DaskExecutor(targets.always_kill_worker, ctx, cluster) as executor:
+    with DaskExecutor(targets.always_kill_self, ctx, cluster) as executor:
         results = {r.key: r for r in executor.map_unordered(TaskSpec(i, i) for i in range(3))}
     assert results[0].ok and results[2].ok
     died = results[1]
