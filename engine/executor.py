@@ -31,6 +31,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from engine.context import JobContext
 from engine.status import StatusSink, WorkerInfo, WorkersReport
 
 #: ``TaskResult.error_type`` of a task whose worker died on every attempt (no exception was raised).
@@ -86,8 +87,17 @@ class Executor(ABC):
     #: "local", "dask": goes into ``WorkersReport.executor``.
     kind: str = "local"
 
-    #: Tasks submitted but not dispatched yet, oldest first (each implementation's own task record).
-    _pending: deque
+    def __init__(self, fn: Callable[[Any], Any], ctx: JobContext, stage: str) -> None:
+        self.fn = fn
+        self.ctx = ctx
+        #: What the workers report as their stage (and, locally, the prefix of their names).
+        self.stage = stage
+        #: Tasks submitted but not dispatched yet, oldest first (each implementation's own task record).
+        self._pending: deque = deque()
+        #: Set by ``cancel``: a ``map_unordered`` being iterated pulls nothing more from its source.
+        self._source_cancelled = False
+        #: Set by ``shutdown``, which runs once.
+        self._closed = False
 
     def _next_pending(self, source: Iterator[TaskSpec], exhausted: bool) -> tuple[Any, bool]:
         """The next task to dispatch and whether ``source`` is now exhausted: a task queued by

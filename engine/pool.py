@@ -76,6 +76,7 @@ class ProcessPool(Executor):
     """
 
     kind = "local"
+    _pending: deque[_Task]
 
     def __init__(
         self,
@@ -91,22 +92,17 @@ class ProcessPool(Executor):
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
-        self.fn = fn
+        super().__init__(fn, ctx, stage)
         self.size = workers
-        self.ctx = ctx
-        self.stage = stage
         self.max_retries = max_retries
         self.initializer = initializer
         self.initargs = initargs
         self.mp = mp_context
         self.host = local_host()
         self._workers: list[_Worker] = []
-        self._pending: deque[_Task] = deque()
         self._names = itertools.count(1)
         self.deaths: list[WorkerExited] = []
         self._started = False
-        self._closed = False
-        self._source_cancelled = False
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> ProcessPool:

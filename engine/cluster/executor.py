@@ -71,6 +71,7 @@ class DaskExecutor(Executor):
     """
 
     kind = "dask"
+    _pending: deque[_Flight]
 
     def __init__(
         self,
@@ -85,11 +86,9 @@ class DaskExecutor(Executor):
     ) -> None:
         from distributed import as_completed
 
-        self.fn = fn
-        self.ctx = ctx
+        super().__init__(fn, ctx, stage)
         self.connection = connection
         self.client = connection.client
-        self.stage = stage
         self.retries = retries
         self.own_connection = own_connection
         self.in_flight_per_thread = in_flight_per_thread
@@ -97,15 +96,12 @@ class DaskExecutor(Executor):
         self.key_prefix = f"mpwatch-{self.base}"
         self._generation = 0
         self._run = self._remote_run()
-        self._pending: deque[_Flight] = deque()
         self._flights: dict[str, _Flight] = {}
         self._numbers = itertools.count()
         self._completed = as_completed(loop=self.client.loop, with_results=True, raise_errors=False)
         self._threads = 1
         self._threads_read = float("-inf")
         self._pids: dict[str, int] = {}
-        self._source_cancelled = False
-        self._closed = False
         self.relay = TopicRelay(self.client, self._run.topic, ctx.sink).start()
 
     @classmethod
