@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from engine.context import SPAWN, JobContext
@@ -12,6 +13,14 @@ from engine.executor import TaskSpec
 from engine.pool import ProcessPool
 from engine.pool_worker import current_reporter, stop_requested
 from engine.status import LogLine
+
+
+def file_specs(n: int, pulled: list[int]) -> Iterator[TaskSpec]:
+    """Tasks ("file", i) for i below ``n``, each i noted in ``pulled`` as the executor pulls it (the
+    executor tests check its back-pressure on the source)."""
+    for i in range(n):
+        pulled.append(i)
+        yield TaskSpec(("file", i), i, f"file {i}")
 
 
 def square(x: int) -> int:

@@ -18,6 +18,7 @@ from engine.executor import WORKER_DIED, TaskSpec
 from engine.status import LogLine, Snapshot
 from tests import cluster_targets as targets
 from tests.helpers import wait_no_children
+from tests.targets import file_specs
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -50,16 +51,10 @@ def wait_for(condition, timeout_s: float = 20.0) -> None:
 def test_keys_come_back_failures_are_data_and_the_source_is_pulled_lazily(cluster):
     ctx = JobContext("t", None, SPAWN.Event())
     pulled: list[int] = []
-
-    def tasks():
-        for i in range(8):
-            pulled.append(i)
-            yield TaskSpec(("file", i), i, f"file {i}")
-
     with DaskExecutor(targets.square_or_raise, ctx, cluster) as executor:
         window = executor.in_flight_per_thread * 2
         results = {}
-        for result in executor.map_unordered(tasks()):
+        for result in executor.map_unordered(file_specs(8, pulled)):
             assert len(pulled) <= len(results) + window + 1  # back-pressure on the iterable
             results[result.key] = result
             if result.key == ("file", 0):
