@@ -46,6 +46,7 @@ from engine.pool_worker import POISON_PILL, CallItem, worker_main
 from engine.shutdown import StagedStop
 from engine.status import WorkerExited, WorkerInfo, describe_exitcode
 from engine.status_pipe import StatusRelay
+from engine.stop_signals import children_start_deaf, run_detached
 
 
 @dataclass
@@ -123,15 +124,17 @@ class ProcessPool(Executor):
         name = f"{self.stage} {next(self._names)}"
         owner_end, worker_end = self.mp.Pipe(duplex=True)
         worker_ctx = JobContext(self.ctx.job, None, self.ctx.stop_event)  # status goes via the pipe
+        worker_args = (worker_end, self.fn, worker_ctx, self.stage, name, self.initializer, self.initargs)
         process = self.mp.Process(
-            target=worker_main,
-            args=(worker_end, self.fn, worker_ctx, self.stage, name, self.initializer, self.initargs),
+            target=run_detached,
+            args=(worker_main, worker_args, {}),
             name=f"mpwatch-{self.ctx.job}-{name}",
             daemon=True,
         )
-        process.start()
-        worker_end.close()
-        return _Worker(name=name, process=process, relay=StatusRelay(owner_end, self.ctx.sink))
+        with children_start_deaf():  # a stop signal now waits until the worker is ours to end
+            process.start()
+            worker_end.close()
+            return _Worker(name=name, process=process, relay=StatusRelay(owner_end, self.ctx.sink))
 
     @property
     def pids(self) -> list[int]:

@@ -33,6 +33,7 @@ from engine.context import SPAWN, JobContext, StopFlag
 from engine.shutdown import Descendants, StagedStop
 from engine.status import WorkerExited
 from engine.status_pipe import PipeStatusWriter, StatusRelay
+from engine.stop_signals import children_start_deaf, run_detached
 
 _live_supervisors: weakref.WeakSet[Supervisor] = weakref.WeakSet()
 
@@ -117,16 +118,16 @@ class Supervisor:
                 managed.status.close()
             managed.status = StatusRelay(reader, self.ctx.sink)
         managed.process = self.mp.Process(
-            target=managed.target,
-            args=args,
-            kwargs=kwargs,
+            target=run_detached,
+            args=(managed.target, args, kwargs),
             name=f"mpwatch-{self.ctx.job}-{managed.role}",
             daemon=False,
         )
         managed.exit_handled = False
-        managed.process.start()
-        if writer is not None:
-            writer.close()
+        with children_start_deaf():  # a stop signal now waits until the process is ours to end
+            managed.process.start()
+            if writer is not None:
+                writer.close()
 
     def relay(self) -> None:
         """Forward what the processes' status pipes hold (relay_status mode)."""
