@@ -136,7 +136,7 @@ class StatusPrinter:
         self._drain_all()
         self._refresh()
         self._bar.close()
-        if self.plain and not self.quiet:
+        if self.plain and not self.quiet and not self.stopping():  # stopped: one line says it all
             done, total = self.totals()
             elapsed = max(time.monotonic() - self._started, 1e-9)
             print(
