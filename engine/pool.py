@@ -114,13 +114,14 @@ class ProcessPool(Executor):
         if not self._started:
             self._started = True
             for _ in range(self.size):
-                self._workers.append(self._spawn())
+                self._spawn()
         return self
 
     def __enter__(self) -> ProcessPool:
         return self.start()
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self, replacing: int | None = None) -> None:
+        """Start a worker and record it (in place of worker ``replacing``, or added)."""
         name = f"{self.stage} {next(self._names)}"
         owner_end, worker_end = self.mp.Pipe(duplex=True)
         worker_ctx = JobContext(self.ctx.job, None, self.ctx.stop_event)  # status goes via the pipe
@@ -134,7 +135,11 @@ class ProcessPool(Executor):
         with children_start_deaf():  # a stop signal now waits until the worker is ours to end
             process.start()
             worker_end.close()
-            return _Worker(name=name, process=process, relay=StatusRelay(owner_end, self.ctx.sink))
+            worker = _Worker(name=name, process=process, relay=StatusRelay(owner_end, self.ctx.sink))
+            if replacing is None:
+                self._workers.append(worker)
+            else:
+                self._workers[replacing] = worker
 
     @property
     def pids(self) -> list[int]:
@@ -271,8 +276,7 @@ class ProcessPool(Executor):
         self.ctx.sink.send_event(death)
         task = worker.task
         worker.relay.close()
-        index = self._workers.index(worker)
-        self._workers[index] = self._spawn()
+        self._spawn(replacing=self._workers.index(worker))
         if task is None:
             return None
         cause = f"worker died ({describe_exitcode(exitcode)})"
@@ -317,7 +321,7 @@ class ProcessPool(Executor):
         for worker in busy:
             worker.task = None  # its result, if one raced the stop, is not wanted
             worker.relay.close()
-            self._workers[self._workers.index(worker)] = self._spawn()
+            self._spawn(replacing=self._workers.index(worker))
         return dropped
 
     def shutdown(self, cancel: bool = False, grace_s: float = 3.0) -> None:

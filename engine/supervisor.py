@@ -102,8 +102,9 @@ class Supervisor:
     ) -> ManagedProcess:
         """Start ``target(*args, **kwargs)`` in a new spawn process, owned by this supervisor."""
         managed = ManagedProcess(role, None, target, args, dict(kwargs or {}), restart)
-        self._launch(managed)
-        self.processes.append(managed)
+        with children_start_deaf():  # recorded before a stop signal's KeyboardInterrupt: ours to end
+            self._launch(managed)
+            self.processes.append(managed)
         return managed
 
     def _launch(self, managed: ManagedProcess) -> None:
