@@ -166,20 +166,23 @@ class Supervisor:
                 continue
             managed.exit_handled = True
             managed.process.join(0)
+            # Stop was asked (the job's flag: Stop, a stop signal, service.stop's drain): an exit now
+            # is the stop's doing, not a death to restart (a second signal kills every process).
+            stopping = self.stopping or self.ctx.stop_requested()
             event = WorkerExited(
                 job=self.ctx.job,
                 role=managed.role,
                 pid=managed.pid or 0,
                 t=time.time(),
                 exitcode=managed.process.exitcode,
-                expected=self.stopping or managed.process.exitcode == 0,
+                expected=stopping or managed.process.exitcode == 0,
             )
             exited.append(event)
             self.exits.append(event)
             self.ctx.sink.send_event(event)
             for callback in self.on_exit:
                 callback(managed, event)
-            if managed.restart and not self.stopping and not event.expected:
+            if managed.restart and not stopping and not event.expected:
                 if managed.restarts < self.max_restarts:
                     managed.restarts += 1
                     self.ctx.log(

@@ -138,6 +138,9 @@ class Command:
                 proc.kill()
             except psutil.Error:
                 pass
+        self._reader.join(5)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
 
 
 def leftovers(folder: Path) -> list[str]:

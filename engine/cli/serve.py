@@ -58,9 +58,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                 'mpwatch serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"   # reachable from other machines',
             ],
             {
-                130: "stopped by Ctrl-C (SIGINT) after draining; 143 SIGTERM, 129 SIGHUP",
                 1: "the service failed",
                 2: "bad arguments, port in use, or a non-loopback --host without --token",
+                130: "stopped by Ctrl-C (SIGINT) after draining; 143 SIGTERM, 129 SIGHUP",
             },
         ),
         formatter_class=HelpFormatter,
