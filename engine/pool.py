@@ -327,8 +327,9 @@ class ProcessPool(Executor):
     def shutdown(self, cancel: bool = False, grace_s: float = 3.0) -> None:
         """Stop every worker: a poison pill to each, join with a timeout, then terminate, then kill.
 
-        With ``cancel`` the running tasks are abandoned (workers see the stop event or are terminated)
-        and the wait is at most 1 s + 2 s; otherwise a running task gets ``grace_s`` more to finish:
+        With ``cancel`` the running tasks are abandoned (their workers are terminated at once: SIGTERM
+        raises ``Terminated`` there, so a task's temporary files are removed) and the wait is at most
+        1 s + 2 s; otherwise a running task gets ``grace_s`` more to finish:
         at most about 2 × ``grace_s`` + 2 s.
         """
         if self._closed:
@@ -340,6 +341,10 @@ class ProcessPool(Executor):
                 try:
                     if worker.task is None or not cancel:
                         worker.relay.conn.send(POISON_PILL)
+                    elif worker.process.exitcode is None:
+                        # An abandoned task: SIGTERM now, which raises Terminated in the worker, so
+                        # its cleanup runs (engine/stop_signals.py) and the stop takes no grace.
+                        worker.process.terminate()
                 except (OSError, EOFError, ValueError):
                     pass
 

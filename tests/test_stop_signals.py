@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import signal
 import time
@@ -23,6 +24,12 @@ NAMES = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIG
 
 #: Jobs drain within 10 s (issue 10); measured 1-3 s here.
 JOB_DRAIN_S = 10.0
+
+
+def quick_s(quiet_s: float) -> float:
+    """A bound measured on a quiet machine, loosened when the machine is overloaded (load average
+    above twice the cores: start-up and exit of a process alone take seconds then)."""
+    return quiet_s if os.getloadavg()[0] <= 2 * (os.cpu_count() or 1) else 2 * quiet_s + 1.0
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +136,7 @@ def test_ctrl_c_to_the_group_still_stops_clean_at_once(inputs, tmp_path) -> None
         ended = command.end(signal.SIGINT, group=True)
     finally:
         command.kill()
-    assert_clean_ending(ended, signal.SIGINT, drain_s=1.5)
+    assert_clean_ending(ended, signal.SIGINT, drain_s=quick_s(1.5))
     assert not leftovers(out)
     assert_segments_complete(out)
 
@@ -142,7 +149,7 @@ def test_second_signal_during_the_drain_stops_at_once() -> None:
         ended = command.end(signal.SIGTERM, group=False, second_after_s=0.1)
     finally:
         command.kill()
-    assert_clean_ending(ended, signal.SIGTERM, drain_s=2.5)
+    assert_clean_ending(ended, signal.SIGTERM, drain_s=quick_s(1.5))
 
 
 @pytest.mark.timeout(90)
