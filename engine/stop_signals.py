@@ -44,7 +44,7 @@ STOP_SIGNALS: tuple[int, ...] = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK") if hasattr(signal, name)
 )
 
-#: Exit code of a job stopped by Ctrl-C (128 + SIGINT), whatever stopped it when no signal did (Stop).
+#: Exit code of a run stopped by Ctrl-C (128 + SIGINT), and of one stopped when no signal is known.
 EXIT_INTERRUPTED = 128 + signal.SIGINT
 
 #: Default bound of a drain (jobs); the serve command passes its own.
