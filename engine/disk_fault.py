@@ -40,7 +40,10 @@ def describe_os_error(exc: OSError) -> str:
 
 
 def fault_message(target: Path | str, exc: OSError) -> str:
-    """'cannot write OUT/clean_00015-00019.xlsx: No space left on device (ENOSPC)'."""
+    """'cannot write OUT/clean_00015-00019.xlsx: No space left on device (ENOSPC)'; for a folder,
+    the file the error names when it names one."""
+    if exc.filename and Path(target).is_dir():
+        target = os.fsdecode(exc.filename)
     return f"cannot write {target}: {describe_os_error(exc)}"
 
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from engine.status import JobFinished, Snapshot
-from tests.clean_cli_support import injected_env
 from tests.clean_fixtures import write_good_inputs
+from tests.cli_support import injected_env
 from tests.helpers import wait_no_children
 
 

@@ -12,16 +12,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.clean_cli_support import (
+from tests.clean_fixtures import read_output_file, write_good_inputs
+from tests.cli_support import (
     clean_command,
     injected_env,
     kill_group,
     read_report,
-    run_clean_cli,
-    start_clean,
+    run_cli,
+    start_cli,
     wait_for_report,
 )
-from tests.clean_fixtures import read_output_file, write_good_inputs
 
 FORMAT = "xlsx"
 SEGMENT_FILES = 2
@@ -38,7 +38,7 @@ def inputs(tmp_path_factory) -> Path:
 def reference(inputs, tmp_path_factory) -> Path:
     """The output folder of an undisturbed run (what each segment must hold)."""
     out = tmp_path_factory.mktemp("reference")
-    code, stderr = run_clean_cli(clean_command(inputs, out, FORMAT, SEGMENT_FILES), out)
+    code, stderr = run_cli(clean_command(inputs, out, FORMAT, SEGMENT_FILES), out)
     assert code == 0, stderr
     return out
 
@@ -69,7 +69,7 @@ def test_enospc_at_the_write_call_stops_the_run(inputs, reference, tmp_path):
     file stops taking bytes after 4 KiB, as a full filesystem does."""
     out = tmp_path / "out"
     env = injected_env(MPWATCH_TEST_FULL_DISK="clean_00006-00007")
-    code, stderr = run_clean_cli(clean_command(inputs, out, FORMAT, SEGMENT_FILES), tmp_path, env)
+    code, stderr = run_cli(clean_command(inputs, out, FORMAT, SEGMENT_FILES), tmp_path, env)
     assert code == 1, stderr
     report = assert_stopped_cleanly(out, reference, stderr, "No space left on device (ENOSPC)")
     assert "clean_00006-00007.xlsx" in report["error"]
@@ -127,7 +127,7 @@ def test_a_real_filesystem_that_fills_up(inputs, reference, small_fs, tmp_path):
     """A tmpfs with room for about half of the output (parts and temporaries take their share)."""
     fs = small_fs(output_bytes(reference) // 2 // 1024)
     out = fs / "out"
-    code, stderr = run_clean_cli(clean_command(inputs, out, FORMAT, SEGMENT_FILES), tmp_path)
+    code, stderr = run_cli(clean_command(inputs, out, FORMAT, SEGMENT_FILES), tmp_path)
     assert code == 1, stderr
     report = assert_stopped_cleanly(out, reference, stderr, "No space left on device (ENOSPC)")
     assert 1 <= report["totals"]["segments_written"] < len(report["segments"])
@@ -139,7 +139,7 @@ def test_an_output_folder_that_turns_unwritable_mid_run(inputs, reference, small
     written (a disk that fails, a share that drops to read-only)."""
     fs = small_fs(output_bytes(reference) * 4 // 1024)
     out = fs / "out"
-    cli = start_clean(clean_command(inputs, out, FORMAT, SEGMENT_FILES), tmp_path / "stderr.txt")
+    cli = start_cli(clean_command(inputs, out, FORMAT, SEGMENT_FILES), tmp_path / "stderr.txt")
     try:
         wait_for_report(out, lambda r: r["totals"]["segments_written"] >= 1)
         subprocess.run(["mount", "-o", "remount,ro", str(fs)], check=True)
@@ -166,7 +166,7 @@ def test_an_output_folder_that_turns_unwritable_mid_run(inputs, reference, small
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores folder permissions")
 def test_an_output_folder_whose_permission_is_withdrawn_mid_run(inputs, reference, tmp_path):
     out = tmp_path / "out"
-    cli = start_clean(clean_command(inputs, out, FORMAT, SEGMENT_FILES), tmp_path / "stderr.txt")
+    cli = start_cli(clean_command(inputs, out, FORMAT, SEGMENT_FILES), tmp_path / "stderr.txt")
     try:
         wait_for_report(out, lambda r: r["totals"]["segments_written"] >= 1)
         out.chmod(0o555)

@@ -13,16 +13,16 @@ import pytest
 
 from engine.clean.job import PARTS_DIR, segment_name
 from engine.clean.worker import PartFiles
-from tests.clean_cli_support import (
+from tests.clean_fixtures import read_output_file, read_outputs, write_good_inputs
+from tests.cli_support import (
     clean_command,
     group_processes,
     kill_group,
     read_report,
-    run_clean_cli,
-    start_clean,
+    run_cli,
+    start_cli,
     wait_for_report,
 )
-from tests.clean_fixtures import read_output_file, read_outputs, write_good_inputs
 
 SEGMENT_FILES = 2
 WORKERS = 2
@@ -64,7 +64,7 @@ def resume_gives_the_uninterrupted_rows(
 ) -> dict:
     """Rows do not depend on the segment size: one reference serves every run."""
     before = read_report(out)
-    code, stderr = run_clean_cli(clean_command(inputs, out, fmt, segment_files, "--resume"), tmp)
+    code, stderr = run_cli(clean_command(inputs, out, fmt, segment_files, "--resume"), tmp)
     assert code == 0, stderr
     after = read_report(out)
     assert after["status"] == "done" and after["error"] == ""
@@ -88,7 +88,7 @@ def uninterrupted(inputs, tmp_path_factory) -> dict[str, pd.DataFrame]:
     rows = {}
     for fmt in ("parquet", "xlsx"):
         out = tmp_path_factory.mktemp(f"reference-{fmt}")
-        code, stderr = run_clean_cli(clean_command(inputs, out, fmt, SEGMENT_FILES), out)
+        code, stderr = run_cli(clean_command(inputs, out, fmt, SEGMENT_FILES), out)
         assert code == 0, stderr
         report = read_report(out)
         assert report["status"] == "done" and report["totals"]["files_cleaned"] == 0
@@ -100,7 +100,7 @@ def uninterrupted(inputs, tmp_path_factory) -> dict[str, pd.DataFrame]:
 def test_sigkill_at_any_moment_leaves_a_true_report_and_resume_completes_it(inputs, uninterrupted, tmp_path):
     """The issue's case (.xlsx): killpg SIGKILL whenever a segment is written and more are to come."""
     out = tmp_path / "out"
-    cli = start_clean(clean_command(inputs, out, "xlsx", SEGMENT_FILES), tmp_path / "stderr.txt")
+    cli = start_cli(clean_command(inputs, out, "xlsx", SEGMENT_FILES), tmp_path / "stderr.txt")
     try:
         wait_for_report(out, mid_run)
     finally:
@@ -119,7 +119,7 @@ def test_report_names_exactly_what_is_done_when_the_kill_comes(inputs, uninterru
     say "pending" for all), save what was in flight in a frozen worker (its part renamed, its result
     not sent yet: at most one per worker)."""
     out = tmp_path / "out"
-    cli = start_clean(clean_command(inputs, out, "parquet", 12), tmp_path / "stderr.txt")
+    cli = start_cli(clean_command(inputs, out, "parquet", 12), tmp_path / "stderr.txt")
 
     def parts_waiting(report: dict) -> bool:
         return report["status"] == "running" and len(list((out / PARTS_DIR).glob("part_*.parquet"))) >= 4

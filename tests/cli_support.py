@@ -1,4 +1,4 @@
-"""Running ``main.py clean`` as a person does, in its own process group, for tests that kill it."""
+"""Running `main.py COMMAND` as a person does, in its own process group, for tests that kill it or fill its disk."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def clean_command(inputs: Path, out: Path, fmt: str, segment_files: int, *extra:
     ]
 
 
-def start_clean(command: list[str], stderr_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+def start_cli(command: list[str], stderr_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     """The CLI as the leader of a new process group: ``killpg`` then reaches every process of the run."""
     with stderr_path.open("w") as stderr:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
@@ -50,10 +50,10 @@ def start_clean(command: list[str], stderr_path: Path, env: dict[str, str] | Non
         )
 
 
-def run_clean_cli(command: list[str], tmp: Path, env: dict[str, str] | None = None) -> tuple[int, str]:
+def run_cli(command: list[str], tmp: Path, env: dict[str, str] | None = None) -> tuple[int, str]:
     """Run the CLI to its end; returns its exit code and stderr."""
     stderr_path = tmp / f"stderr-{time.monotonic_ns()}.txt"
-    process = start_clean(command, stderr_path, env)
+    process = start_cli(command, stderr_path, env)
     code = process.wait(timeout=120)
     return code, stderr_path.read_text(encoding="utf-8", errors="replace")
 
