@@ -8,8 +8,8 @@ Data flow::
                                               │ key ("segment", s): WriteSegmentTask, submitted the
                                               │   moment its last file finished → output file(s)
     coordinator ◄── TaskResult (key, counts only)┘
-       ├─ report.json rewritten as files finish (≤ 4 a second), at once after every segment and at
-       │  the end: never ahead of the disk (engine/clean/report.py)
+       ├─ report.json rewritten as files finish and segments are written (≤ 4 a second, less when
+       │  the report is large) and at the end: never ahead of the disk (engine/clean/report.py)
        ├─ a DiskFault from a task or from the coordinator's own writes stops the run ("failed")
        ├─ TaskFinished / TaskFailed per file (same key), a "job" snapshot (files, rows, drops),
        │  a WorkersReport a second
@@ -81,6 +81,8 @@ class _CleanRun:
         self.pending_hashes: dict[int, np.ndarray] = {}
         self.status = ctx.reporter("job", "coordinator")
         self.pool: Executor | None = None
+        self.parts_to_remove: list[Path] = []
+        self.report.on_saved = self.remove_written_parts
 
     # -- preparation -----------------------------------------------------------------------------
     def prepare(self) -> None:
@@ -278,7 +280,7 @@ class _CleanRun:
             segment.status, segment.error = "empty", "no output: every file of this segment failed"
             self.pending_hashes.pop(s, None)
             self.status.add(segments_empty=1)
-            self.report.save()
+            self.report.changed(durable=True)
             return
         task = WriteSegmentTask(
             s, parts, out_path, self.config.out_format, self.config.columns.output, self.config.csv_formula_guard, skips
@@ -321,10 +323,13 @@ class _CleanRun:
             self.status.add(segments_failed=1, files_done=-len(lost), files_failed=len(lost))
             self.ctx.log(f"segment {s + 1}: {segment.error}", "error")
             self.ctx.sink.send_event(result.failed_event(self.ctx.job, segment.error))
-        for i in self.segments[s]:
-            for path in self.part_files(i).paths():
-                path.unlink(missing_ok=True)
-        self.report.save()
+        # The parts go once the report no longer calls their files "cleaned" (never ahead of the disk).
+        self.parts_to_remove.extend(p for i in self.segments[s] for p in self.part_files(i).paths())
+        self.report.changed(durable=True)
+
+    def remove_written_parts(self) -> None:
+        while self.parts_to_remove:
+            self.parts_to_remove.pop().unlink(missing_ok=True)
 
     # -- the end -------------------------------------------------------------------------------------
     def finish(self, status: str, error: str = "") -> None:
