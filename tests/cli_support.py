@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -91,9 +92,13 @@ def group_processes(leader: subprocess.Popen) -> list[psutil.Process]:
 
 
 def kill_group(leader: subprocess.Popen) -> None:
-    """SIGKILL every process of the run at once, then wait until none is left."""
+    """SIGKILL every process of the run at once, then wait until none is left. Children leave the
+    owner's process group (a group signal is the owner's to drain), so each is killed by pid too."""
     members = group_processes(leader)
     os.killpg(leader.pid, signal.SIGKILL)
+    for member in members:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.kill()
     leader.wait(timeout=10)
     gone, alive = psutil.wait_procs(members, timeout=10)
     assert not alive, f"still alive after SIGKILL: {alive}"

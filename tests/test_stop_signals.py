@@ -182,7 +182,10 @@ def test_dialogues_stops_on_signal_and_writes_nothing_partial(inputs, tmp_path, 
         command.kill()
     assert_clean_ending(ended, signum)
     assert not leftovers(out)
-    assert not [p for p in out.rglob("*") if p.is_file()]  # the four files appear only at the end
+    # the four files appear only at the end; the report says the run stopped and lists no output
+    assert [p.name for p in out.rglob("*") if p.is_file()] == ["dialogues-report.json"]
+    report = json.loads((out / "dialogues-report.json").read_text(encoding="utf-8"))
+    assert report["status"] == "stopped" and not report.get("outputs")
     assert f"interrupted ({NAMES[signum]}): nothing written to" in ended.stderr
 
 
