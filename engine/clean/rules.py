@@ -57,6 +57,29 @@ class _Ledger:
             self.alive &= ~hit
 
 
+class _Distinct:
+    """A column as its distinct values and, for each row, which of them it holds.
+
+    A rule that looks at one value at a time is run on the distinct values only, then spread back
+    over the rows: chat repeats itself ("好的", "谢谢", greetings, auto-replies: the demo exports have
+    one distinct message per ten rows), so the text normalisation does a tenth of the work.
+    """
+
+    def __init__(self, column: pa.Array) -> None:
+        encoded = pc.dictionary_encode(column)
+        self.values: pa.Array = encoded.dictionary
+        self._indices = encoded.indices  # null where the row is null
+        self._rows = encoded.indices.fill_null(len(self.values)).to_numpy(zero_copy_only=False)
+
+    def spread(self, per_value: pa.Array) -> pa.Array:
+        """One result per distinct value → one per row (null rows stay null)."""
+        return per_value.take(self._indices)
+
+    def spread_numpy(self, per_value: np.ndarray, for_null: object) -> np.ndarray:
+        """The same for a numpy result; null rows get ``for_null``."""
+        return np.append(per_value, np.asarray(for_null, dtype=per_value.dtype))[self._rows]
+
+
 def _numpy(mask: pa.Array) -> np.ndarray:
     return mask.to_numpy(zero_copy_only=False)
 
@@ -131,20 +154,23 @@ def apply_rules(table: pa.Table, columns: ColumnMap, rules: CleanRules) -> RuleO
             ledger.drop(_blank(trimmed[name]), DropReason.MISSING_VALUE)
 
     if rules.check_role:
-        role = normalise_role_arrow(raw[columns.role])
+        roles = _Distinct(raw[columns.role])
+        role = roles.spread(normalise_role_arrow(roles.values))
         ledger.drop(_numpy(role.is_null()), DropReason.UNKNOWN_ROLE)
         out[columns.role] = role
 
-    text = normalise_text_arrow(
-        raw[columns.content], strip_emoji=rules.remove_emoji, collapse=rules.collapse_whitespace
+    messages = _Distinct(raw[columns.content])
+    distinct_text = normalise_text_arrow(
+        messages.values, strip_emoji=rules.remove_emoji, collapse=rules.collapse_whitespace
     )
+    text = messages.spread(distinct_text)
     out[columns.content] = text
 
     if rules.drop_system:
-        ledger.drop(
-            system_message_mask_arrow(text, rules.system_messages, rules.system_contains), DropReason.SYSTEM_MESSAGE
-        )
-    lengths = _numpy(pc.fill_null(pc.utf8_length(text), 0)).astype(np.int64)
+        system = system_message_mask_arrow(distinct_text, rules.system_messages, rules.system_contains)
+        ledger.drop(messages.spread_numpy(system, False), DropReason.SYSTEM_MESSAGE)
+    distinct_lengths = _numpy(pc.utf8_length(distinct_text)).astype(np.int64)  # no nulls among distinct values
+    lengths = messages.spread_numpy(distinct_lengths, 0)
     if rules.drop_empty:
         ledger.drop(lengths == 0, DropReason.EMPTY_AFTER_CLEAN)
     if rules.min_length > 0:

@@ -56,7 +56,7 @@ XLSX_TEXT_ONLY = {
 
 #: A cell starting with one of these is guarded in .csv (all ASCII: the check reads the first byte).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_FIRST_BYTES = pa.array([p.encode() for p in FORMULA_PREFIXES], pa.binary())
+
 CSV_FORMULA_GUARD = "'"
 
 _ROWS_PER_PROGRESS = 2000
@@ -199,11 +199,12 @@ class XlsxSegmentWriter(SegmentWriter):
 
 
 def _guard_formulas(table: pa.Table) -> pa.Table:
+    first_bytes = pa.array([p.encode() for p in FORMULA_PREFIXES], pa.binary())
     arrays = []
     for column in table.columns:
         column = column.cast(pa.string())
         # The first byte, not a regex: a pass without RE2's per-row cost (most of a csv part's encoding).
-        risky = pc.is_in(pc.binary_slice(column.cast(pa.binary()), 0, 1), value_set=_FORMULA_FIRST_BYTES)
+        risky = pc.is_in(pc.binary_slice(column.cast(pa.binary()), 0, 1), value_set=first_bytes)
         if pc.any(risky).as_py():
             guarded = pc.binary_join_element_wise(pa.scalar(CSV_FORMULA_GUARD), column, "")
             column = pc.if_else(risky, guarded, column)
