@@ -9,6 +9,7 @@ import datetime
 import random
 
 import emoji
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -140,7 +141,10 @@ def test_repeated_rows_equal_pandas_duplicated():
         table = table_of(messy_rows(3000, seed))
         expected = frame_of(table).duplicated(keep="first").to_numpy()
         for order in ((), (COLS.time, COLS.content), (COLS.role,)):
-            assert (repeated_rows(table, order) == expected).all()
+            assert (repeated_rows(table, order=order) == expected).all()
+        some = np.flatnonzero(np.arange(table.num_rows) % 3 != 1)  # a subset of the rows, as the alive ones
+        sub_expected = frame_of(table.take(some)).duplicated(keep="first").to_numpy()
+        assert (repeated_rows(table, some, (COLS.time,)) == sub_expected).all()
     empty = table_of([])
     assert repeated_rows(empty).tolist() == []
 

@@ -110,31 +110,43 @@ def _dense(key: np.ndarray) -> np.ndarray:
     return pc.dictionary_encode(pa.array(key)).indices.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def repeated_rows(table: pa.Table, order: tuple[str, ...] = ()) -> np.ndarray:
-    """True for every row equal (all columns; null equals null) to an earlier row of ``table``.
+def repeated_rows(
+    table: pa.Table,
+    rows: np.ndarray | None = None,
+    order: tuple[str, ...] = (),
+    codes: dict[str, np.ndarray] | None = None,
+) -> np.ndarray:
+    """True for every row (of ``rows``, default all) equal to an earlier one of ``rows`` in every
+    column (null equals null); ``codes``: a column's values already numbered (equal ⟺ same number).
 
     Column by column, only the rows that still share their values with another row are carried
     on: after the first column or two (``order``: the ones with the most distinct values, e.g. the
     time) few rows are left, so the other columns are compared on those alone.
     """
     n = table.num_rows
+    rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
     names = list(order) + [c for c in table.column_names if c not in order]
-    rows = np.arange(n)  # rows that may still repeat another
-    key = np.zeros(n, dtype=np.int64)  # their values so far, as one number
+    key = np.zeros(len(rows), dtype=np.int64)  # the values so far of each row still in ``rows``, as one number
+    candidates = rows
     for name in names:
-        if len(rows) == 0:
+        if len(candidates) == 0:
             break
-        column = table.column(name).combine_chunks()
-        codes = _codes(column if len(rows) == n else column.take(rows))
-        key = _dense(key * (int(codes.max()) + 1) + codes)
+        if codes is not None and name in codes:
+            column_codes = codes[name][candidates]
+        elif len(candidates) * 4 > n:  # most rows: number the whole column, no copy of its strings
+            column_codes = _codes(table.column(name).combine_chunks())[candidates]
+        else:
+            column_codes = _codes(table.column(name).combine_chunks().take(candidates))
+        key = _dense(key * (int(column_codes.max()) + 1) + column_codes)
         shared = np.bincount(key)[key] > 1
-        rows, key = rows[shared], _dense(key[shared]) if not shared.all() else key
+        if not shared.all():
+            candidates, key = candidates[shared], _dense(key[shared])
     repeated = np.zeros(n, dtype=bool)
-    if len(rows):
-        later = np.ones(len(rows), dtype=bool)
+    if len(candidates):
+        later = np.ones(len(candidates), dtype=bool)
         later[np.unique(key, return_index=True)[1]] = False  # each value's first row is not a repeat
-        repeated[rows[later]] = True
-    return repeated
+        repeated[candidates[later]] = True
+    return repeated[rows]
 
 
 def apply_rules(table: pa.Table, columns: ColumnMap, rules: CleanRules) -> RuleOutcome:
@@ -183,7 +195,9 @@ def apply_rules(table: pa.Table, columns: ColumnMap, rules: CleanRules) -> RuleO
         alive = np.flatnonzero(ledger.alive)
         repeated = np.zeros(n, dtype=bool)
         distinct_first = tuple(c for c in (columns.time, columns.content) if c)
-        repeated[alive] = repeated_rows(cleaned.take(alive), distinct_first)
+        text_codes = _codes(distinct_text)
+        known = {columns.content: messages.spread_numpy(text_codes, len(text_codes))}
+        repeated[alive] = repeated_rows(cleaned, alive, distinct_first, known)
         ledger.drop(repeated, DropReason.DUPLICATE)
 
     kept = cleaned.filter(pa.array(ledger.alive))
