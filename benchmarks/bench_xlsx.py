@@ -37,7 +37,7 @@ import pyarrow.parquet as pq  # noqa: E402
 from engine.clean.config import CleanConfig  # noqa: E402
 from engine.clean.rules import apply_rules  # noqa: E402
 from engine.context import SPAWN  # noqa: E402
-from engine.tables.readers import read_input  # noqa: E402
+from engine.tables.readers import read_input_table  # noqa: E402
 from engine.tables.writers import XlsxSegmentWriter  # noqa: E402
 from engine.xlsxfast import render_part, save_rendered_part, write_xlsx_segment  # noqa: E402
 
@@ -46,17 +46,15 @@ COLUMNS = CONFIG.columns.output
 
 
 def read_only(path: str) -> int:
-    return len(read_input(Path(path), CONFIG.columns, False))
+    return read_input_table(Path(path), CONFIG.columns, False).num_rows
 
 
 def clean_to_part(args: tuple[str, str, bool]) -> tuple[int, float]:
     """clean_file's work for one file; with ``render``, also the rendered part. Returns
     (rows in, seconds spent rendering)."""
     path, part_path, render = args
-    frame = read_input(Path(path), CONFIG.columns, False)
-    outcome = apply_rules(frame, CONFIG.columns, CONFIG.effective_rules)
-    table = pa.Table.from_pandas(outcome.kept, preserve_index=False)
-    table = table.cast(pa.schema([(c, pa.string()) for c in table.column_names]))
+    outcome = apply_rules(read_input_table(Path(path), CONFIG.columns, False), CONFIG.columns, CONFIG.effective_rules)
+    table = outcome.kept
     pq.write_table(table, part_path, compression="lz4")
     render_s = 0.0
     if render:

@@ -3,21 +3,31 @@
 One implementation, used everywhere, so that a message cleaned by the clean job and a message
 normalised on the fly by the dialogues job or the inference service are byte-identical.
 
-All functions are vectorised over pandas Series (pandas 2 and 3, object or pyarrow-backed strings):
-per-row Python calls are reserved for the few rows that can hold an emoji.
+The implementation works on Arrow string arrays (``*_arrow``: the clean job's path, which never
+loads pandas); the pandas Series functions (dialogues, pipeline) hand their values to those and
+wrap the answer again. Everything is vectorised: per-row Python calls are reserved for the few rows
+that can hold an emoji. pandas is imported by the Series functions only when called.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import emoji
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.system_messages import SYSTEM_MESSAGES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: An Arrow string column as the readers give it (one array, or a table's chunked column).
+ArrowText = pa.Array | pa.ChunkedArray
 
 AGENT_ROLE = "是"
 CUSTOMER_ROLE = "否"
@@ -112,36 +122,115 @@ def remove_emoji_scalar(text: str) -> str:
     return _EMOJI_DEBRIS.sub("", emoji.replace_emoji(text, replace=""))
 
 
+def remove_emoji_arrow(texts: ArrowText) -> pa.Array:
+    """Remove emoji from an Arrow string array; nulls stay null, rows without a candidate
+    character (``emoji_candidate_pattern``) are untouched."""
+    texts = _one_array(texts)
+    return _rewrite_matching(texts, emoji_candidate_pattern(), _strip_emoji_texts)
+
+
+def _strip_emoji_texts(texts: pa.Array) -> pa.Array:
+    # Each distinct text once: chat repeats its emoji messages ("好的👌"), and this is the Python part.
+    encoded = pc.dictionary_encode(texts)
+    debris = _EMOJI_DEBRIS.sub
+    cleaned = [debris("", strip_emoji_sequences(text)) for text in encoded.dictionary.to_pylist()]
+    return pa.array(cleaned, texts.type).take(encoded.indices)
+
+
+def _rewrite_matching(texts: pa.Array, pattern: str, rewrite: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """``texts`` with the rows that match ``pattern`` replaced by ``rewrite`` of them (only those
+    rows are rewritten: the others stay as they are, and usually they are most rows)."""
+    mask = pc.fill_null(pc.match_substring_regex(texts, pattern), False)
+    if not pc.any(mask).as_py():
+        return texts
+    return pc.replace_with_mask(texts, mask, rewrite(texts.filter(mask)))
+
+
+def collapse_whitespace_arrow(texts: ArrowText) -> pa.Array:
+    """Newlines, tabs and runs of spaces become one space; leading/trailing whitespace goes."""
+    collapsed = _rewrite_matching(
+        _one_array(texts),
+        _WHITESPACE_RUN.pattern,
+        lambda matching: pc.replace_substring_regex(matching, _WHITESPACE_RUN.pattern, " "),
+    )
+    return pc.utf8_trim_whitespace(collapsed)
+
+
+def normalise_text_arrow(texts: ArrowText, *, strip_emoji: bool = True, collapse: bool = True) -> pa.Array:
+    """The message normalisation of every job: emoji removed, whitespace collapsed, trimmed.
+    Null stays null; an empty result is "" (the caller decides whether that is a drop)."""
+    texts = _one_array(texts)
+    if strip_emoji:
+        texts = remove_emoji_arrow(texts)
+    return collapse_whitespace_arrow(texts) if collapse else pc.utf8_trim_whitespace(texts)
+
+
+def normalise_role_arrow(values: ArrowText) -> pa.Array:
+    """Map the role column to ``AGENT_ROLE`` ("是") / ``CUSTOMER_ROLE`` ("否"); unknown → null.
+
+    Accepts 是/否, 客服/客户, True/False, 1/0, case- and space-insensitive.
+    """
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(_one_array(values)))
+    agent = pc.is_in(text, value_set=pa.array(sorted(_AGENT_VALUES), text.type))
+    customer = pc.is_in(text, value_set=pa.array(sorted(_CUSTOMER_VALUES), text.type))
+    unknown = pa.scalar(None, pa.string())
+    return pc.if_else(customer, CUSTOMER_ROLE, pc.if_else(agent, AGENT_ROLE, unknown))
+
+
+def system_message_mask_arrow(
+    texts: ArrowText, exact: Sequence[str] = SYSTEM_MESSAGES, contains: Sequence[str] = ()
+) -> np.ndarray:
+    """Boolean mask: the trimmed text equals a system message, or contains a "contains" marker."""
+    trimmed = pc.utf8_trim_whitespace(_one_array(texts))
+    mask = pc.is_in(trimmed, value_set=pa.array([s.strip() for s in exact], trimmed.type))
+    for marker in contains:
+        if marker:
+            mask = pc.or_(mask, pc.fill_null(pc.match_substring(trimmed, marker), False))
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+
+
+def _one_array(values: ArrowText) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def cell_text(value: object) -> str | None:
+    """One cell as text: strings kept, numbers formatted (1.0 → "1"), booleans as "true"/"false"
+    (as Arrow and the .xlsx reader write them), missing values (None, NaN) → None."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else str(value)
+
+
+# --- the same for pandas Series (dialogues, pipeline): the Arrow functions above, wrapped ------------------------
+
+
+def _series_of(result: pa.Array, like: pd.Series, dtype: object = None) -> pd.Series:
+    import pandas as pd
+
+    return pd.Series(pd.array(result, dtype=dtype or like.dtype), index=like.index)
+
+
 def remove_emoji(texts: pd.Series) -> pd.Series:
     """Remove emoji from a Series of strings; NaN stays NaN, other rows are untouched."""
-    mask = texts.str.contains(emoji_candidate_pattern(), regex=True, na=False)
-    if not mask.any():
-        return texts
-    out = texts.copy()
-    debris = _EMOJI_DEBRIS.sub
-    out.loc[mask] = [debris("", strip_emoji_sequences(text)) for text in texts.loc[mask]]
-    return out
+    texts = as_text(texts)
+    return _series_of(remove_emoji_arrow(pa.array(texts.array)), texts)
 
 
 def collapse_whitespace(texts: pd.Series) -> pd.Series:
     """Newlines, tabs and runs of spaces become one space; leading/trailing whitespace goes."""
-    return texts.str.replace(_WHITESPACE_RUN.pattern, " ", regex=True).str.strip()
+    texts = as_text(texts)
+    return _series_of(collapse_whitespace_arrow(pa.array(texts.array)), texts)
 
 
 def normalise_text(texts: pd.Series, *, strip_emoji: bool = True, collapse: bool = True) -> pd.Series:
-    """The message normalisation of every job: emoji removed, whitespace collapsed, trimmed.
-
-    Non-string cells (numbers typed into the sheet) become their text; NaN stays NaN. An empty
-    result is returned as "" (the caller decides whether that is a drop).
-    """
+    """``normalise_text_arrow`` for a Series. Non-string cells (numbers typed into the sheet) become
+    their text; NaN stays NaN."""
     texts = as_text(texts)
-    if strip_emoji:
-        texts = remove_emoji(texts)
-    if collapse:
-        texts = collapse_whitespace(texts)
-    else:
-        texts = texts.str.strip()
-    return texts
+    return _series_of(normalise_text_arrow(pa.array(texts.array), strip_emoji=strip_emoji, collapse=collapse), texts)
 
 
 def normalise_text_scalar(text: str) -> str:
@@ -150,33 +239,18 @@ def normalise_text_scalar(text: str) -> str:
 
 
 def as_text(values: pd.Series) -> pd.Series:
-    """A string Series: strings kept, numbers formatted (1.0 → "1"), booleans as "true"/"false"
-    (as Arrow and the .xlsx reader write them), missing values stay NaN."""
+    """A string Series: strings kept, other cells by ``cell_text``, missing values stay NaN."""
+    import pandas as pd
+
     if pd.api.types.is_string_dtype(values.dtype) and not values.dtype == object:
         return values
-
-    def to_text(v: object) -> object:
-        if v is None or (isinstance(v, float) and v != v):
-            return pd.NA
-        if isinstance(v, (bool, np.bool_)):
-            return "true" if v else "false"
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        return v if isinstance(v, str) else str(v)
-
-    return values.map(to_text).astype("string")
+    return values.map(cell_text).astype("string")
 
 
 def normalise_role(values: pd.Series) -> pd.Series:
-    """Map the role column to ``AGENT_ROLE`` ("是") / ``CUSTOMER_ROLE`` ("否"); unknown → NaN.
-
-    Accepts 是/否, 客服/客户, True/False, 1/0 (as text or numbers), case- and space-insensitive.
-    """
-    text = as_text(values).str.strip().str.lower()
-    out = pd.Series(pd.NA, index=values.index, dtype="string")
-    out[text.isin(_AGENT_VALUES).fillna(False).astype(bool)] = AGENT_ROLE
-    out[text.isin(_CUSTOMER_VALUES).fillna(False).astype(bool)] = CUSTOMER_ROLE
-    return out
+    """``normalise_role_arrow`` for a Series (a "string" Series, unknown → NaN)."""
+    texts = as_text(values)
+    return _series_of(normalise_role_arrow(pa.array(texts.array)), texts, dtype="string")
 
 
 def is_system_message(
@@ -184,10 +258,8 @@ def is_system_message(
     exact: tuple[str, ...] | list[str] = SYSTEM_MESSAGES,
     contains: tuple[str, ...] | list[str] = (),
 ) -> pd.Series:
-    """Boolean mask: the trimmed text equals a system message, or contains a "contains" marker."""
-    trimmed = as_text(texts).str.strip()
-    mask = trimmed.isin([s.strip() for s in exact]).fillna(False).astype(bool)
-    for marker in contains:
-        if marker:
-            mask |= trimmed.str.contains(marker, regex=False, na=False).astype(bool)
-    return mask
+    """``system_message_mask_arrow`` for a Series (a boolean Series with the same index)."""
+    import pandas as pd
+
+    texts = as_text(texts)
+    return pd.Series(system_message_mask_arrow(pa.array(texts.array), exact, contains), index=texts.index)

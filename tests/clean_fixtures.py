@@ -12,7 +12,7 @@ from engine.clean.config import CleanRules, ColumnMap
 from engine.clean.job import HASHES_DIR, PARTS_DIR
 from engine.clean.rules import apply_rules
 from engine.demo.data import make_chat_frame
-from engine.tables.readers import read_input
+from engine.tables.readers import frame_of, read_input_table
 
 
 def write_xlsx(path: Path, frame: pd.DataFrame, sheet: str = "Sheet1", extra_sheets: dict | None = None) -> Path:
@@ -121,7 +121,7 @@ def expected_clean_rows(
     paths: list[Path], rules: CleanRules = CleanRules(), columns: ColumnMap = ColumnMap()
 ) -> pd.DataFrame:
     """What the job must output for good files, computed in this process file by file."""
-    frames = [apply_rules(read_input(p, columns), columns, rules).kept for p in paths]
+    frames = [frame_of(apply_rules(read_input_table(p, columns), columns, rules).kept) for p in paths]
     return pd.concat(frames, ignore_index=True)
 
 

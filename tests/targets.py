@@ -149,3 +149,12 @@ def take_queue_locks_and_wait(q, ready) -> None:
     ready.set()
     while True:
         time.sleep(0.05)  # a test process that only waits to be killed
+
+
+def clean_task_and_pandas_loaded(task: object) -> tuple[dict, bool]:
+    """``run_clean_task`` in a pool worker, and whether pandas was loaded in that worker after it."""
+    import sys
+
+    from engine.clean.worker import run_clean_task
+
+    return run_clean_task(task), "pandas" in sys.modules

@@ -103,7 +103,7 @@ def test_fast_arrow_reader_and_calamine_reader_agree_cell_for_cell(tmp_path):
 
     import xlsxwriter
 
-    from engine.tables.readers import _read_workbook_arrow, _read_workbook_python
+    from engine.tables.readers import _read_workbook_arrow, _read_workbook_python, frame_of
 
     path = tmp_path / "mixed.xlsx"
     book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
@@ -118,8 +118,8 @@ def test_fast_arrow_reader_and_calamine_reader_agree_cell_for_cell(tmp_path):
     sheet.write_string(7, 4, "after a blank row")
     book.close()
     head = path.read_bytes()[:512]
-    fast = _read_workbook_arrow(path, COLS, all_sheets=False)
-    diagnosing = _read_workbook_python(path, head, COLS, all_sheets=False)
+    fast = frame_of(_read_workbook_arrow(path, COLS, all_sheets=False))
+    diagnosing = frame_of(_read_workbook_python(path, head, COLS, all_sheets=False))
     pd.testing.assert_frame_equal(fast, diagnosing)
     assert fast.iloc[0].tolist() == ["12345", "wxid_a", "true", "=1+1 stays text", ""]
     assert fast.iloc[2].tolist() == ["a7", "wxid_b", "1", "100000000000000000000", "2024-01-02 03:04:05"]
@@ -127,5 +127,6 @@ def test_fast_arrow_reader_and_calamine_reader_agree_cell_for_cell(tmp_path):
 
     demo = write_xlsx(tmp_path / "demo.xlsx", make_chat_frame(300, 5))
     pd.testing.assert_frame_equal(
-        _read_workbook_arrow(demo, COLS, False), _read_workbook_python(demo, demo.read_bytes()[:512], COLS, False)
+        frame_of(_read_workbook_arrow(demo, COLS, False)),
+        frame_of(_read_workbook_python(demo, demo.read_bytes()[:512], COLS, False)),
     )

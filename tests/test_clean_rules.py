@@ -1,4 +1,4 @@
-"""The clean job's rules, one by one on small frames (pandas string columns), and the count ledger."""
+"""The clean job's rules, one by one on small tables (Arrow string columns), and the count ledger."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from engine.clean.config import XLSX_MAX_CELL_CHARS, CleanConfig, CleanRules, ColumnMap, DropReason
@@ -27,11 +28,10 @@ ALL_OFF = CleanRules(
 )
 
 
-def frame(*rows: tuple) -> pd.DataFrame:
+def frame(*rows: tuple) -> pa.Table:
     """Rows of (agent, customer, role, content[, time]) as the readers produce them: string columns."""
     rows = [r + (None,) * (5 - len(r)) for r in rows]
-    data = {name: pd.Series([r[i] for r in rows], dtype="string") for i, name in enumerate(COLS.output)}
-    return pd.DataFrame(data)
+    return pa.table({name: pa.array([r[i] for r in rows], pa.string()) for i, name in enumerate(COLS.output)})
 
 
 def only(**switches) -> CleanRules:
@@ -49,7 +49,7 @@ def test_missing_value_in_any_required_column_is_dropped():
     )
     out = apply_rules(f, COLS, only(drop_missing=True))
     assert out.dropped == {DropReason.MISSING_VALUE: 5}
-    assert out.kept[COLS.content].tolist() == ["你好"]
+    assert out.kept[COLS.content].to_pylist() == ["你好"]
 
 
 def test_missing_time_is_not_a_missing_value():
@@ -73,7 +73,7 @@ def test_missing_time_is_not_a_missing_value():
 )
 def test_role_is_normalised(raw, expected):
     out = apply_rules(frame(("a", "c", raw, "hi")), COLS, only(check_role=True))
-    assert out.kept[COLS.role].tolist() == [expected]
+    assert out.kept[COLS.role].to_pylist() == [expected]
 
 
 def test_unknown_role_is_a_counted_drop_not_a_crash():
@@ -81,12 +81,12 @@ def test_unknown_role_is_a_counted_drop_not_a_crash():
         frame(("a", "c", "maybe", "hi"), ("a", "c", "是", "ok"), ("a", "c", "2", "x")), COLS, only(check_role=True)
     )
     assert out.dropped == {DropReason.UNKNOWN_ROLE: 2}
-    assert out.kept[COLS.content].tolist() == ["ok"]
+    assert out.kept[COLS.content].to_pylist() == ["ok"]
 
 
 def test_role_left_alone_when_the_rule_is_off():
     out = apply_rules(frame(("a", "c", "maybe", "hi")), COLS, ALL_OFF)
-    assert out.kept[COLS.role].tolist() == ["maybe"] and out.dropped == {}
+    assert out.kept[COLS.role].to_pylist() == ["maybe"] and out.dropped == {}
 
 
 def test_system_messages_exact_after_trimming_and_contains_list():
@@ -99,7 +99,7 @@ def test_system_messages_exact_after_trimming_and_contains_list():
     )
     out = apply_rules(f, COLS, only(drop_system=True, system_contains=("[撤回]",)))
     assert out.dropped == {DropReason.SYSTEM_MESSAGE: 3}
-    assert out.kept[COLS.content].tolist() == ["微信红包来了", "正常"]
+    assert out.kept[COLS.content].to_pylist() == ["微信红包来了", "正常"]
 
 
 def test_system_message_list_is_editable():
@@ -108,7 +108,7 @@ def test_system_message_list_is_editable():
         COLS,
         only(drop_system=True, system_messages=("自定义系统提示",)),
     )
-    assert out.kept[COLS.content].tolist() == ["微信红包"]
+    assert out.kept[COLS.content].to_pylist() == ["微信红包"]
 
 
 def test_emoji_removed_whole_including_multi_part_sequences():
@@ -120,21 +120,21 @@ def test_emoji_removed_whole_including_multi_part_sequences():
         ("a", "c", "是", "no emoji"),
     )
     out = apply_rules(f, COLS, only(remove_emoji=True))
-    assert out.kept[COLS.content].tolist() == ["好的", "家人", "中国", "选", "no emoji"]
+    assert out.kept[COLS.content].to_pylist() == ["好的", "家人", "中国", "选", "no emoji"]
 
 
 def test_newlines_and_surrounding_whitespace_collapsed():
     out = apply_rules(
         frame(("a", "c", "是", "  第一行\r\n第二行\n\n 第三\t行  ")), COLS, only(collapse_whitespace=True)
     )
-    assert out.kept[COLS.content].tolist() == ["第一行 第二行 第三 行"]
+    assert out.kept[COLS.content].to_pylist() == ["第一行 第二行 第三 行"]
 
 
 def test_message_empty_after_cleaning_is_dropped():
     f = frame(("a", "c", "是", "🎉🎉"), ("a", "c", "是", "有字🎉"))
     out = apply_rules(f, COLS, only(remove_emoji=True, collapse_whitespace=True, drop_empty=True))
     assert out.dropped == {DropReason.EMPTY_AFTER_CLEAN: 1}
-    assert out.kept[COLS.content].tolist() == ["有字"]
+    assert out.kept[COLS.content].to_pylist() == ["有字"]
 
 
 def test_min_length():
@@ -142,7 +142,7 @@ def test_min_length():
         frame(("a", "c", "是", "嗯"), ("a", "c", "是", "好的"), ("a", "c", "是", "好的呀")), COLS, only(min_length=2)
     )
     assert out.dropped == {DropReason.TOO_SHORT: 1}
-    assert out.kept[COLS.content].tolist() == ["好的", "好的呀"]
+    assert out.kept[COLS.content].to_pylist() == ["好的", "好的呀"]
 
 
 def test_xlsx_output_drops_messages_longer_than_a_cell_and_counts_them():
@@ -159,7 +159,7 @@ def test_xlsx_output_drops_messages_longer_than_a_cell_and_counts_them():
         config.effective_rules,
     )
     assert out.dropped == {DropReason.TOO_LONG_FOR_XLSX: 2}
-    assert out.kept[COLS.content].str.len().tolist() == [1, XLSX_MAX_CELL_CHARS]
+    assert [len(t) for t in out.kept[COLS.content].to_pylist()] == [1, XLSX_MAX_CELL_CHARS]
 
 
 def test_exact_duplicates_within_a_file_keep_the_first():
@@ -171,7 +171,7 @@ def test_exact_duplicates_within_a_file_keep_the_first():
     )
     out = apply_rules(f, COLS, only(drop_duplicates=True))
     assert out.dropped == {DropReason.DUPLICATE: 1}
-    assert out.kept[COLS.time].tolist() == ["t1", "t2", "t1"]
+    assert out.kept[COLS.time].to_pylist() == ["t1", "t2", "t1"]
 
 
 def test_duplicates_compare_cleaned_text():
@@ -181,23 +181,23 @@ def test_duplicates_compare_cleaned_text():
 
 def test_first_matching_rule_takes_the_row_and_counts_reconcile_on_demo_data():
     f = make_chat_frame(3000, seed=5)
-    strings = pd.DataFrame({c: f[c].astype("string") for c in COLS.output})
+    strings = pa.table({c: pa.array(f[c].astype("string").array).cast(pa.string()) for c in COLS.output})
     out = apply_rules(strings, COLS, CleanRules(min_length=2))
     assert out.reconciles()
     assert out.rows_in == 3000
     for reason in (DropReason.MISSING_VALUE, DropReason.SYSTEM_MESSAGE, DropReason.DUPLICATE):
         assert out.dropped.get(reason, 0) > 0, out.dropped
-    kept = out.kept[COLS.content]
+    kept = out.kept.to_pandas()[COLS.content]
     assert not kept.str.contains("\n", regex=False).any()
     assert not kept.isin(SYSTEM_MESSAGES).any()
-    assert not out.kept.duplicated().any()
+    assert not out.kept.to_pandas().duplicated().any()
     assert (kept.str.len() >= 2).all()
 
 
 def test_row_order_is_kept():
     f = frame(*[("a", "c", "是", f"第{i}句") for i in range(50)], ("a", "c", "是", "微信红包"))
     out = apply_rules(f, COLS, CleanRules())
-    assert out.kept[COLS.content].tolist() == [f"第{i}句" for i in range(50)]
+    assert out.kept[COLS.content].to_pylist() == [f"第{i}句" for i in range(50)]
 
 
 def test_column_map_parse():
@@ -237,7 +237,6 @@ def test_vectorised_emoji_removal_equals_replace_emoji_on_every_known_emoji():
     import random
 
     import emoji
-    import pandas as pd
 
     from engine.textnorm import remove_emoji, remove_emoji_scalar
 

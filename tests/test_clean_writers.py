@@ -218,3 +218,33 @@ def test_csv_part_file_is_checked(tmp_path):
     with pytest.raises(ValueError, match="not a csv part file"):
         writer.append_part(bad)
     writer.abort()
+
+
+def test_formula_guard_by_first_byte_equals_the_regex_it_replaced():
+    """The guard used to test ``^[=+\\-@\\t\\r]`` with RE2; it now reads the first byte: same cells."""
+    import random
+
+    import pyarrow.compute as pc
+
+    from engine.tables.writers import CSV_FORMULA_GUARD, _guard_formulas
+
+    rng = random.Random(2)
+    pieces = ["=", "+", "-", "@", "\t", "\r", " ", "＝", "é", "文", "a", "1", "'", "\n", ""]
+    columns = {
+        name: pa.array(
+            [
+                None if rng.random() < 0.05 else "".join(rng.choice(pieces) for _ in range(rng.randint(0, 4)))
+                for _ in range(3000)
+            ],
+            pa.string(),
+        )
+        for name in ("a", "b")
+    }
+    columns["safe"] = pa.array(["文字", None, "x"] * 1000, pa.string())  # nothing to guard: left as it is
+    table = pa.table(columns)
+    got = _guard_formulas(table)
+    for name in table.column_names:
+        column = table.column(name)
+        risky = pc.fill_null(pc.match_substring_regex(column, r"^[=+\-@\t\r]"), False)
+        guarded = pc.binary_join_element_wise(pa.scalar(CSV_FORMULA_GUARD), column, "")
+        assert got.column(name).to_pylist() == pc.if_else(risky, guarded, column).to_pylist()

@@ -43,7 +43,7 @@ from engine.clean.job import run_clean
 from engine.clean.rules import apply_rules
 from engine.context import JobContext
 from engine.runner import run_job
-from engine.tables.readers import InputError, read_input
+from engine.tables.readers import InputError, read_input_table
 from engine.textnorm import SYSTEM_MESSAGES
 
 settings.register_profile(
@@ -327,16 +327,16 @@ def test_readers_read_every_row_or_name_the_reason(spec: FuzzFile) -> None:
         write_fuzz_file(Path(tmp), spec)
         allowed = allowed_failures(spec)
         try:
-            frame = read_input(Path(tmp) / spec.name, ColumnMap())
+            table = read_input_table(Path(tmp) / spec.name, ColumnMap())
         except InputError as exc:
             assert allowed and any(reason in str(exc) for reason in allowed), (
                 f"failed for an unexpected reason: {exc} (allowed: {allowed})"
             )
             return
         assert not spec.missing, f"read although column {spec.missing} is missing"
-        assert len(frame) == data_rows_written(spec)
+        assert table.num_rows == data_rows_written(spec)
         for rules in (CleanRules(), CleanRules(max_length=5, min_length=2)):
-            assert apply_rules(frame, ColumnMap(), rules).reconciles()
+            assert apply_rules(table, ColumnMap(), rules).reconciles()
 
 
 @pytest.mark.timeout(600 if PROFILE_NAME == "ci" else 7200)

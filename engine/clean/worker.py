@@ -2,7 +2,7 @@
 
 Data flow::
 
-    CleanFileTask  ─► read_input ─► apply_rules ─► the file's cleaned rows, already encoded in the
+    CleanFileTask  ─► read_input_table ─► apply_rules ─► the file's cleaned rows, already encoded in the
                       output format, in its part file (.parts/part_000123.parquet | .csvrows | .xlsxrows)
                       (+ row hashes when deduplicating across the run; csv then also keeps the rows)
                       returns counts only: rows in/out, drops by reason — never the rows
@@ -12,6 +12,9 @@ Data flow::
 
 Encoding happens in the file tasks, on every worker at once; the segment task, which runs once per
 segment on one worker while the others may have nothing left to do, only copies bytes.
+
+The rows stay Arrow from reader to part file (no pandas), and the .xlsx and parquet machinery is
+imported by the first task that needs it, so a worker starts fast and a csv run never loads them.
 
 Both are idempotent, which is what makes a SIGKILLed worker harmless: a part or a segment appears
 under its final name only when complete (write-then-rename), and a retried task rewrites the same
@@ -27,17 +30,17 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from engine.atomic import atomic_path
 from engine.clean.config import CleanRules, ColumnMap
 from engine.clean.rules import apply_rules, row_hashes
+from engine.cluster import task_scope
 from engine.context import Cancelled
 from engine.disk_fault import writing_into
+from engine.pandas_free import keep_pyarrow_from_importing_pandas
 from engine.pool_worker import current_reporter, stop_requested
-from engine.tables.readers import read_input
+from engine.tables.readers import read_input_table
 from engine.tables.writers import open_segment_writer, write_csv_part, write_parquet_part
-from engine.xlsxfast import render_part, rendered_path_for, save_rendered_part, write_xlsx_segment
 
 HASH_COLUMN = "__row_hash"
 
@@ -60,11 +63,12 @@ class PartFiles:
     @classmethod
     def in_folder(cls, folder: Path, index: int, out_format: str) -> PartFiles:
         stem = Path(folder) / f"part_{index:06d}"
-        chunk = (
-            rendered_path_for(stem.with_suffix(".parquet"))
-            if out_format == "xlsx"
-            else stem.with_suffix(_CHUNK_SUFFIX[out_format])
-        )
+        if out_format == "xlsx":
+            from engine.xlsxfast import rendered_path_for
+
+            chunk = rendered_path_for(stem.with_suffix(".parquet"))
+        else:
+            chunk = stem.with_suffix(_CHUNK_SUFFIX[out_format])
         return cls(chunk, stem.with_suffix(".hashes.parquet"), stem.with_suffix(".rows.parquet"))
 
     def paths(self) -> tuple[Path, ...]:
@@ -110,19 +114,17 @@ def clean_file(task: CleanFileTask) -> dict[str, Any]:
         size = 0
     try:
         _check_stop()
-        frame = read_input(task.path, task.columns, task.all_sheets)
+        table = read_input_table(task.path, task.columns, task.all_sheets)
         reporter.tick()
         _check_stop()
-        outcome = apply_rules(frame, task.columns, task.rules)
+        outcome = apply_rules(table, task.columns, task.rules)
         if not outcome.reconciles():  # a bug, never bad input: fail loudly rather than lose rows
             raise AssertionError(
                 f"rows do not reconcile: {outcome.rows_in} in, {outcome.rows_out} out, dropped {outcome.dropped}"
             )
         _check_stop()
-        table = pa.Table.from_pandas(outcome.kept, preserve_index=False, nthreads=1)  # no thread pool per file
-        table = table.cast(pa.schema([(c, pa.string()) for c in table.column_names]))
         with writing_into(task.part.chunk):
-            _save_part(task, table, outcome)
+            _save_part(task, outcome.kept)
     finally:
         reporter.add(input_bytes_done=size)
     drops = {f"drops_{reason}": n for reason, n in outcome.dropped.items()}
@@ -139,13 +141,15 @@ def clean_file(task: CleanFileTask) -> dict[str, Any]:
     }
 
 
-def _save_part(task: CleanFileTask, table: pa.Table, outcome: Any) -> None:
+def _save_part(task: CleanFileTask, table: pa.Table) -> None:
     """Leave the file's cleaned rows in its part files: encoded for the output, plus what run-wide
     dedupe needs. Each file is written then renamed, so a retried task just rewrites them."""
     part, output = task.part, task.columns.output
     if task.rules.dedupe_run:
+        import pyarrow.parquet as pq
+
         with atomic_path(part.hashes) as tmp:
-            pq.write_table(pa.table({HASH_COLUMN: pa.array(row_hashes(outcome.kept), pa.uint64())}), tmp)
+            pq.write_table(pa.table({HASH_COLUMN: pa.array(row_hashes(table), pa.uint64())}), tmp)
         if task.out_format == "csv":
             with atomic_path(part.rows) as tmp:
                 pq.write_table(table, tmp, compression="lz4")
@@ -155,6 +159,8 @@ def _save_part(task: CleanFileTask, table: pa.Table, outcome: Any) -> None:
     elif task.out_format == "csv":
         write_csv_part(table, output, part.chunk, task.csv_formula_guard)
     else:
+        from engine.xlsxfast import render_part, save_rendered_part
+
         save_rendered_part(render_part(table.select(list(output))), part.chunk)
 
 
@@ -175,6 +181,8 @@ def _write_segment(task: WriteSegmentTask) -> dict[str, Any]:
         _check_stop()
 
     if task.out_format == "xlsx":
+        from engine.xlsxfast import write_xlsx_segment
+
         layout = write_xlsx_segment(
             task.out_path, task.columns, [p.chunk for p in task.parts], task.skip_rows, progress
         )
@@ -184,6 +192,8 @@ def _write_segment(task: WriteSegmentTask) -> dict[str, Any]:
         for position, part in enumerate(task.parts):
             skip = task.skip_rows[position] if position < len(task.skip_rows) else None
             if skip is not None and len(skip):
+                import pyarrow.parquet as pq
+
                 source = part.chunk if task.out_format == "parquet" else part.rows
                 table = pq.read_table(source, columns=list(task.columns))
                 keep = np.ones(table.num_rows, dtype=bool)
@@ -216,6 +226,10 @@ def _segment_written(task: WriteSegmentTask, rows: int, sheet_rows: list[int], s
 
 def run_clean_task(task: CleanFileTask | WriteSegmentTask) -> dict[str, Any]:
     """The pool's task function: one file to clean or one segment to write."""
+    if (
+        task_scope.current() is None
+    ):  # our own pool's worker, which runs clean tasks only (a Dask worker runs any job's)
+        keep_pyarrow_from_importing_pandas()
     if isinstance(task, CleanFileTask):
         return clean_file(task)
     if isinstance(task, WriteSegmentTask):

@@ -7,11 +7,15 @@ Data flow::
                                 │ pandas read_csv │ pyarrow parquet
                                 │ header row → column check ("missing column 消息内容; found: …")
                                         ▼
-    DataFrame[agent, customer, role, content, time] of pandas string dtype, rows in file order
+    pa.Table[agent, customer, role, content, time] of Arrow strings, rows in file order
+        (``read_input_table``: the clean job; ``read_input`` gives the same as a pandas frame)
 
 Every failure is an ``InputError`` whose message a person can act on: "password-protected workbook",
 "not an Excel file (looks like text: 'hello…')", "empty file (0 bytes)", "corrupt .xlsx (…)",
 "missing column 消息内容; found: …", "no data: …". The worker turns it into the file's report entry.
+
+pandas is imported only where it is needed (reading .csv and .parquet inputs, ``read_input``): a
+clean worker reading .xlsx never loads it.
 """
 
 from __future__ import annotations
@@ -22,14 +26,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import fastexcel
-import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow.compute as pc
 import python_calamine
 
-from engine.textnorm import as_text
+from engine.textnorm import cell_text
 
-if TYPE_CHECKING:  # a type only: engine.clean imports this module, a runtime import would be a cycle
+if TYPE_CHECKING:  # types only: engine.clean imports this module, a runtime import would be a cycle
+    import pandas as pd
+
     from engine.clean.config import ColumnMap
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -67,29 +72,27 @@ def _column_error(header: list[str], columns: ColumnMap, where: str = "") -> Inp
     return InputError(f"missing {label} {', '.join(missing)}{where}; found: {found}")
 
 
-def _text_column(values: Sequence[object] | pa.Array) -> pd.Series:
-    """A string Series of cell values: all-text columns go straight to Arrow (the common case,
-    no per-cell Python check); numbers, dates and booleans are formatted by ``as_text``."""
+def _text_column(values: Sequence[object] | pa.Array) -> pa.Array:
+    """An Arrow string array of cell values: all-text columns go straight to Arrow (the common case,
+    no per-cell Python check); numbers, dates and booleans are formatted by ``cell_text``."""
     if isinstance(values, pa.Array):
-        return pd.Series(pd.arrays.ArrowStringArray(values.cast(pa.string())), dtype="string")
+        return values.cast(pa.string())
     try:
-        return pd.Series(pd.arrays.ArrowStringArray(pa.array(values, type=pa.string())), dtype="string")
+        return pa.array(values, type=pa.string())
     except (pa.ArrowTypeError, pa.ArrowInvalid):
-        return as_text(pd.Series(list(values), dtype=object))
+        return pa.array([cell_text(v) for v in values], type=pa.string())
 
 
-def _frame_from_columns(data: dict[str, Sequence[object] | pa.Array], columns: ColumnMap, n_rows: int) -> pd.DataFrame:
-    out: dict[str, pd.Series] = {}
+def _table_from_columns(data: dict[str, Sequence[object] | pa.Array], columns: ColumnMap, n_rows: int) -> pa.Table:
+    out: dict[str, pa.Array] = {}
     for name in columns.output:
         values = data.get(name)
-        if values is None:  # the optional time column is absent from this file
-            out[name] = pd.Series(pd.NA, index=range(n_rows), dtype="string")
-        else:
-            out[name] = _text_column(values)
-    return pd.DataFrame(out)
+        # the optional time column may be absent from this file: all null then
+        out[name] = pa.nulls(n_rows, pa.string()) if values is None else _text_column(values)
+    return pa.table(out)
 
 
-def _read_workbook(path: Path, head: bytes, columns: ColumnMap, all_sheets: bool) -> pd.DataFrame:
+def _read_workbook(path: Path, head: bytes, columns: ColumnMap, all_sheets: bool) -> pa.Table:
     kind = ".xlsx" if head.startswith(_ZIP_MAGIC) else ".xls"
     if kind == ".xlsx":
         try:
@@ -112,7 +115,7 @@ SheetCells = tuple[list[str], Sequence[Sequence[object] | pa.Array], int]
 
 def _workbook_frame(
     sheet_names: list[str], all_sheets: bool, columns: ColumnMap, load_sheet: Callable[[str], SheetCells | None]
-) -> pd.DataFrame:
+) -> pa.Table:
     """The job's columns of the first sheet (or of every sheet), whichever reader loads the cells.
 
     Raises when the workbook has no sheet, when every sheet is empty, or when a sheet lacks a
@@ -121,7 +124,7 @@ def _workbook_frame(
     names = sheet_names if all_sheets else sheet_names[:1]
     if not names:
         raise InputError("empty workbook (no sheets)")
-    frames: list[pd.DataFrame] = []
+    frames: list[pa.Table] = []
     empty_sheets: list[str] = []
     for name in names:
         sheet = load_sheet(name)
@@ -135,18 +138,18 @@ def _workbook_frame(
             raise error
         position = {h: i for i, h in reversed(list(enumerate(header)))}  # first of repeated names wins
         data = {col: by_column[position[col]] for col in columns.output if col in position}
-        frames.append(_frame_from_columns(data, columns, n_rows))
+        frames.append(_table_from_columns(data, columns, n_rows))
     if not frames:
         which = "sheet " + ", ".join(repr(n) for n in empty_sheets)
         raise InputError(f"empty workbook ({which} has no cells)")
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return frames[0] if len(frames) == 1 else pa.concat_tables(frames)
 
 
 def _header(cells: Sequence[object]) -> list[str]:
     return [str(h).strip() if h is not None else "" for h in cells]
 
 
-def _read_workbook_arrow(path: Path, columns: ColumnMap, all_sheets: bool) -> pd.DataFrame:
+def _read_workbook_arrow(path: Path, columns: ColumnMap, all_sheets: bool) -> pa.Table:
     """The fast path: fastexcel (calamine underneath) renders every cell as text straight into
     Arrow, with no Python object per cell — about twice as fast as ``to_python`` plus conversion.
 
@@ -167,7 +170,7 @@ def _read_workbook_arrow(path: Path, columns: ColumnMap, all_sheets: bool) -> pd
     return _workbook_frame(reader.sheet_names, all_sheets, columns, load_sheet)
 
 
-def _read_workbook_python(path: Path, head: bytes, columns: ColumnMap, all_sheets: bool) -> pd.DataFrame:
+def _read_workbook_python(path: Path, head: bytes, columns: ColumnMap, all_sheets: bool) -> pa.Table:
     """The diagnosing path: python-calamine's typed errors say what is wrong with the file."""
     kind = ".xlsx" if head.startswith(_ZIP_MAGIC) else ".xls"
     try:
@@ -204,7 +207,9 @@ def _read_workbook_python(path: Path, head: bytes, columns: ColumnMap, all_sheet
 _GUARDED_FORMULA = r"^'(?=[=+\-@\t\r])"
 
 
-def _read_csv(path: Path, columns: ColumnMap) -> pd.DataFrame:
+def _read_csv(path: Path, columns: ColumnMap) -> pa.Table:
+    import pandas as pd
+
     if path.stat().st_size == 0:
         raise InputError("empty file (0 bytes)")
     last_error: Exception | None = None
@@ -223,7 +228,7 @@ def _read_csv(path: Path, columns: ColumnMap) -> pd.DataFrame:
             frame.columns = [header[i] for i in sorted(position[c] for c in wanted)]
             # Undo the formula guard our own csv writer adds ('=…), so clean → csv → dialogues is exact.
             data = {c: frame[c].str.replace(_GUARDED_FORMULA, "", regex=True).tolist() for c in wanted}
-            return _frame_from_columns(data, columns, len(frame))
+            return _table_from_columns(data, columns, len(frame))
         except UnicodeDecodeError as exc:
             last_error = exc
         except pd.errors.EmptyDataError:
@@ -233,7 +238,9 @@ def _read_csv(path: Path, columns: ColumnMap) -> pd.DataFrame:
     raise InputError(f"CSV in an unknown text encoding (tried {', '.join(_CSV_ENCODINGS)}): {last_error}")
 
 
-def _read_parquet(path: Path, columns: ColumnMap) -> pd.DataFrame:
+def _read_parquet(path: Path, columns: ColumnMap) -> pa.Table:
+    import pyarrow.parquet as pq
+
     try:
         schema = pq.read_schema(path)
     except Exception as exc:  # pyarrow raises ArrowInvalid/OSError for anything not parquet
@@ -244,13 +251,13 @@ def _read_parquet(path: Path, columns: ColumnMap) -> pd.DataFrame:
         raise error
     wanted = [c for c in columns.output if c in header]
     table = pq.read_table(path, columns=wanted)
-    frame = table.to_pandas()
+    frame = table.to_pandas()  # imports pandas: its conversions decide how a typed cell reads as text
     data = {c: frame[c].tolist() for c in wanted}
-    return _frame_from_columns(data, columns, len(frame))
+    return _table_from_columns(data, columns, len(frame))
 
 
-def read_input(path: Path, columns: ColumnMap, all_sheets: bool = False) -> pd.DataFrame:
-    """The job's columns of ``path`` as string columns (raises ``InputError`` with the reason).
+def read_input_table(path: Path, columns: ColumnMap, all_sheets: bool = False) -> pa.Table:
+    """The job's columns of ``path`` as Arrow string columns (raises ``InputError`` with the reason).
 
     The kind is decided by content for workbooks (a .xls that is really .xlsx reads fine; a .txt
     renamed .xlsx is named as text) and by suffix for .csv and .parquet. A file with a header and
@@ -269,20 +276,38 @@ def read_input(path: Path, columns: ColumnMap, all_sheets: bool = False) -> pd.D
         raise InputError(f"cannot open: {exc.strerror or exc}") from None
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        frame = _read_csv(path, columns)
+        table = _read_csv(path, columns)
     elif suffix == ".parquet":
-        frame = _read_parquet(path, columns)
+        table = _read_parquet(path, columns)
     elif head.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
-        frame = _read_workbook(path, head, columns, all_sheets)
+        table = _read_workbook(path, head, columns, all_sheets)
     else:
         raise InputError(_describe_foreign(head))
-    if len(frame) == 0:
+    if table.num_rows == 0:
         raise InputError("no data rows (a header and nothing under it)")
-    # A sheet of NaN: cheap test first (one non-blank content cell proves data), full test only if needed.
-    content = frame[columns.content]
-    if not (content.str.strip().str.len() > 0).any():
-        required = frame[list(columns.required)]
-        blank = required.isna() | required.apply(lambda s: s.str.strip() == "").fillna(True)
-        if bool(blank.all(axis=1).all()):
-            raise InputError(f"no data: all {len(frame):,} rows are empty in {', '.join(columns.required)}")
-    return frame
+    # A sheet of blanks: cheap test first (one non-blank content cell proves data), full test only if needed.
+    if not pc.any(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(table.column(columns.content))), 0)).as_py():
+        blank_rows = None
+        for name in columns.required:
+            blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(table.column(name)), ""), True)
+            blank_rows = blank if blank_rows is None else pc.and_(blank_rows, blank)
+        if pc.all(blank_rows).as_py():
+            raise InputError(f"no data: all {table.num_rows:,} rows are empty in {', '.join(columns.required)}")
+    return table
+
+
+def frame_of(table: pa.Table) -> pd.DataFrame:
+    """A table of Arrow strings as the pandas frame the pandas jobs take ("string" columns)."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            name: pd.Series(pd.arrays.ArrowStringArray(column), dtype="string")
+            for name, column in zip(table.column_names, table.columns)
+        }
+    )
+
+
+def read_input(path: Path, columns: ColumnMap, all_sheets: bool = False) -> pd.DataFrame:
+    """``read_input_table`` as a pandas frame of "string" columns (the dialogues job's input)."""
+    return frame_of(read_input_table(path, columns, all_sheets))
