@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -133,33 +134,48 @@ def test_a_real_filesystem_that_fills_up(inputs, reference, small_fs, tmp_path):
     assert 1 <= report["totals"]["segments_written"] < len(report["segments"])
 
 
+def remount_read_only(fs: Path, cli: subprocess.Popen) -> None:
+    """The kernel refuses (EBUSY) while a file on it is open for writing: retry between writes."""
+    deadline = time.monotonic() + 30
+    while True:
+        done = subprocess.run(["mount", "-o", "remount,ro", str(fs)], capture_output=True, text=True)
+        if done.returncode == 0:
+            return
+        assert cli.poll() is None, "the run ended before its folder could be made read-only"
+        assert time.monotonic() < deadline, done.stderr
+        time.sleep(0.02)
+
+
 @pytest.mark.timeout(180)
 def test_an_output_folder_that_turns_unwritable_mid_run(inputs, reference, small_fs, tmp_path):
     """Root ignores permissions, so the folder's filesystem is remounted read-only once a segment is
-    written (a disk that fails, a share that drops to read-only)."""
-    fs = small_fs(output_bytes(reference) * 4 // 1024)
-    out = fs / "out"
-    cli = start_cli(clean_command(inputs, out, FORMAT, SEGMENT_FILES), tmp_path / "stderr.txt")
-    try:
-        wait_for_report(out, lambda r: r["totals"]["segments_written"] >= 1)
-        subprocess.run(["mount", "-o", "remount,ro", str(fs)], check=True)
-        code = cli.wait(timeout=60)
-    finally:
-        if cli.poll() is None:
-            kill_group(cli)
-    stderr = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+    written (a disk that fails, a share that drops to read-only). The kernel lets the remount through
+    only between writes; a run that has written everything by then is tried again."""
+    for attempt in range(3):
+        fs = small_fs(output_bytes(reference) * 4 // 1024)
+        out = fs / "out"
+        stderr_file = tmp_path / f"stderr{attempt}.txt"
+        cli = start_cli(clean_command(inputs, out, FORMAT, SEGMENT_FILES), stderr_file)
+        try:
+            wait_for_report(out, lambda r: r["totals"]["segments_written"] >= 1)
+            remount_read_only(fs, cli)
+            code = cli.wait(timeout=60)
+        finally:
+            if cli.poll() is None:
+                kill_group(cli)
+        if not (code == 0 and read_report(out)["status"] == "done"):
+            break
+    stderr = stderr_file.read_text(encoding="utf-8")
     assert code == 1, stderr
     assert "Read-only file system (EROFS)" in stderr and str(out) in stderr
     report = read_report(out)  # the folder refuses even the last report: it says what it said before
     assert report["status"] == "running"
-    for segment in report["segments"]:
-        if segment["status"] == "written":
-            name = Path(segment["outputs"][0]).name
-            pd.testing.assert_frame_equal(
-                read_output_file(out / name, FORMAT), read_output_file(reference / name, FORMAT)
-            )
     finals = {p.name for p in out.glob(f"clean_*.{FORMAT}")}
-    assert finals == {Path(p).name for p in report["outputs"]}
+    # the report is never ahead of the disk; a segment renamed just before the remount may be on the
+    # disk without the report's rewrite that would have named it, and is complete all the same
+    assert {Path(p).name for p in report["outputs"]} <= finals
+    for name in finals:
+        pd.testing.assert_frame_equal(read_output_file(out / name, FORMAT), read_output_file(reference / name, FORMAT))
 
 
 @pytest.mark.timeout(180)
