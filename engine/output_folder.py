@@ -176,3 +176,24 @@ def listed_in_report(folder: Path) -> list[Path] | None:
     if not runs:
         return None
     return [path for run in runs for path in run.outputs]
+
+
+def dialogue_train_file(index_dir: str | Path) -> Path:
+    """The std train text of a dialogues-job output folder: the one its dialogues-report.json lists
+    (a folder without a report, from an older run: ``std/train.txt``), or ``index_dir`` itself when
+    it is a file. Raises FileNotFoundError naming what is missing."""
+    path = Path(index_dir)
+    if not path.is_dir():
+        if not path.is_file():
+            raise FileNotFoundError(f"no dialogue file or folder at {path}")
+        return path
+    run = previous_run(path / DIALOGUES_REPORT)
+    if run is None:
+        train = path / "std" / "train.txt"
+        if not train.is_file():
+            raise FileNotFoundError(f"no dialogue file at {train} (expected a dialogues-job output folder)")
+        return train
+    listed = [p for p in run.outputs if p.name == "train.txt" and p.parent.name == "std"]
+    if not listed:
+        raise FileNotFoundError(f"{run.report} lists no std/train.txt that exists (rerun the dialogues job)")
+    return listed[0]
