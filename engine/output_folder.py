@@ -185,7 +185,7 @@ def dialogue_train_file(index_dir: str | Path) -> Path:
     path = Path(index_dir)
     if not path.is_dir():
         if not path.is_file():
-            raise FileNotFoundError(f"no dialogue file or folder at {path}")
+            raise FileNotFoundError(f"nothing at {path} (expected a dialogues-job output folder holding std/train.txt)")
         return path
     run = previous_run(path / DIALOGUES_REPORT)
     if run is None:
