@@ -80,7 +80,9 @@ def scan_folder(folder: Path, exclude_dir: Path | None = None) -> FolderScan:
             continue
         if path.name in REPORT_JOBS or path.name.startswith("."):
             continue  # our own reports and hidden files are not data
-        if not _is_candidate(path):
+        if path.name.startswith("~$"):
+            skipped["Excel lock files (~$…)"] += 1
+        elif not _is_candidate(path):
             skipped[f"{path.suffix.lower() or 'suffix-less'} files"] += 1
         elif _inside(path, exclude_dir):
             skipped["files inside the output folder"] += 1
