@@ -177,13 +177,12 @@ class CleanPanel(JobPanel):
         return Path(self.form.out_dir.text()).expanduser() if self.form.out_dir.text() else None
 
     def make_config(self) -> tuple[JobFunction, Any]:
-        config = self.form.config()
-        self.form.remember()
-        return run_clean, config
+        return run_clean, self.form.config()
 
     def preflight(self, config: Any) -> None:
         # Listing the inputs once, on the click, names a wrong path now and fills the pending queue.
         self._files = preflight_clean(config)
+        self.form.remember()  # only settings that pass: a wrong column name is not kept for next time
 
     def on_run_reset(self) -> None:
         self.chart.bind(self.controller.tracker.history(THROUGHPUT_CHART), term)
