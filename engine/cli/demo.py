@@ -16,6 +16,7 @@ from engine.cli.common import (
     job_exit_codes,
     positive_int,
     preflight_failed,
+    print_interrupted,
     run_in_process,
 )
 from engine.priority import add_background_priority_flag, apply_background_priority_flag
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return preflight_failed(exc)
     apply_background_priority_flag(args)
-    finished, _ = run_in_process(
+    finished, printer = run_in_process(
         "demo", run_demo, config, ProgressSpec(done="rows", total="rows_total"), quiet=args.quiet
     )
     if finished.ok:
@@ -67,5 +68,10 @@ def run(args: argparse.Namespace) -> int:
             f"wrote {s['files_written']} files, {s['rows']:,} rows to {s['out_dir']} in {s['seconds']:.1f} s "
             f"({s['rows_per_s']:,.0f} rows/s, {where_it_ran(s)})"
             + (f"; {s['files_failed']} failed" if s["files_failed"] else "")
+        )
+    elif finished.cancelled:
+        print_interrupted(
+            f"{printer.tasks_finished} of {args.files} files written to {args.out_dir}",
+            "rerun the same command to write them all",
         )
     return exit_code(finished, "files_failed")

@@ -166,6 +166,7 @@ def run_demo(config: DemoConfig, ctx: JobContext) -> dict[str, Any]:
                     )
                 report.tick()
     except BaseException as exc:
+        remove_stale_parts(out_dir)  # a worker ended mid-file (Stop, SIGKILL) leaves its temporary
         status = "stopped" if isinstance(exc, (Cancelled, KeyboardInterrupt)) else "crashed"
         write_demo_report(out_dir, status, sorted(written), settings)
         raise
