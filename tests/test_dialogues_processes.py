@@ -220,7 +220,12 @@ def test_cli_exit_codes(chat_csv, tmp_path, capsys, no_leftover_children):
     bad = tmp_path / "bad.csv"
     bad.write_text("x\n1\n", encoding="utf-8")
     assert cli_main(["dialogues", str(chat_csv), str(bad), "--out", str(tmp_path / "p"), "--quiet"]) == EXIT_PARTIAL
-    assert cli_main(["dialogues", str(bad), "--out", str(tmp_path / "f"), "--quiet"]) == EXIT_FAILED
+    # A column missing from every input is a run-wide error, said before anything starts.
+    assert cli_main(["dialogues", str(bad), "--out", str(tmp_path / "f"), "--quiet"]) == EXIT_BAD_ARGS
+    assert "content=消息内容" not in capsys.readouterr().err  # "x" is nothing like 消息内容: no guess
+    junk = tmp_path / "junk.xlsx"
+    junk.write_text("not a workbook", encoding="utf-8")  # no header to check: its task fails it
+    assert cli_main(["dialogues", str(junk), "--out", str(tmp_path / "f"), "--quiet"]) == EXIT_FAILED
     assert cli_main(["dialogues", str(tmp_path / "missing.csv"), "--out", str(out)]) == EXIT_BAD_ARGS
     with pytest.raises(SystemExit) as exc:
         cli_main(["dialogues", str(chat_csv), "--out", str(out), "--val-size", "1.5"])

@@ -138,6 +138,9 @@ class CleanConfig:
     #: Where the tasks run: None (this machine's pool), "tcp://HOST:PORT" or "local:N"
     #: (engine/cluster). Not part of ``settings()``: a run resumes whatever ran the first one.
     cluster: str | None = None
+    #: Remove the outputs an earlier run's report.json lists before starting (engine.output_folder);
+    #: without it (or ``resume``) a folder holding them is refused. Not part of ``settings()``.
+    overwrite: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "inputs", tuple(Path(p) for p in self.inputs))
@@ -152,6 +155,8 @@ class CleanConfig:
             raise ValueError("segment_files must be at least 1")
         if self.out_format not in OUTPUT_FORMATS:
             raise ValueError(f"format must be one of {', '.join(OUTPUT_FORMATS)}, not {self.out_format!r}")
+        if self.overwrite and self.resume:
+            raise ValueError("overwrite and resume exclude each other: resume continues the earlier run")
 
     @property
     def effective_rules(self) -> CleanRules:

@@ -35,12 +35,13 @@ from engine.atomic import atomic_path, check_writable_dir, remove_stale_parts
 from engine.clean.config import CleanConfig, DropReason
 from engine.clean.dedupe import SeenHashes
 from engine.clean.report import CleanReport
-from engine.clean.resume import check_resume
+from engine.clean.resume import check_resume, remove_unadopted_outputs
 from engine.clean.worker import HASH_COLUMN, CleanFileTask, PartFiles, WriteSegmentTask, run_clean_task
 from engine.cluster.job_executor import open_job_executor
 from engine.context import Cancelled, JobContext
 from engine.disk_fault import DiskFault, writing_into
 from engine.executor import Executor, TaskResult, TaskSpec, WorkersPublisher
+from engine.output_folder import claim_output_folder
 from engine.tables.inputs import expand_inputs, file_size, segments_of
 from engine.tables.readers import InputError
 
@@ -64,6 +65,7 @@ class _CleanRun:
         self.config = config
         self.ctx = ctx
         self.rules = config.effective_rules
+        claim_output_folder(config.out_dir, "clean", overwrite=config.overwrite, resume=config.resume)
         self.out_dir = check_writable_dir(config.out_dir)
         self.files = expand_inputs(config.inputs, exclude_dir=self.out_dir)
         if not self.files:
@@ -105,6 +107,7 @@ class _CleanRun:
                 self.ctx.log(
                     f"resuming: {len(self.done_segments)} of {len(self.segments)} segments already complete, skipped"
                 )
+            remove_unadopted_outputs(self.report.path, self.report.outputs())
         if self.seen is None:
             shutil.rmtree(self.hashes_dir, ignore_errors=True)
         for s, idx in enumerate(self.segments):

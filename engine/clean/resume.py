@@ -6,10 +6,12 @@ process starts, to refuse a mismatch with one clear message.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from engine.clean.config import CleanConfig
 from engine.clean.report import load_report
+from engine.output_folder import previous_run
 
 
 class ResumeMismatch(ValueError):
@@ -30,3 +32,14 @@ def check_resume(config: CleanConfig) -> dict[str, Any] | None:
             f"(format, segment size, columns or rules); run without --resume or choose another --out"
         )
     return previous
+
+
+def remove_unadopted_outputs(report_path: Path, adopted: list[str]) -> None:
+    """Remove the outputs the resumed run's report lists that this run does not take over (their
+    segment is redone, or the inputs changed), so the folder holds this run's outputs only. Call
+    before the new report replaces the old one."""
+    earlier = previous_run(Path(report_path))
+    kept = {Path(p).resolve() for p in adopted}
+    for path in earlier.outputs if earlier is not None else ():
+        if path.resolve() not in kept:
+            path.unlink(missing_ok=True)

@@ -8,28 +8,26 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
-from engine.atomic import check_writable_dir
 from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules, ColumnMap
-from engine.cli import EXIT_BAD_ARGS
 from engine.cli.common import (
     HelpFormatter,
     ProgressSpec,
+    add_overwrite_option,
     arg_type,
     exit_code,
     help_epilog,
     job_exit_codes,
     non_negative_int,
     positive_int,
+    preflight_failed,
     print_interrupted,
     run_in_process,
 )
 from engine.cluster.address import parse_cluster_address
 from engine.priority import add_background_priority_flag, apply_background_priority_flag
 from engine.system_messages import SYSTEM_MESSAGES
-from engine.tables.inputs import expand_inputs
 
 #: argparse type of --columns, shared with the dialogues command (ColumnMap.parse is the one parser).
 columns_arg = arg_type(ColumnMap.parse, "columns")
@@ -91,9 +89,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "time=消息时间 (time= for none)",
     )
     parser.add_argument("--all-sheets", action="store_true", help="read every sheet (default: the first)")
-    parser.add_argument(
+    earlier = parser.add_mutually_exclusive_group()
+    earlier.add_argument(
         "--resume", action="store_true", help="skip segments a previous run in --out completed (same settings required)"
     )
+    add_overwrite_option(earlier, "segments")
     rules = parser.add_argument_group("rules (all on by default)")
     rules.add_argument("--keep-missing", action="store_true", help="keep rows with a missing required value")
     rules.add_argument(
@@ -165,24 +165,20 @@ def config_from_args(args: argparse.Namespace) -> CleanConfig:
         resume=args.resume,
         csv_formula_guard=not args.csv_no_formula_guard,
         cluster=args.cluster,
+        overwrite=args.overwrite,
     )
 
 
 def run(args: argparse.Namespace) -> int:
     from engine.clean.job import run_clean
     from engine.clean.progress import WORKER_STAGE
-    from engine.clean.resume import ResumeMismatch, check_resume
+    from engine.preflight import preflight_clean
 
     try:
         config = config_from_args(args)
-        check_writable_dir(config.out_dir)
-        files = expand_inputs(config.inputs, exclude_dir=config.out_dir)
-        if not files:
-            raise ValueError("no .xlsx/.xls/.csv/.parquet file in the inputs")
-        check_resume(config)
-    except (ValueError, ResumeMismatch) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_ARGS
+        preflight_clean(config)
+    except ValueError as exc:
+        return preflight_failed(exc)
     apply_background_priority_flag(args)
     finished, printer = run_in_process(
         "clean",

@@ -266,6 +266,22 @@ def exit_code(finished: JobFinished, failed_key: str) -> int:
     return EXIT_PARTIAL if finished.summary.get(failed_key) else EXIT_OK
 
 
+def add_overwrite_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--overwrite``: without it a job refuses an output folder holding an earlier run's outputs."""
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help=f"remove the {what} an earlier run left in the output folder (only the files its report lists) "
+        "before starting; without it such a folder is refused",
+    )
+
+
+def preflight_failed(exc: ValueError) -> int:
+    """Print a run-wide error (``problem\nhint: …``) once; exit code 2 (nothing was started)."""
+    print(f"error: {exc}", file=sys.stderr)
+    return EXIT_BAD_ARGS
+
+
 def parse_size(text: str) -> int:
     """'512MB', '2G', '1048576' → bytes (for --memory-budget and similar options)."""
     units = {"": 1, "B": 1, "K": 1024, "KB": 1024, "M": 1024**2, "MB": 1024**2, "G": 1024**3, "GB": 1024**3}

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
-from engine.atomic import check_writable_dir
-from engine.cli import EXIT_BAD_ARGS
 from engine.cli.clean import add_cluster_option, where_it_ran
 from engine.cli.common import (
     HelpFormatter,
     ProgressSpec,
+    add_overwrite_option,
     exit_code,
     help_epilog,
     job_exit_codes,
     positive_int,
+    preflight_failed,
     print_interrupted,
     run_in_process,
 )
@@ -42,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--workers", type=positive_int, default=os.cpu_count() or 1, help="worker processes (default: all cores)"
     )
     add_cluster_option(parser, "file writers")
+    add_overwrite_option(parser, "files")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_background_priority_flag(parser)
     parser.set_defaults(func=run)
@@ -49,13 +49,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from engine.demo.job import DemoConfig, run_demo
+    from engine.preflight import preflight_demo
 
+    config = DemoConfig(
+        args.out_dir, args.files, args.rows, args.seed, args.workers, cluster=args.cluster, overwrite=args.overwrite
+    )
     try:
-        check_writable_dir(args.out_dir)
+        preflight_demo(config)
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_ARGS
-    config = DemoConfig(args.out_dir, args.files, args.rows, args.seed, args.workers, cluster=args.cluster)
+        return preflight_failed(exc)
     apply_background_priority_flag(args)
     finished, printer = run_in_process(
         "demo", run_demo, config, ProgressSpec(done="rows", total="rows_total"), quiet=args.quiet

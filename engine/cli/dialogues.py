@@ -11,17 +11,17 @@ import os
 import sys
 from pathlib import Path
 
-from engine.atomic import check_writable_dir
 from engine.clean.config import ColumnMap
-from engine.cli import EXIT_BAD_ARGS
 from engine.cli.clean import add_cluster_option, columns_arg
 from engine.cli.common import (
     HelpFormatter,
     ProgressSpec,
+    add_overwrite_option,
     exit_code,
     help_epilog,
     job_exit_codes,
     positive_int,
+    preflight_failed,
     print_interrupted,
     run_in_process,
     size_arg,
@@ -34,7 +34,6 @@ from engine.dialogues.config import (
     parse_val_size,
 )
 from engine.priority import add_background_priority_flag, apply_background_priority_flag
-from engine.tables.inputs import expand_inputs
 
 
 def val_size_arg(text: str) -> int | float:
@@ -105,6 +104,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="reader processes for the input files (default: all cores)",
     )
     add_cluster_option(parser, "readers and the partition builds")
+    add_overwrite_option(parser, "four text files")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_background_priority_flag(parser)
     parser.set_defaults(func=run)
@@ -112,11 +112,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from engine.dialogues.job import run_dialogues
+    from engine.preflight import preflight_dialogues
 
     try:
-        check_writable_dir(args.out)
-        if not expand_inputs(args.inputs, exclude_dir=args.out):
-            raise ValueError("no .xlsx/.xls/.csv/.parquet file in the inputs")
         config = DialoguesConfig(
             inputs=tuple(args.inputs),
             out_dir=args.out,
@@ -128,10 +126,11 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             columns=args.columns,
             cluster=args.cluster,
+            overwrite=args.overwrite,
         )
+        preflight_dialogues(config)
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_ARGS
+        return preflight_failed(exc)
     apply_background_priority_flag(args)
     finished, printer = run_in_process(
         "dialogues",

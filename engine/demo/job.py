@@ -25,7 +25,9 @@ from engine.cluster.address import parse_cluster_address
 from engine.cluster.job_executor import open_job_executor
 from engine.context import Cancelled, JobContext
 from engine.demo.data import COLUMNS, dirt_counts, make_chat_frame
+from engine.demo.report import write_demo_report
 from engine.executor import TaskSpec, WorkersPublisher
+from engine.output_folder import claim_output_folder
 from engine.pool_worker import current_reporter, stop_requested
 from engine.status import TaskFailed, TaskFinished
 from engine.tables.writers import XLSX_TEXT_ONLY
@@ -42,6 +44,8 @@ class DemoConfig:
     workers: int = 2
     #: Where the files are written: None (this machine's pool), "tcp://HOST:PORT" or "local:N".
     cluster: str | None = None
+    #: Remove the files an earlier run's demo-report.json lists first (without it such a folder is refused).
+    overwrite: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "out_dir", Path(self.out_dir))
@@ -102,9 +106,13 @@ def write_demo_file(task: DemoTask) -> dict[str, Any]:
 
 
 def run_demo(config: DemoConfig, ctx: JobContext) -> dict[str, Any]:
-    """Write ``config.files`` exports of ``config.rows`` rows into ``config.out_dir``."""
+    """Write ``config.files`` exports of ``config.rows`` rows into ``config.out_dir``; refuses a
+    folder holding an earlier run's outputs unless ``config.overwrite`` (``OutputInUse``)."""
+    claim_output_folder(config.out_dir, "demo", overwrite=config.overwrite)
     out_dir = check_writable_dir(config.out_dir)
     remove_stale_parts(out_dir)
+    settings = {"files": config.files, "rows": config.rows, "seed": config.seed}
+    write_demo_report(out_dir, "running", [str(out_dir / demo_file_name(i)) for i in range(config.files)], settings)
     started = time.perf_counter()
     report = ctx.reporter("job", "coordinator")
     report.set_counter("files_total", config.files)
@@ -157,9 +165,12 @@ def run_demo(config: DemoConfig, ctx: JobContext) -> dict[str, Any]:
                         )
                     )
                 report.tick()
-    except BaseException:
+    except BaseException as exc:
         remove_stale_parts(out_dir)  # a worker ended mid-file (Stop, SIGKILL) leaves its temporary
+        status = "stopped" if isinstance(exc, (Cancelled, KeyboardInterrupt)) else "crashed"
+        write_demo_report(out_dir, status, sorted(written), settings)
         raise
+    write_demo_report(out_dir, "finished", sorted(written), settings)
     report.flush()
     seconds = time.perf_counter() - started
     rows = len(written) * config.rows

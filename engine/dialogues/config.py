@@ -78,6 +78,9 @@ class DialoguesConfig:
     #: Where the readers and the builds run: None (this machine: a pool of readers, the build in
     #: the coordinator, the mmi writer process), "tcp://HOST:PORT" or "local:N" (engine/cluster).
     cluster: str | None = None
+    #: Remove the four files an earlier run's dialogues-report.json lists before starting
+    #: (engine.output_folder); without it a folder holding them is refused.
+    overwrite: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "inputs", tuple(Path(p) for p in self.inputs))

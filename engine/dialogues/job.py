@@ -71,6 +71,7 @@ from engine.dialogues.textfile import DialogueTextFile
 from engine.dialogues.writer import MmiWriter, WriterDone
 from engine.disk_fault import DiskFault, writing_into
 from engine.executor import Executor
+from engine.output_folder import claim_output_folder
 from engine.supervisor import Supervisor
 from engine.tables.inputs import expand_inputs
 
@@ -110,6 +111,7 @@ def sigterm_cancels() -> Iterator[None]:
 def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
     """Job function (``engine.runner`` contract): build the four files and the report; returns the summary."""
     started = time.perf_counter()
+    claim_output_folder(config.out_dir, "dialogues", overwrite=config.overwrite)
     out_dir = check_writable_dir(config.out_dir)
     remove_stale_work_dirs(out_dir)
     files = expand_inputs(config.inputs, exclude_dir=out_dir)

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from engine.output_folder import dialogue_train_file
 from engine.textnorm import (
     AGENT_ROLE,
     CUSTOMER_ROLE,
@@ -163,12 +164,8 @@ def pairs_from_dialogue_text(text: str) -> tuple[list[str], list[str]]:
 
 
 def load_dialogue_index(index_dir: str | Path) -> PairIndex:
-    """Pairs from ``DIR/std/train.txt`` (a dialogues-job output folder) or ``DIR`` being that file."""
-    path = Path(index_dir)
-    if path.is_dir():
-        path = path / "std" / "train.txt"
-    if not path.is_file():
-        raise FileNotFoundError(f"no dialogue file at {path} (expected a dialogues-job output folder)")
+    """Pairs from a dialogues-job output folder (``dialogue_train_file``) or that file itself."""
+    path = dialogue_train_file(index_dir)
     questions, replies = pairs_from_dialogue_text(path.read_text(encoding="utf-8"))
     if not questions:
         raise ValueError(f"{path}: no (customer → agent) pairs found")

@@ -87,11 +87,12 @@ def check_plugins(config: PipelineConfig) -> None:
         if found is None:
             raise ValueError(f"{option}: no module named {module_name!r}")
     if config.index_dir is not None:
-        from pathlib import Path
+        from engine.output_folder import dialogue_train_file
 
-        path = Path(config.index_dir)
-        if not (path / "std" / "train.txt").is_file() and not path.is_file():
-            raise ValueError(f"--index: {path} holds no std/train.txt (expected a dialogues-job output folder)")
+        try:
+            dialogue_train_file(config.index_dir)
+        except FileNotFoundError as exc:
+            raise ValueError(f"--index: {exc}") from None
 
 
 class PipelineService:

@@ -311,3 +311,45 @@ def frame_of(table: pa.Table) -> pd.DataFrame:
 def read_input(path: Path, columns: ColumnMap, all_sheets: bool = False) -> pd.DataFrame:
     """``read_input_table`` as a pandas frame of "string" columns (the dialogues job's input)."""
     return frame_of(read_input_table(path, columns, all_sheets))
+
+
+def read_header(path: Path) -> list[str]:
+    """The column names of ``path`` (of its first sheet), reading as little as the format allows;
+    raises ``InputError`` when there is none to read. For the run-wide check of ``--columns``
+    before any worker starts (engine.preflight)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(512)
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror or exc}") from None
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            import pandas as pd  # only for a .csv header: the reader's workers stay pandas-free
+
+            for encoding in _CSV_ENCODINGS:
+                try:
+                    return [str(h).strip() for h in pd.read_csv(path, nrows=0, encoding=encoding).columns]
+                except UnicodeDecodeError:
+                    continue
+            raise InputError("CSV in an unknown text encoding")
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+        if head.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
+            reader = fastexcel.read_excel(str(path))
+            if not reader.sheet_names:
+                raise InputError("empty workbook (no sheets)")
+            batch = reader.load_sheet(0, header_row=None, n_rows=1, dtypes="string", eager=True)
+            if batch.num_rows == 0:
+                raise InputError("empty first sheet")
+            return _header(batch.slice(0, 1).to_pylist()[0].values())
+    except InputError:
+        raise
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - any reader's fault (a Rust panic too): the file's own task names it
+        raise InputError(f"unreadable: {exc}") from None
+    raise InputError(_describe_foreign(head))

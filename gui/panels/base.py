@@ -2,7 +2,8 @@
 
 A panel subclass builds its widgets, sets ``tracker_factory`` (the job's ProgressTracker class),
 implements ``make_config()`` (returning the job function and its config, or raising ValueError with
-a message for the person), ``refresh_views()`` (read ``self.job_progress``, update widgets) and may
+a message for the person) and ``preflight(config)`` (the engine's run-wide checks, before any
+process starts; an output folder holding an earlier run's outputs becomes a Yes/No question), ``refresh_views()`` (read ``self.job_progress``, update widgets) and may
 override ``on_job_event(message)`` for events (a row per finished file, a summary at the end) and
 ``on_run_reset()`` (a new run: bind charts to the new history, clear tables).
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +24,10 @@ from PySide6.QtCore import QEvent, QSettings, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
+from engine.output_folder import OutputInUse
 from engine.progress import ProgressTracker, RunMonitor
 from engine.runner import JobFunction, JobRun
+from gui.overwrite_question import ask_overwrite
 from gui.run_controller import AppServices, RunController
 from gui.run_report import ReportTable, chart_png, report_html, write_report
 from gui.widgets.charts import BarChart, TimeSeriesChart
@@ -67,6 +71,10 @@ class JobPanel(QWidget):
     def make_config(self) -> tuple[JobFunction, Any]:
         """(job function, config) from the form; ValueError with a readable message when invalid."""
         raise TypeError(f"{type(self).__name__} does not define make_config()")
+
+    def preflight(self, config: Any) -> None:
+        """The run-wide checks of ``engine.preflight`` for this job (raise ValueError, or
+        ``OutputInUse`` which ``start_job`` turns into a question); none by default."""
 
     def refresh_views(self) -> None:
         """Read ``self.job_progress`` (never None here) and update the widgets."""
@@ -155,6 +163,13 @@ class JobPanel(QWidget):
             return False
         try:
             fn, config = self.make_config()
+            try:
+                self.preflight(config)
+            except OutputInUse as in_use:
+                if not ask_overwrite(self, in_use):
+                    return False
+                config = replace(config, overwrite=True)
+                self.preflight(config)
         except ValueError as exc:
             QMessageBox.warning(self, self.tr("Cannot start {job}").format(job=self.translated_title()), str(exc))
             return False

@@ -30,10 +30,9 @@ from PySide6.QtWidgets import (
 from engine.clean.config import DropReason
 from engine.clean.job import file_label, run_clean
 from engine.clean.progress import THROUGHPUT_CHART, WORKER_STAGE, CleanProgress, CleanProgressTracker
-from engine.clean.resume import check_resume
+from engine.preflight import preflight_clean
 from engine.runner import JobFunction
 from engine.status import JobFinished, TaskFailed, TaskFinished
-from engine.tables.inputs import expand_inputs
 from gui.formatting import format_count
 from gui.panels.base import JobPanel
 from gui.panels.clean_form import CleanForm
@@ -178,15 +177,12 @@ class CleanPanel(JobPanel):
         return Path(self.form.out_dir.text()).expanduser() if self.form.out_dir.text() else None
 
     def make_config(self) -> tuple[JobFunction, Any]:
-        config = self.form.config()
+        return run_clean, self.form.config()
+
+    def preflight(self, config: Any) -> None:
         # Listing the inputs once, on the click, names a wrong path now and fills the pending queue.
-        files = expand_inputs(config.inputs, exclude_dir=config.out_dir)
-        if not files:
-            raise ValueError(self.tr("No .xlsx, .xls, .csv or .parquet file in the inputs."))
-        check_resume(config)
-        self._files = files
-        self.form.remember()
-        return run_clean, config
+        self._files = preflight_clean(config)
+        self.form.remember()  # only settings that pass: a wrong column name is not kept for next time
 
     def on_run_reset(self) -> None:
         self.chart.bind(self.controller.tracker.history(THROUGHPUT_CHART), term)

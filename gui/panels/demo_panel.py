@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from engine.demo.job import DemoConfig, run_demo
 from engine.demo.progress import THROUGHPUT_CHART, WRITER_STAGE, DemoProgress, DemoProgressTracker
+from engine.preflight import preflight_demo
 from engine.runner import JobFunction
 from engine.status import JobFinished, TaskFailed
 from gui.panels.base import JobPanel
@@ -129,6 +130,9 @@ class DemoPanel(JobPanel):
         for key, box in (("files", self.files), ("rows", self.rows), ("seed", self.seed), ("workers", self.workers)):
             settings.setValue(f"demo/{key}", box.value())
         return run_demo, config
+
+    def preflight(self, config: Any) -> None:
+        preflight_demo(config)
 
     def on_run_reset(self) -> None:
         self.chart.bind(self.controller.tracker.history(THROUGHPUT_CHART), term)

@@ -40,6 +40,7 @@ from engine.dialogues.progress import (
     DialoguesProgress,
     DialoguesProgressTracker,
 )
+from engine.preflight import preflight_dialogues
 from engine.runner import JobFunction
 from engine.status import JobFinished, TaskFailed, TaskFinished
 from gui.panels.base import JobPanel
@@ -231,6 +232,9 @@ class DialoguesPanel(JobPanel):
         ):
             settings.setValue(f"dialogues/{key}", box.value())
         return run_dialogues, config
+
+    def preflight(self, config: Any) -> None:
+        preflight_dialogues(config)
 
     def _charts(self) -> dict[str, TimeSeriesChart]:
         return {THROUGHPUT_CHART: self.throughput_chart, QUEUE_CHART: self.queue_chart, RSS_CHART: self.rss_chart}

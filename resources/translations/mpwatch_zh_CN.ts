@@ -499,10 +499,6 @@
         <translation>文件数</translation>
     </message>
     <message>
-        <source>No .xlsx, .xls, .csv or .parquet file in the inputs.</source>
-        <translation>输入中没有 .xlsx、.xls、.csv 或 .parquet 文件。</translation>
-    </message>
-    <message>
         <source>{written}/{total} segments</source>
         <translation>分段 {written}/{total}</translation>
     </message>
@@ -1071,6 +1067,29 @@ attempts: {attempts}, worker: {worker}</source>
         <translation>
             <numerusform>还有 %n 个任务在运行。停止它们并退出？</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>OverwriteQuestion</name>
+    <message>
+        <source>… and {count} more</source>
+        <translation>…… 另有 {count} 个</translation>
+    </message>
+    <message>
+        <source>The output folder {folder} holds {count} file(s) of an earlier {job} run:
+
+{names}
+
+Remove these files and start? Only the files that run&apos;s report lists are removed; nothing else in the folder is touched.</source>
+        <translation>输出文件夹 {folder} 中有之前一次「{job}」运行留下的 {count} 个文件：
+
+{names}
+
+删除这些文件并开始吗？只删除那次运行的报告中列出的文件，文件夹中的其他内容不会改动。</translation>
+    </message>
+    <message>
+        <source>Replace the earlier outputs?</source>
+        <translation>替换之前的输出？</translation>
     </message>
 </context>
 <context>
