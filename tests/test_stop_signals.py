@@ -34,9 +34,9 @@ def quick_s(quiet_s: float) -> float:
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> Path:
-    """24 chat exports (csv, 3,000 rows each): a clean run of about 5 s on one worker."""
+    """24 chat exports (csv, 8,000 rows each): a clean run of several seconds even on a quiet machine."""
     folder = tmp_path_factory.mktemp("inputs")
-    frames = [make_chat_frame(3000, 5, i) for i in range(3)]
+    frames = [make_chat_frame(8000, 5, i) for i in range(3)]
     for i in range(24):
         frames[i % 3].to_csv(folder / f"chat_{i:04d}.csv", index=False)
     return folder
