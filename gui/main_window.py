@@ -30,7 +30,7 @@ DEFAULT_SIZE = (1280, 860)
 SPLITTER_SIZES = (620, 240)
 
 
-def _load_panel_classes() -> list[type[JobPanel]]:
+def load_panel_classes() -> list[type[JobPanel]]:
     classes = []
     for module_name, class_name in PANELS:
         try:
@@ -58,7 +58,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.panels: dict[str, JobPanel] = {}
-        for panel_class in _load_panel_classes():
+        for panel_class in load_panel_classes():
             panel = panel_class(self.services)
             self.panels[panel.kind] = panel
             self.tabs.addTab(panel, panel.translated_title())

@@ -10,6 +10,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 SUBCOMMAND_MODULES = ("demo", "clean", "dialogues", "serve", "loadtest")
 
@@ -37,9 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, report_renderer: Callable[[Any, Path], Path] | None = None) -> int:
+    """Run one sub-command. ``report_renderer`` draws ``--report FILE.html`` from a finished run's
+    ``RunRecord`` (``engine.cli.common.ReportRenderer``); main.py passes the GUI's."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.report_renderer = report_renderer
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_ARGS

@@ -17,13 +17,16 @@ from engine.cli import EXIT_BAD_ARGS
 from engine.cli.common import (
     HelpFormatter,
     ProgressSpec,
+    add_report_option,
     arg_type,
     exit_code,
     help_epilog,
     job_exit_codes,
     non_negative_int,
     positive_int,
+    report_request,
     run_in_process,
+    write_report,
 )
 from engine.cluster.address import parse_cluster_address
 from engine.priority import add_background_priority_flag, apply_background_priority_flag
@@ -61,6 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             [
                 "mpwatch clean exports/ --out cleaned/ --format csv",
                 "mpwatch clean 'data/**/*.xlsx' --out cleaned/ --columns content=消息内容 --resume",
+                "mpwatch clean exports/ --out cleaned/ --report clean-report.html",
             ],
             job_exit_codes("done, but some files failed (report.json says which)"),
         ),
@@ -133,6 +137,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_cluster_option(parser, "file and segment tasks")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_report_option(parser)
     add_background_priority_flag(parser)
     parser.set_defaults(func=run)
 
@@ -169,7 +174,7 @@ def config_from_args(args: argparse.Namespace) -> CleanConfig:
 
 def run(args: argparse.Namespace) -> int:
     from engine.clean.job import run_clean
-    from engine.clean.progress import WORKER_STAGE
+    from engine.clean.progress import WORKER_STAGE, CleanProgressTracker
     from engine.clean.resume import ResumeMismatch, check_resume
 
     try:
@@ -179,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
         if not files:
             raise ValueError("no .xlsx/.xls/.csv/.parquet file in the inputs")
         check_resume(config)
+        report = report_request(args, CleanProgressTracker)
     except (ValueError, ResumeMismatch) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
@@ -195,10 +201,11 @@ def run(args: argparse.Namespace) -> int:
             total_basis_done="input_bytes_done",
         ),
         quiet=args.quiet,
+        report=report,
     )
     if finished.ok:
         print(format_summary(finished.summary))
-    return exit_code(finished, "files_failed")
+    return exit_code(finished, "files_failed", write_report(report, printer))
 
 
 def where_it_ran(summary: dict) -> str:

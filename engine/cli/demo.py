@@ -13,11 +13,14 @@ from engine.cli.clean import add_cluster_option, where_it_ran
 from engine.cli.common import (
     HelpFormatter,
     ProgressSpec,
+    add_report_option,
     exit_code,
     help_epilog,
     job_exit_codes,
     positive_int,
+    report_request,
     run_in_process,
+    write_report,
 )
 from engine.priority import add_background_priority_flag, apply_background_priority_flag
 
@@ -29,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Generate realistic customer-service chat exports with the dirt "
         "the clean job removes, in parallel, with live progress.",
         epilog=help_epilog(
-            ["mpwatch demo exports/ --files 8 --rows 2000"], job_exit_codes("done, but some files failed")
+            ["mpwatch demo exports/ --files 8 --rows 2000", "mpwatch demo exports/ --report demo-report.html"],
+            job_exit_codes("done, but some files failed"),
         ),
         formatter_class=HelpFormatter,
     )
@@ -42,22 +46,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_cluster_option(parser, "file writers")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_report_option(parser)
     add_background_priority_flag(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from engine.demo.job import DemoConfig, run_demo
+    from engine.demo.progress import DemoProgressTracker
 
     try:
         check_writable_dir(args.out_dir)
+        report = report_request(args, DemoProgressTracker)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
     config = DemoConfig(args.out_dir, args.files, args.rows, args.seed, args.workers, cluster=args.cluster)
     apply_background_priority_flag(args)
-    finished, _ = run_in_process(
-        "demo", run_demo, config, ProgressSpec(done="rows", total="rows_total"), quiet=args.quiet
+    finished, printer = run_in_process(
+        "demo", run_demo, config, ProgressSpec(done="rows", total="rows_total"), quiet=args.quiet, report=report
     )
     if finished.ok:
         s = finished.summary
@@ -66,4 +73,4 @@ def run(args: argparse.Namespace) -> int:
             f"({s['rows_per_s']:,.0f} rows/s, {where_it_ran(s)})"
             + (f"; {s['files_failed']} failed" if s["files_failed"] else "")
         )
-    return exit_code(finished, "files_failed")
+    return exit_code(finished, "files_failed", write_report(report, printer))

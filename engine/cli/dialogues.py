@@ -18,12 +18,15 @@ from engine.cli.clean import add_cluster_option, columns_arg
 from engine.cli.common import (
     HelpFormatter,
     ProgressSpec,
+    add_report_option,
     exit_code,
     help_epilog,
     job_exit_codes,
     positive_int,
+    report_request,
     run_in_process,
     size_arg,
+    write_report,
 )
 from engine.dialogues.config import (
     DEFAULT_MEMORY_BUDGET_BYTES,
@@ -55,6 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             [
                 "mpwatch dialogues cleaned/ --out dialogues/",
                 "mpwatch dialogues exports/ --out dialogues/ --val-size 0.1 --memory-budget 1G",
+                "mpwatch dialogues cleaned/ --out dialogues/ --report dialogues-report.html",
             ],
             job_exit_codes("done, but some input files failed"),
         ),
@@ -105,12 +109,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_cluster_option(parser, "readers and the partition builds")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_report_option(parser)
     add_background_priority_flag(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from engine.dialogues.job import run_dialogues
+    from engine.dialogues.progress import DialoguesProgressTracker
 
     try:
         check_writable_dir(args.out)
@@ -128,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
             columns=args.columns,
             cluster=args.cluster,
         )
+        report = report_request(args, DialoguesProgressTracker)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
@@ -138,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
         config,
         ProgressSpec(done="work_done", total="work_total", unit="rows"),
         quiet=args.quiet,
+        report=report,
     )
     if finished.ok:
         s = finished.summary
@@ -165,4 +173,4 @@ def run(args: argparse.Namespace) -> int:
         print(f"outputs in {s['out_dir']}/std and /mmi; report {s['report']}")
         if s["files_failed"]:
             print(f"{s['files_failed']} file(s) failed (see above and the report)", file=sys.stderr)
-    return exit_code(finished, "files_failed")
+    return exit_code(finished, "files_failed", write_report(report, printer))

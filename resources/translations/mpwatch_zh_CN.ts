@@ -809,6 +809,10 @@ attempts: {attempts}, worker: {worker}</source>
         <translation>无法开始{job}</translation>
     </message>
     <message>
+        <source>Files and tasks</source>
+        <translation>文件与任务</translation>
+    </message>
+    <message>
         <source>Save report</source>
         <translation>保存报告</translation>
     </message>
@@ -1241,6 +1245,57 @@ attempts: {attempts}, worker: {worker}</source>
     <message>
         <source>ETA {eta}</source>
         <translation>预计剩余 {eta}</translation>
+    </message>
+</context>
+<context>
+    <name>RunReport</name>
+    <message>
+        <source>task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>worker</source>
+        <translation>工作进程</translation>
+    </message>
+    <message>
+        <source>s</source>
+        <translation>秒</translation>
+    </message>
+    <message>
+        <source>counts or error</source>
+        <translation>计数或错误</translation>
+    </message>
+    <message>
+        <source>Saved {time}</source>
+        <translation>保存于 {time}</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <source>Charts</source>
+        <translation>图表</translation>
+    </message>
+    <message>
+        <source>setting</source>
+        <translation>设置项</translation>
+    </message>
+    <message>
+        <source>value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Versions</source>
+        <translation>版本</translation>
     </message>
 </context>
 <context>
