@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -150,11 +151,20 @@ class PipelinePanel(JobPanel):
         for chart in self._time_charts().values():
             chart.setMinimumHeight(150)
 
-        left = QVBoxLayout()
+        # The forms scroll rather than set the panel's minimum height: the window's Processes list
+        # below keeps room for several rows at the default size.
+        left_widget = QWidget()
+        left = QVBoxLayout(left_widget)
+        left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(service_box)
         left.addWidget(self.load)
         left.addWidget(self.try_box)
         left.addStretch(1)
+        self.forms_scroll = forms_scroll = QScrollArea()
+        forms_scroll.setWidgetResizable(True)
+        forms_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        forms_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        forms_scroll.setWidget(left_widget)
         charts = QGridLayout()
         charts.addWidget(self.throughput_chart, 0, 0)
         charts.addWidget(self.depth_chart, 0, 1)
@@ -167,7 +177,7 @@ class PipelinePanel(JobPanel):
         right.addWidget(self.service_status)
         right.addWidget(self.batching.chart_tabs(charts), 1)
         layout = QHBoxLayout(self)
-        layout.addLayout(left, 2)
+        layout.addWidget(forms_scroll, 2)
         layout.addLayout(right, 5)
         self.controller.on_tick.append(self._check_service_ready)
         self.retranslate()
@@ -198,6 +208,9 @@ class PipelinePanel(JobPanel):
         self.service_box.setTitle(self.tr("Inference service"))
         self._update_endpoint_label()
         super().retranslate()
+        # As wide as the forms need in this language (they scroll vertically only).
+        forms = self.forms_scroll
+        forms.setMinimumWidth(forms.widget().minimumSizeHint().width() + forms.verticalScrollBar().sizeHint().width())
 
     def input_picker(self) -> Any:
         return self.index_dir

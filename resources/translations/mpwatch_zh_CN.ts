@@ -1216,7 +1216,7 @@ attempts: {attempts}, worker: {worker}</source>
     <name>ProcessTable</name>
     <message>
         <source>job</source>
-        <extracomment>How soon after a sample is requested the table looks for its result (and again, until it came).</extracomment>
+        <extracomment>Rows the list always has room for (at the default window size, every process of a pipeline run but a couple scrolls into view). Text colours of rows that are not running (a running row has the palette&apos;s text colour, so it reads on a light and a dark window): both read on either. How soon after a sample is requested the table looks for its result (and again, until it came).</extracomment>
         <translation>任务</translation>
     </message>
     <message>
@@ -1302,7 +1302,7 @@ attempts: {attempts}, worker: {worker}</source>
     <name>StageDiagram</name>
     <message>
         <source>busy {percent} %</source>
-        <extracomment>A stage busier than this can be the bottleneck.</extracomment>
+        <extracomment>A stage busier than this can be the bottleneck. How much of the heat colours a box takes on a dark base (the palette&apos;s light text must stay readable).</extracomment>
         <translation>繁忙 {percent} %</translation>
     </message>
     <message>
