@@ -775,6 +775,7 @@ attempts: {attempts}, worker: {worker}</source>
     <name>Formatting</name>
     <message>
         <source>{value} {unit}/s</source>
+        <extracomment>ETAs beyond this are shown as unknown: the rate behind them has barely started (the first file of a run ending after a second gave &quot;ETA 5487933:50:05&quot;), not a forecast anyone can use.</extracomment>
         <translation>{value} {unit}/秒</translation>
     </message>
 </context>
@@ -899,6 +900,10 @@ attempts: {attempts}, worker: {worker}</source>
     <message>
         <source>Load queued: it starts by itself when the predictors are ready ({ready}/{total} ready).</source>
         <translation>压测已排队：推理进程就绪后自动开始（已就绪 {ready}/{total}）。</translation>
+    </message>
+    <message>
+        <source>Starting the load generator…</source>
+        <translation>正在启动压测进程…</translation>
     </message>
     <message>
         <source>sent {sent} · {statuses}</source>
@@ -1216,7 +1221,7 @@ attempts: {attempts}, worker: {worker}</source>
     <name>ProcessTable</name>
     <message>
         <source>job</source>
-        <extracomment>Rows the list always has room for (at the default window size, every process of a pipeline run but a couple scrolls into view). Text colours of rows that are not running (a running row has the palette&apos;s text colour, so it reads on a light and a dark window): both read on either. How soon after a sample is requested the table looks for its result (and again, until it came).</extracomment>
+        <extracomment>Rows the list always has room for (more show at the default window size; 3 keeps the window within 1280×860 with the tallest panel, Chinese, after a run). Text colours of rows that are not running (a running row has the palette&apos;s text colour, so it reads on a light and a dark window): both read on either. How soon after a sample is requested the table looks for its result (and again, until it came).</extracomment>
         <translation>任务</translation>
     </message>
     <message>
