@@ -19,7 +19,8 @@ from pathlib import Path
 
 from engine.run_record import RunRecord
 
-#: The size the panel is laid out at (the main window's default): the charts get their real proportions.
+#: The size the panel is laid out at: the main window's default width and a little more than its tab
+#: area's height, so the charts get the proportions a person sees and nothing is squeezed.
 PANEL_SIZE = (1280, 760)
 
 
@@ -56,6 +57,9 @@ def render_report(record: RunRecord, path: Path) -> Path:
         panel.show()  # laid out and "visible", so its views refresh, but never on a screen
         app.processEvents()
         panel.show_record(record)
+        # Paint once and let the layout settle: an axis learns how wide its new tick labels are while
+        # painting, and only the next layout pass makes room for them (as on screen before a click).
+        panel.grab()
         app.processEvents()
         written = panel.save_report(path)
     finally:

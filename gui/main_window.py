@@ -27,7 +27,7 @@ PANELS = (
     ("gui.panels.pipeline_panel", "PipelinePanel"),
 )
 DEFAULT_SIZE = (1280, 860)
-SPLITTER_SIZES = (620, 240)
+SPLITTER_SIZES = (660, 160)
 
 
 def load_panel_classes() -> list[type[JobPanel]]:
