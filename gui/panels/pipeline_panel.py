@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -59,6 +58,7 @@ from gui.terms import term
 from gui.widgets.charts import BarChart, TimeSeriesChart
 from gui.widgets.forms import spin_box
 from gui.widgets.path_picker import PathPicker
+from gui.widgets.vertical_scroll import VerticalScrollArea
 
 #: The stages (as they name themselves in snapshots); ``term(stage)`` is a stage's title in the
 #: diagram and the charts ("A ingress", …).
@@ -160,11 +160,7 @@ class PipelinePanel(JobPanel):
         left.addWidget(self.load)
         left.addWidget(self.try_box)
         left.addStretch(1)
-        self.forms_scroll = forms_scroll = QScrollArea()
-        forms_scroll.setWidgetResizable(True)
-        forms_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        forms_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        forms_scroll.setWidget(left_widget)
+        self.forms_scroll = VerticalScrollArea(left_widget)
         charts = QGridLayout()
         charts.addWidget(self.throughput_chart, 0, 0)
         charts.addWidget(self.depth_chart, 0, 1)
@@ -177,7 +173,7 @@ class PipelinePanel(JobPanel):
         right.addWidget(self.service_status)
         right.addWidget(self.batching.chart_tabs(charts), 1)
         layout = QHBoxLayout(self)
-        layout.addWidget(forms_scroll, 2)
+        layout.addWidget(self.forms_scroll, 2)
         layout.addLayout(right, 5)
         self.controller.on_tick.append(self._check_service_ready)
         self.retranslate()
@@ -208,9 +204,6 @@ class PipelinePanel(JobPanel):
         self.service_box.setTitle(self.tr("Inference service"))
         self._update_endpoint_label()
         super().retranslate()
-        # As wide as the forms need in this language (they scroll vertically only).
-        forms = self.forms_scroll
-        forms.setMinimumWidth(forms.widget().minimumSizeHint().width() + forms.verticalScrollBar().sizeHint().width())
 
     def input_picker(self) -> Any:
         return self.index_dir
