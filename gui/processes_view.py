@@ -31,11 +31,11 @@ from engine.status import ProcessStarted, WorkerExited
 from gui.terms import term
 
 MAX_EXITED_ROWS = 60
-#: Rows the list always has room for (more show at the default window size; 3 keeps the window within
-#: 1280×860 with the tallest panel, Chinese, after a run).
+# Rows the list always has room for (more show at the default window size; 3 keeps the window within
+# 1280×860 with the tallest panel, Chinese, after a run).
 MIN_VISIBLE_ROWS = 3
-#: Text colours of rows that are not running (a running row has the palette's text colour, so it
-#: reads on a light and a dark window): both read on either.
+# Text colours of rows that are not running (a running row has the palette's text colour, so it
+# reads on a light and a dark window): both read on either.
 DIED_COLOR = "#e53935"
 EXITED_COLOR = "#9e9e9e"
 #: How soon after a sample is requested the table looks for its result (and again, until it came).

@@ -53,7 +53,7 @@ AMBER = QColor(245, 230, 135)
 HOT = QColor(245, 120, 75)
 TROUBLE = QColor("#c62828")
 QUEUE_FILL = QColor("#2a7ab9")
-#: How much of the heat colours a box takes on a dark base (the palette's light text must stay readable).
+# How much of the heat colours a box takes on a dark base (the palette's light text must stay readable).
 DARK_HEAT_STRENGTH = 0.45
 
 

@@ -775,7 +775,6 @@ attempts: {attempts}, worker: {worker}</source>
     <name>Formatting</name>
     <message>
         <source>{value} {unit}/s</source>
-        <extracomment>ETAs beyond this are shown as unknown: the rate behind them has barely started (the first file of a run ending after a second gave &quot;ETA 5487933:50:05&quot;), not a forecast anyone can use.</extracomment>
         <translation>{value} {unit}/秒</translation>
     </message>
 </context>
@@ -1221,7 +1220,7 @@ attempts: {attempts}, worker: {worker}</source>
     <name>ProcessTable</name>
     <message>
         <source>job</source>
-        <extracomment>Rows the list always has room for (more show at the default window size; 3 keeps the window within 1280×860 with the tallest panel, Chinese, after a run). Text colours of rows that are not running (a running row has the palette&apos;s text colour, so it reads on a light and a dark window): both read on either. How soon after a sample is requested the table looks for its result (and again, until it came).</extracomment>
+        <extracomment>How soon after a sample is requested the table looks for its result (and again, until it came).</extracomment>
         <translation>任务</translation>
     </message>
     <message>
@@ -1307,7 +1306,7 @@ attempts: {attempts}, worker: {worker}</source>
     <name>StageDiagram</name>
     <message>
         <source>busy {percent} %</source>
-        <extracomment>A stage busier than this can be the bottleneck. How much of the heat colours a box takes on a dark base (the palette&apos;s light text must stay readable).</extracomment>
+        <extracomment>A stage busier than this can be the bottleneck.</extracomment>
         <translation>繁忙 {percent} %</translation>
     </message>
     <message>
