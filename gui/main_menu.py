@@ -77,6 +77,7 @@ class MainMenu(QObject):
             self.language_actions[code] = action
         self.view_menu.addSeparator()
         self.view_menu.addAction(window.background_priority_action)  # checkable; remembered in QSettings
+        self.view_menu.setToolTipsVisible(True)  # the priority setting's tooltip says what it does
         self.view_menu.addSeparator()
         self.reset_layout = self.view_menu.addAction("", window.reset_layout)
 
