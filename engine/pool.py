@@ -40,12 +40,13 @@ from typing import Any
 
 import psutil
 
-from engine.context import SPAWN, Cancelled, JobContext
-from engine.executor import WORKER_DIED, Executor, OnWait, TaskResult, TaskSpec, local_host
+from engine.context import SPAWN, JobContext
+from engine.executor import WORKER_DIED, Executor, TaskResult, local_host
 from engine.pool_worker import POISON_PILL, CallItem, worker_main
 from engine.shutdown import StagedStop
 from engine.status import WorkerExited, WorkerInfo, describe_exitcode
 from engine.status_pipe import StatusRelay
+from engine.stop_signals import children_start_deaf, run_detached
 
 
 @dataclass
@@ -76,6 +77,7 @@ class ProcessPool(Executor):
     """
 
     kind = "local"
+    _pending: deque[_Task]
 
     def __init__(
         self,
@@ -91,47 +93,49 @@ class ProcessPool(Executor):
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
-        self.fn = fn
+        super().__init__(fn, ctx, stage)
         self.size = workers
-        self.ctx = ctx
-        self.stage = stage
         self.max_retries = max_retries
         self.initializer = initializer
         self.initargs = initargs
         self.mp = mp_context
         self.host = local_host()
         self._workers: list[_Worker] = []
-        self._pending: deque[_Task] = deque()
         self._names = itertools.count(1)
         self.deaths: list[WorkerExited] = []
         self._started = False
-        self._closed = False
-        self._source_cancelled = False
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> ProcessPool:
         if not self._started:
             self._started = True
             for _ in range(self.size):
-                self._workers.append(self._spawn())
+                self._spawn()
         return self
 
     def __enter__(self) -> ProcessPool:
         return self.start()
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self, replacing: int | None = None) -> None:
+        """Start a worker and record it (in place of worker ``replacing``, or added)."""
         name = f"{self.stage} {next(self._names)}"
         owner_end, worker_end = self.mp.Pipe(duplex=True)
         worker_ctx = JobContext(self.ctx.job, None, self.ctx.stop_event)  # status goes via the pipe
+        worker_args = (worker_end, self.fn, worker_ctx, self.stage, name, self.initializer, self.initargs)
         process = self.mp.Process(
-            target=worker_main,
-            args=(worker_end, self.fn, worker_ctx, self.stage, name, self.initializer, self.initargs),
+            target=run_detached,
+            args=(worker_main, worker_args, {}),
             name=f"mpwatch-{self.ctx.job}-{name}",
             daemon=True,
         )
-        process.start()
-        worker_end.close()
-        return _Worker(name=name, process=process, relay=StatusRelay(owner_end, self.ctx.sink))
+        with children_start_deaf():  # a stop signal now waits until the worker is ours to end
+            process.start()
+            worker_end.close()
+            worker = _Worker(name=name, process=process, relay=StatusRelay(owner_end, self.ctx.sink))
+            if replacing is None:
+                self._workers.append(worker)
+            else:
+                self._workers[replacing] = worker
 
     @property
     def pids(self) -> list[int]:
@@ -179,30 +183,14 @@ class ProcessPool(Executor):
     def submit(self, key: Hashable, payload: Any, label: str | None = None) -> None:
         self._pending.append(_Task(key, label if label is not None else str(key), payload))
 
-    def _drive(self, source: Iterator[TaskSpec], poll_s: float, on_wait: OnWait | None) -> Iterator[TaskResult]:
+    def _before_dispatch(self) -> None:
         self.start()
-        self._source_cancelled = False
-        exhausted = False
-        while True:
-            if self.ctx.stop_requested():
-                self.shutdown(cancel=True)
-                raise Cancelled()
-            exhausted = exhausted or self._source_cancelled
-            # Keep exactly the idle workers fed: back-pressure on the source iterable.
-            for worker in self._workers:
-                if worker.task is not None:
-                    continue
-                task, exhausted = self._next_pending(source, exhausted)
-                if task is None:
-                    break
-                self._dispatch(worker, task)
-            if exhausted and not self._pending and self.in_flight == 0:
-                return
-            yield from self._collect(poll_s)
-            if on_wait is not None:
-                on_wait()
 
-    def _dispatch(self, worker: _Worker, task: _Task) -> None:
+    def _has_room(self) -> bool:
+        return any(w.task is None for w in self._workers)
+
+    def _dispatch(self, task: _Task) -> None:
+        worker = next(w for w in self._workers if w.task is None)
         task.attempts += 1
         task.started = time.monotonic()
         worker.task = task
@@ -268,8 +256,7 @@ class ProcessPool(Executor):
         self.ctx.sink.send_event(death)
         task = worker.task
         worker.relay.close()
-        index = self._workers.index(worker)
-        self._workers[index] = self._spawn()
+        self._spawn(replacing=self._workers.index(worker))
         if task is None:
             return None
         cause = f"worker died ({describe_exitcode(exitcode)})"
@@ -314,14 +301,15 @@ class ProcessPool(Executor):
         for worker in busy:
             worker.task = None  # its result, if one raced the stop, is not wanted
             worker.relay.close()
-            self._workers[self._workers.index(worker)] = self._spawn()
+            self._spawn(replacing=self._workers.index(worker))
         return dropped
 
     def shutdown(self, cancel: bool = False, grace_s: float = 3.0) -> None:
         """Stop every worker: a poison pill to each, join with a timeout, then terminate, then kill.
 
-        With ``cancel`` the running tasks are abandoned (workers see the stop event or are terminated)
-        and the wait is at most 1 s + 2 s; otherwise a running task gets ``grace_s`` more to finish:
+        With ``cancel`` the running tasks are abandoned (their workers are terminated at once: SIGTERM
+        raises ``Terminated`` there, so a task's temporary files are removed) and the wait is at most
+        1 s + 2 s; otherwise a running task gets ``grace_s`` more to finish:
         at most about 2 × ``grace_s`` + 2 s.
         """
         if self._closed:
@@ -333,6 +321,10 @@ class ProcessPool(Executor):
                 try:
                     if worker.task is None or not cancel:
                         worker.relay.conn.send(POISON_PILL)
+                    elif worker.process.exitcode is None:
+                        # An abandoned task: SIGTERM now, which raises Terminated in the worker, so
+                        # its cleanup runs (engine/stop_signals.py) and the stop takes no grace.
+                        worker.process.terminate()
                 except (OSError, EOFError, ValueError):
                     pass
 

@@ -360,8 +360,16 @@ class _CleanRun:
         self.report.save()
 
     def summary(self) -> dict[str, Any]:
+        """The report's figures, with what ``--resume`` adopted counted apart: the rate is new work's."""
+        figures = self.report.summary()
+        resumed = [self.report.files[i] for s in self.report.resumed_segments for i in self.segments[s]]
+        rows_in_resumed = sum(f.rows_in for f in resumed)
+        seconds = figures["seconds"]
         return {
-            **self.report.summary(),
+            **figures,
+            "rows_in_resumed": rows_in_resumed,
+            "rows_out_resumed": sum(f.rows_out for f in resumed),
+            "rows_per_s": round((figures["rows_in"] - rows_in_resumed) / seconds, 1) if seconds > 0 else 0.0,
             "workers": min(self.config.workers, len(self.files)),
             "cluster": self.config.cluster,
             "format": self.config.out_format,

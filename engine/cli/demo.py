@@ -18,6 +18,7 @@ from engine.cli.common import (
     help_epilog,
     job_exit_codes,
     positive_int,
+    print_interrupted,
     report_request,
     run_in_process,
     write_report,
@@ -72,5 +73,10 @@ def run(args: argparse.Namespace) -> int:
             f"wrote {s['files_written']} files, {s['rows']:,} rows to {s['out_dir']} in {s['seconds']:.1f} s "
             f"({s['rows_per_s']:,.0f} rows/s, {where_it_ran(s)})"
             + (f"; {s['files_failed']} failed" if s["files_failed"] else "")
+        )
+    elif finished.cancelled:
+        print_interrupted(
+            f"{printer.tasks_finished} of {args.files} files written to {args.out_dir}",
+            "rerun the same command to write them all",
         )
     return exit_code(finished, "files_failed", write_report(report, printer))

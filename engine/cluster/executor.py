@@ -11,6 +11,7 @@ Data flow::
       as_completed(with_results) ◄──────┴── Outcome | TaskError | KilledWorker ◄─────────────┘
       TaskResult(key, label, ok, value | reason, error_type, traceback, attempts, worker, seconds)
     TopicRelay: status topic ─► job's StatusSink; attempts per finished task from the scheduler
+    WorkerWatch: the scheduler's worker removals ─► WorkerExited (+ what it was running) ─► relay
     cancel(): mark_stopped on every worker ─► client.cancel(futures) ─► wait until none executes
     shutdown(): relay closed, run state dropped on the workers, client (and LocalCluster) closed
 
@@ -37,9 +38,10 @@ from engine.cluster import remote
 from engine.cluster.connection import CONNECT_TIMEOUT_S, ClusterConnection, ClusterUnreachable, connect
 from engine.cluster.reach import check_data_reach
 from engine.cluster.status_topic import TopicRelay, topic_of
+from engine.cluster.worker_events import WorkerWatch
 from engine.cluster.workers import read_workers
-from engine.context import Cancelled, JobContext
-from engine.executor import WORKER_DIED, Executor, OnWait, TaskResult, TaskSpec
+from engine.context import JobContext
+from engine.executor import WORKER_DIED, Executor, TaskResult, TaskSpec
 from engine.status import WorkerInfo
 
 #: Tasks kept in flight per worker thread: enough that a thread finishing one finds the next already
@@ -71,6 +73,7 @@ class DaskExecutor(Executor):
     """
 
     kind = "dask"
+    _pending: deque[_Flight]
 
     def __init__(
         self,
@@ -85,11 +88,9 @@ class DaskExecutor(Executor):
     ) -> None:
         from distributed import as_completed
 
-        self.fn = fn
-        self.ctx = ctx
+        super().__init__(fn, ctx, stage)
         self.connection = connection
         self.client = connection.client
-        self.stage = stage
         self.retries = retries
         self.own_connection = own_connection
         self.in_flight_per_thread = in_flight_per_thread
@@ -97,16 +98,15 @@ class DaskExecutor(Executor):
         self.key_prefix = f"mpwatch-{self.base}"
         self._generation = 0
         self._run = self._remote_run()
-        self._pending: deque[_Flight] = deque()
         self._flights: dict[str, _Flight] = {}
         self._numbers = itertools.count()
         self._completed = as_completed(loop=self.client.loop, with_results=True, raise_errors=False)
         self._threads = 1
         self._threads_read = float("-inf")
         self._pids: dict[str, int] = {}
-        self._source_cancelled = False
-        self._closed = False
         self.relay = TopicRelay(self.client, self._run.topic, ctx.sink).start()
+        self.watch = WorkerWatch(self.client, ctx.job, self.relay.post, self._pids, self._label_of).start()
+        self.workers()  # learns every worker's pid now: a worker that dies is named with it
 
     @classmethod
     def open(
@@ -126,6 +126,12 @@ class DaskExecutor(Executor):
 
         Raises ``ValueError`` (bad address), ``ClusterUnreachable`` or ``DataReachError``.
         """
+        what = (
+            f"starting a Dask cluster of {address.removeprefix('local:')} local workers"
+            if address.startswith("local:")
+            else f"connecting to the Dask scheduler at {address}"
+        )
+        ctx.log(f"{what}…")
         connection = connect(address, timeout_s)
         try:
             executor = cls(fn, ctx, connection, stage=stage, retries=retries, own_connection=True)
@@ -157,34 +163,26 @@ class DaskExecutor(Executor):
         spec = TaskSpec(key, payload, label)
         self._pending.append(_Flight(spec, label if label is not None else str(key)))
 
-    def _drive(self, source: Iterator[TaskSpec], poll_s: float, on_wait: OnWait | None) -> Iterator[TaskResult]:
-        self._source_cancelled = False
-        exhausted = False
-        while True:
-            if self.ctx.stop_requested():
-                self.shutdown(cancel=True)
-                raise Cancelled()
-            if self.client.status == "closed":
-                raise ClusterUnreachable(
-                    f"lost the connection to the Dask scheduler at "
-                    f"{self.connection.address} ({len(self._flights)} tasks in flight)"
-                )
-            exhausted = exhausted or self._source_cancelled
-            window = self.in_flight_per_thread * self._worker_threads()
-            while len(self._flights) < window:
-                flight, exhausted = self._next_pending(source, exhausted)
-                if flight is None:
-                    break
-                self._dispatch(flight)
-            if exhausted and not self._pending and not self._flights:
-                return
-            done = [(f, v) for f, v in self._ready(poll_s) if f.key in self._flights and f.status != "cancelled"]
-            reruns = self._reruns_of([f.key for f, _ in done]) if done else {}
-            for future, value in done:
-                if future.key in self._flights:  # else cancel() was called while we yielded
-                    yield self._result_of(future, value, reruns.get(future.key, (0, 0)))
-            if on_wait is not None:
-                on_wait()
+    def _before_dispatch(self) -> None:
+        if self.client.status == "closed":
+            raise ClusterUnreachable(
+                f"lost the connection to the Dask scheduler at "
+                f"{self.connection.address} ({len(self._flights)} tasks in flight)"
+            )
+
+    def _has_room(self) -> bool:
+        return len(self._flights) < self.in_flight_per_thread * self._worker_threads()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._flights)
+
+    def _collect(self, timeout: float) -> Iterator[TaskResult]:
+        done = [(f, v) for f, v in self._ready(timeout) if f.key in self._flights and f.status != "cancelled"]
+        reruns = self._reruns_of([f.key for f, _ in done]) if done else {}
+        for future, value in done:
+            if future.key in self._flights:  # else cancel() was called while we yielded
+                yield self._result_of(future, value, reruns.get(future.key, (0, 0)))
 
     def _dispatch(self, flight: _Flight) -> None:
         dask_key = f"{self.key_prefix}-{next(self._numbers)}-{_key_text(flight.spec.key)}"
@@ -214,7 +212,11 @@ class DaskExecutor(Executor):
 
     def _reruns_of(self, dask_keys: list[str]) -> dict[str, tuple[int, int]]:
         """(worker deaths, retries used) per finished task, from the scheduler: one round trip per
-        batch of results."""
+        batch of results, made only once a worker has left during the run or when retries are
+        allowed. Otherwise every task ran once: a worker's removal reaches ``watch`` before the
+        result of a task run again after it (both come on the scheduler's stream, in order)."""
+        if not self.retries and not self.watch.exits:
+            return {}
         return self.client.run_on_scheduler(remote.scheduler_attempts, dask_keys, self.retries)
 
     def _result_of(self, future: Any, value: Any, reruns: tuple[int, int]) -> TaskResult:
@@ -282,11 +284,12 @@ class DaskExecutor(Executor):
 
     # -- workers -------------------------------------------------------------------------------
     def workers(self) -> list[WorkerInfo]:
-        def label_of(dask_key: str) -> str | None:
-            flight = self._flights.get(dask_key)
-            return flight.label if flight is not None else None
+        return read_workers(self.client, self._pids, self._label_of)
 
-        return read_workers(self.client, self._pids, label_of)
+    def _label_of(self, dask_key: str) -> str | None:
+        """The label of this run's task under ``dask_key`` in flight (None: not ours, or done)."""
+        flight = self._flights.get(dask_key)
+        return flight.label if flight is not None else None
 
     # -- stopping ------------------------------------------------------------------------------
     def cancel(self, grace_s: float = CANCEL_GRACE_S) -> list[Hashable]:
@@ -344,6 +347,7 @@ class DaskExecutor(Executor):
                 self.cancel(grace_s)
             self.client.run(remote.forget_run, self.base, on_error="return")
         finally:
+            self.watch.close()  # closing our own LocalCluster below is no worker death
             self.relay.close()
             if self.own_connection:
                 self.connection.close()

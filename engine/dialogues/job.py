@@ -51,6 +51,7 @@ from typing import Any
 
 import psutil
 
+from engine import stop_signals
 from engine.atomic import atomic_path, check_writable_dir
 from engine.cluster.job_executor import open_job_executor
 from engine.context import Cancelled, JobContext
@@ -87,8 +88,9 @@ def remove_stale_work_dirs(out_dir: Path) -> int:
 
 @contextmanager
 def sigterm_cancels() -> Iterator[None]:
-    """While the job runs, SIGTERM (Stop's second stage) raises Cancelled so cleanup still runs."""
-    if threading.current_thread() is not threading.main_thread():
+    """While the job runs in a coordinator, SIGTERM (Stop's second stage) raises Cancelled so
+    cleanup still runs. Where this process owns its stop signals (the CLI), they already do."""
+    if threading.current_thread() is not threading.main_thread() or stop_signals.installed() is not None:
         yield
         return
 
