@@ -104,7 +104,7 @@ def test_a_worker_killed_mid_run_changes_nothing_in_the_outputs(inputs, tmp_path
     assert isinstance(summary, dict), summary
     assert_same_files(out, local, "clean_*.csv")
     report = json.loads((out / "report.json").read_text())
-    assert report["status"] == "finished" and summary["files_ok"] == 8
+    assert report["status"] == "done" and summary["files_ok"] == 8
     entries = report["files"] + report["segments"]
     assert max(e["attempts"] for e in entries) >= 2, "no task was run again after the kill"
     messages = job.messages()
