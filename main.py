@@ -53,7 +53,16 @@ def main(argv: list[str] | None = None) -> int:
         return run_app(argv[1:])
     from engine.cli import main as cli_main
 
-    return cli_main(argv)
+    return cli_main(argv, report_renderer=render_report)
+
+
+def render_report(record, path):  # noqa: ANN001, ANN201 - typed in gui.cli_report
+    """``--report`` of the headless jobs: the window's own panel draws it, offscreen. The engine
+    imports no Qt, so the CLI gets this renderer from here; Qt is imported only when a report is
+    written."""
+    from gui.cli_report import render_report as render
+
+    return render(record, path)
 
 
 if __name__ == "__main__":

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
+# ETAs beyond this are shown as unknown: the rate behind them has barely started (the first file of
+# a run ending after a second gave "ETA 5487933:50:05"), not a forecast anyone can use.
+MAX_ETA_S = 100 * 3600
+
 
 def format_eta(seconds: float | None) -> str:
-    if seconds is None or seconds != seconds or seconds == float("inf"):
+    if seconds is None or seconds != seconds or seconds > MAX_ETA_S:
         return "–"
     seconds = int(round(seconds))
     hours, rest = divmod(seconds, 3600)

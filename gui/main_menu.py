@@ -1,6 +1,7 @@
 """The main window's menu bar: File, Run, View, Help, with their keyboard shortcuts.
 
-Run ▸ Start (Ctrl+R) and Run ▸ Stop (Ctrl+.) act on the panel of the current tab; File ▸ Open
+Run ▸ Start (Ctrl+R) and Run ▸ Stop (Ctrl+.) act on the panel of the current tab; View holds the
+language, "Background priority for jobs" (a checkable setting) and Reset layout; File ▸ Open
 inputs… and Recent folders fill that panel's main path field. Every text is re-set on a language
 change (``retranslate``), the shortcuts stay the same in every language.
 """
@@ -74,6 +75,10 @@ class MainMenu(QObject):
             action.triggered.connect(lambda _checked=False, c=code: self.choose_language(c))
             self.language_group.addAction(action)
             self.language_actions[code] = action
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(window.background_priority_action)  # checkable; remembered in QSettings
+        self.view_menu.setToolTipsVisible(True)  # the priority setting's tooltip says what it does
+        self.view_menu.addSeparator()
         self.reset_layout = self.view_menu.addAction("", window.reset_layout)
 
         self.help_menu = bar.addMenu("")

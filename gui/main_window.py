@@ -27,10 +27,10 @@ PANELS = (
     ("gui.panels.pipeline_panel", "PipelinePanel"),
 )
 DEFAULT_SIZE = (1280, 860)
-SPLITTER_SIZES = (620, 240)
+SPLITTER_SIZES = (660, 160)
 
 
-def _load_panel_classes() -> list[type[JobPanel]]:
+def load_panel_classes() -> list[type[JobPanel]]:
     classes = []
     for module_name, class_name in PANELS:
         try:
@@ -58,7 +58,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.panels: dict[str, JobPanel] = {}
-        for panel_class in _load_panel_classes():
+        for panel_class in load_panel_classes():
             panel = panel_class(self.services)
             self.panels[panel.kind] = panel
             self.tabs.addTab(panel, panel.translated_title())
@@ -71,8 +71,7 @@ class MainWindow(QMainWindow):
         self.bottom = QTabWidget()
         self.bottom.addTab(self.process_table, "")
         self.bottom.addTab(self.log_view, "")
-        self.background_priority_action = BackgroundPriorityAction(self.services, self)
-        self.bottom.setCornerWidget(self.background_priority_action.tool_button())
+        self.background_priority_action = BackgroundPriorityAction(self.services, self)  # in View (MainMenu)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.tabs)
@@ -102,8 +101,7 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         self.bottom.setTabText(self.bottom.indexOf(self.process_table), self.tr("Processes"))
         self.bottom.setTabText(self.bottom.indexOf(self.log_view), self.tr("Log"))
-        if hasattr(self, "background_priority_action"):
-            self.background_priority_action.retranslate()
+        self.background_priority_action.retranslate()
         self.lag_label.setToolTip(
             self.tr(
                 "How late the status timer fires (mean / max over the last 5 s). "

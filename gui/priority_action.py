@@ -4,14 +4,14 @@ On (the default), every run the window starts lowers its own priority (engine/pr
 the window keeps its 100 ms ticks while a job fills every core; off, jobs compete with the
 window as equals. The action only flips ``AppServices.background_priority``: runs started after
 a change follow it, a running job keeps the priority it started with (an unprivileged process
-cannot raise a priority it lowered). It is an action so a menu or a tool button can carry it.
+cannot raise a priority it lowered). View ▸ Background priority for jobs shows it with a tick:
+its state is read at a glance where a person looks for settings of the window.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QSettings
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QToolButton, QWidget
 
 from gui.run_controller import AppServices
 
@@ -42,10 +42,3 @@ class BackgroundPriorityAction(QAction):
     def _on_toggled(self, checked: bool) -> None:
         self.services.background_priority = checked
         QSettings().setValue(SETTINGS_KEY, checked)
-
-    def tool_button(self, parent: QWidget | None = None) -> QToolButton:
-        """A flat button showing this action (its text, checkable), e.g. for a tab bar's corner."""
-        button = QToolButton(parent)
-        button.setDefaultAction(self)
-        button.setAutoRaise(True)
-        return button

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psutil
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
@@ -38,6 +38,13 @@ from engine.status import JobFinished, ProcessStarted, WorkerExited, WorkersRepo
 from gui.terms import term
 
 MAX_EXITED_ROWS = 60
+# Rows the list always has room for (more show at the default window size; 3 keeps the window within
+# 1280×860 with the tallest panel, Chinese, after a run).
+MIN_VISIBLE_ROWS = 3
+# Text colours of rows that are not running (a running row has the palette's text colour, so it
+# reads on a light and a dark window): both read on either.
+DIED_COLOR = "#e53935"
+EXITED_COLOR = "#9e9e9e"
 # First element of the row key of a Dask worker (local processes are keyed by pid).
 DASK = "dask"
 #: How soon after a sample is requested the table looks for its result (and again, until it came).
@@ -129,7 +136,7 @@ class ProcessTable(QTableWidget):
         self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self._widest = [len(self.horizontalHeaderItem(c).text()) for c in range(self.COLUMNS)]  # longest fitted so far
         self.rows: dict[Hashable, ProcessRow] = {}  # a local pid, or (DASK, job, worker address)
-        self._shown: list[tuple[tuple[str, ...], str]] = []  # per table row: (cell texts, colour)
+        self._shown: list[tuple[tuple[str, ...], str | None]] = []  # per table row: (cell texts, colour)
         self._sampler = ProcessSampler()
         self._pending = False  # a sample was requested and its result not read yet
         self._timer = QTimer(self)
@@ -141,6 +148,12 @@ class ProcessTable(QTableWidget):
         self._collect_timer.setInterval(COLLECT_MS)
         self._collect_timer.timeout.connect(self.collect)
         self.destroyed.connect(self._sampler.close)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """Room for the header and ``MIN_VISIBLE_ROWS`` rows: the window's splitter never squeezes the
+        list below that (a tall panel scrolls its form instead)."""
+        rows = self.verticalHeader().defaultSectionSize() * MIN_VISIBLE_ROWS
+        return QSize(super().minimumSizeHint().width(), self.horizontalHeader().sizeHint().height() + rows + 4)
 
     def retranslate(self) -> None:
         self.setHorizontalHeaderLabels(
@@ -265,7 +278,7 @@ class ProcessTable(QTableWidget):
                 f"{r.rss_bytes / 2**20:.0f}" if live else "",
                 "" if r.exitcode is None else str(r.exitcode),
             )
-            color = "#c62828" if r.state == "died" else ("#000000" if live else "#9e9e9e")
+            color = DIED_COLOR if r.state == "died" else (None if live else EXITED_COLOR)  # None: the palette's text
             old_values, old_color = self._shown[i] if i < len(self._shown) else ((None,) * len(values), None)
             for col, value in enumerate(values):
                 if value == old_values[col] and color == old_color:
@@ -278,7 +291,7 @@ class ProcessTable(QTableWidget):
                     self.setItem(i, col, item)
                 item.setText(value)
                 if color != old_color:
-                    item.setForeground(QColor(color))
+                    item.setData(Qt.ItemDataRole.ForegroundRole, None if color is None else QColor(color))
             if i < len(self._shown):
                 self._shown[i] = (values, color)
             else:

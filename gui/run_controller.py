@@ -2,14 +2,17 @@
 
     start(fn, config) ──► poller.new_run_queue() ──► JobRun(kind, fn, config, that queue,
                           background=services.background_priority).start()
-                          RunMonitor subscribed to the run's job id; the run registered with the app
+                          a RunRecord (monitor, tracker, events) subscribed to the run's job id;
+                          the run registered with the app
     every poller tick ──► JobRun.poll() (supervisor: exits, restarts, the stop ladder)
-                          tracker.update(monitor) when something new arrived → ``progress``
+                          record.update() when something new arrived → ``progress``
                           ``on_tick`` callbacks (views refresh from there when visible)
     run over          ──► the run's queue drained (every process has exited, so all it said is there)
                           and retired; a JobFinished is made up when the coordinator died without
                           one (killed, crashed); ``finished`` is emitted once
     stop()            ──► JobRun.request_stop(grace_s, terminate_s)
+    show_record(r)    ──► a run that ran elsewhere (the CLI's ``--report``) becomes the current
+                          record, with no process behind it
 
 Runs start at background priority while ``AppServices.background_priority`` is on (the window's
 "Background priority for jobs" setting, on by default): the window keeps its ticks while a job
@@ -29,6 +32,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from engine.progress import ProgressTracker, RunMonitor
+from engine.run_record import RunRecord
 from engine.runner import JobFunction, JobRun
 from engine.status import JobFinished
 from gui.status_poller import StatusPoller
@@ -54,7 +58,8 @@ class AppServices:
 
 
 class RunController(QObject):
-    """Owns the current run of one kind of job: its queue, monitor, progress tracker and end."""
+    """Owns the current run of one kind of job: its queue, its record (monitor, progress tracker,
+    events) and its end."""
 
     running_changed = Signal(bool)
     finished = Signal(object)  # JobFinished (real, or made up when the coordinator died without one)
@@ -71,8 +76,7 @@ class RunController(QObject):
         self.kind = kind
         self.tracker_factory = tracker_factory
         self.run: JobRun | None = None
-        self.monitor: RunMonitor | None = None
-        self.tracker: ProgressTracker | None = None
+        self.record: RunRecord | None = None  # the run shown: the current run, or one shown from elsewhere
         self.on_event: list[Callable[[Any], None]] = []  # events of the current run (not snapshots)
         self.on_tick: list[Callable[[], None]] = []  # after each poll; views refresh from here
         self._queue: Any = None
@@ -83,6 +87,14 @@ class RunController(QObject):
     @property
     def is_running(self) -> bool:
         return self.run is not None and not self.run.finished
+
+    @property
+    def monitor(self) -> RunMonitor | None:
+        return self.record.monitor if self.record is not None else None
+
+    @property
+    def tracker(self) -> ProgressTracker | None:
+        return self.record.tracker if self.record is not None else None
 
     @property
     def progress(self) -> Any:
@@ -97,10 +109,9 @@ class RunController(QObject):
             poller.unsubscribe(self.run.job_id)
         self._queue = poller.new_run_queue()
         self.run = JobRun(self.kind, fn, config, self._queue, background=self.services.background_priority)
-        self.monitor = RunMonitor(self.run.job_id)
-        self.monitor.on_event.append(self._on_event)
-        self.tracker = self.tracker_factory()
-        poller.subscribe(self.run.job_id, self.monitor.handle)
+        self.record = RunRecord(self.kind, self.run.job_id, config, self.tracker_factory())
+        self.record.monitor.on_event.append(self._on_event)
+        poller.subscribe(self.run.job_id, self.record.handle)
         self.run.start()
         self._open = True
         self.services.register(self.run)
@@ -114,43 +125,52 @@ class RunController(QObject):
         self.run.request_stop(grace_s, terminate_s)
         return True
 
+    def show_record(self, record: RunRecord) -> None:
+        """Make ``record``, a finished run that ran elsewhere, the one shown (no process, no queue)."""
+        if self.is_running:
+            raise RuntimeError(f"a {self.kind} run is running")
+        if self.run is not None:
+            self.services.poller.unsubscribe(self.run.job_id)
+        self.run = None
+        self.record = record
+
     # -- the tick --------------------------------------------------------------------------------
     def _on_event(self, message: Any) -> None:
         for callback in list(self.on_event):
             callback(message)
 
     def _on_tick(self) -> None:
-        run, monitor = self.run, self.monitor
-        if run is None or monitor is None:
+        run, record = self.run, self.record
+        if run is None or record is None:
             return
         if not run.finished:
             run.poll()
         if self._open and run.finished:
-            self._finish(run, monitor)
-        elif monitor.dirty:
-            monitor.dirty = False
-            self.tracker.update(monitor)
+            self._finish(run, record)
+        else:
+            record.update()
         for callback in list(self.on_tick):
             callback()
 
-    def _finish(self, run: JobRun, monitor: RunMonitor) -> None:
+    def _finish(self, run: JobRun, record: RunRecord) -> None:
         self._open = False
         poller = self.services.poller
         # Every process of the run has exited, so all it said is in its queue: read it first.
         poller.drain_queue(self._queue)
         poller.retire_queue(self._queue)
-        finished = monitor.finished
-        if finished is None:
+        if record.finished is None:
             code = run.coordinator_exitcode()
-            finished = JobFinished(
-                run.job_id,
-                time.time(),
-                ok=False,
-                cancelled=run.stopping,
-                error="stopped" if run.stopping else f"the job process ended without a result (exit code {code})",
+            record.finish(
+                JobFinished(
+                    run.job_id,
+                    time.time(),
+                    ok=False,
+                    cancelled=run.stopping,
+                    error="stopped" if run.stopping else f"the job process ended without a result (exit code {code})",
+                )
             )
-            monitor.handle(finished)
-        monitor.dirty = False
-        self.tracker.update(monitor)
+        else:
+            record.update(force=True)
+        finished = record.finished
         self.running_changed.emit(False)
         self.finished.emit(finished)

@@ -12,7 +12,7 @@ import base64
 import dataclasses
 import html
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401 - registers ImageExporter
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice
 
+from engine.status import TaskFailed, TaskFinished
 from gui.main_menu import versions
 
 CHART_WIDTH_PX = 900
@@ -32,8 +33,7 @@ th { background: #f2f2f2; text-align: left; } td.num { text-align: right; } img 
 """
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("RunReport", text)
+translate = QCoreApplication.translate  # lupdate collects translate("RunReport", …) calls
 
 
 def chart_png(chart: pg.PlotWidget, width_px: int = CHART_WIDTH_PX) -> bytes:
@@ -85,32 +85,77 @@ class ReportTable:
     rows: tuple[tuple[Any, ...], ...]
 
 
+def _counts(summary: Mapping[str, Any], label: Callable[[str], str], prefix: str = "") -> list[str]:
+    """``name: 1,234`` for every number of a task's summary (nested dicts too; a drop reason
+    ``drops_<reason>`` by its reason's name, left out when 0); texts and lists are paths and
+    previews, not counts, and are left out."""
+    parts = []
+    for key, value in summary.items():
+        name = str(key)
+        if isinstance(value, Mapping):
+            parts += _counts(value, label, f"{prefix}{name}.")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            if name.startswith("drops_"):
+                if not value:
+                    continue
+                name = name.removeprefix("drops_")
+            number = f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+            parts.append(f"{prefix}{label(name)}: {number}")
+    return parts
+
+
+def task_table(title: str, events: Iterable[Any], label: Callable[[str], str] = str) -> ReportTable | None:
+    """A row per finished or failed task of a run (its files, for most jobs): what it counted, or
+    why it failed. None when the run had no task events."""
+    rows = []
+    for event in events:
+        if isinstance(event, TaskFinished):
+            details = ", ".join(_counts(event.summary, label))
+            rows.append((event.task, label("ok"), event.worker, f"{event.seconds:.2f}", details))
+        elif isinstance(event, TaskFailed):
+            rows.append((event.task, label("failed"), event.worker, "", event.reason))
+    if not rows:
+        return None
+    header = (
+        translate("RunReport", "task"),
+        translate("RunReport", "status"),
+        translate("RunReport", "worker"),
+        translate("RunReport", "s"),
+        translate("RunReport", "counts or error"),
+    )
+    return ReportTable(title, header, tuple(rows))
+
+
+def _heading(text: str) -> str:
+    return f"<h2>{html.escape(text)}</h2>"
+
+
 def report_html(
     title: str, summary_html: str, tables: Sequence[ReportTable], charts: Sequence[tuple[str, bytes]], config: Any
 ) -> str:
     """The whole report; ``summary_html`` is the panel's rich-text summary (already markup),
     ``charts`` are (title, PNG bytes)."""
+    saved = translate("RunReport", "Saved {time}").format(time=time.strftime("%Y-%m-%d %H:%M:%S"))
     parts = [
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<style>{STYLE}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
-        f"<p>{html.escape(_tr('Saved {time}').format(time=time.strftime('%Y-%m-%d %H:%M:%S')))}</p>",
-        f"<h2>{html.escape(_tr('Summary'))}</h2><p>{summary_html}</p>",
+        f"<p>{html.escape(saved)}</p>",
+        _heading(translate("RunReport", "Summary")) + f"<p>{summary_html}</p>",
     ]
     for table in tables:
-        parts.append(f"<h2>{html.escape(table.title)}</h2>{_table(table.header, table.rows)}")
+        parts.append(_heading(table.title) + _table(table.header, table.rows))
     if charts:
-        parts.append(f"<h2>{html.escape(_tr('Charts'))}</h2>")
+        parts.append(_heading(translate("RunReport", "Charts")))
         for chart_title, png in charts:
             data = base64.b64encode(png).decode("ascii")
             parts.append(
                 f"<h3>{html.escape(chart_title)}</h3><img alt='{html.escape(chart_title)}' "
                 f"src='data:image/png;base64,{data}'>"
             )
-    parts.append(
-        f"<h2>{html.escape(_tr('Settings'))}</h2>" + _table((_tr("setting"), _tr("value")), config_rows(config))
-    )
-    parts.append(f"<h2>{html.escape(_tr('Versions'))}</h2>" + _table(("", ""), list(versions().items())))
+    settings_header = (translate("RunReport", "setting"), translate("RunReport", "value"))
+    parts.append(_heading(translate("RunReport", "Settings")) + _table(settings_header, config_rows(config)))
+    parts.append(_heading(translate("RunReport", "Versions")) + _table(("", ""), list(versions().items())))
     parts.append("</body></html>")
     return "\n".join(parts)
 

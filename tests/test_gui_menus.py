@@ -104,3 +104,24 @@ def test_ctrl_r_starts_and_ctrl_dot_stops_the_current_panel(main_window, qtbot, 
         qtbot.keyClick(main_window, Qt.Key.Key_Period, Qt.KeyboardModifier.ControlModifier)
     assert finished.args[0].cancelled
     assert main_window.menus.start.isEnabled() and not main_window.menus.stop.isEnabled()
+
+
+def test_background_priority_is_a_checkable_view_setting_that_is_remembered(main_window):
+    from PySide6.QtCore import QSettings
+
+    from gui.priority_action import SETTINGS_KEY, BackgroundPriorityAction
+    from gui.run_controller import AppServices
+    from gui.status_poller import StatusPoller
+
+    action = main_window.background_priority_action
+    assert action in main_window.menus.view_menu.actions()
+    assert action.isCheckable() and action.isChecked() and main_window.services.background_priority
+    assert main_window.bottom.cornerWidget() is None  # no unlabelled toggle button beside the bottom tabs
+    action.trigger()  # what a click on the menu entry does
+    assert not action.isChecked() and not main_window.services.background_priority
+    assert QSettings().value(SETTINGS_KEY, type=bool) is False
+    services = AppServices(StatusPoller())
+    assert not BackgroundPriorityAction(services).isChecked() and not services.background_priority  # next start
+    action.trigger()
+    assert action.isChecked() and main_window.services.background_priority
+    assert QSettings().value(SETTINGS_KEY, type=bool) is True

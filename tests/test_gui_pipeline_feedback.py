@@ -39,6 +39,7 @@ def test_load_clicked_while_starting_is_queued_then_starts_itself(main_window, q
     main_window.tabs.setCurrentWidget(main_window.panels["demo"])  # it starts even with the panel hidden
     qtbot.waitUntil(lambda: load.is_running, timeout=60000)
     assert not load.queued and load.button.text() == "Stop load"
+    assert "Load queued" not in load.stats.text()  # the queued line goes once the load is started
     main_window.tabs.setCurrentWidget(panel)
     qtbot.waitUntil(lambda: "sent" in load.stats.text(), timeout=20000)
 

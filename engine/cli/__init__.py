@@ -11,6 +11,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 SUBCOMMAND_MODULES = ("demo", "clean", "dialogues", "serve", "loadtest")
 
@@ -38,15 +41,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, report_renderer: Callable[[Any, Path], Path] | None = None) -> int:
     """Parse, run the sub-command; SIGINT, SIGTERM and SIGHUP stop it (engine/stop_signals.py):
-    its drain runs, one line says what was done, and the exit code is 128 + the signal."""
+    its drain runs, one line says what was done, and the exit code is 128 + the signal.
+    ``report_renderer`` draws ``--report FILE.html`` from a finished run's ``RunRecord``
+    (``engine.cli.common.ReportRenderer``); main.py passes the GUI's."""
     from engine.stop_signals import owning_stop_signals
 
     with owning_stop_signals() as signals:
         try:
             parser = build_parser()
             args = parser.parse_args(argv)
+            args.report_renderer = report_renderer
             if args.command is None:
                 parser.print_help()
                 return EXIT_BAD_ARGS

@@ -15,6 +15,7 @@ from engine.cli.common import (
     HelpFormatter,
     ProgressSpec,
     add_overwrite_option,
+    add_report_option,
     arg_type,
     exit_code,
     help_epilog,
@@ -23,7 +24,9 @@ from engine.cli.common import (
     positive_int,
     preflight_failed,
     print_interrupted,
+    report_request,
     run_in_process,
+    write_report,
 )
 from engine.cluster.address import parse_cluster_address
 from engine.priority import add_background_priority_flag, apply_background_priority_flag
@@ -60,6 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             [
                 "mpwatch clean exports/ --out cleaned/ --format csv",
                 "mpwatch clean 'data/**/*.xlsx' --out cleaned/ --columns content=消息内容 --resume",
+                "mpwatch clean exports/ --out cleaned/ --report clean-report.html",
             ],
             job_exit_codes("done, but some files failed (report.json says which)"),
         ),
@@ -134,6 +138,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_cluster_option(parser, "file and segment tasks")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_report_option(parser)
     add_background_priority_flag(parser)
     parser.set_defaults(func=run)
 
@@ -171,12 +176,13 @@ def config_from_args(args: argparse.Namespace) -> CleanConfig:
 
 def run(args: argparse.Namespace) -> int:
     from engine.clean.job import run_clean
-    from engine.clean.progress import WORKER_STAGE
+    from engine.clean.progress import WORKER_STAGE, CleanProgressTracker
     from engine.preflight import preflight_clean
 
     try:
         config = config_from_args(args)
         preflight_clean(config)
+        report = report_request(args, CleanProgressTracker)
     except ValueError as exc:
         return preflight_failed(exc)
     apply_background_priority_flag(args)
@@ -192,12 +198,13 @@ def run(args: argparse.Namespace) -> int:
             total_basis_done="input_bytes_done",
         ),
         quiet=args.quiet,
+        report=report,
     )
     if finished.ok:
         print(format_summary(finished.summary))
     elif finished.cancelled:
         print_interrupted(*interrupted_progress(config.out_dir))
-    return exit_code(finished, "files_failed")
+    return exit_code(finished, "files_failed", write_report(report, printer))
 
 
 def interrupted_progress(out_dir: Path) -> tuple[str, str]:

@@ -14,6 +14,12 @@ Data flow::
 
 The job runs in this process (its pool workers are children), so Ctrl-C cancels it cleanly.
 
+``--report FILE.html`` (clean, dialogues, demo): the printer also keeps the run's ``RunRecord`` (the
+job's progress tracker with its chart histories, the events in order) and, once the job is over,
+hands it to the report renderer main.py passed to ``engine.cli.main``. The renderer lives outside
+the engine (it draws the report with the window's own panel, offscreen), since the engine imports
+no Qt; without one, ``--report`` is refused before anything starts.
+
 Only the argument types are needed while parsing (``--help`` must answer at once): tqdm, the
 progress model (numpy) and the runner are imported when a job actually runs.
 """
@@ -28,12 +34,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.cli import EXIT_BAD_ARGS, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL
 
 if TYPE_CHECKING:
-    from engine.progress import RunMonitor
+    from engine.progress import ProgressTracker, RunMonitor
+    from engine.run_record import RunRecord
     from engine.runner import JobFunction
     from engine.status import JobFinished, TaskFailed
 
@@ -103,6 +111,7 @@ class StatusPrinter:
         quiet: bool = False,
         label: str = "progress",
         plain: bool | None = None,
+        record: RunRecord | None = None,
     ) -> None:
         from tqdm import tqdm
 
@@ -114,7 +123,8 @@ class StatusPrinter:
         self.label = label
         self.plain = (not sys.stderr.isatty()) if plain is None else plain
         self.every_s = float(os.environ.get(PROGRESS_EVERY_ENV, DEFAULT_PROGRESS_EVERY_S))
-        self.monitor = RunMonitor("cli")
+        self.record = record  # kept for --report: fed every message, its tracker updated as the run goes
+        self.monitor = record.monitor if record is not None else RunMonitor("cli")
         self.failures: list[TaskFailed] = []
         self.tasks_finished = 0  # TaskFinished events seen: what an interrupted run can say it did
         self.finished: JobFinished | None = None
@@ -197,6 +207,8 @@ class StatusPrinter:
         return self.spec.read(self.monitor)
 
     def _refresh(self) -> None:
+        if self.record is not None:
+            self.record.update()
         if self.plain:
             self._plain_line()
             return
@@ -224,11 +236,59 @@ class StatusPrinter:
         )
 
 
+#: Writes a finished run's HTML report: (record, path) -> the path written. main.py passes one to
+#: ``engine.cli.main`` (it draws with the window's panels, which the engine may not import).
+ReportRenderer = Callable[["RunRecord", Path], Path]
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """``--report PATH``: what the run must keep (the job's tracker) and who draws the report."""
+
+    path: Path
+    renderer: ReportRenderer
+    tracker_factory: Callable[[], ProgressTracker]
+
+
+def add_report_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE.html",
+        help="after the run, write one self-contained HTML report (summary, files with their drops or "
+        "errors, every chart, settings, versions), the same as the window's Save report…",
+    )
+
+
+def report_request(args: argparse.Namespace, tracker_factory: Callable[[], ProgressTracker]) -> ReportRequest | None:
+    """The checked ``--report`` of ``args`` (None when not asked); ValueError when it cannot be
+    written, so the command refuses it before the job starts."""
+    path = getattr(args, "report", None)
+    if path is None:
+        return None
+    renderer = getattr(args, "report_renderer", None)
+    if renderer is None:
+        raise ValueError("--report needs mpwatch's window code (gui/, PySide6): run it as `python main.py` / `mpwatch`")
+    path = path.expanduser()
+    if path.is_dir():
+        raise ValueError(f"--report names a folder, not a file: {path}")
+    if not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
+        raise ValueError(f"--report: cannot write into {path.parent}")
+    return ReportRequest(path, renderer, tracker_factory)
+
+
 def run_in_process(
-    kind: str, fn: JobFunction, config: Any, spec: ProgressSpec, quiet: bool = False
+    kind: str,
+    fn: JobFunction,
+    config: Any,
+    spec: ProgressSpec,
+    quiet: bool = False,
+    report: ReportRequest | None = None,
 ) -> tuple[JobFinished, StatusPrinter]:
-    """Run a job in this process with live progress; returns its JobFinished and the printer."""
+    """Run a job in this process with live progress; returns its JobFinished and the printer (whose
+    ``record`` is the run's RunRecord when a ``report`` is asked for)."""
     from engine.context import SPAWN, JobContext, StopFlag
+    from engine.run_record import RunRecord
     from engine.runner import run_job
     from engine.stop_signals import installed
 
@@ -237,9 +297,25 @@ def run_in_process(
     signals = installed()
     if signals is not None:
         signals.on_stop(ctx.stop_event.set)  # every loop that polls the flag stops too, children included
-    with StatusPrinter(status_queue, spec, quiet, label=kind) as printer:
+    record = RunRecord(kind, ctx.job, config, report.tracker_factory()) if report is not None else None
+    with StatusPrinter(status_queue, spec, quiet, label=kind, record=record) as printer:
         finished = run_job(fn, config, ctx)
+    if record is not None:
+        record.finish(finished)
     return finished, printer
+
+
+def write_report(report: ReportRequest | None, printer: StatusPrinter) -> bool:
+    """Write the asked report of the run ``printer`` watched; False (and why, on stderr) when it failed."""
+    if report is None or printer.record is None:
+        return True
+    try:
+        written = report.renderer(printer.record, report.path)
+    except Exception as exc:  # the run's outputs stand; only the report is missing
+        print(f"error: could not write the report {report.path}: {exc}", file=sys.stderr)
+        return False
+    print(f"report: {written}")
+    return True
 
 
 def stop_cause() -> str:
@@ -255,13 +331,15 @@ def print_interrupted(done: str, hint: str) -> None:
     print(f"interrupted ({stop_cause()}): {done}; {hint}", file=sys.stderr, flush=True)
 
 
-def exit_code(finished: JobFinished, failed_key: str) -> int:
+def exit_code(finished: JobFinished, failed_key: str, report_ok: bool = True) -> int:
     """0 all done, 3 finished with failed tasks, 130 stopped (main turns it into 128 + the signal),
-    1 the job itself failed."""
+    1 the job itself failed (or its asked report could not be written)."""
     if finished.cancelled:
         return EXIT_INTERRUPTED
     if not finished.ok:
         print(f"error: {finished.error}", file=sys.stderr)
+        return EXIT_FAILED
+    if not report_ok:
         return EXIT_FAILED
     return EXIT_PARTIAL if finished.summary.get(failed_key) else EXIT_OK
 

@@ -11,13 +11,16 @@ from engine.cli.common import (
     HelpFormatter,
     ProgressSpec,
     add_overwrite_option,
+    add_report_option,
     exit_code,
     help_epilog,
     job_exit_codes,
     positive_int,
     preflight_failed,
     print_interrupted,
+    report_request,
     run_in_process,
+    write_report,
 )
 from engine.priority import add_background_priority_flag, apply_background_priority_flag
 
@@ -29,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Generate realistic customer-service chat exports with the dirt "
         "the clean job removes, in parallel, with live progress.",
         epilog=help_epilog(
-            ["mpwatch demo exports/ --files 8 --rows 2000"], job_exit_codes("done, but some files failed")
+            ["mpwatch demo exports/ --files 8 --rows 2000", "mpwatch demo exports/ --report demo-report.html"],
+            job_exit_codes("done, but some files failed"),
         ),
         formatter_class=HelpFormatter,
     )
@@ -43,12 +47,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_cluster_option(parser, "file writers")
     add_overwrite_option(parser, "files")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_report_option(parser)
     add_background_priority_flag(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from engine.demo.job import DemoConfig, run_demo
+    from engine.demo.progress import DemoProgressTracker
     from engine.preflight import preflight_demo
 
     config = DemoConfig(
@@ -56,11 +62,12 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         preflight_demo(config)
+        report = report_request(args, DemoProgressTracker)
     except ValueError as exc:
         return preflight_failed(exc)
     apply_background_priority_flag(args)
     finished, printer = run_in_process(
-        "demo", run_demo, config, ProgressSpec(done="rows", total="rows_total"), quiet=args.quiet
+        "demo", run_demo, config, ProgressSpec(done="rows", total="rows_total"), quiet=args.quiet, report=report
     )
     if finished.ok:
         s = finished.summary
@@ -74,4 +81,4 @@ def run(args: argparse.Namespace) -> int:
             f"{printer.tasks_finished} of {args.files} files written to {args.out_dir}",
             "rerun the same command to write them all",
         )
-    return exit_code(finished, "files_failed")
+    return exit_code(finished, "files_failed", write_report(report, printer))

@@ -17,14 +17,17 @@ from engine.cli.common import (
     HelpFormatter,
     ProgressSpec,
     add_overwrite_option,
+    add_report_option,
     exit_code,
     help_epilog,
     job_exit_codes,
     positive_int,
     preflight_failed,
     print_interrupted,
+    report_request,
     run_in_process,
     size_arg,
+    write_report,
 )
 from engine.dialogues.config import (
     DEFAULT_MEMORY_BUDGET_BYTES,
@@ -55,6 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             [
                 "mpwatch dialogues cleaned/ --out dialogues/",
                 "mpwatch dialogues exports/ --out dialogues/ --val-size 0.1 --memory-budget 1G",
+                "mpwatch dialogues cleaned/ --out dialogues/ --report dialogues-report.html",
             ],
             job_exit_codes("done, but some input files failed"),
         ),
@@ -106,12 +110,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_cluster_option(parser, "readers and the partition builds")
     add_overwrite_option(parser, "four text files")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_report_option(parser)
     add_background_priority_flag(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from engine.dialogues.job import run_dialogues
+    from engine.dialogues.progress import DialoguesProgressTracker
     from engine.preflight import preflight_dialogues
 
     try:
@@ -129,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
         )
         preflight_dialogues(config)
+        report = report_request(args, DialoguesProgressTracker)
     except ValueError as exc:
         return preflight_failed(exc)
     apply_background_priority_flag(args)
@@ -138,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
         config,
         ProgressSpec(done="work_done", total="work_total", unit="rows"),
         quiet=args.quiet,
+        report=report,
     )
     if finished.ok:
         s = finished.summary
@@ -170,4 +178,4 @@ def run(args: argparse.Namespace) -> int:
             f"nothing written to {args.out} (the four files appear only when the whole run is done)",
             "rerun the same command",
         )
-    return exit_code(finished, "files_failed")
+    return exit_code(finished, "files_failed", write_report(report, printer))

@@ -7,6 +7,9 @@ process starts; an output folder holding an earlier run's outputs becomes a Yes/
 override ``on_job_event(message)`` for events (a row per finished file, a summary at the end) and
 ``on_run_reset()`` (a new run: bind charts to the new history, clear tables).
 
+``show_record(record)`` shows a run that ran elsewhere (the CLI's ``--report`` draws its report with
+the panel, offscreen) through the same three hooks: reset, every event in order, the end.
+
 ``refresh_views`` runs from the poller's tick (the GUI's one timer), at most every ``REFRESH_S``,
 only while the panel is visible and something changed; once more when the panel is shown and when
 the run ends. A panel hidden while its run goes on costs only the (Qt-free) progress update.
@@ -26,10 +29,12 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPu
 
 from engine.output_folder import OutputInUse
 from engine.progress import ProgressTracker, RunMonitor
+from engine.run_record import RunRecord
 from engine.runner import JobFunction, JobRun
 from gui.overwrite_question import ask_overwrite
 from gui.run_controller import AppServices, RunController
-from gui.run_report import ReportTable, chart_png, report_html, write_report
+from gui.run_report import ReportTable, chart_png, report_html, task_table, write_report
+from gui.terms import term
 from gui.widgets.charts import BarChart, TimeSeriesChart
 
 REFRESH_S = 0.25
@@ -178,6 +183,15 @@ class JobPanel(QWidget):
         self.on_run_reset()
         return True
 
+    def show_record(self, record: RunRecord) -> None:
+        """Show ``record``, a finished run this panel did not start, as if it had just run here."""
+        self.controller.show_record(record)
+        self._drawn = None
+        self.on_run_reset()
+        for event in record.events:
+            self.on_job_event(event)
+        self._on_finished(record.finished)
+
     def stop_job(self) -> None:
         if self.controller.stop():
             self.stop_button.setEnabled(False)
@@ -185,8 +199,11 @@ class JobPanel(QWidget):
 
     # -- the report --------------------------------------------------------------------------------
     def report_tables(self) -> list[ReportTable]:
-        """Tables for the run's report (the Clean panel lists its files)."""
-        return []
+        """Tables for the run's report: every task (file) with its counts or error (the Clean panel
+        lists its file table instead)."""
+        record = self.controller.record
+        table = task_table(self.tr("Files and tasks"), record.events, term) if record is not None else None
+        return [table] if table is not None else []
 
     def report_summary(self) -> str:
         label = getattr(self, "summary", None)
@@ -200,24 +217,25 @@ class JobPanel(QWidget):
 
     def save_report(self, path: Path | None = None) -> Path | None:
         """Write the last run's report (asks where when ``path`` is None); the path written, or None."""
-        if self.run is None:
+        record = self.controller.record
+        if record is None:
             return None
         if path is None:
             chosen, _ = QFileDialog.getSaveFileName(
                 self,
                 self.tr("Save report"),
-                str(Path.home() / f"{self.run.job_id}-report.html"),
+                str(Path.home() / f"{record.job_id}-report.html"),
                 self.tr("HTML report (*.html)"),
             )
             if not chosen:
                 return None
             path = Path(chosen)
-        title = self.tr("mpwatch report: {job}").format(job=f"{self.translated_title()} ({self.run.job_id})")
-        text = report_html(title, self.report_summary(), self.report_tables(), self.report_charts(), self.run.config)
+        title = self.tr("mpwatch report: {job}").format(job=f"{self.translated_title()} ({record.job_id})")
+        text = report_html(title, self.report_summary(), self.report_tables(), self.report_charts(), record.config)
         return write_report(path, text)
 
     def _set_running(self, running: bool) -> None:
-        self.report_button.setEnabled(not running and self.run is not None)
+        self.report_button.setEnabled(not running and self.controller.record is not None)
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
         self.stop_button.setText(self.tr("Stop"))

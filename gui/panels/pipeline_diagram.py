@@ -7,7 +7,9 @@ busiest one, when it is busy enough to matter) gets a red frame, so a person see
 where throughput is lost: a full queue in front of a busy stage.
 
 It repaints only when what it shows changed (the panel hands it new views 4 times a second under
-load; equal views cost nothing) and reuses its fonts and pens between paints.
+load; equal views cost nothing) and reuses its fonts and pens between paints. Its colours come from
+the palette (text, base, mid), so it reads in a light and a dark window alike; only the heat of a
+busy box and the red of trouble are fixed, mixed into the palette's base.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gui.formatting import format_rate
 from gui.terms import term
+from gui.theme import is_dark
 
 #: A stage busier than this can be the bottleneck.
 BOTTLENECK_BUSY = 0.6
@@ -46,14 +49,26 @@ class StageView:
         return min(1.0, self.depth / self.bound)
 
 
-def _heat(share: float) -> QColor:
-    """White → amber → red as a stage gets busier."""
+AMBER = QColor(245, 230, 135)
+HOT = QColor(245, 120, 75)
+TROUBLE = QColor("#c62828")
+QUEUE_FILL = QColor("#2a7ab9")
+# How much of the heat colours a box takes on a dark base (the palette's light text must stay readable).
+DARK_HEAT_STRENGTH = 0.45
+
+
+def mix(a: QColor, b: QColor, t: float) -> QColor:
+    """``a`` moved a share ``t`` (0…1) of the way to ``b``."""
+    t = max(0.0, min(1.0, t))
+    return QColor(*(round(x + (y - x) * t) for x, y in zip(a.getRgb()[:3], b.getRgb()[:3])))
+
+
+def heat(share: float, base: QColor, strength: float = 1.0) -> QColor:
+    """``base`` → amber → red-orange as a stage gets busier (white base: white at idle, amber at
+    half busy, red-orange when always busy); ``strength`` < 1 mixes the heat in more softly."""
     share = max(0.0, min(1.0, share))
-    if share < 0.5:
-        t = share / 0.5
-        return QColor(int(255 - 10 * t), int(255 - 25 * t), int(255 - 120 * t))
-    t = (share - 0.5) / 0.5
-    return QColor(245, int(230 - 110 * t), int(135 - 60 * t))
+    warm = mix(base, AMBER, min(1.0, share / 0.5) * strength)
+    return mix(warm, HOT, max(0.0, (share - 0.5) / 0.5) * strength)
 
 
 class StageDiagram(QWidget):
@@ -64,6 +79,7 @@ class StageDiagram(QWidget):
         self.bottleneck: str | None = None
         self._title_font: QFont | None = None
         self._small_font: QFont | None = None
+        self._text = self._base = self._line = QColor()  # the palette's, set at each paint
         self.setMinimumHeight(150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
@@ -82,8 +98,8 @@ class StageDiagram(QWidget):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.FontChange:
             self._title_font = self._small_font = None
-        if event.type() == QEvent.Type.LanguageChange:
-            self.update()  # the texts are painted: repaint them in the new language
+        if event.type() in (QEvent.Type.LanguageChange, QEvent.Type.PaletteChange):
+            self.update()  # texts and colours are painted: repaint them in the new language or palette
         super().changeEvent(event)
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -91,6 +107,11 @@ class StageDiagram(QWidget):
             return
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        base, text = palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Text)
+        self._text, self._base = text, base
+        self._line = mix(text, base, 0.35)  # arrows and frames: quieter than text, visible on either base
+        strength = DARK_HEAT_STRENGTH if is_dark(palette) else 1.0
         n = len(self.stages)
         margin, arrow_w = 8.0, 46.0
         box_w = (self.width() - 2 * margin - (n - 1) * arrow_w) / n
@@ -105,11 +126,11 @@ class StageDiagram(QWidget):
         for i, stage in enumerate(self.stages):
             rect = QRectF(margin + i * (box_w + arrow_w), top, box_w, box_h)
             boxes.append(rect)
-            painter.setBrush(_heat(stage.busy) if stage.alive else QColor("#eeeeee"))
+            painter.setBrush(heat(stage.busy, base, strength) if stage.alive else mix(base, text, 0.12))
             is_neck = stage.key == self.bottleneck
-            painter.setPen(QPen(QColor("#c62828") if is_neck else QColor("#7a7a7a"), 3 if is_neck else 1))
+            painter.setPen(QPen(TROUBLE if is_neck else self._line, 3 if is_neck else 1))
             painter.drawRoundedRect(rect, 6, 6)
-            painter.setPen(QColor("#222222"))
+            painter.setPen(text)
             painter.setFont(self._title_font)
             title = stage.title + (f" ×{stage.processes}" if stage.processes > 1 else "")
             painter.drawText(
@@ -137,20 +158,20 @@ class StageDiagram(QWidget):
     def _arrow(self, painter: QPainter, left: QRectF, right: QRectF, into: StageView) -> None:
         y = left.center().y()
         x0, x1 = left.right() + 3, right.left() - 3
-        painter.setPen(QPen(QColor("#555555"), 1.5))
+        painter.setPen(QPen(self._line, 1.5))
         painter.drawLine(QPointF(x0, y), QPointF(x1, y))
         painter.drawLine(QPointF(x1, y), QPointF(x1 - 6, y - 4))
         painter.drawLine(QPointF(x1, y), QPointF(x1 - 6, y + 4))
         if into.depth is None:
             return
         bar = QRectF(x0 + 4, y - 24, (x1 - x0) - 8, 9)
-        painter.setPen(QPen(QColor("#888888"), 1))
-        painter.setBrush(QColor("#ffffff"))
+        painter.setPen(QPen(self._line, 1))
+        painter.setBrush(self._base)
         painter.drawRect(bar)
-        painter.setBrush(QColor("#c62828") if into.fill >= 0.9 else QColor("#2a7ab9"))
+        painter.setBrush(TROUBLE if into.fill >= 0.9 else QUEUE_FILL)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.drawRect(QRectF(bar.left(), bar.top(), bar.width() * into.fill, bar.height()))
-        painter.setPen(QColor("#333333"))
+        painter.setPen(self._text)
         painter.setFont(self._small_font)
         painter.drawText(
             QRectF(x0 - 6, y + 4, (x1 - x0) + 12, 16), Qt.AlignmentFlag.AlignHCenter, f"{into.depth}/{into.bound}"
@@ -163,15 +184,15 @@ class StageDiagram(QWidget):
         path.lineTo(QPointF(last.center().x(), y))
         path.lineTo(QPointF(first.center().x(), y))
         path.lineTo(QPointF(first.center().x(), first.bottom() + 3))
-        painter.setPen(QPen(QColor("#555555"), 1.5, Qt.PenStyle.DashLine))
+        painter.setPen(QPen(self._line, 1.5, Qt.PenStyle.DashLine))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(path)
         tip = QPointF(first.center().x(), first.bottom() + 3)
-        painter.setPen(QPen(QColor("#555555"), 1.5))
+        painter.setPen(QPen(self._line, 1.5))
         painter.drawLine(tip, tip + QPointF(-4, 6))
         painter.drawLine(tip, tip + QPointF(4, 6))
         depth, bound = self.results_depth
-        painter.setPen(QColor("#333333"))
+        painter.setPen(self._text)
         painter.drawText(
             QRectF(first.center().x(), y - 16, last.center().x() - first.center().x(), 15),
             Qt.AlignmentFlag.AlignHCenter,

@@ -169,6 +169,7 @@ class LoadGeneratorBox(QGroupBox):
 
     def _on_running_changed(self, running: bool) -> None:
         self._update_button()
+        self._update_view(force=True)
 
     def _on_rate_changed(self, value: int) -> None:
         self.rate_label.setText(self.tr("{rate} req/s").format(rate=f"{value:,}"))
@@ -186,7 +187,11 @@ class LoadGeneratorBox(QGroupBox):
             return
         p: LoadgenProgress | None = self.controller.progress
         if p is None or not p.reporting:
-            if force and self.stats.text() and not self.is_running:
+            if self.is_running:  # started, not reporting yet: never leave an earlier line standing
+                text = self.tr("Starting the load generator…")
+                if self.stats.text() != text:
+                    self.stats.setText(text)
+            elif force and self.stats.text():
                 self.stats.setText("")
             return
         statuses = ", ".join(

@@ -58,6 +58,7 @@ from gui.terms import term
 from gui.widgets.charts import BarChart, TimeSeriesChart
 from gui.widgets.forms import spin_box
 from gui.widgets.path_picker import PathPicker
+from gui.widgets.vertical_scroll import VerticalScrollArea
 
 #: The stages (as they name themselves in snapshots); ``term(stage)`` is a stage's title in the
 #: diagram and the charts ("A ingress", …).
@@ -150,11 +151,16 @@ class PipelinePanel(JobPanel):
         for chart in self._time_charts().values():
             chart.setMinimumHeight(150)
 
-        left = QVBoxLayout()
+        # The forms scroll rather than set the panel's minimum height: the window's Processes list
+        # below keeps room for several rows at the default size.
+        left_widget = QWidget()
+        left = QVBoxLayout(left_widget)
+        left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(service_box)
         left.addWidget(self.load)
         left.addWidget(self.try_box)
         left.addStretch(1)
+        self.forms_scroll = VerticalScrollArea(left_widget)
         charts = QGridLayout()
         charts.addWidget(self.throughput_chart, 0, 0)
         charts.addWidget(self.depth_chart, 0, 1)
@@ -167,7 +173,7 @@ class PipelinePanel(JobPanel):
         right.addWidget(self.service_status)
         right.addWidget(self.batching.chart_tabs(charts), 1)
         layout = QHBoxLayout(self)
-        layout.addLayout(left, 2)
+        layout.addWidget(self.forms_scroll, 2)
         layout.addLayout(right, 5)
         self.controller.on_tick.append(self._check_service_ready)
         self.retranslate()

@@ -68,4 +68,5 @@ class WorkerTable(QTableWidget):
                     item.setText(value)
                 if col == 2 and item.data(Qt.ItemDataRole.UserRole) != w.state:
                     item.setData(Qt.ItemDataRole.UserRole, w.state)
-                    item.setForeground(QColor(_STATE_COLORS.get(w.state, "#000000")))
+                    color = _STATE_COLORS.get(w.state)  # an unknown state: the palette's text colour
+                    item.setData(Qt.ItemDataRole.ForegroundRole, QColor(color) if color else None)

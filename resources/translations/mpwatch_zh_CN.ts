@@ -805,6 +805,10 @@ attempts: {attempts}, worker: {worker}</source>
         <translation>无法开始{job}</translation>
     </message>
     <message>
+        <source>Files and tasks</source>
+        <translation>文件与任务</translation>
+    </message>
+    <message>
         <source>Save report</source>
         <translation>保存报告</translation>
     </message>
@@ -891,6 +895,10 @@ attempts: {attempts}, worker: {worker}</source>
     <message>
         <source>Load queued: it starts by itself when the predictors are ready ({ready}/{total} ready).</source>
         <translation>压测已排队：推理进程就绪后自动开始（已就绪 {ready}/{total}）。</translation>
+    </message>
+    <message>
+        <source>Starting the load generator…</source>
+        <translation>正在启动压测进程…</translation>
     </message>
     <message>
         <source>sent {sent} · {statuses}</source>
@@ -1327,6 +1335,57 @@ Remove these files and start? Only the files that run&apos;s report lists are re
     <message>
         <source>Connect, list the workers (address, threads, memory), disconnect</source>
         <translation>连接，列出工作进程（地址、线程、内存），然后断开</translation>
+    </message>
+</context>
+<context>
+    <name>RunReport</name>
+    <message>
+        <source>task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>worker</source>
+        <translation>工作进程</translation>
+    </message>
+    <message>
+        <source>s</source>
+        <translation>秒</translation>
+    </message>
+    <message>
+        <source>counts or error</source>
+        <translation>计数或错误</translation>
+    </message>
+    <message>
+        <source>Saved {time}</source>
+        <translation>保存于 {time}</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <source>Charts</source>
+        <translation>图表</translation>
+    </message>
+    <message>
+        <source>setting</source>
+        <translation>设置项</translation>
+    </message>
+    <message>
+        <source>value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Versions</source>
+        <translation>版本</translation>
     </message>
 </context>
 <context>
