@@ -42,6 +42,7 @@ import queue
 import time
 from collections import deque
 from collections.abc import Callable
+from multiprocessing import resource_tracker
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -83,6 +84,9 @@ class StatusPoller(QObject):
 
     # -- wiring ----------------------------------------------------------------------------
     def start(self) -> None:
+        # Every run queue's locks register with multiprocessing's resource tracker, a process that
+        # the first lock starts: start it now rather than in the first Start's click (issue 16).
+        resource_tracker.ensure_running()
         self._last_tick = time.perf_counter()
         self._timer.start()
 

@@ -26,6 +26,7 @@ from engine.runner import JobFunction
 from engine.status import JobFinished, TaskFailed
 from gui.panels.base import JobPanel
 from gui.run_controller import AppServices
+from gui.settings_writer import save_settings
 from gui.summaries import demo_summary
 from gui.terms import term
 from gui.widgets.charts import TimeSeriesChart
@@ -117,9 +118,8 @@ class DemoPanel(JobPanel):
             Path(out).expanduser(), self.files.value(), self.rows.value(), self.seed.value(), self.workers.value()
         )
         self.out_dir.remember()
-        settings = self.settings()
-        for key, box in (("files", self.files), ("rows", self.rows), ("seed", self.seed), ("workers", self.workers)):
-            settings.setValue(f"demo/{key}", box.value())
+        boxes = (("files", self.files), ("rows", self.rows), ("seed", self.seed), ("workers", self.workers))
+        save_settings({f"demo/{key}": box.value() for key, box in boxes})
         return run_demo, config
 
     def on_run_reset(self) -> None:
