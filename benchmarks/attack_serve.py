@@ -22,6 +22,8 @@ import json
 import sys
 import time
 import urllib.request
+from asyncio import StreamReader, StreamWriter
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -42,7 +44,9 @@ async def _attack(port: int, slowloris: int, idle: int, seconds: float) -> dict[
     counts = {"connections_opened": 0, "closed_by_service": 0, "junk_sent": 0}
     end = time.monotonic() + seconds
 
-    async def hold_idle() -> None:
+    async def keep_connecting(hold: Callable[[StreamReader, StreamWriter], Awaitable[None]], pause_s: float) -> None:
+        """Connect, ``hold`` the connection, close it, wait ``pause_s`` and again, until the end (a
+        refused connect is tried again after 0.2 s): what a bot does that keeps coming back."""
         while time.monotonic() < end:
             try:
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -50,34 +54,31 @@ async def _attack(port: int, slowloris: int, idle: int, seconds: float) -> dict[
                 await asyncio.sleep(0.2)
                 continue
             counts["connections_opened"] += 1
-            try:
-                await asyncio.wait_for(reader.read(), max(0.1, end - time.monotonic()))
-                counts["closed_by_service"] += 1
-            except (TimeoutError, OSError):
-                pass
+            await hold(reader, writer)
             writer.close()
-            await asyncio.sleep(0.5)  # then back again, as a bot would
+            if pause_s:
+                await asyncio.sleep(pause_s)
 
-    async def slow_head() -> None:
-        head = b"POST /v1/predict HTTP/1.1\r\nHost: a\r\n" + b"X-Slow: " + b"s" * 10_000
-        while time.monotonic() < end:
-            try:
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            except OSError:
-                await asyncio.sleep(0.2)
-                continue
-            counts["connections_opened"] += 1
-            try:
-                for i in range(len(head)):
-                    if time.monotonic() >= end or reader.at_eof():
-                        break
-                    writer.write(head[i : i + 1])
-                    await writer.drain()
-                    await asyncio.sleep(1.0)
-                counts["closed_by_service"] += reader.at_eof()
-            except OSError:
-                counts["closed_by_service"] += 1
-            writer.close()
+    async def wait_to_be_closed(reader: StreamReader, writer: StreamWriter) -> None:
+        try:
+            await asyncio.wait_for(reader.read(), max(0.1, end - time.monotonic()))
+            counts["closed_by_service"] += 1
+        except (TimeoutError, OSError):
+            pass
+
+    head = b"POST /v1/predict HTTP/1.1\r\nHost: a\r\n" + b"X-Slow: " + b"s" * 10_000
+
+    async def send_head_slowly(reader: StreamReader, writer: StreamWriter) -> None:
+        try:
+            for i in range(len(head)):
+                if time.monotonic() >= end or reader.at_eof():
+                    break
+                writer.write(head[i : i + 1])
+                await writer.drain()
+                await asyncio.sleep(1.0)
+            counts["closed_by_service"] += reader.at_eof()
+        except OSError:
+            counts["closed_by_service"] += 1
 
     async def junk() -> None:
         i = 0
@@ -94,7 +95,11 @@ async def _attack(port: int, slowloris: int, idle: int, seconds: float) -> dict[
             i += 1
             await asyncio.sleep(0.05)
 
-    tasks = [hold_idle() for _ in range(idle)] + [slow_head() for _ in range(slowloris)] + [junk() for _ in range(3)]
+    tasks = (
+        [keep_connecting(wait_to_be_closed, 0.5) for _ in range(idle)]
+        + [keep_connecting(send_head_slowly, 0.0) for _ in range(slowloris)]
+        + [junk() for _ in range(3)]
+    )
     await asyncio.gather(*tasks)
     return counts
 

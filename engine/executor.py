@@ -31,6 +31,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from engine.context import Cancelled, JobContext
 from engine.status import StatusSink, WorkerInfo, WorkersReport
 
 #: ``TaskResult.error_type`` of a task whose worker died on every attempt (no exception was raised).
@@ -86,8 +87,17 @@ class Executor(ABC):
     #: "local", "dask": goes into ``WorkersReport.executor``.
     kind: str = "local"
 
-    #: Tasks submitted but not dispatched yet, oldest first (each implementation's own task record).
-    _pending: deque
+    def __init__(self, fn: Callable[[Any], Any], ctx: JobContext, stage: str) -> None:
+        self.fn = fn
+        self.ctx = ctx
+        #: What the workers report as their stage (and, locally, the prefix of their names).
+        self.stage = stage
+        #: Tasks submitted but not dispatched yet, oldest first (each implementation's own task record).
+        self._pending: deque = deque()
+        #: Set by ``cancel``: a ``map_unordered`` being iterated pulls nothing more from its source.
+        self._source_cancelled = False
+        #: Set by ``shutdown``, which runs once.
+        self._closed = False
 
     def _next_pending(self, source: Iterator[TaskSpec], exhausted: bool) -> tuple[Any, bool]:
         """The next task to dispatch and whether ``source`` is now exhausted: a task queued by
@@ -117,10 +127,51 @@ class Executor(ABC):
         """Yield results of submitted tasks as they complete, until none is pending or running."""
         return self._drive(iter(()), poll_s, on_wait)
 
-    @abstractmethod
     def _drive(self, source: Iterator[TaskSpec], poll_s: float, on_wait: OnWait | None) -> Iterator[TaskResult]:
         """Dispatch pending tasks and specs pulled from ``source`` (see ``_next_pending``) while
-        workers are free; yield results as they complete until nothing is pending or running."""
+        workers have room; yield results as they complete until nothing is pending or running.
+
+        A stopped job cancels everything and raises ``Cancelled``; after ``cancel`` nothing more is
+        pulled from ``source`` and the loop ends once the results already in hand are out."""
+        self._source_cancelled = False
+        exhausted = False
+        while True:
+            if self.ctx.stop_requested():
+                self.shutdown(cancel=True)
+                raise Cancelled()
+            self._before_dispatch()
+            exhausted = exhausted or self._source_cancelled
+            while self._has_room():  # only then is the source pulled: back-pressure on the iterable
+                task, exhausted = self._next_pending(source, exhausted)
+                if task is None:
+                    break
+                self._dispatch(task)
+            if exhausted and not self._pending and self.in_flight == 0:
+                return
+            yield from self._collect(poll_s)
+            if on_wait is not None:
+                on_wait()
+
+    @abstractmethod
+    def _before_dispatch(self) -> None:
+        """Make sure tasks can be dispatched (start the workers), or raise why they cannot."""
+
+    @abstractmethod
+    def _has_room(self) -> bool:
+        """Whether a worker can take one more task now."""
+
+    @abstractmethod
+    def _dispatch(self, task: Any) -> None:
+        """Hand one task (from ``_pending``) to a worker that has room."""
+
+    @abstractmethod
+    def _collect(self, timeout: float) -> Iterator[TaskResult]:
+        """The results that came in, waiting up to ``timeout`` for the first one."""
+
+    @property
+    @abstractmethod
+    def in_flight(self) -> int:
+        """How many tasks are on the workers now."""
 
     @abstractmethod
     def cancel(self) -> list[Hashable]:

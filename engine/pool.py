@@ -40,8 +40,8 @@ from typing import Any
 
 import psutil
 
-from engine.context import SPAWN, Cancelled, JobContext
-from engine.executor import WORKER_DIED, Executor, OnWait, TaskResult, TaskSpec, local_host
+from engine.context import SPAWN, JobContext
+from engine.executor import WORKER_DIED, Executor, TaskResult, local_host
 from engine.pool_worker import POISON_PILL, CallItem, worker_main
 from engine.shutdown import StagedStop
 from engine.status import WorkerExited, WorkerInfo, describe_exitcode
@@ -76,6 +76,7 @@ class ProcessPool(Executor):
     """
 
     kind = "local"
+    _pending: deque[_Task]
 
     def __init__(
         self,
@@ -91,22 +92,17 @@ class ProcessPool(Executor):
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
-        self.fn = fn
+        super().__init__(fn, ctx, stage)
         self.size = workers
-        self.ctx = ctx
-        self.stage = stage
         self.max_retries = max_retries
         self.initializer = initializer
         self.initargs = initargs
         self.mp = mp_context
         self.host = local_host()
         self._workers: list[_Worker] = []
-        self._pending: deque[_Task] = deque()
         self._names = itertools.count(1)
         self.deaths: list[WorkerExited] = []
         self._started = False
-        self._closed = False
-        self._source_cancelled = False
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> ProcessPool:
@@ -179,30 +175,14 @@ class ProcessPool(Executor):
     def submit(self, key: Hashable, payload: Any, label: str | None = None) -> None:
         self._pending.append(_Task(key, label if label is not None else str(key), payload))
 
-    def _drive(self, source: Iterator[TaskSpec], poll_s: float, on_wait: OnWait | None) -> Iterator[TaskResult]:
+    def _before_dispatch(self) -> None:
         self.start()
-        self._source_cancelled = False
-        exhausted = False
-        while True:
-            if self.ctx.stop_requested():
-                self.shutdown(cancel=True)
-                raise Cancelled()
-            exhausted = exhausted or self._source_cancelled
-            # Keep exactly the idle workers fed: back-pressure on the source iterable.
-            for worker in self._workers:
-                if worker.task is not None:
-                    continue
-                task, exhausted = self._next_pending(source, exhausted)
-                if task is None:
-                    break
-                self._dispatch(worker, task)
-            if exhausted and not self._pending and self.in_flight == 0:
-                return
-            yield from self._collect(poll_s)
-            if on_wait is not None:
-                on_wait()
 
-    def _dispatch(self, worker: _Worker, task: _Task) -> None:
+    def _has_room(self) -> bool:
+        return any(w.task is None for w in self._workers)
+
+    def _dispatch(self, task: _Task) -> None:
+        worker = next(w for w in self._workers if w.task is None)
         task.attempts += 1
         task.started = time.monotonic()
         worker.task = task

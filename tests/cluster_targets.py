@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import time
 from pathlib import Path
 
@@ -11,8 +10,8 @@ from engine.cluster import task_scope
 from engine.status import LogLine
 
 # The pool's task functions run unchanged on a Dask worker: pool_worker.current_reporter()
-# answers from the task scope there.
-from tests.targets import square, square_or_raise  # noqa: E402,F401
+# answers from the task scope there, and a task that SIGKILLs its own process kills a Dask worker.
+from tests.targets import always_kill_self, kill_self_once, square, square_or_raise  # noqa: E402,F401
 
 
 def _scope() -> task_scope.TaskScope:
@@ -29,16 +28,6 @@ def fail_first_time(args: tuple[int, str]) -> int:
         marker.write_text("once")
         raise OSError(f"transient failure on {x}")
     return x
-
-
-def kill_worker_once(args: tuple[int, str]) -> int:
-    """SIGKILLs its own worker process the first time it sees x == 2, after the others have started."""
-    x, marker_dir = args
-    marker = Path(marker_dir) / f"killed-{x}"
-    if x == 2 and not marker.exists():
-        marker.write_text(str(os.getpid()))
-        os.kill(os.getpid(), signal.SIGKILL)
-    return x * 10
 
 
 def run_until_stopped(args: tuple[int, str]) -> int:
@@ -75,10 +64,3 @@ def hold_local_cluster(out) -> None:
     out.put(sorted(connection.client.run(os.getpid).values()))
     while True:
         time.sleep(0.05)  # a test process that only waits to be killed
-
-
-def always_kill_worker(x: int) -> int:
-    """SIGKILLs whichever worker runs it with x == 1 (every attempt)."""
-    if x == 1:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return x

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from engine.context import SPAWN, JobContext
@@ -12,6 +13,14 @@ from engine.executor import TaskSpec
 from engine.pool import ProcessPool
 from engine.pool_worker import current_reporter, stop_requested
 from engine.status import LogLine
+
+
+def file_specs(n: int, pulled: list[int]) -> Iterator[TaskSpec]:
+    """Tasks ("file", i) for i below ``n``, each i noted in ``pulled`` as the executor pulls it (the
+    executor tests check its back-pressure on the source)."""
+    for i in range(n):
+        pulled.append(i)
+        yield TaskSpec(("file", i), i, f"file {i}")
 
 
 def square(x: int) -> int:
@@ -26,7 +35,8 @@ def square_or_raise(x: int) -> int:
 
 
 def kill_self_once(args: tuple[int, str]) -> int:
-    """Kills its own worker with SIGKILL the first time it sees x == 2 (a marker file remembers)."""
+    """Kills its own worker (pool or Dask) with SIGKILL the first time it sees x == 2 (a marker file
+    remembers)."""
     x, marker_dir = args
     marker = Path(marker_dir) / f"killed-{x}"
     if x == 2 and not marker.exists():
@@ -36,6 +46,7 @@ def kill_self_once(args: tuple[int, str]) -> int:
 
 
 def always_kill_self(x: int) -> int:
+    """SIGKILLs whichever worker runs it with x == 1 (every attempt)."""
     if x == 1:
         os.kill(os.getpid(), signal.SIGKILL)
     return x

@@ -18,6 +18,7 @@ from engine.executor import WORKER_DIED, TaskSpec
 from engine.status import LogLine, Snapshot
 from tests import cluster_targets as targets
 from tests.helpers import wait_no_children
+from tests.targets import file_specs
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -50,16 +51,10 @@ def wait_for(condition, timeout_s: float = 20.0) -> None:
 def test_keys_come_back_failures_are_data_and_the_source_is_pulled_lazily(cluster):
     ctx = JobContext("t", None, SPAWN.Event())
     pulled: list[int] = []
-
-    def tasks():
-        for i in range(8):
-            pulled.append(i)
-            yield TaskSpec(("file", i), i, f"file {i}")
-
     with DaskExecutor(targets.square_or_raise, ctx, cluster) as executor:
         window = executor.in_flight_per_thread * 2
         results = {}
-        for result in executor.map_unordered(tasks()):
+        for result in executor.map_unordered(file_specs(8, pulled)):
             assert len(pulled) <= len(results) + window + 1  # back-pressure on the iterable
             results[result.key] = result
             if result.key == ("file", 0):
@@ -149,7 +144,7 @@ def test_the_jobs_stop_flag_cancels_and_raises(cluster, tmp_path):
 def test_a_killed_worker_has_its_task_run_elsewhere(cluster, tmp_path):
     ctx = JobContext("t", queue.Queue(), SPAWN.Event())
     pids = set(cluster.client.run(os.getpid).values())
-    with DaskExecutor(targets.kill_worker_once, ctx, cluster) as executor:
+    with DaskExecutor(targets.kill_self_once, ctx, cluster) as executor:
         results = {r.key: r for r in executor.map_unordered(TaskSpec(i, (i, str(tmp_path))) for i in range(6))}
     assert {k: (r.ok, r.value) for k, r in results.items()} == {i: (True, i * 10) for i in range(6)}
     killed = int((tmp_path / "killed-2").read_text())
@@ -160,7 +155,7 @@ def test_a_killed_worker_has_its_task_run_elsewhere(cluster, tmp_path):
 
 def test_a_task_that_kills_every_worker_fails_after_its_attempts(cluster):
     ctx = JobContext("t", queue.Queue(), SPAWN.Event())
-    with DaskExecutor(targets.always_kill_worker, ctx, cluster) as executor:
+    with DaskExecutor(targets.always_kill_self, ctx, cluster) as executor:
         results = {r.key: r for r in executor.map_unordered(TaskSpec(i, i) for i in range(3))}
     assert results[0].ok and results[2].ok
     died = results[1]

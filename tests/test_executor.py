@@ -23,15 +23,9 @@ from tests.helpers import live_children
 def test_keys_come_back_with_results_of_tasks_submitted_meanwhile(no_leftover_children):
     ctx = JobContext("t", None, SPAWN.Event())
     pulled: list[int] = []
-
-    def tasks():
-        for i in range(6):
-            pulled.append(i)
-            yield TaskSpec(("file", i), i, f"file {i}")
-
     with ProcessPool(targets.square, 2, ctx) as pool:
         keys = []
-        for result in pool.map_unordered(tasks()):
+        for result in pool.map_unordered(targets.file_specs(6, pulled)):
             assert len(pulled) <= len(keys) + 2 + 1  # back-pressure: at most one spec per worker ahead
             keys.append(result.key)
             if result.key == ("file", 0):

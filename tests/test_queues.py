@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 
 import pytest
@@ -30,12 +31,18 @@ def test_locks_held_by_a_killed_process_are_released(no_leftover_children):
     assert q.release_orphaned_locks(reader=True, writer=True, wait_s=0.05) == []
 
 
+@pytest.mark.timeout(30)
 def test_depth_counts_puts_and_gets_and_stays_in_bounds():
-    q = CountingQueue(3)
+    q = CountingQueue(4)
     for i in range(3):
         q.put(i)
     assert q.depth() == 3
-    assert q.get(timeout=2) == 0
+    assert q.get(timeout=5) == 0
     assert q.depth() == 2
+    q.put(3)
+    q.put(4)
+    with pytest.raises(queue.Full):
+        q.put(5, timeout=0.1)
+    assert q.depth() == 4
     with pytest.raises(ValueError):
         CountingQueue(0)

@@ -9,7 +9,6 @@ import time
 import pytest
 
 from engine.context import SPAWN
-from engine.queues import CountingQueue
 from engine.status import LogLine, Snapshot, StatusReporter, StatusSink, WorkerExited, describe_exitcode
 from tests import targets
 
@@ -78,23 +77,6 @@ def test_worker_exit_descriptions():
     assert "SIGKILL" in died.describe()
     assert describe_exitcode(3) == "exit code 3"
     assert "SIGKILL" in describe_exitcode(-9)
-
-
-@pytest.mark.timeout(30)
-def test_counting_queue_depth():
-    q = CountingQueue(4)
-    for i in range(3):
-        q.put(i)
-    assert q.depth() == 3
-    assert q.get(timeout=5) == 0
-    assert q.depth() == 2
-    q.put(3)
-    q.put(4)
-    with pytest.raises(queue.Full):
-        q.put(5, timeout=0.1)
-    assert q.depth() == 4
-    with pytest.raises(ValueError):
-        CountingQueue(0)
 
 
 def test_status_messages_are_frozen():

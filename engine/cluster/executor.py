@@ -38,8 +38,8 @@ from engine.cluster.connection import CONNECT_TIMEOUT_S, ClusterConnection, Clus
 from engine.cluster.reach import check_data_reach
 from engine.cluster.status_topic import TopicRelay, topic_of
 from engine.cluster.workers import read_workers
-from engine.context import Cancelled, JobContext
-from engine.executor import WORKER_DIED, Executor, OnWait, TaskResult, TaskSpec
+from engine.context import JobContext
+from engine.executor import WORKER_DIED, Executor, TaskResult, TaskSpec
 from engine.status import WorkerInfo
 
 #: Tasks kept in flight per worker thread: enough that a thread finishing one finds the next already
@@ -71,6 +71,7 @@ class DaskExecutor(Executor):
     """
 
     kind = "dask"
+    _pending: deque[_Flight]
 
     def __init__(
         self,
@@ -85,11 +86,9 @@ class DaskExecutor(Executor):
     ) -> None:
         from distributed import as_completed
 
-        self.fn = fn
-        self.ctx = ctx
+        super().__init__(fn, ctx, stage)
         self.connection = connection
         self.client = connection.client
-        self.stage = stage
         self.retries = retries
         self.own_connection = own_connection
         self.in_flight_per_thread = in_flight_per_thread
@@ -97,15 +96,12 @@ class DaskExecutor(Executor):
         self.key_prefix = f"mpwatch-{self.base}"
         self._generation = 0
         self._run = self._remote_run()
-        self._pending: deque[_Flight] = deque()
         self._flights: dict[str, _Flight] = {}
         self._numbers = itertools.count()
         self._completed = as_completed(loop=self.client.loop, with_results=True, raise_errors=False)
         self._threads = 1
         self._threads_read = float("-inf")
         self._pids: dict[str, int] = {}
-        self._source_cancelled = False
-        self._closed = False
         self.relay = TopicRelay(self.client, self._run.topic, ctx.sink).start()
 
     @classmethod
@@ -157,34 +153,26 @@ class DaskExecutor(Executor):
         spec = TaskSpec(key, payload, label)
         self._pending.append(_Flight(spec, label if label is not None else str(key)))
 
-    def _drive(self, source: Iterator[TaskSpec], poll_s: float, on_wait: OnWait | None) -> Iterator[TaskResult]:
-        self._source_cancelled = False
-        exhausted = False
-        while True:
-            if self.ctx.stop_requested():
-                self.shutdown(cancel=True)
-                raise Cancelled()
-            if self.client.status == "closed":
-                raise ClusterUnreachable(
-                    f"lost the connection to the Dask scheduler at "
-                    f"{self.connection.address} ({len(self._flights)} tasks in flight)"
-                )
-            exhausted = exhausted or self._source_cancelled
-            window = self.in_flight_per_thread * self._worker_threads()
-            while len(self._flights) < window:
-                flight, exhausted = self._next_pending(source, exhausted)
-                if flight is None:
-                    break
-                self._dispatch(flight)
-            if exhausted and not self._pending and not self._flights:
-                return
-            done = [(f, v) for f, v in self._ready(poll_s) if f.key in self._flights and f.status != "cancelled"]
-            reruns = self._reruns_of([f.key for f, _ in done]) if done else {}
-            for future, value in done:
-                if future.key in self._flights:  # else cancel() was called while we yielded
-                    yield self._result_of(future, value, reruns.get(future.key, (0, 0)))
-            if on_wait is not None:
-                on_wait()
+    def _before_dispatch(self) -> None:
+        if self.client.status == "closed":
+            raise ClusterUnreachable(
+                f"lost the connection to the Dask scheduler at "
+                f"{self.connection.address} ({len(self._flights)} tasks in flight)"
+            )
+
+    def _has_room(self) -> bool:
+        return len(self._flights) < self.in_flight_per_thread * self._worker_threads()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._flights)
+
+    def _collect(self, timeout: float) -> Iterator[TaskResult]:
+        done = [(f, v) for f, v in self._ready(timeout) if f.key in self._flights and f.status != "cancelled"]
+        reruns = self._reruns_of([f.key for f, _ in done]) if done else {}
+        for future, value in done:
+            if future.key in self._flights:  # else cancel() was called while we yielded
+                yield self._result_of(future, value, reruns.get(future.key, (0, 0)))
 
     def _dispatch(self, flight: _Flight) -> None:
         dask_key = f"{self.key_prefix}-{next(self._numbers)}-{_key_text(flight.spec.key)}"

@@ -35,7 +35,7 @@ import asyncio
 import os
 import socket
 import time
-from collections import Counter, deque
+from collections import deque
 
 from aiohttp import web
 
@@ -88,10 +88,7 @@ class Ingress:
             on_dispatched=lambda n: self.reporter.add(items_in=n),
         )
         self.end_sent = False
-        self.requests_by_status: Counter[int] = Counter()
-        self.batches_by_reason: Counter[str] = Counter()
-        self.latency_hist = metrics.Histogram(metrics.LATENCY_BUCKETS_S)
-        self.batch_hist = metrics.Histogram(metrics.BATCH_SIZE_BUCKETS)
+        self.traffic = metrics.Traffic()
         self.recent_latency_ms: deque[tuple[float, float]] = deque(maxlen=50_000)
         self.guard: ConnectionGuard | None = None
 
@@ -155,7 +152,7 @@ class Ingress:
             raise RequestError(504, f"no answer within {self.config.request_timeout_s:g} s") from None
         except asyncio.CancelledError:  # the client went away: skip it before compute
             router.cancel(item_ids)
-            self.requests_by_status[499] += 1
+            self.traffic.requests_by_status[499] += 1
             raise
         latency_ms = (time.perf_counter() - started) * 1000.0
         for status, payload in outcomes:
@@ -188,12 +185,8 @@ class Ingress:
         return json_response(200 if state == "ok" else 503, json.dumps(body))
 
     async def handle_metrics(self, request: web.Request) -> web.Response:
-        requests, batches, latency, batch_size = self.wiring.tally.merged(
-            self.index, self.requests_by_status, self.batches_by_reason, self.latency_hist, self.batch_hist
-        )
         text = metrics.render(
-            requests,
-            batches,
+            self.wiring.tally.merged(self.index, self.traffic),
             self.wiring.depths(),
             self.wiring.bounds(),
             {
@@ -202,8 +195,6 @@ class Ingress:
                 "max_batch": self.wiring.control.max_batch,
                 "max_delay_ms": self.wiring.control.max_delay_ms,
             },
-            latency,
-            batch_size,
             self.wiring.report.read(),
         )
         return web.Response(
@@ -223,9 +214,9 @@ class Ingress:
 
     def _record(self, status: int, started: float) -> None:
         seconds = time.perf_counter() - started
-        self.requests_by_status[status] += 1
+        self.traffic.requests_by_status[status] += 1
         if status == 200:
-            self.latency_hist.observe(seconds)
+            self.traffic.latency.observe(seconds)
             self.recent_latency_ms.append((time.monotonic(), seconds * 1000.0))
         self.reporter.add(
             items_out=int(status == 200), errors=int(status >= 500 and status != 503), **{f"requests_{status}": 1}
@@ -234,8 +225,8 @@ class Ingress:
     def _on_batch(self, reason: str, size: int) -> None:
         if size == 0:  # another ingress's share of a batch: that ingress counts it
             return
-        self.batches_by_reason[reason] += 1
-        self.batch_hist.observe(size)
+        self.traffic.batches_by_reason[reason] += 1
+        self.traffic.batch_size.observe(size)
 
     # -- status and drain --------------------------------------------------------------------------------
     def _report(self) -> None:
@@ -255,12 +246,10 @@ class Ingress:
             for key in ("latency_p50_ms", "latency_p95_ms", "latency_p99_ms"):
                 rep.set_counter(key, 0.0)
         rep.set_counter("inflight_items", len(self.router.pending))
-        for reason, count in self.batches_by_reason.items():
+        for reason, count in self.traffic.batches_by_reason.items():
             rep.set_counter(f"flush_{reason}", count)
         rep.set_queue(len(self.router.backlog), self.config.max_inflight_items)
-        self.wiring.tally.publish(
-            self.index, self.requests_by_status, self.batches_by_reason, self.latency_hist, self.batch_hist
-        )
+        self.wiring.tally.publish(self.index, self.traffic)
         # An event loop has no "busy" span to time: its CPU time (all threads) is the honest measure.
         rep.busy_s = time.process_time()
         rep.tick()

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.5, 5.0, 10.0)
 BATCH_SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
@@ -42,18 +44,26 @@ class Histogram:
         return out
 
 
+@dataclass
+class Traffic:
+    """An ingress's request and batch figures, counted as they happen: what ``/metrics`` shows and
+    ``IngressTally`` shares between ingress processes."""
+
+    requests_by_status: Counter[int] = field(default_factory=Counter)
+    batches_by_reason: Counter[str] = field(default_factory=Counter)
+    latency: Histogram = field(default_factory=lambda: Histogram(LATENCY_BUCKETS_S))
+    batch_size: Histogram = field(default_factory=lambda: Histogram(BATCH_SIZE_BUCKETS))
+
+
 def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def render(
-    requests_by_status: Mapping[int, int],
-    batches_by_reason: Mapping[str, int],
+    traffic: Traffic,
     depths: Mapping[str, int],
     bounds: Mapping[str, int],
     gauges: Mapping[str, float],
-    latency: Histogram,
-    batch_size: Histogram,
     batcher: Mapping[str, float] | None = None,
 ) -> str:
     """The whole ``/metrics`` page."""
@@ -61,13 +71,13 @@ def render(
         "# HELP mpwatch_requests_total Requests answered, by HTTP status.",
         "# TYPE mpwatch_requests_total counter",
     ]
-    for status, count in sorted(requests_by_status.items()):
+    for status, count in sorted(traffic.requests_by_status.items()):
         lines.append(f'mpwatch_requests_total{{status="{status}"}} {count}')
     lines += [
         "# HELP mpwatch_batches_total Batches answered, by the reason the batcher let them go.",
         "# TYPE mpwatch_batches_total counter",
     ]
-    for reason, count in sorted(batches_by_reason.items()):
+    for reason, count in sorted(traffic.batches_by_reason.items()):
         lines.append(f'mpwatch_batches_total{{reason="{_escape(reason)}"}} {count}')
     lines += [
         "# HELP mpwatch_queue_depth Messages waiting in each hop (each message a list of items).",
@@ -84,9 +94,9 @@ def render(
         "# HELP mpwatch_request_latency_seconds Time from request to answer.",
         "# TYPE mpwatch_request_latency_seconds histogram",
     ]
-    lines += latency.lines("mpwatch_request_latency_seconds")
+    lines += traffic.latency.lines("mpwatch_request_latency_seconds")
     lines += ["# HELP mpwatch_batch_size Items per batch run by the model.", "# TYPE mpwatch_batch_size histogram"]
-    lines += batch_size.lines("mpwatch_batch_size")
+    lines += traffic.batch_size.lines("mpwatch_batch_size")
     lines += batcher_lines(batcher or {})
     return "\n".join(lines) + "\n"
 
@@ -136,33 +146,23 @@ class IngressTally:
     def _row(self, index: int) -> list[float]:
         return self._rows[index * self.width : (index + 1) * self.width]
 
-    def publish(
-        self,
-        index: int,
-        requests: Mapping[int, int],
-        batches: Mapping[str, int],
-        latency: Histogram,
-        batch_size: Histogram,
-    ) -> None:
+    def publish(self, index: int, traffic: Traffic) -> None:
         values = (
-            [float(requests.get(s, 0)) for s in TALLY_STATUSES]
-            + _hist_values(latency)
-            + [float(batches.get(r, 0)) for r in self.reasons]
-            + _hist_values(batch_size)
+            [float(traffic.requests_by_status.get(s, 0)) for s in TALLY_STATUSES]
+            + _hist_values(traffic.latency)
+            + [float(traffic.batches_by_reason.get(r, 0)) for r in self.reasons]
+            + _hist_values(traffic.batch_size)
         )
         self._rows[index * self.width : (index + 1) * self.width] = values
 
-    def merged(
-        self,
-        index: int,
-        requests: Mapping[int, int],
-        batches: Mapping[str, int],
-        latency: Histogram,
-        batch_size: Histogram,
-    ) -> tuple[dict[int, int], dict[str, int], Histogram, Histogram]:
+    def merged(self, index: int, traffic: Traffic) -> Traffic:
         """The caller's figures (ingress ``index``, live) plus every other ingress's last published."""
-        total_requests, total_batches = dict(requests), dict(batches)
-        total_latency, total_batch = _copy(latency), _copy(batch_size)
+        total = Traffic(
+            Counter(traffic.requests_by_status),
+            Counter(traffic.batches_by_reason),
+            _copy(traffic.latency),
+            _copy(traffic.batch_size),
+        )
         n_status, n_lat, n_reason, _ = self._shape
         for other in range(self.ingresses):
             if other == index:
@@ -170,13 +170,13 @@ class IngressTally:
             row = self._row(other)
             for status, value in zip(TALLY_STATUSES, row[:n_status]):
                 if value:
-                    total_requests[status] = total_requests.get(status, 0) + int(value)
-            _add_hist(total_latency, row[n_status : n_status + n_lat])
+                    total.requests_by_status[status] += int(value)
+            _add_hist(total.latency, row[n_status : n_status + n_lat])
             for reason, value in zip(self.reasons, row[n_status + n_lat : n_status + n_lat + n_reason]):
                 if value:
-                    total_batches[reason] = total_batches.get(reason, 0) + int(value)
-            _add_hist(total_batch, row[n_status + n_lat + n_reason :])
-        return total_requests, total_batches, total_latency, total_batch
+                    total.batches_by_reason[reason] += int(value)
+            _add_hist(total.batch_size, row[n_status + n_lat + n_reason :])
+        return total
 
 
 def _hist_values(hist: Histogram) -> list[float]:
