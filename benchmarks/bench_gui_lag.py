@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -298,6 +299,7 @@ def main() -> None:
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(str(args.profile))
+    shutil.rmtree(work, ignore_errors=True)  # ~100 MB of exports and outputs per run
     if failure:
         raise failure[0]
     worst = max(bench.phases, key=lambda p: max(p.lags_ms or [0.0]))
