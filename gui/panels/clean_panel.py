@@ -47,7 +47,7 @@ from gui.widgets.progress import ProgressBox
 from gui.widgets.worker_table import WorkerTable
 
 PENDING_SHOWN = 300
-#: Lines of text kept for the end-of-run summary (it has three, a fourth when files failed).
+# Lines of text kept for the end-of-run summary (it has three, a fourth when files failed).
 SUMMARY_LINES = 4
 
 #: Short labels of the drop reasons for the bar chart's axis (English source, context CleanPanel).

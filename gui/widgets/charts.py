@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from engine.progress import RingSeries
 
-#: New curves a redraw creates; the rest follow from the event loop (see ``TimeSeriesChart.redraw``).
+# New curves a redraw creates; the rest follow from the event loop (see ``TimeSeriesChart.redraw``).
 NEW_CURVES_PER_REDRAW = 2
 
 PALETTE = ("#2a7ab9", "#e07b00", "#2ca02c", "#c62828", "#7b4fb0", "#8c564b", "#d4508f", "#6b6b6b")
