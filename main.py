@@ -30,7 +30,13 @@ def display_problem() -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] in ("gui", "app"):
+    gui = not argv or argv[0] in ("gui", "app")
+    from engine.stop_signals import install_stop_signals
+
+    # First thing: from now on Ctrl-C, SIGTERM and SIGHUP mean Stop (one line, never a traceback),
+    # even during the imports below. The window closes on them instead of raising.
+    install_stop_signals(interrupt=not gui)
+    if gui:
         problem = display_problem()
         if problem is not None:
             from engine.cli import SUBCOMMAND_MODULES

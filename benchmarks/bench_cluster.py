@@ -10,7 +10,11 @@ files, the default rules), wall time from the call to its summary:
   (b) ``cluster="local:N"``: LocalCluster start, data-reach check, the same tasks on its N worker
       processes (1 thread each), the LocalCluster closed again.
 The status is drained from the job's queue by a thread, as the CLI does. Rounds alternate (a, b, a,
-b, …) so load from elsewhere hits both alike; the median of each is reported. The outputs of (a)
+b, …) so load from elsewhere hits both alike; the median of each is reported.
+
+CPU time too (``getrusage`` of this process plus every child it waited for, and theirs: the pool's
+workers, the LocalCluster's nannies and their workers): on a machine other work shares, wall time
+follows the load, CPU seconds follow the work done, so the CPU overhead is the figure to compare. The outputs of (a)
 and (b) are compared: byte for byte (csv, parquet), every part but docProps/core.xml (xlsx).
 """
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import queue
+import resource
 import statistics
 import sys
 import tempfile
@@ -36,8 +41,17 @@ from engine.clean.job import run_clean  # noqa: E402
 from engine.context import SPAWN, JobContext, StopFlag  # noqa: E402
 
 
-def timed_run(data_dir: Path, out: Path, workers: int, out_format: str, cluster: str | None) -> tuple[float, dict]:
-    """Seconds the clean job took (status drained meanwhile) and its summary."""
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of every descendant that has exited and been waited for."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed_run(
+    data_dir: Path, out: Path, workers: int, out_format: str, cluster: str | None
+) -> tuple[float, float, dict]:
+    """Wall seconds the clean job took (status drained meanwhile), CPU seconds of every process of
+    it (this one included), and its summary."""
     status = SPAWN.Queue(maxsize=10000)
     done = threading.Event()
 
@@ -51,16 +65,17 @@ def timed_run(data_dir: Path, out: Path, workers: int, out_format: str, cluster:
     drainer = threading.Thread(target=drain, daemon=True)
     drainer.start()
     config = CleanConfig(inputs=(data_dir,), out_dir=out, workers=workers, out_format=out_format, cluster=cluster)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     try:
         summary = run_clean(config, JobContext("bench", status, StopFlag()))
     finally:
         seconds = time.perf_counter() - started
         done.set()
         drainer.join(10)
+    cpu = cpu_seconds() - cpu_started
     if summary["files_failed"]:
         raise SystemExit(f"{summary['files_failed']} file(s) failed: {summary['failed'][:3]}")
-    return seconds, summary
+    return seconds, cpu, summary
 
 
 def content(path: Path) -> dict[str, bytes]:
@@ -98,26 +113,33 @@ def main() -> None:
         f"clean job: {len(paths)} files x {args.rows:,} rows = {total:,} rows → {args.out_format}, "
         f"{args.workers} workers, {args.rounds} round(s)"
     )
-    pool_s, cluster_s = [], []
+    pool_s, cluster_s, pool_cpu, cluster_cpu = [], [], [], []
     with tempfile.TemporaryDirectory(prefix="mpwatch-bench-cluster-") as out:
         for n in range(args.rounds):
             pool_out, cluster_out = Path(out, f"pool-{n}"), Path(out, f"cluster-{n}")
-            seconds, summary = timed_run(data_dir, pool_out, args.workers, args.out_format, None)
+            seconds, cpu, summary = timed_run(data_dir, pool_out, args.workers, args.out_format, None)
             assert summary["rows_in"] == total, summary["rows_in"]
             pool_s.append(seconds)
-            seconds, summary = timed_run(data_dir, cluster_out, args.workers, args.out_format, cluster)
+            pool_cpu.append(cpu)
+            seconds, cpu, summary = timed_run(data_dir, cluster_out, args.workers, args.out_format, cluster)
             assert summary["rows_in"] == total, summary["rows_in"]
             cluster_s.append(seconds)
+            cluster_cpu.append(cpu)
             segments = same_outputs(pool_out, cluster_out, args.out_format)
             print(
                 f"  round {n + 1}: pool {pool_s[-1]:.2f} s, {cluster} {cluster_s[-1]:.2f} s "
-                f"({cluster_s[-1] / pool_s[-1] - 1:+.1%}); {segments} segments identical",
+                f"({cluster_s[-1] / pool_s[-1] - 1:+.1%}); CPU pool {pool_cpu[-1]:.2f} s, {cluster} "
+                f"{cluster_cpu[-1]:.2f} s ({cluster_cpu[-1] / pool_cpu[-1] - 1:+.1%}); {segments} segments identical",
                 flush=True,
             )
     pool, on_cluster = statistics.median(pool_s), statistics.median(cluster_s)
     print(
         f"median: pool {pool:.2f} s ({total / pool:,.0f} rows/s); {cluster} {on_cluster:.2f} s "
         f"({total / on_cluster:,.0f} rows/s); overhead {on_cluster / pool - 1:+.1%}"
+    )
+    cpu_pool, cpu_cluster = statistics.median(pool_cpu), statistics.median(cluster_cpu)
+    print(
+        f"median CPU: pool {cpu_pool:.2f} s; {cluster} {cpu_cluster:.2f} s; overhead {cpu_cluster / cpu_pool - 1:+.1%}"
     )
 
 

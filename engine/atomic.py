@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from engine.disk_fault import fsync_path
+
 PART_MARK = ".part-"
 
 
@@ -22,14 +24,22 @@ def temp_path_for(final: Path) -> Path:
 
 
 @contextmanager
-def atomic_path(final: Path | str) -> Iterator[Path]:
-    """Yield a temporary path to write; on success it is renamed to ``final``, on error removed."""
+def atomic_path(final: Path | str, durable: bool = False) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it is renamed to ``final``, on error removed.
+
+    ``durable``: the file is flushed to the disk before the rename and the folder after it, so the
+    new content (not an empty file) is what a power cut leaves.
+    """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path_for(final)
     try:
         yield tmp
+        if durable:
+            fsync_path(tmp)
         os.replace(tmp, final)
+        if durable:
+            fsync_path(final.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

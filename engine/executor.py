@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.context import Cancelled, JobContext
-from engine.status import StatusSink, WorkerInfo, WorkersReport
+from engine.status import StatusSink, TaskFailed, TaskFinished, WorkerInfo, WorkersReport
 
 #: ``TaskResult.error_type`` of a task whose worker died on every attempt (no exception was raised).
 WORKER_DIED = "WorkerDied"
@@ -70,6 +70,18 @@ class TaskResult:
         """'ValueError: bad cell': type and message in one line, for a log or a report."""
         return (
             f"{self.error_type}: {self.reason}" if self.error_type and self.error_type != WORKER_DIED else self.reason
+        )
+
+    def finished_event(self, job: str, summary: dict[str, Any]) -> TaskFinished:
+        """The TaskFinished a watcher of ``job`` gets for this result (same key and label)."""
+        return TaskFinished(
+            job, self.label, self.worker, time.time(), self.seconds, summary, self.attempts, key=self.key
+        )
+
+    def failed_event(self, job: str, reason: str, summary: dict[str, Any] | None = None) -> TaskFailed:
+        """The TaskFailed for this result, with ``reason`` as the one line a person reads."""
+        return TaskFailed(
+            job, self.label, self.worker, time.time(), reason, self.traceback, self.attempts, summary or {}, self.key
         )
 
 

@@ -46,6 +46,7 @@ from engine.pool_worker import POISON_PILL, CallItem, worker_main
 from engine.shutdown import StagedStop
 from engine.status import WorkerExited, WorkerInfo, describe_exitcode
 from engine.status_pipe import StatusRelay
+from engine.stop_signals import children_start_deaf, run_detached
 
 
 @dataclass
@@ -109,25 +110,32 @@ class ProcessPool(Executor):
         if not self._started:
             self._started = True
             for _ in range(self.size):
-                self._workers.append(self._spawn())
+                self._spawn()
         return self
 
     def __enter__(self) -> ProcessPool:
         return self.start()
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self, replacing: int | None = None) -> None:
+        """Start a worker and record it (in place of worker ``replacing``, or added)."""
         name = f"{self.stage} {next(self._names)}"
         owner_end, worker_end = self.mp.Pipe(duplex=True)
         worker_ctx = JobContext(self.ctx.job, None, self.ctx.stop_event)  # status goes via the pipe
+        worker_args = (worker_end, self.fn, worker_ctx, self.stage, name, self.initializer, self.initargs)
         process = self.mp.Process(
-            target=worker_main,
-            args=(worker_end, self.fn, worker_ctx, self.stage, name, self.initializer, self.initargs),
+            target=run_detached,
+            args=(worker_main, worker_args, {}),
             name=f"mpwatch-{self.ctx.job}-{name}",
             daemon=True,
         )
-        process.start()
-        worker_end.close()
-        return _Worker(name=name, process=process, relay=StatusRelay(owner_end, self.ctx.sink))
+        with children_start_deaf():  # a stop signal now waits until the worker is ours to end
+            process.start()
+            worker_end.close()
+            worker = _Worker(name=name, process=process, relay=StatusRelay(owner_end, self.ctx.sink))
+            if replacing is None:
+                self._workers.append(worker)
+            else:
+                self._workers[replacing] = worker
 
     @property
     def pids(self) -> list[int]:
@@ -248,8 +256,7 @@ class ProcessPool(Executor):
         self.ctx.sink.send_event(death)
         task = worker.task
         worker.relay.close()
-        index = self._workers.index(worker)
-        self._workers[index] = self._spawn()
+        self._spawn(replacing=self._workers.index(worker))
         if task is None:
             return None
         cause = f"worker died ({describe_exitcode(exitcode)})"
@@ -294,14 +301,15 @@ class ProcessPool(Executor):
         for worker in busy:
             worker.task = None  # its result, if one raced the stop, is not wanted
             worker.relay.close()
-            self._workers[self._workers.index(worker)] = self._spawn()
+            self._spawn(replacing=self._workers.index(worker))
         return dropped
 
     def shutdown(self, cancel: bool = False, grace_s: float = 3.0) -> None:
         """Stop every worker: a poison pill to each, join with a timeout, then terminate, then kill.
 
-        With ``cancel`` the running tasks are abandoned (workers see the stop event or are terminated)
-        and the wait is at most 1 s + 2 s; otherwise a running task gets ``grace_s`` more to finish:
+        With ``cancel`` the running tasks are abandoned (their workers are terminated at once: SIGTERM
+        raises ``Terminated`` there, so a task's temporary files are removed) and the wait is at most
+        1 s + 2 s; otherwise a running task gets ``grace_s`` more to finish:
         at most about 2 × ``grace_s`` + 2 s.
         """
         if self._closed:
@@ -313,6 +321,10 @@ class ProcessPool(Executor):
                 try:
                     if worker.task is None or not cancel:
                         worker.relay.conn.send(POISON_PILL)
+                    elif worker.process.exitcode is None:
+                        # An abandoned task: SIGTERM now, which raises Terminated in the worker, so
+                        # its cleanup runs (engine/stop_signals.py) and the stop takes no grace.
+                        worker.process.terminate()
                 except (OSError, EOFError, ValueError):
                     pass
 

@@ -23,6 +23,7 @@ from engine.cluster import task_scope
 from engine.context import JobContext, parent_alive
 from engine.status import StatusReporter
 from engine.status_pipe import PipeStatusWriter
+from engine.stop_signals import Terminated
 
 POISON_PILL = None  # sent to a worker's pipe: finish and exit
 
@@ -111,6 +112,8 @@ def worker_main(
             try:
                 value = fn(item.payload)
                 result = ResultItem(True, value, seconds=time.perf_counter() - started)
+            except Terminated:  # the owner's terminate stage: the task cleaned up, the worker ends
+                raise
             except BaseException as exc:  # a task's failure is data, not the worker's end
                 result = task_failure(exc, time.perf_counter() - started)
             _reporter.add(items_in=1, items_out=int(result.ok), errors=int(not result.ok))

@@ -118,7 +118,10 @@ class ProcessStarted:
 
 @dataclass(frozen=True)
 class WorkerExited:
-    """A process ended. ``expected`` is False when it died on its own (crash, kill, OOM)."""
+    """A process ended. ``expected`` is False when it died on its own (crash, kill, OOM).
+
+    ``exitcode`` None: a Dask worker the scheduler saw leave (``role`` "dask worker tcp://…", ``pid``
+    on its own host, 0 when not known yet): engine/cluster/worker_events.py."""
 
     job: str
     role: str
@@ -132,6 +135,9 @@ class WorkerExited:
         return -self.exitcode if self.exitcode is not None and self.exitcode < 0 else None
 
     def describe(self) -> str:
+        if self.exitcode is None:  # a Dask worker: the scheduler saw it go, no exit code to tell
+            who = f"{self.role} (pid {self.pid})" if self.pid else self.role
+            return f"{who} {'left' if self.expected else 'died'}"
         if self.signal is not None:
             import signal as _signal
 

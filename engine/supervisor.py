@@ -33,6 +33,7 @@ from engine.context import SPAWN, JobContext, StopFlag
 from engine.shutdown import Descendants, StagedStop
 from engine.status import WorkerExited
 from engine.status_pipe import PipeStatusWriter, StatusRelay
+from engine.stop_signals import children_start_deaf, run_detached
 
 _live_supervisors: weakref.WeakSet[Supervisor] = weakref.WeakSet()
 
@@ -101,8 +102,9 @@ class Supervisor:
     ) -> ManagedProcess:
         """Start ``target(*args, **kwargs)`` in a new spawn process, owned by this supervisor."""
         managed = ManagedProcess(role, None, target, args, dict(kwargs or {}), restart)
-        self._launch(managed)
-        self.processes.append(managed)
+        with children_start_deaf():  # recorded before a stop signal's KeyboardInterrupt: ours to end
+            self._launch(managed)
+            self.processes.append(managed)
         return managed
 
     def _launch(self, managed: ManagedProcess) -> None:
@@ -117,16 +119,16 @@ class Supervisor:
                 managed.status.close()
             managed.status = StatusRelay(reader, self.ctx.sink)
         managed.process = self.mp.Process(
-            target=managed.target,
-            args=args,
-            kwargs=kwargs,
+            target=run_detached,
+            args=(managed.target, args, kwargs),
             name=f"mpwatch-{self.ctx.job}-{managed.role}",
             daemon=False,
         )
         managed.exit_handled = False
-        managed.process.start()
-        if writer is not None:
-            writer.close()
+        with children_start_deaf():  # a stop signal now waits until the process is ours to end
+            managed.process.start()
+            if writer is not None:
+                writer.close()
 
     def relay(self) -> None:
         """Forward what the processes' status pipes hold (relay_status mode)."""
@@ -164,20 +166,23 @@ class Supervisor:
                 continue
             managed.exit_handled = True
             managed.process.join(0)
+            # Stop was asked (the job's flag: Stop, a stop signal, service.stop's drain): an exit now
+            # is the stop's doing, not a death to restart (a second signal kills every process).
+            stopping = self.stopping or self.ctx.stop_requested()
             event = WorkerExited(
                 job=self.ctx.job,
                 role=managed.role,
                 pid=managed.pid or 0,
                 t=time.time(),
                 exitcode=managed.process.exitcode,
-                expected=self.stopping or managed.process.exitcode == 0,
+                expected=stopping or managed.process.exitcode == 0,
             )
             exited.append(event)
             self.exits.append(event)
             self.ctx.sink.send_event(event)
             for callback in self.on_exit:
                 callback(managed, event)
-            if managed.restart and not self.stopping and not event.expected:
+            if managed.restart and not stopping and not event.expected:
                 if managed.restarts < self.max_restarts:
                     managed.restarts += 1
                     self.ctx.log(

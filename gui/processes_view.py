@@ -9,6 +9,11 @@ GUI thread::
     GUI thread: collect timer (50 ms after) ◄──results (a SimpleQueue)─┘
                 └─ rows updated, only the cells whose text changed are rewritten
 
+A run on a Dask cluster also lists the cluster's workers, from the ``WorkersReport`` its executor
+sends once a second (address, pid on its host, CPU %, RSS as the scheduler measures them: no psutil,
+they may be on other hosts); a ``WorkerExited`` from the scheduler marks one died, and they leave
+the list of the living when the run ends (engine/cluster/worker_events.py, workers.py).
+
 The sampler thread touches no Qt object (results come back through a plain queue the table reads
 from its own timer), so it can neither stall a tick nor outlive the widgets it reports to; it is a
 daemon, idle on its request queue between samples.
@@ -19,6 +24,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,10 +33,13 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from engine.status import ProcessStarted, WorkerExited
+from engine.cluster.worker_events import ROLE_PREFIX as DASK_ROLE_PREFIX
+from engine.status import JobFinished, ProcessStarted, WorkerExited, WorkersReport
 from gui.terms import term
 
 MAX_EXITED_ROWS = 60
+# First element of the row key of a Dask worker (local processes are keyed by pid).
+DASK = "dask"
 #: How soon after a sample is requested the table looks for its result (and again, until it came).
 COLLECT_MS = 50
 
@@ -100,6 +109,10 @@ class ProcessRow:
     ended: float | None = None
 
 
+def _cluster_key(job: str, address: str) -> tuple[str, str, str]:
+    return (DASK, job, address.split("://", 1)[-1])
+
+
 class ProcessTable(QTableWidget):
     COLUMNS = 8
     _RIGHT_ALIGNED = (2, 4, 5, 6, 7)
@@ -115,7 +128,7 @@ class ProcessTable(QTableWidget):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self._widest = [len(self.horizontalHeaderItem(c).text()) for c in range(self.COLUMNS)]  # longest fitted so far
-        self.rows: dict[int, ProcessRow] = {}
+        self.rows: dict[Hashable, ProcessRow] = {}  # a local pid, or (DASK, job, worker address)
         self._shown: list[tuple[tuple[str, ...], str]] = []  # per table row: (cell texts, colour)
         self._sampler = ProcessSampler()
         self._pending = False  # a sample was requested and its result not read yet
@@ -156,14 +169,42 @@ class ProcessTable(QTableWidget):
         if isinstance(message, ProcessStarted):
             self.rows[message.pid] = ProcessRow(message.job, message.role, message.pid, message.t)
         elif isinstance(message, WorkerExited):
-            row = self.rows.get(message.pid)
+            if message.role.startswith(DASK_ROLE_PREFIX):
+                key: Hashable = _cluster_key(message.job, message.role.removeprefix(DASK_ROLE_PREFIX))
+            else:
+                key = message.pid
+            row = self.rows.get(key)
             if row is not None:
                 row.exitcode = message.exitcode
                 row.state = "exited" if message.expected else "died"
                 row.ended = message.t
+        elif isinstance(message, WorkersReport) and message.executor != "local":
+            self._update_cluster_rows(message)
+        elif isinstance(message, JobFinished):
+            for key, row in self.rows.items():
+                if isinstance(key, tuple) and row.job == message.job and row.state == "running":
+                    row.state, row.ended = "exited", message.t
+
+    def _update_cluster_rows(self, report: WorkersReport) -> None:
+        """The cluster's workers as the scheduler sees them now; one gone from the list has left."""
+        seen = set()
+        for worker in report.workers:
+            key = _cluster_key(report.job, worker.name)
+            seen.add(key)
+            row = self.rows.get(key)
+            if row is None or row.state != "running":
+                row = self.rows[key] = ProcessRow(
+                    report.job, f"{DASK_ROLE_PREFIX}{worker.name}", worker.pid or 0, report.t
+                )
+            row.cpu_percent = worker.cpu_percent or 0.0
+            row.rss_bytes = worker.rss_bytes or 0
+        for key, row in self.rows.items():
+            if isinstance(key, tuple) and row.job == report.job and key not in seen and row.state == "running":
+                row.state, row.ended = "exited", report.t
 
     def live_pids(self) -> list[int]:
-        return [pid for pid, row in self.rows.items() if row.state == "running"]
+        """Local processes to sample (a cluster's workers are measured by its scheduler)."""
+        return [pid for pid, row in self.rows.items() if isinstance(pid, int) and row.state == "running"]
 
     def sample(self) -> None:
         """Hand the live pids to the sampler thread; ``collect`` shows what it read."""
@@ -201,8 +242,9 @@ class ProcessTable(QTableWidget):
 
     def _prune(self) -> None:
         exited = sorted((r for r in self.rows.values() if r.state != "running"), key=lambda r: r.ended or 0)
-        for row in exited[:-MAX_EXITED_ROWS] if len(exited) > MAX_EXITED_ROWS else []:
-            del self.rows[row.pid]
+        drop = {id(row) for row in (exited[:-MAX_EXITED_ROWS] if len(exited) > MAX_EXITED_ROWS else [])}
+        for key in [key for key, row in self.rows.items() if id(row) in drop]:
+            del self.rows[key]
 
     def _render(self) -> None:
         """Rewrite only the cells whose text or colour changed since the last render."""

@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.lang:
         os.environ["MPWATCH_LANGUAGE"] = args.lang
 
-    from gui.app import configure_application
+    from gui.app import configure_application, exec_until_stopped
     from gui.main_window import MainWindow
 
     app = configure_application()
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         window.close()
 
     QTimer.singleShot(int(args.after * 1000), grab)
-    return app.exec()
+    return exec_until_stopped(app, window)
 
 
 if __name__ == "__main__":

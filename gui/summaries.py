@@ -18,6 +18,14 @@ def _drops(pairs: list[tuple[str, int]]) -> str:
     return ", ".join(f"{term(reason)} {n:,}" for reason, n in pairs) or translate("Summaries", "none")
 
 
+def _where(summary: dict) -> str:
+    """A line naming the Dask cluster a run's tasks ran on ("" for this machine's processes)."""
+    cluster = summary.get("cluster")
+    return (
+        "<br>" + translate("Summaries", "Ran on the Dask cluster {cluster}.").format(cluster=cluster) if cluster else ""
+    )
+
+
 def clean_summary(finished: JobFinished) -> str:
     if finished.cancelled:
         return translate(
@@ -47,6 +55,7 @@ def clean_summary(finished: JobFinished) -> str:
         format=s["format"],
         out_dir=s["out_dir"],
     )
+    text += _where(s)
     if s.get("segments_resumed"):
         text += translate("Summaries", " ({n} segments resumed)").format(n=s["segments_resumed"])
     if not s.get("reconciles", True):
@@ -77,6 +86,7 @@ def demo_summary(finished: JobFinished) -> str:
         workers=s["workers"],
         out_dir=s["out_dir"],
     )
+    text += _where(s)
     if s.get("files_failed"):
         text += "<br>" + RED.format(translate("Summaries", "{n} files failed (see Log)").format(n=s["files_failed"]))
     return text
@@ -121,6 +131,7 @@ def dialogues_summary(finished: JobFinished) -> str:
         groups=s["build_groups"],
         out_dir=s["out_dir"],
     )
+    text += _where(s)
     if s.get("files_failed"):
         text += "<br>" + RED.format(translate("Summaries", "{n} file(s) failed (see Log)").format(n=s["files_failed"]))
     return text

@@ -9,6 +9,7 @@ import pandas as pd
 import xlsxwriter
 
 from engine.clean.config import CleanRules, ColumnMap
+from engine.clean.job import HASHES_DIR, PARTS_DIR
 from engine.clean.rules import apply_rules
 from engine.demo.data import make_chat_frame
 from engine.tables.readers import read_input
@@ -122,3 +123,27 @@ def expected_clean_rows(
     """What the job must output for good files, computed in this process file by file."""
     frames = [apply_rules(read_input(p, columns), columns, rules).kept for p in paths]
     return pd.concat(frames, ignore_index=True)
+
+
+def read_output_file(path: Path | str, fmt: str) -> pd.DataFrame:
+    """One segment's rows as strings (every sheet of an .xlsx, in order)."""
+    if fmt == "parquet":
+        frame = pd.read_parquet(path)
+    elif fmt == "csv":
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    else:
+        with pd.ExcelFile(path, engine="calamine") as book:  # closed here, not whenever GC runs
+            frame = pd.concat(pd.read_excel(book, sheet_name=None, dtype=str).values(), ignore_index=True)
+    return frame.fillna("").astype(str)
+
+
+def read_outputs(report: dict, fmt: str) -> pd.DataFrame:
+    """Every row a run's report.json lists, in segment order."""
+    frames = [read_output_file(path, fmt) for path in report["outputs"]]
+    return pd.concat(frames, ignore_index=True).fillna("").astype(str)
+
+
+def assert_no_temporaries(out: Path) -> None:
+    assert not (out / PARTS_DIR).exists()
+    hidden = [p.name for p in out.rglob(".*") if p.name != HASHES_DIR]  # run-wide dedupe state, kept for resume
+    assert not hidden, f"temporary files left: {hidden}"

@@ -8,6 +8,7 @@ import pytest
 
 from engine.status import JobFinished, Snapshot
 from tests.clean_fixtures import write_good_inputs
+from tests.cli_support import injected_env
 from tests.helpers import wait_no_children
 
 
@@ -149,3 +150,29 @@ def test_progress_follows_the_writing_once_every_file_is_cleaned():
     report({**job, "files_done": 39}, (150, 100))
     monitor.handle(JobFinished("clean-1", 2000.0, ok=True))
     assert tracker.update(monitor).phase == ""  # the run has ended
+
+
+@pytest.mark.timeout(150)
+def test_a_full_disk_shows_in_the_panel_and_the_log(main_window, qtbot, tmp_path, monkeypatch):
+    """ENOSPC injected at the write call of the second segment's file, in every process the run
+    spawns (tests/inject/sitecustomize.py): the panel and the Log name the path and the cause."""
+    for name, value in injected_env(MPWATCH_TEST_FULL_DISK="clean_00002-00003").items():
+        monkeypatch.setenv(name, value)
+    write_good_inputs(tmp_path / "in", files=6, rows=1000, seed=4)
+    out = tmp_path / "out"
+    panel = main_window.panels["clean"]
+    main_window.tabs.setCurrentWidget(panel)
+    configure(panel, tmp_path / "in", out, segment_files=2, out_format="xlsx")
+    with qtbot.waitSignal(panel.job_finished, timeout=120000) as finished:
+        assert panel.start_job()
+    result: JobFinished = finished.args[0]
+    assert not result.ok and not result.cancelled
+    where = str(out / "clean_00002-00003.xlsx")
+    assert result.error == f"cannot write {where}: No space left on device (ENOSPC)"
+    assert "Failed:" in panel.summary.text() and where in panel.summary.text()
+    assert any("failed" in line and where in line and "ENOSPC" in line for line in main_window.log_view.lines)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["status"] == "failed" and report["error"] == result.error
+    assert not (out / "clean_00002-00003.xlsx").exists()
+    assert panel.start_button.isEnabled()
+    assert not wait_no_children(10.0)

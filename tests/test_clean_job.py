@@ -17,26 +17,20 @@ import psutil
 import pytest
 
 from engine.clean.config import CleanConfig, CleanRules
-from engine.clean.job import HASHES_DIR, PARTS_DIR, run_clean
+from engine.clean.job import run_clean
 from engine.context import SPAWN, JobContext
 from engine.runner import JobRun, run_job
 from engine.status import JobFinished, Snapshot, TaskFinished, WorkerExited, WorkersReport
 from main import main
-from tests.clean_fixtures import expected_clean_rows, write_good_inputs, write_hostile_inputs, write_xlsx
+from tests.clean_fixtures import (
+    assert_no_temporaries,
+    expected_clean_rows,
+    read_outputs,
+    write_good_inputs,
+    write_hostile_inputs,
+    write_xlsx,
+)
 from tests.helpers import wait_no_children
-
-
-def read_outputs(report: dict, fmt: str) -> pd.DataFrame:
-    frames = []
-    for path in report["outputs"]:
-        if fmt == "parquet":
-            frames.append(pd.read_parquet(path))
-        elif fmt == "csv":
-            frames.append(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
-        else:
-            with pd.ExcelFile(path, engine="calamine") as book:  # closed here, not whenever GC runs
-                frames.extend(pd.read_excel(book, sheet_name=None, dtype=str).values())
-    return pd.concat(frames, ignore_index=True).fillna("").astype(str)
 
 
 def as_written(frame: pd.DataFrame) -> pd.DataFrame:
@@ -45,12 +39,6 @@ def as_written(frame: pd.DataFrame) -> pd.DataFrame:
 
 def load_report(out: Path) -> dict:
     return json.loads((out / "report.json").read_text(encoding="utf-8"))
-
-
-def assert_no_temporaries(out: Path) -> None:
-    assert not (out / PARTS_DIR).exists()
-    hidden = [p.name for p in out.rglob(".*") if p.name != HASHES_DIR]  # run-wide dedupe state, kept for resume
-    assert not hidden, f"temporary files left: {hidden}"
 
 
 @pytest.mark.timeout(180)

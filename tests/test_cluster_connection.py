@@ -128,3 +128,45 @@ def test_a_job_gets_the_pool_without_cluster_and_a_clear_error_for_a_bad_one():
     pool.shutdown()
     with pytest.raises(ValueError, match="is not a cluster address"):
         open_job_executor(targets.square, ctx, workers=2, stage="calc", cluster="tcp:/host")
+
+
+def poll_until_done(test, timeout_s: float):
+    deadline = time.monotonic() + timeout_s
+    while not test.done:
+        assert time.monotonic() < deadline, "the connection test did not end"
+        test.poll()
+        time.sleep(0.02)
+    return test.result
+
+
+@pytest.mark.timeout(60)
+def test_connection_test_runs_in_a_process_and_says_why_it_failed(no_leftover_children):
+    from engine.cluster.connection_test import ConnectionTest
+
+    with pytest.raises(ValueError, match="not a cluster address"):
+        ConnectionTest("10.0.0.5:8786")  # refused before any process starts
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    test = ConnectionTest(f"tcp://127.0.0.1:{closed}").start()
+    assert test.poll() is None  # the answer is not there at once: nothing waited for it
+    result = poll_until_done(test, 40)
+    assert not result.ok and result.workers == ()
+    assert result.error == f"cannot reach the Dask scheduler at tcp://127.0.0.1:{closed}: Connection refused"
+
+
+@pytest.mark.timeout(60)
+def test_connection_test_lists_a_local_clusters_workers_and_a_cancelled_one_ends(no_leftover_children):
+    from engine.cluster.connection_test import ConnectionTest
+
+    result = poll_until_done(ConnectionTest("local:2").start(), 50)
+    assert result.ok, result.error
+    assert len(result.workers) == 2 and all(w.threads == 1 and w.rss_bytes and w.pid for w in result.workers)
+    with socket.socket() as silent:  # accepts and never answers: the test would wait its full deadline
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        test = ConnectionTest(f"tcp://127.0.0.1:{silent.getsockname()[1]}", timeout_s=30).start()
+        time.sleep(0.5)
+        test.cancel()
+        assert test.result is not None and test.result.error == "cancelled"
+        poll_until_done(test, 10)  # terminated and reaped well before its 30 s

@@ -15,7 +15,7 @@ from engine.cluster.executor import DaskExecutor
 from engine.cluster.reach import DataReachError, check_data_reach
 from engine.context import SPAWN, Cancelled, JobContext
 from engine.executor import WORKER_DIED, TaskSpec
-from engine.status import LogLine, Snapshot
+from engine.status import LogLine, Snapshot, WorkerExited
 from tests import cluster_targets as targets
 from tests.helpers import wait_no_children
 from tests.targets import file_specs
@@ -151,6 +151,20 @@ def test_a_killed_worker_has_its_task_run_elsewhere(cluster, tmp_path):
     assert killed in pids
     assert results[2].attempts == 2 and results[2].worker  # ran again, on a live worker
     wait_for(lambda: len(cluster.client.scheduler_info()["workers"]) == 2)  # the nanny restarted it
+    # The death reached the run's status as a WorkerExited (the Processes view, the log), with the
+    # task it was running named in a warning.
+    messages = drain(ctx.status_queue)
+    exits = [m for m in messages if isinstance(m, WorkerExited)]
+    assert len(exits) == 1, exits
+    death = exits[0]
+    assert death.role.startswith("dask worker tcp://127.0.0.1:") and death.pid == killed
+    assert not death.expected and death.exitcode is None
+    assert death.describe() == f"{death.role} (pid {killed}) died"
+    warnings = [m.text for m in messages if isinstance(m, LogLine) and m.level == "warning"]
+    running = [w for w in warnings if w.startswith(f"{death.role} was running ")]
+    assert len(running) == 1 and running[0].endswith(": scheduled again on the other workers")
+    # task 2 killed it; another task queued on that worker may be named too
+    assert "2" in running[0].removeprefix(f"{death.role} was running ").split(":")[0].split(", ")
 
 
 def test_a_task_that_kills_every_worker_fails_after_its_attempts(cluster):

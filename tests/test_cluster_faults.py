@@ -22,10 +22,13 @@ from engine.clean.job import PARTS_DIR, run_clean
 from engine.context import Cancelled, JobContext, StopFlag
 from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.job import run_dialogues
-from engine.status import WorkersReport
+from engine.status import WorkerExited, WorkersReport
 from tests.cluster_jobs_support import assert_same_dialogues, assert_same_files, ok, run_cli
 from tests.helpers import live_children, wait_no_children
-from tests.test_cluster_scheduler import scheduler_and_two_workers  # noqa: F401  (a fixture)
+from tests.test_cluster_scheduler import (  # noqa: F401  (fixtures)
+    own_scheduler_and_two_workers,
+    scheduler_and_two_workers,
+)
 
 
 @pytest.fixture(scope="module")
@@ -101,15 +104,50 @@ def test_a_worker_killed_mid_run_changes_nothing_in_the_outputs(inputs, tmp_path
     assert isinstance(summary, dict), summary
     assert_same_files(out, local, "clean_*.csv")
     report = json.loads((out / "report.json").read_text())
-    assert report["status"] == "finished" and summary["files_ok"] == 8
+    assert report["status"] == "done" and summary["files_ok"] == 8
     entries = report["files"] + report["segments"]
     assert max(e["attempts"] for e in entries) >= 2, "no task was run again after the kill"
+    messages = job.messages()
+    # The death is an event of the run (the Processes view marks the worker died, the log says so).
+    deaths = [m for m in messages if isinstance(m, WorkerExited)]
+    assert [(d.role.startswith("dask worker tcp://127.0.0.1:"), d.pid, d.expected) for d in deaths] == [
+        (True, victim.pid, False)
+    ]
     # The Processes view's source: WorkersReports of the cluster's workers.
-    reports = [m for m in job.messages() if isinstance(m, WorkersReport)]
+    reports = [m for m in messages if isinstance(m, WorkersReport)]
     assert reports and all(r.executor == "dask" for r in reports)
     assert any(
         len(r.workers) == 2 and all(w.host == "127.0.0.1" and w.threads == 1 for w in r.workers) for r in reports
     )
+
+
+@pytest.mark.timeout(240)
+def test_a_scheduler_worker_killed_mid_run_is_reported_and_changes_nothing(
+    inputs,
+    tmp_path,
+    own_scheduler_and_two_workers,  # noqa: F811 - the fixture imported above
+):
+    local = tmp_path / "local"
+    run_clean(clean_config(inputs, local, None), JobContext("local"))
+    out = tmp_path / "cluster"
+    job = JobThread(run_clean, clean_config(inputs, out, own_scheduler_and_two_workers))
+    job.wait_for(lambda: any((out / PARTS_DIR).glob("part_*")), 120, "part file")
+    workers = [
+        p
+        for p in psutil.Process().children()
+        if "worker" in p.cmdline() and own_scheduler_and_two_workers in p.cmdline()
+    ]
+    assert len(workers) == 2, workers
+    victim = workers[0]
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait(10)
+    summary = job.join(120)
+    assert isinstance(summary, dict), summary
+    assert_same_files(out, local, "clean_*.csv")
+    deaths = [m for m in job.messages() if isinstance(m, WorkerExited)]
+    assert len(deaths) == 1, deaths
+    assert deaths[0].role.startswith("dask worker tcp://127.0.0.1:") and deaths[0].pid == victim.pid
+    assert not deaths[0].expected and deaths[0].describe().endswith(f"(pid {victim.pid}) died")
 
 
 @pytest.mark.timeout(240)

@@ -57,7 +57,7 @@ def run_everything_on(cluster: str, local: dict[str, Path], out: Path, formats: 
         else:
             assert assert_same_files(target, local[f"clean-{fmt}"], f"clean_*.{fmt}") >= 2
         report = json.loads((target / "report.json").read_text())
-        assert report["status"] == "finished" and {f["status"] for f in report["files"]} == {"ok"}
+        assert report["status"] == "done" and {f["status"] for f in report["files"]} == {"ok"}
         assert {f["worker"].split(":")[0] for f in report["files"]} == {"127.0.0.1"}  # ran on the workers
     target = out / "dialogues"
     ok(run_cli("dialogues", str(local["demo"]), "--out", str(target), *DIALOGUES_ARGS, "--cluster", cluster))

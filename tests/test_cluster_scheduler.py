@@ -3,6 +3,7 @@ loopback TCP, as on several hosts (127.0.0.1 only; every process is ended by the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +36,20 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def scheduler_and_two_workers():
     """``dask scheduler`` + two ``dask worker`` (no nanny, 1 thread each) on free loopback ports."""
+    with running_scheduler_and_two_workers() as address:
+        yield address
+
+
+@pytest.fixture
+def own_scheduler_and_two_workers():
+    """The same, for one test only (a test that kills one of the workers)."""
+    with running_scheduler_and_two_workers() as address:
+        yield address
+
+
+@contextlib.contextmanager
+def running_scheduler_and_two_workers() -> Iterator[str]:
+    """Start them, yield the scheduler's address, end every process (workers first)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the workers import engine and tests from here
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -87,9 +88,11 @@ def describe(messages: list) -> str:
     return "\n".join(repr(m)[:400] for m in messages if not isinstance(m, Snapshot))
 
 
-def no_outputs_and_no_work_dir(out: Path) -> None:
+def no_outputs_and_no_work_dir(out: Path, status: str) -> None:
+    """Nothing under a final name; the report says how the run ended (``status``) and lists no output."""
     assert not any((out / rel).exists() for rel in OUTPUT_FILES.values()), "no file under a final name"
-    assert not (out / REPORT_NAME).exists()
+    report = json.loads((out / REPORT_NAME).read_text(encoding="utf-8"))
+    assert report["status"] == status and report["outputs"] == {}, report
     assert not list(out.glob(f"{WORK_PREFIX}*")), "work folder removed"
 
 
@@ -123,8 +126,6 @@ def test_writer_queue_never_exceeds_its_bound_and_pushes_back(chat_csv, tmp_path
     assert report_summary["writer_queue_max"] == 2, "the queue filled up while the writer was frozen"
     depths = [m.queue_depth for m in watcher.messages if isinstance(m, Snapshot) and m.queue_depth is not None]
     assert depths and max(depths) <= 2
-    import json
-
     report = json.loads((tmp_path / REPORT_NAME).read_text(encoding="utf-8"))
     assert report["writer_queue"]["coordinator_blocked_s"] >= 0.5
     assert report["writer_queue"]["batches"] > 10
@@ -150,7 +151,7 @@ def test_killed_writer_fails_the_job_quickly_with_a_clear_message(chat_csv, tmp_
     assert "mmi writer" in finished.error and "SIGKILL" in finished.error, finished.error
     assert f"pid {watcher.writer_pid}" in finished.error
     assert elapsed < 20
-    no_outputs_and_no_work_dir(tmp_path)
+    no_outputs_and_no_work_dir(tmp_path, "failed")
 
 
 @pytest.mark.timeout(60)
@@ -169,7 +170,7 @@ def test_stop_in_process_leaves_no_child_no_partial_file_no_work_dir(chat_csv, t
     assert (
         not psutil.pid_exists(watcher.writer_pid) or psutil.Process(watcher.writer_pid).status() == psutil.STATUS_ZOMBIE
     )
-    no_outputs_and_no_work_dir(tmp_path)
+    no_outputs_and_no_work_dir(tmp_path, "stopped")
 
 
 @pytest.mark.timeout(90)
@@ -206,7 +207,7 @@ def test_stop_from_the_gui_path_ends_coordinator_and_writer(chat_csv, tmp_path, 
     assert not alive, f"still alive after Stop: {alive}"
     finished = [m for m in watcher.messages if isinstance(m, JobFinished)]
     assert finished and finished[-1].cancelled, describe(watcher.messages)
-    no_outputs_and_no_work_dir(tmp_path)
+    no_outputs_and_no_work_dir(tmp_path, "stopped")
 
 
 @pytest.mark.timeout(120)

@@ -6,7 +6,7 @@ blank cells; headers padded, repeated, reordered, short of a column, or alone; c
 utf-8-sig, gbk and gb18030. The whole job then runs in this process (``run_job(run_clean)``, one
 real spawn worker) and must hold what report.json promises:
 
-- the job never crashes (``JobFinished.ok``, report status "finished");
+- the job never crashes (``JobFinished.ok``, report status "done");
 - every file is "ok" or "failed" with the specific reason its content calls for (a missing column,
   no data rows, only blank rows), never an exception type leaking out of a reader;
 - an ok file read exactly the data rows written, and rows in = rows out + Σ drops for every file
@@ -359,7 +359,7 @@ def test_clean_job_survives_random_files_and_reconciles(run) -> None:
         finished = run_job(run_clean, config, JobContext("fuzz"))
         assert finished.ok, f"the job crashed: {finished.error}"
         report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-        assert report["status"] == "finished"
+        assert report["status"] == "done"
 
         entries = {Path(f["path"]).name: f for f in report["files"]}
         assert sorted(entries) == sorted(spec.name for spec in files)

@@ -8,7 +8,9 @@ Data flow::
                                               │ key ("segment", s): WriteSegmentTask, submitted the
                                               │   moment its last file finished → output file(s)
     coordinator ◄── TaskResult (key, counts only)┘
-       ├─ report.json rewritten after every segment (what exists is always described)
+       ├─ report.json rewritten as files finish and segments are written (≤ 4 a second, less when
+       │  the report is large) and at the end: never ahead of the disk (engine/clean/report.py)
+       ├─ a DiskFault from a task or from the coordinator's own writes stops the run ("failed")
        ├─ TaskFinished / TaskFailed per file (same key), a "job" snapshot (files, rows, drops),
        │  a WorkersReport a second
        └─ run-wide dedupe: part hashes checked in segment order (SeenHashes, 8 bytes per row)
@@ -22,7 +24,6 @@ pool; tasks are idempotent (write-then-rename of a fixed name), so nothing is lo
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,8 @@ from engine.clean.resume import check_resume
 from engine.clean.worker import HASH_COLUMN, CleanFileTask, PartFiles, WriteSegmentTask, run_clean_task
 from engine.cluster.job_executor import open_job_executor
 from engine.context import Cancelled, JobContext
+from engine.disk_fault import DiskFault, writing_into
 from engine.executor import Executor, TaskResult, TaskSpec, WorkersPublisher
-from engine.status import TaskFailed, TaskFinished
 from engine.tables.inputs import expand_inputs, file_size, segments_of
 from engine.tables.readers import InputError
 
@@ -80,12 +81,15 @@ class _CleanRun:
         self.pending_hashes: dict[int, np.ndarray] = {}
         self.status = ctx.reporter("job", "coordinator")
         self.pool: Executor | None = None
+        self.parts_to_remove: list[Path] = []
+        self.report.on_saved = self.remove_written_parts
 
     # -- preparation -----------------------------------------------------------------------------
     def prepare(self) -> None:
         remove_stale_parts(self.out_dir)
         shutil.rmtree(self.parts_dir, ignore_errors=True)
-        self.parts_dir.mkdir(parents=True)
+        with writing_into(self.parts_dir):
+            self.parts_dir.mkdir(parents=True)
         previous = check_resume(self.config)
         if previous is not None:
             for s in self.report.adopt_complete_segments(previous):
@@ -179,9 +183,16 @@ class _CleanRun:
         ) as pool:
             self.pool = pool
             publisher = WorkersPublisher(pool, self.ctx.sink, self.ctx.job)
-            for result in pool.map_unordered(self.file_tasks(), on_wait=publisher.publish):
+
+            def on_wait() -> None:
+                publisher.publish()
+                self.report.save_if_due()
+
+            for result in pool.map_unordered(self.file_tasks(), on_wait=on_wait):
                 if not result.ok and self.ctx.stop_requested():
                     continue  # a task ended by Stop is not a failure of its file: it stays pending
+                if result.error_type == DiskFault.__name__:
+                    raise DiskFault(result.reason)  # every later write would fail too: stop the run
                 kind, number = result.key
                 if kind == "segment":
                     self.on_segment_written(result, number)
@@ -197,7 +208,8 @@ class _CleanRun:
         entry.worker, entry.attempts, entry.seconds = result.worker, result.attempts, round(result.seconds, 3)
         if result.ok:
             value = result.value
-            entry.status, entry.rows_in, entry.rows_out = "ok", value["rows_in"], value["rows_out"]
+            # "cleaned": its rows wait in the parts folder; "ok" once they are in a written segment.
+            entry.status, entry.rows_in, entry.rows_out = "cleaned", value["rows_in"], value["rows_out"]
             entry.dropped = dict(value["dropped"])
             self.status.add(
                 files_done=1,
@@ -205,46 +217,21 @@ class _CleanRun:
                 rows_out=entry.rows_out,
                 **{f"drops_{r}": n for r, n in entry.dropped.items()},
             )
-            self.ctx.sink.send_event(
-                TaskFinished(
-                    self.ctx.job,
-                    result.label,
-                    result.worker,
-                    time.time(),
-                    result.seconds,
-                    summary={
-                        "path": entry.path,
-                        "rows_in": entry.rows_in,
-                        "rows_out": entry.rows_out,
-                        "dropped": entry.dropped,
-                        "segment": entry.segment,
-                    },
-                    attempts=result.attempts,
-                    key=result.key,
-                )
-            )
+            summary = {"path": entry.path, "rows_in": entry.rows_in, "rows_out": entry.rows_out}
+            summary.update(dropped=entry.dropped, segment=entry.segment)
+            self.ctx.sink.send_event(result.finished_event(self.ctx.job, summary))
         else:
             # An unreadable input's message is the whole story; anything else is a bug: name its type.
             reason = result.reason if result.error_type == InputError.__name__ else result.error
             entry.status, entry.error = "failed", reason
             self.status.add(files_failed=1)
-            self.ctx.sink.send_event(
-                TaskFailed(
-                    self.ctx.job,
-                    result.label,
-                    result.worker,
-                    time.time(),
-                    reason,
-                    result.traceback,
-                    result.attempts,
-                    summary={"path": entry.path, "segment": entry.segment},
-                    key=result.key,
-                )
-            )
+            summary = {"path": entry.path, "segment": entry.segment}
+            self.ctx.sink.send_event(result.failed_event(self.ctx.job, reason, summary))
         s = self.segment_of[index]
         self.files_left[s] -= 1
         if self.files_left[s] == 0:
             self.on_segment_cleaned(s)
+        self.report.changed()
 
     def on_segment_cleaned(self, s: int) -> None:
         if self.seen is None:
@@ -263,7 +250,8 @@ class _CleanRun:
             self.next_dedupe_segment += 1
 
     def ok_parts(self, s: int) -> list[int]:
-        return [i for i in self.segments[s] if self.report.files[i].status == "ok"]
+        """Files of segment ``s`` whose cleaned rows wait for its write."""
+        return [i for i in self.segments[s] if self.report.files[i].status == "cleaned"]
 
     def dedupe_segment(self, s: int) -> tuple[np.ndarray, ...]:
         skips: list[np.ndarray] = []
@@ -292,7 +280,7 @@ class _CleanRun:
             segment.status, segment.error = "empty", "no output: every file of this segment failed"
             self.pending_hashes.pop(s, None)
             self.status.add(segments_empty=1)
-            self.report.save()
+            self.report.changed(durable=True)
             return
         task = WriteSegmentTask(
             s, parts, out_path, self.config.out_format, self.config.columns.output, self.config.csv_formula_guard, skips
@@ -311,8 +299,10 @@ class _CleanRun:
             if segment.rows != expected:  # a bug, not bad input: say so loudly in the report
                 segment.error = f"wrote {segment.rows} rows, files counted {expected}"
                 self.ctx.log(f"segment {s + 1}: {segment.error}", "error")
+            for i in self.ok_parts(s):
+                self.report.files[i].status = "ok"
             if self.seen is not None:
-                with atomic_path(self._hashes_path(s)) as tmp:
+                with writing_into(self._hashes_path(s)), atomic_path(self._hashes_path(s)) as tmp:
                     with open(tmp, "wb") as handle:
                         np.save(handle, self.pending_hashes.pop(s))
             self.status.add(segments_written=1, rows_written=segment.rows)
@@ -332,36 +322,42 @@ class _CleanRun:
                 )
             self.status.add(segments_failed=1, files_done=-len(lost), files_failed=len(lost))
             self.ctx.log(f"segment {s + 1}: {segment.error}", "error")
-            self.ctx.sink.send_event(
-                TaskFailed(
-                    self.ctx.job,
-                    result.label,
-                    result.worker,
-                    time.time(),
-                    segment.error,
-                    result.traceback,
-                    result.attempts,
-                    key=result.key,
-                )
-            )
-        for i in self.segments[s]:
-            for path in self.part_files(i).paths():
-                path.unlink(missing_ok=True)
-        self.report.save()
+            self.ctx.sink.send_event(result.failed_event(self.ctx.job, segment.error))
+        # The parts go once the report no longer calls their files "cleaned" (never ahead of the disk).
+        self.parts_to_remove.extend(p for i in self.segments[s] for p in self.part_files(i).paths())
+        self.report.changed(durable=True)
+
+    def remove_written_parts(self) -> None:
+        while self.parts_to_remove:
+            self.parts_to_remove.pop().unlink(missing_ok=True)
 
     # -- the end -------------------------------------------------------------------------------------
-    def finish(self, status: str) -> None:
-        """Record how the run ended and remove its working files (parts, temporaries)."""
-        self.report.status = status
+    def finish(self, status: str, error: str = "") -> None:
+        """Record how the run ended (done | stopped | failed) and remove its working files (parts,
+        temporaries) first, which also frees the room a full disk needs for the last report."""
+        self.report.status, self.report.error = status, error
         shutil.rmtree(self.parts_dir, ignore_errors=True)
         remove_stale_parts(self.out_dir)
         if self.hashes_dir.is_dir():
             remove_stale_parts(self.hashes_dir)
-        self.report.save()
+        try:
+            self.report.save()
+        except DiskFault as exc:
+            if status == "done":
+                raise
+            self.ctx.log(f"report.json not updated: {exc}", "error")  # the run's own error says more
 
     def summary(self) -> dict[str, Any]:
+        """The report's figures, with what ``--resume`` adopted counted apart: the rate is new work's."""
+        figures = self.report.summary()
+        resumed = [self.report.files[i] for s in self.report.resumed_segments for i in self.segments[s]]
+        rows_in_resumed = sum(f.rows_in for f in resumed)
+        seconds = figures["seconds"]
         return {
-            **self.report.summary(),
+            **figures,
+            "rows_in_resumed": rows_in_resumed,
+            "rows_out_resumed": sum(f.rows_out for f in resumed),
+            "rows_per_s": round((figures["rows_in"] - rows_in_resumed) / seconds, 1) if seconds > 0 else 0.0,
             "workers": min(self.config.workers, len(self.files)),
             "cluster": self.config.cluster,
             "format": self.config.out_format,
@@ -373,17 +369,18 @@ def run_clean(config: CleanConfig, ctx: JobContext) -> dict[str, Any]:
 
     Bad files never stop the run (they are failed in the report with their reason); Stop raises
     ``Cancelled`` after the workers are gone, the working files removed and report.json saved with
-    status "stopped".
+    status "stopped". An output folder that refuses writes (full, read-only) raises ``DiskFault``
+    naming it and the cause, report.json "failed"; segments written before stay as they are.
     """
     run = _CleanRun(config, ctx)
-    run.prepare()
+    run.prepare()  # raises before report.json changes when the folder or --resume is refused
     try:
         summary = run.run()
     except (Cancelled, KeyboardInterrupt):
         run.finish("stopped")
         raise
-    except BaseException:
-        run.finish("crashed")
+    except BaseException as exc:
+        run.finish("failed", str(exc) or type(exc).__name__)
         raise
-    run.finish("finished")
+    run.finish("done")
     return summary

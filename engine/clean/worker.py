@@ -33,6 +33,7 @@ from engine.atomic import atomic_path
 from engine.clean.config import CleanRules, ColumnMap
 from engine.clean.rules import apply_rules, row_hashes
 from engine.context import Cancelled
+from engine.disk_fault import writing_into
 from engine.pool_worker import current_reporter, stop_requested
 from engine.tables.readers import read_input
 from engine.tables.writers import open_segment_writer, write_csv_part, write_parquet_part
@@ -120,7 +121,8 @@ def clean_file(task: CleanFileTask) -> dict[str, Any]:
         _check_stop()
         table = pa.Table.from_pandas(outcome.kept, preserve_index=False, nthreads=1)  # no thread pool per file
         table = table.cast(pa.schema([(c, pa.string()) for c in table.column_names]))
-        _save_part(task, table, outcome)
+        with writing_into(task.part.chunk):
+            _save_part(task, table, outcome)
     finally:
         reporter.add(input_bytes_done=size)
     drops = {f"drops_{reason}": n for reason, n in outcome.dropped.items()}
@@ -157,7 +159,13 @@ def _save_part(task: CleanFileTask, table: pa.Table, outcome: Any) -> None:
 
 
 def write_segment(task: WriteSegmentTask) -> dict[str, Any]:
-    """Write one segment's output from its parts; returns the rows written and the sheet layout."""
+    """Write one segment's output from its parts; returns the rows written and the sheet layout.
+    Raises ``DiskFault`` when the output folder refuses the write (nothing under the final name)."""
+    with writing_into(task.out_path):
+        return _write_segment(task)
+
+
+def _write_segment(task: WriteSegmentTask) -> dict[str, Any]:
     reporter = current_reporter()
     started = time.perf_counter()
 

@@ -2,7 +2,8 @@
 
 Each sub-command lives in its own module here with a ``register(subparsers)`` function that adds
 its parser and sets ``func`` (args -> exit code). Exit codes shared by every job: 0 success,
-1 unexpected failure, 2 bad arguments, 3 finished but some tasks failed, 130 interrupted.
+1 unexpected failure, 2 bad arguments, 3 finished but some tasks failed, 130 / 143 / 129 stopped by
+SIGINT (Ctrl-C) / SIGTERM / SIGHUP.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_ARGS = 2
 EXIT_PARTIAL = 3
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  #: Ctrl-C; SIGTERM 143, SIGHUP 129 (engine/stop_signals.py)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,13 +39,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_BAD_ARGS
-    try:
-        return int(args.func(args))
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    """Parse, run the sub-command; SIGINT, SIGTERM and SIGHUP stop it (engine/stop_signals.py):
+    its drain runs, one line says what was done, and the exit code is 128 + the signal."""
+    from engine.stop_signals import owning_stop_signals
+
+    with owning_stop_signals() as signals:
+        try:
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            if args.command is None:
+                parser.print_help()
+                return EXIT_BAD_ARGS
+            code = int(args.func(args))
+        except KeyboardInterrupt:  # a stop signal outside a job (during imports, checks, the summary)
+            print(f"interrupted ({signals.describe()})", file=sys.stderr)
+            return signals.exit_code(EXIT_INTERRUPTED)
+        return signals.exit_code(code) if signals.stop_requested() else code

@@ -23,6 +23,7 @@ from engine.cli.common import (
     job_exit_codes,
     non_negative_int,
     positive_int,
+    print_interrupted,
     run_in_process,
 )
 from engine.cluster.address import parse_cluster_address
@@ -198,7 +199,21 @@ def run(args: argparse.Namespace) -> int:
     )
     if finished.ok:
         print(format_summary(finished.summary))
+    elif finished.cancelled:
+        print_interrupted(*interrupted_progress(config.out_dir))
     return exit_code(finished, "files_failed")
+
+
+def interrupted_progress(out_dir: Path) -> tuple[str, str]:
+    """(what a stopped run finished, how to continue), from the report.json it left."""
+    from engine.clean.report import load_report
+
+    report = load_report(out_dir) or {}
+    segments = report.get("segments", [])
+    done = [s for s in segments if s.get("status") in ("written", "empty")]
+    rows = sum(s.get("rows") or 0 for s in done)
+    what = f"{len(done)} of {len(segments)} segments done ({rows:,} rows written)"
+    return what, "rerun with --resume to continue" if done else "rerun the same command to start"
 
 
 def where_it_ran(summary: dict) -> str:
@@ -209,13 +224,21 @@ def where_it_ran(summary: dict) -> str:
 def format_summary(s: dict) -> str:
     """The final lines a person reads: files, rows, drops by reason, outputs, speed."""
     drops = ", ".join(f"{reason} {n:,}" for reason, n in s["dropped"].items()) or "none"
+    resumed = s.get("segments_resumed", 0)
+    new_segments = s["segments_written"] - resumed
     lines = [
-        f"cleaned {s['files_ok']} of {s['files']} files"
-        + (f" ({s['segments_resumed']} segments resumed)" if s.get("segments_resumed") else "")
-        + f": {s['rows_in']:,} rows in, {s['rows_out']:,} out; dropped: {drops}"
+        f"cleaned {s['files_ok']} of {s['files']} files: {s['rows_in']:,} rows in, {s['rows_out']:,} out"
+        + (
+            f" ({s['rows_in_resumed']:,} in / {s['rows_out_resumed']:,} out resumed from the previous run)"
+            if resumed
+            else ""
+        )
+        + f"; dropped: {drops}"
         + ("" if s["reconciles"] else "  [COUNTS DO NOT RECONCILE]"),
-        f"wrote {len(s['outputs'])} {s['format']} segment(s) to {s['out_dir']} in {s['seconds']:.1f} s "
-        f"({s['rows_per_s']:,.0f} rows/s, {where_it_ran(s)}); report: {s['report']}",
+        f"wrote {new_segments} {'new ' if resumed else ''}{s['format']} segment(s)"
+        + (f" (+{resumed} resumed, {s['segments_written']} in all)" if resumed else "")
+        + f" to {s['out_dir']} in {s['seconds']:.1f} s "
+        f"({s['rows_per_s']:,.0f} rows/s{' of new rows' if resumed else ''}, {where_it_ran(s)}); report: {s['report']}",
     ]
     if s["files_failed"]:
         lines.append(f"{s['files_failed']} file(s) failed:")

@@ -116,6 +116,7 @@ class StatusPrinter:
         self.every_s = float(os.environ.get(PROGRESS_EVERY_ENV, DEFAULT_PROGRESS_EVERY_S))
         self.monitor = RunMonitor("cli")
         self.failures: list[TaskFailed] = []
+        self.tasks_finished = 0  # TaskFinished events seen: what an interrupted run can say it did
         self.finished: JobFinished | None = None
         self._stop = threading.Event()
         self._started = time.monotonic()
@@ -135,7 +136,7 @@ class StatusPrinter:
         self._drain_all()
         self._refresh()
         self._bar.close()
-        if self.plain and not self.quiet:
+        if self.plain and not self.quiet and not self.stopping():  # stopped: one line says it all
             done, total = self.totals()
             elapsed = max(time.monotonic() - self._started, 1e-9)
             print(
@@ -168,18 +169,28 @@ class StatusPrinter:
                 return
 
     def _handle(self, message: Any) -> None:
-        from engine.status import JobFinished, LogLine, TaskFailed, WorkerExited
+        from engine.status import JobFinished, LogLine, TaskFailed, TaskFinished, WorkerExited
 
         self.monitor.handle(message)
-        if isinstance(message, TaskFailed):
+        if isinstance(message, TaskFinished):
+            self.tasks_finished += 1
+        elif isinstance(message, TaskFailed):
             self.failures.append(message)
             self.write(f"failed: {message.task}: {message.reason}")
-        elif isinstance(message, WorkerExited) and not message.expected:
+        elif isinstance(message, WorkerExited) and not message.expected and not self.stopping():
             self.write(f"warning: {message.describe()}")
         elif isinstance(message, LogLine) and message.level in ("warning", "error"):
             self.write(f"{message.level}: {message.text.splitlines()[0] if message.text else ''}")
         elif isinstance(message, JobFinished):
             self.finished = message
+
+    @staticmethod
+    def stopping() -> bool:
+        """A stop signal came: processes ended by the stop are no news worth a warning."""
+        from engine.stop_signals import installed
+
+        signals = installed()
+        return signals is not None and signals.stop_requested()
 
     def totals(self) -> tuple[float, float]:
         """(done, total) of the bar, from the run's progress model."""
@@ -219,16 +230,34 @@ def run_in_process(
     """Run a job in this process with live progress; returns its JobFinished and the printer."""
     from engine.context import SPAWN, JobContext, StopFlag
     from engine.runner import run_job
+    from engine.stop_signals import installed
 
     status_queue = SPAWN.Queue(maxsize=10000)
     ctx = JobContext(kind, status_queue, StopFlag())
+    signals = installed()
+    if signals is not None:
+        signals.on_stop(ctx.stop_event.set)  # every loop that polls the flag stops too, children included
     with StatusPrinter(status_queue, spec, quiet, label=kind) as printer:
         finished = run_job(fn, config, ctx)
     return finished, printer
 
 
+def stop_cause() -> str:
+    """What stopped the run: ``Ctrl-C`` or the signal's name (``SIGTERM``)."""
+    from engine.stop_signals import installed
+
+    signals = installed()
+    return signals.describe() if signals is not None else "Ctrl-C"
+
+
+def print_interrupted(done: str, hint: str) -> None:
+    """The one line an interrupted run ends with: what it finished and how to continue."""
+    print(f"interrupted ({stop_cause()}): {done}; {hint}", file=sys.stderr, flush=True)
+
+
 def exit_code(finished: JobFinished, failed_key: str) -> int:
-    """0 all done, 3 finished with failed tasks, 130 stopped, 1 the job itself failed."""
+    """0 all done, 3 finished with failed tasks, 130 stopped (main turns it into 128 + the signal),
+    1 the job itself failed."""
     if finished.cancelled:
         return EXIT_INTERRUPTED
     if not finished.ok:
@@ -313,5 +342,5 @@ def job_exit_codes(partial: str) -> dict[int, str]:
         EXIT_PARTIAL: partial,
         EXIT_BAD_ARGS: "bad arguments or inputs (nothing was started)",
         EXIT_FAILED: "the job itself failed",
-        EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+        EXIT_INTERRUPTED: "interrupted: Ctrl-C (SIGINT); 143 SIGTERM, 129 SIGHUP",
     }

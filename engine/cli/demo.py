@@ -17,6 +17,7 @@ from engine.cli.common import (
     help_epilog,
     job_exit_codes,
     positive_int,
+    print_interrupted,
     run_in_process,
 )
 from engine.priority import add_background_priority_flag, apply_background_priority_flag
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_ARGS
     config = DemoConfig(args.out_dir, args.files, args.rows, args.seed, args.workers, cluster=args.cluster)
     apply_background_priority_flag(args)
-    finished, _ = run_in_process(
+    finished, printer = run_in_process(
         "demo", run_demo, config, ProgressSpec(done="rows", total="rows_total"), quiet=args.quiet
     )
     if finished.ok:
@@ -65,5 +66,10 @@ def run(args: argparse.Namespace) -> int:
             f"wrote {s['files_written']} files, {s['rows']:,} rows to {s['out_dir']} in {s['seconds']:.1f} s "
             f"({s['rows_per_s']:,.0f} rows/s, {where_it_ran(s)})"
             + (f"; {s['files_failed']} failed" if s["files_failed"] else "")
+        )
+    elif finished.cancelled:
+        print_interrupted(
+            f"{printer.tasks_finished} of {args.files} files written to {args.out_dir}",
+            "rerun the same command to write them all",
         )
     return exit_code(finished, "files_failed")

@@ -22,6 +22,7 @@ from engine.cli.common import (
     help_epilog,
     job_exit_codes,
     positive_int,
+    print_interrupted,
     run_in_process,
     size_arg,
 )
@@ -165,4 +166,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"outputs in {s['out_dir']}/std and /mmi; report {s['report']}")
         if s["files_failed"]:
             print(f"{s['files_failed']} file(s) failed (see above and the report)", file=sys.stderr)
+    elif finished.cancelled:
+        print_interrupted(
+            f"nothing written to {args.out} (the four files appear only when the whole run is done)",
+            "rerun the same command",
+        )
     return exit_code(finished, "files_failed")

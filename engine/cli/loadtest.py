@@ -7,9 +7,10 @@ import os
 import sys
 
 from engine.cli import EXIT_BAD_ARGS, EXIT_FAILED, EXIT_OK
-from engine.cli.common import HelpFormatter, help_epilog, positive_float, positive_int
+from engine.cli.common import HelpFormatter, help_epilog, positive_float, positive_int, print_interrupted
 from engine.pipeline.config import MAX_TEXTS_PER_REQUEST, TOKEN_ENV
 from engine.priority import add_background_priority_flag, apply_background_priority_flag
+from engine.stop_signals import installed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                 0: "at least one request was answered 200",
                 1: "no request succeeded (or nothing answers at URL)",
                 2: "bad arguments",
+                130: "stopped by Ctrl-C (SIGINT), figures so far printed; 143 SIGTERM, 129 SIGHUP",
             },
         ),
         formatter_class=HelpFormatter,
@@ -94,6 +96,16 @@ def run(args: argparse.Namespace) -> int:
         token=args.token if args.token is not None else os.environ.get(TOKEN_ENV) or None,
     )
     apply_background_priority_flag(args)
-    result = run_loadtest(config)
+    signals = installed()
+    if signals is None:
+        result = run_loadtest(config)
+    else:
+        with signals.polled():  # a stop signal ends the load; the figures so far are printed
+            result = run_loadtest(config, stop=signals.stop_requested)
     print(result.describe())
+    if signals is not None and signals.stop_requested():
+        print_interrupted(
+            f"load sent for {result.duration_s:.1f} of {args.duration:g} s (the figures above)",
+            "rerun for the full run",
+        )
     return EXIT_OK if result.by_status.get(200, 0) else EXIT_FAILED

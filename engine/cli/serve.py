@@ -1,7 +1,8 @@
 """``mpwatch serve [--host 127.0.0.1] [--port 8000] …``: run the inference service until Ctrl-C.
 
-The service's owner runs in this process; its stages are children. Ctrl-C (SIGINT, which the
-stages ignore) makes the owner drain the stages in order and end every process. The "serving …"
+The service's owner runs in this process; its stages are children. Ctrl-C, SIGTERM or SIGHUP
+(to this process or its group: the stages are outside the group, engine/stop_signals.py) makes
+the owner drain the stages in order and end every process; exit 130 / 143 / 129. The "serving …"
 line is printed once /healthz answers ok (a thread polls it), so a script may wait for that line.
 """
 
@@ -21,6 +22,7 @@ from engine.cli.common import (
     positive_float,
     positive_int,
     run_in_process,
+    stop_cause,
 )
 from engine.pipeline.config import (
     DEFAULT_MODEL,
@@ -33,9 +35,13 @@ from engine.pipeline.config import (
     exposure_problem,
 )
 from engine.priority import add_background_priority_flag, apply_background_priority_flag
+from engine.stop_signals import installed
 
 #: How often the readiness thread asks /healthz.
 HEALTH_POLL_S = 0.2
+
+#: A stop signal's watchdog allows the drain timeout plus this (terminate and kill stages).
+DRAIN_MARGIN_S = 4.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,9 +58,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                 'mpwatch serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"   # reachable from other machines',
             ],
             {
-                0: "stopped cleanly (Ctrl-C)",
                 1: "the service failed",
                 2: "bad arguments, port in use, or a non-loopback --host without --token",
+                130: "stopped by Ctrl-C (SIGINT) after draining; 143 SIGTERM, 129 SIGHUP",
             },
         ),
         formatter_class=HelpFormatter,
@@ -212,6 +218,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
     apply_background_priority_flag(args)
+    signals = installed()
+    if signals is not None:  # the drain's own bound, plus the supervisor's terminate and kill stages
+        signals.drain_limit_s = config.drain_timeout_s + DRAIN_MARGIN_S
     ready = threading.Event()
     done = threading.Event()
     threading.Thread(target=announce_when_healthy, args=(config, ready, done), name="serve-ready", daemon=True).start()
@@ -228,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
     if finished.ok:
         s = finished.summary
         print(
-            f"stopped after {s['uptime_s']:.1f} s; {s['restarts']} stage restarts, "
+            f"stopped ({stop_cause()}) after {s['uptime_s']:.1f} s; {s['restarts']} stage restarts, "
             f"{s['lost_items']} requests answered with an error by a dying stage",
             file=sys.stderr,
         )

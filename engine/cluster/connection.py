@@ -38,6 +38,19 @@ LOCAL_ALLOWED_FAILURES = 2
 #: How long closing the client and a LocalCluster may take before we give up waiting.
 CLOSE_TIMEOUT_S = 10.0
 
+#: Dask settings of a LocalCluster a run starts (never applied to someone's scheduler): its
+#: background work cut to what a run uses. Dask's defaults sample every task thread's stack every
+#: 10 ms (the statistical profiler), poll the GIL every 1 ms, check the event loop every 20 ms and
+#: each worker's memory every 100 ms: 0.11 CPU-seconds per second for an idle local:2, 0.016 with
+#: these (benchmarks/bench_cluster.py; the workers' memory metric still arrives once a second).
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.admin.system-monitor.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
 
 class ClusterUnreachable(JobError):
     """The cluster cannot be used: the message says which address and why, for a person to act on."""
@@ -84,11 +97,26 @@ def connect(address: ClusterAddress | str, timeout_s: float = CONNECT_TIMEOUT_S)
 
 
 def _start_local(spec: LocalClusterSpec) -> ClusterConnection:
-    from distributed import Client, LocalCluster
+    import dask
+    from distributed import Client
 
     # Task failures come back to the coordinator as data; the workers' own "Compute Failed" log
-    # lines would only repeat them on stderr.
-    cluster = LocalCluster(
+    # lines would only repeat them on stderr. The settings are read as the scheduler and the
+    # nannies start (a nanny hands its copy to the worker it starts, and to a replacement).
+    with dask.config.set(LOCAL_CLUSTER_CONFIG):
+        cluster = _local_cluster(spec)
+    try:
+        client = Client(cluster, set_as_default=False)
+    except BaseException:
+        cluster.close(timeout=CLOSE_TIMEOUT_S)
+        raise
+    return ClusterConnection(spec, client, cluster)
+
+
+def _local_cluster(spec: LocalClusterSpec) -> Any:
+    from distributed import LocalCluster
+
+    return LocalCluster(
         n_workers=spec.workers,
         threads_per_worker=1,
         processes=True,
@@ -99,12 +127,6 @@ def _start_local(spec: LocalClusterSpec) -> ClusterConnection:
         # :8787 unless told otherwise: any free port, so a second cluster never clashes.
         scheduler_kwargs={"allowed_failures": LOCAL_ALLOWED_FAILURES, "dashboard_address": "127.0.0.1:0"},
     )
-    try:
-        client = Client(cluster, set_as_default=False)
-    except BaseException:
-        cluster.close(timeout=CLOSE_TIMEOUT_S)
-        raise
-    return ClusterConnection(spec, client, cluster)
 
 
 def _connect_scheduler(address: SchedulerAddress, timeout_s: float) -> ClusterConnection:

@@ -11,6 +11,7 @@ Data flow::
       as_completed(with_results) ◄──────┴── Outcome | TaskError | KilledWorker ◄─────────────┘
       TaskResult(key, label, ok, value | reason, error_type, traceback, attempts, worker, seconds)
     TopicRelay: status topic ─► job's StatusSink; attempts per finished task from the scheduler
+    WorkerWatch: the scheduler's worker removals ─► WorkerExited (+ what it was running) ─► relay
     cancel(): mark_stopped on every worker ─► client.cancel(futures) ─► wait until none executes
     shutdown(): relay closed, run state dropped on the workers, client (and LocalCluster) closed
 
@@ -37,6 +38,7 @@ from engine.cluster import remote
 from engine.cluster.connection import CONNECT_TIMEOUT_S, ClusterConnection, ClusterUnreachable, connect
 from engine.cluster.reach import check_data_reach
 from engine.cluster.status_topic import TopicRelay, topic_of
+from engine.cluster.worker_events import WorkerWatch
 from engine.cluster.workers import read_workers
 from engine.context import JobContext
 from engine.executor import WORKER_DIED, Executor, TaskResult, TaskSpec
@@ -103,6 +105,8 @@ class DaskExecutor(Executor):
         self._threads_read = float("-inf")
         self._pids: dict[str, int] = {}
         self.relay = TopicRelay(self.client, self._run.topic, ctx.sink).start()
+        self.watch = WorkerWatch(self.client, ctx.job, self.relay.post, self._pids, self._label_of).start()
+        self.workers()  # learns every worker's pid now: a worker that dies is named with it
 
     @classmethod
     def open(
@@ -122,6 +126,12 @@ class DaskExecutor(Executor):
 
         Raises ``ValueError`` (bad address), ``ClusterUnreachable`` or ``DataReachError``.
         """
+        what = (
+            f"starting a Dask cluster of {address.removeprefix('local:')} local workers"
+            if address.startswith("local:")
+            else f"connecting to the Dask scheduler at {address}"
+        )
+        ctx.log(f"{what}…")
         connection = connect(address, timeout_s)
         try:
             executor = cls(fn, ctx, connection, stage=stage, retries=retries, own_connection=True)
@@ -202,7 +212,11 @@ class DaskExecutor(Executor):
 
     def _reruns_of(self, dask_keys: list[str]) -> dict[str, tuple[int, int]]:
         """(worker deaths, retries used) per finished task, from the scheduler: one round trip per
-        batch of results."""
+        batch of results, made only once a worker has left during the run or when retries are
+        allowed. Otherwise every task ran once: a worker's removal reaches ``watch`` before the
+        result of a task run again after it (both come on the scheduler's stream, in order)."""
+        if not self.retries and not self.watch.exits:
+            return {}
         return self.client.run_on_scheduler(remote.scheduler_attempts, dask_keys, self.retries)
 
     def _result_of(self, future: Any, value: Any, reruns: tuple[int, int]) -> TaskResult:
@@ -270,11 +284,12 @@ class DaskExecutor(Executor):
 
     # -- workers -------------------------------------------------------------------------------
     def workers(self) -> list[WorkerInfo]:
-        def label_of(dask_key: str) -> str | None:
-            flight = self._flights.get(dask_key)
-            return flight.label if flight is not None else None
+        return read_workers(self.client, self._pids, self._label_of)
 
-        return read_workers(self.client, self._pids, label_of)
+    def _label_of(self, dask_key: str) -> str | None:
+        """The label of this run's task under ``dask_key`` in flight (None: not ours, or done)."""
+        flight = self._flights.get(dask_key)
+        return flight.label if flight is not None else None
 
     # -- stopping ------------------------------------------------------------------------------
     def cancel(self, grace_s: float = CANCEL_GRACE_S) -> list[Hashable]:
@@ -332,6 +347,7 @@ class DaskExecutor(Executor):
                 self.cancel(grace_s)
             self.client.run(remote.forget_run, self.base, on_error="return")
         finally:
+            self.watch.close()  # closing our own LocalCluster below is no worker death
             self.relay.close()
             if self.own_connection:
                 self.connection.close()

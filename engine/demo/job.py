@@ -118,44 +118,48 @@ def run_demo(config: DemoConfig, ctx: JobContext) -> dict[str, Any]:
     failed: list[dict[str, str]] = []
     dirt_total: dict[str, int] = {}
     workers = min(config.workers, config.files)
-    with open_job_executor(
-        write_demo_file, ctx, workers=workers, stage="writer", cluster=config.cluster, output_dir=out_dir
-    ) as pool:
-        publisher = WorkersPublisher(pool, ctx.sink, ctx.job)
-        for result in pool.map_unordered(tasks, on_wait=publisher.publish):
-            if result.ok:
-                written.append(result.value["file"])
-                for kind, n in result.value["dirt"].items():
-                    dirt_total[kind] = dirt_total.get(kind, 0) + n
-                report.add(items_out=1, files_done=1, rows_done=result.value["rows"])
-                ctx.sink.send_event(
-                    TaskFinished(
-                        ctx.job,
-                        result.label,
-                        result.worker,
-                        time.time(),
-                        result.seconds,
-                        summary=result.value,
-                        attempts=result.attempts,
-                        key=result.key,
+    try:
+        with open_job_executor(
+            write_demo_file, ctx, workers=workers, stage="writer", cluster=config.cluster, output_dir=out_dir
+        ) as pool:
+            publisher = WorkersPublisher(pool, ctx.sink, ctx.job)
+            for result in pool.map_unordered(tasks, on_wait=publisher.publish):
+                if result.ok:
+                    written.append(result.value["file"])
+                    for kind, n in result.value["dirt"].items():
+                        dirt_total[kind] = dirt_total.get(kind, 0) + n
+                    report.add(items_out=1, files_done=1, rows_done=result.value["rows"])
+                    ctx.sink.send_event(
+                        TaskFinished(
+                            ctx.job,
+                            result.label,
+                            result.worker,
+                            time.time(),
+                            result.seconds,
+                            summary=result.value,
+                            attempts=result.attempts,
+                            key=result.key,
+                        )
                     )
-                )
-            else:
-                failed.append({"file": result.label, "reason": result.error})
-                report.add(errors=1, files_failed=1)
-                ctx.sink.send_event(
-                    TaskFailed(
-                        ctx.job,
-                        result.label,
-                        result.worker,
-                        time.time(),
-                        result.error,
-                        result.traceback,
-                        result.attempts,
-                        key=result.key,
+                else:
+                    failed.append({"file": result.label, "reason": result.error})
+                    report.add(errors=1, files_failed=1)
+                    ctx.sink.send_event(
+                        TaskFailed(
+                            ctx.job,
+                            result.label,
+                            result.worker,
+                            time.time(),
+                            result.error,
+                            result.traceback,
+                            result.attempts,
+                            key=result.key,
+                        )
                     )
-                )
-            report.tick()
+                report.tick()
+    except BaseException:
+        remove_stale_parts(out_dir)  # a worker ended mid-file (Stop, SIGKILL) leaves its temporary
+        raise
     report.flush()
     seconds = time.perf_counter() - started
     rows = len(written) * config.rows

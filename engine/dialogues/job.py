@@ -32,11 +32,12 @@ and owns the work folder and the processes.
 Atomicity: everything is written inside the work folder; the final names appear by rename only
 after the writer reported success. Stop, a failure, a dead writer or SIGTERM removes the work folder;
 a work folder whose owner was SIGKILLed is removed by the next run into the same OUT.
+dialogues-report.json says "running" from the start and the phases finished so far, then done,
+stopped or failed (``run_report``); a full or unwritable OUT fails the run as a ``DiskFault``.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -51,7 +52,8 @@ from typing import Any
 
 import psutil
 
-from engine.atomic import atomic_path, check_writable_dir
+from engine import stop_signals
+from engine.atomic import check_writable_dir
 from engine.cluster.job_executor import open_job_executor
 from engine.context import Cancelled, JobContext
 from engine.dialogues.assemble import build_and_write, count_dialogues
@@ -62,10 +64,12 @@ from engine.dialogues.memory import rss_bytes
 from engine.dialogues.on_cluster import build_on_cluster, count_on_cluster, run_cluster_task, spread_limit
 from engine.dialogues.partition import PartitionResult, partition_inputs
 from engine.dialogues.report import RunFacts, check_writer_agrees, make_report, summarize
+from engine.dialogues.run_report import DialoguesRunReport
 from engine.dialogues.shards import build_bytes, group_limit_bytes, partition_count, plan_build_groups
 from engine.dialogues.split import choose_val_ordinals, val_count
 from engine.dialogues.textfile import DialogueTextFile
 from engine.dialogues.writer import MmiWriter, WriterDone
+from engine.disk_fault import DiskFault, writing_into
 from engine.executor import Executor
 from engine.supervisor import Supervisor
 from engine.tables.inputs import expand_inputs
@@ -87,8 +91,9 @@ def remove_stale_work_dirs(out_dir: Path) -> int:
 
 @contextmanager
 def sigterm_cancels() -> Iterator[None]:
-    """While the job runs, SIGTERM (Stop's second stage) raises Cancelled so cleanup still runs."""
-    if threading.current_thread() is not threading.main_thread():
+    """While the job runs in a coordinator, SIGTERM (Stop's second stage) raises Cancelled so
+    cleanup still runs. Where this process owns its stop signals (the CLI), they already do."""
+    if threading.current_thread() is not threading.main_thread() or stop_signals.installed() is not None:
         yield
         return
 
@@ -113,8 +118,10 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=out_dir))
     supervisor = Supervisor(ctx)
     writer: MmiWriter | None = None
+    run_report = DialoguesRunReport(out_dir, files)
     try:
-        with sigterm_cancels(), ExitStack() as cluster_scope:
+        with sigterm_cancels(), ExitStack() as cluster_scope, writing_into(out_dir):
+            run_report.start()
             ctx.log(f"dialogues: {len(files)} input file(s) → {out_dir}")
             sizes = [(p.suffix, p.stat().st_size if p.exists() else 0) for p in files]
             total_bytes = sum(s for _, s in sizes)
@@ -145,6 +152,7 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
                 )
                 parted = partition_inputs(config, ctx, pool, files, shard_dir, partitions, total_bytes, READER_STAGE)
             seconds = {"partition": time.perf_counter() - t0}
+            run_report.phase_done("partition", seconds["partition"])
             if parted.files_ok == 0:
                 raise ValueError(
                     "no input file could be read: "
@@ -168,6 +176,7 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
                     "warning",
                 )
             seconds["keys"] = time.perf_counter() - t0
+            run_report.phase_done("keys", seconds["keys"])
             rss_after["keys"] = rss_bytes()
 
             t0 = time.perf_counter()
@@ -188,6 +197,7 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
                     config, ctx, pool, shard_dir, groups, per_group, val_ordinals, temp, parted.rows_kept
                 )
             seconds["build"] = time.perf_counter() - t0
+            run_report.phase_done("build", seconds["build"])
             rss_after["build"] = rss_bytes()
 
             for key, rel in OUTPUT_FILES.items():
@@ -213,21 +223,30 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
                     builder_peak_rss=builder_peaks,
                 )
             )
-            with atomic_path(out_dir / REPORT_NAME) as tmp:
-                tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+            run_report.done(report)
             ctx.log(
                 f"dialogues: {totals.dialogues['train']} train + {totals.dialogues['val']} val dialogues, "
                 f"{report['utterances']['total']} utterances in {seconds['total']:.1f} s"
             )
             return summarize(report)
-    except BaseException:
+    except BaseException as exc:
         if writer is not None:
             writer.abort()
+        _record_end(run_report, ctx, exc)
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if supervisor.alive():
             supervisor.stop(grace_s=1.0, terminate_s=1.0)
+
+
+def _record_end(run_report: DialoguesRunReport, ctx: JobContext, exc: BaseException) -> None:
+    """The report's last word on a run that did not finish: stopped, or failed with its error."""
+    stopped = isinstance(exc, (Cancelled, KeyboardInterrupt))
+    try:
+        run_report.ended("stopped" if stopped else "failed", "" if stopped else str(exc) or type(exc).__name__)
+    except DiskFault as fault:
+        ctx.log(f"{REPORT_NAME} not updated: {fault}", "error")  # the run's own error says more
 
 
 def _build_groups(

@@ -42,6 +42,7 @@ from engine.queues import CountingQueue
 from engine.shutdown import StagedStop
 from engine.status import ProcessStarted, Snapshot, StatusReporter, describe_exitcode, format_exception
 from engine.status_pipe import StatusRelay
+from engine.stop_signals import Terminated
 from engine.supervisor import ManagedProcess, Supervisor
 
 WRITER_ROLE = "mmi-writer"
@@ -170,6 +171,8 @@ def mmi_writer_main(job: str, batches: CountingQueue, result_conn: Any, paths: M
                 busy_s=reporter.busy_s,
             )
         )
+    except Terminated:  # the coordinator's abort: it discards the files, nothing to report
+        raise
     except BaseException as exc:  # report why, then die: the coordinator fails the job
         reason, tb = format_exception(exc)
         try:

@@ -43,6 +43,7 @@ import pyarrow.parquet as pq
 import xlsxwriter
 
 from engine.atomic import atomic_path, temp_path_for
+from engine.disk_fault import fsync_path
 from engine.tables.parquet_concat import ParquetConcatenator
 
 #: Rows in one Excel worksheet, header included (Excel's hard limit).
@@ -102,6 +103,7 @@ class SegmentWriter(ABC):
         if self._closed:
             return self.final_path
         self._finish()
+        fsync_path(self.temp_path)  # the report may claim this file the moment it has its name
         os.replace(self.temp_path, self.final_path)
         self._closed = True
         return self.final_path

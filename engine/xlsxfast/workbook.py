@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 
 from engine.atomic import temp_path_for
+from engine.disk_fault import fsync_path
 from engine.xlsxfast.partfile import load_rendered_part, read_part_summary
 from engine.xlsxfast.render import DEFLATE_LEVEL, EXCEL_MAX_ROWS, RenderedPart, inflate_block, render_rows_xml
 from engine.xlsxfast.zipstream import ZIP64_LIMIT, ZipEntry, ZipStreamWriter
@@ -274,6 +275,7 @@ def write_xlsx_segment(
             archive.close()
         if written != total or sheets.sheet != len(layout):
             raise AssertionError(f"wrote {written} rows on {sheets.sheet} sheets, planned {total} on {len(layout)}")
+        fsync_path(temp)  # the report may claim this file the moment it has its name
         os.replace(temp, final_path)
     except BaseException:
         temp.unlink(missing_ok=True)

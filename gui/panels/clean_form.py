@@ -32,6 +32,7 @@ from engine.system_messages import SYSTEM_MESSAGES
 from gui.settings_writer import save_settings
 from gui.widgets.forms import spin_box
 from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
+from gui.widgets.run_on import RunOnSelector
 
 #: (CleanRules switch, label, tooltip) of each rule check box (English source texts, context CleanForm).
 RULES = (
@@ -127,6 +128,8 @@ class CleanForm(QWidget):
         options.addWidget(self.resume, 1, 3)
         io_form.addRow(options)
         io_form.addRow(QLabel(), self.columns)
+        self.run_on = RunOnSelector("clean")
+        io_form.addRow(self.run_on.caption, self.run_on)
         io_form.addRow(buttons)
         self.io_box = io_box = QGroupBox()
         io_box.setLayout(io_form)
@@ -236,6 +239,7 @@ class CleanForm(QWidget):
             rules=rules,
             all_sheets=self.all_sheets.isChecked(),
             resume=self.resume.isChecked(),
+            cluster=self.run_on.cluster(),
         )
 
     def remember(self) -> None:

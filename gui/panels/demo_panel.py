@@ -33,6 +33,7 @@ from gui.widgets.charts import TimeSeriesChart
 from gui.widgets.forms import spin_box
 from gui.widgets.path_picker import PathPicker
 from gui.widgets.progress import ProgressBox
+from gui.widgets.run_on import RunOnSelector
 from gui.widgets.worker_table import WorkerTable
 
 
@@ -55,6 +56,8 @@ class DemoPanel(JobPanel):
         self.form = form = QFormLayout()
         for field in (self.out_dir, self.files, self.rows, self.seed, self.workers):
             form.addRow(QLabel(), field)
+        self.run_on = RunOnSelector("demo")
+        form.addRow(self.run_on.caption, self.run_on)
         buttons = self.button_row(QT_TRANSLATE_NOOP("JobPanel", "Open folder"))
         form.addRow(buttons)
         self.settings_box = settings_box = QGroupBox()
@@ -115,7 +118,12 @@ class DemoPanel(JobPanel):
         if not out:
             raise ValueError(self.tr("Choose an output folder first."))
         config = DemoConfig(
-            Path(out).expanduser(), self.files.value(), self.rows.value(), self.seed.value(), self.workers.value()
+            Path(out).expanduser(),
+            self.files.value(),
+            self.rows.value(),
+            self.seed.value(),
+            self.workers.value(),
+            cluster=self.run_on.cluster(),
         )
         self.out_dir.remember()
         boxes = (("files", self.files), ("rows", self.rows), ("seed", self.seed), ("workers", self.workers))

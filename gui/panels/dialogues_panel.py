@@ -51,6 +51,7 @@ from gui.widgets.charts import TimeSeriesChart
 from gui.widgets.forms import spin_box
 from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
 from gui.widgets.progress import ProgressBox
+from gui.widgets.run_on import RunOnSelector
 
 #: The phase lines' titles (English source, context DialoguesPanel).
 PHASE_TITLES = {
@@ -97,6 +98,8 @@ class DialoguesPanel(JobPanel):
         options.addWidget(self.memory_mb, 2, 1)
         options.addWidget(self.role_prefix, 2, 2, 1, 2)
         form.addRow(options)
+        self.run_on = RunOnSelector("dialogues")
+        form.addRow(self.run_on.caption, self.run_on)
         buttons = self.button_row(QT_TRANSLATE_NOOP("JobPanel", "Open folder"))
         form.addRow(buttons)
         self.settings_box = settings_box = QGroupBox()
@@ -214,6 +217,7 @@ class DialoguesPanel(JobPanel):
             min_turns=self.min_turns.value(),
             memory_budget_bytes=self.memory_mb.value() * MB,
             workers=self.workers.value(),
+            cluster=self.run_on.cluster(),
         )
         self.inputs.remember()
         self.out_dir.remember()

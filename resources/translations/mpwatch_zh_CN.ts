@@ -1244,6 +1244,73 @@ attempts: {attempts}, worker: {worker}</source>
     </message>
 </context>
 <context>
+    <name>RunOnSelector</name>
+    <message>
+        <source>Run on: enter the scheduler&apos;s address (tcp://HOST:PORT).</source>
+        <translation>运行位置：请输入调度器地址（tcp://HOST:PORT）。</translation>
+    </message>
+    <message>
+        <source>Run on: {error}</source>
+        <translation>运行位置：{error}</translation>
+    </message>
+    <message>
+        <source>Connecting to {address}…</source>
+        <translation>正在连接 {address}…</translation>
+    </message>
+    <message>
+        <source>Cannot use {address}: {error}</source>
+        <translation>无法使用 {address}：{error}</translation>
+    </message>
+    <message>
+        <source>{n} workers at {address} (answered in {seconds} s):</source>
+        <translation>{address} 有 {n} 个工作进程（{seconds} 秒内应答）：</translation>
+    </message>
+    <message>
+        <source>{n} thread(s)</source>
+        <translation>{n} 个线程</translation>
+    </message>
+    <message>
+        <source>…and {n} more</source>
+        <translation>……另有 {n} 个</translation>
+    </message>
+    <message>
+        <source>Testing…</source>
+        <translation>测试中…</translation>
+    </message>
+    <message>
+        <source>Test connection</source>
+        <translation>测试连接</translation>
+    </message>
+    <message>
+        <source>Run on</source>
+        <translation>运行位置</translation>
+    </message>
+    <message>
+        <source>this machine</source>
+        <translation>本机</translation>
+    </message>
+    <message>
+        <source>local cluster</source>
+        <translation>本地集群</translation>
+    </message>
+    <message>
+        <source>scheduler address</source>
+        <translation>调度器地址</translation>
+    </message>
+    <message>
+        <source>this machine: the usual worker processes; local cluster: a Dask cluster of N worker processes started for the run; scheduler address: a running Dask scheduler (inputs and output must be at the same paths on every worker)</source>
+        <translation>本机：常规的工作进程；本地集群：为本次运行启动的 N 个工作进程的 Dask 集群；调度器地址：一个正在运行的 Dask 调度器（每个工作进程上的输入与输出路径必须相同）</translation>
+    </message>
+    <message>
+        <source> workers</source>
+        <translation> 个工作进程</translation>
+    </message>
+    <message>
+        <source>Connect, list the workers (address, threads, memory), disconnect</source>
+        <translation>连接，列出工作进程（地址、线程、内存），然后断开</translation>
+    </message>
+</context>
+<context>
     <name>StageDiagram</name>
     <message>
         <source>busy {percent} %</source>
@@ -1264,6 +1331,10 @@ attempts: {attempts}, worker: {worker}</source>
     <message>
         <source>none</source>
         <translation>无</translation>
+    </message>
+    <message>
+        <source>Ran on the Dask cluster {cluster}.</source>
+        <translation>运行于 Dask 集群 {cluster}。</translation>
     </message>
     <message>
         <source>&lt;b&gt;Stopped.&lt;/b&gt; Segments already written are complete (none is half-written); report.json lists them. Start again with &lt;i&gt;resume&lt;/i&gt; to finish the rest.</source>

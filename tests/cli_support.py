@@ -1,0 +1,99 @@
+"""Running `main.py COMMAND` as a person does, in its own process group, for tests that kill it or fill its disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+from engine.clean.report import REPORT_NAME
+
+ROOT = Path(__file__).resolve().parent.parent
+INJECT_DIR = Path(__file__).resolve().parent / "inject"
+
+
+def clean_command(inputs: Path, out: Path, fmt: str, segment_files: int, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        str(ROOT / "main.py"),
+        "clean",
+        str(inputs),
+        "--out",
+        str(out),
+        "--format",
+        fmt,
+        "--segment-files",
+        str(segment_files),
+        "--workers",
+        "2",
+        "--quiet",
+        *extra,
+    ]
+
+
+def start_cli(command: list[str], stderr_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """The CLI as the leader of a new process group: ``killpg`` then reaches every process of the run."""
+    with stderr_path.open("w") as stderr:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+            env={**os.environ, **(env or {})},
+        )
+
+
+def run_cli(command: list[str], tmp: Path, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Run the CLI to its end; returns its exit code and stderr."""
+    stderr_path = tmp / f"stderr-{time.monotonic_ns()}.txt"
+    process = start_cli(command, stderr_path, env)
+    code = process.wait(timeout=120)
+    return code, stderr_path.read_text(encoding="utf-8", errors="replace")
+
+
+def injected_env(**variables: str) -> dict[str, str]:
+    """Environment that loads tests/inject/sitecustomize.py in every process of the run."""
+    path = os.pathsep.join([str(INJECT_DIR), str(ROOT), os.environ.get("PYTHONPATH", "")])
+    return {"PYTHONPATH": path, **variables}
+
+
+def read_report(out: Path) -> dict | None:
+    """report.json, or None while it does not exist yet (it is replaced whole, never read half-written)."""
+    try:
+        return json.loads((out / REPORT_NAME).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+def wait_for_report(out: Path, condition, timeout_s: float = 60.0) -> dict:
+    """Poll report.json until ``condition(report)`` holds."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        report = read_report(out)
+        if report is not None and condition(report):
+            return report
+        time.sleep(0.02)
+    raise AssertionError(f"report.json never satisfied the condition: {read_report(out)}")
+
+
+def group_processes(leader: subprocess.Popen) -> list[psutil.Process]:
+    try:
+        return [psutil.Process(leader.pid), *psutil.Process(leader.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def kill_group(leader: subprocess.Popen) -> None:
+    """SIGKILL every process of the run at once, then wait until none is left."""
+    members = group_processes(leader)
+    os.killpg(leader.pid, signal.SIGKILL)
+    leader.wait(timeout=10)
+    gone, alive = psutil.wait_procs(members, timeout=10)
+    assert not alive, f"still alive after SIGKILL: {alive}"
