@@ -3,7 +3,8 @@
     python benchmarks/bench_batching.py [--seconds 3] [--target-p99-ms 100]
 
 Prints, in one run (loopback, a free port, the default model, the load generator in this process):
- 1. a lone request at idle with the defaults (target ≤ 20 ms), and with ``--max-batch 1``;
+ 1. lone requests at idle with the defaults (target ≤ 20 ms), ``--max-batch 1`` and ``fixed``: the
+    first request after the service said ready (``/healthz`` ok) apart from the next ten;
  2. capacity: the saturation throughput of ``fixed`` and ``idle`` (offered a first guess, doubled
     while the service keeps up);
  3. for fixed, idle and target: offered 5, 25, 50, 80, 100, 150 % of capacity → achieved answers/s,
@@ -18,6 +19,8 @@ believing one that looks off.
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -79,15 +82,18 @@ def main() -> None:
         f"{args.seconds:g} s per step"
     )
 
-    print("\n1. lone request at idle (ms)")
+    print("\n1. lone requests at idle, 0.3 s apart, from the first after /healthz said ok (ms)")
     for label, overrides in (
         ("defaults (idle, max batch 128, max delay 1000 ms)", {}),
         ("--max-batch 1", {"max_batch": 1}),
         ("--batching fixed", {"batching": "fixed"}),
     ):
         with Served(**overrides) as served:
-            lone = lone_requests(served.url, 5)
-            print(f"   {label:<52} {', '.join(f'{ms:.1f}' for ms in lone)}")
+            first, *rest = lone_requests(served.url, 11)
+            print(
+                f"   {label:<52} first {first:5.1f}, next 10: median {statistics.median(rest):5.1f}, "
+                f"max {max(rest):5.1f} (target ≤ 20 with the defaults) · load avg {os.getloadavg()[0]:.2f}"
+            )
 
     print(f"\n2. capacity (offered {args.guess:,.0f}/s for {args.seconds + 2:g} s, doubled while it keeps up)")
     cap_fixed = saturation(texts, args.seconds + 2, args.guess, batching="fixed")

@@ -5,12 +5,15 @@
 
 One window (offscreen unless QT_QPA_PLATFORM says otherwise), the jobs one after the other as a
 person would run them, each from its own panel with that panel on screen: Demo data writes the
-exports, Clean cleans them, Dialogues builds training text from the clean output, and the Pipeline
-serves an index of that text while the panel's own load generator offers each of ``--rates``
-(req/s) for ``--seconds``, after a 3 s warm-up. For each job it prints the tick lag (how late the
-timer fired: mean, p95, p99, max), the ticks seen against the ticks a 100 ms timer would give, what
-a tick cost the GUI thread (mean and max of drain + hooks; painting comes on top), the job's own
-throughput, the load average around it, and the nice value of every engine process seen.
+exports, Clean cleans them, Dialogues builds training text from the clean output and the raw
+exports together (twice the rows: enough ticks that one slow tick is not the p99 by itself), and
+the Pipeline serves an index of that text while the panel's own load generator offers each of
+``--rates`` (req/s) for ``--seconds``, after a 3 s warm-up. For each job it prints the tick lag (how
+late the timer fired: mean, p95, p99, max), how many ticks were later than 50 and 150 ms and the
+three slowest with when they came (seconds from the job's Start), the ticks seen against the ticks
+a 100 ms timer would give, what a tick cost the GUI thread (mean and max of drain + hooks; painting
+comes on top), the job's own throughput, the load average around it (other processes on the
+machine move every figure: read them together), and the nice value of every engine process seen.
 
 Settings live in a throw-away folder (XDG_CONFIG_HOME), so the run neither reads nor changes yours.
 ``--profile`` writes a cProfile of the whole GUI thread (open with ``python -m pstats``).
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -29,13 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="mpwatch-bench-lag-config-")
 
-from gui.status_poller import TICK_BUDGET_MS  # noqa: E402 (after the environment is set)
-
+# No Qt at module level: spawn re-imports this script in every process of every job, and a child
+# that imports Qt starts ~10x slower (main.py keeps the same rule).
 Condition = Callable[[], bool]
 WARMUP_S = 3.0
+#: Tick lags counted apart in the report (the targets of issue 16: p99 <= 50 ms, max <= 150 ms).
+LAG_LINES_MS = (50.0, 150.0)
 
 
 @dataclass
@@ -56,6 +60,8 @@ class Phase:
     throughput: str = ""
 
     def describe(self, interval_ms: int) -> str:
+        from gui.status_poller import TICK_BUDGET_MS
+
         lags = sorted(self.lags_ms) or [0.0]
         expected = self.seconds * 1000 / interval_ms
 
@@ -64,16 +70,18 @@ class Phase:
 
         nice = ", ".join(f"{role} {'/'.join(str(n) for n in sorted(v))}" for role, v in sorted(self.nice.items()))
         costs = self.tick_cost_ms or [0.0]
-        over = sum(1 for c in costs if c > TICK_BUDGET_MS)
-        worst = max(range(len(self.lags_ms)), key=self.lags_ms.__getitem__) if self.lags_ms else 0
-        worst_at = self.tick_at_s[worst] if self.tick_at_s else 0.0
+        over_budget = sum(1 for c in costs if c > TICK_BUDGET_MS)
+        worst = sorted(range(len(self.lags_ms)), key=self.lags_ms.__getitem__, reverse=True)[:3]
+        slowest = ", ".join(f"{self.lags_ms[i]:.0f} ms at {self.tick_at_s[i]:.1f} s" for i in worst) or "-"
+        over = " · ".join(f"{sum(1 for lag in lags if lag > line):,} over {line:.0f} ms" for line in LAG_LINES_MS)
         return (
             f"{self.name:<16} lag mean {statistics.mean(lags):5.1f} ms  p95 {pct(0.95):5.1f}  "
-            f"p99 {pct(0.99):5.1f}  max {max(lags):5.1f} (at {worst_at:.1f} s)  "
+            f"p99 {pct(0.99):5.1f}  max {max(lags):5.1f}  "
             f"ticks {len(self.lags_ms)} of {expected:.0f} "
             f"in {self.seconds:.1f} s\n"
+            f"{'':<16} ticks {over} · slowest: {slowest}\n"
             f"{'':<16} tick cost mean {statistics.mean(costs):.2f} ms, max {max(costs):.1f} ms, "
-            f"{over} over {TICK_BUDGET_MS:.0f} ms · "
+            f"{over_budget} over {TICK_BUDGET_MS:.0f} ms · "
             f"{self.throughput} · load avg {self.load_before:.2f} → {self.load_after:.2f}\n"
             f"{'':<16} window CPU {self.window_cpu_share * 100:.0f} % of a core · nice: {nice or '-'}"
         )
@@ -172,7 +180,10 @@ class Bench:
             yield from self.run_job("clean")
         if "dialogues" in jobs:
             panel = window.panels["dialogues"]
-            panel.inputs.set_text(str(clean_dir if clean_dir.exists() else demo_dir))
+            # The clean output and the raw exports together: twice the rows of either, so the run
+            # gives enough ticks that its p99 is not one tick (its max is printed all the same).
+            inputs = [d for d in (clean_dir, demo_dir) if d.exists()]
+            panel.inputs.set_text(";".join(str(d) for d in inputs))
             panel.out_dir.set_text(str(dialogues_dir))
             panel.workers.setValue(args.workers)
             yield from self.run_job("dialogues")
@@ -213,6 +224,8 @@ class Bench:
 
 
 def main() -> None:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="mpwatch-bench-lag-config-")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--jobs",
@@ -286,6 +299,7 @@ def main() -> None:
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(str(args.profile))
+    shutil.rmtree(work, ignore_errors=True)  # ~100 MB of exports and outputs per run
     if failure:
         raise failure[0]
     worst = max(bench.phases, key=lambda p: max(p.lags_ms or [0.0]))

@@ -16,6 +16,7 @@ from gui.priority_action import BackgroundPriorityAction
 from gui.processes_view import ProcessTable
 from gui.resources import resource_path
 from gui.run_controller import AppServices
+from gui.settings_writer import flush_settings, start_settings_writer
 from gui.status_poller import StatusPoller
 from gui.theme import apply_theme
 
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self.retranslate()
         apply_theme(self)
         self._restore_settings()
+        start_settings_writer()  # a thread, before the first Start needs it
         self.poller.start()
         self.log_view.add(self.tr("mpwatch ready. Start with Demo data if you have no chat logs yet."))
 
@@ -198,6 +200,7 @@ class MainWindow(QMainWindow):
             if close_hook:
                 close_hook()
         self._save_settings()
+        flush_settings()  # what Start remembered is written before the app exits
         self.poller.close()
         event.accept()
 

@@ -38,10 +38,13 @@ Jobs run at background priority (engine/priority.py), so the window gets a core 
 
 from __future__ import annotations
 
+import multiprocessing.queues
+import multiprocessing.synchronize
 import queue
 import time
 from collections import deque
 from collections.abc import Callable
+from multiprocessing import resource_tracker
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -83,13 +86,17 @@ class StatusPoller(QObject):
 
     # -- wiring ----------------------------------------------------------------------------
     def start(self) -> None:
+        # What the first run queue would otherwise cost the first Start's click (issue 16): the
+        # modules multiprocessing imports on first use (imported above) and the resource tracker,
+        # a process every queue's locks register with, started by the first lock.
+        resource_tracker.ensure_running()
         self._last_tick = time.perf_counter()
         self._timer.start()
 
     def stop(self) -> None:
         self._timer.stop()
 
-    def new_run_queue(self) -> Any:
+    def new_run_queue(self) -> multiprocessing.queues.Queue:
         """A fresh status queue for one job run, drained with the others until retired."""
         q = SPAWN.Queue(maxsize=self.maxsize)
         self._queues.append(q)

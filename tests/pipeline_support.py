@@ -45,6 +45,21 @@ def echo_model() -> EchoModel:
     return EchoModel()
 
 
+# --- preprocess plug-ins (named in --preprocess) -------------------------------------------------------
+#: How long ``cold_start_preprocess`` takes on its first call in a process.
+COLD_START_S = 1.5
+_cold = [True]
+
+
+def cold_start_preprocess(texts: list[str]) -> list[str]:
+    """Texts unchanged, except that the first call in a process takes ``COLD_START_S`` (a plug-in
+    that loads a vocabulary or a framework on first use; the warm-up must pay it, not a request)."""
+    if _cold[0]:
+        time.sleep(COLD_START_S)  # the load on first use (test fixture)
+        _cold[0] = False
+    return list(texts)
+
+
 def faulty_model() -> FaultyModel:
     return FaultyModel()
 

@@ -46,3 +46,19 @@ def test_binding_a_new_history_clears_the_old_curves(qtbot):
     chart.bind({})
     t, _ = chart.curve("→ a").getData()
     assert t is None or len(t) == 0
+
+
+def test_many_new_series_get_their_curves_over_several_event_loop_turns(qtbot):
+    from gui.widgets.charts import NEW_CURVES_PER_REDRAW, TimeSeriesChart
+
+    chart = TimeSeriesChart("RSS per process", "MB")
+    qtbot.addWidget(chart)
+    chart.show()
+    history = {f"reader {i}": RingSeries(8) for i in range(5)}
+    for i, series in enumerate(history.values()):
+        series.append(0.0, float(i + 1))
+    chart.bind(history)  # five series at once: a tick creates only a few of their curves
+    assert len(chart.series_names()) == NEW_CURVES_PER_REDRAW < 5
+    qtbot.waitUntil(lambda: len(chart.series_names()) == 5, timeout=5000)
+    assert [chart.curve(f"reader {i}").getData()[1].tolist() for i in range(5)] == [[1.0], [2.0], [3.0], [4.0], [5.0]]
+    assert not chart.redraw(), "every series drawn"

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.pipeline_support import get, post, post_many, running_service
+from tests.pipeline_support import COLD_START_S, get, post, post_many, running_service
 
 pytestmark = pytest.mark.usefixtures("no_leftover_children")
 
@@ -32,6 +32,18 @@ def test_a_lone_request_is_answered_well_under_the_max_delay() -> None:
     assert min(times) < 0.1, times  # the max delay (1 s) was not waited
     batcher = running.snapshots[("batcher", "0")].counters
     assert batcher["policy"] == 1 and batcher.get("flush_deadline", 0) == 0
+
+
+@pytest.mark.timeout(120)
+def test_the_first_request_after_ready_does_not_pay_the_warm_up() -> None:
+    # The preprocess plug-in's first call in a process takes COLD_START_S: a request that met it
+    # would take at least that long. /healthz says ok only once every worker has warmed up.
+    with running_service(preprocess="tests.pipeline_support:cold_start_preprocess", preprocess_workers=2) as running:
+        assert get(running.url, "/healthz")[0] == 200
+        firsts = [post(running.url, {"text": f"first {i}"}) for i in range(2)]  # one per worker (round-robin)
+    for reply in firsts:
+        assert reply.status == 200 and reply.body["answer"]["echo"].startswith("first")
+        assert reply.seconds < COLD_START_S * 0.6, [r.seconds for r in firsts]
 
 
 @pytest.mark.timeout(180)

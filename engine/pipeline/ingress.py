@@ -166,7 +166,7 @@ class Ingress:
         import json
 
         ready = self.wiring.replicas_ready()
-        state = "draining" if self.router.draining else "ok" if ready else "starting"
+        state = "draining" if self.router.draining else "ok" if self.wiring.ready() else "starting"
         body = {
             "status": state,
             "replicas_ready": ready,

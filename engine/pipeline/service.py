@@ -233,7 +233,7 @@ class PipelineService:
         rep.flush() if force else rep.tick()
 
     def ready(self) -> bool:
-        return self.wiring.replicas_ready() > 0
+        return self.wiring.ready()
 
     def pids(self) -> dict[str, int]:
         return {m.role: m.pid for m in self.supervisor.processes if m.process.exitcode is None and m.pid}

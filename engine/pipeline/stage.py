@@ -147,6 +147,7 @@ class PipelineWiring:
     replicas: ReplicaBoard
     report: BatchReport
     tally: IngressTally
+    preprocess_warm: Any  # RawArray of bytes, one per preprocess worker: 1 once it has warmed up
 
     @classmethod
     def create(cls, config: PipelineConfig, control: BatchControl | None = None) -> PipelineWiring:
@@ -170,10 +171,16 @@ class PipelineWiring:
             replicas=ReplicaBoard(config.replicas),
             report=BatchReport(),
             tally=IngressTally(config.ingress, FLUSH_REASONS),
+            preprocess_warm=SPAWN.RawArray("b", config.preprocess_workers),
         )
 
     def replicas_ready(self) -> int:
         return self.replicas.ready_count()
+
+    def ready(self) -> bool:
+        """The service answers at full speed: a replica has its model and every preprocess worker
+        has warmed up once (a restarted worker warms up again before it takes a message)."""
+        return self.replicas_ready() > 0 and all(self.preprocess_warm)
 
     def depths(self) -> dict[str, int]:
         """Depth of every hop, in messages, keyed by the stage that reads it (results: all ingresses)."""

@@ -98,12 +98,15 @@ class JobPanel(QWidget):
         if self._open_folder_label:
             self.open_button.setText(self.tr(self._open_folder_label))
         self.report_button.setText(self.tr("Save report…"))
+        self._update_report_tooltip()
+        self._refresh(force=True)
+
+    def _update_report_tooltip(self) -> None:
         self.report_button.setToolTip(
             self.tr("One HTML file: summary, files, charts, settings and versions")
             if self.report_button.isEnabled()
             else self.tr("Available after a run")
         )
-        self._refresh(force=True)
 
     def translated_title(self) -> str:
         """The tab's title in the current language (``title`` is the English source text)."""
@@ -242,8 +245,10 @@ class JobPanel(QWidget):
         self.running_changed.emit(running)
 
     def _on_finished(self, finished: Any) -> None:
+        # Only what changed: re-setting every text of the panel here (and refreshing the views
+        # twice) made the end of a run one of the window's slowest ticks.
         self.report_button.setEnabled(True)
-        self.retranslate()  # the report button's tooltip
+        self._update_report_tooltip()
         self._refresh(force=True)
         self.job_finished.emit(finished)
 

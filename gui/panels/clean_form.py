@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules, ColumnMap
 from engine.system_messages import SYSTEM_MESSAGES
+from gui.settings_writer import save_settings
 from gui.widgets.forms import spin_box
 from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
 from gui.widgets.run_on import RunOnSelector
@@ -244,19 +245,20 @@ class CleanForm(QWidget):
     def remember(self) -> None:
         self.inputs.remember()
         self.out_dir.remember()
-        settings = QSettings()
-        settings.setValue("clean/workers", self.workers.value())
-        settings.setValue("clean/format", self.out_format.currentText())
-        settings.setValue("clean/segment_files", self.segment_files.value())
-        settings.setValue("clean/columns", self.columns.text())
-        settings.setValue("clean/all_sheets", self.all_sheets.isChecked())
-        settings.setValue("clean/resume", self.resume.isChecked())
-        for key, box in self.rule_boxes.items():
-            settings.setValue(f"clean/rule_{key}", box.isChecked())
-        settings.setValue("clean/dedupe_scope", self.dedupe_scope.currentData())
-        settings.setValue("clean/min_length", self.min_length.value())
-        settings.setValue("clean/system_messages", self.system_messages.toPlainText())
-        settings.setValue("clean/system_contains", self.system_contains.text())
+        values = {
+            "clean/workers": self.workers.value(),
+            "clean/format": self.out_format.currentText(),
+            "clean/segment_files": self.segment_files.value(),
+            "clean/columns": self.columns.text(),
+            "clean/all_sheets": self.all_sheets.isChecked(),
+            "clean/resume": self.resume.isChecked(),
+            "clean/dedupe_scope": self.dedupe_scope.currentData(),
+            "clean/min_length": self.min_length.value(),
+            "clean/system_messages": self.system_messages.toPlainText(),
+            "clean/system_contains": self.system_contains.text(),
+        }
+        values.update({f"clean/rule_{key}": box.isChecked() for key, box in self.rule_boxes.items()})
+        save_settings(values)
 
     def _choose_input_folder(self) -> None:
         start = self.inputs.paths()[0] if self.inputs.paths() else Path.home()

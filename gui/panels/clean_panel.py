@@ -46,6 +46,8 @@ from gui.widgets.progress import ProgressBox
 from gui.widgets.worker_table import WorkerTable
 
 PENDING_SHOWN = 300
+# Lines of text kept for the end-of-run summary (it has three, a fourth when files failed).
+SUMMARY_LINES = 4
 
 #: Short labels of the drop reasons for the bar chart's axis (English source, context CleanPanel).
 DROP_LABELS = {
@@ -84,7 +86,11 @@ class CleanPanel(JobPanel):
         self.summary.setWordWrap(True)
         self.summary.setObjectName("summary")
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.summary.setVisible(False)
+        # Its room is kept from the start: a summary appearing at the end of a run squeezed the
+        # charts and tables below it, and re-laying them out (every chart's axes re-rendered) was
+        # the run's slowest moment for the window.
+        self.summary.setMinimumHeight(self.summary.fontMetrics().lineSpacing() * SUMMARY_LINES)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
@@ -269,8 +275,8 @@ class CleanPanel(JobPanel):
             self._set_summary(clean_summary(message))
 
     def _set_summary(self, text: str) -> None:
-        self.summary.setText(text)
-        self.summary.setVisible(bool(text))
+        if self.summary.text() != text:
+            self.summary.setText(text)
 
     def _show_file_details(self, row: int, _column: int) -> None:
         if 0 <= row < len(self.file_table.details):

@@ -27,6 +27,7 @@ from engine.runner import JobFunction
 from engine.status import JobFinished, TaskFailed
 from gui.panels.base import JobPanel
 from gui.run_controller import AppServices
+from gui.settings_writer import save_settings
 from gui.summaries import demo_summary
 from gui.terms import term
 from gui.widgets.charts import TimeSeriesChart
@@ -126,9 +127,8 @@ class DemoPanel(JobPanel):
             cluster=self.run_on.cluster(),
         )
         self.out_dir.remember()
-        settings = self.settings()
-        for key, box in (("files", self.files), ("rows", self.rows), ("seed", self.seed), ("workers", self.workers)):
-            settings.setValue(f"demo/{key}", box.value())
+        boxes = (("files", self.files), ("rows", self.rows), ("seed", self.seed), ("workers", self.workers))
+        save_settings({f"demo/{key}": box.value() for key, box in boxes})
         return run_demo, config
 
     def preflight(self, config: Any) -> None:

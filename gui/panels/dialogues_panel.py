@@ -45,6 +45,7 @@ from engine.runner import JobFunction
 from engine.status import JobFinished, TaskFailed, TaskFinished
 from gui.panels.base import JobPanel
 from gui.run_controller import AppServices
+from gui.settings_writer import save_settings
 from gui.summaries import dialogues_summary
 from gui.terms import term
 from gui.widgets.charts import TimeSeriesChart
@@ -221,16 +222,16 @@ class DialoguesPanel(JobPanel):
         )
         self.inputs.remember()
         self.out_dir.remember()
-        settings = self.settings()
-        settings.setValue("dialogues/val_size", self.val_size.text().strip())
-        settings.setValue("dialogues/role_prefix", self.role_prefix.isChecked())
-        for key, box in (
-            ("seed", self.seed),
-            ("min_turns", self.min_turns),
-            ("memory_mb", self.memory_mb),
-            ("workers", self.workers),
-        ):
-            settings.setValue(f"dialogues/{key}", box.value())
+        save_settings(
+            {
+                "dialogues/val_size": self.val_size.text().strip(),
+                "dialogues/role_prefix": self.role_prefix.isChecked(),
+                "dialogues/seed": self.seed.value(),
+                "dialogues/min_turns": self.min_turns.value(),
+                "dialogues/memory_mb": self.memory_mb.value(),
+                "dialogues/workers": self.workers.value(),
+            }
+        )
         return run_dialogues, config
 
     def preflight(self, config: Any) -> None:

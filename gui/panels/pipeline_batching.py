@@ -45,6 +45,7 @@ from engine.pipeline.progress import (
     PipelineProgressTracker,
 )
 from engine.pipeline.stage import BatchControl
+from gui import settings_writer
 from gui.widgets.charts import TimeSeriesChart
 
 #: Longest p99 target the spin box offers: the default request timeout (10 s) answers 504 past it.
@@ -234,9 +235,9 @@ class BatchingView(QWidget):
         self._reported = True
 
     def save_settings(self) -> None:
-        settings = QSettings()
-        settings.setValue("pipeline/batching", self.policy_name)
-        settings.setValue("pipeline/target_p99_ms", self.target_p99_ms)
+        settings_writer.save_settings(
+            {"pipeline/batching": self.policy_name, "pipeline/target_p99_ms": self.target_p99_ms}
+        )
 
     def refresh(self, p: PipelineProgress) -> None:
         """Show the latest progress (the panel calls this while it is visible)."""

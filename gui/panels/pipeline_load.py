@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPush
 from engine.context import SPAWN
 from engine.pipeline.loadtest import LoadtestConfig, loadtest_job
 from engine.pipeline.progress import CONNECTION_ERROR, LoadgenProgress, LoadgenProgressTracker
+from gui import settings_writer
 from gui.formatting import format_count
 from gui.run_controller import AppServices, RunController
 from gui.terms import term
@@ -102,9 +103,9 @@ class LoadGeneratorBox(QGroupBox):
         return self.controller.is_running
 
     def save_settings(self) -> None:
-        settings = QSettings()
-        settings.setValue("pipeline/load_rate", self.rate.value())
-        settings.setValue("pipeline/load_concurrency", self.concurrency.value())
+        settings_writer.save_settings(
+            {"pipeline/load_rate": self.rate.value(), "pipeline/load_concurrency": self.concurrency.value()}
+        )
 
     def set_endpoint(self, endpoint: str) -> None:
         """The service answers at ``endpoint`` (empty: no service; the button is disabled). A load

@@ -54,6 +54,7 @@ from gui.panels.pipeline_diagram import StageDiagram, StageView
 from gui.panels.pipeline_load import LoadGeneratorBox
 from gui.panels.pipeline_try import TryItBox
 from gui.run_controller import AppServices
+from gui.settings_writer import save_settings
 from gui.terms import term
 from gui.widgets.charts import BarChart, TimeSeriesChart
 from gui.widgets.forms import spin_box
@@ -269,11 +270,9 @@ class PipelinePanel(JobPanel):
         return functools.partial(run_pipeline, control=self.control), config
 
     def _save_settings(self) -> None:
-        settings = self.settings()
-        settings.setValue("pipeline/host", self.host.text())
-        for key in ("port", "preprocess_workers", "receivers", "replicas", "max_batch", "max_delay_ms", "ingress"):
-            settings.setValue(f"pipeline/{key}", getattr(self, key).value())
-        settings.setValue("pipeline/model", self.model.text())
+        keys = ("port", "preprocess_workers", "receivers", "replicas", "max_batch", "max_delay_ms", "ingress")
+        values = {f"pipeline/{key}": getattr(self, key).value() for key in keys}
+        save_settings({**values, "pipeline/host": self.host.text(), "pipeline/model": self.model.text()})
         self.load.save_settings()
         self.batching.save_settings()
         self.index_dir.remember()

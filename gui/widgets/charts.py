@@ -22,11 +22,14 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from engine.progress import RingSeries
+
+# New curves a redraw creates; the rest follow from the event loop (see ``TimeSeriesChart.redraw``).
+NEW_CURVES_PER_REDRAW = 2
 
 PALETTE = ("#2a7ab9", "#e07b00", "#2ca02c", "#c62828", "#7b4fb0", "#8c564b", "#d4508f", "#6b6b6b")
 
@@ -131,6 +134,7 @@ class TimeSeriesChart(pg.PlotWidget):
         self._curves: dict[str, pg.PlotDataItem] = {}  # by label
         self._drawn: dict[str, int] = {}  # label → RingSeries.version drawn
         self._bounds: dict[str, tuple[float, float, float, float] | None] = {}  # label → drawn data's bounds
+        self._redraw_queued = False
 
     def retranslate(self) -> None:
         """Title, axis labels and (when bound) the legend in the current language."""
@@ -182,14 +186,25 @@ class TimeSeriesChart(pg.PlotWidget):
         return list(self._curves)
 
     def redraw(self) -> bool:
-        """Push changed series to their curves; False when hidden or nothing changed."""
+        """Push changed series to their curves; False when hidden or nothing changed.
+
+        At most ``NEW_CURVES_PER_REDRAW`` curves are created per call (a curve with its legend
+        entry costs ~3 ms and its first paint more; a run's build phase brought five at once, a
+        40-200 ms tick); the series left over are drawn from the event loop right after, so the
+        status timer's ticks come between them."""
         if not self.isVisible():
             return False
         changed = False
+        created = 0
         for name, series in list(self._source.items()):
             label = self._label(name)
             if self._drawn.get(label) == series.version:
                 continue
+            if label not in self._curves:
+                if created >= NEW_CURVES_PER_REDRAW:
+                    self._redraw_soon()
+                    continue
+                created += 1
             t, v = series.arrays()
             self._curve(label).setData(t, v)
             self._drawn[label] = series.version
@@ -198,6 +213,15 @@ class TimeSeriesChart(pg.PlotWidget):
         if changed:
             self._fit_ranges()
         return changed
+
+    def _redraw_soon(self) -> None:
+        if not self._redraw_queued:
+            self._redraw_queued = True
+            QTimer.singleShot(0, self, self._redraw_queued_series)
+
+    def _redraw_queued_series(self) -> None:
+        self._redraw_queued = False
+        self.redraw()
 
     def _fit_ranges(self) -> None:
         drawn = [b for b in self._bounds.values() if b is not None]

@@ -14,6 +14,8 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QSetting
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QPushButton, QWidget
 
+from gui.settings_writer import pending_setting, save_settings
+
 #: File-dialog filter for the chat exports every job reads (English source, context PathPicker).
 CHAT_EXPORT_FILTER = QT_TRANSLATE_NOOP(
     "PathPicker", "Chat exports (*.xlsx *.xlsm *.xls *.csv *.parquet);;All files (*)"
@@ -25,15 +27,18 @@ RECENT_MAX = 10
 
 def recent_folders() -> list[str]:
     """Folders used lately (newest first), for File ▸ Recent folders."""
-    value = QSettings().value(RECENT_KEY, [])
+    value = pending_setting(RECENT_KEY)
+    if value is None:
+        value = QSettings().value(RECENT_KEY, [])
     if isinstance(value, str):  # QSettings returns a lone entry as a plain string
         value = [value]
     return [str(v) for v in value or []]
 
 
-def add_recent_folder(folder: Path) -> None:
-    folders = [str(folder)] + [f for f in recent_folders() if f != str(folder)]
-    QSettings().setValue(RECENT_KEY, folders[:RECENT_MAX])
+def recent_folders_with(folders: list[Path]) -> list[str]:
+    """The recent folders with ``folders`` put first (the first of them newest), at most RECENT_MAX."""
+    names = list(dict.fromkeys(str(f) for f in folders))
+    return (names + [f for f in recent_folders() if f not in names])[:RECENT_MAX]
 
 
 class PathPicker(QWidget):
@@ -104,13 +109,18 @@ class PathPicker(QWidget):
         return [Path(p.strip()) for p in self.text().split(";") if p.strip()]
 
     def remember(self) -> None:
-        QSettings().setValue(self.settings_key, self.text())
+        """Save the field and add its folders to the recent folders (written off the GUI thread)."""
+        folders = []
         for path in self.paths():
             folder = path.expanduser()
             if not folder.is_dir():
                 folder = folder.parent
             if folder.is_dir():
-                add_recent_folder(folder.resolve())
+                folders.append(folder.resolve())
+        values: dict[str, object] = {self.settings_key: self.text()}
+        if folders:
+            values[RECENT_KEY] = recent_folders_with(folders[::-1])
+        save_settings(values)
 
     # -- drag and drop ---------------------------------------------------------------------------
     def dropped_text(self, paths: list[Path]) -> str:
