@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None, report_renderer: Callable[[Any, Path], P
     """Parse, run the sub-command; SIGINT, SIGTERM and SIGHUP stop it (engine/stop_signals.py):
     its drain runs, one line says what was done, and the exit code is 128 + the signal.
     ``report_renderer`` draws ``--report FILE.html`` from a finished run's ``RunRecord``
-    (``engine.cli.common.ReportRenderer``); main.py passes the GUI's."""
+    (``engine.cli.report_option.ReportRenderer``); main.py passes the GUI's."""
     from engine.stop_signals import owning_stop_signals
 
     with owning_stop_signals() as signals:

@@ -15,7 +15,6 @@ from engine.cli.common import (
     HelpFormatter,
     ProgressSpec,
     add_overwrite_option,
-    add_report_option,
     arg_type,
     exit_code,
     help_epilog,
@@ -24,10 +23,9 @@ from engine.cli.common import (
     positive_int,
     preflight_failed,
     print_interrupted,
-    report_request,
     run_in_process,
-    write_report,
 )
+from engine.cli.report_option import add_report_option, report_request, write_report
 from engine.cluster.address import parse_cluster_address
 from engine.priority import add_background_priority_flag, apply_background_priority_flag
 from engine.system_messages import SYSTEM_MESSAGES

@@ -11,17 +11,15 @@ from engine.cli.common import (
     HelpFormatter,
     ProgressSpec,
     add_overwrite_option,
-    add_report_option,
     exit_code,
     help_epilog,
     job_exit_codes,
     positive_int,
     preflight_failed,
     print_interrupted,
-    report_request,
     run_in_process,
-    write_report,
 )
+from engine.cli.report_option import add_report_option, report_request, write_report
 from engine.priority import add_background_priority_flag, apply_background_priority_flag
 
 

@@ -17,18 +17,16 @@ from engine.cli.common import (
     HelpFormatter,
     ProgressSpec,
     add_overwrite_option,
-    add_report_option,
     exit_code,
     help_epilog,
     job_exit_codes,
     positive_int,
     preflight_failed,
     print_interrupted,
-    report_request,
     run_in_process,
     size_arg,
-    write_report,
 )
+from engine.cli.report_option import add_report_option, report_request, write_report
 from engine.dialogues.config import (
     DEFAULT_MEMORY_BUDGET_BYTES,
     DEFAULT_VAL_CAP,
