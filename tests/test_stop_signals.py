@@ -32,12 +32,15 @@ def quick_s(quiet_s: float) -> float:
     return quiet_s if os.getloadavg()[0] <= 2 * (os.cpu_count() or 1) else 2 * quiet_s + 1.0
 
 
+FILES, ROWS_PER_FILE = 24, 8000
+
+
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> Path:
     """24 chat exports (csv, 8,000 rows each): a clean run of several seconds even on a quiet machine."""
     folder = tmp_path_factory.mktemp("inputs")
-    frames = [make_chat_frame(8000, 5, i) for i in range(3)]
-    for i in range(24):
+    frames = [make_chat_frame(ROWS_PER_FILE, 5, i) for i in range(3)]
+    for i in range(FILES):
         frames[i % 3].to_csv(folder / f"chat_{i:04d}.csv", index=False)
     return folder
 
@@ -124,7 +127,7 @@ def test_clean_stops_on_signal_and_says_how_to_resume(inputs, tmp_path, signum, 
     rows_in, rows_in_resumed = (
         int(n.replace(",", "")) for n in re.search(r"([\d,]+) rows in, .*\(([\d,]+) in / ", stdout).groups()
     )
-    assert rows_in == 72_000 and 0 < rows_in_resumed < rows_in
+    assert rows_in == FILES * ROWS_PER_FILE and 0 < rows_in_resumed < rows_in
 
 
 @pytest.mark.timeout(60)

@@ -339,6 +339,8 @@ class _CleanRun:
         """Record how the run ended (done | stopped | failed) and remove its working files (parts,
         temporaries) first, which also frees the room a full disk needs for the last report."""
         self.report.status, self.report.error = status, error
+        if status != "done":
+            self.remove_unrecorded_segments()
         shutil.rmtree(self.parts_dir, ignore_errors=True)
         remove_stale_parts(self.out_dir)
         if self.hashes_dir.is_dir():
@@ -349,6 +351,17 @@ class _CleanRun:
             if status == "done":
                 raise
             self.ctx.log(f"report.json not updated: {exc}", "error")  # the run's own error says more
+
+    def remove_unrecorded_segments(self) -> None:
+        """A segment write that finished as Stop (or a fault) came, after the coordinator stopped
+        taking results, is on the disk under its final name but not in the report. The report is
+        what --resume and --overwrite trust, so it goes: --resume writes it again."""
+        for s, segment in enumerate(self.report.segments):
+            idx = self.segments[s]
+            path = self.out_dir / segment_name(idx[0], idx[-1], self.config.out_format)
+            if segment.status != "written" and path.is_file():
+                path.unlink(missing_ok=True)
+                self.ctx.log(f"segment {s + 1}: {path.name} was finished after the run stopped; removed")
 
     def summary(self) -> dict[str, Any]:
         """The report's figures, with what ``--resume`` adopted counted apart: the rate is new work's."""
