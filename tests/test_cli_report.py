@@ -8,6 +8,7 @@ import html
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -94,9 +95,13 @@ def test_demo_and_clean_reports_through_the_cli(tmp_path, no_leftover_children):
     assert width >= 600 and height >= 200 and curve > 100, (width, height, curve)  # a drawn rows/s curve
     assert_settings_and_versions(text, {"files": "3", "rows": "1500", "workers": "2"})
 
-    (tmp_path / "demo" / "renamed.xlsx").write_text("just text, not a workbook")
+    inputs = tmp_path / "inputs"  # the demo's folder is read as its report lists it: a copy gets the bad file
+    inputs.mkdir()
+    for exported in (tmp_path / "demo").glob("*.xlsx"):
+        shutil.copy(exported, inputs / exported.name)
+    (inputs / "renamed.xlsx").write_text("just text, not a workbook")
     clean_report = tmp_path / "clean.html"
-    done = run_cli("clean", str(tmp_path / "demo"), "--out", str(tmp_path / "clean"), "--format", "csv",
+    done = run_cli("clean", str(inputs), "--out", str(tmp_path / "clean"), "--format", "csv",
                    "--workers", "2", "--report", str(clean_report))  # fmt: skip
     assert done.returncode == 3, done.stderr  # one file failed
     report = json.loads((tmp_path / "clean" / "report.json").read_text(encoding="utf-8"))
