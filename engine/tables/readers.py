@@ -339,6 +339,13 @@ def read_header(path: Path) -> list[str]:
 
             return list(pq.read_schema(path).names)
         if head.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
+            if head.startswith(_ZIP_MAGIC):
+                from engine.tables.xlsx_header import read_xlsx_header
+
+                try:
+                    return read_xlsx_header(path)  # streams the first row: the window asks this on Start
+                except Exception:  # noqa: BLE001 - anything unusual: the full reader below decides
+                    pass
             reader = fastexcel.read_excel(str(path))
             if not reader.sheet_names:
                 raise InputError("empty workbook (no sheets)")
