@@ -279,6 +279,8 @@ class ProgressTracker(ABC, Generic[P]):
         meter = self._meters.get(name)
         if meter is None:
             meter = self._meters[name] = RateMeter(window_s)
+        if t <= 0:  # no snapshot yet (the monitor's clock starts at 0): not a moment to anchor a rate on
+            return 0.0
         meter.add(t, total)
         return max(0.0, meter.rate())
 

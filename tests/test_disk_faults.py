@@ -44,6 +44,23 @@ def reference(inputs, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def long_inputs(tmp_path_factory) -> Path:
+    """Four times the rows: a run long enough that a remount between two writes lands mid-run even
+    on a quiet machine (the small run could be over before the kernel let the remount through)."""
+    folder = tmp_path_factory.mktemp("disk-long") / "in"
+    write_good_inputs(folder, files=16, rows=6000, seed=11)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def long_reference(long_inputs, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("reference-long")
+    code, stderr = run_cli(clean_command(long_inputs, out, FORMAT, SEGMENT_FILES), out)
+    assert code == 0, stderr
+    return out
+
+
 def assert_stopped_cleanly(out: Path, reference: Path, stderr: str, cause: str) -> dict:
     """The fault is named, the report says "failed" with it, and what is left is whole."""
     report = read_report(out)
@@ -147,15 +164,15 @@ def remount_read_only(fs: Path, cli: subprocess.Popen) -> None:
 
 
 @pytest.mark.timeout(180)
-def test_an_output_folder_that_turns_unwritable_mid_run(inputs, reference, small_fs, tmp_path):
+def test_an_output_folder_that_turns_unwritable_mid_run(long_inputs, long_reference, small_fs, tmp_path):
     """Root ignores permissions, so the folder's filesystem is remounted read-only once a segment is
     written (a disk that fails, a share that drops to read-only). The kernel lets the remount through
     only between writes; a run that has written everything by then is tried again."""
     for attempt in range(3):
-        fs = small_fs(output_bytes(reference) * 4 // 1024)
+        fs = small_fs(output_bytes(long_reference) * 4 // 1024)
         out = fs / "out"
         stderr_file = tmp_path / f"stderr{attempt}.txt"
-        cli = start_cli(clean_command(inputs, out, FORMAT, SEGMENT_FILES), stderr_file)
+        cli = start_cli(clean_command(long_inputs, out, FORMAT, SEGMENT_FILES), stderr_file)
         try:
             wait_for_report(out, lambda r: r["totals"]["segments_written"] >= 1)
             remount_read_only(fs, cli)
@@ -175,7 +192,7 @@ def test_an_output_folder_that_turns_unwritable_mid_run(inputs, reference, small
     # disk without the report's rewrite that would have named it, and is complete all the same
     assert {Path(p).name for p in report["outputs"]} <= finals
     for name in finals:
-        pd.testing.assert_frame_equal(read_output_file(out / name, FORMAT), read_output_file(reference / name, FORMAT))
+        pd.testing.assert_frame_equal(read_output_file(out / name, FORMAT), read_output_file(long_reference / name, FORMAT))
 
 
 @pytest.mark.timeout(180)

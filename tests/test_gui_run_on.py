@@ -25,6 +25,21 @@ from tests.cluster_jobs_support import assert_same_files
 from tests.helpers import wait_no_children
 from tests.test_cluster_scheduler import free_port, scheduler_and_two_workers  # noqa: F401  (a fixture)
 
+
+@pytest.fixture(autouse=True)
+def forget_run_on_choices():
+    """The choices are remembered in the test session's settings: a later test's demo must not run
+    on this module's made-up scheduler address (it waited 60 s for workers that never came)."""
+    yield
+    from PySide6.QtCore import QSettings
+
+    settings = QSettings()
+    for panel in ("clean", "dialogues", "demo"):
+        for name in ("run_on", "run_on_local_workers", "run_on_address"):
+            settings.remove(f"{panel}/{name}")
+    settings.sync()
+
+
 PANELS = (CleanPanel, DialoguesPanel, DemoPanel)
 
 

@@ -251,3 +251,18 @@ def test_history_is_taken_at_most_once_per_interval_of_snapshot_time():
         tracker.update(monitor)
     t, _ = tracker.history(THROUGHPUT_CHART)["rows/s"].arrays()
     assert len(t) == 4 and np.all(np.diff(t) >= 0.25 - 1e-9)
+
+
+def test_a_rate_asked_before_the_first_snapshot_does_not_anchor_on_time_zero():
+    """The window asks for progress as soon as a run starts, before any snapshot (clock 0): a meter
+    anchored there divided every rate of the run's first 3 s by the epoch (a 150,000 rows/s clean
+    charted as 0.0001)."""
+    from engine.clean.progress import CleanProgressTracker
+
+    monitor, tracker = RunMonitor("job-1"), CleanProgressTracker()
+    monitor.handle(JobStarted("job-1", 1_796_000_000.0))
+    assert tracker.update(monitor).rows_read_per_s == 0.0  # no snapshot yet
+    for i, rows in enumerate((0, 20_000, 40_000, 60_000)):
+        monitor.handle(snap("clean", "clean 1", 2, 1_796_000_000.0 + 0.2 * (i + 1), counters={"rows_in": rows}))
+        progress = tracker.update(monitor)
+    assert progress.rows_read_per_s == pytest.approx(100_000)
