@@ -192,7 +192,9 @@ def test_an_output_folder_that_turns_unwritable_mid_run(long_inputs, long_refere
     # disk without the report's rewrite that would have named it, and is complete all the same
     assert {Path(p).name for p in report["outputs"]} <= finals
     for name in finals:
-        pd.testing.assert_frame_equal(read_output_file(out / name, FORMAT), read_output_file(long_reference / name, FORMAT))
+        pd.testing.assert_frame_equal(
+            read_output_file(out / name, FORMAT), read_output_file(long_reference / name, FORMAT)
+        )
 
 
 @pytest.mark.timeout(180)
