@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine.clean.job import PARTS_DIR, segment_name
+from engine.clean.job import PARTS_DIR
+from engine.clean.naming import segment_name
 from engine.clean.worker import PartFiles
 from tests.clean_fixtures import read_output_file, read_outputs, write_good_inputs
 from tests.cli_support import (

@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 from engine.atomic import atomic_path, check_writable_dir, remove_stale_parts
 from engine.clean.config import CleanConfig, DropReason
 from engine.clean.dedupe import SeenHashes
+from engine.clean.naming import file_label, segment_name
 from engine.clean.report import CleanReport
 from engine.clean.resume import check_resume, remove_unadopted_outputs
 from engine.clean.worker import HASH_COLUMN, CleanFileTask, PartFiles, WriteSegmentTask, run_clean_task
@@ -47,15 +48,6 @@ from engine.tables.readers import InputError
 
 PARTS_DIR = ".mpwatch-clean-parts"
 HASHES_DIR = ".mpwatch-clean-hashes"
-
-
-def segment_name(first: int, last: int, out_format: str) -> str:
-    """Output file of the segment holding input files ``first``..``last`` (0-based indexes into the sorted input list)."""
-    return f"clean_{first:05d}-{last:05d}.{out_format}"
-
-
-def file_label(index: int, path: Path) -> str:
-    return f"#{index + 1} {path.name}"
 
 
 class _CleanRun:

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine.clean.config import DropReason
-from engine.clean.job import file_label, run_clean
+from engine.clean.job import run_clean
+from engine.clean.naming import file_label
 from engine.clean.progress import THROUGHPUT_CHART, WORKER_STAGE, CleanProgress, CleanProgressTracker
 from engine.preflight import preflight_clean
 from engine.runner import JobFunction
