@@ -80,7 +80,16 @@ def test_poller_drains_in_a_time_box(main_window, qtbot):
             pass
 
     poller.add_global_listener(costly_listener)
-    qtbot.waitUntil(lambda: run_queue._reader.poll(), timeout=5000)  # the feeder thread has written some
+    def bytes_waiting() -> int:  # what the feeder thread has written into the pipe so far
+        import fcntl
+        import struct
+        import termios
+
+        raw = fcntl.ioctl(run_queue._reader.fileno(), termios.FIONREAD, b"\0\0\0\0")
+        return struct.unpack("i", raw)[0]
+
+    # More than one slice can take (about 200 messages), or the slice may end on an empty pipe.
+    qtbot.waitUntil(lambda: bytes_waiting() >= 16384, timeout=10000)
     backlog_before = poller.backlog_ticks
     handled = poller.drain(0.002)
     assert 0 < handled < 100, "one slice must not drain a large backlog at once"
