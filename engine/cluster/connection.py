@@ -46,8 +46,11 @@ CLOSE_TIMEOUT_S = 10.0
 #: Work stealing is off: the scheduler already holds back tasks until a worker has a free thread
 #: (root-task queuing) and the executor keeps only ≈ 2 per thread in flight, so there is nothing to
 #: rebalance, while the stealing extension does work on every task's transition and once a second.
+#: Host-wide disk I/O counters (read from /proc and sysfs for every device by the scheduler, each
+#: nanny and each worker on every monitor tick) are not shown anywhere: off.
 LOCAL_CLUSTER_CONFIG = {
     "distributed.scheduler.work-stealing": False,
+    "distributed.admin.system-monitor.disk": False,
     "distributed.worker.profile.enabled": False,
     "distributed.admin.system-monitor.gil.enabled": False,
     "distributed.admin.tick.interval": "500ms",
