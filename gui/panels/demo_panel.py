@@ -25,6 +25,7 @@ from engine.demo.progress import THROUGHPUT_CHART, WRITER_STAGE, DemoProgress, D
 from engine.preflight import preflight_demo
 from engine.runner import JobFunction
 from engine.status import JobFinished, TaskFailed
+from gui.engine_messages import failure_text
 from gui.panels.base import JobPanel
 from gui.run_controller import AppServices
 from gui.settings_writer import save_settings
@@ -150,7 +151,7 @@ class DemoPanel(JobPanel):
 
     def on_job_event(self, message: Any) -> None:
         if isinstance(message, TaskFailed):
-            self.summary.setText(f"<span style='color:#c62828'>{message.task}: {message.reason}</span>")
+            self.summary.setText(f"<span style='color:#c62828'>{message.task}: {failure_text(message)}</span>")
         elif isinstance(message, JobFinished):
             self._finished = message
             self.summary.setText(demo_summary(message))

@@ -43,6 +43,7 @@ from engine.dialogues.progress import (
 from engine.preflight import preflight_dialogues
 from engine.runner import JobFunction
 from engine.status import JobFinished, TaskFailed, TaskFinished
+from gui.engine_messages import failure_text
 from gui.panels.base import JobPanel
 from gui.run_controller import AppServices
 from gui.settings_writer import save_settings
@@ -269,7 +270,7 @@ class DialoguesPanel(JobPanel):
             self.preview_std.setPlainText("\n\n".join(message.summary["preview_std"]))
             self.preview_mmi.setPlainText("\n\n".join(message.summary["preview_mmi"]))
         elif isinstance(message, TaskFailed):
-            self.summary.setText(f"<span style='color:#c62828'>{message.task}: {message.reason}</span>")
+            self.summary.setText(f"<span style='color:#c62828'>{message.task}: {failure_text(message)}</span>")
         elif isinstance(message, JobFinished):
             self._finished = message
             self.summary.setText(dialogues_summary(message))

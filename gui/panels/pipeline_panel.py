@@ -47,6 +47,7 @@ from engine.pipeline.service import check_plugins, check_port_free, find_free_po
 from engine.pipeline.stage import BatchControl
 from engine.runner import JobFunction
 from engine.status import JobFinished
+from gui.engine_messages import failure_text
 from gui.formatting import format_count
 from gui.panels.base import JobPanel
 from gui.panels.pipeline_batching import BatchingView
@@ -229,7 +230,7 @@ class PipelinePanel(JobPanel):
         elif finished is not None or self.run.finished:
             if finished is not None and not (finished.cancelled or finished.ok):
                 text = "<span style='color:#c62828'>{}</span>".format(
-                    self.tr("failed: {error}").format(error=finished.error)
+                    self.tr("failed: {error}").format(error=failure_text(finished))
                 )
             else:
                 text = self.tr("stopped")
