@@ -41,6 +41,12 @@ def test_try_it_shows_without_scrolling_at_the_default_window_size(main_window, 
         panel = main_window.panels["pipeline"]
         main_window.tabs.setCurrentWidget(panel)
         qtbot.waitUntil(lambda: panel.try_box.isVisible())
+        # as under load, after one answer: two lines of load figures, an answer of three lines
+        panel.load.stats.setText("sent 3,278 · 200: 3,277<br>client latency p50 12 ms · p99 29 ms · open 1")
+        panel.try_box.answer.setText(
+            "<b>您好，有货的，今天下单明天发</b><br>score 0.812 · matched “请问这个还有货吗”<br>"
+            "answered in 14 ms (service 9 ms) · id 3281"
+        )
         viewport = panel.forms_scroll.viewport()
         box = panel.try_box
         qtbot.waitUntil(lambda: panel.forms_scroll.verticalScrollBar().maximum() == 0, timeout=3000)

@@ -158,9 +158,12 @@ class PipelinePanel(JobPanel):
         # The forms scroll rather than set the panel's minimum height: the window's Processes list
         # below keeps room for several rows at the default size. Their rows sit closer than the
         # style's default so that "Try it", last in the column, shows without scrolling at the
-        # default window size (1280×860), in Chinese too.
+        # default window size (1280×860), in Chinese too, with an answer of three lines.
         for dense in (form, self.load.form):
             dense.setVerticalSpacing(FORM_ROW_SPACING_PX)
+        for box_layout in (form, self.load.form, self.try_box.layout()):
+            margins = box_layout.contentsMargins()
+            box_layout.setContentsMargins(margins.left(), FORM_ROW_SPACING_PX, margins.right(), FORM_ROW_SPACING_PX)
         left_widget = QWidget()
         left = QVBoxLayout(left_widget)
         left.setContentsMargins(0, 0, 0, 0)
