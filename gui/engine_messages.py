@@ -85,8 +85,11 @@ def engine_text(code: str, params: Mapping[str, Any], english: str) -> str:
     source = MESSAGES.get(code) if code else None
     if source is None:
         return english
+    translated = _translate(source)
+    if translated == source:  # the English UI (or no translation yet): the engine's own words
+        return english
     try:
-        return _translate(source).format(**_shown_params(code, params))
+        return translated.format(**_shown_params(code, params))
     except (KeyError, IndexError, ValueError):
         return english
 

@@ -55,6 +55,14 @@ def test_messages_show_in_chinese_by_code_and_in_english_without_one(chinese):
     assert engine_text("cannot_open", {}, "cannot open: ?") == "cannot open: ?"
 
 
+def test_the_english_window_shows_the_engine_text_as_it_is():
+    disk = {"target": "/out/x.xlsx", "cause": "No space left on device (ENOSPC)", "errno": "ENOSPC"}
+    # not re-formatted from the catalogue: whatever the engine said (e.g. a platform's own strerror)
+    assert (
+        engine_text("disk_fault", disk, "cannot write /out/x.xlsx: Disk full") == "cannot write /out/x.xlsx: Disk full"
+    )
+
+
 @pytest.mark.timeout(150)
 def test_a_failed_file_and_a_full_disk_show_in_chinese(main_window, qtbot, tmp_path, monkeypatch, chinese):
     """A real run (spawned workers): the empty file's row and the full disk's summary and Log line in
