@@ -7,47 +7,21 @@ Exit codes: 0 every file cleaned, 3 finished but some files failed (report.json 
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules, ColumnMap
-from engine.cli.common import (
-    HelpFormatter,
-    ProgressSpec,
+from engine.cli.arguments import HelpFormatter, help_epilog, job_exit_codes, non_negative_int, positive_int
+from engine.cli.common import ProgressSpec, exit_code, preflight_failed, print_interrupted, run_in_process
+from engine.cli.job_options import (
     add_overwrite_option,
-    arg_type,
-    exit_code,
-    help_epilog,
-    job_exit_codes,
-    non_negative_int,
-    positive_int,
-    preflight_failed,
-    print_interrupted,
-    run_in_process,
+    add_workers_option,
+    columns_arg,
+    finish_job_parser,
+    where_it_ran,
 )
-from engine.cli.report_option import add_report_option, report_request, write_report
-from engine.cluster.address import parse_cluster_address
-from engine.priority import add_background_priority_flag, apply_background_priority_flag
+from engine.cli.report_option import report_request, write_report
+from engine.priority import apply_background_priority_flag
 from engine.system_messages import SYSTEM_MESSAGES
-
-#: argparse type of --columns, shared with the dialogues command (ColumnMap.parse is the one parser).
-columns_arg = arg_type(ColumnMap.parse, "columns")
-
-#: argparse type of --cluster (clean, dialogues, demo): the address, normalised, as the configs keep it.
-cluster_arg = arg_type(lambda text: str(parse_cluster_address(text)), "cluster address")
-
-
-def add_cluster_option(parser: argparse.ArgumentParser, runs: str) -> None:
-    """``--cluster ADDRESS``: where the job's ``runs`` run (default: this machine's worker processes)."""
-    parser.add_argument(
-        "--cluster",
-        type=cluster_arg,
-        default=None,
-        metavar="ADDRESS",
-        help=f"run the {runs} on a Dask cluster: tcp://HOST:PORT (a running dask scheduler; "
-        "every worker must see the inputs and --out under the same paths) or local:N "
-        "(N worker processes started for this run); --workers is then ignored",
-    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -74,9 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="files, folders (searched recursively) or glob patterns ('data/**/*.xlsx')",
     )
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
-    parser.add_argument(
-        "--workers", type=positive_int, default=os.cpu_count() or 1, help="worker processes (default: all cores)"
-    )
+    add_workers_option(parser)
     parser.add_argument(
         "--format", dest="out_format", choices=OUTPUT_FORMATS, default="xlsx", help="output format (default xlsx)"
     )
@@ -134,11 +106,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="csv: write cells starting with = + - @ verbatim (default: prefix ' so Excel shows them as text)",
     )
-    add_cluster_option(parser, "file and segment tasks")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_report_option(parser)
-    add_background_priority_flag(parser)
-    parser.set_defaults(func=run)
+    finish_job_parser(parser, run, cluster_runs="file and segment tasks")  # --overwrite: with --resume above
 
 
 def config_from_args(args: argparse.Namespace) -> CleanConfig:
@@ -215,11 +183,6 @@ def interrupted_progress(out_dir: Path) -> tuple[str, str]:
     rows = sum(s.get("rows") or 0 for s in done)
     what = f"{len(done)} of {len(segments)} segments done ({rows:,} rows written)"
     return what, "rerun with --resume to continue" if done else "rerun the same command to start"
-
-
-def where_it_ran(summary: dict) -> str:
-    """'2 workers' on this machine, 'on local:2' / 'on tcp://…' on a cluster."""
-    return f"on {summary['cluster']}" if summary.get("cluster") else f"{summary['workers']} workers"
 
 
 def format_summary(s: dict) -> str:

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
-from engine.cli.clean import add_cluster_option, where_it_ran
-from engine.cli.common import (
-    HelpFormatter,
-    ProgressSpec,
-    add_overwrite_option,
-    exit_code,
-    help_epilog,
-    job_exit_codes,
-    positive_int,
-    preflight_failed,
-    print_interrupted,
-    run_in_process,
-)
-from engine.cli.report_option import add_report_option, report_request, write_report
-from engine.priority import add_background_priority_flag, apply_background_priority_flag
+from engine.cli.arguments import HelpFormatter, help_epilog, job_exit_codes, positive_int
+from engine.cli.common import ProgressSpec, exit_code, preflight_failed, print_interrupted, run_in_process
+from engine.cli.job_options import add_workers_option, finish_job_parser, where_it_ran
+from engine.cli.report_option import report_request, write_report
+from engine.priority import apply_background_priority_flag
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,15 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--files", type=positive_int, default=40, help="number of files (default 40)")
     parser.add_argument("--rows", type=positive_int, default=20000, help="rows per file (default 20000)")
     parser.add_argument("--seed", type=int, default=7, help="random seed; same seed, same files (default 7)")
-    parser.add_argument(
-        "--workers", type=positive_int, default=os.cpu_count() or 1, help="worker processes (default: all cores)"
-    )
-    add_cluster_option(parser, "file writers")
-    add_overwrite_option(parser, "files")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_report_option(parser)
-    add_background_priority_flag(parser)
-    parser.set_defaults(func=run)
+    add_workers_option(parser)
+    finish_job_parser(parser, run, cluster_runs="file writers", overwrites="files")
 
 
 def run(args: argparse.Namespace) -> int:

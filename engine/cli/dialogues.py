@@ -7,26 +7,14 @@ mmi writer died), 2 bad arguments, 130 interrupted (Ctrl-C; nothing is left unde
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from engine.clean.config import ColumnMap
-from engine.cli.clean import add_cluster_option, columns_arg
-from engine.cli.common import (
-    HelpFormatter,
-    ProgressSpec,
-    add_overwrite_option,
-    exit_code,
-    help_epilog,
-    job_exit_codes,
-    positive_int,
-    preflight_failed,
-    print_interrupted,
-    run_in_process,
-    size_arg,
-)
-from engine.cli.report_option import add_report_option, report_request, write_report
+from engine.cli.arguments import HelpFormatter, arg_type, help_epilog, job_exit_codes, positive_int, size_arg
+from engine.cli.common import ProgressSpec, exit_code, preflight_failed, print_interrupted, run_in_process
+from engine.cli.job_options import add_workers_option, columns_arg, finish_job_parser
+from engine.cli.report_option import report_request, write_report
 from engine.dialogues.config import (
     DEFAULT_MEMORY_BUDGET_BYTES,
     DEFAULT_VAL_CAP,
@@ -34,15 +22,10 @@ from engine.dialogues.config import (
     DialoguesConfig,
     parse_val_size,
 )
-from engine.priority import add_background_priority_flag, apply_background_priority_flag
+from engine.priority import apply_background_priority_flag
 
-
-def val_size_arg(text: str) -> int | float:
-    """argparse type of --val-size: ``parse_val_size``, its ValueError as argparse's error."""
-    try:
-        return parse_val_size(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+#: argparse type of --val-size: ``parse_val_size``, its ValueError as argparse's error.
+val_size_arg = arg_type(parse_val_size, "validation size")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -99,18 +82,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="column names as for the clean job, e.g. agent=坐席id,customer=客户微信id,role=是否客服,"
         "content=消息内容,time=消息时间 (time= for none: input order)",
     )
-    parser.add_argument(
-        "--workers",
-        type=positive_int,
-        default=os.cpu_count() or 1,
-        help="reader processes for the input files (default: all cores)",
-    )
-    add_cluster_option(parser, "readers and the partition builds")
-    add_overwrite_option(parser, "four text files")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_report_option(parser)
-    add_background_priority_flag(parser)
-    parser.set_defaults(func=run)
+    add_workers_option(parser, "reader processes for the input files")
+    finish_job_parser(parser, run, cluster_runs="readers and the partition builds", overwrites="four text files")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,16 +14,8 @@ import sys
 import threading
 
 from engine.cli import EXIT_BAD_ARGS
-from engine.cli.common import (
-    HelpFormatter,
-    ProgressSpec,
-    exit_code,
-    help_epilog,
-    positive_float,
-    positive_int,
-    run_in_process,
-    stop_cause,
-)
+from engine.cli.arguments import HelpFormatter, help_epilog, positive_float, positive_int
+from engine.cli.common import ProgressSpec, exit_code, run_in_process, stop_cause
 from engine.pipeline.config import (
     DEFAULT_MODEL,
     DEFAULT_PREPROCESS,
