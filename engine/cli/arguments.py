@@ -63,6 +63,19 @@ non_negative_int = number_arg(int, 0)
 positive_float = number_arg(float, 0, inclusive=False)
 
 
+def add_option_with_default(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+    flag: str,
+    kind: Callable[[str], Any],
+    default: float,
+    what: str,
+    metavar: str | None = None,
+) -> None:
+    """``flag`` of type ``kind``, its help ``what`` followed by its default (``(default 8)``, ``(default
+    0.5)``), as the CLI shows every number a person may want to change."""
+    parser.add_argument(flag, type=kind, default=default, metavar=metavar, help=f"{what} (default {default:g})")
+
+
 ArgsHandler = Callable[[Any], int]
 
 
