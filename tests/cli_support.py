@@ -21,12 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 INJECT_DIR = Path(__file__).resolve().parent / "inject"
 
 
-def clean_command(inputs: Path, out: Path, fmt: str, segment_files: int, *extra: str) -> list[str]:
+def clean_args(inputs: Path | list[Path], out: Path, fmt: str, segment_files: int, *extra: str) -> list[str]:
+    """``clean INPUTS --out OUT --format FMT --segment-files N --workers 2 --quiet EXTRA…``: the
+    command line after ``main.py`` of the tests' clean runs (two workers, no bar)."""
+    paths = inputs if isinstance(inputs, list) else [inputs]
     return [
-        sys.executable,
-        str(ROOT / "main.py"),
         "clean",
-        str(inputs),
+        *map(str, paths),
         "--out",
         str(out),
         "--format",
@@ -38,6 +39,11 @@ def clean_command(inputs: Path, out: Path, fmt: str, segment_files: int, *extra:
         "--quiet",
         *extra,
     ]
+
+
+def clean_command(inputs: Path, out: Path, fmt: str, segment_files: int, *extra: str) -> list[str]:
+    """``clean_args`` as a process runs them: this Python, main.py."""
+    return [sys.executable, str(ROOT / "main.py"), *clean_args(inputs, out, fmt, segment_files, *extra)]
 
 
 def start_cli(command: list[str], stderr_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
