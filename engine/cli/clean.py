@@ -11,7 +11,7 @@ from pathlib import Path
 
 from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules, ColumnMap
 from engine.cli.arguments import HelpFormatter, help_epilog, job_exit_codes, non_negative_int, positive_int
-from engine.cli.common import ProgressSpec, exit_code, preflight_failed, print_interrupted, run_in_process
+from engine.cli.common import JobCommand, ProgressSpec
 from engine.cli.job_options import (
     add_overwrite_option,
     add_workers_option,
@@ -19,8 +19,6 @@ from engine.cli.job_options import (
     finish_job_parser,
     where_it_ran,
 )
-from engine.cli.report_option import report_request, write_report
-from engine.priority import apply_background_priority_flag
 from engine.system_messages import SYSTEM_MESSAGES
 
 
@@ -145,44 +143,29 @@ def run(args: argparse.Namespace) -> int:
     from engine.clean.progress import WORKER_STAGE, CleanProgressTracker
     from engine.preflight import preflight_clean
 
-    try:
-        config = config_from_args(args)
-        preflight_clean(config)
-        report = report_request(args, CleanProgressTracker)
-    except ValueError as exc:
-        return preflight_failed(exc)
-    apply_background_priority_flag(args)
-    finished, printer = run_in_process(
-        "clean",
-        run_clean,
-        config,
-        ProgressSpec(
-            done="rows_in",
-            total="input_bytes_total",
-            unit="rows",
-            stage=WORKER_STAGE,
-            total_basis_done="input_bytes_done",
-        ),
-        quiet=args.quiet,
-        report=report,
+    progress = ProgressSpec(
+        done="rows_in", total="input_bytes_total", unit="rows", stage=WORKER_STAGE, total_basis_done="input_bytes_done"
     )
-    if finished.ok:
-        print(format_summary(finished.summary))
-    elif finished.cancelled:
-        print_interrupted(*interrupted_progress(config.out_dir))
-    return exit_code(finished, "files_failed", write_report(report, printer))
+    command = JobCommand(
+        "clean", run_clean, progress, CleanProgressTracker, preflight_clean, print_summary, interrupted_progress
+    )
+    return command.run(args, config_from_args)
 
 
-def interrupted_progress(out_dir: Path) -> tuple[str, str]:
+def interrupted_progress(config: CleanConfig, _printer: object) -> tuple[str, str]:
     """(what a stopped run finished, how to continue), from the report.json it left."""
     from engine.clean.report import load_report
 
-    report = load_report(out_dir) or {}
+    report = load_report(config.out_dir) or {}
     segments = report.get("segments", [])
     done = [s for s in segments if s.get("status") in ("written", "empty")]
     rows = sum(s.get("rows") or 0 for s in done)
     what = f"{len(done)} of {len(segments)} segments done ({rows:,} rows written)"
     return what, "rerun with --resume to continue" if done else "rerun the same command to start"
+
+
+def print_summary(summary: dict) -> None:
+    print(format_summary(summary))
 
 
 def format_summary(s: dict) -> str:

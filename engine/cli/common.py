@@ -26,11 +26,13 @@ progress model (numpy) and the runner are imported when a job actually runs.
 
 from __future__ import annotations
 
+import argparse
 import os
 import queue
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +40,7 @@ from engine.cli import EXIT_BAD_ARGS, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EX
 
 if TYPE_CHECKING:
     from engine.cli.report_option import ReportRequest
-    from engine.progress import RunMonitor
+    from engine.progress import ProgressTracker, RunMonitor
     from engine.run_record import RunRecord
     from engine.runner import JobFunction
     from engine.status import JobFinished, TaskFailed
@@ -292,3 +294,37 @@ def preflight_failed(exc: ValueError) -> int:
     """Print a run-wide error (``problem\nhint: …``) once; exit code 2 (nothing was started)."""
     print(f"error: {exc}", file=sys.stderr)
     return EXIT_BAD_ARGS
+
+
+@dataclass(frozen=True)
+class JobCommand:
+    """How a job sub-command (clean, dialogues, demo) runs, the lifecycle they share: every check
+    before anything starts (a bad argument or input: exit 2, nothing started), the job with its
+    bar, then ``print_summary`` of a finished run or, stopped, what it left and how to go on
+    (``interrupted``: (config, printer) -> (done, hint)), the ``--report``, the exit code."""
+
+    kind: str
+    job: JobFunction
+    progress: ProgressSpec
+    tracker_factory: Callable[[], ProgressTracker]
+    preflight: Callable[[Any], object]
+    print_summary: Callable[[dict], None]
+    interrupted: Callable[[Any, StatusPrinter], tuple[str, str]]
+
+    def run(self, args: argparse.Namespace, config_of: Callable[[argparse.Namespace], Any]) -> int:
+        from engine.cli.report_option import report_request, write_report
+        from engine.priority import apply_background_priority_flag
+
+        try:
+            config = config_of(args)
+            self.preflight(config)
+            report = report_request(args, self.tracker_factory)
+        except ValueError as exc:
+            return preflight_failed(exc)
+        apply_background_priority_flag(args)
+        finished, printer = run_in_process(self.kind, self.job, config, self.progress, quiet=args.quiet, report=report)
+        if finished.ok:
+            self.print_summary(finished.summary)
+        elif finished.cancelled:
+            print_interrupted(*self.interrupted(config, printer))
+        return exit_code(finished, "files_failed", write_report(report, printer))

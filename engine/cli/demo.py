@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.cli.arguments import HelpFormatter, help_epilog, job_exit_codes, positive_int
-from engine.cli.common import ProgressSpec, exit_code, preflight_failed, print_interrupted, run_in_process
+from engine.cli.common import JobCommand, ProgressSpec, StatusPrinter
 from engine.cli.job_options import add_workers_option, finish_job_parser, where_it_ran
-from engine.cli.report_option import report_request, write_report
-from engine.priority import apply_background_priority_flag
+
+if TYPE_CHECKING:
+    from engine.demo.job import DemoConfig
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,33 +34,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     finish_job_parser(parser, run, cluster_runs="file writers", overwrites="files")
 
 
+def config_from_args(args: argparse.Namespace) -> DemoConfig:
+    from engine.demo.job import DemoConfig
+
+    return DemoConfig(
+        args.out_dir, args.files, args.rows, args.seed, args.workers, cluster=args.cluster, overwrite=args.overwrite
+    )
+
+
 def run(args: argparse.Namespace) -> int:
-    from engine.demo.job import DemoConfig, run_demo
+    from engine.demo.job import run_demo
     from engine.demo.progress import DemoProgressTracker
     from engine.preflight import preflight_demo
 
-    config = DemoConfig(
-        args.out_dir, args.files, args.rows, args.seed, args.workers, cluster=args.cluster, overwrite=args.overwrite
+    progress = ProgressSpec(done="rows", total="rows_total")
+    command = JobCommand("demo", run_demo, progress, DemoProgressTracker, preflight_demo, print_summary, interrupted)
+    return command.run(args, config_from_args)
+
+
+def print_summary(s: dict) -> None:
+    print(
+        f"wrote {s['files_written']} files, {s['rows']:,} rows to {s['out_dir']} in {s['seconds']:.1f} s "
+        f"({s['rows_per_s']:,.0f} rows/s, {where_it_ran(s)})"
+        + (f"; {s['files_failed']} failed" if s["files_failed"] else "")
     )
-    try:
-        preflight_demo(config)
-        report = report_request(args, DemoProgressTracker)
-    except ValueError as exc:
-        return preflight_failed(exc)
-    apply_background_priority_flag(args)
-    finished, printer = run_in_process(
-        "demo", run_demo, config, ProgressSpec(done="rows", total="rows_total"), quiet=args.quiet, report=report
+
+
+def interrupted(config: DemoConfig, printer: StatusPrinter) -> tuple[str, str]:
+    """(what a stopped run wrote, how to go on)."""
+    return (
+        f"{printer.tasks_finished} of {config.files} files written to {config.out_dir}",
+        "rerun the same command to write them all",
     )
-    if finished.ok:
-        s = finished.summary
-        print(
-            f"wrote {s['files_written']} files, {s['rows']:,} rows to {s['out_dir']} in {s['seconds']:.1f} s "
-            f"({s['rows_per_s']:,.0f} rows/s, {where_it_ran(s)})"
-            + (f"; {s['files_failed']} failed" if s["files_failed"] else "")
-        )
-    elif finished.cancelled:
-        print_interrupted(
-            f"{printer.tasks_finished} of {args.files} files written to {args.out_dir}",
-            "rerun the same command to write them all",
-        )
-    return exit_code(finished, "files_failed", write_report(report, printer))

@@ -12,9 +12,8 @@ from pathlib import Path
 
 from engine.clean.config import ColumnMap
 from engine.cli.arguments import HelpFormatter, arg_type, help_epilog, job_exit_codes, positive_int, size_arg
-from engine.cli.common import ProgressSpec, exit_code, preflight_failed, print_interrupted, run_in_process
+from engine.cli.common import JobCommand, ProgressSpec
 from engine.cli.job_options import add_workers_option, columns_arg, finish_job_parser
-from engine.cli.report_option import report_request, write_report
 from engine.dialogues.config import (
     DEFAULT_MEMORY_BUDGET_BYTES,
     DEFAULT_VAL_CAP,
@@ -22,7 +21,6 @@ from engine.dialogues.config import (
     DialoguesConfig,
     parse_val_size,
 )
-from engine.priority import apply_background_priority_flag
 
 #: argparse type of --val-size: ``parse_val_size``, its ValueError as argparse's error.
 val_size_arg = arg_type(parse_val_size, "validation size")
@@ -86,67 +84,64 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     finish_job_parser(parser, run, cluster_runs="readers and the partition builds", overwrites="four text files")
 
 
+def config_from_args(args: argparse.Namespace) -> DialoguesConfig:
+    return DialoguesConfig(
+        inputs=tuple(args.inputs),
+        out_dir=args.out,
+        val_size=args.val_size,
+        seed=args.seed,
+        role_prefix=not args.no_role_prefix,
+        min_turns=args.min_turns,
+        memory_budget_bytes=args.memory_budget,
+        workers=args.workers,
+        columns=args.columns,
+        cluster=args.cluster,
+        overwrite=args.overwrite,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     from engine.dialogues.job import run_dialogues
     from engine.dialogues.progress import DialoguesProgressTracker
     from engine.preflight import preflight_dialogues
 
-    try:
-        config = DialoguesConfig(
-            inputs=tuple(args.inputs),
-            out_dir=args.out,
-            val_size=args.val_size,
-            seed=args.seed,
-            role_prefix=not args.no_role_prefix,
-            min_turns=args.min_turns,
-            memory_budget_bytes=args.memory_budget,
-            workers=args.workers,
-            columns=args.columns,
-            cluster=args.cluster,
-            overwrite=args.overwrite,
-        )
-        preflight_dialogues(config)
-        report = report_request(args, DialoguesProgressTracker)
-    except ValueError as exc:
-        return preflight_failed(exc)
-    apply_background_priority_flag(args)
-    finished, printer = run_in_process(
-        "dialogues",
-        run_dialogues,
-        config,
-        ProgressSpec(done="work_done", total="work_total", unit="rows"),
-        quiet=args.quiet,
-        report=report,
+    progress = ProgressSpec(done="work_done", total="work_total", unit="rows")
+    command = JobCommand(
+        "dialogues", run_dialogues, progress, DialoguesProgressTracker, preflight_dialogues, print_summary, interrupted
     )
-    if finished.ok:
-        s = finished.summary
-        mb = 1024**2
+    return command.run(args, config_from_args)
+
+
+def print_summary(s: dict) -> None:
+    mb = 1024**2
+    print(
+        f"{s['rows_read']:,} rows from {s['files_ok']} file(s) → {s['dialogues']:,} dialogues "
+        f"({s['train_dialogues']:,} train, {s['val_dialogues']:,} val), {s['utterances']:,} utterances "
+        f"in {s['seconds']:.1f} s ({s['rows_per_s']:,.0f} rows/s)"
+    )
+    drops = ", ".join(f"{k[6:]} {v:,}" for k, v in s.items() if k.startswith("drops_") and v)
+    print(f"rows dropped: {drops or 'none'}; dialogues dropped (< min turns): {s['dialogues_dropped_short']:,}")
+    if s["cluster"]:
         print(
-            f"{s['rows_read']:,} rows from {s['files_ok']} file(s) → {s['dialogues']:,} dialogues "
-            f"({s['train_dialogues']:,} train, {s['val_dialogues']:,} val), {s['utterances']:,} utterances "
-            f"in {s['seconds']:.1f} s ({s['rows_per_s']:,.0f} rows/s)"
+            f"on the cluster {s['cluster']}: peak RSS coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, "
+            f"readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} MB; {s['partitions']} partitions built in "
+            f"{s['build_groups']} group(s) on the workers"
         )
-        drops = ", ".join(f"{k[6:]} {v:,}" for k, v in s.items() if k.startswith("drops_") and v)
-        print(f"rows dropped: {drops or 'none'}; dialogues dropped (< min turns): {s['dialogues_dropped_short']:,}")
-        if s["cluster"]:
-            print(
-                f"on the cluster {s['cluster']}: peak RSS coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, "
-                f"readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} MB; {s['partitions']} partitions built in "
-                f"{s['build_groups']} group(s) on the workers"
-            )
-        else:
-            print(
-                f"peak RSS: coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, mmi writer "
-                f"{s['peak_rss_mmi_writer_bytes'] / mb:.0f} MB, readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} "
-                f"MB; writer queue max {s['writer_queue_max']}/"
-                f"{s['writer_queue_bound']}; {s['partitions']} partitions built in {s['build_groups']} group(s)"
-            )
-        print(f"outputs in {s['out_dir']}/std and /mmi; report {s['report']}")
-        if s["files_failed"]:
-            print(f"{s['files_failed']} file(s) failed (see above and the report)", file=sys.stderr)
-    elif finished.cancelled:
-        print_interrupted(
-            f"nothing written to {args.out} (the four files appear only when the whole run is done)",
-            "rerun the same command",
+    else:
+        print(
+            f"peak RSS: coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, mmi writer "
+            f"{s['peak_rss_mmi_writer_bytes'] / mb:.0f} MB, readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} "
+            f"MB; writer queue max {s['writer_queue_max']}/"
+            f"{s['writer_queue_bound']}; {s['partitions']} partitions built in {s['build_groups']} group(s)"
         )
-    return exit_code(finished, "files_failed", write_report(report, printer))
+    print(f"outputs in {s['out_dir']}/std and /mmi; report {s['report']}")
+    if s["files_failed"]:
+        print(f"{s['files_failed']} file(s) failed (see above and the report)", file=sys.stderr)
+
+
+def interrupted(config: DialoguesConfig, _printer: object) -> tuple[str, str]:
+    """(what a stopped run left, how to go on): nothing, the four files come only at the end."""
+    return (
+        f"nothing written to {config.out_dir} (the four files appear only when the whole run is done)",
+        "rerun the same command",
+    )
