@@ -8,10 +8,13 @@ Only the standard library is imported here: ``--help`` must answer at once.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from engine.cli import EXIT_BAD_ARGS, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL
+
+ConfigT = TypeVar("ConfigT")
 
 
 def parse_size(text: str) -> int:
@@ -70,10 +73,24 @@ def add_option_with_default(
     default: float,
     what: str,
     metavar: str | None = None,
+    dest: str | None = None,
 ) -> None:
     """``flag`` of type ``kind``, its help ``what`` followed by its default (``(default 8)``, ``(default
-    0.5)``), as the CLI shows every number a person may want to change."""
-    parser.add_argument(flag, type=kind, default=default, metavar=metavar, help=f"{what} (default {default:g})")
+    0.5)``), as the CLI shows every number a person may want to change. ``dest``: the config field it
+    sets when that is not the flag's name (``--request-timeout`` sets ``request_timeout_s``)."""
+    names = {"dest": dest} if dest is not None else {}
+    parser.add_argument(
+        flag, type=kind, default=default, metavar=metavar, help=f"{what} (default {default:g})", **names
+    )
+
+
+def config_from_options(config_class: type[ConfigT], args: argparse.Namespace, **worked_out: Any) -> ConfigT:
+    """``config_class`` (a dataclass) built from the options named after its fields (``--max-batch``
+    sets ``max_batch``), and from ``worked_out``: the fields whose value is not an option's as typed.
+    A field no option names keeps its default."""
+    fields = {field.name for field in dataclasses.fields(config_class)}
+    given = {name: value for name, value in vars(args).items() if name in fields}
+    return config_class(**{**given, **worked_out})
 
 
 ArgsHandler = Callable[[Any], int]

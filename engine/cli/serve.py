@@ -14,7 +14,14 @@ import sys
 import threading
 
 from engine.cli import EXIT_BAD_ARGS
-from engine.cli.arguments import HelpFormatter, add_option_with_default, help_epilog, positive_float, positive_int
+from engine.cli.arguments import (
+    HelpFormatter,
+    add_option_with_default,
+    config_from_options,
+    help_epilog,
+    positive_float,
+    positive_int,
+)
 from engine.cli.common import ProgressSpec, exit_code, run_in_process, stop_cause
 from engine.pipeline.config import (
     DEFAULT_MODEL,
@@ -117,7 +124,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="dialogues-job output folder to index (default: demo dialogues made on the spot)",
     )
     add_option_with_default(
-        parser, "--request-timeout", float, defaults.request_timeout_s, "seconds before a request gets 504"
+        parser,
+        "--request-timeout",
+        float,
+        defaults.request_timeout_s,
+        "seconds before a request gets 504",
+        metavar="REQUEST_TIMEOUT",
+        dest="request_timeout_s",
     )
     guard = parser.add_argument_group("hostile clients and authentication")
     guard.add_argument(
@@ -131,12 +144,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="serve a non-loopback --host without a token (refused otherwise)",
     )
-    for flag, default_s, what in (
-        ("--header-timeout", defaults.header_timeout_s, "for a request head to arrive, else 408"),
-        ("--body-timeout", defaults.body_timeout_s, "for a request body to arrive, else 408"),
-        ("--keepalive-timeout", defaults.keepalive_timeout_s, "an idle keep-alive connection stays open"),
+    for flag, field, what in (
+        ("--header-timeout", "header_timeout_s", "for a request head to arrive, else 408"),
+        ("--body-timeout", "body_timeout_s", "for a request body to arrive, else 408"),
+        ("--keepalive-timeout", "keepalive_timeout_s", "an idle keep-alive connection stays open"),
     ):
-        add_option_with_default(guard, flag, positive_float, default_s, f"seconds {what}", metavar="S")
+        default_s = getattr(defaults, field)
+        add_option_with_default(guard, flag, positive_float, default_s, f"seconds {what}", metavar="S", dest=field)
     add_option_with_default(
         guard,
         "--max-connections",
@@ -155,27 +169,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         port = args.port if args.port != 0 else find_free_port(args.host)
-        config = PipelineConfig(
-            host=args.host,
-            port=port,
-            preprocess_workers=args.preprocess_workers,
-            receivers=args.receivers,
-            replicas=args.replicas,
-            max_batch=args.max_batch,
-            max_delay_ms=args.max_delay_ms,
-            model=args.model,
-            batching=args.batching,
-            target_p99_ms=args.target_p99_ms,
-            ingress=args.ingress,
-            preprocess=args.preprocess,
-            index_dir=args.index_dir,
-            request_timeout_s=args.request_timeout,
-            token=args.token if args.token is not None else os.environ.get(TOKEN_ENV) or None,
-            header_timeout_s=args.header_timeout,
-            body_timeout_s=args.body_timeout,
-            keepalive_timeout_s=args.keepalive_timeout,
-            max_connections=args.max_connections,
-        )
+        token = args.token if args.token is not None else os.environ.get(TOKEN_ENV) or None
+        config = config_from_options(PipelineConfig, args, port=port, token=token)
         problem = exposure_problem(config, args.allow_unauthenticated)
         if problem:
             raise ValueError(problem)
