@@ -10,7 +10,14 @@ import argparse
 from pathlib import Path
 
 from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules, ColumnMap
-from engine.cli.arguments import HelpFormatter, help_epilog, job_exit_codes, non_negative_int, positive_int
+from engine.cli.arguments import (
+    HelpFormatter,
+    config_from_options,
+    help_epilog,
+    job_exit_codes,
+    non_negative_int,
+    positive_int,
+)
 from engine.cli.common import JobCommand, ProgressSpec
 from engine.cli.job_options import (
     add_overwrite_option,
@@ -122,20 +129,8 @@ def config_from_args(args: argparse.Namespace) -> CleanConfig:
         drop_duplicates=not args.keep_duplicates,
         dedupe_scope=args.dedupe_scope,
     )
-    return CleanConfig(
-        inputs=tuple(Path(p) for p in args.inputs),
-        out_dir=args.out,
-        workers=args.workers,
-        out_format=args.out_format,
-        segment_files=args.segment_files,
-        columns=args.columns,
-        rules=rules,
-        all_sheets=args.all_sheets,
-        resume=args.resume,
-        csv_formula_guard=not args.csv_no_formula_guard,
-        cluster=args.cluster,
-        overwrite=args.overwrite,
-    )
+    guard = not args.csv_no_formula_guard
+    return config_from_options(CleanConfig, args, out_dir=args.out, rules=rules, csv_formula_guard=guard)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.cli.arguments import HelpFormatter, help_epilog, job_exit_codes, positive_int
+from engine.cli.arguments import HelpFormatter, config_from_options, help_epilog, job_exit_codes, positive_int
 from engine.cli.common import JobCommand, ProgressSpec, StatusPrinter
 from engine.cli.job_options import add_workers_option, finish_job_parser, where_it_ran
 
@@ -37,9 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def config_from_args(args: argparse.Namespace) -> DemoConfig:
     from engine.demo.job import DemoConfig
 
-    return DemoConfig(
-        args.out_dir, args.files, args.rows, args.seed, args.workers, cluster=args.cluster, overwrite=args.overwrite
-    )
+    return config_from_options(DemoConfig, args)
 
 
 def run(args: argparse.Namespace) -> int:

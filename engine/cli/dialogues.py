@@ -11,7 +11,15 @@ import sys
 from pathlib import Path
 
 from engine.clean.config import ColumnMap
-from engine.cli.arguments import HelpFormatter, arg_type, help_epilog, job_exit_codes, positive_int, size_arg
+from engine.cli.arguments import (
+    HelpFormatter,
+    arg_type,
+    config_from_options,
+    help_epilog,
+    job_exit_codes,
+    positive_int,
+    size_arg,
+)
 from engine.cli.common import JobCommand, ProgressSpec
 from engine.cli.job_options import add_workers_option, columns_arg, finish_job_parser
 from engine.dialogues.config import (
@@ -85,18 +93,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> DialoguesConfig:
-    return DialoguesConfig(
-        inputs=tuple(args.inputs),
+    return config_from_options(
+        DialoguesConfig,
+        args,
         out_dir=args.out,
-        val_size=args.val_size,
-        seed=args.seed,
         role_prefix=not args.no_role_prefix,
-        min_turns=args.min_turns,
         memory_budget_bytes=args.memory_budget,
-        workers=args.workers,
-        columns=args.columns,
-        cluster=args.cluster,
-        overwrite=args.overwrite,
     )
 
 
