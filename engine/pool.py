@@ -90,6 +90,7 @@ class ProcessPool(Executor):
         initializer: Callable[..., None] | None = None,
         initargs: tuple = (),
         mp_context: Any = SPAWN,
+        quick_exit: bool = False,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
@@ -99,6 +100,8 @@ class ProcessPool(Executor):
         self.initializer = initializer
         self.initargs = initargs
         self.mp = mp_context
+        #: Workers skip the interpreter's teardown when they stop (engine/pool_worker.py says when that is safe).
+        self.quick_exit = quick_exit
         self.host = local_host()
         self._workers: list[_Worker] = []
         self._names = itertools.count(1)
@@ -121,7 +124,16 @@ class ProcessPool(Executor):
         name = f"{self.stage} {next(self._names)}"
         owner_end, worker_end = self.mp.Pipe(duplex=True)
         worker_ctx = JobContext(self.ctx.job, None, self.ctx.stop_event)  # status goes via the pipe
-        worker_args = (worker_end, self.fn, worker_ctx, self.stage, name, self.initializer, self.initargs)
+        worker_args = (
+            worker_end,
+            self.fn,
+            worker_ctx,
+            self.stage,
+            name,
+            self.initializer,
+            self.initargs,
+            self.quick_exit,
+        )
         process = self.mp.Process(
             target=run_detached,
             args=(worker_main, worker_args, {}),
