@@ -25,7 +25,6 @@ from engine.demo.progress import THROUGHPUT_CHART, WRITER_STAGE, DemoProgress, D
 from engine.preflight import preflight_demo
 from engine.runner import JobFunction
 from engine.status import JobFinished, TaskFailed
-from gui.engine_messages import failure_text
 from gui.panels.base import JobPanel
 from gui.run_controller import AppServices
 from gui.settings_writer import save_settings
@@ -36,6 +35,7 @@ from gui.widgets.forms import spin_box
 from gui.widgets.path_picker import PathPicker
 from gui.widgets.progress import ProgressBox
 from gui.widgets.run_on import RunOnSelector
+from gui.widgets.run_summary import RunSummary
 from gui.widgets.worker_table import WorkerTable
 
 
@@ -71,11 +71,8 @@ class DemoPanel(JobPanel):
         self.progress = ProgressBox("rows")
         self.chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Throughput"), QT_TRANSLATE_NOOP("Charts", "rows/s"))
         self.worker_table = WorkerTable(done_counter="rows")
-        self.summary = QLabel("")
-        self.summary.setWordWrap(True)
-        self.summary.setObjectName("summary")
+        self.summary = RunSummary(demo_summary)
         self.workers_label = QLabel()
-        self._finished: JobFinished | None = None
 
         left = QVBoxLayout()
         left.addWidget(settings_box)
@@ -110,8 +107,7 @@ class DemoPanel(JobPanel):
             )
         )
         self.workers_label.setText(self.tr("Workers"))
-        if self._finished is not None:
-            self.summary.setText(demo_summary(self._finished))
+        self.summary.retranslate()
         super().retranslate()
 
     # -- JobPanel ----------------------------------------------------------------------------
@@ -138,8 +134,7 @@ class DemoPanel(JobPanel):
     def on_run_reset(self) -> None:
         self.chart.bind(self.controller.tracker.history(THROUGHPUT_CHART), term)
         self.progress.reset()
-        self._finished = None
-        self.summary.setText("")
+        self.summary.reset()
 
     def refresh_views(self) -> None:
         p: DemoProgress = self.job_progress
@@ -151,7 +146,6 @@ class DemoPanel(JobPanel):
 
     def on_job_event(self, message: Any) -> None:
         if isinstance(message, TaskFailed):
-            self.summary.setText(f"<span style='color:#c62828'>{message.task}: {failure_text(message)}</span>")
+            self.summary.show_failed_task(message)
         elif isinstance(message, JobFinished):
-            self._finished = message
-            self.summary.setText(demo_summary(message))
+            self.summary.show_finished(message)
