@@ -33,6 +33,25 @@ def test_the_legend_and_unit_sit_above_the_plot_and_wrap_to_its_width(qtbot):
     assert title_rect.bottom() <= header_rect.top() + 0.5
 
 
+def test_a_lone_series_named_like_the_unit_is_not_repeated_in_the_legend(qtbot):
+    from gui.widgets.charts import TimeSeriesChart
+
+    chart = TimeSeriesChart("Throughput", "rows/s")
+    qtbot.addWidget(chart)
+    chart.resize(290, 180)
+    chart.show()
+    series = RingSeries(8)
+    series.append(0.0, 1.0)
+    chart.bind({"rows/s": series})
+    qtbot.waitUntil(lambda: (chart.redraw(), chart.series_names())[1] == ["rows/s"], timeout=5000)
+    assert chart.header.unit() == "rows/s" and chart.header.entries() == [], "the unit beside it says it already"
+    other = RingSeries(8)
+    other.append(0.0, 2.0)
+    chart.bind({"rows/s": series, "bytes/s": other})
+    qtbot.waitUntil(lambda: len((chart.redraw(), chart.series_names())[1]) == 2, timeout=5000)
+    assert chart.header.entries() == ["bytes/s"]
+
+
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 def test_try_it_shows_without_scrolling_at_the_default_window_size(main_window, qtbot, language):
     i18n.install_language(language)

@@ -56,7 +56,12 @@ class ChartHeader(pg.GraphicsWidget):
             self._changed()
 
     def entries(self) -> list[str]:
-        return [name for name, _ in self._entries]
+        return [name for name, _ in self._shown()]
+
+    def _shown(self) -> list[tuple[str, QColor]]:
+        """The entries drawn: a series named like the unit (the demo's one "rows/s" curve) would only
+        repeat the unit beside it."""
+        return [(name, color) for name, color in self._entries if name != self._unit]
 
     def set_text_color(self, color: QColor) -> None:
         """The palette's text colour (``gui.theme`` sets it with the chart's other colours)."""
@@ -79,7 +84,7 @@ class ChartHeader(pg.GraphicsWidget):
         entry) when the next one would pass the right edge."""
         start = PAD_PX + (self._metrics().horizontalAdvance(self._unit) + ENTRY_GAP_PX if self._unit else 0.0)
         x, line, placed = start, 0, []
-        for name, _ in self._entries:
+        for name, _ in self._shown():
             w = self._entry_width(name)
             if x > start and x + w > width - PAD_PX:
                 x, line = start, line + 1
@@ -93,7 +98,7 @@ class ChartHeader(pg.GraphicsWidget):
 
     def _fit_height(self) -> None:
         self._lines = self.line_count()
-        empty = not (self._unit or self._entries)  # a bar chart without a unit: no row at all
+        empty = not (self._unit or self._shown())  # a bar chart without a unit: no row at all
         height = 0.0 if empty else self._lines * self._metrics().height() + 2 * PAD_PX
         self.setMinimumHeight(height)
         self.setMaximumHeight(height)
@@ -116,7 +121,7 @@ class ChartHeader(pg.GraphicsWidget):
         painter.setPen(self._text_color)
         if self._unit:
             painter.drawText(QPointF(PAD_PX, PAD_PX + metrics.ascent()), self._unit)
-        for (name, color), (x, line) in zip(self._entries, self._placements(self.size().width())):
+        for (name, color), (x, line) in zip(self._shown(), self._placements(self.size().width())):
             top = PAD_PX + line * line_h
             mid = top + line_h / 2
             painter.setPen(QPen(color, 2))
