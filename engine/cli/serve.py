@@ -178,6 +178,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"open connections per ingress process; at the limit the longest-idle one is "
         f"closed, or the newcomer gets 503 (default {defaults.max_connections})",
     )
+    guard.add_argument(
+        "--no-defer-accept",
+        dest="defer_accept",
+        action="store_false",
+        help="hand every connection to the ingress at once, even before it sends anything (default: "
+        "on Linux, TCP_DEFER_ACCEPT waits for its first data, up to about --header-timeout)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no live counter")
     add_background_priority_flag(parser)
     parser.set_defaults(func=run)
@@ -208,6 +215,7 @@ def run(args: argparse.Namespace) -> int:
             body_timeout_s=args.body_timeout,
             keepalive_timeout_s=args.keepalive_timeout,
             max_connections=args.max_connections,
+            defer_accept=args.defer_accept,
         )
         problem = exposure_problem(config, args.allow_unauthenticated)
         if problem:
