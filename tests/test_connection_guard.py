@@ -111,3 +111,34 @@ def test_idle_keepalive_connections_close_quietly_and_the_oldest_idle_makes_room
     assert isinstance(newcomer, cg.GuardedConnection) and guard.evicted == 1
     assert all(t.closed_at is not None and t.written == b"" for t in transports)
     assert guard.head_timeouts == 0
+
+
+def test_a_head_sent_a_byte_at_a_time_reaches_aiohttp_once_complete_and_whole() -> None:
+    FakeHandler.made = 0
+    head = b"POST /v1/predict HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\n{}"
+
+    async def scenario() -> tuple[cg.GuardedConnection, list[int], FakeTransport]:
+        guard = cg.ConnectionGuard(FakeHandler, 10, header_timeout_s=0.2, keepalive_timeout_s=30.0)
+        connection = guard()
+        connection.connection_made(FakeTransport())
+        made_after_each_byte = []
+        for i in range(len(head) - 2):  # the head and not yet the body
+            connection.data_received(head[i : i + 1])
+            made_after_each_byte.append(FakeHandler.made)
+        connection.data_received(head[-2:])
+        connection.mark_busy()
+        slow = guard()  # a slowloris head: never complete
+        slow_transport = FakeTransport()
+        slow.connection_made(slow_transport)
+        for byte in b"GET / HTTP/1.1\r\nX-Slow: aaaa":
+            slow.data_received(bytes([byte]))
+        guard.start()
+        await asyncio.sleep(0.5)
+        guard.stop()
+        return connection, made_after_each_byte, slow_transport
+
+    connection, made_after_each_byte, slow_transport = asyncio.run(scenario())
+    assert made_after_each_byte[:-1] == [0] * (len(made_after_each_byte) - 1) and made_after_each_byte[-1] == 1
+    assert connection.handler.received == head  # whole, in order
+    assert FakeHandler.made == 1  # the slowloris head got none
+    assert slow_transport.written.startswith(b"HTTP/1.1 408")

@@ -5,10 +5,11 @@ once. Refusals are answered with a JSON body before the connection closes.
 Data flow::
 
     listening socket (TCP_DEFER_ACCEPT: the kernel hands over a connection once it has data)
-      ─accept─► ConnectionGuard() ──► GuardedConnection; aiohttp's handler is made at its first byte
+      ─accept─► ConnectionGuard() ──► GuardedConnection; aiohttp's handler is made when its first head is in
       open == max_connections: the connection idle the longest is closed to make room;
                                none idle → RefusedConnection: 503 JSON, then close
     connecting (or the first byte after idling) ─► head deadline header_timeout_s ─► 408 JSON, close
+    the first head is buffered here until CRLF CRLF, then aiohttp's handler is made and fed it
     end of the head (CRLF CRLF) ─► no deadline; the request's handler runs (``mark_busy``)
     handler done (``mark_idle``) ─► idle deadline keepalive_timeout_s ─► close quietly
 
@@ -16,7 +17,8 @@ Why it is built this way: an attack costs the service per connection and per wak
 hurts well-behaved clients is a burst of that work in one turn of the event loop (hundreds of heads
 timing out together, thousands of connections arriving together). So a connection that sends
 nothing never wakes the ingress on Linux (TCP_DEFER_ACCEPT) and costs one small object elsewhere
-(no aiohttp handler, task or timer until its first byte); deadlines are two FIFO queues swept by
+(no aiohttp handler, task or timer until its first head is complete: a slowloris head never
+gets one); deadlines are two FIFO queues swept by
 one task, which closes what expired a slice at a time and lets the loop answer requests between
 slices. The body has its own deadline in the handler (``http_request.read_body``): once the head
 is in, the request is aiohttp's and the application's.
@@ -41,6 +43,9 @@ REFUSED_LINGER_S = 0.5
 SWEEP_TICK_S = 0.05
 #: Expired connections closed per turn of the event loop (requests are served between slices).
 SWEEP_SLICE = 16
+#: A first request head is kept here until it is complete (or this long; aiohttp's own limits then
+#: apply), so a head sent a byte at a time costs one append per byte and no aiohttp handler.
+HEAD_BUFFER_BYTES = 16 * 1024
 
 _REASONS = {408: "Request Timeout", 503: "Service Unavailable"}
 #: File descriptors kept free beside the connections (queues, pipes, logs, the listening socket).
@@ -91,10 +96,10 @@ def raw_json_response(status: int, error: str) -> bytes:
 
 
 class GuardedConnection:
-    """asyncio protocol forwarding to aiohttp's RequestHandler (made at the first byte), with the head
+    """asyncio protocol forwarding to aiohttp's RequestHandler (made once the first head is in), with the head
     and idle deadlines. ``deadline`` is 0.0 when none runs; the guard's queues hold the armed ones."""
 
-    __slots__ = ("guard", "handler", "transport", "state", "deadline", "_tail")
+    __slots__ = ("guard", "handler", "transport", "state", "deadline", "_tail", "_head")
 
     def __init__(self, guard: ConnectionGuard) -> None:
         self.guard = guard
@@ -103,6 +108,7 @@ class GuardedConnection:
         self.state = HEAD
         self.deadline = 0.0
         self._tail = b""  # the last bytes seen, to find CRLF CRLF split across reads
+        self._head = bytearray()  # the first head, until it is complete
 
     # -- asyncio protocol ---------------------------------------------------------------------------
     def connection_made(self, transport: Any) -> None:
@@ -110,10 +116,11 @@ class GuardedConnection:
         self.guard.opened(self)
 
     def data_received(self, data: bytes) -> None:
-        handler = self.handler
-        if handler is None:
-            handler = self.handler = self.guard.make_handler(self)
-            handler.connection_made(self.transport)
+        if self.handler is None:
+            head = self._first_head(data)
+            if head is None:
+                return
+            data = head
         if self.state == IDLE:  # a new request head begins
             self.state = HEAD
             self.guard.not_idle(self)
@@ -123,7 +130,20 @@ class GuardedConnection:
                 self.deadline = 0.0  # the head is complete: aiohttp parses it and calls the handler
                 self.guard.not_idle(self)
             self._tail = data[-3:]
-        handler.data_received(data)
+        self.handler.data_received(data)
+
+    def _first_head(self, data: bytes) -> bytes | None:
+        """Buffers the first request head: None while it is incomplete, else all bytes so far, once
+        aiohttp's handler is made to take them."""
+        head = self._head
+        searched = max(0, len(head) - 3)
+        head += data
+        if len(head) < HEAD_BUFFER_BYTES and head.find(b"\r\n\r\n", searched) < 0:
+            return None
+        self._head = bytearray()
+        self.handler = self.guard.make_handler(self)
+        self.handler.connection_made(self.transport)
+        return bytes(head)
 
     def eof_received(self) -> bool | None:
         return False if self.handler is None else self.handler.eof_received()
@@ -226,7 +246,7 @@ class ConnectionGuard:
         return connection
 
     def make_handler(self, connection: GuardedConnection) -> Any:
-        """aiohttp's RequestHandler for ``connection`` (made when its first byte arrives)."""
+        """aiohttp's RequestHandler for ``connection`` (made when its first head is complete)."""
         handler = self.server()
         self.by_handler[handler] = connection
         return handler
