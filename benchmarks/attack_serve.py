@@ -79,13 +79,13 @@ async def _attack(port: int, slowloris: int, idle: int, seconds: float) -> dict[
     async def send_head_slowly(reader: StreamReader, writer: StreamWriter) -> None:
         try:
             for i in range(len(head)):
-                if time.monotonic() >= end or reader.at_eof():
+                if time.monotonic() >= end or reader.at_eof() or writer.is_closing():
                     break
                 writer.write(head[i : i + 1])
                 await writer.drain()
                 await asyncio.sleep(1.0)
-            counts["closed_by_service"] += reader.at_eof()
-        except OSError:
+            counts["closed_by_service"] += reader.at_eof() or writer.is_closing()
+        except (OSError, RuntimeError):  # RuntimeError: uvloop's write on a transport just closed
             counts["closed_by_service"] += 1
 
     async def junk() -> None:
