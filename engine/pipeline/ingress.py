@@ -43,7 +43,7 @@ from engine.context import JobContext, parent_alive
 from engine.pipeline import event_loop, metrics
 from engine.pipeline.batch_policy import PLAN_FRACTION
 from engine.pipeline.config import PipelineConfig
-from engine.pipeline.connection_guard import ConnectionGuard, room_for_connections
+from engine.pipeline.connection_guard import ConnectionGuard, defer_accept, room_for_connections
 from engine.pipeline.http_request import (
     RequestError,
     error_response,
@@ -297,6 +297,9 @@ class Ingress:
             server = await loop.create_server(
                 self.guard, config.host, config.port, backlog=LISTEN_BACKLOG, reuse_port=config.ingress > 1
             )
+        if config.defer_accept and not defer_accept(server.sockets, config.header_timeout_s):
+            self.ctx.log(f"ingress {self.index}: no TCP_DEFER_ACCEPT here; idle connections are accepted", "info")
+        self.guard.start()
         self.ctx.log(
             f"ingress {self.index} listening on {self.config.url} (pid {os.getpid()}, "
             f"{event_loop.loop_name()} event loop)"
@@ -318,6 +321,7 @@ class Ingress:
         finally:
             self.router.fail_all(503, "the service stopped before answering")
             await asyncio.sleep(0.05)  # let the handlers just answered write their responses
+            self.guard.stop()
             server.close()
             await runner.cleanup()
             self.router.stop_reader()
