@@ -5,25 +5,32 @@
     python benchmarks/bench_cluster.py --quick               # 10 files x 2,000 rows, 1 round
 
 What is measured: the real clean job (``run_clean``, what ``mpwatch clean`` runs; segments of 25
-files, the default rules), wall time from the call to its summary:
+files, the default rules), each run in a fresh Python process as a user's ``mpwatch clean`` is, so
+both paths pay their cold start (interpreter, imports, workers, for (b) dask in every process):
   (a) this machine's process pool with N workers (no ``--cluster``);
   (b) ``cluster="local:N"``: LocalCluster start, data-reach check, the same tasks on its N worker
       processes (1 thread each), the LocalCluster closed again.
-The status is drained from the job's queue by a thread, as the CLI does. Rounds alternate (a, b, a,
-b, …) so load from elsewhere hits both alike; the median of each is reported.
+Wall time is taken around that process, from its start to its exit. The run process imports the
+job only inside its function, like main.py, so the workers it spawns do not import it as their
+``__main__``. The status is drained from the job's queue by a thread, as the CLI does. Rounds
+alternate (a, b, a, b, …) so load from elsewhere hits both alike; every round is printed with the
+load average, then the median of each.
 
-CPU time too (``getrusage`` of this process plus every child it waited for, and theirs: the pool's
-workers, the LocalCluster's nannies and their workers): on a machine other work shares, wall time
-follows the load, CPU seconds follow the work done, so the CPU overhead is the figure to compare. The outputs of (a)
-and (b) are compared: byte for byte (csv, parquet), every part but docProps/core.xml (xlsx).
+CPU time too (``getrusage`` of every run process and of every descendant it waited for: the pool's
+workers, the LocalCluster's workers): on a machine other work shares, wall time follows the load,
+CPU seconds follow the work done. The outputs of (a) and (b) are compared: byte for byte (csv,
+parquet), every part but docProps/core.xml (xlsx).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import queue
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -31,27 +38,23 @@ import time
 import zipfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_clean import ensure_data  # noqa: E402
 
-from engine.clean.config import CleanConfig  # noqa: E402
-from engine.clean.job import run_clean  # noqa: E402
-from engine.context import SPAWN, JobContext, StopFlag  # noqa: E402
-
-
-def cpu_seconds() -> float:
-    """User + system CPU of this process and of every descendant that has exited and been waited for."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+def cpu_seconds_of_children() -> float:
+    """User + system CPU of every descendant that has exited and been waited for (theirs too)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return children.ru_utime + children.ru_stime
 
 
-def timed_run(
-    data_dir: Path, out: Path, workers: int, out_format: str, cluster: str | None
-) -> tuple[float, float, dict]:
-    """Wall seconds the clean job took (status drained meanwhile), CPU seconds of every process of
-    it (this one included), and its summary."""
+def run_once(data_dir: Path, out: Path, workers: int, out_format: str, cluster: str | None) -> dict:
+    """One clean run in this process (the child of ``timed_run``): its summary."""
+    from engine.clean.config import CleanConfig
+    from engine.clean.job import run_clean
+    from engine.context import SPAWN, JobContext, StopFlag
+
     status = SPAWN.Queue(maxsize=10000)
     done = threading.Event()
 
@@ -65,17 +68,33 @@ def timed_run(
     drainer = threading.Thread(target=drain, daemon=True)
     drainer.start()
     config = CleanConfig(inputs=(data_dir,), out_dir=out, workers=workers, out_format=out_format, cluster=cluster)
-    started, cpu_started = time.perf_counter(), cpu_seconds()
     try:
-        summary = run_clean(config, JobContext("bench", status, StopFlag()))
+        return run_clean(config, JobContext("bench", status, StopFlag()))
     finally:
-        seconds = time.perf_counter() - started
         done.set()
         drainer.join(10)
-    cpu = cpu_seconds() - cpu_started
+
+
+def timed_run(
+    data_dir: Path, out: Path, workers: int, out_format: str, cluster: str | None
+) -> tuple[float, float, dict]:
+    """Wall seconds of a fresh process running the clean job, the CPU seconds of it and of every
+    process it started, and the job's summary."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--run-once", str(out), "--data-dir", str(data_dir)]
+    command += ["--workers", str(workers), "--format", out_format] + (["--cluster", cluster] if cluster else [])
+    cpu_started, started = cpu_seconds_of_children(), time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
+    seconds, cpu = time.perf_counter() - started, cpu_seconds_of_children() - cpu_started
+    if done.returncode != 0:
+        raise SystemExit(f"the run process failed (exit code {done.returncode})")
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
     if summary["files_failed"]:
         raise SystemExit(f"{summary['files_failed']} file(s) failed: {summary['failed'][:3]}")
     return seconds, cpu, summary
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def content(path: Path) -> dict[str, bytes]:
@@ -102,7 +121,15 @@ def main() -> None:
     parser.add_argument("--format", dest="out_format", choices=("xlsx", "csv", "parquet"), default="xlsx")
     parser.add_argument("--quick", action="store_true", help="10 files x 2,000 rows, 1 round")
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--run-once", type=Path, metavar="OUT", help=argparse.SUPPRESS)
+    parser.add_argument("--cluster", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.run_once:  # the child of timed_run: one run, its summary as the last line
+        summary = run_once(args.data_dir, args.run_once, args.workers, args.out_format, args.cluster)
+        print(json.dumps(summary, default=str))
+        return
+    from bench_clean import ensure_data
+
     if args.quick:
         args.files, args.rows, args.rounds = 10, 2000, 1
     data_dir = args.data_dir or Path(tempfile.gettempdir()) / f"mpwatch-bench-clean-{args.files}x{args.rows}"
@@ -111,7 +138,7 @@ def main() -> None:
     cluster = f"local:{args.workers}"
     print(
         f"clean job: {len(paths)} files x {args.rows:,} rows = {total:,} rows → {args.out_format}, "
-        f"{args.workers} workers, {args.rounds} round(s)"
+        f"{args.workers} workers, {args.rounds} round(s); load average {load_average()}"
     )
     pool_s, cluster_s, pool_cpu, cluster_cpu = [], [], [], []
     with tempfile.TemporaryDirectory(prefix="mpwatch-bench-cluster-") as out:
@@ -127,11 +154,12 @@ def main() -> None:
             cluster_cpu.append(cpu)
             segments = same_outputs(pool_out, cluster_out, args.out_format)
             print(
-                f"  round {n + 1}: pool {pool_s[-1]:.2f} s, {cluster} {cluster_s[-1]:.2f} s "
+                f"  round {n + 1} (load average {load_average()}): pool {pool_s[-1]:.2f} s, {cluster} {cluster_s[-1]:.2f} s "
                 f"({cluster_s[-1] / pool_s[-1] - 1:+.1%}); CPU pool {pool_cpu[-1]:.2f} s, {cluster} "
                 f"{cluster_cpu[-1]:.2f} s ({cluster_cpu[-1] / pool_cpu[-1] - 1:+.1%}); {segments} segments identical",
                 flush=True,
             )
+    print(f"load average at the end: {load_average()}")
     pool, on_cluster = statistics.median(pool_s), statistics.median(cluster_s)
     print(
         f"median: pool {pool:.2f} s ({total / pool:,.0f} rows/s); {cluster} {on_cluster:.2f} s "

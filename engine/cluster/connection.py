@@ -43,7 +43,10 @@ CLOSE_TIMEOUT_S = 10.0
 #: 10 ms (the statistical profiler), poll the GIL every 1 ms, check the event loop every 20 ms and
 #: each worker's memory every 100 ms: 0.11 CPU-seconds per second for an idle local:2, 0.016 with
 #: these (benchmarks/bench_cluster.py; the workers' memory metric still arrives once a second).
+#: Host-wide disk I/O counters (read from /proc and sysfs for every device by the scheduler, each
+#: nanny and each worker on every monitor tick) are not shown anywhere: off.
 LOCAL_CLUSTER_CONFIG = {
+    "distributed.admin.system-monitor.disk": False,
     "distributed.worker.profile.enabled": False,
     "distributed.admin.system-monitor.gil.enabled": False,
     "distributed.admin.tick.interval": "500ms",

@@ -4,6 +4,7 @@ Data flow::
 
     coordinator                                   dask.distributed                     workers
     ───────────                                   ────────────────                     ───────
+    __init__: client.run(warm_up(fn's module)) ─► each worker imports it on a thread, answers its pid
     map_unordered(TaskSpec…) ─ pulls while in flight < window (≈ 2 × worker threads)
       submit(key) meanwhile ─► pending ─┐
                                         ├─► client.submit(run_task, fn, payload, label, run,
@@ -104,9 +105,12 @@ class DaskExecutor(Executor):
         self._threads = 1
         self._threads_read = float("-inf")
         self._pids: dict[str, int] = {}
+        # Every worker imports the task's module while we prepare, and tells its pid (a worker that
+        # dies is named with it); one round trip for both.
+        answers = self.client.run(remote.warm_up, fn.__module__, on_error="return")
+        self._pids.update({address: pid for address, pid in answers.items() if isinstance(pid, int)})
         self.relay = TopicRelay(self.client, self._run.topic, ctx.sink).start()
         self.watch = WorkerWatch(self.client, ctx.job, self.relay.post, self._pids, self._label_of).start()
-        self.workers()  # learns every worker's pid now: a worker that dies is named with it
 
     @classmethod
     def open(

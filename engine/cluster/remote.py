@@ -7,6 +7,7 @@ Data flow on one worker process::
                    ├─ fn(payload)            ◄─ current_reporter() / stop_requested() inside
                    ├─ reporter: items in/out, busy time, current label ─► status topic (throttled)
                    └─ Outcome(value, worker, seconds)  or  raise TaskError(reason, type, traceback)
+    coordinator ─client.run─► warm_up(module): import the task's module on a thread, answer the pid
     coordinator ─client.run─► mark_stopped(run) / running_keys(run) / forget_run(base)
     coordinator ─client.run_on_scheduler─► scheduler_attempts(keys): deaths and retries per task
 
@@ -21,6 +22,8 @@ worker's event loop runs ``client.run`` functions.
 
 from __future__ import annotations
 
+import importlib
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -139,6 +142,24 @@ def run_task(fn: Callable[[Any], Any], payload: Any, label: str, run: RemoteRun)
 
 
 # --- run on every worker by the coordinator (client.run) --------------------------------------
+def warm_up(module: str) -> int:
+    """Start importing the task function's ``module`` on a thread of this worker; returns the pid.
+
+    Called once the workers are up, so the import (numpy, pyarrow, the job's modules: the first
+    task's largest cost) runs while the coordinator checks the data and submits, not inside the
+    first task. A failing import is left for the task to report: it fails the same way there.
+    """
+    threading.Thread(target=_import_quietly, args=(module,), name="mpwatch-warm-up", daemon=True).start()
+    return os.getpid()
+
+
+def _import_quietly(module: str) -> None:
+    try:
+        importlib.import_module(module)
+    except BaseException:  # the first task imports it again and reports why it cannot
+        pass
+
+
 def mark_stopped(run_id: str) -> None:
     """Stop was pressed: ``stop_requested()`` turns True for every task of ``run_id`` on this worker."""
     with _lock:
