@@ -18,7 +18,7 @@ import pytest
 
 from engine.clean.config import CleanConfig, CleanRules
 from engine.clean.job import run_clean
-from engine.context import SPAWN, JobContext
+from engine.context import SPAWN, JobContext, StopFlag
 from engine.runner import JobRun, run_job
 from engine.status import JobFinished, Snapshot, TaskFinished, WorkerExited, WorkersReport
 from main import main
@@ -100,7 +100,7 @@ def run_watched(config: CleanConfig, on_message) -> JobFinished:
     """Run the job in a thread of this process (workers are our children); feed every status
     message to ``on_message`` as it arrives."""
     status_queue = SPAWN.Queue(maxsize=10000)
-    ctx = JobContext("clean-test", status_queue, SPAWN.Event())
+    ctx = JobContext("clean-test", status_queue, StopFlag())
     result: list[JobFinished] = []
     thread = threading.Thread(target=lambda: result.append(run_job(run_clean, config, ctx)))
     thread.start()

@@ -16,7 +16,7 @@ from engine.cluster.address import (
 from engine.cluster.connection import ClusterUnreachable, connect
 from engine.cluster.executor import DaskExecutor
 from engine.cluster.reach import DataReachError
-from engine.context import SPAWN, JobContext
+from engine.context import SPAWN, JobContext, StopFlag
 from tests import cluster_targets as targets
 from tests.helpers import live_children, wait_no_children
 
@@ -94,7 +94,7 @@ def test_a_local_cluster_leaves_no_process_behind(no_leftover_children):
 
 @pytest.mark.timeout(60)
 def test_open_stops_on_unreachable_data_and_closes_its_cluster(tmp_path, no_leftover_children):
-    ctx = JobContext("t", None, SPAWN.Event())
+    ctx = JobContext("t", None, StopFlag())
     missing = tmp_path / "not-there.csv"
     with pytest.raises(DataReachError, match=f"worker tcp://127.0.0.1:\\d+ cannot read {missing}"):
         DaskExecutor.open("local:1", targets.square, ctx, inputs=[missing], output_dir=tmp_path)
@@ -122,7 +122,7 @@ def test_a_job_gets_the_pool_without_cluster_and_a_clear_error_for_a_bad_one():
     from engine.cluster.job_executor import open_job_executor
     from engine.pool import ProcessPool
 
-    ctx = JobContext("t", None, SPAWN.Event())
+    ctx = JobContext("t", None, StopFlag())
     pool = open_job_executor(targets.square, ctx, workers=2, stage="calc")
     assert isinstance(pool, ProcessPool) and pool.size == 2 and pool.stage == "calc"
     pool.shutdown()

@@ -13,7 +13,7 @@ from engine.cluster import remote
 from engine.cluster.connection import LOCAL_ALLOWED_FAILURES, connect
 from engine.cluster.executor import DaskExecutor
 from engine.cluster.reach import DataReachError, check_data_reach
-from engine.context import SPAWN, Cancelled, JobContext
+from engine.context import Cancelled, JobContext, StopFlag
 from engine.executor import WORKER_DIED, TaskSpec
 from engine.status import LogLine, Snapshot, WorkerExited
 from tests import cluster_targets as targets
@@ -40,7 +40,7 @@ def wait_for(condition, timeout_s: float = 20.0) -> None:
 
 
 def test_keys_come_back_failures_are_data_and_the_source_is_pulled_lazily(cluster):
-    ctx = JobContext("t", None, SPAWN.Event())
+    ctx = JobContext("t", None, StopFlag())
     pulled: list[int] = []
     with DaskExecutor(targets.square_or_raise, ctx, cluster) as executor:
         window = executor.in_flight_per_thread * 2
@@ -61,7 +61,7 @@ def test_keys_come_back_failures_are_data_and_the_source_is_pulled_lazily(cluste
 
 
 def test_retries_rerun_a_task_that_raised(cluster, tmp_path):
-    ctx = JobContext("t", None, SPAWN.Event())
+    ctx = JobContext("t", None, StopFlag())
     with DaskExecutor(targets.fail_first_time, ctx, cluster, retries=1) as executor:
         (result,) = executor.map_unordered([TaskSpec("flaky", (1, str(tmp_path)))])
     assert result.ok and result.value == 1 and result.attempts == 2
@@ -72,7 +72,7 @@ def test_retries_rerun_a_task_that_raised(cluster, tmp_path):
 
 def test_status_snapshots_and_events_arrive_through_the_topic(cluster):
     status: queue.Queue = queue.Queue()
-    ctx = JobContext("counting", status, SPAWN.Event())
+    ctx = JobContext("counting", status, StopFlag())
     with DaskExecutor(targets.report_rows, ctx, cluster, stage="count") as executor:
         results = list(executor.map_unordered(TaskSpec(i, 40) for i in range(2)))
         assert all(r.ok for r in results)
@@ -92,7 +92,7 @@ def test_status_snapshots_and_events_arrive_through_the_topic(cluster):
 
 
 def test_cancel_stops_every_running_task_and_the_executor_stays_usable(cluster, tmp_path):
-    ctx = JobContext("t", None, SPAWN.Event())
+    ctx = JobContext("t", None, StopFlag())
     with DaskExecutor(targets.run_until_stopped, ctx, cluster, stage="spin") as executor:
         for i in range(4):
             executor.submit(("spin", i), (i, str(tmp_path)), f"spin {i}")
@@ -119,7 +119,7 @@ def test_cancel_stops_every_running_task_and_the_executor_stays_usable(cluster, 
 
 
 def test_the_jobs_stop_flag_cancels_and_raises(cluster, tmp_path):
-    ctx = JobContext("t", None, SPAWN.Event())
+    ctx = JobContext("t", None, StopFlag())
     executor = DaskExecutor(targets.run_until_stopped, ctx, cluster)
 
     def stop_when_started() -> None:
@@ -133,7 +133,7 @@ def test_the_jobs_stop_flag_cancels_and_raises(cluster, tmp_path):
 
 
 def test_a_killed_worker_has_its_task_run_elsewhere(cluster, tmp_path):
-    ctx = JobContext("t", queue.Queue(), SPAWN.Event())
+    ctx = JobContext("t", queue.Queue(), StopFlag())
     pids = set(cluster.client.run(os.getpid).values())
     with DaskExecutor(targets.kill_self_once, ctx, cluster) as executor:
         results = {r.key: r for r in executor.map_unordered(TaskSpec(i, (i, str(tmp_path))) for i in range(6))}
@@ -159,7 +159,7 @@ def test_a_killed_worker_has_its_task_run_elsewhere(cluster, tmp_path):
 
 
 def test_a_task_that_kills_every_worker_fails_after_its_attempts(cluster):
-    ctx = JobContext("t", queue.Queue(), SPAWN.Event())
+    ctx = JobContext("t", queue.Queue(), StopFlag())
     with DaskExecutor(targets.always_kill_self, ctx, cluster) as executor:
         results = {r.key: r for r in executor.map_unordered(TaskSpec(i, i) for i in range(3))}
     assert results[0].ok and results[2].ok
@@ -170,7 +170,7 @@ def test_a_task_that_kills_every_worker_fails_after_its_attempts(cluster):
 
 
 def test_workers_come_from_the_scheduler(cluster):
-    ctx = JobContext("t", None, SPAWN.Event())
+    ctx = JobContext("t", None, StopFlag())
     with DaskExecutor(targets.square, ctx, cluster) as executor:
         infos = executor.workers()
     pids = cluster.client.run(os.getpid)

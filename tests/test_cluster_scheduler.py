@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from engine.cluster.executor import DaskExecutor
-from engine.context import SPAWN, JobContext
+from engine.context import JobContext, StopFlag
 from engine.executor import TaskSpec
 from engine.status import Snapshot
 from tests import cluster_targets as targets
@@ -102,7 +102,7 @@ def test_tasks_run_on_a_scheduler_and_two_workers_over_tcp(scheduler_and_two_wor
     data = tmp_path / "input.csv"
     data.write_text("a\n1\n")
     status: queue.Queue = queue.Queue()
-    ctx = JobContext("tcp-run", status, SPAWN.Event())
+    ctx = JobContext("tcp-run", status, StopFlag())
     # Workers register a moment after the scheduler listens: open() waits for one, the test for both.
     with DaskExecutor.open(
         address, targets.report_rows, ctx, stage="count", inputs=[data], output_dir=tmp_path, timeout_s=30

@@ -15,7 +15,7 @@ import pytest
 
 from engine.cli import EXIT_BAD_ARGS, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL
 from engine.cli import main as cli_main
-from engine.context import SPAWN, JobContext
+from engine.context import SPAWN, JobContext, StopFlag
 from engine.demo.data import make_chat_frame
 from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.job import run_dialogues
@@ -156,7 +156,7 @@ def test_killed_writer_fails_the_job_quickly_with_a_clear_message(chat_csv, tmp_
 
 @pytest.mark.timeout(60)
 def test_stop_in_process_leaves_no_child_no_partial_file_no_work_dir(chat_csv, tmp_path, no_leftover_children):
-    stop_event = SPAWN.Event()
+    stop_event = StopFlag()  # a frozen process cannot hold it (an Event's lock it could)
 
     def freeze_then_stop(pid: int) -> None:
         psutil.Process(pid).suspend()  # the build is now blocked on the full queue

@@ -9,7 +9,7 @@ import time
 import psutil
 import pytest
 
-from engine.context import SPAWN, JobContext
+from engine.context import SPAWN, JobContext, StopFlag
 from engine.executor import TaskSpec, WorkersPublisher
 from engine.pool import ProcessPool
 from engine.shutdown import StagedStop
@@ -21,7 +21,7 @@ from tests.helpers import drain, live_children
 
 @pytest.mark.timeout(60)
 def test_keys_come_back_with_results_of_tasks_submitted_meanwhile(no_leftover_children):
-    ctx = JobContext("t", None, SPAWN.Event())
+    ctx = JobContext("t", None, StopFlag())
     pulled: list[int] = []
     with ProcessPool(targets.square, 2, ctx) as pool:
         keys = []
@@ -37,7 +37,7 @@ def test_keys_come_back_with_results_of_tasks_submitted_meanwhile(no_leftover_ch
 
 @pytest.mark.timeout(60)
 def test_cancel_drops_pending_and_stops_running_tasks(no_leftover_children):
-    ctx = JobContext("t", None, SPAWN.Event())
+    ctx = JobContext("t", None, StopFlag())
     with ProcessPool(targets.compute_for, 2, ctx) as pool:
         old_pids = set(pool.pids)
         for i in range(4):
@@ -62,7 +62,7 @@ def test_cancel_drops_pending_and_stops_running_tasks(no_leftover_children):
 @pytest.mark.timeout(60)
 def test_workers_lists_live_pids_with_their_state(no_leftover_children):
     status: queue.Queue = queue.Queue()
-    ctx = JobContext("t", status, SPAWN.Event())
+    ctx = JobContext("t", status, StopFlag())
     with ProcessPool(targets.compute_for, 2, ctx, stage="calc") as pool:
         deadline = time.monotonic() + 30
         while any(w.state == "starting" for w in pool.workers()) and time.monotonic() < deadline:

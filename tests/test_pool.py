@@ -11,7 +11,7 @@ import time
 import psutil
 import pytest
 
-from engine.context import SPAWN, Cancelled, JobContext
+from engine.context import SPAWN, Cancelled, JobContext, StopFlag
 from engine.executor import WORKER_DIED, TaskSpec
 from engine.pool import ProcessPool
 from engine.status import ProcessStarted, WorkerExited
@@ -48,7 +48,7 @@ def drain(q) -> list:
 
 @pytest.mark.timeout(60)
 def test_results_stream_and_a_raising_task_does_not_stop_the_others(no_leftover_children):
-    ctx = JobContext("t", SPAWN.Queue(maxsize=1000), SPAWN.Event())
+    ctx = JobContext("t", SPAWN.Queue(maxsize=1000), StopFlag())
     with ProcessPool(targets.square_or_raise, 2, ctx) as pool:
         results = list(pool.map_unordered(specs(range(8))))
     assert len(results) == 8
@@ -64,7 +64,7 @@ def test_results_stream_and_a_raising_task_does_not_stop_the_others(no_leftover_
 
 @pytest.mark.timeout(60)
 def test_sigkilled_worker_is_replaced_and_its_task_retried(tmp_path, no_leftover_children):
-    ctx = JobContext("t", SPAWN.Queue(maxsize=1000), SPAWN.Event())
+    ctx = JobContext("t", SPAWN.Queue(maxsize=1000), StopFlag())
     with ProcessPool(targets.kill_self_once, 2, ctx) as pool:
         results = list(pool.map_unordered(TaskSpec(("file", i), (i, str(tmp_path))) for i in range(6)))
         deaths = list(pool.deaths)
@@ -78,7 +78,7 @@ def test_sigkilled_worker_is_replaced_and_its_task_retried(tmp_path, no_leftover
 
 @pytest.mark.timeout(90)
 def test_task_that_keeps_killing_workers_fails_with_the_reason(no_leftover_children):
-    ctx = JobContext("t", None, SPAWN.Event())
+    ctx = JobContext("t", None, StopFlag())
     with ProcessPool(targets.always_kill_self, 2, ctx, max_retries=2) as pool:
         results = {r.key: r for r in pool.map_unordered(specs(range(4)))}
     assert results[("n", 1)].ok is False
@@ -90,7 +90,7 @@ def test_task_that_keeps_killing_workers_fails_with_the_reason(no_leftover_child
 
 @pytest.mark.timeout(60)
 def test_stop_mid_job_raises_cancelled_and_leaves_no_child(no_leftover_children):
-    ctx = JobContext("t", None, SPAWN.Event())
+    ctx = JobContext("t", None, StopFlag())
     threading.Timer(1.5, ctx.stop_event.set).start()
     started = time.monotonic()
     with pytest.raises(Cancelled):
@@ -141,7 +141,7 @@ def test_stop_also_ends_grandchildren(no_leftover_children):
 
 @pytest.mark.timeout(60)
 def test_pool_workers_end_when_their_owner_is_killed(no_leftover_children):
-    ctx = JobContext("t", SPAWN.Queue(maxsize=1000), SPAWN.Event())
+    ctx = JobContext("t", SPAWN.Queue(maxsize=1000), StopFlag())
     owner = SPAWN.Process(target=targets.pool_owner, args=(ctx, 2))
     owner.start()
     worker_pids: list[int] = []
@@ -178,7 +178,7 @@ def test_supervisor_can_relay_status_through_private_pipes(no_leftover_children)
 def test_a_worker_killed_while_reporting_does_not_wedge_status(tmp_path, no_leftover_children):
     """Workers flood status while being SIGKILLed; the owner's status still flows and nothing hangs."""
     status = SPAWN.Queue(maxsize=100000)
-    ctx = JobContext("t", status, SPAWN.Event())
+    ctx = JobContext("t", status, StopFlag())
     with ProcessPool(targets.report_then_maybe_die, 2, ctx) as pool:
         results = list(pool.map_unordered(specs([(x, str(tmp_path)) for x in range(12)])))
     assert all(r.ok for r in results), [r.reason for r in results if not r.ok]
@@ -190,7 +190,7 @@ def test_a_worker_killed_while_reporting_does_not_wedge_status(tmp_path, no_left
 
 @pytest.mark.timeout(60)
 def test_worker_killed_while_idle_is_replaced_without_spinning(no_leftover_children):
-    ctx = JobContext("t", None, SPAWN.Event())
+    ctx = JobContext("t", None, StopFlag())
     with ProcessPool(targets.compute_for, 2, ctx) as pool:
         results = pool.map_unordered(specs([0.0, 2.0]))
         first = next(results)
@@ -227,7 +227,7 @@ def test_a_death_first_seen_by_another_caller_is_still_reported_and_restarted(no
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("quick_exit", [False, True])
 def test_quick_exit_skips_the_interpreter_teardown_after_the_last_status(tmp_path, quick_exit, no_leftover_children):
-    ctx = JobContext("t", SPAWN.Queue(maxsize=1000), SPAWN.Event())
+    ctx = JobContext("t", SPAWN.Queue(maxsize=1000), StopFlag())
     mark = tmp_path / "teardown"
     pool = ProcessPool(targets.leave_an_atexit_mark, 1, ctx, quick_exit=quick_exit)
     with pool:
