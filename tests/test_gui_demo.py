@@ -80,6 +80,7 @@ def test_poller_drains_in_a_time_box(main_window, qtbot):
             pass
 
     poller.add_global_listener(costly_listener)
+
     def bytes_waiting() -> int:  # what the feeder thread has written into the pipe so far
         import fcntl
         import struct

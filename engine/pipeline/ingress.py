@@ -41,9 +41,9 @@ from aiohttp import web
 
 from engine.context import JobContext, parent_alive
 from engine.pipeline import event_loop, metrics
-from engine.pipeline.batch_policy import PLAN_FRACTION
+from engine.pipeline.admission import AdmissionGate, DoorKeeper
 from engine.pipeline.config import PipelineConfig
-from engine.pipeline.connection_guard import ConnectionGuard, room_for_connections
+from engine.pipeline.connection_guard import ConnectionGuard, GuardedConnection, room_for_connections
 from engine.pipeline.http_request import (
     RequestError,
     error_response,
@@ -91,6 +91,7 @@ class Ingress:
         self.traffic = metrics.Traffic()
         self.recent_latency_ms: deque[tuple[float, float]] = deque(maxlen=50_000)
         self.guard: ConnectionGuard | None = None
+        self.gate = AdmissionGate()
 
     # -- HTTP handlers --------------------------------------------------------------------------------
     def app(self) -> web.Application:
@@ -114,8 +115,11 @@ class Ingress:
         return response
 
     async def _predict(self, request: web.Request, request_id: int, started: float) -> web.Response:
-        texts, single = parse_texts(await read_body(request, self.config.max_body_bytes, self.config.body_timeout_s))
         retry = {"Retry-After": str(self.config.retry_after_s)}
+        refusal = self._target_refusal()  # before the body is read: a refusal must cost next to nothing
+        if refusal is not None:
+            raise RequestError(503, refusal, retry)
+        texts, single = parse_texts(await read_body(request, self.config.max_body_bytes, self.config.body_timeout_s))
         router = self.router
         if router.draining:
             raise RequestError(503, "the service is shutting down", retry)
@@ -126,21 +130,6 @@ class Ingress:
                 f"(limit {self.config.max_inflight_items}); retry later",
                 retry,
             )
-        control = self.wiring.control
-        if control.policy == "target":
-            # The batcher's prediction, or — when the queues before it are behind — how long this
-            # ingress's oldest unanswered request has waited already (a newer one queues behind it).
-            predicted_ms = max(
-                self.wiring.report.get("admission_predicted_ms"),
-                self.router.oldest_pending_s(time.monotonic()) * 1000.0,
-            )
-            if predicted_ms > control.target_p99_ms * PLAN_FRACTION:
-                raise RequestError(
-                    503,
-                    f"shed: predicted latency {predicted_ms:.0f} ms is over the "
-                    f"{control.target_p99_ms:g} ms target; retry later",
-                    retry,
-                )
         deadline = time.monotonic() + self.config.request_timeout_s
         item_ids = [request_id] + [router.new_id() for _ in texts[1:]]
         futures = router.admit(item_ids, texts, deadline)
@@ -158,9 +147,34 @@ class Ingress:
         for status, payload in outcomes:
             if status != STATUS_OK:
                 raise RequestError(status, payload, retry if status == 503 else None)
+        self.gate.answered(time.monotonic(), len(outcomes), latency_ms / 1000.0, self.wiring.control.target_p99_ms)
         answers = ",".join(payload for _, payload in outcomes)
         field = f'"answer":{answers}' if single else f'"answers":[{answers}]'
         return json_response(200, f'{{"id":{request_id},{field},"latency_ms":{latency_ms:.2f}}}')
+
+    def _target_refusal(self) -> str | None:
+        """Target mode: why a request arriving now is refused (``admission``), else None."""
+        control = self.wiring.control
+        if control.policy != "target":
+            return None
+        now = time.monotonic()
+        return self.gate.refusal(
+            now,
+            control.target_p99_ms,
+            self.wiring.report.get("admission_predicted_ms"),
+            self.router.oldest_pending_s(now),
+            len(self.router.pending),
+        )
+
+    def _door(self) -> asyncio.BaseProtocol:
+        """A new connection's protocol: the guard's, behind target mode's door (``admission.DoorKeeper``)."""
+        assert self.guard is not None
+        inner = self.guard()
+        if not isinstance(inner, GuardedConnection):
+            return inner
+        return DoorKeeper(
+            inner, self._target_refusal, lambda: self._record(503, time.perf_counter()), self.config.retry_after_s
+        )
 
     async def handle_health(self, request: web.Request) -> web.Response:
         import json
@@ -271,6 +285,7 @@ class Ingress:
 
     async def serve(self) -> None:
         self.router.start_reader()
+        self.gate.lag.start()
         config = self.config
         runner = web.AppRunner(
             self.app(), handler_cancellation=True, access_log=None, keepalive_timeout=config.keepalive_timeout_s
@@ -292,10 +307,10 @@ class Ingress:
         # client's retransmission (1 s, 3 s, 7 s…) shows up as seconds of made-up latency.
         loop = asyncio.get_running_loop()
         if self.listener is not None:  # --ingress N without SO_REUSEPORT: the service's socket, shared
-            server = await loop.create_server(self.guard, sock=self.listener, backlog=LISTEN_BACKLOG)
+            server = await loop.create_server(self._door, sock=self.listener, backlog=LISTEN_BACKLOG)
         else:
             server = await loop.create_server(
-                self.guard, config.host, config.port, backlog=LISTEN_BACKLOG, reuse_port=config.ingress > 1
+                self._door, config.host, config.port, backlog=LISTEN_BACKLOG, reuse_port=config.ingress > 1
             )
         self.ctx.log(
             f"ingress {self.index} listening on {self.config.url} (pid {os.getpid()}, "
