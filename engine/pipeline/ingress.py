@@ -11,9 +11,10 @@ Data flow::
 
 Overload never grows memory: at most ``max_inflight_items`` items are admitted; beyond that the
 answer is 503 with Retry-After. In ``target`` batching mode a request is also refused (503 +
-Retry-After) when the batcher predicts that a request admitted now would miss the p99 target
-(``admission_predicted_ms`` in ``BatchReport``: the newest item's trip from admission to the batcher,
-its turn there, its batch): shedding at the door costs no preprocessing, unlike shedding in the batcher.
+Retry-After) when it is predicted to miss the p99 target, counting the wait before its handler
+runs, or when more items are in flight than can be answered within the target (``admission``):
+shedding at the door costs no parsing or preprocessing, unlike shedding in the batcher. Most such
+refusals are written by ``admission.DoorKeeper`` before aiohttp parses the request at all.
 
 Several ingress processes (``--ingress N``) serve one port (see ``service`` for SO_REUSEPORT and its
 fallback); each has its own results queue, and the ids it gives name it, so answers come back to it.
