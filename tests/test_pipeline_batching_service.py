@@ -148,6 +148,7 @@ def test_target_mode_refuses_at_the_door_before_any_work_is_spent() -> None:
             lambda: (
                 running.snapshots.get(("ingress", "0")) is not None
                 and running.snapshots[("ingress", "0")].counters.get("requests_503", 0) >= 4
+                and running.snapshots[("ingress", "0")].counters.get("admission_refused", 0) >= 4
             )
         )
         batcher = running.snapshots.get(("batcher", "0"))

@@ -148,6 +148,14 @@ class AdmissionGate:
         little = max(MIN_INFLIGHT_ITEMS, int(self.answer_rate(now) * self.budget_s(now, target_p99_ms)))
         return max(1, min(little, int(self.aimd_limit)))
 
+    def figures(self, now: float, target_p99_ms: float) -> dict[str, float]:
+        """The gate's state for the ingress's status snapshots."""
+        return {
+            "loop_lag_ms": self.lag.recent_s(now) * 1000.0,
+            "admission_inflight_limit": self.inflight_limit(now, target_p99_ms),
+            "admission_refused": self.refused,
+        }
+
     def predicted_ms(self, now: float, batcher_predicted_ms: float, oldest_pending_s: float) -> float:
         """Predicted latency, at the client, of a request admitted now."""
         outside_ms = LOOP_TURNS * self.lag.recent_s(now) * 1000.0

@@ -261,6 +261,8 @@ class Ingress:
             for key in ("latency_p50_ms", "latency_p95_ms", "latency_p99_ms"):
                 rep.set_counter(key, 0.0)
         rep.set_counter("inflight_items", len(self.router.pending))
+        for name, value in self.gate.figures(now, self.wiring.control.target_p99_ms).items():
+            rep.set_counter(name, value)
         for reason, count in self.traffic.batches_by_reason.items():
             rep.set_counter(f"flush_{reason}", count)
         rep.set_queue(len(self.router.backlog), self.config.max_inflight_items)
