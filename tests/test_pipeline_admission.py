@@ -160,7 +160,7 @@ class FakeGuarded:
 
 def door(refuse: bool) -> tuple[DoorKeeper, FakeGuarded, FakeTransport, list[int]]:
     inner, transport, counted = FakeGuarded(), FakeTransport(), []
-    keeper = DoorKeeper(inner, lambda: "shed: test" if refuse else None, lambda: counted.append(1), 1)
+    keeper = DoorKeeper(inner, lambda: True, lambda: "shed: test" if refuse else None, lambda: counted.append(1), 1)
     keeper.connection_made(transport)
     return keeper, inner, transport, counted
 
@@ -185,3 +185,11 @@ def test_the_door_forwards_what_it_admits_and_whatever_it_cannot_answer_whole() 
     inner.state = BUSY  # aiohttp parsed the head and runs the handler
     keeper.data_received(rest)
     assert inner.received == [first, rest] and transport.written == [] and counted == []
+
+
+def test_the_door_only_forwards_outside_target_mode() -> None:
+    inner, transport, asked = FakeGuarded(), FakeTransport(), []
+    keeper = DoorKeeper(inner, lambda: False, lambda: asked.append(1) or "shed: test", lambda: None, 1)
+    keeper.connection_made(transport)
+    keeper.data_received(request())
+    assert inner.received == [request()] and transport.written == [] and asked == []

@@ -222,11 +222,13 @@ class DoorKeeper(asyncio.Protocol):
     def __init__(
         self,
         inner: Any,
+        watching: Callable[[], bool],
         refusal: Callable[[], str | None],
         on_refused: Callable[[], None],
         retry_after_s: int,
     ) -> None:
         self.inner = inner
+        self.watching = watching  # target mode is on: otherwise the door only forwards
         self.refusal = refusal
         self.on_refused = on_refused
         self.retry_after_s = retry_after_s
@@ -240,7 +242,7 @@ class DoorKeeper(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         between_requests = self.fresh or self.inner.state == IDLE
         self.fresh = False
-        if between_requests and one_whole_request(data):
+        if between_requests and self.watching() and one_whole_request(data):
             reason = self.refusal()
             if reason is not None:
                 self.transport.write(canned_refusal(reason, self.retry_after_s))

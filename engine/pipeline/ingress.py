@@ -43,7 +43,7 @@ from aiohttp import web
 from engine.context import JobContext, parent_alive
 from engine.pipeline import event_loop, metrics
 from engine.pipeline.admission import AdmissionGate, DoorKeeper
-from engine.pipeline.config import PipelineConfig
+from engine.pipeline.config import POLICIES, PipelineConfig
 from engine.pipeline.connection_guard import ConnectionGuard, GuardedConnection, room_for_connections
 from engine.pipeline.http_request import (
     RequestError,
@@ -61,6 +61,7 @@ from engine.pipeline.stage import PipelineWiring, stage_setup
 LATENCY_WINDOW_S = 2.0
 STATUS_TICK_S = 0.1
 LISTEN_BACKLOG = 4096
+TARGET_CODE = POLICIES.index("target")
 
 
 class Ingress:
@@ -173,8 +174,13 @@ class Ingress:
         inner = self.guard()
         if not isinstance(inner, GuardedConnection):
             return inner
+        control = self.wiring.control
         return DoorKeeper(
-            inner, self._target_refusal, lambda: self._record(503, time.perf_counter()), self.config.retry_after_s
+            inner,
+            lambda: control.policy_code == TARGET_CODE,
+            self._target_refusal,
+            lambda: self._record(503, time.perf_counter()),
+            self.config.retry_after_s,
         )
 
     async def handle_health(self, request: web.Request) -> web.Response:
