@@ -10,6 +10,7 @@ import time
 import pytest
 
 from engine.pipeline.admission import (
+    AIMD_CUT,
     AIMD_START_ITEMS,
     LOOP_TURNS,
     MIN_INFLIGHT_ITEMS,
@@ -76,20 +77,21 @@ def test_items_in_flight_are_bounded_by_littles_law_and_never_below_the_floor() 
     assert reason is not None and "in flight" in reason
 
 
-def test_late_answers_cut_the_aimd_limit_and_answers_in_time_raise_it_again() -> None:
+def test_rounds_with_late_answers_cut_the_aimd_limit_and_rounds_in_time_raise_it() -> None:
     gate = AdmissionGate()
-    now = time.monotonic()
+    now = gate._round_began
     assert gate.aimd_limit == AIMD_START_ITEMS
-    for i in range(10):  # late answers 50 ms apart: one cut each
-        gate.answered(now + i * 0.05, 1, 0.5, 100.0)
+    for i in range(1, 11):  # ten rounds of 100 ms, every answer late: one cut per round
+        gate.answered(now + i * 0.101, 1, 0.5, 100.0)
     cut = gate.aimd_limit
-    assert cut < AIMD_START_ITEMS * 0.2
-    gate.answered(now + 0.455, 1, 0.5, 100.0)  # another late answer within the cut interval: no cut
-    assert gate.aimd_limit == cut
+    assert cut == pytest.approx(AIMD_START_ITEMS * AIMD_CUT**10, rel=0.01)
+    # one late answer in a round of 200 (0.5 %) is what a p99 allows: no cut, and the limit grows
+    base = now + 1.2
     for i in range(200):
-        gate.answered(now + 1.0 + i * 0.001, 1, 0.01, 100.0)
+        gate.answered(base + 0.0004 * i, 1, 0.5 if i == 100 else 0.01, 100.0)
+    gate.answered(base + 0.101, 1, 0.01, 100.0)  # the round ends
     assert gate.aimd_limit > cut + 10
-    assert gate.inflight_limit(now + 1.2, 100.0) <= int(gate.aimd_limit)
+    assert gate.inflight_limit(base + 0.101, 100.0) <= int(gate.aimd_limit)
 
 
 def test_the_loop_lag_probe_sees_a_loop_held_up() -> None:

@@ -23,8 +23,10 @@ plan keeps the queue behind the door, where a refusal costs nothing, short. That
 below ``MIN_INFLIGHT_ITEMS``, so a service just started (no rate yet) or idle admits a burst. And
 since even that assumes every stage gets its CPU when it needs it, the bound actually used is the
 smaller of it and an AIMD limit (as TCP's congestion window, or Netflix's concurrency-limits):
-each answer inside the plan raises the limit by about one item per round of answers, an answer
-over it cuts the limit by ``AIMD_CUT`` (at most once per ``AIMD_CUT_EVERY_S``).
+each answer inside the plan raises the limit by about one item per round of answers; once per
+target's length (a round trip, for TCP), when more than ``LATE_SHARE`` of that round's answers came
+late (past the plan: a p99 allows 1 %), the limit is cut by ``AIMD_CUT``. Cutting on every late
+answer instead made the limit collapse on a shared CPU, where a few answers are always late.
 
 The refusal must cost far less than an answer, or an ingress offered more than it can parse
 builds a standing queue in the kernel that no prediction can undo. Through aiohttp a 503 costs
@@ -60,11 +62,11 @@ LOOP_TURNS = 3.0
 RATE_WINDOW_S = 0.5
 #: Little's-law bound never goes below this many items.
 MIN_INFLIGHT_ITEMS = 32
-#: The AIMD limit: where it starts, its range, the cut on a late answer and how often it may cut.
+#: The AIMD limit: where it starts, its range, and the cut after a round with too many late answers.
 AIMD_START_ITEMS = 64.0
 AIMD_RANGE = (1.0, 4096.0)
 AIMD_CUT = 0.8
-AIMD_CUT_EVERY_S = 0.02
+LATE_SHARE = 0.01
 
 
 class LoopLag:
@@ -118,7 +120,9 @@ class AdmissionGate:
         self._answered_in_window = 0
         self._since = time.monotonic()
         self.aimd_limit = AIMD_START_ITEMS
-        self._last_cut = 0.0
+        self._round_began = time.monotonic()
+        self._round_answers = 0
+        self._round_late = 0
 
     def budget_s(self, now: float, target_p99_ms: float) -> float:
         """The time the plan leaves a request once it is inside the handler."""
@@ -130,12 +134,15 @@ class AdmissionGate:
         self._answers.append((now, items))
         self._answered_in_window += items
         low, high = AIMD_RANGE
+        self._round_answers += items
         if latency_s > self.budget_s(now, target_p99_ms):
-            if now - self._last_cut >= AIMD_CUT_EVERY_S:
-                self.aimd_limit = max(low, self.aimd_limit * AIMD_CUT)
-                self._last_cut = now
+            self._round_late += items
         else:
             self.aimd_limit = min(high, self.aimd_limit + items / self.aimd_limit)
+        if now - self._round_began >= target_p99_ms / 1000.0:  # a round ends
+            if self._round_late > LATE_SHARE * self._round_answers:
+                self.aimd_limit = max(low, self.aimd_limit * AIMD_CUT)
+            self._round_began, self._round_answers, self._round_late = now, 0, 0
 
     def answer_rate(self, now: float) -> float:
         """Items answered per second over the last ``RATE_WINDOW_S`` (or since the gate began)."""
