@@ -143,6 +143,13 @@ def main() -> None:
         f"   target {x:g} ms: worst p99 of accepted requests {worst:.1f} ms at the client, {worst_srv:.1f} ms "
         f"inside the service → {'met' if worst <= x else 'NOT met'} at the client"
     )
+    print(
+        "   target's accepted answers/s (share of capacity): "
+        + ", ".join(
+            f"{share * 100:.0f} % {r.throughput_per_s:,.0f} ({r.throughput_per_s / capacity:.0%})"
+            for share, r in target.items()
+        )
+    )
 
     print("\n5. --ingress 1 vs 2 (idle, saturation)")
     one = saturation(texts, args.seconds + 2, args.guess, ingress=1)
