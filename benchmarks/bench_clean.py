@@ -20,7 +20,8 @@ output format:
 Prints rows/s (input rows over wall time, process start-up included) and the ratios, plus the cost of
 the status traffic: snapshots+events received x measured cost of sending one, over the run's CPU time.
 Every figure is also shown as a share of the read-only limit (below), and with the CPU seconds
-the run cost (the least over the rounds).
+the run cost (the least over the rounds). The limit is also measured with 1 worker: how much faster
+2 workers only read is the ceiling of the clean job's "2 workers vs one" on this machine.
 
 On a shared machine one run says little: ``--repeat N`` measures N rounds, each round the limit
 then every run once (so before/after or 1/2 workers see the same load), and reports each figure as
@@ -162,13 +163,18 @@ def cpu_seconds() -> float:
 
 def read_only_limit(paths: list[Path], workers: int) -> float:
     """Rows/s of only reading every file with the clean job's reader (into the Arrow table its
-    workers clean) in a spawn pool of ``workers`` (start-up included, as in a run): no clean run
-    can beat it, so each figure is shown as a share of it."""
+    workers clean) on the clean job's own pool of ``workers`` (the same start-up, dispatch and
+    quick exit as in a run): no clean run can beat it, so each figure is shown as a share of it."""
+    from engine.executor import TaskSpec
+    from engine.pool import ProcessPool
+
     started = time.perf_counter()
-    with SPAWN.Pool(workers) as pool:
-        rows = sum(pool.imap(_read_rows, [str(p) for p in paths], chunksize=1))
-        pool.close()
-        pool.join()
+    with ProcessPool(_read_rows, workers, JobContext("bench-limit"), stage="read", quick_exit=True) as pool:
+        rows = 0
+        for result in pool.map_unordered(TaskSpec(i, str(p)) for i, p in enumerate(paths)):
+            if not result.ok:
+                raise SystemExit(f"reading {result.label} failed: {result.error}")
+            rows += result.value
     return rows / (time.perf_counter() - started)
 
 
@@ -236,15 +242,16 @@ def main() -> None:
         f"all cores = {args.workers} workers; one status message costs {cost * 1e6:.0f} µs end to end; "
         f"{args.repeat} round(s)"
     )
-    limit = Best()
+    limit, limit_one = Best(), Best()
     results: dict[tuple[str, str], Best] = {}
     rows_out: dict[str, int] = {}
     cpu_used: dict[tuple[str, str], list[float]] = {}
     for round_number in range(1, args.repeat + 1):
         limit.add(read_only_limit(paths, args.workers))
+        limit_one.add(read_only_limit(paths, 1) if args.workers > 1 else limit.values[-1])
         print(
             f"round {round_number}: read-only limit (the job's reader, {args.workers} workers): "
-            f"{limit.values[-1]:,.0f} rows/s",
+            f"{limit.values[-1]:,.0f} rows/s; 1 worker {limit_one.values[-1]:,.0f}",
             flush=True,
         )
         for fmt in formats:
@@ -271,6 +278,12 @@ def main() -> None:
                     flush=True,
                 )
     print(f"\nbest of {args.repeat}: read-only limit {limit.best:,.0f} rows/s {limit.spread()}")
+    if args.workers > 1:  # how far reading alone scales here: the ceiling of a clean run's ratio
+        print(
+            f"read-only limit with 1 worker {limit_one.best:,.0f} rows/s"
+            + (f" {limit_one.spread()}" if limit_one.spread() else "")
+            + f"; {args.workers} workers read {limit.best / limit_one.best:.2f}x one"
+        )
     print(f"{'format':8} {'run':22} {'rows/s':>10} {'of limit':>9} {'rows out':>10} {'CPU s':>6}  ratios")
     for fmt in formats:
         for label in ("baseline", "one", "all"):

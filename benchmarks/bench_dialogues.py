@@ -271,7 +271,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.files, args.rows_per_file = 2, 20_000
-    from engine.cli.common import parse_size
+    from engine.cli.arguments import parse_size
     from engine.dialogues.config import DEFAULT_PUNCTUATION
 
     assert DEFAULT_PUNCTUATION == PUNCTUATION, "keep the baseline's punctuation in step with the job's"

@@ -22,7 +22,8 @@ are pulled lazily from the iterable, at most one per free worker, so a huge task
 memory (back-pressure). A task's exception is a
 result (``ok=False`` with its class name, message and a text traceback), never the end of the pool.
 Shutdown is staged (engine/shutdown.py): poison pills, a grace while the last words are relayed,
-terminate, kill.
+terminate, kill. With ``quick_exit`` a worker that read its pill skips the interpreter's teardown
+(engine/pool_worker.py says when that is safe), so the owner is not kept waiting 80-90 ms for it.
 
 Tasks report progress through ``engine.pool_worker.current_reporter()`` (a ``StatusReporter`` of
 the worker they run on) and may poll ``stop_requested()`` to end early when the job is stopped.
@@ -90,6 +91,7 @@ class ProcessPool(Executor):
         initializer: Callable[..., None] | None = None,
         initargs: tuple = (),
         mp_context: Any = SPAWN,
+        quick_exit: bool = False,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
@@ -99,6 +101,8 @@ class ProcessPool(Executor):
         self.initializer = initializer
         self.initargs = initargs
         self.mp = mp_context
+        #: Workers skip the interpreter's teardown when they stop (engine/pool_worker.py says when that is safe).
+        self.quick_exit = quick_exit
         self.host = local_host()
         self._workers: list[_Worker] = []
         self._names = itertools.count(1)
@@ -121,7 +125,16 @@ class ProcessPool(Executor):
         name = f"{self.stage} {next(self._names)}"
         owner_end, worker_end = self.mp.Pipe(duplex=True)
         worker_ctx = JobContext(self.ctx.job, None, self.ctx.stop_event)  # status goes via the pipe
-        worker_args = (worker_end, self.fn, worker_ctx, self.stage, name, self.initializer, self.initargs)
+        worker_args = (
+            worker_end,
+            self.fn,
+            worker_ctx,
+            self.stage,
+            name,
+            self.initializer,
+            self.initargs,
+            self.quick_exit,
+        )
         process = self.mp.Process(
             target=run_detached,
             args=(worker_main, worker_args, {}),

@@ -9,6 +9,7 @@ change (``retranslate``), the shortcuts stay the same in every language.
 from __future__ import annotations
 
 import platform
+from collections.abc import Callable
 from importlib import metadata
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,8 @@ from gui.widgets.path_picker import recent_folders
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
+    from gui.panels.base import JobPanel
+    from gui.widgets.path_picker import PathPicker
 
 START_SHORTCUT = QKeySequence("Ctrl+R")
 STOP_SHORTCUT = QKeySequence("Ctrl+.")
@@ -52,7 +55,9 @@ class MainMenu(QObject):
         bar = window.menuBar()
         self.file_menu = bar.addMenu("")
         self.open_inputs = self.file_menu.addAction("", self._open_inputs)
-        self.open_output = self.file_menu.addAction("", self._open_output)
+        self.open_output = self.file_menu.addAction(
+            "", self._on_current_panel(lambda panel: panel.open_output_folder())
+        )
         self.recent_menu = self.file_menu.addMenu("")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.file_menu.addSeparator()
@@ -60,9 +65,9 @@ class MainMenu(QObject):
         self.quit.setShortcut(QKeySequence.StandardKey.Quit)
 
         self.run_menu = bar.addMenu("")
-        self.start = self.run_menu.addAction("", self._start)
+        self.start = self.run_menu.addAction("", self._on_current_panel(lambda panel: panel.start_job()))
         self.start.setShortcut(START_SHORTCUT)
-        self.stop = self.run_menu.addAction("", self._stop)
+        self.stop = self.run_menu.addAction("", self._on_current_panel(lambda panel: panel.stop_job()))
         self.stop.setShortcut(STOP_SHORTCUT)
 
         self.view_menu = bar.addMenu("")
@@ -118,26 +123,25 @@ class MainMenu(QObject):
         self.open_output.setEnabled(panel is not None and panel.output_folder() is not None)
 
     # -- actions ---------------------------------------------------------------------------------------
-    def _start(self) -> None:
-        panel = self.window.current_panel()
-        if panel is not None:
-            panel.start_job()
+    def _on_current_panel(self, act: Callable[[JobPanel], object]) -> Callable[[], None]:
+        """A menu action's slot: ``act`` on the panel of the current tab (without one, nothing)."""
 
-    def _stop(self) -> None:
+        def slot() -> None:
+            panel = self.window.current_panel()
+            if panel is not None:
+                act(panel)
+
+        return slot
+
+    def _current_input_picker(self) -> PathPicker | None:
+        """The current panel's main path field (None: no panel, or one that reads no inputs)."""
         panel = self.window.current_panel()
-        if panel is not None:
-            panel.stop_job()
+        return panel.input_picker() if panel is not None else None
 
     def _open_inputs(self) -> None:
-        panel = self.window.current_panel()
-        picker = panel.input_picker() if panel is not None else None
+        picker = self._current_input_picker()
         if picker is not None:
             picker.browse()
-
-    def _open_output(self) -> None:
-        panel = self.window.current_panel()
-        if panel is not None:
-            panel.open_output_folder()
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -149,8 +153,7 @@ class MainMenu(QObject):
 
     def use_recent(self, folder: str) -> None:
         """Put ``folder`` into the current panel's main path field."""
-        panel = self.window.current_panel()
-        picker = panel.input_picker() if panel is not None else None
+        picker = self._current_input_picker()
         if picker is not None:
             picker.set_text(folder)
 

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import xlsxwriter
 
 from engine.clean.config import CleanRules, ColumnMap
@@ -51,6 +52,13 @@ def write_good_inputs(folder: Path, files: int, rows: int, seed: int = 3) -> lis
             frame.to_parquet(path, index=False)
         paths.append(path)
     return paths
+
+
+def good_inputs_folder(tmp_path_factory: pytest.TempPathFactory, name: str, files: int, rows: int, seed: int) -> Path:
+    """A module-scoped folder of ``write_good_inputs`` files, for the tests that run the CLI on one set of inputs."""
+    folder = tmp_path_factory.mktemp(name) / "in"
+    write_good_inputs(folder, files=files, rows=rows, seed=seed)
+    return folder
 
 
 def encrypted_xlsx(path: Path, source: Path) -> Path:

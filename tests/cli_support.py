@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -19,12 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 INJECT_DIR = Path(__file__).resolve().parent / "inject"
 
 
-def clean_command(inputs: Path, out: Path, fmt: str, segment_files: int, *extra: str) -> list[str]:
+def clean_args(inputs: Path | list[Path], out: Path, fmt: str, segment_files: int, *extra: str) -> list[str]:
+    """``clean INPUTS --out OUT --format FMT --segment-files N --workers 2 --quiet EXTRA…``: the
+    command line after ``main.py`` of the tests' clean runs (two workers, no bar)."""
+    paths = inputs if isinstance(inputs, list) else [inputs]
     return [
-        sys.executable,
-        str(ROOT / "main.py"),
         "clean",
-        str(inputs),
+        *map(str, paths),
         "--out",
         str(out),
         "--format",
@@ -36,6 +39,11 @@ def clean_command(inputs: Path, out: Path, fmt: str, segment_files: int, *extra:
         "--quiet",
         *extra,
     ]
+
+
+def clean_command(inputs: Path, out: Path, fmt: str, segment_files: int, *extra: str) -> list[str]:
+    """``clean_args`` as a process runs them: this Python, main.py."""
+    return [sys.executable, str(ROOT / "main.py"), *clean_args(inputs, out, fmt, segment_files, *extra)]
 
 
 def start_cli(command: list[str], stderr_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
@@ -102,3 +110,24 @@ def kill_group(leader: subprocess.Popen) -> None:
     leader.wait(timeout=10)
     gone, alive = psutil.wait_procs(members, timeout=10)
     assert not alive, f"still alive after SIGKILL: {alive}"
+
+
+@contextlib.contextmanager
+def serving(*options: str) -> Iterator[tuple[subprocess.Popen, str]]:
+    """``main.py serve --port 0 --preprocess-workers 1 --quiet OPTIONS`` as a person starts it, in its own
+    process group; yields the server and the base URL its first ("serving …") line names, which it
+    prints only once /healthz answers. A server still running at the end is killed (group SIGKILL)."""
+    command = ["main.py", "serve", "--port", "0", "--preprocess-workers", "1", "--quiet", *options]
+    server = subprocess.Popen(
+        [sys.executable, *command], cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        first_line = server.stderr.readline()
+        found = re.search(r"(http://127\.0\.0\.1:\d+)/v1/predict", first_line)
+        assert found, f"no 'serving' line: {first_line!r}"
+        yield server, found.group(1)
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        server.stderr.close()

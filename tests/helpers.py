@@ -1,8 +1,10 @@
-"""Helpers shared by tests: finding child processes that should not be there."""
+"""Helpers shared by tests: finding child processes that should not be there, emptying a status queue."""
 
 from __future__ import annotations
 
+import queue
 import time
+from typing import Any
 
 import psutil
 
@@ -31,3 +33,13 @@ def wait_no_children(timeout_s: float = 10.0) -> list[str]:
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.05)
+
+
+def drain(q: Any) -> list:
+    """Every message waiting in ``q`` now, in order, without waiting for more."""
+    out = []
+    while True:
+        try:
+            out.append(q.get_nowait())
+        except queue.Empty:
+            return out

@@ -158,3 +158,22 @@ def clean_task_and_pandas_loaded(task: object) -> tuple[dict, bool]:
     from engine.clean.worker import run_clean_task
 
     return run_clean_task(task), "pandas" in sys.modules
+
+
+def leave_an_atexit_mark(path: str) -> int:
+    """Register an interpreter-exit hook that writes ``path``: it runs only if the worker's
+    interpreter is torn down normally. Returns this worker's pid."""
+    import atexit
+    from pathlib import Path
+
+    atexit.register(Path(path).write_text, "torn down")
+    return os.getpid()
+
+
+def clean_task_and_numpy_ma_loaded(task: object) -> tuple[dict, bool]:
+    """``run_clean_task`` in a pool worker, and whether numpy.ma was loaded in that worker after it."""
+    import sys
+
+    from engine.clean.worker import run_clean_task
+
+    return run_clean_task(task), "numpy.ma" in sys.modules

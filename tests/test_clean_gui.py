@@ -12,8 +12,10 @@ from tests.cli_support import injected_env
 from tests.helpers import wait_no_children
 
 
-def configure(panel, inputs, out, segment_files: int, out_format: str) -> None:
-    """Fill the panel's form as a person would: 2 workers, no resume."""
+def clean_panel_filled(main_window, inputs, out, segment_files: int, out_format: str):
+    """The Clean panel, its tab chosen and its form filled as a person would: 2 workers, no resume."""
+    panel = main_window.panels["clean"]
+    main_window.tabs.setCurrentWidget(panel)
     form = panel.form
     form.inputs.set_text(str(inputs))
     form.out_dir.set_text(str(out))
@@ -21,6 +23,7 @@ def configure(panel, inputs, out, segment_files: int, out_format: str) -> None:
     form.segment_files.setValue(segment_files)
     form.out_format.setCurrentText(out_format)
     form.resume.setChecked(False)
+    return panel
 
 
 @pytest.mark.timeout(150)
@@ -29,9 +32,7 @@ def test_clean_from_the_panel(main_window, qtbot, tmp_path):
     (tmp_path / "in" / "renamed.xlsx").write_text("just text, not a workbook")
     (tmp_path / "in" / "zero.xlsx").write_bytes(b"")
     out = tmp_path / "out"
-    panel = main_window.panels["clean"]
-    main_window.tabs.setCurrentWidget(panel)
-    configure(panel, tmp_path / "in", out, segment_files=2, out_format="parquet")
+    panel = clean_panel_filled(main_window, tmp_path / "in", out, segment_files=2, out_format="parquet")
     with qtbot.waitSignal(panel.job_finished, timeout=120000) as finished:
         assert panel.start_job()
         assert panel.pending.count() == 5  # the queue of files is shown before any worker starts
@@ -94,8 +95,7 @@ def test_bad_settings_are_refused_before_anything_starts(main_window, qtbot, tmp
 def test_stop_from_the_panel_leaves_no_process_and_no_partial_file(main_window, qtbot, tmp_path):
     write_good_inputs(tmp_path / "in", files=8, rows=8000, seed=2)
     out = tmp_path / "out"
-    panel = main_window.panels["clean"]
-    configure(panel, tmp_path / "in", out, segment_files=4, out_format="xlsx")
+    panel = clean_panel_filled(main_window, tmp_path / "in", out, segment_files=4, out_format="xlsx")
     with qtbot.waitSignal(panel.job_finished, timeout=120000) as finished:
         assert panel.start_job()
         qtbot.waitUntil(lambda: panel.file_table.rowCount() >= 1, timeout=60000)
@@ -160,9 +160,7 @@ def test_a_full_disk_shows_in_the_panel_and_the_log(main_window, qtbot, tmp_path
         monkeypatch.setenv(name, value)
     write_good_inputs(tmp_path / "in", files=6, rows=1000, seed=4)
     out = tmp_path / "out"
-    panel = main_window.panels["clean"]
-    main_window.tabs.setCurrentWidget(panel)
-    configure(panel, tmp_path / "in", out, segment_files=2, out_format="xlsx")
+    panel = clean_panel_filled(main_window, tmp_path / "in", out, segment_files=2, out_format="xlsx")
     with qtbot.waitSignal(panel.job_finished, timeout=120000) as finished:
         assert panel.start_job()
     result: JobFinished = finished.args[0]

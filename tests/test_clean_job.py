@@ -30,6 +30,7 @@ from tests.clean_fixtures import (
     write_hostile_inputs,
     write_xlsx,
 )
+from tests.cli_support import clean_args
 from tests.helpers import wait_no_children
 
 
@@ -46,21 +47,7 @@ def test_hostile_files_are_reported_and_every_good_row_arrives(tmp_path, capsys,
     good = write_good_inputs(tmp_path / "in", files=5, rows=400)
     hostile = write_hostile_inputs(tmp_path / "in")
     out = tmp_path / "out"
-    code = main(
-        [
-            "clean",
-            str(tmp_path / "in"),
-            "--out",
-            str(out),
-            "--format",
-            "parquet",
-            "--workers",
-            "2",
-            "--segment-files",
-            "4",
-            "--quiet",
-        ]
-    )
+    code = main(clean_args(tmp_path / "in", out, "parquet", 4))
     assert code == 3, capsys.readouterr()
     report = load_report(out)
     entries = {Path(f["path"]).name: f for f in report["files"]}
@@ -88,24 +75,7 @@ def test_hostile_files_are_reported_and_every_good_row_arrives(tmp_path, capsys,
 def test_formats_hold_the_same_rows_and_formula_text_stays_text(tmp_path, fmt, no_leftover_children):
     good = write_good_inputs(tmp_path / "in", files=3, rows=1500, seed=8)
     out = tmp_path / "out"
-    assert (
-        main(
-            [
-                "clean",
-                *map(str, good),
-                "--out",
-                str(out),
-                "--format",
-                fmt,
-                "--workers",
-                "2",
-                "--segment-files",
-                "2",
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    assert main(clean_args(good, out, fmt, 2)) == 0
     report = load_report(out)
     assert [Path(p).name for p in report["outputs"]] == [f"clean_00000-00001.{fmt}", f"clean_00002-00002.{fmt}"]
     expected = as_written(expected_clean_rows(good, CleanConfig(("x",), "y", out_format=fmt).effective_rules))
@@ -251,19 +221,7 @@ def test_stop_mid_run_leaves_no_process_and_no_half_written_file(tmp_path, no_le
 def test_resume_skips_complete_segments_and_redoes_the_rest(tmp_path, capsys, no_leftover_children):
     good = write_good_inputs(tmp_path / "in", files=4, rows=500, seed=2)
     out = tmp_path / "out"
-    args = [
-        "clean",
-        str(tmp_path / "in"),
-        "--out",
-        str(out),
-        "--format",
-        "csv",
-        "--workers",
-        "2",
-        "--segment-files",
-        "2",
-        "--quiet",
-    ]
+    args = clean_args(tmp_path / "in", out, "csv", 2)
     assert main(args) == 0
     first = load_report(out)
     first_rows = read_outputs(first, "csv")
@@ -274,7 +232,7 @@ def test_resume_skips_complete_segments_and_redoes_the_rest(tmp_path, capsys, no
     assert second["totals"] == first["totals"]
     pd.testing.assert_frame_equal(read_outputs(second, "csv"), first_rows)
     # Other settings: refuse to resume (exit 2), say why.
-    assert main(args[:-1] + ["--resume", "--min-length", "3", "--quiet"]) == 2
+    assert main(clean_args(tmp_path / "in", out, "csv", 2, "--resume", "--min-length", "3")) == 2
     assert "different settings" in capsys.readouterr().err
     assert len(good) == 4
 
@@ -315,24 +273,7 @@ def test_a_segment_that_cannot_be_written_fails_its_files_and_the_rest_goes_on(t
     good = write_good_inputs(tmp_path / "in", files=4, rows=300, seed=3)
     out = tmp_path / "out"
     (out / "clean_00000-00001.csv").mkdir(parents=True)  # something in the way of segment 1's output
-    assert (
-        main(
-            [
-                "clean",
-                str(tmp_path / "in"),
-                "--out",
-                str(out),
-                "--format",
-                "csv",
-                "--segment-files",
-                "2",
-                "--workers",
-                "2",
-                "--quiet",
-            ]
-        )
-        == 3
-    )
+    assert main(clean_args(tmp_path / "in", out, "csv", 2)) == 3
     report = load_report(out)
     first, second = report["segments"]
     assert first["status"] == "failed" and "output not written" in first["error"]

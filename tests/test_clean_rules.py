@@ -250,3 +250,20 @@ def test_vectorised_emoji_removal_equals_replace_emoji_on_every_known_emoji():
     texts += ["👨‍👩‍👧‍👦x", "🏳️‍🌈y", "👍🏿z", "#️⃣a", "1️⃣b", "🇨🇳🇺🇸c", "😀‍😀h", "🏴󠁧󠁢󠁳󠁣󠁴󠁿l", "🙂\ufe0e o", "no emoji"]
     got = remove_emoji(pd.Series(texts, dtype="str")).tolist()
     assert got == [remove_emoji_scalar(t) for t in texts]
+
+
+def test_emoji_removal_remembers_texts_within_its_bound(monkeypatch):
+    """Stripped texts are remembered per process (files repeat each other's emoji messages); a
+    remembered answer is the one computed, a long text is not kept, and a full memory starts over."""
+    from engine import textnorm
+
+    monkeypatch.setattr(textnorm, "_STRIPPED", {})
+    monkeypatch.setattr(textnorm, "_STRIPPED_MAX_ENTRIES", 3)
+    long_text = "长" * (textnorm._STRIPPED_MAX_CHARS + 1) + "👍"
+    texts = pa.array(["好的👍", "家👨‍👩‍👧人", long_text, None, "plain"])
+    first = textnorm.remove_emoji_arrow(texts).to_pylist()
+    assert first == ["好的", "家人", long_text[:-1], None, "plain"]
+    assert textnorm._STRIPPED == {"好的👍": "好的", "家👨‍👩‍👧人": "家人"}
+    assert textnorm.remove_emoji_arrow(texts).to_pylist() == first  # answered from memory, the same
+    textnorm.remove_emoji_arrow(pa.array(["a🙂", "b🙂"]))  # the third entry fills it, the fourth starts over
+    assert textnorm._STRIPPED == {"b🙂": "b"}

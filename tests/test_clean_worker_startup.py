@@ -38,3 +38,22 @@ def test_clean_worker_does_not_load_pandas_for_xlsx_but_does_for_csv(tmp_path, o
         assert csv.ok, csv.error
         counts, pandas_loaded = csv.value
         assert counts["rows_in"] == 200 and pandas_loaded
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("out_format", ["parquet", "csv"])
+def test_clean_worker_does_not_load_numpy_ma(tmp_path, out_format):
+    """pa.array(ndarray) imports numpy.ma to check for a masked array (~10 ms of a worker's first
+    file): the rules hand numpy to Arrow by buffer instead."""
+    inputs = write_good_inputs(tmp_path / "in", 1, 300)
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    task = CleanFileTask(
+        0, inputs[0], PartFiles.in_folder(parts, 0, out_format), ColumnMap(), CleanRules(), False, out_format
+    )
+    with ProcessPool(targets.clean_task_and_numpy_ma_loaded, 1, JobContext("startup")) as pool:
+        [result] = list(pool.map_unordered([TaskSpec(0, task, inputs[0].name)]))
+    assert result.ok, result.error
+    counts, numpy_ma_loaded = result.value
+    assert counts["rows_in"] == 300 and counts["dropped"].get("duplicate", 0) > 0  # the dedupe path ran
+    assert not numpy_ma_loaded

@@ -17,6 +17,7 @@ import pytest
 
 from engine.clean.config import DropReason
 from engine.cli import SUBCOMMAND_MODULES
+from tests.cli_support import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY_MODULES = (
@@ -102,27 +103,7 @@ def _request(url: str, body: bytes | None = None, method: str = "GET", token: st
 
 @pytest.mark.timeout(240)
 def test_serve_announces_only_when_healthy_and_loadtest_counts_each_error_once(no_leftover_children) -> None:
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "main.py",
-            "serve",
-            "--port",
-            "0",
-            "--preprocess-workers",
-            "1",
-            "--token",
-            "s3cret",
-            "--quiet",
-        ],
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        first = server.stderr.readline()
-        url = re.search(r"(http://127\.0\.0\.1:\d+)/v1/predict", first).group(1)
+    with serving("--token", "s3cret") as (server, url):
         health_status, health = _request(url + "/healthz")  # printed only once /healthz says ok
         batching = server.stderr.readline()
         stranger = _request(url + "/v1/predict", b'{"text": "hi"}', "POST")
@@ -143,11 +124,6 @@ def test_serve_announces_only_when_healthy_and_loadtest_counts_each_error_once(n
         loadtest_s = time.monotonic() - started
         os.killpg(server.pid, signal.SIGINT)
         assert server.wait(timeout=30) == 130  # 128 + SIGINT, after the drain
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        server.stderr.close()
     assert health_status == 200 and health["status"] == "ok"
     assert "batching idle" in batching and "lone request is answered at once" in batching
     assert stranger[0] == 401 and stranger[1]["error"]

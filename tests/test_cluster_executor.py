@@ -17,7 +17,7 @@ from engine.context import SPAWN, Cancelled, JobContext
 from engine.executor import WORKER_DIED, TaskSpec
 from engine.status import LogLine, Snapshot, WorkerExited
 from tests import cluster_targets as targets
-from tests.helpers import wait_no_children
+from tests.helpers import drain, wait_no_children
 from tests.targets import file_specs
 
 pytestmark = pytest.mark.timeout(90)
@@ -30,15 +30,6 @@ def cluster():
     yield connection
     connection.close()
     assert not wait_no_children(timeout_s=10.0)
-
-
-def drain(q: queue.Queue) -> list:
-    out = []
-    while True:
-        try:
-            out.append(q.get_nowait())
-        except queue.Empty:
-            return out
 
 
 def wait_for(condition, timeout_s: float = 20.0) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.clean_fixtures import read_output_file, write_good_inputs
+from tests.clean_fixtures import good_inputs_folder, read_output_file
 from tests.cli_support import (
     clean_command,
     injected_env,
@@ -28,37 +28,33 @@ FORMAT = "xlsx"
 SEGMENT_FILES = 2
 
 
-@pytest.fixture(scope="module")
-def inputs(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("disk") / "in"
-    write_good_inputs(folder, files=16, rows=1500, seed=11)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def reference(inputs, tmp_path_factory) -> Path:
+def undisturbed_run(inputs: Path, out: Path) -> Path:
     """The output folder of an undisturbed run (what each segment must hold)."""
-    out = tmp_path_factory.mktemp("reference")
     code, stderr = run_cli(clean_command(inputs, out, FORMAT, SEGMENT_FILES), out)
     assert code == 0, stderr
     return out
 
 
 @pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> Path:
+    return good_inputs_folder(tmp_path_factory, "disk", files=16, rows=1500, seed=11)
+
+
+@pytest.fixture(scope="module")
+def reference(inputs, tmp_path_factory) -> Path:
+    return undisturbed_run(inputs, tmp_path_factory.mktemp("reference"))
+
+
+@pytest.fixture(scope="module")
 def long_inputs(tmp_path_factory) -> Path:
     """Four times the rows: a run long enough that a remount between two writes lands mid-run even
     on a quiet machine (the small run could be over before the kernel let the remount through)."""
-    folder = tmp_path_factory.mktemp("disk-long") / "in"
-    write_good_inputs(folder, files=16, rows=6000, seed=11)
-    return folder
+    return good_inputs_folder(tmp_path_factory, "disk-long", files=16, rows=6000, seed=11)
 
 
 @pytest.fixture(scope="module")
 def long_reference(long_inputs, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("reference-long")
-    code, stderr = run_cli(clean_command(long_inputs, out, FORMAT, SEGMENT_FILES), out)
-    assert code == 0, stderr
-    return out
+    return undisturbed_run(long_inputs, tmp_path_factory.mktemp("reference-long"))
 
 
 def assert_stopped_cleanly(out: Path, reference: Path, stderr: str, cause: str) -> dict:

@@ -16,7 +16,7 @@ from engine.shutdown import StagedStop
 from engine.status import LogLine, Snapshot, StatusSink, WorkersReport
 from engine.status_pipe import StatusRelay
 from tests import targets
-from tests.helpers import live_children
+from tests.helpers import drain, live_children
 
 
 @pytest.mark.timeout(60)
@@ -87,7 +87,7 @@ def test_workers_lists_live_pids_with_their_state(no_leftover_children):
     assert any(w.cpu_percent is not None for w in busy)
     assert all(w.rss_bytes and w.rss_bytes > 0 and w.threads and w.threads >= 1 for w in busy)
     assert all(w.host for w in busy) and all(w.name.startswith("calc ") for w in busy)
-    reports = [m for m in _drain(status) if isinstance(m, WorkersReport)]
+    reports = [m for m in drain(status) if isinstance(m, WorkersReport)]
     assert reports and all(r.executor == "local" and len(r.workers) == 2 for r in reports)
     assert len(reports) <= 2 + 1  # at most one a second over a ~2 s run
 
@@ -162,12 +162,3 @@ def _ignores_sigterm(pid: int) -> bool:
             if line.startswith("SigIgn:"):
                 return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
     return False
-
-
-def _drain(q: queue.Queue) -> list:
-    out = []
-    while True:
-        try:
-            out.append(q.get_nowait())
-        except queue.Empty:
-            return out

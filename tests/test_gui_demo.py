@@ -31,12 +31,19 @@ def test_demo_job_from_the_window(main_window, qtbot, tmp_path):
     assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
 
 
-@pytest.mark.timeout(120)
-def test_stop_button_stops_the_job(main_window, qtbot, tmp_path):
+def demo_panel_set_for_a_long_run(main_window, out_dir):
+    """The Demo panel set to write 20 files of 50,000 rows into ``out_dir``: long enough to be
+    stopped (or closed) while it writes."""
     panel = main_window.panels["demo"]
-    panel.out_dir.set_text(str(tmp_path))
+    panel.out_dir.set_text(str(out_dir))
     panel.files.setValue(20)
     panel.rows.setValue(50000)
+    return panel
+
+
+@pytest.mark.timeout(120)
+def test_stop_button_stops_the_job(main_window, qtbot, tmp_path):
+    panel = demo_panel_set_for_a_long_run(main_window, tmp_path)
     with qtbot.waitSignal(panel.job_finished, timeout=60000) as finished:
         panel.start_job()
         qtbot.waitUntil(lambda: panel.monitor.counter("rows") > 0, timeout=30000)
@@ -49,10 +56,7 @@ def test_stop_button_stops_the_job(main_window, qtbot, tmp_path):
 
 @pytest.mark.timeout(120)
 def test_closing_the_window_mid_job_leaves_no_child(main_window, qtbot, tmp_path):
-    panel = main_window.panels["demo"]
-    panel.out_dir.set_text(str(tmp_path))
-    panel.files.setValue(20)
-    panel.rows.setValue(50000)
+    panel = demo_panel_set_for_a_long_run(main_window, tmp_path)
     panel.start_job()
     qtbot.waitUntil(lambda: panel.monitor.counter("rows") > 0, timeout=30000)
     main_window.close()

@@ -6,17 +6,13 @@ import numpy as np
 import pytest
 
 from engine.status import JobFinished
+from tests.gui_pipeline_support import pipeline_panel_on_free_port
 from tests.helpers import wait_no_children
 
 
 @pytest.mark.timeout(150)
 def test_pipeline_panel_serves_loads_and_stops(main_window, qtbot):
-    panel = main_window.panels["pipeline"]
-    main_window.tabs.setCurrentWidget(panel)
-    panel.port.setValue(0)  # a free port
-    panel.host.setText("127.0.0.1")
-    panel.preprocess_workers.setValue(1)
-    panel.replicas.setValue(1)
+    panel = pipeline_panel_on_free_port(main_window)
     panel.max_delay_ms.setValue(50)
     panel.load.rate.setValue(300)
     assert panel.start_job()
@@ -63,13 +59,8 @@ def _pick(combo, data: str) -> None:
 def test_pipeline_panel_switches_the_batching_policy_live_and_charts_its_decisions(main_window, qtbot):
     from engine.pipeline.config import POLICIES
 
-    panel = main_window.panels["pipeline"]
+    panel = pipeline_panel_on_free_port(main_window)
     batching = panel.batching
-    main_window.tabs.setCurrentWidget(panel)
-    panel.port.setValue(0)
-    panel.host.setText("127.0.0.1")
-    panel.preprocess_workers.setValue(1)
-    panel.replicas.setValue(1)
     panel.ingress.setValue(2)  # the form's ingress count reaches the service
     panel.max_delay_ms.setValue(40)
     _pick(batching.policy, "idle")

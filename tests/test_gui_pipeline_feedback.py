@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from engine.status import JobFinished
+from tests.gui_pipeline_support import pipeline_panel_on_free_port
 from tests.helpers import wait_no_children
 
 
@@ -19,12 +20,7 @@ def test_start_load_says_why_it_cannot_start_without_a_service(main_window):
 
 @pytest.mark.timeout(150)
 def test_load_clicked_while_starting_is_queued_then_starts_itself(main_window, qtbot):
-    panel = main_window.panels["pipeline"]
-    main_window.tabs.setCurrentWidget(panel)
-    panel.port.setValue(0)
-    panel.host.setText("127.0.0.1")
-    panel.preprocess_workers.setValue(1)
-    panel.replicas.setValue(1)
+    panel = pipeline_panel_on_free_port(main_window)
     panel.max_delay_ms.setValue(20)
     panel.load.rate.setValue(100)
     assert panel.start_job()
@@ -60,11 +56,7 @@ def test_load_clicked_while_starting_is_queued_then_starts_itself(main_window, q
 
 @pytest.mark.timeout(150)
 def test_a_queued_load_can_be_cancelled_and_is_forgotten_when_the_service_stops(main_window, qtbot):
-    panel = main_window.panels["pipeline"]
-    main_window.tabs.setCurrentWidget(panel)
-    panel.port.setValue(0)
-    panel.preprocess_workers.setValue(1)
-    panel.replicas.setValue(1)
+    panel = pipeline_panel_on_free_port(main_window)
     assert panel.start_job()
     panel.load.button.click()
     assert panel.load.queued

@@ -14,6 +14,7 @@ import psutil
 import pytest
 
 from engine.priority import is_background
+from tests.gui_pipeline_support import pipeline_panel_on_free_port
 from tests.helpers import wait_no_children
 
 MIN_TICKS_PER_S = 7.0
@@ -23,10 +24,7 @@ OFFERED_PER_S = 2000
 
 @pytest.mark.timeout(240)
 def test_ticks_keep_coming_while_the_pipeline_is_saturated(main_window, qtbot):
-    panel = main_window.panels["pipeline"]
-    main_window.tabs.setCurrentWidget(panel)  # its charts and diagram on screen: the worst case
-    panel.port.setValue(0)
-    panel.host.setText("127.0.0.1")
+    panel = pipeline_panel_on_free_port(main_window, small=False)  # charts and diagram on screen: the worst case
     assert panel.start_job()
     qtbot.waitUntil(lambda: panel.try_box.button.isEnabled(), timeout=90000)  # the service answers
     panel.load.rate.setValue(OFFERED_PER_S)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import psutil
 import pytest
 
 from engine.pipeline.loadtest import LoadGenerator, LoadtestConfig
+from tests.cli_support import serving
 from tests.pipeline_support import post, running_service
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,27 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.timeout(120)
 def test_serve_answers_then_ctrl_c_stops_every_process(no_leftover_children) -> None:
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "main.py",
-            "serve",
-            "--port",
-            "0",
-            "--preprocess-workers",
-            "1",
-            "--max-delay-ms",
-            "20",
-            "--quiet",
-        ],
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        first_line = server.stderr.readline()
-        url = re.search(r"(http://127\.0\.0\.1:\d+)/v1/predict", first_line).group(1)
+    with serving("--max-delay-ms", "20") as (server, url):
         deadline = time.monotonic() + 60
         reply = None
         while time.monotonic() < deadline:
@@ -64,11 +44,6 @@ def test_serve_answers_then_ctrl_c_stops_every_process(no_leftover_children) -> 
         # EOF from its pipe, a moment after the server itself: give it that moment.
         _, alive = psutil.wait_procs(stages, timeout=5)
         assert not [(p.pid, p.cmdline()) for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        server.stderr.close()
 
 
 def test_loadtest_rejects_a_non_http_url() -> None:

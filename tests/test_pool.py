@@ -222,3 +222,20 @@ def test_a_death_first_seen_by_another_caller_is_still_reported_and_restarted(no
     assert managed.restarts == 1 and managed.pid != first and managed.process.is_alive()
     supervisor.stop(grace_s=0.3, terminate_s=0.3)
     assert supervisor.finished
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("quick_exit", [False, True])
+def test_quick_exit_skips_the_interpreter_teardown_after_the_last_status(tmp_path, quick_exit, no_leftover_children):
+    ctx = JobContext("t", SPAWN.Queue(maxsize=1000), SPAWN.Event())
+    mark = tmp_path / "teardown"
+    pool = ProcessPool(targets.leave_an_atexit_mark, 1, ctx, quick_exit=quick_exit)
+    with pool:
+        [result] = list(pool.map_unordered([TaskSpec("mark", str(mark))]))
+        worker = pool._workers[0].process
+    assert result.ok and result.value == worker.pid
+    assert worker.exitcode == 0  # a quick exit is a clean one: no death is reported
+    assert not pool.deaths
+    assert mark.exists() is not quick_exit  # the atexit hook ran only with the full teardown
+    snapshots = [m for m in drain(ctx.status_queue) if getattr(m, "items_out", None) is not None]
+    assert snapshots and max(m.items_out for m in snapshots) == 1  # the worker's last words arrived

@@ -14,7 +14,7 @@ import pytest
 from engine.clean.job import PARTS_DIR
 from engine.clean.naming import segment_name
 from engine.clean.worker import PartFiles
-from tests.clean_fixtures import read_output_file, read_outputs, write_good_inputs
+from tests.clean_fixtures import good_inputs_folder, read_output_file, read_outputs
 from tests.cli_support import (
     clean_command,
     group_processes,
@@ -78,9 +78,7 @@ def resume_gives_the_uninterrupted_rows(
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("truth") / "in"
-    write_good_inputs(folder, files=24, rows=1200, seed=7)
-    return folder
+    return good_inputs_folder(tmp_path_factory, "truth", files=24, rows=1200, seed=7)
 
 
 @pytest.fixture(scope="module")

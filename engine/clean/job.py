@@ -175,6 +175,7 @@ class _CleanRun:
             cluster=self.config.cluster,
             inputs=self.files,
             output_dir=self.parts_dir,
+            quick_exit=True,  # a clean task leaves nothing open between tasks (engine/pool_worker.py)
         ) as pool:
             self.pool = pool
             publisher = WorkersPublisher(pool, self.ctx.sink, self.ctx.job)

@@ -107,7 +107,21 @@ def _codes(column: pa.Array) -> np.ndarray:
 
 def _dense(key: np.ndarray) -> np.ndarray:
     """``key`` renumbered 0..k-1 in order of first appearance (hash-based, no sort)."""
-    return pc.dictionary_encode(pa.array(key)).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return pc.dictionary_encode(arrow_int64(key)).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+# numpy → Arrow by wrapping the buffer: ``pa.array(ndarray)`` first checks for a masked array, which
+# imports numpy.ma (~10 ms of a fresh worker's first file, a module nothing else here uses).
+def arrow_int64(values: np.ndarray) -> pa.Array:
+    """An int64 Arrow array over ``values`` (no copy when they already are contiguous int64)."""
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+
+
+def arrow_mask(mask: np.ndarray) -> pa.Array:
+    """A boolean Arrow array of ``mask`` (for ``Table.filter``)."""
+    bits = np.packbits(np.asarray(mask, dtype=bool), bitorder="little")
+    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(bits)])
 
 
 def repeated_rows(
@@ -136,7 +150,7 @@ def repeated_rows(
         elif len(candidates) * 4 > n:  # most rows: number the whole column, no copy of its strings
             column_codes = _codes(table.column(name).combine_chunks())[candidates]
         else:
-            column_codes = _codes(table.column(name).combine_chunks().take(candidates))
+            column_codes = _codes(table.column(name).combine_chunks().take(arrow_int64(candidates)))
         key = _dense(key * (int(column_codes.max()) + 1) + column_codes)
         shared = np.bincount(key)[key] > 1
         if not shared.all():
@@ -200,7 +214,7 @@ def apply_rules(table: pa.Table, columns: ColumnMap, rules: CleanRules) -> RuleO
         repeated[alive] = repeated_rows(cleaned, alive, distinct_first, known)
         ledger.drop(repeated, DropReason.DUPLICATE)
 
-    kept = cleaned.filter(pa.array(ledger.alive))
+    kept = cleaned.filter(arrow_mask(ledger.alive))
     return RuleOutcome(rows_in=n, kept=kept, dropped=ledger.dropped)
 
 

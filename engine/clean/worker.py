@@ -33,7 +33,7 @@ import pyarrow as pa
 
 from engine.atomic import atomic_path
 from engine.clean.config import CleanRules, ColumnMap
-from engine.clean.rules import apply_rules, row_hashes
+from engine.clean.rules import apply_rules, arrow_mask, row_hashes
 from engine.cluster import task_scope
 from engine.context import Cancelled
 from engine.disk_fault import writing_into
@@ -198,7 +198,7 @@ def _write_segment(task: WriteSegmentTask) -> dict[str, Any]:
                 table = pq.read_table(source, columns=list(task.columns))
                 keep = np.ones(table.num_rows, dtype=bool)
                 keep[np.asarray(skip, dtype=np.int64)] = False
-                writer.write(table.filter(pa.array(keep)))
+                writer.write(table.filter(arrow_mask(keep)))
             else:
                 writer.append_part(part.chunk)
             _check_stop()

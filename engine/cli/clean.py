@@ -7,47 +7,26 @@ Exit codes: 0 every file cleaned, 3 finished but some files failed (report.json 
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules, ColumnMap
-from engine.cli.common import (
+from engine.cli.arguments import (
     HelpFormatter,
-    ProgressSpec,
-    add_overwrite_option,
-    arg_type,
-    exit_code,
+    config_from_options,
     help_epilog,
     job_exit_codes,
     non_negative_int,
     positive_int,
-    preflight_failed,
-    print_interrupted,
-    run_in_process,
 )
-from engine.cli.report_option import add_report_option, report_request, write_report
-from engine.cluster.address import parse_cluster_address
-from engine.priority import add_background_priority_flag, apply_background_priority_flag
+from engine.cli.common import JobCommand, ProgressSpec
+from engine.cli.job_options import (
+    add_overwrite_option,
+    add_workers_option,
+    columns_arg,
+    finish_job_parser,
+    where_it_ran,
+)
 from engine.system_messages import SYSTEM_MESSAGES
-
-#: argparse type of --columns, shared with the dialogues command (ColumnMap.parse is the one parser).
-columns_arg = arg_type(ColumnMap.parse, "columns")
-
-#: argparse type of --cluster (clean, dialogues, demo): the address, normalised, as the configs keep it.
-cluster_arg = arg_type(lambda text: str(parse_cluster_address(text)), "cluster address")
-
-
-def add_cluster_option(parser: argparse.ArgumentParser, runs: str) -> None:
-    """``--cluster ADDRESS``: where the job's ``runs`` run (default: this machine's worker processes)."""
-    parser.add_argument(
-        "--cluster",
-        type=cluster_arg,
-        default=None,
-        metavar="ADDRESS",
-        help=f"run the {runs} on a Dask cluster: tcp://HOST:PORT (a running dask scheduler; "
-        "every worker must see the inputs and --out under the same paths) or local:N "
-        "(N worker processes started for this run); --workers is then ignored",
-    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -74,9 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="files, folders (searched recursively) or glob patterns ('data/**/*.xlsx')",
     )
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
-    parser.add_argument(
-        "--workers", type=positive_int, default=os.cpu_count() or 1, help="worker processes (default: all cores)"
-    )
+    add_workers_option(parser)
     parser.add_argument(
         "--format", dest="out_format", choices=OUTPUT_FORMATS, default="xlsx", help="output format (default xlsx)"
     )
@@ -134,11 +111,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="csv: write cells starting with = + - @ verbatim (default: prefix ' so Excel shows them as text)",
     )
-    add_cluster_option(parser, "file and segment tasks")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_report_option(parser)
-    add_background_priority_flag(parser)
-    parser.set_defaults(func=run)
+    finish_job_parser(parser, run, cluster_runs="file and segment tasks")  # --overwrite: with --resume above
 
 
 def config_from_args(args: argparse.Namespace) -> CleanConfig:
@@ -156,20 +129,8 @@ def config_from_args(args: argparse.Namespace) -> CleanConfig:
         drop_duplicates=not args.keep_duplicates,
         dedupe_scope=args.dedupe_scope,
     )
-    return CleanConfig(
-        inputs=tuple(Path(p) for p in args.inputs),
-        out_dir=args.out,
-        workers=args.workers,
-        out_format=args.out_format,
-        segment_files=args.segment_files,
-        columns=args.columns,
-        rules=rules,
-        all_sheets=args.all_sheets,
-        resume=args.resume,
-        csv_formula_guard=not args.csv_no_formula_guard,
-        cluster=args.cluster,
-        overwrite=args.overwrite,
-    )
+    guard = not args.csv_no_formula_guard
+    return config_from_options(CleanConfig, args, out_dir=args.out, rules=rules, csv_formula_guard=guard)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -177,39 +138,20 @@ def run(args: argparse.Namespace) -> int:
     from engine.clean.progress import WORKER_STAGE, CleanProgressTracker
     from engine.preflight import preflight_clean
 
-    try:
-        config = config_from_args(args)
-        preflight_clean(config)
-        report = report_request(args, CleanProgressTracker)
-    except ValueError as exc:
-        return preflight_failed(exc)
-    apply_background_priority_flag(args)
-    finished, printer = run_in_process(
-        "clean",
-        run_clean,
-        config,
-        ProgressSpec(
-            done="rows_in",
-            total="input_bytes_total",
-            unit="rows",
-            stage=WORKER_STAGE,
-            total_basis_done="input_bytes_done",
-        ),
-        quiet=args.quiet,
-        report=report,
+    progress = ProgressSpec(
+        done="rows_in", total="input_bytes_total", unit="rows", stage=WORKER_STAGE, total_basis_done="input_bytes_done"
     )
-    if finished.ok:
-        print(format_summary(finished.summary))
-    elif finished.cancelled:
-        print_interrupted(*interrupted_progress(config.out_dir))
-    return exit_code(finished, "files_failed", write_report(report, printer))
+    command = JobCommand(
+        "clean", run_clean, progress, CleanProgressTracker, preflight_clean, print_summary, interrupted_progress
+    )
+    return command.run(args, config_from_args)
 
 
-def interrupted_progress(out_dir: Path) -> tuple[str, str]:
+def interrupted_progress(config: CleanConfig, _printer: object) -> tuple[str, str]:
     """(what a stopped run finished, how to continue), from the report.json it left."""
     from engine.clean.report import load_report
 
-    report = load_report(out_dir) or {}
+    report = load_report(config.out_dir) or {}
     segments = report.get("segments", [])
     done = [s for s in segments if s.get("status") in ("written", "empty")]
     rows = sum(s.get("rows") or 0 for s in done)
@@ -217,9 +159,8 @@ def interrupted_progress(out_dir: Path) -> tuple[str, str]:
     return what, "rerun with --resume to continue" if done else "rerun the same command to start"
 
 
-def where_it_ran(summary: dict) -> str:
-    """'2 workers' on this machine, 'on local:2' / 'on tcp://…' on a cluster."""
-    return f"on {summary['cluster']}" if summary.get("cluster") else f"{summary['workers']} workers"
+def print_summary(summary: dict) -> None:
+    print(format_summary(summary))
 
 
 def format_summary(s: dict) -> str:

@@ -40,7 +40,7 @@ from engine.cli import EXIT_BAD_ARGS, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EX
 
 if TYPE_CHECKING:
     from engine.cli.report_option import ReportRequest
-    from engine.progress import RunMonitor
+    from engine.progress import ProgressTracker, RunMonitor
     from engine.run_record import RunRecord
     from engine.runner import JobFunction
     from engine.status import JobFinished, TaskFailed
@@ -290,97 +290,41 @@ def exit_code(finished: JobFinished, failed_key: str, report_ok: bool = True) ->
     return EXIT_PARTIAL if finished.summary.get(failed_key) else EXIT_OK
 
 
-def add_overwrite_option(parser: argparse.ArgumentParser, what: str) -> None:
-    """``--overwrite``: without it a job refuses an output folder holding an earlier run's outputs."""
-    parser.add_argument(
-        "--overwrite",
-        action="store_true",
-        help=f"remove the {what} an earlier run left in the output folder (only the files its report lists) "
-        "before starting; without it such a folder is refused",
-    )
-
-
 def preflight_failed(exc: ValueError) -> int:
     """Print a run-wide error (``problem\nhint: …``) once; exit code 2 (nothing was started)."""
     print(f"error: {exc}", file=sys.stderr)
     return EXIT_BAD_ARGS
 
 
-def parse_size(text: str) -> int:
-    """'512MB', '2G', '1048576' → bytes (for --memory-budget and similar options)."""
-    units = {"": 1, "B": 1, "K": 1024, "KB": 1024, "M": 1024**2, "MB": 1024**2, "G": 1024**3, "GB": 1024**3}
-    raw = text.strip().upper().replace("IB", "B")
-    number = raw.rstrip("KMGB")
-    unit = raw[len(number) :]
-    try:
-        return int(float(number) * units[unit])
-    except (KeyError, ValueError):
-        raise ValueError(f"not a size: {text!r} (e.g. 512MB, 2G)") from None
+@dataclass(frozen=True)
+class JobCommand:
+    """How a job sub-command (clean, dialogues, demo) runs, the lifecycle they share: every check
+    before anything starts (a bad argument or input: exit 2, nothing started), the job with its
+    bar, then ``print_summary`` of a finished run or, stopped, what it left and how to go on
+    (``interrupted``: (config, printer) -> (done, hint)), the ``--report``, the exit code."""
 
+    kind: str
+    job: JobFunction
+    progress: ProgressSpec
+    tracker_factory: Callable[[], ProgressTracker]
+    preflight: Callable[[Any], object]
+    print_summary: Callable[[dict], None]
+    interrupted: Callable[[Any, StatusPrinter], tuple[str, str]]
 
-def arg_type(parse: Callable[[str], Any], name: str) -> Callable[[str], Any]:
-    """An argparse type from a parser that raises ValueError: argparse then prints its message."""
+    def run(self, args: argparse.Namespace, config_of: Callable[[argparse.Namespace], Any]) -> int:
+        from engine.cli.report_option import report_request, write_report
+        from engine.priority import apply_background_priority_flag
 
-    def convert(text: str) -> Any:
         try:
-            return parse(text)
+            config = config_of(args)
+            self.preflight(config)
+            report = report_request(args, self.tracker_factory)
         except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
-    convert.__name__ = name  # argparse names the type in its error messages
-    return convert
-
-
-size_arg = arg_type(parse_size, "size")
-
-
-def number_arg(kind: type, minimum: float, inclusive: bool = True) -> Callable[[str], Any]:
-    """argparse type: a number of ``kind`` (int or float) at least (or, not inclusive, above) ``minimum``."""
-    word = "whole number" if kind is int else "number"
-
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise ValueError(f"not a {word}: {text!r}") from None
-        if value < minimum or (value == minimum and not inclusive):
-            raise ValueError(f"must be {'at least' if inclusive else 'more than'} {minimum}: {value}")
-        return value
-
-    return arg_type(parse, f"{'non-negative' if minimum == 0 and inclusive else 'positive'} {word}")
-
-
-positive_int = number_arg(int, 1)
-non_negative_int = number_arg(int, 0)
-positive_float = number_arg(float, 0, inclusive=False)
-
-
-ArgsHandler = Callable[[Any], int]
-
-
-class HelpFormatter(argparse.HelpFormatter):
-    """argparse's formatter, but text that has its own line breaks (the examples and exit codes of
-    an epilog) is kept as written; one-line descriptions are wrapped as usual."""
-
-    def _fill_text(self, text: str, width: int, indent: str) -> str:
-        if "\n" in text:
-            return "".join(indent + line for line in text.splitlines(keepends=True))
-        return super()._fill_text(text, width, indent)
-
-
-def help_epilog(examples: list[str], exit_codes: dict[int, str]) -> str:
-    """The end of a sub-command's --help: example command lines, then what each exit code means."""
-    lines = ["examples:"] + [f"  {example}" for example in examples] + ["", "exit codes:"]
-    lines += [f"  {code:<4} {meaning}" for code, meaning in exit_codes.items()]
-    return "\n".join(lines) + "\n"
-
-
-def job_exit_codes(partial: str) -> dict[int, str]:
-    """The exit codes every job shares (``partial``: what exit 3 means for this job)."""
-    return {
-        EXIT_OK: "done",
-        EXIT_PARTIAL: partial,
-        EXIT_BAD_ARGS: "bad arguments or inputs (nothing was started)",
-        EXIT_FAILED: "the job itself failed",
-        EXIT_INTERRUPTED: "interrupted: Ctrl-C (SIGINT); 143 SIGTERM, 129 SIGHUP",
-    }
+            return preflight_failed(exc)
+        apply_background_priority_flag(args)
+        finished, printer = run_in_process(self.kind, self.job, config, self.progress, quiet=args.quiet, report=report)
+        if finished.ok:
+            self.print_summary(finished.summary)
+        elif finished.cancelled:
+            print_interrupted(*self.interrupted(config, printer))
+        return exit_code(finished, "files_failed", write_report(report, printer))

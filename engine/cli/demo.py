@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from engine.cli.clean import add_cluster_option, where_it_ran
-from engine.cli.common import (
-    HelpFormatter,
-    ProgressSpec,
-    add_overwrite_option,
-    exit_code,
-    help_epilog,
-    job_exit_codes,
-    positive_int,
-    preflight_failed,
-    print_interrupted,
-    run_in_process,
-)
-from engine.cli.report_option import add_report_option, report_request, write_report
-from engine.priority import add_background_priority_flag, apply_background_priority_flag
+from engine.cli.arguments import HelpFormatter, config_from_options, help_epilog, job_exit_codes, positive_int
+from engine.cli.common import JobCommand, ProgressSpec, StatusPrinter
+from engine.cli.job_options import add_workers_option, finish_job_parser, where_it_ran
+
+if TYPE_CHECKING:
+    from engine.demo.job import DemoConfig
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,44 +30,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--files", type=positive_int, default=40, help="number of files (default 40)")
     parser.add_argument("--rows", type=positive_int, default=20000, help="rows per file (default 20000)")
     parser.add_argument("--seed", type=int, default=7, help="random seed; same seed, same files (default 7)")
-    parser.add_argument(
-        "--workers", type=positive_int, default=os.cpu_count() or 1, help="worker processes (default: all cores)"
-    )
-    add_cluster_option(parser, "file writers")
-    add_overwrite_option(parser, "files")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_report_option(parser)
-    add_background_priority_flag(parser)
-    parser.set_defaults(func=run)
+    add_workers_option(parser)
+    finish_job_parser(parser, run, cluster_runs="file writers", overwrites="files")
+
+
+def config_from_args(args: argparse.Namespace) -> DemoConfig:
+    from engine.demo.job import DemoConfig
+
+    return config_from_options(DemoConfig, args)
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.demo.job import DemoConfig, run_demo
+    from engine.demo.job import run_demo
     from engine.demo.progress import DemoProgressTracker
     from engine.preflight import preflight_demo
 
-    config = DemoConfig(
-        args.out_dir, args.files, args.rows, args.seed, args.workers, cluster=args.cluster, overwrite=args.overwrite
+    progress = ProgressSpec(done="rows", total="rows_total")
+    command = JobCommand("demo", run_demo, progress, DemoProgressTracker, preflight_demo, print_summary, interrupted)
+    return command.run(args, config_from_args)
+
+
+def print_summary(s: dict) -> None:
+    print(
+        f"wrote {s['files_written']} files, {s['rows']:,} rows to {s['out_dir']} in {s['seconds']:.1f} s "
+        f"({s['rows_per_s']:,.0f} rows/s, {where_it_ran(s)})"
+        + (f"; {s['files_failed']} failed" if s["files_failed"] else "")
     )
-    try:
-        preflight_demo(config)
-        report = report_request(args, DemoProgressTracker)
-    except ValueError as exc:
-        return preflight_failed(exc)
-    apply_background_priority_flag(args)
-    finished, printer = run_in_process(
-        "demo", run_demo, config, ProgressSpec(done="rows", total="rows_total"), quiet=args.quiet, report=report
+
+
+def interrupted(config: DemoConfig, printer: StatusPrinter) -> tuple[str, str]:
+    """(what a stopped run wrote, how to go on)."""
+    return (
+        f"{printer.tasks_finished} of {config.files} files written to {config.out_dir}",
+        "rerun the same command to write them all",
     )
-    if finished.ok:
-        s = finished.summary
-        print(
-            f"wrote {s['files_written']} files, {s['rows']:,} rows to {s['out_dir']} in {s['seconds']:.1f} s "
-            f"({s['rows_per_s']:,.0f} rows/s, {where_it_ran(s)})"
-            + (f"; {s['files_failed']} failed" if s["files_failed"] else "")
-        )
-    elif finished.cancelled:
-        print_interrupted(
-            f"{printer.tasks_finished} of {args.files} files written to {args.out_dir}",
-            "rerun the same command to write them all",
-        )
-    return exit_code(finished, "files_failed", write_report(report, printer))

@@ -7,26 +7,21 @@ mmi writer died), 2 bad arguments, 130 interrupted (Ctrl-C; nothing is left unde
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from engine.clean.config import ColumnMap
-from engine.cli.clean import add_cluster_option, columns_arg
-from engine.cli.common import (
+from engine.cli.arguments import (
     HelpFormatter,
-    ProgressSpec,
-    add_overwrite_option,
-    exit_code,
+    arg_type,
+    config_from_options,
     help_epilog,
     job_exit_codes,
     positive_int,
-    preflight_failed,
-    print_interrupted,
-    run_in_process,
     size_arg,
 )
-from engine.cli.report_option import add_report_option, report_request, write_report
+from engine.cli.common import JobCommand, ProgressSpec
+from engine.cli.job_options import add_workers_option, columns_arg, finish_job_parser
 from engine.dialogues.config import (
     DEFAULT_MEMORY_BUDGET_BYTES,
     DEFAULT_VAL_CAP,
@@ -34,15 +29,9 @@ from engine.dialogues.config import (
     DialoguesConfig,
     parse_val_size,
 )
-from engine.priority import add_background_priority_flag, apply_background_priority_flag
 
-
-def val_size_arg(text: str) -> int | float:
-    """argparse type of --val-size: ``parse_val_size``, its ValueError as argparse's error."""
-    try:
-        return parse_val_size(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+#: argparse type of --val-size: ``parse_val_size``, its ValueError as argparse's error.
+val_size_arg = arg_type(parse_val_size, "validation size")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -99,18 +88,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="column names as for the clean job, e.g. agent=坐席id,customer=客户微信id,role=是否客服,"
         "content=消息内容,time=消息时间 (time= for none: input order)",
     )
-    parser.add_argument(
-        "--workers",
-        type=positive_int,
-        default=os.cpu_count() or 1,
-        help="reader processes for the input files (default: all cores)",
+    add_workers_option(parser, "reader processes for the input files")
+    finish_job_parser(parser, run, cluster_runs="readers and the partition builds", overwrites="four text files")
+
+
+def config_from_args(args: argparse.Namespace) -> DialoguesConfig:
+    return config_from_options(
+        DialoguesConfig,
+        args,
+        out_dir=args.out,
+        role_prefix=not args.no_role_prefix,
+        memory_budget_bytes=args.memory_budget,
     )
-    add_cluster_option(parser, "readers and the partition builds")
-    add_overwrite_option(parser, "four text files")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_report_option(parser)
-    add_background_priority_flag(parser)
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -118,62 +107,43 @@ def run(args: argparse.Namespace) -> int:
     from engine.dialogues.progress import DialoguesProgressTracker
     from engine.preflight import preflight_dialogues
 
-    try:
-        config = DialoguesConfig(
-            inputs=tuple(args.inputs),
-            out_dir=args.out,
-            val_size=args.val_size,
-            seed=args.seed,
-            role_prefix=not args.no_role_prefix,
-            min_turns=args.min_turns,
-            memory_budget_bytes=args.memory_budget,
-            workers=args.workers,
-            columns=args.columns,
-            cluster=args.cluster,
-            overwrite=args.overwrite,
-        )
-        preflight_dialogues(config)
-        report = report_request(args, DialoguesProgressTracker)
-    except ValueError as exc:
-        return preflight_failed(exc)
-    apply_background_priority_flag(args)
-    finished, printer = run_in_process(
-        "dialogues",
-        run_dialogues,
-        config,
-        ProgressSpec(done="work_done", total="work_total", unit="rows"),
-        quiet=args.quiet,
-        report=report,
+    progress = ProgressSpec(done="work_done", total="work_total", unit="rows")
+    command = JobCommand(
+        "dialogues", run_dialogues, progress, DialoguesProgressTracker, preflight_dialogues, print_summary, interrupted
     )
-    if finished.ok:
-        s = finished.summary
-        mb = 1024**2
+    return command.run(args, config_from_args)
+
+
+def print_summary(s: dict) -> None:
+    mb = 1024**2
+    print(
+        f"{s['rows_read']:,} rows from {s['files_ok']} file(s) → {s['dialogues']:,} dialogues "
+        f"({s['train_dialogues']:,} train, {s['val_dialogues']:,} val), {s['utterances']:,} utterances "
+        f"in {s['seconds']:.1f} s ({s['rows_per_s']:,.0f} rows/s)"
+    )
+    drops = ", ".join(f"{k[6:]} {v:,}" for k, v in s.items() if k.startswith("drops_") and v)
+    print(f"rows dropped: {drops or 'none'}; dialogues dropped (< min turns): {s['dialogues_dropped_short']:,}")
+    if s["cluster"]:
         print(
-            f"{s['rows_read']:,} rows from {s['files_ok']} file(s) → {s['dialogues']:,} dialogues "
-            f"({s['train_dialogues']:,} train, {s['val_dialogues']:,} val), {s['utterances']:,} utterances "
-            f"in {s['seconds']:.1f} s ({s['rows_per_s']:,.0f} rows/s)"
+            f"on the cluster {s['cluster']}: peak RSS coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, "
+            f"readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} MB; {s['partitions']} partitions built in "
+            f"{s['build_groups']} group(s) on the workers"
         )
-        drops = ", ".join(f"{k[6:]} {v:,}" for k, v in s.items() if k.startswith("drops_") and v)
-        print(f"rows dropped: {drops or 'none'}; dialogues dropped (< min turns): {s['dialogues_dropped_short']:,}")
-        if s["cluster"]:
-            print(
-                f"on the cluster {s['cluster']}: peak RSS coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, "
-                f"readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} MB; {s['partitions']} partitions built in "
-                f"{s['build_groups']} group(s) on the workers"
-            )
-        else:
-            print(
-                f"peak RSS: coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, mmi writer "
-                f"{s['peak_rss_mmi_writer_bytes'] / mb:.0f} MB, readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} "
-                f"MB; writer queue max {s['writer_queue_max']}/"
-                f"{s['writer_queue_bound']}; {s['partitions']} partitions built in {s['build_groups']} group(s)"
-            )
-        print(f"outputs in {s['out_dir']}/std and /mmi; report {s['report']}")
-        if s["files_failed"]:
-            print(f"{s['files_failed']} file(s) failed (see above and the report)", file=sys.stderr)
-    elif finished.cancelled:
-        print_interrupted(
-            f"nothing written to {args.out} (the four files appear only when the whole run is done)",
-            "rerun the same command",
+    else:
+        print(
+            f"peak RSS: coordinator {s['peak_rss_coordinator_bytes'] / mb:.0f} MB, mmi writer "
+            f"{s['peak_rss_mmi_writer_bytes'] / mb:.0f} MB, readers ≤ {s['peak_rss_readers_bytes'] / mb:.0f} "
+            f"MB; writer queue max {s['writer_queue_max']}/"
+            f"{s['writer_queue_bound']}; {s['partitions']} partitions built in {s['build_groups']} group(s)"
         )
-    return exit_code(finished, "files_failed", write_report(report, printer))
+    print(f"outputs in {s['out_dir']}/std and /mmi; report {s['report']}")
+    if s["files_failed"]:
+        print(f"{s['files_failed']} file(s) failed (see above and the report)", file=sys.stderr)
+
+
+def interrupted(config: DialoguesConfig, _printer: object) -> tuple[str, str]:
+    """(what a stopped run left, how to go on): nothing, the four files come only at the end."""
+    return (
+        f"nothing written to {config.out_dir} (the four files appear only when the whole run is done)",
+        "rerun the same command",
+    )

@@ -7,7 +7,8 @@ import os
 import sys
 
 from engine.cli import EXIT_BAD_ARGS, EXIT_FAILED, EXIT_OK
-from engine.cli.common import HelpFormatter, help_epilog, positive_float, positive_int, print_interrupted
+from engine.cli.arguments import HelpFormatter, help_epilog, positive_float, positive_int
+from engine.cli.common import print_interrupted
 from engine.pipeline.config import MAX_TEXTS_PER_REQUEST, TOKEN_ENV
 from engine.priority import add_background_priority_flag, apply_background_priority_flag
 from engine.stop_signals import installed

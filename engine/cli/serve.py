@@ -14,16 +14,15 @@ import sys
 import threading
 
 from engine.cli import EXIT_BAD_ARGS
-from engine.cli.common import (
+from engine.cli.arguments import (
     HelpFormatter,
-    ProgressSpec,
-    exit_code,
+    add_option_with_default,
+    config_from_options,
     help_epilog,
     positive_float,
     positive_int,
-    run_in_process,
-    stop_cause,
 )
+from engine.cli.common import ProgressSpec, exit_code, run_in_process, stop_cause
 from engine.pipeline.config import (
     DEFAULT_MODEL,
     DEFAULT_PREPROCESS,
@@ -67,23 +66,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--host", default=defaults.host, help="address to bind (default 127.0.0.1, loopback only)")
     parser.add_argument("--port", type=int, default=defaults.port, help="port (default 8000; 0 picks a free one)")
-    parser.add_argument(
+    add_option_with_default(
+        parser,
         "--preprocess-workers",
-        type=positive_int,
-        default=defaults.preprocess_workers,
-        help=f"preprocess processes, each with its own queue (default {defaults.preprocess_workers})",
+        positive_int,
+        defaults.preprocess_workers,
+        "preprocess processes, each with its own queue",
     )
-    parser.add_argument(
-        "--receivers",
-        type=positive_int,
-        default=defaults.receivers,
-        help=f"receiver processes fanning in to the batcher (default {defaults.receivers})",
+    add_option_with_default(
+        parser, "--receivers", positive_int, defaults.receivers, "receiver processes fanning in to the batcher"
     )
-    parser.add_argument(
-        "--replicas",
-        type=positive_int,
-        default=defaults.replicas,
-        help=f"predictor processes, each with its own model (default {defaults.replicas})",
+    add_option_with_default(
+        parser, "--replicas", positive_int, defaults.replicas, "predictor processes, each with its own model"
     )
     parser.add_argument(
         "--batching",
@@ -95,31 +89,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "target: like idle, but batch sizes keep the predicted p99 within --target-p99-ms and "
         "what cannot meet it is answered 503 + Retry-After at once instead of queueing",
     )
-    parser.add_argument(
+    add_option_with_default(
+        parser,
         "--target-p99-ms",
-        type=positive_float,
-        default=defaults.target_p99_ms,
-        help=f"latency target of --batching target, admission to answer (default {defaults.target_p99_ms:g})",
+        positive_float,
+        defaults.target_p99_ms,
+        "latency target of --batching target, admission to answer",
     )
-    parser.add_argument(
-        "--max-batch",
-        type=positive_int,
-        default=defaults.max_batch,
-        help=f"most items in one batch, 1..{MAX_BATCH_LIMIT} (default {defaults.max_batch})",
+    add_option_with_default(
+        parser, "--max-batch", positive_int, defaults.max_batch, f"most items in one batch, 1..{MAX_BATCH_LIMIT}"
     )
-    parser.add_argument(
+    add_option_with_default(
+        parser,
         "--max-delay-ms",
-        type=float,
-        default=defaults.max_delay_ms,
-        help=f"longest an item waits for a batch while every predictor is busy (fixed: whatever "
-        f"the predictors do) (default {defaults.max_delay_ms:g})",
+        float,
+        defaults.max_delay_ms,
+        "longest an item waits for a batch while every predictor is busy (fixed: whatever the predictors do)",
     )
-    parser.add_argument(
+    add_option_with_default(
+        parser,
         "--ingress",
-        type=positive_int,
-        default=defaults.ingress,
-        help=f"HTTP processes sharing the port (SO_REUSEPORT; elsewhere one shared socket), "
-        f"1..{MAX_INGRESS} (default {defaults.ingress})",
+        positive_int,
+        defaults.ingress,
+        f"HTTP processes sharing the port (SO_REUSEPORT; elsewhere one shared socket), 1..{MAX_INGRESS}",
     )
     parser.add_argument("--model", default=DEFAULT_MODEL, help="package.module:factory returning obj.predict(batch)")
     parser.add_argument(
@@ -131,11 +123,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="dialogues-job output folder to index (default: demo dialogues made on the spot)",
     )
-    parser.add_argument(
+    add_option_with_default(
+        parser,
         "--request-timeout",
-        type=float,
-        default=defaults.request_timeout_s,
-        help=f"seconds before a request gets 504 (default {defaults.request_timeout_s:g})",
+        float,
+        defaults.request_timeout_s,
+        "seconds before a request gets 504",
+        metavar="REQUEST_TIMEOUT",
+        dest="request_timeout_s",
     )
     guard = parser.add_argument_group("hostile clients and authentication")
     guard.add_argument(
@@ -149,34 +144,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="serve a non-loopback --host without a token (refused otherwise)",
     )
-    guard.add_argument(
-        "--header-timeout",
-        type=positive_float,
-        default=defaults.header_timeout_s,
-        metavar="S",
-        help=f"seconds for a request head to arrive, else 408 (default {defaults.header_timeout_s:g})",
-    )
-    guard.add_argument(
-        "--body-timeout",
-        type=positive_float,
-        default=defaults.body_timeout_s,
-        metavar="S",
-        help=f"seconds for a request body to arrive, else 408 (default {defaults.body_timeout_s:g})",
-    )
-    guard.add_argument(
-        "--keepalive-timeout",
-        type=positive_float,
-        default=defaults.keepalive_timeout_s,
-        metavar="S",
-        help=f"seconds an idle keep-alive connection stays open (default {defaults.keepalive_timeout_s:g})",
-    )
-    guard.add_argument(
+    for flag, field, what in (
+        ("--header-timeout", "header_timeout_s", "for a request head to arrive, else 408"),
+        ("--body-timeout", "body_timeout_s", "for a request body to arrive, else 408"),
+        ("--keepalive-timeout", "keepalive_timeout_s", "an idle keep-alive connection stays open"),
+    ):
+        default_s = getattr(defaults, field)
+        add_option_with_default(guard, flag, positive_float, default_s, f"seconds {what}", metavar="S", dest=field)
+    add_option_with_default(
+        guard,
         "--max-connections",
-        type=positive_int,
-        default=defaults.max_connections,
+        positive_int,
+        defaults.max_connections,
+        "open connections per ingress process; at the limit the longest-idle one is closed, or the newcomer gets 503",
         metavar="N",
-        help=f"open connections per ingress process; at the limit the longest-idle one is "
-        f"closed, or the newcomer gets 503 (default {defaults.max_connections})",
     )
     parser.add_argument("--quiet", action="store_true", help="no live counter")
     add_background_priority_flag(parser)
@@ -188,27 +169,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         port = args.port if args.port != 0 else find_free_port(args.host)
-        config = PipelineConfig(
-            host=args.host,
-            port=port,
-            preprocess_workers=args.preprocess_workers,
-            receivers=args.receivers,
-            replicas=args.replicas,
-            max_batch=args.max_batch,
-            max_delay_ms=args.max_delay_ms,
-            model=args.model,
-            batching=args.batching,
-            target_p99_ms=args.target_p99_ms,
-            ingress=args.ingress,
-            preprocess=args.preprocess,
-            index_dir=args.index_dir,
-            request_timeout_s=args.request_timeout,
-            token=args.token if args.token is not None else os.environ.get(TOKEN_ENV) or None,
-            header_timeout_s=args.header_timeout,
-            body_timeout_s=args.body_timeout,
-            keepalive_timeout_s=args.keepalive_timeout,
-            max_connections=args.max_connections,
-        )
+        token = args.token if args.token is not None else os.environ.get(TOKEN_ENV) or None
+        config = config_from_options(PipelineConfig, args, port=port, token=token)
         problem = exposure_problem(config, args.allow_unauthenticated)
         if problem:
             raise ValueError(problem)

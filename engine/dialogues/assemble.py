@@ -123,6 +123,87 @@ class BuildTotals:
     preview_sent: bool = False
 
 
+@dataclass(frozen=True)
+class GroupCounts:
+    """One built group's rows and dialogues: what phase 3 adds to its totals and its progress, and
+    what the group's TaskFinished says (the same for a group built here and on a cluster worker)."""
+
+    rows_in: int
+    rows_used: int
+    dialogues: int
+    utterances: int
+    duplicates: int
+    short_dialogues: int
+    short_dialogue_rows: int
+
+    @classmethod
+    def of(cls, layout: DialogueLayout, dialogues: int, utterances: int) -> GroupCounts:
+        """The layout's row counts, with the dialogues and utterances the group gave."""
+        return cls(
+            layout.rows_in,
+            layout.rows,
+            dialogues,
+            utterances,
+            layout.duplicates,
+            layout.short_dialogues,
+            layout.short_dialogue_rows,
+        )
+
+
+def add_group(totals: BuildTotals, rep: Any, counts: GroupCounts) -> None:
+    """Add one built group's counts to phase 3's totals and to its progress reporter."""
+    totals.rows_in += counts.rows_in
+    totals.rows_used += counts.rows_used
+    totals.duplicates += counts.duplicates
+    totals.short_dialogues += counts.short_dialogues
+    totals.short_dialogue_rows += counts.short_dialogue_rows
+    rep.add(
+        items_in=counts.rows_in,
+        work_done=counts.rows_in,
+        dialogues=counts.dialogues,
+        drops_duplicate=counts.duplicates,
+        drops_short_dialogue=counts.short_dialogue_rows,
+    )
+
+
+def send_group_finished(
+    ctx: JobContext,
+    totals: BuildTotals,
+    group: tuple[int, int],
+    counts: GroupCounts,
+    preview: list[str],
+    worker: str,
+    seconds: float,
+    attempts: int = 1,
+) -> None:
+    """The group's TaskFinished (key ``("partition", first partition)``); the first group with a
+    preview carries it, std and reversed for mmi."""
+    summary: dict[str, Any] = {
+        "rows": counts.rows_in,
+        "dialogues": counts.dialogues,
+        "utterances": counts.utterances,
+        "duplicates": counts.duplicates,
+        "short_dialogues": counts.short_dialogues,
+    }
+    if preview and not totals.preview_sent:
+        summary["preview_std"] = preview
+        summary["preview_mmi"] = [reverse_dialogues(d) for d in preview]
+        totals.preview_sent = True
+    summary["partitions"] = list(group)
+    ctx.sink.send_event(
+        TaskFinished(
+            job=ctx.job,
+            task=group_label(group),
+            worker=worker,
+            t=time.time(),
+            seconds=seconds,
+            summary=summary,
+            attempts=attempts,
+            key=("partition", group[0]),
+        )
+    )
+
+
 def build_and_write(
     config: DialoguesConfig,
     ctx: JobContext,
@@ -161,44 +242,12 @@ def build_and_write(
             rep.tick()
             if split == "train" and not preview:
                 preview = preview_of(text)
-        totals.rows_in += layout.rows_in
-        totals.rows_used += layout.rows
-        totals.duplicates += layout.duplicates
-        totals.short_dialogues += layout.short_dialogues
-        totals.short_dialogue_rows += layout.short_dialogue_rows
-        rep.add(
-            items_in=layout.rows_in,
-            work_done=layout.rows_in,
-            dialogues=layout.dialogues,
-            drops_duplicate=layout.duplicates,
-            drops_short_dialogue=layout.short_dialogue_rows,
-        )
+        counts = GroupCounts.of(layout, layout.dialogues, layout.utterances)
+        add_group(totals, rep, counts)
         rep.set_counter("rss_bytes", rss_bytes())
         rep.end()
         rep.tick()
-        summary: dict[str, Any] = {
-            "rows": layout.rows_in,
-            "dialogues": layout.dialogues,
-            "utterances": layout.utterances,
-            "duplicates": layout.duplicates,
-            "short_dialogues": layout.short_dialogues,
-        }
-        if preview and not totals.preview_sent:
-            summary["preview_std"] = preview
-            summary["preview_mmi"] = [reverse_dialogues(d) for d in preview]
-            totals.preview_sent = True
-        summary["partitions"] = list(group)
-        ctx.sink.send_event(
-            TaskFinished(
-                job=ctx.job,
-                task=group_label(group),
-                worker="coordinator",
-                t=time.time(),
-                seconds=time.perf_counter() - started,
-                summary=summary,
-                key=("partition", group[0]),
-            )
-        )
+        send_group_finished(ctx, totals, group, counts, preview, "coordinator", time.perf_counter() - started)
         del table, layout
     rep.set_queue(writer.depth(), writer.bound)
     rep.flush()

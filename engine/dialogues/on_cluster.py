@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,15 @@ from typing import Any
 import numpy as np
 
 from engine.context import Cancelled, JobContext
-from engine.dialogues.assemble import BuildTotals, group_label, preview_of, split_batches
+from engine.dialogues.assemble import (
+    BuildTotals,
+    GroupCounts,
+    add_group,
+    group_label,
+    preview_of,
+    send_group_finished,
+    split_batches,
+)
 from engine.dialogues.build import LAYOUT_COLUMNS, layout_dialogues
 from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.ingest import IngestTask, ingest_file
@@ -46,7 +53,6 @@ from engine.dialogues.textfile import BATCH_END, DialogueTextFile, reverse_dialo
 from engine.dialogues.writer import WRITER_STAGE, WriterDone
 from engine.executor import Executor, TaskResult, TaskSpec, WorkersPublisher
 from engine.pool_worker import stop_requested
-from engine.status import TaskFinished
 
 KINDS = ("std", "mmi")
 
@@ -75,13 +81,9 @@ class BuildTask:
 
 @dataclass(frozen=True)
 class GroupBuilt:
-    """What one build task wrote: the layout's counts and, per split, dialogues and lines."""
+    """What one build task wrote: the group's counts and, per split, dialogues and lines."""
 
-    rows_in: int
-    rows_used: int
-    duplicates: int
-    short_dialogues: int
-    short_dialogue_rows: int
+    counts: GroupCounts
     dialogues: dict[str, int]
     utterances: dict[str, int]
     preview: list[str]
@@ -124,14 +126,12 @@ def build_group(task: BuildTask) -> GroupBuilt:
             f.close()
     for key, temp in temps.items():
         os.replace(temp, task.out_paths[key])
+    dialogues = {s: files[("std", s)].dialogues for s in SPLITS}
+    utterances = {s: files[("std", s)].lines for s in SPLITS}
     return GroupBuilt(
-        rows_in=layout.rows_in,
-        rows_used=layout.rows,
-        duplicates=layout.duplicates,
-        short_dialogues=layout.short_dialogues,
-        short_dialogue_rows=layout.short_dialogue_rows,
-        dialogues={s: files[("std", s)].dialogues for s in SPLITS},
-        utterances={s: files[("std", s)].lines for s in SPLITS},
+        counts=GroupCounts.of(layout, sum(dialogues.values()), sum(utterances.values())),
+        dialogues=dialogues,
+        utterances=utterances,
         preview=preview,
         peak_rss_bytes=peak_rss_bytes(),
     )
@@ -297,40 +297,5 @@ def _account(
         totals.utterances[split] += lines
         rep.add(items_out=lines, **{"lines_std": lines, f"lines_std_{split}": lines, f"dialogues_{split}": dialogues})
         mmi.add(items_in=dialogues, items_out=lines, **{f"lines_mmi_{split}": lines, "lines_mmi": lines})
-    totals.rows_in += built.rows_in
-    totals.rows_used += built.rows_used
-    totals.duplicates += built.duplicates
-    totals.short_dialogues += built.short_dialogues
-    totals.short_dialogue_rows += built.short_dialogue_rows
-    dialogues = sum(built.dialogues.values())
-    rep.add(
-        items_in=built.rows_in,
-        work_done=built.rows_in,
-        dialogues=dialogues,
-        drops_duplicate=built.duplicates,
-        drops_short_dialogue=built.short_dialogue_rows,
-    )
-    summary: dict[str, Any] = {
-        "rows": built.rows_in,
-        "dialogues": dialogues,
-        "utterances": sum(built.utterances.values()),
-        "duplicates": built.duplicates,
-        "short_dialogues": built.short_dialogues,
-    }
-    if built.preview and not totals.preview_sent:
-        summary["preview_std"] = built.preview
-        summary["preview_mmi"] = [reverse_dialogues(d) for d in built.preview]
-        totals.preview_sent = True
-    summary["partitions"] = list(group)
-    ctx.sink.send_event(
-        TaskFinished(
-            job=ctx.job,
-            task=group_label(group),
-            worker=result.worker,
-            t=time.time(),
-            seconds=result.seconds,
-            summary=summary,
-            attempts=result.attempts,
-            key=("partition", group[0]),
-        )
-    )
+    add_group(totals, rep, built.counts)
+    send_group_finished(ctx, totals, group, built.counts, built.preview, result.worker, result.seconds, result.attempts)

@@ -44,6 +44,7 @@ from gui.terms import term
 from gui.widgets.charts import BarChart, TimeSeriesChart
 from gui.widgets.file_table import ERROR_COLUMN, FileTable
 from gui.widgets.progress import ProgressBox
+from gui.widgets.run_summary import RunSummary
 from gui.widgets.worker_table import WorkerTable
 
 PENDING_SHOWN = 300
@@ -83,9 +84,7 @@ class CleanPanel(JobPanel):
     def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
         super().__init__(services, parent)
         self.form = CleanForm(self.button_row(QT_TRANSLATE_NOOP("JobPanel", "Open output folder")))
-        self.summary = QLabel("")
-        self.summary.setWordWrap(True)
-        self.summary.setObjectName("summary")
+        self.summary = RunSummary(clean_summary)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # Its room is kept from the start: a summary appearing at the end of a run squeezed the
         # charts and tables below it, and re-laying them out (every chart's axes re-rendered) was
@@ -112,7 +111,6 @@ class CleanPanel(JobPanel):
         self.only_failed.toggled.connect(self.file_table.set_only_failed)
         self.files_label = QLabel()
         self.workers_label = QLabel()
-        self._finished: JobFinished | None = None
 
         charts = QSplitter(Qt.Orientation.Horizontal)
         charts.addWidget(self.chart)
@@ -159,8 +157,7 @@ class CleanPanel(JobPanel):
         self.workers_label.setText(self.tr("Workers"))
         self._update_files_label()
         self._update_pending()
-        if self._finished is not None:
-            self._set_summary(clean_summary(self._finished))
+        self.summary.retranslate()
         super().retranslate()
 
     def input_picker(self) -> Any:
@@ -196,8 +193,7 @@ class CleanPanel(JobPanel):
         self.drops_chart.set_keyed_values([], [], self._drop_label)
         self.progress.reset()
         self.file_table.clear_rows()
-        self._finished = None
-        self._set_summary("")
+        self.summary.reset()
         self._labels = [file_label(i, p) for i, p in enumerate(self._files)]
         self._index_of_path = {str(p): i for i, p in enumerate(self._files)}
         self._started.clear()
@@ -272,12 +268,7 @@ class CleanPanel(JobPanel):
             else:
                 self.file_table.add_failed(message)
         elif isinstance(message, JobFinished):
-            self._finished = message
-            self._set_summary(clean_summary(message))
-
-    def _set_summary(self, text: str) -> None:
-        if self.summary.text() != text:
-            self.summary.setText(text)
+            self.summary.show_finished(message)
 
     def _show_file_details(self, row: int, _column: int) -> None:
         if 0 <= row < len(self.file_table.details):

@@ -35,6 +35,7 @@ from gui.widgets.forms import spin_box
 from gui.widgets.path_picker import PathPicker
 from gui.widgets.progress import ProgressBox
 from gui.widgets.run_on import RunOnSelector
+from gui.widgets.run_summary import RunSummary
 from gui.widgets.worker_table import WorkerTable
 
 
@@ -70,11 +71,8 @@ class DemoPanel(JobPanel):
         self.progress = ProgressBox("rows")
         self.chart = TimeSeriesChart(QT_TRANSLATE_NOOP("Charts", "Throughput"), QT_TRANSLATE_NOOP("Charts", "rows/s"))
         self.worker_table = WorkerTable(done_counter="rows")
-        self.summary = QLabel("")
-        self.summary.setWordWrap(True)
-        self.summary.setObjectName("summary")
+        self.summary = RunSummary(demo_summary)
         self.workers_label = QLabel()
-        self._finished: JobFinished | None = None
 
         left = QVBoxLayout()
         left.addWidget(settings_box)
@@ -109,8 +107,7 @@ class DemoPanel(JobPanel):
             )
         )
         self.workers_label.setText(self.tr("Workers"))
-        if self._finished is not None:
-            self.summary.setText(demo_summary(self._finished))
+        self.summary.retranslate()
         super().retranslate()
 
     # -- JobPanel ----------------------------------------------------------------------------
@@ -137,8 +134,7 @@ class DemoPanel(JobPanel):
     def on_run_reset(self) -> None:
         self.chart.bind(self.controller.tracker.history(THROUGHPUT_CHART), term)
         self.progress.reset()
-        self._finished = None
-        self.summary.setText("")
+        self.summary.reset()
 
     def refresh_views(self) -> None:
         p: DemoProgress = self.job_progress
@@ -150,7 +146,6 @@ class DemoPanel(JobPanel):
 
     def on_job_event(self, message: Any) -> None:
         if isinstance(message, TaskFailed):
-            self.summary.setText(f"<span style='color:#c62828'>{message.task}: {message.reason}</span>")
+            self.summary.show_failed_task(message)
         elif isinstance(message, JobFinished):
-            self._finished = message
-            self.summary.setText(demo_summary(message))
+            self.summary.show_finished(message)

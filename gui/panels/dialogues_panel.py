@@ -53,6 +53,7 @@ from gui.widgets.forms import spin_box
 from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
 from gui.widgets.progress import ProgressBox
 from gui.widgets.run_on import RunOnSelector
+from gui.widgets.run_summary import RunSummary
 
 #: The phase lines' titles (English source, context DialoguesPanel).
 PHASE_TITLES = {
@@ -117,10 +118,7 @@ class DialoguesPanel(JobPanel):
             self.phase_progress[stage] = box
             phases_layout.addWidget(box)
 
-        self.summary = QLabel("")
-        self.summary.setWordWrap(True)
-        self.summary.setObjectName("summary")
-        self._finished: JobFinished | None = None
+        self.summary = RunSummary(dialogues_summary)
 
         self.throughput_chart = TimeSeriesChart(
             QT_TRANSLATE_NOOP("Charts", "Throughput"), QT_TRANSLATE_NOOP("Charts", "per second")
@@ -190,8 +188,7 @@ class DialoguesPanel(JobPanel):
             label.setText(self.tr(PHASE_TITLES[stage]))
         self.preview_std.setPlaceholderText(self.tr("first std dialogues appear here"))
         self.preview_mmi.setPlaceholderText(self.tr("…and the same dialogues reversed (mmi)"))
-        if self._finished is not None:
-            self.summary.setText(dialogues_summary(self._finished))
+        self.summary.retranslate()
         super().retranslate()
 
     # -- JobPanel ----------------------------------------------------------------------------
@@ -247,8 +244,7 @@ class DialoguesPanel(JobPanel):
             box.reset()
         self.preview_std.setPlainText("")
         self.preview_mmi.setPlainText("")
-        self._finished = None
-        self.summary.setText("")
+        self.summary.reset()
 
     def refresh_views(self) -> None:
         p: DialoguesProgress = self.job_progress
@@ -269,7 +265,6 @@ class DialoguesPanel(JobPanel):
             self.preview_std.setPlainText("\n\n".join(message.summary["preview_std"]))
             self.preview_mmi.setPlainText("\n\n".join(message.summary["preview_mmi"]))
         elif isinstance(message, TaskFailed):
-            self.summary.setText(f"<span style='color:#c62828'>{message.task}: {message.reason}</span>")
+            self.summary.show_failed_task(message)
         elif isinstance(message, JobFinished):
-            self._finished = message
-            self.summary.setText(dialogues_summary(message))
+            self.summary.show_finished(message)

@@ -1,0 +1,19 @@
+"""The Pipeline panel set up the way every GUI test of the inference service starts it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def pipeline_panel_on_free_port(main_window: Any, small: bool = True) -> Any:
+    """The Pipeline panel, on screen, its form set for a service on a free loopback port (whatever an
+    earlier test saved). ``small``: one preprocess worker and one predictor replica, for tests that
+    need the service to work, not to be fast; the form's other values are the caller's to set."""
+    panel = main_window.panels["pipeline"]
+    main_window.tabs.setCurrentWidget(panel)
+    panel.port.setValue(0)  # a free port
+    panel.host.setText("127.0.0.1")
+    if small:
+        panel.preprocess_workers.setValue(1)
+        panel.replicas.setValue(1)
+    return panel
