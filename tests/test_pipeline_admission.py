@@ -77,14 +77,27 @@ def test_items_in_flight_are_bounded_by_littles_law_and_never_below_the_floor() 
     assert reason is not None and "in flight" in reason
 
 
+def test_a_pause_in_the_answers_does_not_bound_a_long_target() -> None:
+    gate = AdmissionGate()
+    start = time.monotonic()
+    gate._since = start - 10.0
+    for i in range(400):  # 100 items/s for 4 s, then a 1 s pause
+        gate.answered(start - 5.0 + i * 0.01, 1, 0.01, 60_000.0)
+    assert gate.inflight_limit(start, 60_000.0) == int(AIMD_START_ITEMS)  # no rate bound for such a target
+    assert gate.inflight_limit(start, 100.0) == MIN_INFLIGHT_ITEMS  # a 100 ms target: over 0.5 s, none
+
+
 def test_rounds_with_late_answers_cut_the_aimd_limit_and_rounds_in_time_raise_it() -> None:
     gate = AdmissionGate()
     now = gate._round_began
     assert gate.aimd_limit == AIMD_START_ITEMS
-    for i in range(1, 11):  # ten rounds of 100 ms, every answer late: one cut per round
+    gate.refusal(now, 100.0, 0.0, 0.0, 50)  # 50 items in flight meet the gate
+    gate.answered(now + 0.101, 1, 0.5, 100.0)  # a round of late answers: cut from what was in flight
+    assert gate.aimd_limit == pytest.approx(50 * AIMD_CUT)
+    for i in range(2, 11):  # nine more such rounds: one cut each
         gate.answered(now + i * 0.101, 1, 0.5, 100.0)
     cut = gate.aimd_limit
-    assert cut == pytest.approx(AIMD_START_ITEMS * AIMD_CUT**10, rel=0.01)
+    assert cut == pytest.approx(50 * AIMD_CUT**10, rel=0.01)
     # one late answer in a round of 200 (0.5 %) is what a p99 allows: no cut, and the limit grows
     base = now + 1.2
     for i in range(200):

@@ -17,15 +17,17 @@ Over ``PLAN_FRACTION`` of the target → refused.
 
 Predictions can be wrong (a CPU shared with other programs slows every stage at once), so a
 second rule holds whatever they say: the items in flight in this ingress are bounded by Little's
-law, ``answers per second × the time left in the plan``, with the answer rate measured over the
-last ``RATE_WINDOW_S``. Items in flight wait on average in-flight ÷ rate; keeping that within the
-plan keeps the queue behind the door, where a refusal costs nothing, short. That bound is never
-below ``MIN_INFLIGHT_ITEMS``, so a service just started (no rate yet) or idle admits a burst. And
+law, ``answers per second × the time left in the plan``, the answer rate measured over the
+target's length (within ``RATE_WINDOW_S``). Items in flight wait on average in-flight ÷ rate;
+keeping that within the plan keeps the queue behind the door, where a refusal costs nothing, short. That bound is never
+below ``MIN_INFLIGHT_ITEMS``, so a service just started (no rate yet) or idle admits a burst, and
+it is not used for targets longer than ``RATE_WINDOW_S`` allows to measure. And
 since even that assumes every stage gets its CPU when it needs it, the bound actually used is the
 smaller of it and an AIMD limit (as TCP's congestion window, or Netflix's concurrency-limits):
 each answer inside the plan raises the limit by about one item per round of answers; once per
 target's length (a round trip, for TCP), when more than ``LATE_SHARE`` of that round's answers came
-late (past the plan: a p99 allows 1 %), the limit is cut by ``AIMD_CUT``. Cutting on every late
+late (past the plan: a p99 allows 1 %), the limit is cut to ``AIMD_CUT`` × the most items in
+flight that round (it starts high: nothing is refused by it before answers come late). Cutting on every late
 answer instead made the limit collapse on a shared CPU, where a few answers are always late.
 
 The refusal must cost far less than an answer, or an ingress offered more than it can parse
@@ -58,12 +60,13 @@ LAG_WINDOW_S = 0.05
 #: Turns of the loop a request waits outside the batcher's view: in the kernel, in the ready queue
 #: before its handler, and for its answer to be written.
 LOOP_TURNS = 3.0
-#: The answer rate that sizes the in-flight bound is measured over this many recent seconds.
-RATE_WINDOW_S = 0.5
+#: The answer rate that sizes the in-flight bound is measured over the target's length, within
+#: these bounds (a pause in the answers shorter than the target must not shrink the bound).
+RATE_WINDOW_S = (0.5, 5.0)
 #: Little's-law bound never goes below this many items.
 MIN_INFLIGHT_ITEMS = 32
 #: The AIMD limit: where it starts, its range, and the cut after a round with too many late answers.
-AIMD_START_ITEMS = 64.0
+AIMD_START_ITEMS = 4096.0
 AIMD_RANGE = (1.0, 4096.0)
 AIMD_CUT = 0.8
 LATE_SHARE = 0.01
@@ -123,6 +126,7 @@ class AdmissionGate:
         self._round_began = time.monotonic()
         self._round_answers = 0
         self._round_late = 0
+        self._inflight_seen = 0  # the most items in flight met by a refusal check this round
 
     def budget_s(self, now: float, target_p99_ms: float) -> float:
         """The time the plan leaves a request once it is inside the handler."""
@@ -140,19 +144,23 @@ class AdmissionGate:
         else:
             self.aimd_limit = min(high, self.aimd_limit + items / self.aimd_limit)
         if now - self._round_began >= target_p99_ms / 1000.0:  # a round ends
-            if self._round_late > LATE_SHARE * self._round_answers:
-                self.aimd_limit = max(low, self.aimd_limit * AIMD_CUT)
+            if self._round_late > LATE_SHARE * self._round_answers:  # cut from what was in flight
+                self.aimd_limit = max(low, min(self.aimd_limit, self._inflight_seen or self.aimd_limit) * AIMD_CUT)
             self._round_began, self._round_answers, self._round_late = now, 0, 0
+            self._inflight_seen = 0
 
-    def answer_rate(self, now: float) -> float:
-        """Items answered per second over the last ``RATE_WINDOW_S`` (or since the gate began)."""
-        while self._answers and now - self._answers[0][0] > RATE_WINDOW_S:
+    def answer_rate(self, now: float, window_s: float = RATE_WINDOW_S[0]) -> float:
+        """Items answered per second over the last ``window_s`` (or since the gate began)."""
+        while self._answers and now - self._answers[0][0] > window_s:
             self._answered_in_window -= self._answers.popleft()[1]
-        return self._answered_in_window / max(1e-3, min(RATE_WINDOW_S, now - self._since))
+        return self._answered_in_window / max(1e-3, min(window_s, now - self._since))
 
     def inflight_limit(self, now: float, target_p99_ms: float) -> int:
         """The items that may be in flight: Little's law's bound or the AIMD limit, the smaller."""
-        little = max(MIN_INFLIGHT_ITEMS, int(self.answer_rate(now) * self.budget_s(now, target_p99_ms)))
+        window_s = min(max(target_p99_ms / 1000.0, RATE_WINDOW_S[0]), RATE_WINDOW_S[1])
+        if target_p99_ms / 1000.0 > window_s:  # a rate over a window shorter than the target says little
+            return max(1, int(self.aimd_limit))
+        little = max(MIN_INFLIGHT_ITEMS, int(self.answer_rate(now, window_s) * self.budget_s(now, target_p99_ms)))
         return max(1, min(little, int(self.aimd_limit)))
 
     def figures(self, now: float, target_p99_ms: float) -> dict[str, float]:
@@ -179,6 +187,7 @@ class AdmissionGate:
         """Why a request arriving now is refused, or None to admit it."""
         predicted = self.predicted_ms(now, batcher_predicted_ms, oldest_pending_s)
         self.last_predicted_ms = predicted
+        self._inflight_seen = max(self._inflight_seen, inflight_items)
         if predicted > target_p99_ms * PLAN_FRACTION:
             reason = "predicted latency over"
         elif inflight_items >= self.inflight_limit(now, target_p99_ms):
