@@ -27,7 +27,7 @@ smaller of it and an AIMD limit (as TCP's congestion window, or Netflix's concur
 each answer inside the plan raises the limit by about one item per round of answers; once per
 target's length (a round trip, for TCP), when more than ``LATE_SHARE`` of that round's answers came
 late (past the plan: a p99 allows 1 %), the limit is cut to ``AIMD_CUT`` × the most items in
-flight that round (it starts high: nothing is refused by it before answers come late). Cutting on every late
+flight that round (it starts at ``AIMD_START_ITEMS``). Cutting on every late
 answer instead made the limit collapse on a shared CPU, where a few answers are always late.
 
 The refusal must cost far less than an answer, or an ingress offered more than it can parse
@@ -66,7 +66,7 @@ RATE_WINDOW_S = (0.5, 5.0)
 #: Little's-law bound never goes below this many items.
 MIN_INFLIGHT_ITEMS = 32
 #: The AIMD limit: where it starts, its range, and the cut after a round with too many late answers.
-AIMD_START_ITEMS = 4096.0
+AIMD_START_ITEMS = 64.0
 AIMD_RANGE = (1.0, 4096.0)
 AIMD_CUT = 0.8
 LATE_SHARE = 0.01
