@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from engine.coded_errors import CodedError
 from engine.context import JobError
 
 #: Errors that no later write into the same folder would escape.
@@ -28,8 +29,9 @@ DISK_ERRNOS = frozenset(
 )
 
 
-class DiskFault(JobError):
-    """Writing into the output folder failed; the message names the folder, the file and the cause."""
+class DiskFault(JobError, CodedError):
+    """Writing into the output folder failed; the message names the folder, the file and the cause
+    (and, raised by ``writing_into``, as code ``disk_fault`` with params target, cause, errno)."""
 
 
 def describe_os_error(exc: OSError) -> str:
@@ -39,12 +41,13 @@ def describe_os_error(exc: OSError) -> str:
     return f"{cause} ({name})" if name else cause
 
 
-def fault_message(target: Path | str, exc: OSError) -> str:
+def disk_fault(target: Path | str, exc: OSError) -> DiskFault:
     """'cannot write OUT/clean_00015-00019.xlsx: No space left on device (ENOSPC)'; for a folder,
     the file the error names when it names one."""
     if exc.filename and Path(target).is_dir():
         target = os.fsdecode(exc.filename)
-    return f"cannot write {target}: {describe_os_error(exc)}"
+    errno_name = errno.errorcode.get(exc.errno or 0, "")
+    return DiskFault.coded("disk_fault", target=str(target), cause=describe_os_error(exc), errno=errno_name)
 
 
 @contextmanager
@@ -56,7 +59,7 @@ def writing_into(target: Path | str) -> Iterator[None]:
     except OSError as exc:
         if exc.errno not in DISK_ERRNOS:
             raise
-        raise DiskFault(fault_message(target, exc)) from exc
+        raise disk_fault(target, exc) from exc
 
 
 def fsync_path(path: Path | str) -> None:

@@ -27,8 +27,8 @@ import socket
 import time
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.context import Cancelled, JobContext
@@ -64,6 +64,9 @@ class TaskResult:
     attempts: int = 1
     worker: str = ""
     seconds: float = 0.0
+    #: ``reason`` as a code and params (engine/coded_errors.py); "" when it has none.
+    code: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def error(self) -> str:
@@ -78,10 +81,24 @@ class TaskResult:
             job, self.label, self.worker, time.time(), self.seconds, summary, self.attempts, key=self.key
         )
 
+    def coded(self, reason: str) -> dict[str, Any]:
+        """``code`` and ``params`` for an event whose reason is ``reason``: this result's own when
+        ``reason`` is its coded text, none for any other text (they would describe another message)."""
+        return {"code": self.code, "params": dict(self.params)} if self.code and reason == self.reason else {}
+
     def failed_event(self, job: str, reason: str, summary: dict[str, Any] | None = None) -> TaskFailed:
         """The TaskFailed for this result, with ``reason`` as the one line a person reads."""
         return TaskFailed(
-            job, self.label, self.worker, time.time(), reason, self.traceback, self.attempts, summary or {}, self.key
+            job,
+            self.label,
+            self.worker,
+            time.time(),
+            reason,
+            self.traceback,
+            self.attempts,
+            summary or {},
+            self.key,
+            **self.coded(reason),
         )
 
 

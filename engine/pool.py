@@ -252,6 +252,8 @@ class ProcessPool(Executor):
                 task.attempts,
                 worker.name,
                 item.seconds,
+                item.code,
+                item.params,
             )
 
     def _replace_dead(self, worker: _Worker) -> TaskResult | None:

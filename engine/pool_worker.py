@@ -24,10 +24,11 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.cluster import task_scope
+from engine.coded_errors import code_and_params
 from engine.context import JobContext, parent_alive
 from engine.status import StatusReporter
 from engine.status_pipe import PipeStatusWriter
@@ -54,13 +55,25 @@ class ResultItem:
     error_type: str = ""
     traceback: str = ""
     seconds: float = 0.0
+    code: str = ""  # engine/coded_errors.py: the reason as a code and params, for a translated view
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 def task_failure(exc: BaseException, seconds: float = 0.0, context: str = "") -> ResultItem:
-    """A task's exception as data: class name, plain message, text traceback."""
+    """A task's exception as data: class name, plain message, text traceback (and the message's
+    code and params when it has them and is not prefixed with a ``context``)."""
     message = str(exc) or type(exc).__name__
     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return ResultItem(False, reason=f"{context}{message}", error_type=type(exc).__name__, traceback=tb, seconds=seconds)
+    code, params = ("", {}) if context else code_and_params(exc)
+    return ResultItem(
+        False,
+        reason=f"{context}{message}",
+        error_type=type(exc).__name__,
+        traceback=tb,
+        seconds=seconds,
+        code=code,
+        params=params,
+    )
 
 
 _reporter: StatusReporter | None = None

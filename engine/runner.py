@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from engine.coded_errors import code_and_params, english
 from engine.context import Cancelled, JobContext, JobError, StopFlag, parent_alive
 from engine.priority import lower_priority
 from engine.status import JobFinished, JobStarted, format_exception
@@ -54,9 +55,12 @@ def run_job(fn: JobFunction, config: Any, ctx: JobContext) -> JobFinished:
         summary = fn(config, ctx)
         finished = JobFinished(job=ctx.job, t=time.time(), ok=True, summary=dict(summary or {}))
     except (Cancelled, KeyboardInterrupt):
-        finished = JobFinished(job=ctx.job, t=time.time(), ok=False, cancelled=True, error="stopped")
+        finished = JobFinished(
+            job=ctx.job, t=time.time(), ok=False, cancelled=True, error=english("stopped", {}), code="stopped"
+        )
     except JobError as exc:  # its message is the whole story: no traceback, no class name
-        finished = JobFinished(job=ctx.job, t=time.time(), ok=False, error=str(exc))
+        code, params = code_and_params(exc)
+        finished = JobFinished(job=ctx.job, t=time.time(), ok=False, error=str(exc), code=code, params=params)
     except Exception as exc:
         reason, tb = format_exception(exc)
         ctx.log(f"job failed: {reason}\n{tb}", "error")

@@ -72,6 +72,10 @@ class JobFinished:
     summary: Mapping[str, Any] = field(default_factory=dict)
     error: str = ""
     cancelled: bool = False
+    #: ``error`` as a code and params (engine/coded_errors.py: "stopped", "disk_fault", …), so a
+    #: viewer can show it in its own language; "" when the error has no code.
+    code: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,9 @@ class TaskFailed:
     summary: Mapping[str, Any] = field(default_factory=dict)
     #: The caller's key of the task, as in ``TaskFinished``.
     key: Any = None
+    #: ``reason`` as a code and params (engine/coded_errors.py), "" when it has none.
+    code: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

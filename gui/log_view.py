@@ -11,6 +11,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from engine.status import JobFinished, JobStarted, LogLine, TaskFailed, WorkerExited
+from gui.engine_messages import failure_text
 
 _COLORS = {"warning": "#d08000", "error": "#e53935", "ok": "#43a047"}  # info: the palette's text colour
 
@@ -49,12 +50,14 @@ class LogView(QPlainTextEdit):
                 self.add(translate("LogView", "[{job}] finished").format(job=message.job), "ok", message.t)
             else:
                 self.add(
-                    translate("LogView", "[{job}] failed: {error}").format(job=message.job, error=message.error),
+                    translate("LogView", "[{job}] failed: {error}").format(
+                        job=message.job, error=failure_text(message)
+                    ),
                     "error",
                     message.t,
                 )
         elif isinstance(message, TaskFailed):
-            self.add(f"[{message.job}] {message.task}: {message.reason}", "error", message.t)
+            self.add(f"[{message.job}] {message.task}: {failure_text(message)}", "error", message.t)
         elif isinstance(message, WorkerExited) and not message.expected:
             self.add(f"[{message.job}] {message.describe()}", "error", message.t)
         elif isinstance(message, LogLine):

@@ -21,6 +21,7 @@ import pyqtgraph.exporters  # noqa: F401 - registers ImageExporter
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice
 
 from engine.status import TaskFailed, TaskFinished
+from gui.engine_messages import failure_text
 from gui.main_menu import versions
 
 CHART_WIDTH_PX = 900
@@ -113,7 +114,7 @@ def task_table(title: str, events: Iterable[Any], label: Callable[[str], str] = 
             details = ", ".join(_counts(event.summary, label))
             rows.append((event.task, label("ok"), event.worker, f"{event.seconds:.2f}", details))
         elif isinstance(event, TaskFailed):
-            rows.append((event.task, label("failed"), event.worker, "", event.reason))
+            rows.append((event.task, label("failed"), event.worker, "", failure_text(event)))
     if not rows:
         return None
     header = (

@@ -6,6 +6,7 @@ from PySide6.QtCore import QCoreApplication
 
 from engine.dialogues.writer import WRITER_ROLE
 from engine.status import JobFinished
+from gui.engine_messages import failure_text
 from gui.formatting import format_count
 from gui.terms import term
 
@@ -34,7 +35,7 @@ def clean_summary(finished: JobFinished) -> str:
             "report.json lists them. Start again with <i>resume</i> to finish the rest.",
         )
     if not finished.ok:
-        return RED.format(translate("Summaries", "<b>Failed:</b> {error}").format(error=finished.error))
+        return RED.format(translate("Summaries", "<b>Failed:</b> {error}").format(error=failure_text(finished)))
     s = finished.summary
     text = translate(
         "Summaries",
@@ -73,7 +74,7 @@ def demo_summary(finished: JobFinished) -> str:
     if finished.cancelled:
         return translate("Summaries", "Stopped. Files already written are complete; none is half-written.")
     if not finished.ok:
-        return RED.format(translate("Summaries", "Failed: {error}").format(error=finished.error))
+        return RED.format(translate("Summaries", "Failed: {error}").format(error=failure_text(finished)))
     s = finished.summary
     text = translate(
         "Summaries",
@@ -96,7 +97,7 @@ def dialogues_summary(finished: JobFinished) -> str:
     if finished.cancelled:
         return translate("Summaries", "Stopped. Nothing was left under a final name and the work folder was removed.")
     if not finished.ok:
-        return RED.format(translate("Summaries", "Failed: {error}").format(error=finished.error))
+        return RED.format(translate("Summaries", "Failed: {error}").format(error=failure_text(finished)))
     s = finished.summary
     drops = _drops([(k[6:], v) for k, v in s.items() if k.startswith("drops_") and v])
     text = translate(

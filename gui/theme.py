@@ -55,10 +55,9 @@ def style_chart(chart: pg.PlotWidget, palette: QPalette) -> None:
         axis.setPen(foreground)
         axis.setTextPen(foreground)
     plot.titleLabel.setText(plot.titleLabel.text, color=foreground.name())
-    if plot.legend is not None:
-        plot.legend.setLabelTextColor(foreground)
-        for _sample, label in plot.legend.items:
-            label.setText(label.text, color=foreground.name())
+    header = getattr(chart, "header", None)  # the unit and legend row of our charts
+    if header is not None:
+        header.set_text_color(foreground)
 
 
 def _palette_key(palette: QPalette) -> tuple[str, ...]:

@@ -93,6 +93,7 @@ def visible_texts(window: QWidget) -> list[tuple[str, str]]:
             plot = w.getPlotItem()
             found.append((name + " title", plot.titleLabel.text))
             found += [(name + " axis", plot.getAxis(side).labelText) for side in ("left", "bottom")]
+            found += [(name + " unit", w.header.unit())] + [(name + " legend", e) for e in w.header.entries()]
         if isinstance(w, QWidget) and w.toolTip():
             found.append((name + " tooltip", w.toolTip()))
     for menu in window.menuBar().findChildren(QMenu):

@@ -214,3 +214,39 @@ def test_a_token_is_required_on_predict_and_metrics_but_not_healthz(no_leftover_
         "healthz": 200,
     }
     assert unauthorised[2].get("www-authenticate", "").startswith("Bearer")
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("defer_accept", [True, False], ids=["deferred", "accepted-at-once"])
+def test_connections_that_send_nothing_get_408_and_with_defer_accept_never_reach_the_ingress(
+    defer_accept: bool, no_leftover_children
+) -> None:
+    if defer_accept and not hasattr(socket, "TCP_DEFER_ACCEPT"):
+        pytest.skip("TCP_DEFER_ACCEPT is Linux's")
+    with running_service(defer_accept=defer_accept, **TIMEOUTS) as running:
+        port = running.service.config.port
+        started = time.monotonic()
+        silent = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(200)]
+        time.sleep(0.3)
+        open_while_silent = json.loads(get(running.url, "/healthz")[1])["connections"]
+        answers: dict[socket.socket, bytes] = {}
+        try:
+            while len(answers) < len(silent) and time.monotonic() - started < 30.0:
+                waiting = [sock for sock in silent if sock not in answers]
+                for sock in select.select(waiting, [], [], 0.5)[0]:
+                    answers[sock] = sock.recv(65536)
+            answered_s = time.monotonic() - started
+            ok = post(running.url, {"text": "still fine"})
+        finally:
+            for sock in silent:
+                sock.close()
+    if defer_accept:  # the kernel holds them: only the /healthz request's own connection is open
+        assert open_while_silent <= 2
+    else:
+        assert open_while_silent >= len(silent)
+    assert len(answers) == len(silent)
+    assert all(answer.startswith(b"HTTP/1.1 408") and b'"error"' in answer for answer in answers.values())
+    # Accepted at once: within the head timeout. Deferred: after the kernel's wait (1 s rounds up to
+    # its first SYN-ACK retransmissions, a few seconds), then the head timeout.
+    assert answered_s < (8.0 if defer_accept else 4.0)
+    assert ok.status == 200

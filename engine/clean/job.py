@@ -187,8 +187,8 @@ class _CleanRun:
             for result in pool.map_unordered(self.file_tasks(), on_wait=on_wait):
                 if not result.ok and self.ctx.stop_requested():
                     continue  # a task ended by Stop is not a failure of its file: it stays pending
-                if result.error_type == DiskFault.__name__:
-                    raise DiskFault(result.reason)  # every later write would fail too: stop the run
+                if result.error_type == DiskFault.__name__:  # every later write would fail too: stop the run
+                    raise DiskFault.coded(result.code, **result.params) if result.code else DiskFault(result.reason)
                 kind, number = result.key
                 if kind == "segment":
                     self.on_segment_written(result, number)

@@ -159,6 +159,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "open connections per ingress process; at the limit the longest-idle one is closed, or the newcomer gets 503",
         metavar="N",
     )
+    guard.add_argument(
+        "--no-defer-accept",
+        dest="defer_accept",
+        action="store_false",
+        help="hand every connection to the ingress at once, even before it sends anything (default: "
+        "on Linux, TCP_DEFER_ACCEPT waits for its first data, up to about --header-timeout)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no live counter")
     add_background_priority_flag(parser)
     parser.set_defaults(func=run)

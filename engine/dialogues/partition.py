@@ -129,6 +129,7 @@ def partition_inputs(
                     traceback=outcome.traceback,
                     attempts=outcome.attempts,
                     key=outcome.key,
+                    **outcome.coded(reason),
                 )
             )
         bytes_done += sizes[src]

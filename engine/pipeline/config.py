@@ -56,6 +56,9 @@ class PipelineConfig:
     body_timeout_s: float = 10.0
     keepalive_timeout_s: float = 15.0
     max_connections: int = 4096
+    #: Linux: the kernel hands a connection to the ingress only once it has sent data (or after about
+    #: header_timeout_s), so connections that send nothing cost the service no work.
+    defer_accept: bool = True
     #: Bearer token required on /v1/predict and /metrics (None: no authentication). Not in repr:
     #: configs are logged and echoed.
     token: str | None = field(default=None, repr=False)

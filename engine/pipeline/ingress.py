@@ -44,7 +44,7 @@ from engine.context import JobContext, parent_alive
 from engine.pipeline import event_loop, metrics
 from engine.pipeline.admission import AdmissionGate, DoorKeeper
 from engine.pipeline.config import POLICIES, PipelineConfig
-from engine.pipeline.connection_guard import ConnectionGuard, GuardedConnection, room_for_connections
+from engine.pipeline.connection_guard import ConnectionGuard, GuardedConnection, defer_accept, room_for_connections
 from engine.pipeline.http_request import (
     RequestError,
     error_response,
@@ -321,6 +321,9 @@ class Ingress:
             server = await loop.create_server(
                 self._door, config.host, config.port, backlog=LISTEN_BACKLOG, reuse_port=config.ingress > 1
             )
+        if config.defer_accept and not defer_accept(server.sockets, config.header_timeout_s):
+            self.ctx.log(f"ingress {self.index}: no TCP_DEFER_ACCEPT here; idle connections are accepted", "info")
+        self.guard.start()
         self.ctx.log(
             f"ingress {self.index} listening on {self.config.url} (pid {os.getpid()}, "
             f"{event_loop.loop_name()} event loop)"
@@ -342,6 +345,7 @@ class Ingress:
         finally:
             self.router.fail_all(503, "the service stopped before answering")
             await asyncio.sleep(0.05)  # let the handlers just answered write their responses
+            self.guard.stop()
             server.close()
             await runner.cleanup()
             self.router.stop_reader()

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import python_calamine
 
+from engine.coded_errors import CodedError
 from engine.textnorm import cell_text
 
 if TYPE_CHECKING:  # types only: engine.clean imports this module, a runtime import would be a cycle
@@ -42,34 +43,37 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 
 
-class InputError(Exception):
-    """A file that cannot be cleaned; ``str(error)`` is the one-line reason for the report."""
+class InputError(CodedError):
+    """A file that cannot be cleaned; ``str(error)`` is the one-line reason for the report (the
+    common ones also as a code and params, engine/coded_errors.py, for a translated view)."""
 
 
-def _describe_foreign(head: bytes) -> str:
-    """What a file that is not a workbook seems to be, for the error message."""
+def _describe_foreign(head: bytes) -> InputError:
+    """What a file that is not a workbook seems to be, as its error."""
     if not head:
-        return "empty file (0 bytes)"
+        return InputError.coded("empty_file")
     stripped = head.lstrip().lower()
     if stripped.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<")):
-        return "not an Excel file (HTML/XML text saved with an Excel name)"
+        return InputError.coded("not_excel_html")
     if head.startswith(b"%PDF"):
-        return "not an Excel file (a PDF document)"
+        return InputError.coded("not_excel_pdf")
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
-        return f"not an Excel file (unknown binary content starting {head[:8]!r})"
+        return InputError.coded("not_excel_binary", start=repr(head[:8]))
     preview = " ".join(text.split())[:40]
-    return f"not an Excel file (looks like text: {preview!r})"
+    return InputError.coded("not_excel_text", preview=repr(preview))
 
 
-def _column_error(header: list[str], columns: ColumnMap, where: str = "") -> InputError | None:
+def _column_error(header: list[str], columns: ColumnMap, sheet: str | None = None) -> InputError | None:
+    """The error of a header without every required column; ``sheet`` names the sheet in it."""
     missing = [c for c in columns.required if c not in header]
     if not missing:
         return None
     found = ", ".join(h for h in header if h) or "no column names"
-    label = "column" if len(missing) == 1 else "columns"
-    return InputError(f"missing {label} {', '.join(missing)}{where}; found: {found}")
+    code = "missing_column" if len(missing) == 1 else "missing_columns"
+    where = {"where": f" in sheet {sheet!r}", "sheet": repr(sheet)} if sheet is not None else {"where": ""}
+    return InputError.coded(code, names=", ".join(missing), found=found, **where)
 
 
 def _text_column(values: Sequence[object] | pa.Array) -> pa.Array:
@@ -123,7 +127,7 @@ def _workbook_frame(
     """
     names = sheet_names if all_sheets else sheet_names[:1]
     if not names:
-        raise InputError("empty workbook (no sheets)")
+        raise InputError.coded("empty_workbook")
     frames: list[pa.Table] = []
     empty_sheets: list[str] = []
     for name in names:
@@ -132,8 +136,7 @@ def _workbook_frame(
             empty_sheets.append(name)
             continue
         header, by_column, n_rows = sheet
-        where = f" in sheet {name!r}" if all_sheets and len(names) > 1 else ""
-        error = _column_error(header, columns, where)
+        error = _column_error(header, columns, name if all_sheets and len(names) > 1 else None)
         if error is not None:
             raise error
         position = {h: i for i, h in reversed(list(enumerate(header)))}  # first of repeated names wins
@@ -177,14 +180,14 @@ def _read_workbook_python(path: Path, head: bytes, columns: ColumnMap, all_sheet
         with open(path, "rb") as handle:
             workbook = python_calamine.CalamineWorkbook.from_filelike(handle)
     except python_calamine.PasswordError:
-        raise InputError("password-protected workbook (cannot be read without its password)") from None
+        raise InputError.coded("password_workbook") from None
     except python_calamine.ZipError as exc:
         raise InputError(f"corrupt {kind} (broken zip archive: {exc})") from None
     except python_calamine.XmlError as exc:
         raise InputError(f"corrupt {kind} (broken XML: {exc})") from None
     except python_calamine.CalamineError as exc:
         if head.startswith(_OLE_MAGIC) and b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00" in path.read_bytes()[:65536]:
-            raise InputError("password-protected workbook (encrypted Office file)") from None
+            raise InputError.coded("encrypted_workbook") from None
         raise InputError(f"unreadable {kind} workbook: {exc}") from None
 
     def load_sheet(name: str) -> SheetCells | None:
@@ -211,7 +214,7 @@ def _read_csv(path: Path, columns: ColumnMap) -> pa.Table:
     import pandas as pd
 
     if path.stat().st_size == 0:
-        raise InputError("empty file (0 bytes)")
+        raise InputError.coded("empty_file")
     last_error: Exception | None = None
     for encoding in _CSV_ENCODINGS:
         try:
@@ -232,7 +235,7 @@ def _read_csv(path: Path, columns: ColumnMap) -> pa.Table:
         except UnicodeDecodeError as exc:
             last_error = exc
         except pd.errors.EmptyDataError:
-            raise InputError("empty file (no header row)") from None
+            raise InputError.coded("no_header_row") from None
         except pd.errors.ParserError as exc:
             raise InputError(f"malformed CSV: {str(exc).strip()}") from None
     raise InputError(f"CSV in an unknown text encoding (tried {', '.join(_CSV_ENCODINGS)}): {last_error}")
@@ -269,11 +272,11 @@ def read_input_table(path: Path, columns: ColumnMap, all_sheets: bool = False) -
         with open(path, "rb") as handle:
             head = handle.read(512)
     except FileNotFoundError:
-        raise InputError("file not found (moved or deleted after the run started)") from None
+        raise InputError.coded("file_not_found") from None
     except IsADirectoryError:
-        raise InputError("is a folder, not a file") from None
+        raise InputError.coded("is_a_folder") from None
     except OSError as exc:
-        raise InputError(f"cannot open: {exc.strerror or exc}") from None
+        raise InputError.coded("cannot_open", cause=exc.strerror or str(exc)) from None
     suffix = path.suffix.lower()
     if suffix == ".csv":
         table = _read_csv(path, columns)
@@ -282,9 +285,9 @@ def read_input_table(path: Path, columns: ColumnMap, all_sheets: bool = False) -
     elif head.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
         table = _read_workbook(path, head, columns, all_sheets)
     else:
-        raise InputError(_describe_foreign(head))
+        raise _describe_foreign(head)
     if table.num_rows == 0:
-        raise InputError("no data rows (a header and nothing under it)")
+        raise InputError.coded("no_data_rows")
     # A sheet of blanks: cheap test first (one non-blank content cell proves data), full test only if needed.
     if not pc.any(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(table.column(columns.content))), 0)).as_py():
         blank_rows = None
@@ -292,7 +295,7 @@ def read_input_table(path: Path, columns: ColumnMap, all_sheets: bool = False) -
             blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(table.column(name)), ""), True)
             blank_rows = blank if blank_rows is None else pc.and_(blank_rows, blank)
         if pc.all(blank_rows).as_py():
-            raise InputError(f"no data: all {table.num_rows:,} rows are empty in {', '.join(columns.required)}")
+            raise InputError.coded("all_rows_empty", rows=f"{table.num_rows:,}", columns=", ".join(columns.required))
     return table
 
 
@@ -322,7 +325,7 @@ def read_header(path: Path) -> list[str]:
         with open(path, "rb") as handle:
             head = handle.read(512)
     except OSError as exc:
-        raise InputError(f"cannot open: {exc.strerror or exc}") from None
+        raise InputError.coded("cannot_open", cause=exc.strerror or str(exc)) from None
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
@@ -348,7 +351,7 @@ def read_header(path: Path) -> list[str]:
                     pass
             reader = fastexcel.read_excel(str(path))
             if not reader.sheet_names:
-                raise InputError("empty workbook (no sheets)")
+                raise InputError.coded("empty_workbook")
             batch = reader.load_sheet(0, header_row=None, n_rows=1, dtypes="string", eager=True)
             if batch.num_rows == 0:
                 raise InputError("empty first sheet")
@@ -359,4 +362,4 @@ def read_header(path: Path) -> list[str]:
         raise
     except BaseException as exc:  # noqa: BLE001 - any reader's fault (a Rust panic too): the file's own task names it
         raise InputError(f"unreadable: {exc}") from None
-    raise InputError(_describe_foreign(head))
+    raise _describe_foreign(head)

@@ -54,6 +54,7 @@ from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
 from gui.widgets.progress import ProgressBox
 from gui.widgets.run_on import RunOnSelector
 from gui.widgets.run_summary import RunSummary
+from gui.widgets.vertical_scroll import VerticalScrollArea
 
 #: The phase lines' titles (English source, context DialoguesPanel).
 PHASE_TITLES = {
@@ -143,7 +144,11 @@ class DialoguesPanel(JobPanel):
         preview.addWidget(self.preview_std, 1, 0)
         preview.addWidget(self.preview_mmi, 1, 1)
 
-        left = QVBoxLayout()
+        # The column scrolls rather than set the window's minimum height: after a run, the Chinese
+        # summary's lines made the window taller than 860 px.
+        left_widget = QWidget()
+        left = QVBoxLayout(left_widget)
+        left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(settings_box)
         left.addWidget(phases_box)
         left.addWidget(self.summary)
@@ -156,7 +161,8 @@ class DialoguesPanel(JobPanel):
         right.addLayout(charts, 3)
         right.addLayout(preview, 2)
         layout = QHBoxLayout(self)
-        layout.addLayout(left, 2)
+        self.forms_scroll = VerticalScrollArea(left_widget)
+        layout.addWidget(self.forms_scroll, 2)
         layout.addLayout(right, 3)
         self.retranslate()
 

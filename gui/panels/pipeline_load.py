@@ -62,15 +62,20 @@ class LoadGeneratorBox(QGroupBox):
         rate_row.addWidget(self.rate_label)
         self.rate_row_label = QLabel()
         form.addRow(self.rate_row_label, rate_row)
-        form.addRow(QLabel(), self.concurrency)
-        form.addRow(self.button)
+        # The button beside the field, not on a row of its own: the panel's column must leave room
+        # for "Try it" under this box at the default window size.
+        concurrency_row = QHBoxLayout()
+        concurrency_row.addWidget(self.concurrency, 1)
+        concurrency_row.addWidget(self.button, 1)
+        self.concurrency_label = QLabel()
+        form.addRow(self.concurrency_label, concurrency_row)
         form.addRow(self.stats)
         self.retranslate()
 
     def retranslate(self) -> None:
         self.setTitle(self.tr("Load generator (open loop, Poisson arrivals)"))
         self.rate_row_label.setText(self.tr("Rate"))
-        self.form.labelForField(self.concurrency).setText(self.tr("Max open"))
+        self.concurrency_label.setText(self.tr("Max open"))
         self._on_rate_changed(self.rate.value())
         self._update_button()
         self._update_view(force=True)

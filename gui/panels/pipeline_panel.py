@@ -47,6 +47,7 @@ from engine.pipeline.service import check_plugins, check_port_free, find_free_po
 from engine.pipeline.stage import BatchControl
 from engine.runner import JobFunction
 from engine.status import JobFinished
+from gui.engine_messages import failure_text
 from gui.formatting import format_count
 from gui.panels.base import JobPanel
 from gui.panels.pipeline_batching import BatchingView
@@ -64,6 +65,8 @@ from gui.widgets.vertical_scroll import VerticalScrollArea
 #: The stages (as they name themselves in snapshots); ``term(stage)`` is a stage's title in the
 #: diagram and the charts ("A ingress", …).
 STAGES = ("ingress", "preprocess", "receiver", "batcher", "predictor")
+# Pixels between the rows of the column of forms (the style's default is about 6).
+FORM_ROW_SPACING_PX = 3
 
 
 class PipelinePanel(JobPanel):
@@ -153,7 +156,14 @@ class PipelinePanel(JobPanel):
             chart.setMinimumHeight(150)
 
         # The forms scroll rather than set the panel's minimum height: the window's Processes list
-        # below keeps room for several rows at the default size.
+        # below keeps room for several rows at the default size. Their rows sit closer than the
+        # style's default so that "Try it", last in the column, shows without scrolling at the
+        # default window size (1280×860), in Chinese too, with an answer of three lines.
+        for dense in (form, self.load.form):
+            dense.setVerticalSpacing(FORM_ROW_SPACING_PX)
+        for box_layout in (form, self.load.form, self.try_box.layout()):
+            margins = box_layout.contentsMargins()
+            box_layout.setContentsMargins(margins.left(), FORM_ROW_SPACING_PX, margins.right(), FORM_ROW_SPACING_PX)
         left_widget = QWidget()
         left = QVBoxLayout(left_widget)
         left.setContentsMargins(0, 0, 0, 0)
@@ -223,7 +233,7 @@ class PipelinePanel(JobPanel):
         elif finished is not None or self.run.finished:
             if finished is not None and not (finished.cancelled or finished.ok):
                 text = "<span style='color:#c62828'>{}</span>".format(
-                    self.tr("failed: {error}").format(error=finished.error)
+                    self.tr("failed: {error}").format(error=failure_text(finished))
                 )
             else:
                 text = self.tr("stopped")

@@ -13,6 +13,9 @@ reaches its end, the y range to a "nice" value when the data leaves it by enough
 steps the axes keep their ticks; each axis paints from a pixmap cache (re-rendered only when its
 range steps) instead of re-drawing its text on every repaint; curves are decimated (peak
 downsampling to the pixels shown, clipped to the view) and 1 px wide.
+
+The y unit and the legend are a header row above the plot (``ChartHeader``): they never cover a
+curve, and the unit is written level, not turned on its side.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from engine.progress import RingSeries
+from gui.widgets.chart_header import ChartHeader, install_header, tighten_title
 
 # New curves a redraw creates; the rest follow from the event loop (see ``TimeSeriesChart.redraw``).
 NEW_CURVES_PER_REDRAW = 2
@@ -117,10 +121,10 @@ class TimeSeriesChart(pg.PlotWidget):
     def __init__(self, title: str, y_label: str, parent: QWidget | None = None, y_min_zero: bool = True) -> None:
         super().__init__(parent=parent)
         self.source_title, self.source_y_label = title, y_label
+        self.header: ChartHeader = install_header(self.getPlotItem())
         self.retranslate()
         self.showGrid(x=True, y=True, alpha=0.2)
         self.setMinimumHeight(160)
-        self.addLegend(offset=(8, 8))
         self.setMouseEnabled(x=False, y=False)
         self.getPlotItem().setMenuEnabled(False)
         if y_min_zero:
@@ -139,12 +143,14 @@ class TimeSeriesChart(pg.PlotWidget):
     def retranslate(self) -> None:
         """Title, axis labels and (when bound) the legend in the current language."""
         self.setTitle(_translate(self.source_title), size="10pt")
-        self.setLabel("left", _translate(self.source_y_label))
+        tighten_title(self.getPlotItem())
+        self.header.set_unit(_translate(self.source_y_label))
         self.setLabel("bottom", _translate(QT_TRANSLATE_NOOP("Charts", "elapsed")), units="s")
         if getattr(self, "_curves", None):  # legend names come from the label function: new curves
             for curve in self._curves.values():
                 self.removeItem(curve)
             self._curves.clear()
+            self.header.clear_entries()
             self._drawn.clear()
             self.redraw()
 
@@ -172,7 +178,8 @@ class TimeSeriesChart(pg.PlotWidget):
         curve = self._curves.get(label)
         if curve is None:
             color = self._colors.get(label) or PALETTE[len(self._curves) % len(PALETTE)]
-            curve = self.plot([], [], name=label, pen=pg.mkPen(color, width=1))
+            curve = self.plot([], [], pen=pg.mkPen(color, width=1))
+            self.header.add_entry(label, color)
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
             self._curves[label] = curve
@@ -248,6 +255,7 @@ class BarChart(pg.PlotWidget):
         self.source_title, self.source_y_label = title, y_label
         self._label_of: Callable[[str], str] = str
         self._keys: list[str] = []
+        self.header: ChartHeader = install_header(self.getPlotItem())
         self.retranslate_titles()
         self.showGrid(y=True, alpha=0.2)
         self.setMouseEnabled(x=False, y=False)
@@ -263,8 +271,8 @@ class BarChart(pg.PlotWidget):
 
     def retranslate_titles(self) -> None:
         self.setTitle(_translate(self.source_title), size="10pt")
-        if self.source_y_label:
-            self.setLabel("left", _translate(self.source_y_label))
+        tighten_title(self.getPlotItem())
+        self.header.set_unit(_translate(self.source_y_label))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.LanguageChange:

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from engine.status import TaskFailed, TaskFinished
+from gui.engine_messages import failure_text
 from gui.terms import term
 
 FAILED_COLOR = QColor("#c62828")
@@ -104,8 +105,9 @@ class FileTable(QTableWidget):
 
     def add_failed(self, event: TaskFailed) -> int:
         path = event.summary.get("path", event.task)
+        reason = failure_text(event)
         detail = self.tr("{path}\n\n{reason}\n\nattempts: {attempts}, worker: {worker}").format(
-            path=path, reason=event.reason, attempts=event.attempts, worker=event.worker
+            path=path, reason=reason, attempts=event.attempts, worker=event.worker
         )
         if event.traceback:
             detail += f"\n\n{event.traceback}"
@@ -116,10 +118,10 @@ class FileTable(QTableWidget):
             None,
             None,
             None,
-            event.reason,
+            reason,
             event.worker,
             None,
-            event.reason,
+            reason,
             detail,
         )
 

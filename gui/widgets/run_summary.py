@@ -11,6 +11,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QLabel, QWidget
 
 from engine.status import JobFinished, TaskFailed
+from gui.engine_messages import failure_text
 from gui.summaries import RED
 
 
@@ -30,7 +31,7 @@ class RunSummary(QLabel):
 
     def show_failed_task(self, failed: TaskFailed) -> None:
         """A task's failure, in red, until the run's end replaces it."""
-        self._set_text(RED.format(f"{failed.task}: {failed.reason}"))
+        self._set_text(RED.format(f"{failed.task}: {failure_text(failed)}"))
 
     def reset(self) -> None:
         """A new run: nothing to summarise yet."""

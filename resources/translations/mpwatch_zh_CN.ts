@@ -699,6 +699,121 @@
     </message>
 </context>
 <context>
+    <name>EngineMessages</name>
+    <message>
+        <source>empty file (0 bytes)</source>
+        <translation>空文件（0 字节）</translation>
+    </message>
+    <message>
+        <source>empty file (no header row)</source>
+        <translation>空文件（没有表头行）</translation>
+    </message>
+    <message>
+        <source>file not found (moved or deleted after the run started)</source>
+        <translation>找不到文件（运行开始后被移动或删除）</translation>
+    </message>
+    <message>
+        <source>is a folder, not a file</source>
+        <translation>是文件夹，不是文件</translation>
+    </message>
+    <message>
+        <source>cannot open: {cause}</source>
+        <translation>无法打开：{cause}</translation>
+    </message>
+    <message>
+        <source>not an Excel file (HTML/XML text saved with an Excel name)</source>
+        <translation>不是 Excel 文件（以 Excel 文件名保存的 HTML/XML 文本）</translation>
+    </message>
+    <message>
+        <source>not an Excel file (a PDF document)</source>
+        <translation>不是 Excel 文件（是 PDF 文档）</translation>
+    </message>
+    <message>
+        <source>not an Excel file (unknown binary content starting {start})</source>
+        <translation>不是 Excel 文件（未知的二进制内容，开头为 {start}）</translation>
+    </message>
+    <message>
+        <source>not an Excel file (looks like text: {preview})</source>
+        <translation>不是 Excel 文件（看起来是文本：{preview}）</translation>
+    </message>
+    <message>
+        <source>empty workbook (no sheets)</source>
+        <translation>空工作簿（没有工作表）</translation>
+    </message>
+    <message>
+        <source>password-protected workbook (cannot be read without its password)</source>
+        <translation>受密码保护的工作簿（没有密码无法读取）</translation>
+    </message>
+    <message>
+        <source>password-protected workbook (encrypted Office file)</source>
+        <translation>受密码保护的工作簿（加密的 Office 文件）</translation>
+    </message>
+    <message>
+        <source>no data rows (a header and nothing under it)</source>
+        <translation>没有数据行（只有表头，下面没有内容）</translation>
+    </message>
+    <message>
+        <source>no data: all {rows} rows are empty in {columns}</source>
+        <translation>没有数据：全部 {rows} 行在 {columns} 中都是空的</translation>
+    </message>
+    <message>
+        <source>missing column {names}{where}; found: {found}</source>
+        <translation>缺少列 {names}{where}；找到的列：{found}</translation>
+    </message>
+    <message>
+        <source>missing columns {names}{where}; found: {found}</source>
+        <translation>缺少列 {names}{where}；找到的列：{found}</translation>
+    </message>
+    <message>
+        <source>cannot write {target}: {cause}</source>
+        <translation>无法写入 {target}：{cause}</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source> in sheet {sheet}</source>
+        <translation>（工作表 {sheet}）</translation>
+    </message>
+    <message>
+        <source>No space left on device</source>
+        <translation>磁盘空间不足</translation>
+    </message>
+    <message>
+        <source>Disk quota exceeded</source>
+        <translation>超出磁盘配额</translation>
+    </message>
+    <message>
+        <source>File too large</source>
+        <translation>文件过大</translation>
+    </message>
+    <message>
+        <source>Read-only file system</source>
+        <translation>只读文件系统</translation>
+    </message>
+    <message>
+        <source>Permission denied</source>
+        <translation>权限不足</translation>
+    </message>
+    <message>
+        <source>Operation not permitted</source>
+        <translation>不允许的操作</translation>
+    </message>
+    <message>
+        <source>Input/output error</source>
+        <translation>输入/输出错误</translation>
+    </message>
+    <message>
+        <source>No such device</source>
+        <translation>没有该设备</translation>
+    </message>
+    <message>
+        <source>No such device or address</source>
+        <translation>没有该设备或地址</translation>
+    </message>
+</context>
+<context>
     <name>FileTable</name>
     <message>
         <source>file</source>

@@ -1,0 +1,100 @@
+"""The engine's error messages in the UI language, by their code (engine/coded_errors.py).
+
+A failed file, a full disk or a stopped run reach the window as English text plus, for the common
+ones, a ``code`` and ``params``. ``MESSAGES`` holds each code's English text as a translation source
+(context ``EngineMessages``); a view shows ``failure_text(message)``: the translation with the
+params filled in, or the engine's English text for a message without a code, a code not listed
+here or a translation whose fields do not match (a new engine message still shows, untranslated).
+
+The cause of a disk fault is the C library's English ("No space left on device"); it is shown
+translated by its errno name (``ERRNO_CAUSES``), with the name kept, as the English text has it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+from engine.status import JobFinished, TaskFailed
+
+CONTEXT = "EngineMessages"
+
+# Code → the engine's English text for it (``engine.coded_errors.ENGLISH``, repeated here because
+# lupdate reads translation sources from this file; a test checks that the two agree).
+MESSAGES: Mapping[str, str] = {
+    "empty_file": QT_TRANSLATE_NOOP("EngineMessages", "empty file (0 bytes)"),
+    "no_header_row": QT_TRANSLATE_NOOP("EngineMessages", "empty file (no header row)"),
+    "file_not_found": QT_TRANSLATE_NOOP("EngineMessages", "file not found (moved or deleted after the run started)"),
+    "is_a_folder": QT_TRANSLATE_NOOP("EngineMessages", "is a folder, not a file"),
+    "cannot_open": QT_TRANSLATE_NOOP("EngineMessages", "cannot open: {cause}"),
+    "not_excel_html": QT_TRANSLATE_NOOP("EngineMessages", "not an Excel file (HTML/XML text saved with an Excel name)"),
+    "not_excel_pdf": QT_TRANSLATE_NOOP("EngineMessages", "not an Excel file (a PDF document)"),
+    "not_excel_binary": QT_TRANSLATE_NOOP(
+        "EngineMessages", "not an Excel file (unknown binary content starting {start})"
+    ),
+    "not_excel_text": QT_TRANSLATE_NOOP("EngineMessages", "not an Excel file (looks like text: {preview})"),
+    "empty_workbook": QT_TRANSLATE_NOOP("EngineMessages", "empty workbook (no sheets)"),
+    "password_workbook": QT_TRANSLATE_NOOP(
+        "EngineMessages", "password-protected workbook (cannot be read without its password)"
+    ),
+    "encrypted_workbook": QT_TRANSLATE_NOOP("EngineMessages", "password-protected workbook (encrypted Office file)"),
+    "no_data_rows": QT_TRANSLATE_NOOP("EngineMessages", "no data rows (a header and nothing under it)"),
+    "all_rows_empty": QT_TRANSLATE_NOOP("EngineMessages", "no data: all {rows} rows are empty in {columns}"),
+    "missing_column": QT_TRANSLATE_NOOP("EngineMessages", "missing column {names}{where}; found: {found}"),
+    "missing_columns": QT_TRANSLATE_NOOP("EngineMessages", "missing columns {names}{where}; found: {found}"),
+    "disk_fault": QT_TRANSLATE_NOOP("EngineMessages", "cannot write {target}: {cause}"),
+    "stopped": QT_TRANSLATE_NOOP("EngineMessages", "stopped"),
+}
+
+# ``where`` of a missing column, in a workbook read sheet by sheet (engine.tables.readers).
+SHEET = QT_TRANSLATE_NOOP("EngineMessages", " in sheet {sheet}")
+
+# errno name → the cause as the C library says it in English (what ``os.strerror`` gives on Linux).
+ERRNO_CAUSES: Mapping[str, str] = {
+    "ENOSPC": QT_TRANSLATE_NOOP("EngineMessages", "No space left on device"),
+    "EDQUOT": QT_TRANSLATE_NOOP("EngineMessages", "Disk quota exceeded"),
+    "EFBIG": QT_TRANSLATE_NOOP("EngineMessages", "File too large"),
+    "EROFS": QT_TRANSLATE_NOOP("EngineMessages", "Read-only file system"),
+    "EACCES": QT_TRANSLATE_NOOP("EngineMessages", "Permission denied"),
+    "EPERM": QT_TRANSLATE_NOOP("EngineMessages", "Operation not permitted"),
+    "EIO": QT_TRANSLATE_NOOP("EngineMessages", "Input/output error"),
+    "ENODEV": QT_TRANSLATE_NOOP("EngineMessages", "No such device"),
+    "ENXIO": QT_TRANSLATE_NOOP("EngineMessages", "No such device or address"),
+}
+
+
+def _translate(source: str) -> str:
+    return QCoreApplication.translate(CONTEXT, source)
+
+
+def _shown_params(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` as shown: a disk fault's cause translated by its errno name."""
+    shown = dict(params)
+    if "sheet" in params:  # "missing column …{where}": the English " in sheet 'Sheet2'" in the UI language
+        shown["where"] = _translate(SHEET).format(sheet=params["sheet"])
+    if code == "disk_fault" and params.get("errno") in ERRNO_CAUSES:
+        shown["cause"] = f"{_translate(ERRNO_CAUSES[params['errno']])} ({params['errno']})"
+    return shown
+
+
+def engine_text(code: str, params: Mapping[str, Any], english: str) -> str:
+    """The message of ``code`` with ``params`` in the UI language; ``english`` (the engine's own
+    text) when the code is empty or unknown, or the translation does not format."""
+    source = MESSAGES.get(code) if code else None
+    if source is None:
+        return english
+    translated = _translate(source)
+    if translated == source:  # the English UI (or no translation yet): the engine's own words
+        return english
+    try:
+        return translated.format(**_shown_params(code, params))
+    except (KeyError, IndexError, ValueError):
+        return english
+
+
+def failure_text(message: TaskFailed | JobFinished) -> str:
+    """Why a task failed (``TaskFailed.reason``) or a run ended (``JobFinished.error``), translated."""
+    english = message.reason if isinstance(message, TaskFailed) else message.error
+    return engine_text(message.code, message.params, english)

@@ -1,0 +1,98 @@
+"""Engine errors in the window's language: by code and params, the English text kept for the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from engine.coded_errors import ENGLISH, english
+from engine.status import JobFinished, TaskFailed
+from gui import i18n
+from gui.engine_messages import MESSAGES, engine_text, failure_text
+from tests.clean_fixtures import write_good_inputs
+from tests.cli_support import injected_env
+from tests.helpers import wait_no_children
+
+
+@pytest.fixture
+def chinese(qapp):
+    i18n.install_language("zh_CN")
+    yield
+    i18n.install_language("en")
+    QSettings().remove(i18n.SETTINGS_KEY)
+
+
+def test_the_gui_catalogue_has_every_engine_code_with_the_engine_text():
+    assert dict(MESSAGES) == dict(ENGLISH)
+
+
+def test_a_coded_reader_error_keeps_its_english_text(tmp_path):
+    from engine.clean.config import ColumnMap
+    from engine.tables.readers import InputError, read_input_table
+
+    (tmp_path / "zero.xlsx").write_bytes(b"")
+    with pytest.raises(InputError) as raised:
+        read_input_table(tmp_path / "zero.xlsx", ColumnMap())
+    assert str(raised.value) == "empty file (0 bytes)"
+    assert (raised.value.code, raised.value.params) == ("empty_file", {})
+    assert english("cannot_open", {"cause": "Permission denied"}) == "cannot open: Permission denied"
+
+
+def test_messages_show_in_chinese_by_code_and_in_english_without_one(chinese):
+    disk = {"target": "/out/clean_00001.xlsx", "cause": "No space left on device (ENOSPC)", "errno": "ENOSPC"}
+    text = english("disk_fault", disk)
+    finished = JobFinished("clean-1", 0.0, ok=False, error=text, code="disk_fault", params=disk)
+    assert failure_text(finished) == "无法写入 /out/clean_00001.xlsx：磁盘空间不足 (ENOSPC)"
+    failed = TaskFailed("clean-1", "a.xlsx", "w1", 0.0, "empty file (0 bytes)", code="empty_file")
+    assert failure_text(failed) == "空文件（0 字节）"
+    missing = {"names": "消息内容", "where": " in sheet 'S2'", "sheet": "'S2'", "found": "a, b"}
+    assert engine_text("missing_column", missing, "") == "缺少列 消息内容（工作表 'S2'）；找到的列：a, b"
+    # no code, an unknown code, params that do not fit: the engine's own English text
+    assert failure_text(TaskFailed("clean-1", "a.xlsx", "w1", 0.0, "ValueError: bad cell")) == "ValueError: bad cell"
+    assert engine_text("from_a_newer_engine", {}, "new text") == "new text"
+    assert engine_text("cannot_open", {}, "cannot open: ?") == "cannot open: ?"
+
+
+def test_the_english_window_shows_the_engine_text_as_it_is():
+    disk = {"target": "/out/x.xlsx", "cause": "No space left on device (ENOSPC)", "errno": "ENOSPC"}
+    # not re-formatted from the catalogue: whatever the engine said (e.g. a platform's own strerror)
+    assert (
+        engine_text("disk_fault", disk, "cannot write /out/x.xlsx: Disk full") == "cannot write /out/x.xlsx: Disk full"
+    )
+
+
+@pytest.mark.timeout(150)
+def test_a_failed_file_and_a_full_disk_show_in_chinese(main_window, qtbot, tmp_path, monkeypatch, chinese):
+    """A real run (spawned workers): the empty file's row and the full disk's summary and Log line in
+    Chinese, while report.json and JobFinished keep the English text the CLI prints."""
+    for name, value in injected_env(MPWATCH_TEST_FULL_DISK="clean_00002-00003").items():
+        monkeypatch.setenv(name, value)
+    write_good_inputs(tmp_path / "in", files=4, rows=500, seed=4)
+    (tmp_path / "in" / "a_zero.xlsx").write_bytes(b"")  # sorted first: read long before segment 2 is written
+    out = tmp_path / "out"
+    panel = main_window.panels["clean"]
+    main_window.tabs.setCurrentWidget(panel)
+    form = panel.form
+    form.inputs.set_text(str(tmp_path / "in"))
+    form.out_dir.set_text(str(out))
+    form.workers.setValue(1)  # files in order: a_zero.xlsx fails before the second segment is written
+    form.segment_files.setValue(2)
+    form.out_format.setCurrentText("xlsx")
+    form.resume.setChecked(False)
+    with qtbot.waitSignal(panel.job_finished, timeout=120000) as finished:
+        assert panel.start_job()
+    result: JobFinished = finished.args[0]
+    where = str(out / "clean_00002-00003.xlsx")
+    assert result.error == f"cannot write {where}: No space left on device (ENOSPC)"  # the CLI's text
+    assert result.code == "disk_fault" and result.params["errno"] == "ENOSPC"
+    shown = f"无法写入 {where}：磁盘空间不足 (ENOSPC)"
+    assert shown in panel.summary.text()
+    assert any(shown in line for line in main_window.log_view.lines)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["error"] == result.error
+    assert [e["error"] for e in report["files"] if e["path"].endswith("a_zero.xlsx")] == ["empty file (0 bytes)"]
+    rows = {name.split(" ", 1)[1]: error for name, _status, error in panel.file_table.visible_rows()}
+    assert rows["a_zero.xlsx"] == "空文件（0 字节）"
+    assert not wait_no_children(10.0)
