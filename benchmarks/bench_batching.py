@@ -2,13 +2,17 @@
 
     python benchmarks/bench_batching.py [--seconds 3] [--target-p99-ms 100]
 
-Prints, in one run (loopback, a free port, the default model, the load generator in this process):
+Prints, in one run (loopback, a free port, the default model, the load generator in this process,
+its ``CONNECTIONS`` connections opened and warmed before each step's clock starts, as wrk2 does;
+latencies at the client from the write of a request to its whole answer, the generator's own lag
+printed apart):
  1. lone requests at idle with the defaults (target ≤ 20 ms), ``--max-batch 1`` and ``fixed``: the
     first request after the service said ready (``/healthz`` ok) apart from the next ten;
  2. capacity: the saturation throughput of ``fixed`` and ``idle`` (offered a first guess, doubled
     while the service keeps up);
  3. for fixed, idle and target: offered 5, 25, 50, 80, 100, 150 % of capacity → achieved answers/s,
-    p50, p99 (client side, 200s only), 503s; plus ``--max-batch 1`` at 5 and 25 % (idle's reference);
+    p50, p99 (client side, 200s only), p99 inside the service, 503s, the generator's lag p99 and the
+    load average; plus ``--max-batch 1`` at 5 and 25 % (idle's reference);
  4. the checks of issue 11: idle p50 ≤ 1.2× max-batch-1's at ≤ 25 %, idle saturation ≥ 0.95× fixed's,
     target p99 of accepted requests ≤ X up to 150 %;
  5. ``--ingress 1`` vs ``--ingress 2`` saturation throughput (idle).
@@ -33,6 +37,8 @@ from bench_pipeline import Served, load, lone_requests, statuses  # noqa: E402
 from engine.pipeline.loadtest import LoadtestResult, demo_texts  # noqa: E402
 
 LOADS = (0.05, 0.25, 0.50, 0.80, 1.00, 1.50)
+#: Open requests at most, and connections opened before each step.
+CONNECTIONS = 2048
 
 
 def saturation(texts: list[str], seconds: float, guess: float, **overrides: object) -> float:
@@ -41,7 +47,9 @@ def saturation(texts: list[str], seconds: float, guess: float, **overrides: obje
     with Served(**overrides) as served:
         load(served.url, texts, 50, 1.0)
         while True:
-            achieved = load(served.url, texts, rate, seconds, concurrency=2048).throughput_per_s
+            achieved = load(
+                served.url, texts, rate, seconds, concurrency=CONNECTIONS, preconnect=CONNECTIONS
+            ).throughput_per_s
             if achieved < 0.9 * rate or rate >= 32_000:
                 return achieved
             rate *= 2
@@ -52,7 +60,8 @@ def row(label: str, share: float, rate: float, result: LoadtestResult) -> str:
     shed = result.by_status.get(503, 0)
     return (
         f"   {label:<8} {share * 100:>5.0f} %  {rate:>8,.0f}  {result.throughput_per_s:>9,.0f}  {result.p50_ms:>7.1f}"
-        f"  {result.p99_ms:>8.1f}  {result.server_p99_ms:>8.1f}  {shed:>6}  {statuses(result)}"
+        f"  {result.p99_ms:>8.1f}  {result.server_p99_ms:>8.1f}  {shed:>6}  {result.client_lag_p99_ms:>7.1f}"
+        f"  {os.getloadavg()[0]:>5.2f}  {statuses(result)}"
     )
 
 
@@ -64,7 +73,7 @@ def sweep(
         load(served.url, texts, 50, 1.0)
         for share in loads:
             rate = max(1.0, share * capacity)
-            out[share] = load(served.url, texts, rate, seconds, concurrency=2048)
+            out[share] = load(served.url, texts, rate, seconds, concurrency=CONNECTIONS, preconnect=CONNECTIONS)
             print(row(label, share, rate, out[share]), flush=True)
             time.sleep(0.5)
     return out
@@ -107,7 +116,7 @@ def main() -> None:
     print(f"\n3. offered load as a share of capacity ({capacity:,.0f}/s)")
     print(
         f"   {'policy':<8} {'load':>7}  {'offered':>8}  {'answers/s':>9}  {'p50 ms':>7}  {'p99 ms':>8}  "
-        f"{'srv p99':>8}  {'503s':>6}  statuses"
+        f"{'srv p99':>8}  {'503s':>6}  {'gen lag':>7}  {'load':>5}  statuses"
     )
     x = args.target_p99_ms
     fixed = sweep("fixed", texts, capacity, args.seconds, LOADS, batching="fixed")
@@ -133,6 +142,13 @@ def main() -> None:
     print(
         f"   target {x:g} ms: worst p99 of accepted requests {worst:.1f} ms at the client, {worst_srv:.1f} ms "
         f"inside the service → {'met' if worst <= x else 'NOT met'} at the client"
+    )
+    print(
+        "   target's accepted answers/s (share of capacity): "
+        + ", ".join(
+            f"{share * 100:.0f} % {r.throughput_per_s:,.0f} ({r.throughput_per_s / capacity:.0%})"
+            for share, r in target.items()
+        )
     )
 
     print("\n5. --ingress 1 vs 2 (idle, saturation)")

@@ -107,7 +107,13 @@ class Served:
 
 
 def load(
-    url: str, texts: list[str], rate: float, seconds: float, concurrency: int = 4096, texts_per_request: int = 1
+    url: str,
+    texts: list[str],
+    rate: float,
+    seconds: float,
+    concurrency: int = 4096,
+    texts_per_request: int = 1,
+    preconnect: int = 0,
 ) -> LoadtestResult:
     config = LoadtestConfig(
         url=url,
@@ -116,6 +122,7 @@ def load(
         concurrency=concurrency,
         timeout_s=30,
         texts_per_request=texts_per_request,
+        preconnect=preconnect,
     )
     return event_loop.run(LoadGenerator(config, texts).run())
 

@@ -3,6 +3,7 @@ live with requests flowing, target mode sheds with 503 + Retry-After, two ingres
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -122,3 +123,37 @@ def test_two_ingress_processes_answer_on_one_port() -> None:
     served = [running.snapshots[("ingress", k)].items_out for k in "01"]
     assert sum(served) == len(texts) and min(served) > 0, served
     assert all("mpwatch_batch_size_count" in text for text in scrapes)
+
+
+@pytest.mark.timeout(120)
+def test_target_mode_refuses_at_the_door_before_any_work_is_spent() -> None:
+    import asyncio
+
+    from engine.pipeline.http_client import KeepAliveClient
+
+    async def kept_alive(url: str) -> list[tuple[int, bytes]]:
+        client = KeepAliveClient(url + "/v1/predict", limit=1)
+        try:  # one connection, three requests: the door's canned 503 keeps the connection open
+            return [(await client.post(b'{"text": "at the door"}', 10.0))[:2] for _ in range(3)]
+        finally:
+            client.close()
+
+    # A target no request can meet: every request is refused, by the door (a kept-alive client
+    # sending whole requests) or by the handler before the body is read (urllib: Connection: close).
+    with running_service(batching="target", target_p99_ms=0.001) as running:
+        at_the_door = asyncio.run(kept_alive(running.url))
+        by_the_handler = post(running.url, {"text": "through aiohttp"})
+        assert get(running.url, "/healthz")[0] == 200
+        assert running.wait_for(
+            lambda: (
+                running.snapshots.get(("ingress", "0")) is not None
+                and running.snapshots[("ingress", "0")].counters.get("requests_503", 0) >= 4
+                and running.snapshots[("ingress", "0")].counters.get("admission_refused", 0) >= 4
+            )
+        )
+        batcher = running.snapshots.get(("batcher", "0"))
+    for status, body in at_the_door:
+        assert status == 503 and json.loads(body)["error"].startswith("shed: predicted latency over the 0.001 ms")
+    assert by_the_handler.status == 503 and by_the_handler.headers.get("Retry-After") == "1"
+    assert by_the_handler.body["error"].startswith("shed:")
+    assert batcher is None or batcher.items_in == 0  # nothing was preprocessed or batched

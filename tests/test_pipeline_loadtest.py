@@ -32,3 +32,46 @@ def test_recent_ids_count_a_repeat_and_forget_what_is_older_than_the_window():
     time.sleep(0.3)
     assert not ids.seen_before(3)  # arriving now purges 1 and 2
     assert len(ids) == 1
+
+
+def test_the_client_times_from_the_write_and_preconnects_warmed_connections():
+    import asyncio
+
+    from engine.pipeline import event_loop
+    from engine.pipeline.http_client import KeepAliveClient
+
+    accepted = []
+    health_checks = []
+    answer_after_s = 0.03
+
+    class Server(asyncio.Protocol):
+        def connection_made(self, transport):
+            self.transport = transport
+            accepted.append(transport)
+
+        def data_received(self, data):
+            if data.startswith(b"GET /healthz"):
+                health_checks.append(data)
+                self.transport.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            else:  # answered a fixed time after the request came in
+                body = b'{"id": 1, "answer": 0}'
+                reply = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+                asyncio.get_running_loop().call_later(answer_after_s, self.transport.write, reply)
+
+    async def run():
+        server = await asyncio.get_running_loop().create_server(Server, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        client = KeepAliveClient(f"http://127.0.0.1:{port}/v1/predict", limit=4)
+        try:
+            ready = await client.preconnect(6, 5.0)  # at most the client's limit
+            before = time.monotonic()
+            status, body, sent_at, seconds = await client.post(b'{"text": "x"}', 5.0)
+            return ready, before, status, body, sent_at, seconds
+        finally:
+            client.close()
+            server.close()
+
+    ready, before, status, body, sent_at, seconds = event_loop.run(run())
+    assert ready == 4 and len(health_checks) == 4 and len(accepted) == 4  # the request reused one of them
+    assert status == 200 and body == b'{"id": 1, "answer": 0}'
+    assert sent_at >= before and answer_after_s <= seconds < answer_after_s + 0.5

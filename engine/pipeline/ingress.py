@@ -11,9 +11,10 @@ Data flow::
 
 Overload never grows memory: at most ``max_inflight_items`` items are admitted; beyond that the
 answer is 503 with Retry-After. In ``target`` batching mode a request is also refused (503 +
-Retry-After) when the batcher predicts that a request admitted now would miss the p99 target
-(``admission_predicted_ms`` in ``BatchReport``: the newest item's trip from admission to the batcher,
-its turn there, its batch): shedding at the door costs no preprocessing, unlike shedding in the batcher.
+Retry-After) when it is predicted to miss the p99 target, counting the wait before its handler
+runs, or when more items are in flight than can be answered within the target (``admission``):
+shedding at the door costs no parsing or preprocessing, unlike shedding in the batcher. Most such
+refusals are written by ``admission.DoorKeeper`` before aiohttp parses the request at all.
 
 Several ingress processes (``--ingress N``) serve one port (see ``service`` for SO_REUSEPORT and its
 fallback); each has its own results queue, and the ids it gives name it, so answers come back to it.
@@ -41,9 +42,9 @@ from aiohttp import web
 
 from engine.context import JobContext, parent_alive
 from engine.pipeline import event_loop, metrics
-from engine.pipeline.batch_policy import PLAN_FRACTION
-from engine.pipeline.config import PipelineConfig
-from engine.pipeline.connection_guard import ConnectionGuard, defer_accept, room_for_connections
+from engine.pipeline.admission import AdmissionGate, DoorKeeper
+from engine.pipeline.config import POLICIES, PipelineConfig
+from engine.pipeline.connection_guard import ConnectionGuard, GuardedConnection, defer_accept, room_for_connections
 from engine.pipeline.http_request import (
     RequestError,
     error_response,
@@ -60,6 +61,7 @@ from engine.pipeline.stage import PipelineWiring, stage_setup
 LATENCY_WINDOW_S = 2.0
 STATUS_TICK_S = 0.1
 LISTEN_BACKLOG = 4096
+TARGET_CODE = POLICIES.index("target")
 
 
 class Ingress:
@@ -91,6 +93,7 @@ class Ingress:
         self.traffic = metrics.Traffic()
         self.recent_latency_ms: deque[tuple[float, float]] = deque(maxlen=50_000)
         self.guard: ConnectionGuard | None = None
+        self.gate = AdmissionGate()
 
     # -- HTTP handlers --------------------------------------------------------------------------------
     def app(self) -> web.Application:
@@ -114,8 +117,11 @@ class Ingress:
         return response
 
     async def _predict(self, request: web.Request, request_id: int, started: float) -> web.Response:
-        texts, single = parse_texts(await read_body(request, self.config.max_body_bytes, self.config.body_timeout_s))
         retry = {"Retry-After": str(self.config.retry_after_s)}
+        refusal = self._target_refusal()  # before the body is read: a refusal must cost next to nothing
+        if refusal is not None:
+            raise RequestError(503, refusal, retry)
+        texts, single = parse_texts(await read_body(request, self.config.max_body_bytes, self.config.body_timeout_s))
         router = self.router
         if router.draining:
             raise RequestError(503, "the service is shutting down", retry)
@@ -126,21 +132,6 @@ class Ingress:
                 f"(limit {self.config.max_inflight_items}); retry later",
                 retry,
             )
-        control = self.wiring.control
-        if control.policy == "target":
-            # The batcher's prediction, or — when the queues before it are behind — how long this
-            # ingress's oldest unanswered request has waited already (a newer one queues behind it).
-            predicted_ms = max(
-                self.wiring.report.get("admission_predicted_ms"),
-                self.router.oldest_pending_s(time.monotonic()) * 1000.0,
-            )
-            if predicted_ms > control.target_p99_ms * PLAN_FRACTION:
-                raise RequestError(
-                    503,
-                    f"shed: predicted latency {predicted_ms:.0f} ms is over the "
-                    f"{control.target_p99_ms:g} ms target; retry later",
-                    retry,
-                )
         deadline = time.monotonic() + self.config.request_timeout_s
         item_ids = [request_id] + [router.new_id() for _ in texts[1:]]
         futures = router.admit(item_ids, texts, deadline)
@@ -158,9 +149,39 @@ class Ingress:
         for status, payload in outcomes:
             if status != STATUS_OK:
                 raise RequestError(status, payload, retry if status == 503 else None)
+        self.gate.answered(time.monotonic(), len(outcomes), latency_ms / 1000.0, self.wiring.control.target_p99_ms)
         answers = ",".join(payload for _, payload in outcomes)
         field = f'"answer":{answers}' if single else f'"answers":[{answers}]'
         return json_response(200, f'{{"id":{request_id},{field},"latency_ms":{latency_ms:.2f}}}')
+
+    def _target_refusal(self) -> str | None:
+        """Target mode: why a request arriving now is refused (``admission``), else None."""
+        control = self.wiring.control
+        if control.policy != "target":
+            return None
+        now = time.monotonic()
+        return self.gate.refusal(
+            now,
+            control.target_p99_ms,
+            self.wiring.report.get("admission_predicted_ms"),
+            self.router.oldest_pending_s(now),
+            len(self.router.pending),
+        )
+
+    def _door(self) -> asyncio.BaseProtocol:
+        """A new connection's protocol: the guard's, behind target mode's door (``admission.DoorKeeper``)."""
+        assert self.guard is not None
+        inner = self.guard()
+        if not isinstance(inner, GuardedConnection):
+            return inner
+        control = self.wiring.control
+        return DoorKeeper(
+            inner,
+            lambda: control.policy_code == TARGET_CODE,
+            self._target_refusal,
+            lambda: self._record(503, time.perf_counter()),
+            self.config.retry_after_s,
+        )
 
     async def handle_health(self, request: web.Request) -> web.Response:
         import json
@@ -246,6 +267,8 @@ class Ingress:
             for key in ("latency_p50_ms", "latency_p95_ms", "latency_p99_ms"):
                 rep.set_counter(key, 0.0)
         rep.set_counter("inflight_items", len(self.router.pending))
+        for name, value in self.gate.figures(now, self.wiring.control.target_p99_ms).items():
+            rep.set_counter(name, value)
         for reason, count in self.traffic.batches_by_reason.items():
             rep.set_counter(f"flush_{reason}", count)
         rep.set_queue(len(self.router.backlog), self.config.max_inflight_items)
@@ -271,6 +294,7 @@ class Ingress:
 
     async def serve(self) -> None:
         self.router.start_reader()
+        self.gate.lag.start()
         config = self.config
         runner = web.AppRunner(
             self.app(), handler_cancellation=True, access_log=None, keepalive_timeout=config.keepalive_timeout_s
@@ -292,10 +316,10 @@ class Ingress:
         # client's retransmission (1 s, 3 s, 7 s…) shows up as seconds of made-up latency.
         loop = asyncio.get_running_loop()
         if self.listener is not None:  # --ingress N without SO_REUSEPORT: the service's socket, shared
-            server = await loop.create_server(self.guard, sock=self.listener, backlog=LISTEN_BACKLOG)
+            server = await loop.create_server(self._door, sock=self.listener, backlog=LISTEN_BACKLOG)
         else:
             server = await loop.create_server(
-                self.guard, config.host, config.port, backlog=LISTEN_BACKLOG, reuse_port=config.ingress > 1
+                self._door, config.host, config.port, backlog=LISTEN_BACKLOG, reuse_port=config.ingress > 1
             )
         if config.defer_accept and not defer_accept(server.sockets, config.header_timeout_s):
             self.ctx.log(f"ingress {self.index}: no TCP_DEFER_ACCEPT here; idle connections are accepted", "info")

@@ -6,7 +6,9 @@ Data flow::
         └─► if fewer than ``concurrency`` requests are open: POST {"text": …}
             else: counted as ``skipped_at_cap`` (open loop: arrivals never wait for answers)
     (a small keep-alive HTTP client, ``http_client``: aiohttp's would eat half the CPU it measures)
-    each answer ─► status counts, latency (client side), answer ids (duplicates counted)
+    each answer ─► status counts, latency (client side: from the write of the request to the last byte
+                   of its answer), answer ids (duplicates counted)
+    the generator's own lag (an arrival's due time → its request written) ─► ``client_lag_p99_ms``
         └─► StatusReporter "loadgen" snapshots (≤ 10/s) for the GUI; a LoadtestResult at the end
 
 A closed loop (send, wait, send) would slow down with the server and hide queueing; an open loop
@@ -52,6 +54,8 @@ class LoadtestConfig:
     texts_per_request: int = 1
     #: Bearer token sent with every request (a service started with ``--token``).
     token: str | None = field(default=None, repr=False)
+    #: Connections opened before the clock starts (``KeepAliveClient.preconnect``; 0: on demand).
+    preconnect: int = 0
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,11 @@ class LoadtestResult:
     p99_ms: float = 0.0
     max_ms: float = 0.0
     #: p99 of the ``latency_ms`` the service reports (admission to answer): what the client saw
-    #: beyond it was spent connecting and on the wire (under overload: a full accept queue).
+    #: beyond it was spent before the service's handler ran (kernel queues, HTTP parsing).
     server_p99_ms: float = 0.0
+    #: p99 of the generator's own lag: from an arrival's due time to its request being written
+    #: (a starved or slow generator shows here, not in the latencies, which start at the write).
+    client_lag_p99_ms: float = 0.0
     duplicate_ids: int = 0
     wrong_answers: int = 0
     #: Each distinct error (HTTP status and the service's reason, or the connection error) and how
@@ -104,7 +111,7 @@ class LoadtestResult:
             + (
                 f"\nlatency of 200s: p50 {self.p50_ms:.1f} ms, p95 {self.p95_ms:.1f} ms, "
                 f"p99 {self.p99_ms:.1f} ms, max {self.max_ms:.1f} ms; inside the service p99 "
-                f"{self.server_p99_ms:.1f} ms"
+                f"{self.server_p99_ms:.1f} ms; the generator's own lag p99 {self.client_lag_p99_ms:.1f} ms"
                 if self.by_status.get(200)
                 else "\nlatency: none (no request succeeded)"
             )
@@ -198,6 +205,7 @@ class LoadGenerator:
         self.by_status: Counter[int] = Counter()
         self.latencies_ms = LatencySample(seed=config.seed)
         self.server_latencies_ms = LatencySample(seed=config.seed + 1)
+        self.client_lag_ms = LatencySample(seed=config.seed + 2)
         self.recent: deque[tuple[float, float]] = deque(maxlen=100_000)
         self.ids = RecentIds(window_s=2 * config.timeout_s + 10.0)
         self.duplicates = 0
@@ -216,11 +224,12 @@ class LoadGenerator:
         payload = {"text": texts[0]} if n == 1 else {"texts": texts}
         return json.dumps(payload).encode(), texts
 
-    async def _one(self, client: KeepAliveClient, body: bytes, texts: list[str]) -> None:
-        started = time.perf_counter()
+    async def _one(self, client: KeepAliveClient, due: float, body: bytes, texts: list[str]) -> None:
         status = 0
+        elapsed_s = 0.0
         try:
-            status, body = await client.post(body, self.config.timeout_s)
+            status, body, sent_at, elapsed_s = await client.post(body, self.config.timeout_s)
+            self.client_lag_ms.add(max(0.0, sent_at - due) * 1000.0)
             if status == 200:
                 answer = json.loads(body)
                 self.server_latencies_ms.add(float(answer.get("latency_ms", 0.0)))
@@ -237,7 +246,7 @@ class LoadGenerator:
             self._count_error(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
         finally:
             self.open -= 1
-        elapsed_ms = (time.perf_counter() - started) * 1000.0
+        elapsed_ms = elapsed_s * 1000.0
         self.by_status[status] += 1
         if status == 200:
             self.latencies_ms.add(elapsed_ms)
@@ -275,9 +284,11 @@ class LoadGenerator:
     async def run(self) -> LoadtestResult:
         config = self.config
         tasks: set[asyncio.Task] = set()
+        client = KeepAliveClient(config.url, limit=config.concurrency, token=config.token)
+        if config.preconnect:
+            await client.preconnect(config.preconnect, config.timeout_s)
         started = time.monotonic()
         end = started + config.duration_s if config.duration_s > 0 else float("inf")
-        client = KeepAliveClient(config.url, limit=config.concurrency, token=config.token)
         try:
             next_arrival = started
             last_report = 0.0
@@ -295,7 +306,7 @@ class LoadGenerator:
                     if self.open < config.concurrency:
                         self.open += 1
                         self.sent += 1
-                        task = asyncio.create_task(self._one(client, *self._request()))
+                        task = asyncio.create_task(self._one(client, next_arrival, *self._request()))
                         tasks.add(task)
                         task.add_done_callback(tasks.discard)
                     else:
@@ -335,6 +346,7 @@ class LoadGenerator:
             p99_ms=p99,
             max_ms=self.latencies_ms.max,
             server_p99_ms=self.server_latencies_ms.percentiles(99)[0],
+            client_lag_p99_ms=self.client_lag_ms.percentiles(99)[0],
             duplicate_ids=self.duplicates,
             wrong_answers=self.wrong,
             errors=tuple(self.errors.most_common()),
