@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.context import SPAWN, JobContext
+from engine.context import SPAWN, JobContext, StopFlag
 from engine.pipeline.config import PipelineConfig
 from engine.pipeline.service import PipelineService
 from engine.status import Snapshot
@@ -165,7 +165,7 @@ def running_service(**overrides: Any) -> Iterator[RunningService]:
     settings.update(overrides)
     config = PipelineConfig(**settings)
     status_queue = SPAWN.Queue(50_000)
-    ctx = JobContext("pipeline-test", status_queue, SPAWN.Event())
+    ctx = JobContext("pipeline-test", status_queue, StopFlag())
     service = PipelineService(config, ctx)
     running = RunningService(service)
     polling = threading.Event()
