@@ -47,7 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.pipeline import event_loop  # noqa: E402
 from engine.pipeline.config import PipelineConfig  # noqa: E402
 from engine.pipeline.http_client import KeepAliveClient  # noqa: E402
-from engine.pipeline.loadtest import LoadtestConfig, RecentIds, run_loadtest  # noqa: E402
+from engine.pipeline.load_tally import RecentIds  # noqa: E402
+from engine.pipeline.loadtest import LoadtestConfig, run_loadtest  # noqa: E402
 from tests.pipeline_support import running_service  # noqa: E402
 
 GROWTH_LIMIT = 0.05

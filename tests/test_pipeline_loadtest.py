@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from engine.pipeline.loadtest import LatencySample, RecentIds
+from engine.pipeline.load_tally import LatencySample, RecentIds
 
 
 def test_latency_sample_is_bounded_and_its_percentiles_stay_close():

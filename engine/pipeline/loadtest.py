@@ -31,6 +31,7 @@ import numpy as np
 from engine.context import JobContext
 from engine.pipeline import event_loop
 from engine.pipeline.http_client import KeepAliveClient
+from engine.pipeline.load_tally import LatencySample, RecentIds
 from engine.status import StatusReporter
 
 LATENCY_WINDOW_S = 2.0
@@ -128,59 +129,6 @@ def demo_texts(rows: int = 3000, seed: int = 11) -> list[str]:
     customer = frame[frame["是否客服"] == "否"]["消息内容"].dropna()
     texts = [str(t) for t in customer if str(t).strip()]
     return texts or ["你好"]
-
-
-class LatencySample:
-    """Latencies of a run of any length in bounded memory: a uniform random sample of at most
-    ``capacity`` values (reservoir sampling), plus the exact count and maximum. Percentiles of
-    200,000 sampled values are within a fraction of a percentile of the exact ones."""
-
-    def __init__(self, capacity: int = 200_000, seed: int = 0) -> None:
-        self.capacity = capacity
-        self.values: list[float] = []
-        self.count = 0
-        self.max = 0.0
-        self._rng = random.Random(seed)
-
-    def add(self, value: float) -> None:
-        self.count += 1
-        self.max = max(self.max, value)
-        if len(self.values) < self.capacity:
-            self.values.append(value)
-        else:
-            slot = self._rng.randrange(self.count)
-            if slot < self.capacity:
-                self.values[slot] = value
-
-    def percentiles(self, *qs: float) -> list[float]:
-        if not self.values:
-            return [0.0] * len(qs)
-        return [float(v) for v in np.percentile(self.values, qs)]
-
-
-class RecentIds:
-    """Answer ids seen in the last ``window_s`` seconds, to count an id answered twice. A duplicate
-    can only come while its request could still be answered, so older ids are forgotten: memory
-    stays bounded however long the generator runs."""
-
-    def __init__(self, window_s: float) -> None:
-        self.window_s = window_s
-        self._ids: set[int] = set()
-        self._order: deque[tuple[float, int]] = deque()
-
-    def seen_before(self, answer_id: int) -> bool:
-        """True when ``answer_id`` was already seen (recently); remembers it either way."""
-        now = time.monotonic()
-        while self._order and now - self._order[0][0] > self.window_s:
-            self._ids.discard(self._order.popleft()[1])
-        if answer_id in self._ids:
-            return True
-        self._ids.add(answer_id)
-        self._order.append((now, answer_id))
-        return False
-
-    def __len__(self) -> int:
-        return len(self._ids)
 
 
 class LoadGenerator:
