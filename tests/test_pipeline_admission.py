@@ -123,6 +123,31 @@ def test_the_loop_lag_probe_sees_a_loop_held_up() -> None:
     assert held >= 0.05 and held > calm
 
 
+def test_the_loop_lag_probe_sleeps_while_target_mode_is_off() -> None:
+    """Idle and fixed read no lag: the probe must not wake the loop every 2 ms for them."""
+
+    async def run(wanted: list[bool]) -> tuple[int, int, int, int]:
+        lag = LoopLag(period_s=0.002, window_s=0.5)
+        calls = 0
+
+        def target_on() -> bool:
+            nonlocal calls
+            calls += 1
+            return wanted[0]
+
+        lag.start(target_on)
+        await asyncio.sleep(0.25)
+        off_calls, off_samples = calls, len(lag._samples)
+        wanted[0] = True
+        await asyncio.sleep(0.25)
+        lag.stop()
+        return off_calls, off_samples, calls - off_calls, len(lag._samples)
+
+    off_calls, off_samples, on_calls, on_samples = asyncio.run(run([False]))
+    assert off_calls <= 4 and off_samples == 0, "while off: a look every 0.1 s, no samples"
+    assert on_calls >= 20 and on_samples >= 20, "switched on: probing every 2 ms again"
+
+
 # -- the door ----------------------------------------------------------------------------------------
 def test_one_whole_request_is_exactly_one_complete_predict_post() -> None:
     assert one_whole_request(request())

@@ -55,6 +55,9 @@ from engine.pipeline.connection_guard import IDLE
 
 #: How often the loop-lag probe asks to run.
 PROBE_PERIOD_S = 0.002
+#: How often the probe looks whether it is wanted while target mode is off (idle and fixed use no
+#: lag: probing every 2 ms there would wake an idle service 500 times a second for nothing).
+DORMANT_PERIOD_S = 0.1
 #: The lag counted is the largest seen over this many recent seconds.
 LAG_WINDOW_S = 0.05
 #: Turns of the loop a request waits outside the batcher's view: in the kernel, in the ready queue
@@ -81,9 +84,13 @@ class LoopLag:
         self._samples: deque[tuple[float, float]] = deque(maxlen=4096)
         self._due = 0.0
         self._handle: asyncio.TimerHandle | None = None
+        self._wanted: Callable[[], bool] = lambda: True
 
-    def start(self) -> None:
-        """Begin probing on the running loop (call from inside it)."""
+    def start(self, wanted: Callable[[], bool] | None = None) -> None:
+        """Begin probing on the running loop (call from inside it); while ``wanted()`` is false the
+        probe only looks again every ``DORMANT_PERIOD_S`` and keeps no samples."""
+        if wanted is not None:
+            self._wanted = wanted
         self._due = time.monotonic() + self.period_s
         self._handle = asyncio.get_running_loop().call_later(self.period_s, self._tick)
 
@@ -94,9 +101,14 @@ class LoopLag:
 
     def _tick(self) -> None:
         now = time.monotonic()
-        self._samples.append((now, max(0.0, now - self._due)))
-        self._due = now + self.period_s
-        self._handle = asyncio.get_running_loop().call_later(self.period_s, self._tick)
+        if self._wanted():
+            self._samples.append((now, max(0.0, now - self._due)))
+            period = self.period_s
+        else:
+            self._samples.clear()
+            period = DORMANT_PERIOD_S
+        self._due = now + period
+        self._handle = asyncio.get_running_loop().call_later(period, self._tick)
 
     def observe(self, now: float, lag_s: float) -> None:
         """Record a lag measured elsewhere (tests, or a loop driven by hand)."""

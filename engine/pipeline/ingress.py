@@ -294,7 +294,8 @@ class Ingress:
 
     async def serve(self) -> None:
         self.router.start_reader()
-        self.gate.lag.start()
+        control = self.wiring.control
+        self.gate.lag.start(lambda: control.policy_code == TARGET_CODE)  # only target mode reads it
         config = self.config
         runner = web.AppRunner(
             self.app(), handler_cancellation=True, access_log=None, keepalive_timeout=config.keepalive_timeout_s
