@@ -25,6 +25,7 @@ from tests.cli_support import (
     wait_for_report,
 )
 
+INPUT_FILES = 24
 SEGMENT_FILES = 2
 WORKERS = 2
 
@@ -33,9 +34,17 @@ def written(report: dict) -> list[dict]:
     return [s for s in report["segments"] if s["status"] == "written"]
 
 
-def mid_run(report: dict) -> bool:
-    """At least one segment written and at least two still to come."""
-    return report["status"] == "running" and 1 <= len(written(report)) <= len(report["segments"]) - 2
+def wait_mid_run(cli, out: Path, fmt: str, segments: int, timeout_s: float = 60.0) -> None:
+    """Return once at least one segment is on disk and at least two are still to come. Watched on
+    the disk, every 5 ms: the whole run takes ~1.5 s and writes its segments ~30 ms apart, faster
+    than report.json is rewritten (at most every 0.25 s), so the report may jump from none written
+    to done (it did on CI)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and cli.poll() is None:
+        if 1 <= len(final_outputs(out, fmt)) <= segments - 2:
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"no moment with a segment written and two to come: {read_report(out)}")
 
 
 def final_outputs(out: Path, fmt: str) -> set[str]:
@@ -78,7 +87,7 @@ def resume_gives_the_uninterrupted_rows(
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> Path:
-    return good_inputs_folder(tmp_path_factory, "truth", files=24, rows=1200, seed=7)
+    return good_inputs_folder(tmp_path_factory, "truth", files=INPUT_FILES, rows=1200, seed=7)
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +110,7 @@ def test_sigkill_at_any_moment_leaves_a_true_report_and_resume_completes_it(inpu
     out = tmp_path / "out"
     cli = start_cli(clean_command(inputs, out, "xlsx", SEGMENT_FILES), tmp_path / "stderr.txt")
     try:
-        wait_for_report(out, mid_run)
+        wait_mid_run(cli, out, "xlsx", INPUT_FILES // SEGMENT_FILES)
     finally:
         kill_group(cli)
     report = read_report(out)
