@@ -96,3 +96,27 @@ def test_a_failed_file_and_a_full_disk_show_in_chinese(main_window, qtbot, tmp_p
     rows = {name.split(" ", 1)[1]: error for name, _status, error in panel.file_table.visible_rows()}
     assert rows["a_zero.xlsx"] == "空文件（0 字节）"
     assert not wait_no_children(10.0)
+
+
+def test_process_roles_show_in_chinese_with_their_number_or_address(chinese):
+    from engine.cluster.worker_events import worker_role
+    from engine.dialogues.job import READER_STAGE
+    from engine.dialogues.writer import WRITER_ROLE
+    from gui.terms import process_role
+
+    assert process_role("coordinator") == "协调进程"
+    assert process_role("writer 2") == "写入进程 2"
+    assert process_role("clean 12") == "清洗进程 12"
+    assert process_role(f"{READER_STAGE} 1") == "读取进程 1"
+    assert process_role(WRITER_ROLE) == "mmi 写入进程"
+    assert process_role("predictor-0") == "推理进程-0"
+    assert process_role("ingress") == "接入进程"
+    assert process_role(worker_role("tcp://127.0.0.1:40123")) == "Dask 工作进程 tcp://127.0.0.1:40123"
+    assert process_role("a role from a newer engine 3") == "a role from a newer engine 3"
+
+
+def test_process_roles_stay_the_engine_words_in_english():
+    from gui.terms import process_role
+
+    for role in ("coordinator", "writer 2", "clean 12", "mmi-writer", "predictor-0", "loadgen"):
+        assert process_role(role) == role

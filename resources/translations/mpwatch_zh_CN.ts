@@ -1386,6 +1386,61 @@ Remove these files and start? Only the files that run&apos;s report lists are re
     </message>
 </context>
 <context>
+    <name>Roles</name>
+    <message>
+        <source>coordinator</source>
+        <translation>协调进程</translation>
+    </message>
+    <message>
+        <source>worker</source>
+        <translation>工作进程</translation>
+    </message>
+    <message>
+        <source>clean</source>
+        <translation>清洗进程</translation>
+    </message>
+    <message>
+        <source>writer</source>
+        <translation>写入进程</translation>
+    </message>
+    <message>
+        <source>reader</source>
+        <translation>读取进程</translation>
+    </message>
+    <message>
+        <source>mmi-writer</source>
+        <translation>mmi 写入进程</translation>
+    </message>
+    <message>
+        <source>ingress</source>
+        <translation>接入进程</translation>
+    </message>
+    <message>
+        <source>preprocess</source>
+        <translation>预处理进程</translation>
+    </message>
+    <message>
+        <source>batcher</source>
+        <translation>组批进程</translation>
+    </message>
+    <message>
+        <source>predictor</source>
+        <translation>推理进程</translation>
+    </message>
+    <message>
+        <source>receiver</source>
+        <translation>接收进程</translation>
+    </message>
+    <message>
+        <source>loadgen</source>
+        <translation>压测进程</translation>
+    </message>
+    <message>
+        <source>dask worker</source>
+        <translation>Dask 工作进程</translation>
+    </message>
+</context>
+<context>
     <name>RunOnSelector</name>
     <message>
         <source>Run on: enter the scheduler&apos;s address (tcp://HOST:PORT).</source>
