@@ -17,6 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
+from engine.coded_errors import code_and_params
 from engine.status import JobFinished, TaskFailed
 
 CONTEXT = "EngineMessages"
@@ -46,7 +47,44 @@ MESSAGES: Mapping[str, str] = {
     "missing_columns": QT_TRANSLATE_NOOP("EngineMessages", "missing columns {names}{where}; found: {found}"),
     "disk_fault": QT_TRANSLATE_NOOP("EngineMessages", "cannot write {target}: {cause}"),
     "stopped": QT_TRANSLATE_NOOP("EngineMessages", "stopped"),
+    "input_not_found": QT_TRANSLATE_NOOP("EngineMessages", "input not found: {path}"),
+    "pattern_matches_nothing": QT_TRANSLATE_NOOP(
+        "EngineMessages", "no .xlsx/.xls/.csv/.parquet file matches {pattern}"
+    ),
+    "nothing_to_read": QT_TRANSLATE_NOOP("EngineMessages", "nothing to read in {described}"),
+    "out_is_a_file": QT_TRANSLATE_NOOP("EngineMessages", "output folder {out} is a file, not a folder"),
+    "out_under_a_file": QT_TRANSLATE_NOOP(
+        "EngineMessages", "output folder {out} is not writable: {existing} is a file, not a folder"
+    ),
+    "out_not_permitted": QT_TRANSLATE_NOOP(
+        "EngineMessages", "output folder {out} is not writable: no permission to write in {existing}"
+    ),
+    "column_not_found": QT_TRANSLATE_NOOP("EngineMessages", "column {names} not found in {file}; found: {found}"),
+    "columns_not_found": QT_TRANSLATE_NOOP("EngineMessages", "columns {names} not found in {file}; found: {found}"),
+    "column_not_found_in_files": QT_TRANSLATE_NOOP(
+        "EngineMessages", "column {names} not found in {file} or the {others} other file(s) checked; found: {found}"
+    ),
+    "columns_not_found_in_files": QT_TRANSLATE_NOOP(
+        "EngineMessages", "columns {names} not found in {file} or the {others} other file(s) checked; found: {found}"
+    ),
+    "hint_check_the_path": QT_TRANSLATE_NOOP(
+        "EngineMessages", "check the path (files, folders or glob patterns in quotes)"
+    ),
+    "hint_inputs_kinds": QT_TRANSLATE_NOOP(
+        "EngineMessages", "the inputs must hold {kinds} files (outside the output folder)"
+    ),
+    "hint_give_a_folder": QT_TRANSLATE_NOOP(
+        "EngineMessages", "give a folder for the output (it is created if missing)"
+    ),
+    "hint_another_folder": QT_TRANSLATE_NOOP("EngineMessages", "choose another output folder"),
+    "hint_did_you_mean": QT_TRANSLATE_NOOP("EngineMessages", "did you mean --columns {spec}?"),
+    "hint_name_the_columns": QT_TRANSLATE_NOOP(
+        "EngineMessages", "name the columns with --columns KEY=NAME (keys: agent, customer, role, content, time)"
+    ),
 }
+
+# How a window shows a run-wide problem and its hint (engine.preflight.PreflightError).
+PROBLEM_AND_HINT = QT_TRANSLATE_NOOP("EngineMessages", "{problem}\nhint: {hint}")
 
 # ``where`` of a missing column, in a workbook read sheet by sheet (engine.tables.readers).
 SHEET = QT_TRANSLATE_NOOP("EngineMessages", " in sheet {sheet}")
@@ -98,3 +136,15 @@ def failure_text(message: TaskFailed | JobFinished) -> str:
     """Why a task failed (``TaskFailed.reason``) or a run ended (``JobFinished.error``), translated."""
     english = message.reason if isinstance(message, TaskFailed) else message.error
     return engine_text(message.code, message.params, english)
+
+
+def preflight_text(error: ValueError) -> str:
+    """Why a run cannot start (a PreflightError, or a form's ValueError), in the UI language: the
+    problem and the hint each by its code; the engine's own text for what carries no code."""
+    code, params = code_and_params(error)
+    hint_code = getattr(error, "hint_code", "")
+    if not code or not hint_code:
+        return engine_text(code, params, str(error))
+    problem = engine_text(code, params, error.problem)  # type: ignore[attr-defined]
+    hint = engine_text(hint_code, params, error.hint)  # type: ignore[attr-defined]
+    return _translate(PROBLEM_AND_HINT).format(problem=problem, hint=hint)

@@ -120,3 +120,42 @@ def test_process_roles_stay_the_engine_words_in_english():
 
     for role in ("coordinator", "writer 2", "clean 12", "mmi-writer", "predictor-0", "loadgen"):
         assert process_role(role) == role
+
+
+def test_a_run_wide_problem_and_its_hint_show_in_chinese(chinese, tmp_path):
+    from engine.clean.config import ColumnMap
+    from engine.preflight import PreflightError, check_columns, check_inputs, check_out_dir
+    from gui.engine_messages import preflight_text
+
+    write_good_inputs(tmp_path / "in", files=2, rows=20, seed=1)
+    files = check_inputs((tmp_path / "in",), tmp_path / "out")
+    with pytest.raises(PreflightError) as wrong_column:
+        check_columns(files, ColumnMap(content="消息"))
+    assert preflight_text(wrong_column.value) == (
+        f"在 {files[0].name} 及检查的其他 1 个文件中都找不到列 消息 (content)；"
+        "找到的列：坐席id, 坐席昵称, 客户微信id, 是否客服, 消息类型, 消息内容, 消息时间\n提示：是否应在“列名映射”中填写 content=消息内容？"
+    )
+    with pytest.raises(PreflightError) as missing:
+        check_inputs((tmp_path / "nowhere",), tmp_path / "out")
+    assert preflight_text(missing.value).startswith(f"找不到输入：{tmp_path / 'nowhere'}\n提示：请检查路径")
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(PreflightError) as out_is_file:
+        check_out_dir(tmp_path / "a-file")
+    assert (
+        preflight_text(out_is_file.value)
+        == f"输出文件夹 {tmp_path / 'a-file'} 是一个文件，不是文件夹\n提示：请为输出指定一个文件夹（不存在时会自动创建）"
+    )
+    # a form's own ValueError (no code) shows as it is
+    assert preflight_text(ValueError("Columns: nonsense")) == "Columns: nonsense"
+
+
+def test_a_run_wide_problem_keeps_the_engine_text_in_english(tmp_path):
+    from engine.preflight import PreflightError, check_inputs
+    from gui.engine_messages import preflight_text
+
+    with pytest.raises(PreflightError) as missing:
+        check_inputs((tmp_path / "nowhere",), tmp_path / "out")
+    expected = (
+        f"input not found: {tmp_path / 'nowhere'}\nhint: check the path (files, folders or glob patterns in quotes)"
+    )
+    assert str(missing.value) == expected and preflight_text(missing.value) == expected

@@ -773,6 +773,76 @@
         <translation>已停止</translation>
     </message>
     <message>
+        <source>input not found: {path}</source>
+        <translation>找不到输入：{path}</translation>
+    </message>
+    <message>
+        <source>no .xlsx/.xls/.csv/.parquet file matches {pattern}</source>
+        <translation>没有与 {pattern} 匹配的 .xlsx/.xls/.csv/.parquet 文件</translation>
+    </message>
+    <message>
+        <source>nothing to read in {described}</source>
+        <translation>没有可读取的文件：{described}</translation>
+    </message>
+    <message>
+        <source>output folder {out} is a file, not a folder</source>
+        <translation>输出文件夹 {out} 是一个文件，不是文件夹</translation>
+    </message>
+    <message>
+        <source>output folder {out} is not writable: {existing} is a file, not a folder</source>
+        <translation>输出文件夹 {out} 不可写：{existing} 是一个文件，不是文件夹</translation>
+    </message>
+    <message>
+        <source>output folder {out} is not writable: no permission to write in {existing}</source>
+        <translation>输出文件夹 {out} 不可写：没有在 {existing} 中写入的权限</translation>
+    </message>
+    <message>
+        <source>column {names} not found in {file}; found: {found}</source>
+        <translation>在 {file} 中找不到列 {names}；找到的列：{found}</translation>
+    </message>
+    <message>
+        <source>columns {names} not found in {file}; found: {found}</source>
+        <translation>在 {file} 中找不到列 {names}；找到的列：{found}</translation>
+    </message>
+    <message>
+        <source>column {names} not found in {file} or the {others} other file(s) checked; found: {found}</source>
+        <translation>在 {file} 及检查的其他 {others} 个文件中都找不到列 {names}；找到的列：{found}</translation>
+    </message>
+    <message>
+        <source>columns {names} not found in {file} or the {others} other file(s) checked; found: {found}</source>
+        <translation>在 {file} 及检查的其他 {others} 个文件中都找不到列 {names}；找到的列：{found}</translation>
+    </message>
+    <message>
+        <source>check the path (files, folders or glob patterns in quotes)</source>
+        <translation>请检查路径（文件、文件夹，或加引号的通配模式）</translation>
+    </message>
+    <message>
+        <source>the inputs must hold {kinds} files (outside the output folder)</source>
+        <translation>输入中必须有 {kinds} 文件（在输出文件夹之外）</translation>
+    </message>
+    <message>
+        <source>give a folder for the output (it is created if missing)</source>
+        <translation>请为输出指定一个文件夹（不存在时会自动创建）</translation>
+    </message>
+    <message>
+        <source>choose another output folder</source>
+        <translation>请选择其他输出文件夹</translation>
+    </message>
+    <message>
+        <source>did you mean --columns {spec}?</source>
+        <translation>是否应在“列名映射”中填写 {spec}？</translation>
+    </message>
+    <message>
+        <source>name the columns with --columns KEY=NAME (keys: agent, customer, role, content, time)</source>
+        <translation>请在“列名映射”中以 键=列名 指定列（键：agent、customer、role、content、time）</translation>
+    </message>
+    <message>
+        <source>{problem}
+hint: {hint}</source>
+        <translation>{problem}
+提示：{hint}</translation>
+    </message>
+    <message>
         <source> in sheet {sheet}</source>
         <translation>（工作表 {sheet}）</translation>
     </message>
