@@ -83,9 +83,7 @@ class CleanForm(QWidget):
         self.folder_button = QPushButton()
         self.folder_button.clicked.connect(self._choose_input_folder)
         self.inputs.layout().addWidget(self.folder_button)
-        self.out_dir = PathPicker("clean/out_dir", "dir")
-        if not self.out_dir.text():
-            self.out_dir.set_text(str(Path.home() / "mpwatch-clean"))
+        self.out_dir = PathPicker("clean/out_dir", "dir", default=str(Path.home() / "mpwatch-clean"))
         self.workers = spin_box(1, 64, settings.value("clean/workers", os.cpu_count() or 1, type=int))
         self.out_format = QComboBox()
         self.out_format.addItems(OUTPUT_FORMATS)
@@ -212,9 +210,7 @@ class CleanForm(QWidget):
         inputs = [p.expanduser() for p in self.inputs.paths()]
         if not inputs:
             raise ValueError(self.tr("Choose the chat exports (files or a folder) first."))
-        out = self.out_dir.text()
-        if not out:
-            raise ValueError(self.tr("Choose an output folder first."))
+        out_dir = self.out_dir.output_folder()
         try:
             columns = ColumnMap.parse(self.columns.text()) if self.columns.text().strip() else ColumnMap()
         except ValueError as exc:
@@ -231,7 +227,7 @@ class CleanForm(QWidget):
         )
         return CleanConfig(
             inputs=tuple(inputs),
-            out_dir=Path(out).expanduser(),
+            out_dir=out_dir,
             workers=self.workers.value(),
             out_format=self.out_format.currentText(),
             segment_files=self.segment_files.value(),

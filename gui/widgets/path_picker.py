@@ -43,7 +43,8 @@ def recent_folders_with(folders: list[Path]) -> list[str]:
 
 class PathPicker(QWidget):
     """``mode`` is "dir" (a folder), "open" (existing files or folders, several) or "save".
-    ``caption`` and ``placeholder`` are texts already in the UI language (``set_caption``)."""
+    ``caption`` and ``placeholder`` are texts already in the UI language (``set_caption``);
+    ``default`` fills the field when nothing was saved under ``settings_key``."""
 
     changed = Signal(str)
 
@@ -55,6 +56,7 @@ class PathPicker(QWidget):
         file_filter: str = "",
         placeholder: str = "",
         parent: QWidget | None = None,
+        default: str = "",
     ) -> None:
         super().__init__(parent)
         self.settings_key = settings_key
@@ -72,7 +74,7 @@ class PathPicker(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit, 1)
         layout.addWidget(self.button)
-        saved = QSettings().value(settings_key, "", type=str)
+        saved = QSettings().value(settings_key, "", type=str) or default
         if saved:
             self.edit.setText(saved)
         self.edit.textChanged.connect(self.changed)
@@ -103,6 +105,13 @@ class PathPicker(QWidget):
 
     def set_text(self, text: str) -> None:
         self.edit.setText(text)
+
+    def output_folder(self) -> Path:
+        """The folder a job writes to, from a "dir" picker; ValueError with a readable message
+        (in the UI language) when the field is empty."""
+        if not self.text():
+            raise ValueError(QCoreApplication.translate("PathPicker", "Choose an output folder first."))
+        return Path(self.text()).expanduser()
 
     def paths(self) -> list[Path]:
         """Several paths separated by ';' (files picked in "open" mode)."""

@@ -1,13 +1,14 @@
 """The end-of-run summary of a job panel (rich text under its charts).
 
-It keeps the ``JobFinished`` it shows, so a change of UI language redraws it in the new language
-instead of leaving the old words (or an empty line) behind.
+It keeps the ``JobFinished`` it shows, so a change of UI language (its own LanguageChange event)
+redraws it in the new language instead of leaving the old words (or an empty line) behind.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 from engine.status import JobFinished, TaskFailed
@@ -41,6 +42,11 @@ class RunSummary(QLabel):
     def retranslate(self) -> None:
         if self.finished is not None:
             self._set_text(self._render(self.finished))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def _set_text(self, text: str) -> None:
         if self.text() != text:
