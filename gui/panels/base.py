@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QSettings, QUrl, Signal
+from PySide6.QtCore import QSettings, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -46,12 +46,13 @@ from gui.run_controller import AppServices, RunController
 from gui.run_report import ReportTable, chart_png, report_html, task_table, write_report
 from gui.terms import term
 from gui.widgets.charts import BarChart, TimeSeriesChart
+from gui.widgets.retranslate import RetranslateOnLanguageChange
 from gui.widgets.run_on import RunOnSelector
 
 REFRESH_S = 0.25
 
 
-class JobPanel(QWidget):
+class JobPanel(RetranslateOnLanguageChange, QWidget):
     """Base of the Demo, Clean, Dialogues and Pipeline panels."""
 
     kind = "job"
@@ -133,11 +134,6 @@ class JobPanel(QWidget):
     def input_picker(self) -> Any:
         """The path field File ▸ Open inputs… and Recent folders fill (None: the panel has none)."""
         return getattr(self, "inputs", None)
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def settings(self) -> QSettings:
         return QSettings()

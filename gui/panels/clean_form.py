@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QSettings
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,6 +32,7 @@ from engine.system_messages import SYSTEM_MESSAGES
 from gui.settings_writer import save_settings
 from gui.widgets.forms import spin_box
 from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
+from gui.widgets.retranslate import RetranslateOnLanguageChange
 from gui.widgets.run_on import RunOnSelector
 
 #: (CleanRules switch, label, tooltip) of each rule check box (English source texts, context CleanForm).
@@ -74,7 +75,7 @@ RULES = (
 )
 
 
-class CleanForm(QWidget):
+class CleanForm(RetranslateOnLanguageChange, QWidget):
     def __init__(self, buttons: QLayout, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         settings = QSettings()
@@ -199,11 +200,6 @@ class CleanForm(QWidget):
             form.labelForField(field).setText(text)
         self.io_box.setTitle(self.tr("Clean chat exports"))
         self.rules_box.setTitle(self.tr("Rules (each drop is counted by reason)"))
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def config(self) -> CleanConfig:
         """The form as a CleanConfig; ValueError with a readable message when something is missing."""

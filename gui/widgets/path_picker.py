@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QSettings, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSettings, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QPushButton, QWidget
 
 from gui.settings_writer import pending_setting, save_settings
+from gui.widgets.retranslate import RetranslateOnLanguageChange
 
 #: File-dialog filter for the chat exports every job reads (English source, context PathPicker).
 CHAT_EXPORT_FILTER = QT_TRANSLATE_NOOP(
@@ -41,7 +42,7 @@ def recent_folders_with(folders: list[Path]) -> list[str]:
     return (names + [f for f in recent_folders() if f not in names])[:RECENT_MAX]
 
 
-class PathPicker(QWidget):
+class PathPicker(RetranslateOnLanguageChange, QWidget):
     """``mode`` is "dir" (a folder), "open" (existing files or folders, several) or "save".
     ``caption`` and ``placeholder`` are texts already in the UI language (``set_caption``);
     ``default`` fills the field when nothing was saved under ``settings_key``."""
@@ -94,11 +95,6 @@ class PathPicker(QWidget):
 
     def retranslate(self) -> None:
         self.button.setText(QCoreApplication.translate("PathPicker", self.button_text))
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def text(self) -> str:
         return self.edit.text().strip()

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 from engine.status import JobFinished, TaskFailed
 from gui.engine_messages import failure_text
 from gui.summaries import RED
+from gui.widgets.retranslate import RetranslateOnLanguageChange
 
 
-class RunSummary(QLabel):
+class RunSummary(RetranslateOnLanguageChange, QLabel):
     """``render`` turns a run's JobFinished into the panel's summary (``gui.summaries``)."""
 
     def __init__(self, render: Callable[[JobFinished], str], parent: QWidget | None = None) -> None:
@@ -42,11 +42,6 @@ class RunSummary(QLabel):
     def retranslate(self) -> None:
         if self.finished is not None:
             self._set_text(self._render(self.finished))
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def _set_text(self, text: str) -> None:
         if self.text() != text:
