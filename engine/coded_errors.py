@@ -58,6 +58,10 @@ ENGLISH: Mapping[str, str] = {
     "columns_not_found_in_files": (
         "columns {names} not found in {file} or the {others} other file(s) checked; found: {found}"
     ),
+    # log lines of an owner whose process ended (``exited``: WorkerExited.describe(), with
+    # WorkerExited.as_params() beside it so that a window can say it in its language)
+    "restarting": "{exited}; restarting it ({restarts}/{most})",
+    "restarts_used_up": "{exited}; restarted {most} times, giving up",
     "hint_check_the_path": "check the path (files, folders or glob patterns in quotes)",
     "hint_inputs_kinds": "the inputs must hold {kinds} files (outside the output folder)",
     "hint_give_a_folder": "give a folder for the output (it is created if missing)",

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from engine.coded_errors import ENGLISH, english
-from engine.status import JobFinished, TaskFailed
+from engine.status import JobFinished, LogLine, TaskFailed, WorkerExited
 from gui import i18n
 from gui.engine_messages import MESSAGES, engine_text, failure_text
 from tests.clean_fixtures import write_good_inputs
@@ -159,3 +159,32 @@ def test_a_run_wide_problem_keeps_the_engine_text_in_english(tmp_path):
         f"input not found: {tmp_path / 'nowhere'}\nhint: check the path (files, folders or glob patterns in quotes)"
     )
     assert str(missing.value) == expected and preflight_text(missing.value) == expected
+
+
+EXITS = [
+    WorkerExited("j", "writer 1", 42, 0.0, exitcode=-9, expected=False),
+    WorkerExited("j", "predictor-0", 42, 0.0, exitcode=3, expected=False),
+    WorkerExited("j", "dask worker tcp://127.0.0.1:4000", 42, 0.0, exitcode=None, expected=False),
+    WorkerExited("j", "dask worker tcp://127.0.0.1:4000", 0, 0.0, exitcode=None, expected=True),
+]
+
+
+def test_a_dead_process_and_its_restart_are_logged_in_chinese(chinese):
+    from gui.engine_messages import worker_exited_text
+
+    assert [worker_exited_text(e) for e in EXITS] == [
+        "写入进程 1（pid 42）被 SIGKILL 终止",
+        "推理进程-0（pid 42）退出，退出码 3",
+        "Dask 工作进程 tcp://127.0.0.1:4000（pid 42）意外退出",
+        "Dask 工作进程 tcp://127.0.0.1:4000 已离开",
+    ]
+    params = {"restarts": 1, "most": 3, **EXITS[0].as_params()}
+    line = LogLine("j", "warning", english("restarting", params), 0.0, code="restarting", params=params)
+    assert line.text == "writer 1 (pid 42) killed by SIGKILL; restarting it (1/3)"
+    assert failure_text(line) == "写入进程 1（pid 42）被 SIGKILL 终止；正在重启（1/3）"
+
+
+def test_a_dead_process_reads_as_the_engine_says_it_in_english():
+    from gui.engine_messages import worker_exited_text
+
+    assert [worker_exited_text(e) for e in EXITS] == [e.describe() for e in EXITS]

@@ -801,6 +801,14 @@
         <translation>在 {file} 及检查的其他 {others} 个文件中都找不到列 {names}；找到的列：{found}</translation>
     </message>
     <message>
+        <source>{exited}; restarting it ({restarts}/{most})</source>
+        <translation>{exited}；正在重启（{restarts}/{most}）</translation>
+    </message>
+    <message>
+        <source>{exited}; restarted {most} times, giving up</source>
+        <translation>{exited}；已重启 {most} 次，放弃</translation>
+    </message>
+    <message>
         <source>check the path (files, folders or glob patterns in quotes)</source>
         <translation>请检查路径（文件、文件夹，或加引号的通配模式）</translation>
     </message>
@@ -823,6 +831,30 @@
     <message>
         <source>name the columns with --columns KEY=NAME (keys: agent, customer, role, content, time)</source>
         <translation>请在“列名映射”中以 键=列名 指定列（键：agent、customer、role、content、time）</translation>
+    </message>
+    <message>
+        <source>{role} (pid {pid}) exited with code {code}</source>
+        <translation>{role}（pid {pid}）退出，退出码 {code}</translation>
+    </message>
+    <message>
+        <source>{role} (pid {pid}) killed by {signal}</source>
+        <translation>{role}（pid {pid}）被 {signal} 终止</translation>
+    </message>
+    <message>
+        <source>{role} (pid {pid}) died</source>
+        <translation>{role}（pid {pid}）意外退出</translation>
+    </message>
+    <message>
+        <source>{role} (pid {pid}) left</source>
+        <translation>{role}（pid {pid}）已离开</translation>
+    </message>
+    <message>
+        <source>{role} died</source>
+        <translation>{role} 意外退出</translation>
+    </message>
+    <message>
+        <source>{role} left</source>
+        <translation>{role} 已离开</translation>
     </message>
     <message>
         <source>{problem}
