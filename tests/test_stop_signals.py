@@ -74,7 +74,9 @@ def assert_segments_complete(out: Path) -> None:
             assert sum(1 for _ in csv.reader(handle)) - 1 == segment["rows"]
 
 
-def clean(inputs: Path, out: Path, *extra: str, env: dict[str, str] | None = None) -> Command:
+def clean(inputs: Path, out: Path, *extra: str, env: dict[str, str] | None = None, workers: int | None = 1) -> Command:
+    """``mpwatch clean`` to csv, two files a segment; ``workers`` None: no ``--workers`` (a
+    ``--cluster`` run sizes its own)."""
     return Command(
         "clean",
         str(inputs),
@@ -82,8 +84,7 @@ def clean(inputs: Path, out: Path, *extra: str, env: dict[str, str] | None = Non
         str(out),
         "--format",
         "csv",
-        "--workers",
-        "1",
+        *(("--workers", str(workers)) if workers is not None else ()),
         "--segment-files",
         "2",
         *extra,
