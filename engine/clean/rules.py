@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.clean.config import CleanRules, ColumnMap, DropReason
-from engine.tables.arrow_arrays import arrow_int64, arrow_mask
+from engine.tables.arrow_arrays import arrow_int64, arrow_mask, edge_bytes
 from engine.textnorm import normalise_role_arrow, normalise_text_arrow, system_message_mask_arrow
 
 
@@ -96,6 +96,17 @@ def _blank(trimmed: pa.Array) -> np.ndarray:
     return _numpy(pc.fill_null(pc.equal(trimmed, ""), True))
 
 
+def _trimmed(column: pa.Array) -> pa.Array:
+    """``column`` with leading and trailing whitespace trimmed. Ids and times rarely have any: when
+    no value starts or ends with a byte that can belong to whitespace (ASCII space or control, or
+    any non-ASCII byte), the column is returned as it is instead of copied by the trim kernel."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return pc.utf8_trim_whitespace(column)
+    first, last, filled = edge_bytes(column)
+    maybe_space = filled & ((first <= 0x20) | (first >= 0x80) | (last <= 0x20) | (last >= 0x80))
+    return pc.utf8_trim_whitespace(column) if maybe_space.any() else column
+
+
 def _utf16_lengths(text: pa.Array, lengths: np.ndarray, limit: int) -> np.ndarray:
     """Lengths in UTF-16 units (Excel's cell limit counts those: a character outside the BMP is two),
     computed only for the rare texts long enough for the difference to matter."""
@@ -164,7 +175,7 @@ def apply_rules(table: pa.Table, columns: ColumnMap, rules: CleanRules) -> RuleO
     raw = {name: table.column(name).combine_chunks() for name in columns.output}
     out = dict(raw)
     for name in (columns.agent, columns.customer) + ((columns.time,) if columns.time else ()):
-        out[name] = pc.utf8_trim_whitespace(raw[name])
+        out[name] = _trimmed(raw[name])
     # Role and message are looked at once per distinct value (they repeat): blank, role, text.
     roles = _Distinct(raw[columns.role])
     messages = _Distinct(raw[columns.content])

@@ -43,7 +43,7 @@ import pyarrow.csv as pacsv
 
 from engine.atomic import atomic_path, temp_path_for
 from engine.disk_fault import fsync_path
-from engine.tables.arrow_arrays import arrow_mask
+from engine.tables.arrow_arrays import arrow_mask, edge_bytes
 from engine.tables.parquet_concat import ParquetConcatenator
 
 #: Rows in one Excel worksheet, header included (Excel's hard limit).
@@ -210,18 +210,11 @@ _GUARDED_FIRST_BYTE[[ord(p) for p in FORMULA_PREFIXES]] = True
 def _starts_with_formula(text: pa.Array) -> np.ndarray:
     """Per value of a string array: does it start with one of ``FORMULA_PREFIXES`` (null: no)?
 
-    Reads each value's first byte straight from the array's offsets and data buffers (one numpy
-    gather), where a chain of compute kernels (slice, is_in) cost more than encoding the csv itself.
+    Reads each value's first byte from the array's buffers (``edge_bytes``): a chain of compute
+    kernels (slice, is_in) cost more than encoding the csv itself.
     """
-    n = len(text)
-    _, offsets_buffer, data_buffer = text.buffers()
-    if n == 0 or data_buffer is None or data_buffer.size == 0:  # every value empty or null
-        return np.zeros(n, dtype=bool)
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int32, count=n + 1, offset=text.offset * 4)
-    data = np.frombuffer(data_buffer, dtype=np.uint8)
-    starts = offsets[:-1]
-    first = data[np.minimum(starts, len(data) - 1)]  # an empty value's is its neighbour's: masked below
-    risky = _GUARDED_FIRST_BYTE[first] & (offsets[1:] > starts)
+    first, _, filled = edge_bytes(text)
+    risky = _GUARDED_FIRST_BYTE[first] & filled
     if text.null_count:
         risky &= text.is_valid().to_numpy(zero_copy_only=False)  # a null slot may still hold bytes
     return risky
