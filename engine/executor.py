@@ -177,27 +177,9 @@ class Executor(ABC):
                 self._dispatch(task)
             if exhausted and not self._pending and self.in_flight == 0:
                 return
-            for result in self._collect(poll_s):
-                exhausted = self._refill_one(source, exhausted)
-                yield result
+            yield from self._collect(poll_s)
             if on_wait is not None:
                 on_wait()
-
-    def _refill_one(self, source: Iterator[TaskSpec], exhausted: bool) -> bool:
-        """Give one free worker its next task (unless the job is stopping); returns ``exhausted``.
-
-        Called as each result comes in, before the caller handles it: the worker that result freed
-        starts its next task while the coordinator does its bookkeeping (report, events), instead
-        of waiting for it. One task per result keeps the back-pressure: at most one spec per worker
-        ahead of the results the caller has seen.
-        """
-        exhausted = exhausted or self._source_cancelled
-        if self.ctx.stop_requested() or not self._has_room():
-            return exhausted
-        task, exhausted = self._next_pending(source, exhausted)
-        if task is not None:
-            self._dispatch(task)
-        return exhausted
 
     @abstractmethod
     def _before_dispatch(self) -> None:

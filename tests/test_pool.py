@@ -239,27 +239,3 @@ def test_quick_exit_skips_the_interpreter_teardown_after_the_last_status(tmp_pat
     assert mark.exists() is not quick_exit  # the atexit hook ran only with the full teardown
     snapshots = [m for m in drain(ctx.status_queue) if getattr(m, "items_out", None) is not None]
     assert snapshots and max(m.items_out for m in snapshots) == 1  # the worker's last words arrived
-
-
-def stamp_start(_item: str) -> float:
-    """A task that says when it started (module level, so that it pickles)."""
-    return time.time()
-
-
-@pytest.mark.timeout(60)
-def test_a_freed_worker_starts_its_next_task_while_the_caller_handles_the_result(no_leftover_children):
-    """The coordinator's bookkeeping of a result (report, events) is not time the worker waits: the
-    next task is handed out before the result is, so it starts while the caller is still busy."""
-    handling_s = 1.0
-    with ProcessPool(stamp_start, 1, JobContext("t", None, StopFlag())) as pool:
-        handled: dict[int, tuple[float, float]] = {}
-        started: dict[int, float] = {}
-        for result in pool.map_unordered(specs(["a", "b", "c"])):
-            assert result.ok, result.error
-            index = result.key[1]
-            started[index] = result.value
-            began = time.time()
-            time.sleep(handling_s)  # the caller's bookkeeping of this result
-            handled[index] = (began, time.time())
-    for index in (1, 2):
-        assert started[index] < handled[index - 1][1], (index, started, handled)
