@@ -62,6 +62,12 @@ ENGLISH: Mapping[str, str] = {
     # WorkerExited.as_params() beside it so that a window can say it in its language)
     "restarting": "{exited}; restarting it ({restarts}/{most})",
     "restarts_used_up": "{exited}; restarted {most} times, giving up",
+    # a pool worker that died on a task (``exit``: engine.status.describe_exitcode(exitcode))
+    "worker_died_retrying": (
+        "{worker} (pid {pid}) died on {task}: worker died ({exit}); retrying (attempt {attempt} of {attempts})"
+    ),
+    "worker_died_task_failed": "{task} failed: worker died ({exit}) on {attempts} attempts",
+    "worker_died_on_all_attempts": "worker died ({exit}) on all {attempts} attempts",
     "hint_check_the_path": "check the path (files, folders or glob patterns in quotes)",
     "hint_inputs_kinds": "the inputs must hold {kinds} files (outside the output folder)",
     "hint_give_a_folder": "give a folder for the output (it is created if missing)",

@@ -41,6 +41,7 @@ from typing import Any
 
 import psutil
 
+from engine.coded_errors import english
 from engine.context import SPAWN, JobContext
 from engine.executor import WORKER_DIED, Executor, TaskResult, local_host
 from engine.pool_worker import POISON_PILL, CallItem, worker_main
@@ -274,25 +275,27 @@ class ProcessPool(Executor):
         self._spawn(replacing=self._workers.index(worker))
         if task is None:
             return None
-        cause = f"worker died ({describe_exitcode(exitcode)})"
+        died = {"worker": worker.name, "pid": death.pid, "task": task.label, "exitcode": exitcode}
+        died["exit"] = describe_exitcode(exitcode)
         if task.attempts <= self.max_retries:
-            self.ctx.log(
-                f"{worker.name} (pid {death.pid}) died on {task.label}: {cause}; "
-                f"retrying (attempt {task.attempts + 1} of {self.max_retries + 1})",
-                "warning",
+            self.ctx.log_coded(
+                "warning", "worker_died_retrying", attempt=task.attempts + 1, attempts=self.max_retries + 1, **died
             )
             self._pending.appendleft(task)
             return None
-        self.ctx.log(f"{task.label} failed: {cause} on {task.attempts} attempts", "error")
+        self.ctx.log_coded("error", "worker_died_task_failed", attempts=task.attempts, **died)
+        params = {"exit": died["exit"], "exitcode": exitcode, "attempts": task.attempts}
         return TaskResult(
             task.key,
             task.label,
             False,
-            reason=f"{cause} on all {task.attempts} attempts",
+            reason=english("worker_died_on_all_attempts", params),
             error_type=WORKER_DIED,
             attempts=task.attempts,
             worker=worker.name,
             seconds=time.monotonic() - task.started,
+            code="worker_died_on_all_attempts",
+            params=params,
         )
 
     # -- stopping ------------------------------------------------------------------------------

@@ -71,6 +71,16 @@ MESSAGES: Mapping[str, str] = {
     ),
     "restarting": QT_TRANSLATE_NOOP("EngineMessages", "{exited}; restarting it ({restarts}/{most})"),
     "restarts_used_up": QT_TRANSLATE_NOOP("EngineMessages", "{exited}; restarted {most} times, giving up"),
+    "worker_died_retrying": QT_TRANSLATE_NOOP(
+        "EngineMessages",
+        "{worker} (pid {pid}) died on {task}: worker died ({exit}); retrying (attempt {attempt} of {attempts})",
+    ),
+    "worker_died_task_failed": QT_TRANSLATE_NOOP(
+        "EngineMessages", "{task} failed: worker died ({exit}) on {attempts} attempts"
+    ),
+    "worker_died_on_all_attempts": QT_TRANSLATE_NOOP(
+        "EngineMessages", "worker died ({exit}) on all {attempts} attempts"
+    ),
     "hint_check_the_path": QT_TRANSLATE_NOOP(
         "EngineMessages", "check the path (files, folders or glob patterns in quotes)"
     ),
@@ -94,6 +104,11 @@ DASK_WORKER_DIED = QT_TRANSLATE_NOOP("EngineMessages", "{role} (pid {pid}) died"
 DASK_WORKER_LEFT = QT_TRANSLATE_NOOP("EngineMessages", "{role} (pid {pid}) left")
 DASK_WORKER_DIED_NO_PID = QT_TRANSLATE_NOOP("EngineMessages", "{role} died")
 DASK_WORKER_LEFT_NO_PID = QT_TRANSLATE_NOOP("EngineMessages", "{role} left")
+
+# A process's exit code (engine.status.describe_exitcode).
+SIGNAL_NAMED = QT_TRANSLATE_NOOP("EngineMessages", "signal {number} ({name})")
+SIGNAL_NUMBER = QT_TRANSLATE_NOOP("EngineMessages", "signal {number}")
+EXIT_CODE = QT_TRANSLATE_NOOP("EngineMessages", "exit code {code}")
 
 # How a window shows a run-wide problem and its hint (engine.preflight.PreflightError).
 PROBLEM_AND_HINT = QT_TRANSLATE_NOOP("EngineMessages", "{problem}\nhint: {hint}")
@@ -119,6 +134,16 @@ def _translate(source: str) -> str:
     return QCoreApplication.translate(CONTEXT, source)
 
 
+def exitcode_text(exitcode: int) -> str:
+    """'signal 9 (SIGKILL)' / 'exit code 3' in the UI language."""
+    if exitcode >= 0:
+        return _translate(EXIT_CODE).format(code=exitcode)
+    try:
+        return _translate(SIGNAL_NAMED).format(number=-exitcode, name=signal.Signals(-exitcode).name)
+    except ValueError:
+        return _translate(SIGNAL_NUMBER).format(number=-exitcode)
+
+
 def exited_text(role: str, pid: int, exitcode: int | None, expected: bool) -> str:
     """How a process ended, in the UI language (``WorkerExited.describe()`` in English)."""
     fields = {"role": process_role(role), "pid": pid}
@@ -141,10 +166,14 @@ def worker_exited_text(message: WorkerExited) -> str:
 
 def _shown_params(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """``params`` as shown: a disk fault's cause translated by its errno name, how a process ended
-    (``WorkerExited.as_params()``) said again in the UI language."""
+    (``WorkerExited.as_params()``, an exit code, a worker's role) said again in the UI language."""
     shown = dict(params)
     if {"role", "pid", "exitcode", "expected"} <= params.keys():
         shown["exited"] = exited_text(params["role"], params["pid"], params["exitcode"], params["expected"])
+    if "worker" in params:
+        shown["worker"] = process_role(params["worker"])
+    if "exit" in params and isinstance(params.get("exitcode"), int):
+        shown["exit"] = exitcode_text(params["exitcode"])
     if "sheet" in params:  # "missing column …{where}": the English " in sheet 'Sheet2'" in the UI language
         shown["where"] = _translate(SHEET).format(sheet=params["sheet"])
     if code == "disk_fault" and params.get("errno") in ERRNO_CAUSES:

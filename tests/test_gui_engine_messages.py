@@ -188,3 +188,18 @@ def test_a_dead_process_reads_as_the_engine_says_it_in_english():
     from gui.engine_messages import worker_exited_text
 
     assert [worker_exited_text(e) for e in EXITS] == [e.describe() for e in EXITS]
+
+
+def test_a_task_whose_worker_died_is_told_in_chinese(chinese):
+    died = {"worker": "clean 2", "pid": 42, "task": "a.xlsx", "exitcode": -9, "exit": "signal 9 (SIGKILL)"}
+    retry = {"attempt": 2, "attempts": 3, **died}
+    line = LogLine("j", "warning", english("worker_died_retrying", retry), 0.0, "worker_died_retrying", retry)
+    assert line.text == "clean 2 (pid 42) died on a.xlsx: worker died (signal 9 (SIGKILL)); retrying (attempt 2 of 3)"
+    assert (
+        failure_text(line)
+        == "清洗进程 2（pid 42）处理 a.xlsx 时意外退出（信号 9（SIGKILL））；正在重试（第 2 次，共 3 次）"
+    )
+    params = {"exit": "exit code 3", "exitcode": 3, "attempts": 3}
+    reason = english("worker_died_on_all_attempts", params)
+    failed = TaskFailed("j", "a.xlsx", "clean 2", 0.0, reason, code="worker_died_on_all_attempts", params=params)
+    assert failure_text(failed) == "工作进程在全部 3 次尝试中都意外退出（退出码 3）"

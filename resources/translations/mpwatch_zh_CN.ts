@@ -809,6 +809,18 @@
         <translation>{exited}；已重启 {most} 次，放弃</translation>
     </message>
     <message>
+        <source>{worker} (pid {pid}) died on {task}: worker died ({exit}); retrying (attempt {attempt} of {attempts})</source>
+        <translation>{worker}（pid {pid}）处理 {task} 时意外退出（{exit}）；正在重试（第 {attempt} 次，共 {attempts} 次）</translation>
+    </message>
+    <message>
+        <source>{task} failed: worker died ({exit}) on {attempts} attempts</source>
+        <translation>{task} 失败：工作进程在 {attempts} 次尝试中都意外退出（{exit}）</translation>
+    </message>
+    <message>
+        <source>worker died ({exit}) on all {attempts} attempts</source>
+        <translation>工作进程在全部 {attempts} 次尝试中都意外退出（{exit}）</translation>
+    </message>
+    <message>
         <source>check the path (files, folders or glob patterns in quotes)</source>
         <translation>请检查路径（文件、文件夹，或加引号的通配模式）</translation>
     </message>
@@ -855,6 +867,18 @@
     <message>
         <source>{role} left</source>
         <translation>{role} 已离开</translation>
+    </message>
+    <message>
+        <source>signal {number} ({name})</source>
+        <translation>信号 {number}（{name}）</translation>
+    </message>
+    <message>
+        <source>signal {number}</source>
+        <translation>信号 {number}</translation>
+    </message>
+    <message>
+        <source>exit code {code}</source>
+        <translation>退出码 {code}</translation>
     </message>
     <message>
         <source>{problem}
