@@ -8,8 +8,8 @@ What is measured: the real clean job (``run_clean``, what ``mpwatch clean`` runs
 files, the default rules), each run in a fresh Python process as a user's ``mpwatch clean`` is, so
 both paths pay their cold start (interpreter, imports, workers, for (b) dask in every process):
   (a) this machine's process pool with N workers (no ``--cluster``);
-  (b) ``cluster="local:N"``: LocalCluster start, data-reach check, the same tasks on its N worker
-      processes (1 thread each), the LocalCluster closed again.
+  (b) ``cluster="local:N"``: a Dask scheduler started in the run process and N Dask worker
+      processes (1 thread each), data-reach check, the same tasks on them, all closed again.
 Wall time is taken around that process, from its start to its exit. The run process imports the
 job only inside its function, like main.py, so the workers it spawns do not import it as their
 ``__main__``. The status is drained from the job's queue by a thread, as the CLI does. Rounds
@@ -17,7 +17,7 @@ alternate (a, b, a, b, …) so load from elsewhere hits both alike; every round 
 load average, then the median of each.
 
 CPU time too (``getrusage`` of every run process and of every descendant it waited for: the pool's
-workers, the LocalCluster's workers): on a machine other work shares, wall time follows the load,
+workers, the local:N cluster's workers): on a machine other work shares, wall time follows the load,
 CPU seconds follow the work done. The outputs of (a) and (b) are compared: byte for byte (csv,
 parquet), every part but docProps/core.xml (xlsx).
 """
