@@ -45,6 +45,29 @@ ENGLISH: Mapping[str, str] = {
     "disk_fault": "cannot write {target}: {cause}",
     # how a run ended (JobFinished.error)
     "stopped": "stopped",
+    # run-wide problems found before a run starts (engine.preflight.PreflightError), then their hints
+    "input_not_found": "input not found: {path}",
+    "pattern_matches_nothing": "no .xlsx/.xls/.csv/.parquet file matches {pattern}",
+    "nothing_to_read": "nothing to read in {described}",
+    "out_is_a_file": "output folder {out} is a file, not a folder",
+    "out_under_a_file": "output folder {out} is not writable: {existing} is a file, not a folder",
+    "out_not_permitted": "output folder {out} is not writable: no permission to write in {existing}",
+    "column_not_found": "column {names} not found in {file}; found: {found}",
+    "columns_not_found": "columns {names} not found in {file}; found: {found}",
+    "column_not_found_in_files": "column {names} not found in {file} or the {others} other file(s) checked; found: {found}",
+    "columns_not_found_in_files": (
+        "columns {names} not found in {file} or the {others} other file(s) checked; found: {found}"
+    ),
+    # log lines of an owner whose process ended (``exited``: WorkerExited.describe(), with
+    # WorkerExited.as_params() beside it so that a window can say it in its language)
+    "restarting": "{exited}; restarting it ({restarts}/{most})",
+    "restarts_used_up": "{exited}; restarted {most} times, giving up",
+    "hint_check_the_path": "check the path (files, folders or glob patterns in quotes)",
+    "hint_inputs_kinds": "the inputs must hold {kinds} files (outside the output folder)",
+    "hint_give_a_folder": "give a folder for the output (it is created if missing)",
+    "hint_another_folder": "choose another output folder",
+    "hint_did_you_mean": "did you mean --columns {spec}?",
+    "hint_name_the_columns": "name the columns with --columns KEY=NAME (keys: agent, customer, role, content, time)",
 }
 
 

@@ -100,3 +100,7 @@ class JobContext:
 
     def log(self, text: str, level: str = "info") -> None:
         self.sink.log(self.job, text, level)
+
+    def log_coded(self, level: str, code: str, **params: Any) -> None:
+        """A log line by code (engine/coded_errors.py): English here, the UI language in a window."""
+        self.sink.log_coded(self.job, level, code, **params)

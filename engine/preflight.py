@@ -17,11 +17,12 @@ import difflib
 import os
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Self
 
 from engine.clean.config import ColumnMap
+from engine.coded_errors import CodedError, english
 from engine.output_folder import check_output_folder
-from engine.tables.inputs import SUPPORTED_SUFFIXES, expand_inputs, scan_folder
+from engine.tables.inputs import SUPPORTED_SUFFIXES, InputsNotFound, expand_inputs, scan_folder
 
 if TYPE_CHECKING:
     from engine.clean.config import CleanConfig
@@ -34,33 +35,37 @@ HEADERS_CHECKED = 3
 FILES_TRIED = 9
 
 
-class PreflightError(ValueError):
-    """A run-wide problem: ``problem`` says what, ``hint`` what to do."""
+class PreflightError(CodedError, ValueError):
+    """A run-wide problem: ``problem`` says what, ``hint`` what to do. Raised ``coded`` (the problem
+    and the hint each a code of ``engine.coded_errors``, one set of params for both) so that a
+    window can show both in its own language."""
+
+    hint_code: str = ""
 
     def __init__(self, problem: str, hint: str = "") -> None:
         self.problem = problem
         self.hint = hint
         super().__init__(problem + (f"\nhint: {hint}" if hint else ""))
 
+    @classmethod
+    def coded(cls, code: str, hint_code: str = "", **params: Any) -> Self:
+        error = cls(english(code, params), english(hint_code, params) if hint_code else "")
+        error.code, error.hint_code, error.params = code, hint_code, dict(params)
+        return error
+
 
 def check_out_dir(out_dir: Path) -> None:
     """The output folder is a folder (or can be made one) we may write in; creates nothing."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise PreflightError(
-            f"output folder {out} is a file, not a folder", "give a folder for the output (it is created if missing)"
-        )
+        raise PreflightError.coded("out_is_a_file", "hint_give_a_folder", out=str(out))
     existing = out
     while not existing.exists() and existing.parent != existing:
         existing = existing.parent
     if not existing.is_dir():
-        raise PreflightError(
-            f"output folder {out} is not writable: {existing} is a file, not a folder", "choose another output folder"
-        )
+        raise PreflightError.coded("out_under_a_file", "hint_another_folder", out=str(out), existing=str(existing))
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise PreflightError(
-            f"output folder {out} is not writable: no permission to write in {existing}", "choose another output folder"
-        )
+        raise PreflightError.coded("out_not_permitted", "hint_another_folder", out=str(out), existing=str(existing))
 
 
 def check_inputs(inputs: tuple[Path, ...], out_dir: Path) -> list[Path]:
@@ -68,8 +73,8 @@ def check_inputs(inputs: tuple[Path, ...], out_dir: Path) -> list[Path]:
     was passed over), is a PreflightError."""
     try:
         files = expand_inputs(inputs, exclude_dir=out_dir)
-    except ValueError as exc:
-        raise PreflightError(str(exc), "check the path (files, folders or glob patterns in quotes)") from None
+    except InputsNotFound as exc:
+        raise PreflightError.coded(exc.code, "hint_check_the_path", **exc.params) from None
     if files:
         return files
     kinds = "/".join(SUPPORTED_SUFFIXES)
@@ -80,10 +85,7 @@ def check_inputs(inputs: tuple[Path, ...], out_dir: Path) -> list[Path]:
             described.append(f"folder {path}: {scan_folder(path, out_dir).describe_skipped()}")
         else:
             described.append(str(path))
-    raise PreflightError(
-        f"nothing to read in {'; '.join(described)}",
-        f"the inputs must hold {kinds} files (outside the output folder)",
-    )
+    raise PreflightError.coded("nothing_to_read", "hint_inputs_kinds", described="; ".join(described), kinds=kinds)
 
 
 def _suggest(name: str, key: str, found: list[str], taken: set[str]) -> str | None:
@@ -119,18 +121,18 @@ def check_columns(files: list[Path], columns: ColumnMap) -> None:
     key_of = {name: key for key, name in asdict(columns).items() if name}
     taken = {name for name in columns.output if name not in missing}
     suggestions = {name: _suggest(name, key_of[name], found, taken) for name in missing}
-    where = headers[0][0].name + (f" or the {len(headers) - 1} other file(s) checked" if len(headers) > 1 else "")
-    label = "column" if len(missing) == 1 else "columns"
-    problem = (
-        f"{label} {', '.join(f'{n} ({key_of[n]})' for n in missing)} not found in {where}; "
-        f"found: {', '.join(found) or 'no column names'}"
-    )
+    code = "column_not_found" if len(missing) == 1 else "columns_not_found"
+    params: dict[str, Any] = {
+        "names": ", ".join(f"{n} ({key_of[n]})" for n in missing),
+        "file": headers[0][0].name,
+        "found": ", ".join(found) or "no column names",
+    }
+    if len(headers) > 1:
+        code, params["others"] = f"{code}_in_files", len(headers) - 1
     if all(suggestions.values()):
         spec = ",".join(f"{key_of[n]}={suggestions[n]}" for n in missing)
-        hint = f"did you mean --columns {spec}?"
-    else:
-        hint = "name the columns with --columns KEY=NAME (keys: agent, customer, role, content, time)"
-    raise PreflightError(problem, hint)
+        raise PreflightError.coded(code, "hint_did_you_mean", spec=spec, **params)
+    raise PreflightError.coded(code, "hint_name_the_columns", **params)
 
 
 def preflight_clean(config: CleanConfig) -> list[Path]:

@@ -32,6 +32,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.coded_errors import english
+
 #: At most this many snapshots per second per reporter.
 DEFAULT_SNAPSHOT_INTERVAL_S = 0.1
 
@@ -141,6 +143,17 @@ class WorkerExited:
     def signal(self) -> int | None:
         return -self.exitcode if self.exitcode is not None and self.exitcode < 0 else None
 
+    def as_params(self) -> dict[str, Any]:
+        """How it ended, as the params of a coded message: ``exited`` (``describe()``) and the fields
+        a window needs to say it in its own language."""
+        return {
+            "exited": self.describe(),
+            "role": self.role,
+            "pid": self.pid,
+            "exitcode": self.exitcode,
+            "expected": self.expected,
+        }
+
     def describe(self) -> str:
         if self.exitcode is None:  # a Dask worker: the scheduler saw it go, no exit code to tell
             who = f"{self.role} (pid {self.pid})" if self.pid else self.role
@@ -162,6 +175,9 @@ class LogLine:
     level: str  # "info" | "warning" | "error"
     text: str
     t: float
+    #: ``text`` as a code and params (engine/coded_errors.py), "" when it has none.
+    code: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -252,6 +268,12 @@ class StatusSink:
 
     def log(self, job: str, text: str, level: str = "info") -> None:
         self.send_event(LogLine(job=job, level=level, text=text, t=time.time()))
+
+    def log_coded(self, job: str, level: str, code: str, **params: Any) -> None:
+        """A log line whose text is ``english(code, params)``: a window shows it in its language."""
+        self.send_event(
+            LogLine(job=job, level=level, text=english(code, params), t=time.time(), code=code, params=params)
+        )
 
 
 class StatusReporter:

@@ -185,12 +185,12 @@ class Supervisor:
             if managed.restart and not stopping and not event.expected:
                 if managed.restarts < self.max_restarts:
                     managed.restarts += 1
-                    self.ctx.log(
-                        f"{event.describe()}; restarting it ({managed.restarts}/{self.max_restarts})", "warning"
+                    self.ctx.log_coded(
+                        "warning", "restarting", restarts=managed.restarts, most=self.max_restarts, **event.as_params()
                     )
                     self._launch(managed)
                 else:
-                    self.ctx.log(f"{event.describe()}; restarted {self.max_restarts} times, giving up", "error")
+                    self.ctx.log_coded("error", "restarts_used_up", most=self.max_restarts, **event.as_params())
         if self._stop is not None:
             self._stop.advance()
         return exited

@@ -12,12 +12,15 @@ translated by its errno name (``ERRNO_CAUSES``), with the name kept, as the Engl
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-from engine.status import JobFinished, TaskFailed
+from engine.coded_errors import code_and_params
+from engine.status import JobFinished, LogLine, TaskFailed, WorkerExited
+from gui.terms import process_role
 
 CONTEXT = "EngineMessages"
 
@@ -46,7 +49,54 @@ MESSAGES: Mapping[str, str] = {
     "missing_columns": QT_TRANSLATE_NOOP("EngineMessages", "missing columns {names}{where}; found: {found}"),
     "disk_fault": QT_TRANSLATE_NOOP("EngineMessages", "cannot write {target}: {cause}"),
     "stopped": QT_TRANSLATE_NOOP("EngineMessages", "stopped"),
+    "input_not_found": QT_TRANSLATE_NOOP("EngineMessages", "input not found: {path}"),
+    "pattern_matches_nothing": QT_TRANSLATE_NOOP(
+        "EngineMessages", "no .xlsx/.xls/.csv/.parquet file matches {pattern}"
+    ),
+    "nothing_to_read": QT_TRANSLATE_NOOP("EngineMessages", "nothing to read in {described}"),
+    "out_is_a_file": QT_TRANSLATE_NOOP("EngineMessages", "output folder {out} is a file, not a folder"),
+    "out_under_a_file": QT_TRANSLATE_NOOP(
+        "EngineMessages", "output folder {out} is not writable: {existing} is a file, not a folder"
+    ),
+    "out_not_permitted": QT_TRANSLATE_NOOP(
+        "EngineMessages", "output folder {out} is not writable: no permission to write in {existing}"
+    ),
+    "column_not_found": QT_TRANSLATE_NOOP("EngineMessages", "column {names} not found in {file}; found: {found}"),
+    "columns_not_found": QT_TRANSLATE_NOOP("EngineMessages", "columns {names} not found in {file}; found: {found}"),
+    "column_not_found_in_files": QT_TRANSLATE_NOOP(
+        "EngineMessages", "column {names} not found in {file} or the {others} other file(s) checked; found: {found}"
+    ),
+    "columns_not_found_in_files": QT_TRANSLATE_NOOP(
+        "EngineMessages", "columns {names} not found in {file} or the {others} other file(s) checked; found: {found}"
+    ),
+    "restarting": QT_TRANSLATE_NOOP("EngineMessages", "{exited}; restarting it ({restarts}/{most})"),
+    "restarts_used_up": QT_TRANSLATE_NOOP("EngineMessages", "{exited}; restarted {most} times, giving up"),
+    "hint_check_the_path": QT_TRANSLATE_NOOP(
+        "EngineMessages", "check the path (files, folders or glob patterns in quotes)"
+    ),
+    "hint_inputs_kinds": QT_TRANSLATE_NOOP(
+        "EngineMessages", "the inputs must hold {kinds} files (outside the output folder)"
+    ),
+    "hint_give_a_folder": QT_TRANSLATE_NOOP(
+        "EngineMessages", "give a folder for the output (it is created if missing)"
+    ),
+    "hint_another_folder": QT_TRANSLATE_NOOP("EngineMessages", "choose another output folder"),
+    "hint_did_you_mean": QT_TRANSLATE_NOOP("EngineMessages", "did you mean --columns {spec}?"),
+    "hint_name_the_columns": QT_TRANSLATE_NOOP(
+        "EngineMessages", "name the columns with --columns KEY=NAME (keys: agent, customer, role, content, time)"
+    ),
 }
+
+# How a process ended (engine.status.WorkerExited.describe, said again here in the UI language).
+EXITED_WITH_CODE = QT_TRANSLATE_NOOP("EngineMessages", "{role} (pid {pid}) exited with code {code}")
+KILLED_BY = QT_TRANSLATE_NOOP("EngineMessages", "{role} (pid {pid}) killed by {signal}")
+DASK_WORKER_DIED = QT_TRANSLATE_NOOP("EngineMessages", "{role} (pid {pid}) died")
+DASK_WORKER_LEFT = QT_TRANSLATE_NOOP("EngineMessages", "{role} (pid {pid}) left")
+DASK_WORKER_DIED_NO_PID = QT_TRANSLATE_NOOP("EngineMessages", "{role} died")
+DASK_WORKER_LEFT_NO_PID = QT_TRANSLATE_NOOP("EngineMessages", "{role} left")
+
+# How a window shows a run-wide problem and its hint (engine.preflight.PreflightError).
+PROBLEM_AND_HINT = QT_TRANSLATE_NOOP("EngineMessages", "{problem}\nhint: {hint}")
 
 # ``where`` of a missing column, in a workbook read sheet by sheet (engine.tables.readers).
 SHEET = QT_TRANSLATE_NOOP("EngineMessages", " in sheet {sheet}")
@@ -69,9 +119,32 @@ def _translate(source: str) -> str:
     return QCoreApplication.translate(CONTEXT, source)
 
 
+def exited_text(role: str, pid: int, exitcode: int | None, expected: bool) -> str:
+    """How a process ended, in the UI language (``WorkerExited.describe()`` in English)."""
+    fields = {"role": process_role(role), "pid": pid}
+    if exitcode is None:  # a Dask worker the scheduler saw go
+        source = (DASK_WORKER_LEFT if expected else DASK_WORKER_DIED) if pid else None
+        source = source or (DASK_WORKER_LEFT_NO_PID if expected else DASK_WORKER_DIED_NO_PID)
+        return _translate(source).format(**fields)
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return _translate(KILLED_BY).format(signal=name, **fields)
+    return _translate(EXITED_WITH_CODE).format(code=exitcode, **fields)
+
+
+def worker_exited_text(message: WorkerExited) -> str:
+    return exited_text(message.role, message.pid, message.exitcode, message.expected)
+
+
 def _shown_params(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    """``params`` as shown: a disk fault's cause translated by its errno name."""
+    """``params`` as shown: a disk fault's cause translated by its errno name, how a process ended
+    (``WorkerExited.as_params()``) said again in the UI language."""
     shown = dict(params)
+    if {"role", "pid", "exitcode", "expected"} <= params.keys():
+        shown["exited"] = exited_text(params["role"], params["pid"], params["exitcode"], params["expected"])
     if "sheet" in params:  # "missing column …{where}": the English " in sheet 'Sheet2'" in the UI language
         shown["where"] = _translate(SHEET).format(sheet=params["sheet"])
     if code == "disk_fault" and params.get("errno") in ERRNO_CAUSES:
@@ -94,7 +167,23 @@ def engine_text(code: str, params: Mapping[str, Any], english: str) -> str:
         return english
 
 
-def failure_text(message: TaskFailed | JobFinished) -> str:
-    """Why a task failed (``TaskFailed.reason``) or a run ended (``JobFinished.error``), translated."""
-    english = message.reason if isinstance(message, TaskFailed) else message.error
+def failure_text(message: TaskFailed | JobFinished | LogLine) -> str:
+    """Why a task failed (``TaskFailed.reason``), a run ended (``JobFinished.error``) or what a log
+    line says (``LogLine.text``), translated."""
+    if isinstance(message, LogLine):
+        english = message.text
+    else:
+        english = message.reason if isinstance(message, TaskFailed) else message.error
     return engine_text(message.code, message.params, english)
+
+
+def preflight_text(error: ValueError) -> str:
+    """Why a run cannot start (a PreflightError, or a form's ValueError), in the UI language: the
+    problem and the hint each by its code; the engine's own text for what carries no code."""
+    code, params = code_and_params(error)
+    hint_code = getattr(error, "hint_code", "")
+    if not code or not hint_code:
+        return engine_text(code, params, str(error))
+    problem = engine_text(code, params, error.problem)  # type: ignore[attr-defined]
+    hint = engine_text(hint_code, params, error.hint)  # type: ignore[attr-defined]
+    return _translate(PROBLEM_AND_HINT).format(problem=problem, hint=hint)

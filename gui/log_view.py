@@ -11,7 +11,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from engine.status import JobFinished, JobStarted, LogLine, TaskFailed, WorkerExited
-from gui.engine_messages import failure_text
+from gui.engine_messages import failure_text, worker_exited_text
 
 _COLORS = {"warning": "#d08000", "error": "#e53935", "ok": "#43a047"}  # info: the palette's text colour
 
@@ -59,6 +59,6 @@ class LogView(QPlainTextEdit):
         elif isinstance(message, TaskFailed):
             self.add(f"[{message.job}] {message.task}: {failure_text(message)}", "error", message.t)
         elif isinstance(message, WorkerExited) and not message.expected:
-            self.add(f"[{message.job}] {message.describe()}", "error", message.t)
+            self.add(f"[{message.job}] {worker_exited_text(message)}", "error", message.t)
         elif isinstance(message, LogLine):
-            self.add(f"[{message.job}] {message.text}", message.level, message.t)
+            self.add(f"[{message.job}] {failure_text(message)}", message.level, message.t)

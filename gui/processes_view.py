@@ -35,7 +35,7 @@ from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidg
 
 from engine.cluster.worker_events import ROLE_PREFIX as DASK_ROLE_PREFIX
 from engine.status import JobFinished, ProcessStarted, WorkerExited, WorkersReport
-from gui.terms import term
+from gui.terms import process_role, term
 
 MAX_EXITED_ROWS = 60
 # Rows the list always has room for (more show at the default window size; 3 keeps the window within
@@ -270,7 +270,7 @@ class ProcessTable(QTableWidget):
             live = r.state == "running"
             values = (
                 r.job,
-                r.role,
+                process_role(r.role),
                 str(r.pid),
                 term(r.state),
                 "" if r.nice is None or not live else str(r.nice),

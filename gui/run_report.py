@@ -23,6 +23,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice
 from engine.status import TaskFailed, TaskFinished
 from gui.engine_messages import failure_text
 from gui.main_menu import versions
+from gui.terms import process_role
 
 CHART_WIDTH_PX = 900
 
@@ -112,9 +113,9 @@ def task_table(title: str, events: Iterable[Any], label: Callable[[str], str] = 
     for event in events:
         if isinstance(event, TaskFinished):
             details = ", ".join(_counts(event.summary, label))
-            rows.append((event.task, label("ok"), event.worker, f"{event.seconds:.2f}", details))
+            rows.append((event.task, label("ok"), process_role(event.worker), f"{event.seconds:.2f}", details))
         elif isinstance(event, TaskFailed):
-            rows.append((event.task, label("failed"), event.worker, "", failure_text(event)))
+            rows.append((event.task, label("failed"), process_role(event.worker), "", failure_text(event)))
     if not rows:
         return None
     header = (

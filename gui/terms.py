@@ -8,6 +8,8 @@ Views show ``term(key)`` instead: the key's English text through the translator 
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 TERMS = {
@@ -69,3 +71,34 @@ def term(key: str) -> str:
     """``key``'s text in the current language (the key itself when it is not a known term)."""
     source = TERMS.get(key)
     return QCoreApplication.translate("Terms", source) if source else key
+
+
+# The engine's process roles (``ProcessStarted.role``, a worker's name): a kind, then an optional
+# number ("writer 1", "predictor-0") or, for a Dask worker, its address ("dask worker tcp://…"). The
+# English text is the engine's own word (tests and logs know the processes by it).
+ROLES = {
+    "coordinator": QT_TRANSLATE_NOOP("Roles", "coordinator"),
+    "worker": QT_TRANSLATE_NOOP("Roles", "worker"),
+    "clean": QT_TRANSLATE_NOOP("Roles", "clean"),
+    "writer": QT_TRANSLATE_NOOP("Roles", "writer"),
+    "reader": QT_TRANSLATE_NOOP("Roles", "reader"),
+    "mmi-writer": QT_TRANSLATE_NOOP("Roles", "mmi-writer"),
+    "ingress": QT_TRANSLATE_NOOP("Roles", "ingress"),
+    "preprocess": QT_TRANSLATE_NOOP("Roles", "preprocess"),
+    "batcher": QT_TRANSLATE_NOOP("Roles", "batcher"),
+    "predictor": QT_TRANSLATE_NOOP("Roles", "predictor"),
+    "receiver": QT_TRANSLATE_NOOP("Roles", "receiver"),
+    "loadgen": QT_TRANSLATE_NOOP("Roles", "loadgen"),
+    "dask worker": QT_TRANSLATE_NOOP("Roles", "dask worker"),
+}
+_ROLE_SHAPE = re.compile(r"(?P<kind>dask worker|[a-z-]+?)(?P<rest>(?:[ -]\d+)?|(?: .+)?)")
+
+
+def process_role(role: str) -> str:
+    """``role`` in the current language: its kind translated, its number or address kept
+    ("writer 1" → "写入进程 1"); an unknown role is shown as it is."""
+    match = _ROLE_SHAPE.fullmatch(role)
+    source = ROLES.get(match["kind"]) if match else None
+    if source is None:
+        return role
+    return QCoreApplication.translate("Roles", source) + match["rest"]

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from engine.coded_errors import ENGLISH, english
-from engine.status import JobFinished, TaskFailed
+from engine.status import JobFinished, LogLine, TaskFailed, WorkerExited
 from gui import i18n
 from gui.engine_messages import MESSAGES, engine_text, failure_text
 from tests.clean_fixtures import write_good_inputs
@@ -96,3 +96,95 @@ def test_a_failed_file_and_a_full_disk_show_in_chinese(main_window, qtbot, tmp_p
     rows = {name.split(" ", 1)[1]: error for name, _status, error in panel.file_table.visible_rows()}
     assert rows["a_zero.xlsx"] == "空文件（0 字节）"
     assert not wait_no_children(10.0)
+
+
+def test_process_roles_show_in_chinese_with_their_number_or_address(chinese):
+    from engine.cluster.worker_events import worker_role
+    from engine.dialogues.job import READER_STAGE
+    from engine.dialogues.writer import WRITER_ROLE
+    from gui.terms import process_role
+
+    assert process_role("coordinator") == "协调进程"
+    assert process_role("writer 2") == "写入进程 2"
+    assert process_role("clean 12") == "清洗进程 12"
+    assert process_role(f"{READER_STAGE} 1") == "读取进程 1"
+    assert process_role(WRITER_ROLE) == "mmi 写入进程"
+    assert process_role("predictor-0") == "推理进程-0"
+    assert process_role("ingress") == "接入进程"
+    assert process_role(worker_role("tcp://127.0.0.1:40123")) == "Dask 工作进程 tcp://127.0.0.1:40123"
+    assert process_role("a role from a newer engine 3") == "a role from a newer engine 3"
+
+
+def test_process_roles_stay_the_engine_words_in_english():
+    from gui.terms import process_role
+
+    for role in ("coordinator", "writer 2", "clean 12", "mmi-writer", "predictor-0", "loadgen"):
+        assert process_role(role) == role
+
+
+def test_a_run_wide_problem_and_its_hint_show_in_chinese(chinese, tmp_path):
+    from engine.clean.config import ColumnMap
+    from engine.preflight import PreflightError, check_columns, check_inputs, check_out_dir
+    from gui.engine_messages import preflight_text
+
+    write_good_inputs(tmp_path / "in", files=2, rows=20, seed=1)
+    files = check_inputs((tmp_path / "in",), tmp_path / "out")
+    with pytest.raises(PreflightError) as wrong_column:
+        check_columns(files, ColumnMap(content="消息"))
+    assert preflight_text(wrong_column.value) == (
+        f"在 {files[0].name} 及检查的其他 1 个文件中都找不到列 消息 (content)；"
+        "找到的列：坐席id, 坐席昵称, 客户微信id, 是否客服, 消息类型, 消息内容, 消息时间\n提示：是否应在“列名映射”中填写 content=消息内容？"
+    )
+    with pytest.raises(PreflightError) as missing:
+        check_inputs((tmp_path / "nowhere",), tmp_path / "out")
+    assert preflight_text(missing.value).startswith(f"找不到输入：{tmp_path / 'nowhere'}\n提示：请检查路径")
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(PreflightError) as out_is_file:
+        check_out_dir(tmp_path / "a-file")
+    assert (
+        preflight_text(out_is_file.value)
+        == f"输出文件夹 {tmp_path / 'a-file'} 是一个文件，不是文件夹\n提示：请为输出指定一个文件夹（不存在时会自动创建）"
+    )
+    # a form's own ValueError (no code) shows as it is
+    assert preflight_text(ValueError("Columns: nonsense")) == "Columns: nonsense"
+
+
+def test_a_run_wide_problem_keeps_the_engine_text_in_english(tmp_path):
+    from engine.preflight import PreflightError, check_inputs
+    from gui.engine_messages import preflight_text
+
+    with pytest.raises(PreflightError) as missing:
+        check_inputs((tmp_path / "nowhere",), tmp_path / "out")
+    expected = (
+        f"input not found: {tmp_path / 'nowhere'}\nhint: check the path (files, folders or glob patterns in quotes)"
+    )
+    assert str(missing.value) == expected and preflight_text(missing.value) == expected
+
+
+EXITS = [
+    WorkerExited("j", "writer 1", 42, 0.0, exitcode=-9, expected=False),
+    WorkerExited("j", "predictor-0", 42, 0.0, exitcode=3, expected=False),
+    WorkerExited("j", "dask worker tcp://127.0.0.1:4000", 42, 0.0, exitcode=None, expected=False),
+    WorkerExited("j", "dask worker tcp://127.0.0.1:4000", 0, 0.0, exitcode=None, expected=True),
+]
+
+
+def test_a_dead_process_and_its_restart_are_logged_in_chinese(chinese):
+    from gui.engine_messages import worker_exited_text
+
+    assert [worker_exited_text(e) for e in EXITS] == [
+        "写入进程 1（pid 42）被 SIGKILL 终止",
+        "推理进程-0（pid 42）退出，退出码 3",
+        "Dask 工作进程 tcp://127.0.0.1:4000（pid 42）意外退出",
+        "Dask 工作进程 tcp://127.0.0.1:4000 已离开",
+    ]
+    params = {"restarts": 1, "most": 3, **EXITS[0].as_params()}
+    line = LogLine("j", "warning", english("restarting", params), 0.0, code="restarting", params=params)
+    assert line.text == "writer 1 (pid 42) killed by SIGKILL; restarting it (1/3)"
+    assert failure_text(line) == "写入进程 1（pid 42）被 SIGKILL 终止；正在重启（1/3）"
+
+
+def test_a_dead_process_reads_as_the_engine_says_it_in_english():
+    from gui.engine_messages import worker_exited_text
+
+    assert [worker_exited_text(e) for e in EXITS] == [e.describe() for e in EXITS]

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.coded_errors import CodedError
 from engine.output_folder import REPORT_JOBS, listed_in_report
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".parquet")
@@ -29,6 +30,10 @@ def _inside(path: Path, folder: Path | None) -> bool:
         return True
     except ValueError:
         return False
+
+
+class InputsNotFound(CodedError, ValueError):
+    """An input name that matches nothing (a missing path, a pattern without a readable file)."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,8 @@ def expand_inputs(inputs: Iterable[Path | str], exclude_dir: Path | None = None)
     a job's report there lists); a pattern (``data/**/*.xlsx``) is expanded; a file named directly
     is taken whatever its suffix, so that a wrong file shows up in the report with its reason
     instead of vanishing. Files under ``exclude_dir`` (the output folder) are skipped so a re-run
-    never cleans its own outputs. Raises ValueError for a name that matches nothing.
+    never cleans its own outputs. Raises InputsNotFound (a ValueError) for a name that
+    matches nothing.
     """
     found: dict[Path, None] = {}
     for raw in inputs:
@@ -113,9 +119,9 @@ def expand_inputs(inputs: Iterable[Path | str], exclude_dir: Path | None = None)
         elif glob.has_magic(text):
             matches = sorted(Path(p) for p in glob.glob(text, recursive=True) if _is_candidate(Path(p)))
             if not matches:
-                raise ValueError(f"no .xlsx/.xls/.csv/.parquet file matches {text}")
+                raise InputsNotFound.coded("pattern_matches_nothing", pattern=text)
         else:
-            raise ValueError(f"input not found: {text}")
+            raise InputsNotFound.coded("input_not_found", path=text)
         for match in matches:
             if not _inside(match, exclude_dir):
                 found.setdefault(match.absolute(), None)

@@ -31,6 +31,7 @@ from engine.output_folder import OutputInUse
 from engine.progress import ProgressTracker, RunMonitor
 from engine.run_record import RunRecord
 from engine.runner import JobFunction, JobRun
+from gui.engine_messages import preflight_text
 from gui.overwrite_question import ask_overwrite
 from gui.run_controller import AppServices, RunController
 from gui.run_report import ReportTable, chart_png, report_html, task_table, write_report
@@ -179,7 +180,9 @@ class JobPanel(QWidget):
                 config = replace(config, overwrite=True)
                 self.preflight(config)
         except ValueError as exc:
-            QMessageBox.warning(self, self.tr("Cannot start {job}").format(job=self.translated_title()), str(exc))
+            QMessageBox.warning(
+                self, self.tr("Cannot start {job}").format(job=self.translated_title()), preflight_text(exc)
+            )
             return False
         self.controller.start(fn, config)
         self._drawn = None

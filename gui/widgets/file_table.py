@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidg
 
 from engine.status import TaskFailed, TaskFinished
 from gui.engine_messages import failure_text
-from gui.terms import term
+from gui.terms import process_role, term
 
 FAILED_COLOR = QColor("#c62828")
 OK_COLOR = QColor("#2e7d32")
@@ -86,7 +86,7 @@ class FileTable(QTableWidget):
             s.get("rows_out", 0),
             sum(dropped.values()),
             "",
-            event.worker,
+            process_role(event.worker),
             event.seconds,
             tip,
             self.tr(
@@ -97,7 +97,7 @@ class FileTable(QTableWidget):
                 rows_in=f"{s.get('rows_in', 0):,}",
                 rows_out=f"{s.get('rows_out', 0):,}",
                 tip=tip,
-                worker=event.worker,
+                worker=process_role(event.worker),
                 seconds=f"{event.seconds:.2f}",
                 attempts=event.attempts,
             ),
@@ -107,7 +107,7 @@ class FileTable(QTableWidget):
         path = event.summary.get("path", event.task)
         reason = failure_text(event)
         detail = self.tr("{path}\n\n{reason}\n\nattempts: {attempts}, worker: {worker}").format(
-            path=path, reason=reason, attempts=event.attempts, worker=event.worker
+            path=path, reason=reason, attempts=event.attempts, worker=process_role(event.worker)
         )
         if event.traceback:
             detail += f"\n\n{event.traceback}"
@@ -119,7 +119,7 @@ class FileTable(QTableWidget):
             None,
             None,
             reason,
-            event.worker,
+            process_role(event.worker),
             None,
             reason,
             detail,

@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from engine.progress import WorkerState
-from gui.terms import term
+from gui.terms import process_role, term
 
 _STATE_COLORS = {"busy": "#2e7d32", "idle": "#757575", "died": "#c62828", "exited": "#9e9e9e"}
 
@@ -50,7 +50,7 @@ class WorkerTable(QTableWidget):
         for row, w in enumerate(workers):
             done = w.snapshot.counters.get(self.done_counter, 0) if self.done_counter else w.snapshot.items_out
             values = (
-                w.worker,
+                process_role(w.worker),
                 str(w.pid),
                 term(w.state),
                 w.snapshot.current or "–",

@@ -773,6 +773,108 @@
         <translation>已停止</translation>
     </message>
     <message>
+        <source>input not found: {path}</source>
+        <translation>找不到输入：{path}</translation>
+    </message>
+    <message>
+        <source>no .xlsx/.xls/.csv/.parquet file matches {pattern}</source>
+        <translation>没有与 {pattern} 匹配的 .xlsx/.xls/.csv/.parquet 文件</translation>
+    </message>
+    <message>
+        <source>nothing to read in {described}</source>
+        <translation>没有可读取的文件：{described}</translation>
+    </message>
+    <message>
+        <source>output folder {out} is a file, not a folder</source>
+        <translation>输出文件夹 {out} 是一个文件，不是文件夹</translation>
+    </message>
+    <message>
+        <source>output folder {out} is not writable: {existing} is a file, not a folder</source>
+        <translation>输出文件夹 {out} 不可写：{existing} 是一个文件，不是文件夹</translation>
+    </message>
+    <message>
+        <source>output folder {out} is not writable: no permission to write in {existing}</source>
+        <translation>输出文件夹 {out} 不可写：没有在 {existing} 中写入的权限</translation>
+    </message>
+    <message>
+        <source>column {names} not found in {file}; found: {found}</source>
+        <translation>在 {file} 中找不到列 {names}；找到的列：{found}</translation>
+    </message>
+    <message>
+        <source>columns {names} not found in {file}; found: {found}</source>
+        <translation>在 {file} 中找不到列 {names}；找到的列：{found}</translation>
+    </message>
+    <message>
+        <source>column {names} not found in {file} or the {others} other file(s) checked; found: {found}</source>
+        <translation>在 {file} 及检查的其他 {others} 个文件中都找不到列 {names}；找到的列：{found}</translation>
+    </message>
+    <message>
+        <source>columns {names} not found in {file} or the {others} other file(s) checked; found: {found}</source>
+        <translation>在 {file} 及检查的其他 {others} 个文件中都找不到列 {names}；找到的列：{found}</translation>
+    </message>
+    <message>
+        <source>{exited}; restarting it ({restarts}/{most})</source>
+        <translation>{exited}；正在重启（{restarts}/{most}）</translation>
+    </message>
+    <message>
+        <source>{exited}; restarted {most} times, giving up</source>
+        <translation>{exited}；已重启 {most} 次，放弃</translation>
+    </message>
+    <message>
+        <source>check the path (files, folders or glob patterns in quotes)</source>
+        <translation>请检查路径（文件、文件夹，或加引号的通配模式）</translation>
+    </message>
+    <message>
+        <source>the inputs must hold {kinds} files (outside the output folder)</source>
+        <translation>输入中必须有 {kinds} 文件（在输出文件夹之外）</translation>
+    </message>
+    <message>
+        <source>give a folder for the output (it is created if missing)</source>
+        <translation>请为输出指定一个文件夹（不存在时会自动创建）</translation>
+    </message>
+    <message>
+        <source>choose another output folder</source>
+        <translation>请选择其他输出文件夹</translation>
+    </message>
+    <message>
+        <source>did you mean --columns {spec}?</source>
+        <translation>是否应在“列名映射”中填写 {spec}？</translation>
+    </message>
+    <message>
+        <source>name the columns with --columns KEY=NAME (keys: agent, customer, role, content, time)</source>
+        <translation>请在“列名映射”中以 键=列名 指定列（键：agent、customer、role、content、time）</translation>
+    </message>
+    <message>
+        <source>{role} (pid {pid}) exited with code {code}</source>
+        <translation>{role}（pid {pid}）退出，退出码 {code}</translation>
+    </message>
+    <message>
+        <source>{role} (pid {pid}) killed by {signal}</source>
+        <translation>{role}（pid {pid}）被 {signal} 终止</translation>
+    </message>
+    <message>
+        <source>{role} (pid {pid}) died</source>
+        <translation>{role}（pid {pid}）意外退出</translation>
+    </message>
+    <message>
+        <source>{role} (pid {pid}) left</source>
+        <translation>{role}（pid {pid}）已离开</translation>
+    </message>
+    <message>
+        <source>{role} died</source>
+        <translation>{role} 意外退出</translation>
+    </message>
+    <message>
+        <source>{role} left</source>
+        <translation>{role} 已离开</translation>
+    </message>
+    <message>
+        <source>{problem}
+hint: {hint}</source>
+        <translation>{problem}
+提示：{hint}</translation>
+    </message>
+    <message>
         <source> in sheet {sheet}</source>
         <translation>（工作表 {sheet}）</translation>
     </message>
@@ -1383,6 +1485,61 @@ Remove these files and start? Only the files that run&apos;s report lists are re
     <message>
         <source>ETA {eta}</source>
         <translation>预计剩余 {eta}</translation>
+    </message>
+</context>
+<context>
+    <name>Roles</name>
+    <message>
+        <source>coordinator</source>
+        <translation>协调进程</translation>
+    </message>
+    <message>
+        <source>worker</source>
+        <translation>工作进程</translation>
+    </message>
+    <message>
+        <source>clean</source>
+        <translation>清洗进程</translation>
+    </message>
+    <message>
+        <source>writer</source>
+        <translation>写入进程</translation>
+    </message>
+    <message>
+        <source>reader</source>
+        <translation>读取进程</translation>
+    </message>
+    <message>
+        <source>mmi-writer</source>
+        <translation>mmi 写入进程</translation>
+    </message>
+    <message>
+        <source>ingress</source>
+        <translation>接入进程</translation>
+    </message>
+    <message>
+        <source>preprocess</source>
+        <translation>预处理进程</translation>
+    </message>
+    <message>
+        <source>batcher</source>
+        <translation>组批进程</translation>
+    </message>
+    <message>
+        <source>predictor</source>
+        <translation>推理进程</translation>
+    </message>
+    <message>
+        <source>receiver</source>
+        <translation>接收进程</translation>
+    </message>
+    <message>
+        <source>loadgen</source>
+        <translation>压测进程</translation>
+    </message>
+    <message>
+        <source>dask worker</source>
+        <translation>Dask 工作进程</translation>
     </message>
 </context>
 <context>
