@@ -23,9 +23,12 @@ Every figure is also shown as a share of the read-only limit (below), and with t
 the run cost (the least over the rounds). The limit is also measured with 1 worker: how much faster
 2 workers only read is the ceiling of the clean job's "2 workers vs one" on this machine.
 
-On a shared machine one run says little: ``--repeat N`` measures N rounds, each round the limit
-then every run once (so before/after or 1/2 workers see the same load), and reports each figure as
-the best of its N with the spread (worst/best) beside it.
+On a shared machine one run says little: ``--repeat N`` measures N rounds. Each round measures the
+1-worker limit once and, for each format, the all-cores limit again just before that format's runs
+(so a run and the limit it is held against see the same load); every figure is reported as the best
+of its N with the spread (worst/best) beside it, and each all-cores run's share of the limit also as
+the median over the rounds of its paired share (run / the limit measured just before it), which
+the load moves far less than either figure alone.
 
 This module imports only the standard library at the top: spawn starts every worker by importing
 the main module again, and a worker here should import what its task needs, as under ``main.py``,
@@ -38,6 +41,7 @@ import argparse
 import os
 import queue
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -192,8 +196,8 @@ def ensure_data(data_dir: Path, files: int, rows: int, workers: int) -> list[Pat
     return sorted(data_dir.glob("chat_*.xlsx"))
 
 
-class Best:
-    """The best (highest) rows/s of a figure over the rounds, and the worst, for the spread."""
+class Rounds:
+    """One figure over the rounds: the best (highest), the median, and the worst for the spread."""
 
     def __init__(self) -> None:
         self.values: list[float] = []
@@ -204,6 +208,10 @@ class Best:
     @property
     def best(self) -> float:
         return max(self.values)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
 
     def spread(self) -> str:
         return f"worst {min(self.values) / self.best:.0%} of best" if len(self.values) > 1 else ""
@@ -242,25 +250,29 @@ def main() -> None:
         f"all cores = {args.workers} workers; one status message costs {cost * 1e6:.0f} µs end to end; "
         f"{args.repeat} round(s)"
     )
-    limit, limit_one = Best(), Best()
-    results: dict[tuple[str, str], Best] = {}
+    limit, limit_one = Rounds(), Rounds()
+    results: dict[tuple[str, str], Rounds] = {}
+    #: Per format: each round's all-cores run over the all-cores limit measured just before it.
+    paired: dict[str, Rounds] = {}
+    #: Per format: each round's all-cores run over that round's one-worker run.
+    scaling: dict[str, Rounds] = {}
     rows_out: dict[str, int] = {}
     cpu_used: dict[tuple[str, str], list[float]] = {}
     for round_number in range(1, args.repeat + 1):
-        limit.add(read_only_limit(paths, args.workers))
-        limit_one.add(read_only_limit(paths, 1) if args.workers > 1 else limit.values[-1])
-        print(
-            f"round {round_number}: read-only limit (the job's reader, {args.workers} workers): "
-            f"{limit.values[-1]:,.0f} rows/s; 1 worker {limit_one.values[-1]:,.0f}",
-            flush=True,
-        )
+        limit_one.add(read_only_limit(paths, 1))
+        print(f"round {round_number}: read-only limit with 1 worker {limit_one.values[-1]:,.0f} rows/s", flush=True)
         for fmt in formats:
+            limit.add(read_only_limit(paths, args.workers))
+            print(
+                f"  read-only limit (the job's reader, {args.workers} workers): {limit.values[-1]:,.0f} rows/s",
+                flush=True,
+            )
             if not args.skip_baseline:
                 with tempfile.TemporaryDirectory(prefix="mpwatch-bench-seed-") as out:
                     started = time.perf_counter()
                     run_seed_style(paths, Path(out), fmt, args.workers)
                     seconds = time.perf_counter() - started
-                results.setdefault((fmt, "baseline"), Best()).add(total_rows / seconds)
+                results.setdefault((fmt, "baseline"), Rounds()).add(total_rows / seconds)
             for label, workers in (("one", 1), ("all", args.workers)):
                 with tempfile.TemporaryDirectory(prefix="mpwatch-bench-clean-out-") as out:
                     started, cpu_started = time.perf_counter(), cpu_seconds()
@@ -269,11 +281,15 @@ def main() -> None:
                 cpu_used.setdefault((fmt, label), []).append(cpu)
                 assert summary["rows_in"] == total_rows and summary["reconciles"], summary
                 rate = total_rows / seconds
-                results.setdefault((fmt, label), Best()).add(rate)
+                results.setdefault((fmt, label), Rounds()).add(rate)
+                held_against = limit.values[-1] if label == "all" else limit_one.values[-1]
+                if label == "all":
+                    paired.setdefault(fmt, Rounds()).add(rate / held_against)
+                    scaling.setdefault(fmt, Rounds()).add(rate / results[fmt, "one"].values[-1])
                 rows_out[fmt] = summary["rows_out"]
                 print(
                     f"  {fmt:8} {workers} worker(s) {seconds:6.2f} s (CPU {cpu:5.2f} s) {rate:10,.0f} rows/s "
-                    f"{rate / limit.values[-1]:5.0%} of this round's limit; "
+                    f"{rate / held_against:5.0%} of the {workers}-worker limit just measured; "
                     f"status {messages} msgs ≈ {messages * cost / (seconds * workers):.3%} of CPU",
                     flush=True,
                 )
@@ -301,6 +317,11 @@ def main() -> None:
                 ratios.append(f"{best.best / results[fmt, 'baseline'].best:.1f}x baseline")
             if label == "all":
                 ratios.append(f"{best.best / results[fmt, 'one'].best:.2f}x one worker")
+                shares = paired[fmt]
+                ratios.append(
+                    f"median of {len(shares.values)} paired: {shares.median:.0%} of the limit "
+                    f"({min(shares.values):.0%}-{shares.best:.0%}), {scaling[fmt].median:.2f}x one worker"
+                )
             if best.spread():
                 ratios.append(best.spread())
             cpu = f"{min(cpu_used[fmt, label]):6.2f}" if (fmt, label) in cpu_used else ""

@@ -23,6 +23,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import KW_ONLY, dataclass, field
 from multiprocessing.connection import wait as wait_any
 from typing import Any
 
@@ -123,6 +124,7 @@ class _Scanner:
 _scanner = _Scanner()
 
 
+@dataclass(eq=False)
 class StagedStop:
     """Stop ``processes`` (``multiprocessing`` processes) in stages; see the module docstring.
 
@@ -131,27 +133,17 @@ class StagedStop:
     pills); ``on_wait`` runs at every step of ``run`` (relay the processes' pipes).
     """
 
-    def __init__(
-        self,
-        processes: Callable[[], list[Any]],
-        *,
-        grace_s: float,
-        terminate_s: float,
-        ask: Callable[[], None] | None = None,
-        on_wait: Callable[[], None] | None = None,
-        descendants: Descendants | None = None,
-        extra_waitables: Callable[[], list[Any]] | None = None,
-    ) -> None:
-        self.processes = processes
-        self.grace_s = grace_s
-        self.terminate_s = terminate_s
-        self.ask = ask
-        self.on_wait = on_wait
-        self.extra_waitables = extra_waitables
-        self.descendants = descendants if descendants is not None else Descendants()
-        self.started = False
-        self.terminate_at = 0.0
-        self.kill_at = 0.0
+    processes: Callable[[], list[Any]]
+    _: KW_ONLY
+    grace_s: float
+    terminate_s: float
+    ask: Callable[[], None] | None = None
+    on_wait: Callable[[], None] | None = None
+    descendants: Descendants = field(default_factory=Descendants)
+    extra_waitables: Callable[[], list[Any]] | None = None
+    started: bool = field(default=False, init=False)
+    terminate_at: float = field(default=0.0, init=False)
+    kill_at: float = field(default=0.0, init=False)
 
     def alive(self) -> list[Any]:
         return [p for p in self.processes() if p.exitcode is None]

@@ -276,6 +276,7 @@ class StatusSink:
         )
 
 
+@dataclass(eq=False)
 class StatusReporter:
     """Cumulative counters of one worker, sent as rate-limited snapshots.
 
@@ -284,32 +285,24 @@ class StatusReporter:
     ``flush()`` sends one now (at the end of a task or of the process).
     """
 
-    def __init__(
-        self,
-        sink: StatusSink,
-        job: str,
-        stage: str,
-        worker: str,
-        interval_s: float = DEFAULT_SNAPSHOT_INTERVAL_S,
-    ) -> None:
-        self.sink = sink
-        self.job = job
-        self.stage = stage
-        self.worker = worker
-        self.interval_s = interval_s
-        self.pid = os.getpid()
-        self.items_in = 0
-        self.items_out = 0
-        self.errors = 0
-        self.bytes = 0
-        self.busy_s = 0.0
-        self.current = ""
-        self.queue_depth: int | None = None
-        self.queue_bound: int | None = None
-        self.counters: dict[str, float] = {}
-        self.snapshots_sent = 0
-        self._busy_since: float | None = None
-        self._last_sent = 0.0
+    sink: StatusSink
+    job: str
+    stage: str
+    worker: str
+    interval_s: float = DEFAULT_SNAPSHOT_INTERVAL_S
+    pid: int = field(default_factory=os.getpid, init=False)
+    items_in: int = field(default=0, init=False)
+    items_out: int = field(default=0, init=False)
+    errors: int = field(default=0, init=False)
+    bytes: int = field(default=0, init=False)
+    busy_s: float = field(default=0.0, init=False)
+    current: str = field(default="", init=False)
+    queue_depth: int | None = field(default=None, init=False)
+    queue_bound: int | None = field(default=None, init=False)
+    counters: dict[str, float] = field(default_factory=dict, init=False)
+    snapshots_sent: int = field(default=0, init=False)
+    _busy_since: float | None = field(default=None, init=False)
+    _last_sent: float = field(default=0.0, init=False)
 
     # -- recording -------------------------------------------------------------------------
     def add(self, items_in: int = 0, items_out: int = 0, errors: int = 0, nbytes: int = 0, **counters: float) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from engine.dialogues.writer import WRITER_ROLE
 from engine.status import JobFinished
@@ -27,16 +30,41 @@ def _where(summary: dict) -> str:
     )
 
 
-def clean_summary(finished: JobFinished) -> str:
-    if finished.cancelled:
-        return translate(
-            "Summaries",
-            "<b>Stopped.</b> Segments already written are complete (none is half-written); "
-            "report.json lists them. Start again with <i>resume</i> to finish the rest.",
-        )
-    if not finished.ok:
-        return RED.format(translate("Summaries", "<b>Failed:</b> {error}").format(error=failure_text(finished)))
-    s = finished.summary
+def _summary(
+    stopped: str, failed: str, files_failed: str
+) -> Callable[[Callable[[Mapping[str, Any]], str]], Callable[[JobFinished], str]]:
+    """Wraps a job's text of a finished run into its whole summary: ``stopped`` for a run stopped by
+    the user, ``failed`` (with ``{error}``) in red for a failed one, and after the text of a
+    finished one the ``files_failed`` line (with ``{n}``) in red when some files failed. The three
+    are English sources of the "Summaries" context, translated when the summary is drawn."""
+
+    def wrap(done: Callable[[Mapping[str, Any]], str]) -> Callable[[JobFinished], str]:
+        def render(finished: JobFinished) -> str:
+            if finished.cancelled:
+                return translate("Summaries", stopped)
+            if not finished.ok:
+                return RED.format(translate("Summaries", failed).format(error=failure_text(finished)))
+            s = finished.summary
+            text = done(s)
+            if s.get("files_failed"):
+                text += "<br>" + RED.format(translate("Summaries", files_failed).format(n=s["files_failed"]))
+            return text
+
+        return render
+
+    return wrap
+
+
+@_summary(
+    stopped=QT_TRANSLATE_NOOP(
+        "Summaries",
+        "<b>Stopped.</b> Segments already written are complete (none is half-written); "
+        "report.json lists them. Start again with <i>resume</i> to finish the rest.",
+    ),
+    failed=QT_TRANSLATE_NOOP("Summaries", "<b>Failed:</b> {error}"),
+    files_failed=QT_TRANSLATE_NOOP("Summaries", "{n} file(s) failed: tick <i>only failed</i> to list them."),
+)
+def clean_summary(s: Mapping[str, Any]) -> str:
     text = translate(
         "Summaries",
         "<b>Done.</b> {ok} of {files} files cleaned in {seconds} s "
@@ -61,22 +89,16 @@ def clean_summary(finished: JobFinished) -> str:
         text += translate("Summaries", " ({n} segments resumed)").format(n=s["segments_resumed"])
     if not s.get("reconciles", True):
         text += "<br>" + RED.format(translate("Summaries", "Counts do not reconcile: see report.json."))
-    if s.get("files_failed"):
-        text += "<br>" + RED.format(
-            translate("Summaries", "{n} file(s) failed: tick <i>only failed</i> to list them.").format(
-                n=s["files_failed"]
-            )
-        )
     return text
 
 
-def demo_summary(finished: JobFinished) -> str:
-    if finished.cancelled:
-        return translate("Summaries", "Stopped. Files already written are complete; none is half-written.")
-    if not finished.ok:
-        return RED.format(translate("Summaries", "Failed: {error}").format(error=failure_text(finished)))
-    s = finished.summary
-    text = translate(
+@_summary(
+    stopped=QT_TRANSLATE_NOOP("Summaries", "Stopped. Files already written are complete; none is half-written."),
+    failed=QT_TRANSLATE_NOOP("Summaries", "Failed: {error}"),
+    files_failed=QT_TRANSLATE_NOOP("Summaries", "{n} files failed (see Log)"),
+)
+def demo_summary(s: Mapping[str, Any]) -> str:
+    return translate(
         "Summaries",
         "<b>Done.</b> {files} files, {rows} rows in {seconds} s ({rate} rows/s with {workers} workers) → {out_dir}",
     ).format(
@@ -86,21 +108,19 @@ def demo_summary(finished: JobFinished) -> str:
         rate=format_count(s["rows_per_s"]),
         workers=s["workers"],
         out_dir=s["out_dir"],
-    )
-    text += _where(s)
-    if s.get("files_failed"):
-        text += "<br>" + RED.format(translate("Summaries", "{n} files failed (see Log)").format(n=s["files_failed"]))
-    return text
+    ) + _where(s)
 
 
-def dialogues_summary(finished: JobFinished) -> str:
-    if finished.cancelled:
-        return translate("Summaries", "Stopped. Nothing was left under a final name and the work folder was removed.")
-    if not finished.ok:
-        return RED.format(translate("Summaries", "Failed: {error}").format(error=failure_text(finished)))
-    s = finished.summary
+@_summary(
+    stopped=QT_TRANSLATE_NOOP(
+        "Summaries", "Stopped. Nothing was left under a final name and the work folder was removed."
+    ),
+    failed=QT_TRANSLATE_NOOP("Summaries", "Failed: {error}"),
+    files_failed=QT_TRANSLATE_NOOP("Summaries", "{n} file(s) failed (see Log)"),
+)
+def dialogues_summary(s: Mapping[str, Any]) -> str:
     drops = _drops([(k[6:], v) for k, v in s.items() if k.startswith("drops_") and v])
-    text = translate(
+    return translate(
         "Summaries",
         "<b>Done</b> in {seconds} s ({rate} rows/s). "
         "{rows_read} rows read from {files} file(s); "
@@ -131,8 +151,4 @@ def dialogues_summary(finished: JobFinished) -> str:
         partitions=s["partitions"],
         groups=s["build_groups"],
         out_dir=s["out_dir"],
-    )
-    text += _where(s)
-    if s.get("files_failed"):
-        text += "<br>" + RED.format(translate("Summaries", "{n} file(s) failed (see Log)").format(n=s["files_failed"]))
-    return text
+    ) + _where(s)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 
-def pipeline_panel_on_free_port(main_window: Any, small: bool = True) -> Any:
+def pipeline_panel_on_free_port(
+    main_window: Any, small: bool = True, max_delay_ms: int | None = None, load_rate: int | None = None
+) -> Any:
     """The Pipeline panel, on screen, its form set for a service on a free loopback port (whatever an
     earlier test saved). ``small``: one preprocess worker and one predictor replica, for tests that
-    need the service to work, not to be fast; the form's other values are the caller's to set."""
+    need the service to work, not to be fast; ``max_delay_ms`` and ``load_rate`` (requests/s of the
+    load generator) are set when given; the form's other values are the caller's to set."""
     panel = main_window.panels["pipeline"]
     main_window.tabs.setCurrentWidget(panel)
     panel.port.setValue(0)  # a free port
@@ -16,4 +19,8 @@ def pipeline_panel_on_free_port(main_window: Any, small: bool = True) -> Any:
     if small:
         panel.preprocess_workers.setValue(1)
         panel.replicas.setValue(1)
+    if max_delay_ms is not None:
+        panel.max_delay_ms.setValue(max_delay_ms)
+    if load_rate is not None:
+        panel.load.rate.setValue(load_rate)
     return panel

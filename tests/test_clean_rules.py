@@ -267,3 +267,28 @@ def test_emoji_removal_remembers_texts_within_its_bound(monkeypatch):
     assert textnorm.remove_emoji_arrow(texts).to_pylist() == first  # answered from memory, the same
     textnorm.remove_emoji_arrow(pa.array(["a🙂", "b🙂"]))  # the third entry fills it, the fourth starts over
     assert textnorm._STRIPPED == {"b🙂": "b"}
+
+
+def test_ids_and_times_are_trimmed_exactly_as_the_trim_kernel_does():
+    """``_trimmed`` skips the kernel when no value can start or end with whitespace: on every mix of
+    ASCII and Unicode whitespace, CJK, empty, null and sliced values it equals the kernel."""
+    import random
+
+    import pyarrow.compute as pc
+
+    from engine.clean.rules import _trimmed
+
+    rng = random.Random(5)
+    pieces = ["a", "1", "文", "是", " ", "\t", "\n", "\x1c", "\x7f", "\xa0", "\u3000", "\u2028", "\u205f", "😀", ""]
+    mixed = [None if rng.random() < 0.05 else "".join(rng.choices(pieces, k=rng.randint(0, 4))) for _ in range(5000)]
+    cases = {
+        "mixed": pa.array(mixed, pa.string()),
+        "ids": pa.array([f"wxid_{i:05d}" for i in range(500)] + [None], pa.string()),
+        "one edge space": pa.array(["kf001"] * 300 + ["kf002 "] + ["kf003"] * 10, pa.string()),
+        "cjk": pa.array(["坐席一", "坐席二"] * 50, pa.string()),
+        "all null": pa.nulls(10, pa.string()),
+        "sliced": pa.array(["  x", "y", "z", "w  "] * 10, pa.string()).slice(1, 38),
+        "large": pa.array(["a ", "b"] * 10, pa.large_string()),
+    }
+    for name, column in cases.items():
+        assert _trimmed(column).to_pylist() == pc.utf8_trim_whitespace(column).to_pylist(), name

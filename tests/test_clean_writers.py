@@ -248,3 +248,31 @@ def test_formula_guard_by_first_byte_equals_the_regex_it_replaced():
         risky = pc.fill_null(pc.match_substring_regex(column, r"^[=+\-@\t\r]"), False)
         guarded = pc.binary_join_element_wise(pa.scalar(CSV_FORMULA_GUARD), column, "")
         assert got.column(name).to_pylist() == pc.if_else(risky, guarded, column).to_pylist()
+
+
+def test_formula_guard_reads_first_bytes_of_sliced_chunked_and_null_slots():
+    """The first byte is read through the offsets buffer: a slice (non-zero offset), several chunks,
+    empty strings and a null slot that still holds bytes must give the kernel's answer."""
+    import pyarrow.compute as pc
+
+    from engine.tables.writers import CSV_FORMULA_GUARD, _guard_formulas
+
+    values = ["=a", "", "b", "-1", None, "@x", "\tz", "文", "+", "'"] * 50
+    whole = pa.array(values, pa.string())
+    # a null over bytes: take the buffers of "=x" but mark the slot invalid
+    validity = pa.py_buffer(bytes([0b10]))
+    dirty_null = pa.Array.from_buffers(pa.string(), 2, [validity, *pa.array(["=x", "=y"]).buffers()[1:]])
+    table = pa.table(
+        {
+            "sliced": whole.slice(3, 400),
+            "chunked": pa.chunked_array([whole.slice(0, 7), whole.slice(7, 393)]),
+            "dirty_null": pa.chunked_array([dirty_null, pa.nulls(398, pa.string())]),
+        }
+    )
+    got = _guard_formulas(table)
+    for name in table.column_names:
+        column = table.column(name).combine_chunks()
+        risky = pc.fill_null(pc.match_substring_regex(column, r"^[=+\-@\t\r]"), False)
+        guarded = pc.binary_join_element_wise(pa.scalar(CSV_FORMULA_GUARD), column, "")
+        assert got.column(name).to_pylist() == pc.if_else(risky, guarded, column).to_pylist(), name
+    assert got.column("dirty_null").to_pylist()[:2] == [None, "'=y"]

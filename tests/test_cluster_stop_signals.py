@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.stop_signal_support import Command, leftovers
+from tests.stop_signal_support import leftovers
 from tests.test_stop_signals import (  # the local run's fixture and checks: the cluster must meet the same
     EXIT,
     NAMES,
     assert_segments_complete,
+    clean,
     inputs,  # noqa: F401 - a fixture
     written_segments,
 )
@@ -31,19 +32,7 @@ CLUSTER_DRAIN_S = 15.0
 )
 def test_a_cluster_run_stops_on_signal_and_leaves_no_process(inputs, tmp_path: Path, signum, group) -> None:  # noqa: F811
     out = tmp_path / "out"
-    command = Command(
-        "clean",
-        str(inputs),
-        "--out",
-        str(out),
-        "--format",
-        "csv",
-        "--segment-files",
-        "2",
-        "--cluster",
-        "local:2",
-        env={"MPWATCH_PROGRESS_EVERY_S": "600"},
-    )
+    command = clean(inputs, out, "--cluster", "local:2", workers=None, env={"MPWATCH_PROGRESS_EVERY_S": "600"})
     try:
         command.wait_until(lambda: len(written_segments(out)) >= 1, timeout_s=120)
         ended = command.end(signum, group, timeout_s=CLUSTER_DRAIN_S + 15)

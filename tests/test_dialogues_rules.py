@@ -40,36 +40,50 @@ def t(minute: int) -> str:
     return f"2024-01-01 10:{minute:02d}:00"
 
 
-def test_pieces_without_punctuation_are_joined_with_semicolon_and_none_ends_an_utterance():
-    frame = chat(
-        [
-            ("a", "c", "否", "你好", t(1)),
-            ("a", "c", "否", "在吗", t(2)),
-            ("a", "c", "是", "在的", t(3)),
-            ("a", "c", "是", "请问有什么可以帮您", t(4)),
-        ]
-    )
-    assert build_text([frame]) == [["客户:你好;在吗", "坐席:在的;请问有什么可以帮您"]]
-
-
-def test_real_punctuation_is_kept_and_no_separator_is_added_after_it():
-    frame = chat(
-        [
-            ("a", "c", "否", "好的。", t(1)),
-            ("a", "c", "否", "谢谢!", t(2)),
-            ("a", "c", "是", "不客气?", t(3)),
-            ("a", "c", "否", "嗯~", t(4)),
-            ("a", "c", "否", "再见", t(5)),
-        ]
-    )
-    # The reference article chopped the last character of every utterance ("谢谢" and "不客气" lost
-    # their marks); here the final characters are all real and all stay.
-    assert build_text([frame]) == [["客户:好的。谢谢!", "坐席:不客气?", "客户:嗯~再见"]]
-
-
-def test_final_character_of_a_single_message_turn_is_never_chopped():
-    frame = chat([("a", "c", "否", "好", t(1)), ("a", "c", "是", "嗯", t(2))])
-    assert build_text([frame]) == [["客户:好", "坐席:嗯"]]
+@pytest.mark.parametrize(
+    ("messages", "role_prefix", "expected"),
+    [
+        pytest.param(
+            [
+                ("a", "c", "否", "你好", t(1)),
+                ("a", "c", "否", "在吗", t(2)),
+                ("a", "c", "是", "在的", t(3)),
+                ("a", "c", "是", "请问有什么可以帮您", t(4)),
+            ],
+            True,
+            [["客户:你好;在吗", "坐席:在的;请问有什么可以帮您"]],
+            id="pieces_without_punctuation_are_joined_with_semicolon_and_none_ends_an_utterance",
+        ),
+        # The reference article chopped the last character of every utterance ("谢谢" and "不客气"
+        # lost their marks); here the final characters are all real and all stay.
+        pytest.param(
+            [
+                ("a", "c", "否", "好的。", t(1)),
+                ("a", "c", "否", "谢谢!", t(2)),
+                ("a", "c", "是", "不客气?", t(3)),
+                ("a", "c", "否", "嗯~", t(4)),
+                ("a", "c", "否", "再见", t(5)),
+            ],
+            True,
+            [["客户:好的。谢谢!", "坐席:不客气?", "客户:嗯~再见"]],
+            id="real_punctuation_is_kept_and_no_separator_is_added_after_it",
+        ),
+        pytest.param(
+            [("a", "c", "否", "好", t(1)), ("a", "c", "是", "嗯", t(2))],
+            True,
+            [["客户:好", "坐席:嗯"]],
+            id="final_character_of_a_single_message_turn_is_never_chopped",
+        ),
+        pytest.param(
+            [("a", "c", "否", "你好", t(1)), ("a", "c", "是", "您好", t(2))],
+            False,
+            [["你好", "您好"]],
+            id="role_prefix_off_gives_plain_utterances",
+        ),
+    ],
+)
+def test_one_dialogue_is_built_from_its_messages(messages: list[tuple], role_prefix: bool, expected: list) -> None:
+    assert build_text([chat(messages)], role_prefix=role_prefix) == expected
 
 
 def test_article_example_matches_the_readable_reference_rule():
@@ -85,11 +99,6 @@ def test_article_example_matches_the_readable_reference_rule():
     expected = merge_turns(turns)
     assert build_text([frame]) == [expected]
     assert expected == ["客户:你好,在吗;我想咨询一下", "坐席:您好,在的,请问有什么可以帮您?亲,有货的", "客户:好的。谢谢"]
-
-
-def test_role_prefix_off_gives_plain_utterances():
-    frame = chat([("a", "c", "否", "你好", t(1)), ("a", "c", "是", "您好", t(2))])
-    assert build_text([frame], role_prefix=False) == [["你好", "您好"]]
 
 
 def test_messages_are_ordered_by_time_across_files_and_by_input_order_without_time():

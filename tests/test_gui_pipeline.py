@@ -12,9 +12,7 @@ from tests.helpers import wait_no_children
 
 @pytest.mark.timeout(150)
 def test_pipeline_panel_serves_loads_and_stops(main_window, qtbot):
-    panel = pipeline_panel_on_free_port(main_window)
-    panel.max_delay_ms.setValue(50)
-    panel.load.rate.setValue(300)
+    panel = pipeline_panel_on_free_port(main_window, max_delay_ms=50, load_rate=300)
     assert panel.start_job()
     qtbot.waitUntil(lambda: panel.try_box.button.isEnabled(), timeout=60000)
     assert panel.endpoint.startswith("http://127.0.0.1:")

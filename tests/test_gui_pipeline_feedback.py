@@ -20,9 +20,7 @@ def test_start_load_says_why_it_cannot_start_without_a_service(main_window):
 
 @pytest.mark.timeout(150)
 def test_load_clicked_while_starting_is_queued_then_starts_itself(main_window, qtbot):
-    panel = pipeline_panel_on_free_port(main_window)
-    panel.max_delay_ms.setValue(20)
-    panel.load.rate.setValue(100)
+    panel = pipeline_panel_on_free_port(main_window, max_delay_ms=20, load_rate=100)
     assert panel.start_job()
     load = panel.load
     assert not panel.job_progress or not panel.job_progress.ready  # still starting

@@ -10,10 +10,10 @@ import os
 import re
 import signal
 import time
+import urllib.request
 import zipfile
 from pathlib import Path
 
-import psutil
 import pytest
 
 from engine.demo.data import make_chat_frame
@@ -74,7 +74,9 @@ def assert_segments_complete(out: Path) -> None:
             assert sum(1 for _ in csv.reader(handle)) - 1 == segment["rows"]
 
 
-def clean(inputs: Path, out: Path, *extra: str, env: dict[str, str] | None = None) -> Command:
+def clean(inputs: Path, out: Path, *extra: str, env: dict[str, str] | None = None, workers: int | None = 1) -> Command:
+    """``mpwatch clean`` to csv, two files a segment; ``workers`` None: no ``--workers`` (a
+    ``--cluster`` run sizes its own)."""
     return Command(
         "clean",
         str(inputs),
@@ -82,8 +84,7 @@ def clean(inputs: Path, out: Path, *extra: str, env: dict[str, str] | None = Non
         str(out),
         "--format",
         "csv",
-        "--workers",
-        "1",
+        *(("--workers", str(workers)) if workers is not None else ()),
         "--segment-files",
         "2",
         *extra,
@@ -247,22 +248,23 @@ def test_serve_drains_on_signal(signum, group) -> None:
     assert f"stopped ({NAMES[signum]}) after" in ended.stderr
 
 
+def answered(service: str) -> int:
+    """Requests the service has answered so far (its /metrics)."""
+    with urllib.request.urlopen(f"{service}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    return sum(int(float(n)) for n in re.findall(r"^mpwatch_requests_total\{[^}]*\} (\S+)$", text, re.M))
+
+
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize(
     ("signum", "group"), [(signal.SIGTERM, False), (signal.SIGHUP, True)], ids=["term", "hup-group"]
 )
 def test_loadtest_stops_on_signal_with_the_figures_so_far(service, signum, group) -> None:
-    port = int(service.rsplit(":", 1)[1])
+    answered_before = answered(service)
     command = Command("loadtest", service, "--rate", "50", "--duration", "60")
-
-    def sending() -> bool:
-        try:
-            return any(c.raddr and c.raddr.port == port for c in psutil.Process(command.proc.pid).net_connections())
-        except psutil.Error:
-            return False
-
     try:
-        command.wait_until(sending)
+        # answers, not open connections: the generator connects before its first request
+        command.wait_until(lambda: answered(service) > answered_before)
         ended = command.end(signum, group)
     finally:
         command.kill()

@@ -10,6 +10,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 from engine.cluster.address import parse_cluster_address
 from engine.system_messages import SYSTEM_MESSAGES
@@ -43,6 +44,16 @@ class DropReason:
         DUPLICATE,
         DUPLICATE_IN_RUN,
     )
+
+
+def normalise_job_paths(config: Any) -> None:
+    """The first step of a job config's ``__post_init__`` (clean, dialogues): ``inputs`` as a tuple
+    of Paths, ``out_dir`` as a Path and ``cluster`` in its canonical form, whatever the caller
+    passed (strings from a form or the command line), so that equal settings compare equal."""
+    object.__setattr__(config, "inputs", tuple(Path(p) for p in config.inputs))
+    object.__setattr__(config, "out_dir", Path(config.out_dir))
+    if config.cluster is not None:
+        object.__setattr__(config, "cluster", str(parse_cluster_address(config.cluster)))
 
 
 @dataclass(frozen=True)
@@ -143,10 +154,7 @@ class CleanConfig:
     overwrite: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "inputs", tuple(Path(p) for p in self.inputs))
-        object.__setattr__(self, "out_dir", Path(self.out_dir))
-        if self.cluster is not None:
-            object.__setattr__(self, "cluster", str(parse_cluster_address(self.cluster)))
+        normalise_job_paths(self)
         if not self.inputs:
             raise ValueError("no input given")
         if self.workers < 1:

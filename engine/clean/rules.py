@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.clean.config import CleanRules, ColumnMap, DropReason
+from engine.tables.arrow_arrays import arrow_int64, arrow_mask, edge_bytes
 from engine.textnorm import normalise_role_arrow, normalise_text_arrow, system_message_mask_arrow
 
 
@@ -69,7 +70,7 @@ class _Distinct:
         encoded = pc.dictionary_encode(column)
         self.values: pa.Array = encoded.dictionary
         self._indices = encoded.indices  # null where the row is null
-        self._rows = encoded.indices.fill_null(len(self.values)).to_numpy(zero_copy_only=False)
+        self._rows: np.ndarray | None = None  # the indices with null as len(values), made when first needed
 
     def spread(self, per_value: pa.Array) -> pa.Array:
         """One result per distinct value → one per row (null rows stay null)."""
@@ -77,7 +78,13 @@ class _Distinct:
 
     def spread_numpy(self, per_value: np.ndarray, for_null: object) -> np.ndarray:
         """The same for a numpy result; null rows get ``for_null``."""
+        if self._rows is None:
+            self._rows = self._indices.fill_null(len(self.values)).to_numpy(zero_copy_only=False)
         return np.append(per_value, np.asarray(for_null, dtype=per_value.dtype))[self._rows]
+
+    def blank(self) -> np.ndarray:
+        """Per row: missing, or only whitespace (decided once per distinct value)."""
+        return self.spread_numpy(_blank(pc.utf8_trim_whitespace(self.values)), True)
 
 
 def _numpy(mask: pa.Array) -> np.ndarray:
@@ -87,6 +94,17 @@ def _numpy(mask: pa.Array) -> np.ndarray:
 def _blank(trimmed: pa.Array) -> np.ndarray:
     """Missing or only whitespace (``trimmed``: the values with whitespace trimmed)."""
     return _numpy(pc.fill_null(pc.equal(trimmed, ""), True))
+
+
+def _trimmed(column: pa.Array) -> pa.Array:
+    """``column`` with leading and trailing whitespace trimmed. Ids and times rarely have any: when
+    no value starts or ends with a byte that can belong to whitespace (ASCII space or control, or
+    any non-ASCII byte), the column is returned as it is instead of copied by the trim kernel."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return pc.utf8_trim_whitespace(column)
+    first, last, filled = edge_bytes(column)
+    maybe_space = filled & ((first <= 0x20) | (first >= 0x80) | (last <= 0x20) | (last >= 0x80))
+    return pc.utf8_trim_whitespace(column) if maybe_space.any() else column
 
 
 def _utf16_lengths(text: pa.Array, lengths: np.ndarray, limit: int) -> np.ndarray:
@@ -108,20 +126,6 @@ def _codes(column: pa.Array) -> np.ndarray:
 def _dense(key: np.ndarray) -> np.ndarray:
     """``key`` renumbered 0..k-1 in order of first appearance (hash-based, no sort)."""
     return pc.dictionary_encode(arrow_int64(key)).indices.to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-# numpy → Arrow by wrapping the buffer: ``pa.array(ndarray)`` first checks for a masked array, which
-# imports numpy.ma (~10 ms of a fresh worker's first file, a module nothing else here uses).
-def arrow_int64(values: np.ndarray) -> pa.Array:
-    """An int64 Arrow array over ``values`` (no copy when they already are contiguous int64)."""
-    values = np.ascontiguousarray(values, dtype=np.int64)
-    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
-
-
-def arrow_mask(mask: np.ndarray) -> pa.Array:
-    """A boolean Arrow array of ``mask`` (for ``Table.filter``)."""
-    bits = np.packbits(np.asarray(mask, dtype=bool), bitorder="little")
-    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(bits)])
 
 
 def repeated_rows(
@@ -151,7 +155,8 @@ def repeated_rows(
             column_codes = _codes(table.column(name).combine_chunks())[candidates]
         else:
             column_codes = _codes(table.column(name).combine_chunks().take(arrow_int64(candidates)))
-        key = _dense(key * (int(column_codes.max()) + 1) + column_codes)
+        # The first column's numbers already are a key (0..k): renumbering them would be a second hash pass.
+        key = column_codes if name == names[0] else _dense(key * (int(column_codes.max()) + 1) + column_codes)
         shared = np.bincount(key)[key] > 1
         if not shared.all():
             candidates, key = candidates[shared], _dense(key[shared])
@@ -169,23 +174,21 @@ def apply_rules(table: pa.Table, columns: ColumnMap, rules: CleanRules) -> RuleO
     ledger = _Ledger(n)
     raw = {name: table.column(name).combine_chunks() for name in columns.output}
     out = dict(raw)
-    trimmed = {name: pc.utf8_trim_whitespace(raw[name]) for name in columns.required}
-    for name in (columns.agent, columns.customer):
-        out[name] = trimmed[name]
-    if columns.time:
-        out[columns.time] = pc.utf8_trim_whitespace(raw[columns.time])
+    for name in (columns.agent, columns.customer) + ((columns.time,) if columns.time else ()):
+        out[name] = _trimmed(raw[name])
+    # Role and message are looked at once per distinct value (they repeat): blank, role, text.
+    roles = _Distinct(raw[columns.role])
+    messages = _Distinct(raw[columns.content])
 
     if rules.drop_missing:
-        for name in columns.required:
-            ledger.drop(_blank(trimmed[name]), DropReason.MISSING_VALUE)
+        for blank in (_blank(out[columns.agent]), _blank(out[columns.customer]), roles.blank(), messages.blank()):
+            ledger.drop(blank, DropReason.MISSING_VALUE)
 
     if rules.check_role:
-        roles = _Distinct(raw[columns.role])
         role = roles.spread(normalise_role_arrow(roles.values))
         ledger.drop(_numpy(role.is_null()), DropReason.UNKNOWN_ROLE)
         out[columns.role] = role
 
-    messages = _Distinct(raw[columns.content])
     distinct_text = normalise_text_arrow(
         messages.values, strip_emoji=rules.remove_emoji, collapse=rules.collapse_whitespace
     )

@@ -33,12 +33,13 @@ import pyarrow as pa
 
 from engine.atomic import atomic_path
 from engine.clean.config import CleanRules, ColumnMap
-from engine.clean.rules import apply_rules, arrow_mask, row_hashes
+from engine.clean.rules import apply_rules, row_hashes
 from engine.cluster import task_scope
 from engine.context import Cancelled
 from engine.disk_fault import writing_into
 from engine.pandas_free import keep_pyarrow_from_importing_pandas
 from engine.pool_worker import current_reporter, stop_requested
+from engine.tables.arrow_arrays import arrow_mask
 from engine.tables.readers import read_input_table
 from engine.tables.writers import open_segment_writer, write_csv_part, write_parquet_part
 

@@ -10,8 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.clean.config import ColumnMap
-from engine.cluster.address import parse_cluster_address
+from engine.clean.config import ColumnMap, normalise_job_paths
 from engine.system_messages import SYSTEM_MESSAGES
 
 #: Marks after which a piece of a turn needs no synthetic ``;`` (Chinese and ASCII sentence and
@@ -83,10 +82,7 @@ class DialoguesConfig:
     overwrite: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "inputs", tuple(Path(p) for p in self.inputs))
-        object.__setattr__(self, "out_dir", Path(self.out_dir))
-        if self.cluster is not None:
-            object.__setattr__(self, "cluster", str(parse_cluster_address(self.cluster)))
+        normalise_job_paths(self)
         if self.val_size < 0:
             raise ValueError(f"val_size must be ≥ 0, got {self.val_size}")
         if self.val_size >= 1 and float(self.val_size) != int(self.val_size):

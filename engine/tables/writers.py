@@ -36,12 +36,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from engine.atomic import atomic_path, temp_path_for
 from engine.disk_fault import fsync_path
+from engine.tables.arrow_arrays import arrow_mask, edge_bytes
 from engine.tables.parquet_concat import ParquetConcatenator
 
 #: Rows in one Excel worksheet, header included (Excel's hard limit).
@@ -200,16 +202,33 @@ class XlsxSegmentWriter(SegmentWriter):
             pass
 
 
+#: Indexed by a byte: does a cell starting with it need the guard.
+_GUARDED_FIRST_BYTE = np.zeros(256, dtype=bool)
+_GUARDED_FIRST_BYTE[[ord(p) for p in FORMULA_PREFIXES]] = True
+
+
+def _starts_with_formula(text: pa.Array) -> np.ndarray:
+    """Per value of a string array: does it start with one of ``FORMULA_PREFIXES`` (null: no)?
+
+    Reads each value's first byte from the array's buffers (``edge_bytes``): a chain of compute
+    kernels (slice, is_in) cost more than encoding the csv itself.
+    """
+    first, _, filled = edge_bytes(text)
+    risky = _GUARDED_FIRST_BYTE[first] & filled
+    if text.null_count:
+        risky &= text.is_valid().to_numpy(zero_copy_only=False)  # a null slot may still hold bytes
+    return risky
+
+
 def _guard_formulas(table: pa.Table) -> pa.Table:
-    first_bytes = pa.array([p.encode() for p in FORMULA_PREFIXES], pa.binary())
     arrays = []
     for column in table.columns:
-        column = column.cast(pa.string())
-        # The first byte, not a regex: a pass without RE2's per-row cost (most of a csv part's encoding).
-        risky = pc.is_in(pc.binary_slice(column.cast(pa.binary()), 0, 1), value_set=first_bytes)
-        if pc.any(risky).as_py():
-            guarded = pc.binary_join_element_wise(pa.scalar(CSV_FORMULA_GUARD), column, "")
-            column = pc.if_else(risky, guarded, column)
+        column = column.cast(pa.string()).combine_chunks()
+        risky = _starts_with_formula(column)
+        if risky.any():  # the guard is prefixed to the few risky cells only
+            mask = arrow_mask(risky)
+            guarded = pc.binary_join_element_wise(pa.scalar(CSV_FORMULA_GUARD), column.filter(mask), "")
+            column = pc.replace_with_mask(column, mask, guarded)
         arrays.append(column)
     return pa.table(arrays, names=table.column_names)
 

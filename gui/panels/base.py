@@ -1,6 +1,6 @@
 """What every job panel shares: Start/Stop through its RunController, views refreshed while visible.
 
-A panel subclass builds its widgets, sets ``tracker_factory`` (the job's ProgressTracker class),
+A panel subclass builds its widgets in ``build(settings)``, sets ``tracker_factory`` (the job's ProgressTracker class),
 implements ``make_config()`` (returning the job function and its config, or raising ValueError with
 a message for the person) and ``preflight(config)`` (the engine's run-wide checks, before any
 process starts; an output folder holding an earlier run's outputs becomes a Yes/No question), ``refresh_views()`` (read ``self.job_progress``, update widgets) and may
@@ -23,9 +23,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QSettings, QUrl, Signal
+from PySide6.QtCore import QSettings, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QShowEvent
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
 
 from engine.output_folder import OutputInUse
 from engine.progress import ProgressTracker, RunMonitor
@@ -37,11 +46,13 @@ from gui.run_controller import AppServices, RunController
 from gui.run_report import ReportTable, chart_png, report_html, task_table, write_report
 from gui.terms import term
 from gui.widgets.charts import BarChart, TimeSeriesChart
+from gui.widgets.retranslate import RetranslateOnLanguageChange
+from gui.widgets.run_on import RunOnSelector
 
 REFRESH_S = 0.25
 
 
-class JobPanel(QWidget):
+class JobPanel(RetranslateOnLanguageChange, QWidget):
     """Base of the Demo, Clean, Dialogues and Pipeline panels."""
 
     kind = "job"
@@ -72,8 +83,15 @@ class JobPanel(QWidget):
         self.report_button.clicked.connect(lambda: self.save_report())
         self.start_button.clicked.connect(self.start_job)
         self.stop_button.clicked.connect(self.stop_job)
+        self.build(self.settings())
+        self.retranslate()
 
     # -- for subclasses --------------------------------------------------------------------------
+    def build(self, settings: QSettings) -> None:
+        """Create and lay out the panel's widgets, their values from ``settings`` (the last run's
+        form); ``__init__`` calls it once the shared buttons and the controller exist, then
+        ``retranslate()`` sets every text."""
+
     def make_config(self) -> tuple[JobFunction, Any]:
         """(job function, config) from the form; ValueError with a readable message when invalid."""
         raise TypeError(f"{type(self).__name__} does not define make_config()")
@@ -92,8 +110,8 @@ class JobPanel(QWidget):
         """A new run starts (``self.controller.tracker`` is new): bind charts, clear tables."""
 
     def retranslate(self) -> None:
-        """Set every text of the panel in the current language (at the end of a subclass's
-        ``__init__`` and on every language change); subclasses extend it and call super()."""
+        """Set every text of the panel in the current language (after ``build`` and on every
+        language change); subclasses extend it and call super()."""
         self.start_button.setText(self.tr("Start"))
         self.stop_button.setText(self.tr("Stopping…") if self.is_running and self.run.stopping else self.tr("Stop"))
         if self._open_folder_label:
@@ -117,11 +135,6 @@ class JobPanel(QWidget):
         """The path field File ▸ Open inputs… and Recent folders fill (None: the panel has none)."""
         return getattr(self, "inputs", None)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     def settings(self) -> QSettings:
         return QSettings()
 
@@ -143,6 +156,16 @@ class JobPanel(QWidget):
         row.addWidget(self.report_button)
         row.addStretch(1)
         return row
+
+    def settings_group(self, form: QFormLayout, open_folder_label: str | None = None) -> QGroupBox:
+        """``form`` closed by the rows every job's form ends with (where its tasks run, then
+        ``button_row``), in a group box: ``self.settings_box`` (titled by ``retranslate``)."""
+        self.run_on = RunOnSelector(self.kind)
+        form.addRow(self.run_on.caption, self.run_on)
+        form.addRow(self.button_row(open_folder_label))
+        self.settings_box = QGroupBox()
+        self.settings_box.setLayout(form)
+        return self.settings_box
 
     def open_output_folder(self) -> None:
         folder = self.output_folder()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QSettings
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,6 +32,7 @@ from engine.system_messages import SYSTEM_MESSAGES
 from gui.settings_writer import save_settings
 from gui.widgets.forms import spin_box
 from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
+from gui.widgets.retranslate import RetranslateOnLanguageChange
 from gui.widgets.run_on import RunOnSelector
 
 #: (CleanRules switch, label, tooltip) of each rule check box (English source texts, context CleanForm).
@@ -74,7 +75,7 @@ RULES = (
 )
 
 
-class CleanForm(QWidget):
+class CleanForm(RetranslateOnLanguageChange, QWidget):
     def __init__(self, buttons: QLayout, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         settings = QSettings()
@@ -83,9 +84,7 @@ class CleanForm(QWidget):
         self.folder_button = QPushButton()
         self.folder_button.clicked.connect(self._choose_input_folder)
         self.inputs.layout().addWidget(self.folder_button)
-        self.out_dir = PathPicker("clean/out_dir", "dir")
-        if not self.out_dir.text():
-            self.out_dir.set_text(str(Path.home() / "mpwatch-clean"))
+        self.out_dir = PathPicker("clean/out_dir", "dir", default=str(Path.home() / "mpwatch-clean"))
         self.workers = spin_box(1, 64, settings.value("clean/workers", os.cpu_count() or 1, type=int))
         self.out_format = QComboBox()
         self.out_format.addItems(OUTPUT_FORMATS)
@@ -202,19 +201,12 @@ class CleanForm(QWidget):
         self.io_box.setTitle(self.tr("Clean chat exports"))
         self.rules_box.setTitle(self.tr("Rules (each drop is counted by reason)"))
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     def config(self) -> CleanConfig:
         """The form as a CleanConfig; ValueError with a readable message when something is missing."""
         inputs = [p.expanduser() for p in self.inputs.paths()]
         if not inputs:
             raise ValueError(self.tr("Choose the chat exports (files or a folder) first."))
-        out = self.out_dir.text()
-        if not out:
-            raise ValueError(self.tr("Choose an output folder first."))
+        out_dir = self.out_dir.output_folder()
         try:
             columns = ColumnMap.parse(self.columns.text()) if self.columns.text().strip() else ColumnMap()
         except ValueError as exc:
@@ -231,7 +223,7 @@ class CleanForm(QWidget):
         )
         return CleanConfig(
             inputs=tuple(inputs),
-            out_dir=Path(out).expanduser(),
+            out_dir=out_dir,
             workers=self.workers.value(),
             out_format=self.out_format.currentText(),
             segment_files=self.segment_files.value(),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -37,7 +37,6 @@ from engine.status import JobFinished, TaskFailed, TaskFinished
 from gui.formatting import format_count
 from gui.panels.base import JobPanel
 from gui.panels.clean_form import CleanForm
-from gui.run_controller import AppServices
 from gui.run_report import ReportTable
 from gui.summaries import clean_summary
 from gui.terms import term
@@ -81,8 +80,7 @@ class CleanPanel(JobPanel):
     title = QT_TRANSLATE_NOOP("JobPanel", "Clean")
     tracker_factory = CleanProgressTracker
 
-    def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
-        super().__init__(services, parent)
+    def build(self, settings: QSettings) -> None:
         self.form = CleanForm(self.button_row(QT_TRANSLATE_NOOP("JobPanel", "Open output folder")))
         self.summary = RunSummary(clean_summary)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -150,14 +148,12 @@ class CleanPanel(JobPanel):
         self._index_of_path: dict[str, int] = {}
         self._started: set[int] = set()  # input indexes a worker has been seen on
         self._ended: set[int] = set()
-        self.retranslate()
 
     def retranslate(self) -> None:
         self.only_failed.setText(self.tr("only failed"))
         self.workers_label.setText(self.tr("Workers"))
         self._update_files_label()
         self._update_pending()
-        self.summary.retranslate()
         super().retranslate()
 
     def input_picker(self) -> Any:

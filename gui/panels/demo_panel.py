@@ -10,14 +10,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings
 from PySide6.QtWidgets import (
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QVBoxLayout,
-    QWidget,
 )
 
 from engine.demo.job import DemoConfig, run_demo
@@ -26,7 +24,6 @@ from engine.preflight import preflight_demo
 from engine.runner import JobFunction
 from engine.status import JobFinished, TaskFailed
 from gui.panels.base import JobPanel
-from gui.run_controller import AppServices
 from gui.settings_writer import save_settings
 from gui.summaries import demo_summary
 from gui.terms import term
@@ -34,7 +31,6 @@ from gui.widgets.charts import TimeSeriesChart
 from gui.widgets.forms import spin_box
 from gui.widgets.path_picker import PathPicker
 from gui.widgets.progress import ProgressBox
-from gui.widgets.run_on import RunOnSelector
 from gui.widgets.run_summary import RunSummary
 from gui.widgets.worker_table import WorkerTable
 
@@ -44,12 +40,8 @@ class DemoPanel(JobPanel):
     title = QT_TRANSLATE_NOOP("JobPanel", "Demo data")
     tracker_factory = DemoProgressTracker
 
-    def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
-        super().__init__(services, parent)
-        settings = self.settings()
-        self.out_dir = PathPicker("demo/out_dir", "dir")
-        if not self.out_dir.text():
-            self.out_dir.set_text(str(Path.home() / "mpwatch-demo"))
+    def build(self, settings: QSettings) -> None:
+        self.out_dir = PathPicker("demo/out_dir", "dir", default=str(Path.home() / "mpwatch-demo"))
         self.files = spin_box(1, 10000, int(settings.value("demo/files", 40)))
         self.rows = spin_box(1, 1_000_000, int(settings.value("demo/rows", 20000)), 1000)
         self.seed = spin_box(0, 2**31 - 1, int(settings.value("demo/seed", 7)))
@@ -58,12 +50,7 @@ class DemoPanel(JobPanel):
         self.form = form = QFormLayout()
         for field in (self.out_dir, self.files, self.rows, self.seed, self.workers):
             form.addRow(QLabel(), field)
-        self.run_on = RunOnSelector("demo")
-        form.addRow(self.run_on.caption, self.run_on)
-        buttons = self.button_row(QT_TRANSLATE_NOOP("JobPanel", "Open folder"))
-        form.addRow(buttons)
-        self.settings_box = settings_box = QGroupBox()
-        settings_box.setLayout(form)
+        settings_box = self.settings_group(form, QT_TRANSLATE_NOOP("JobPanel", "Open folder"))
         self.hint = hint = QLabel()
         hint.setWordWrap(True)
         hint.setObjectName("hint")
@@ -86,7 +73,6 @@ class DemoPanel(JobPanel):
         layout = QHBoxLayout(self)
         layout.addLayout(left, 2)
         layout.addLayout(right, 3)
-        self.retranslate()
 
     def retranslate(self) -> None:
         for field, text in (
@@ -107,16 +93,13 @@ class DemoPanel(JobPanel):
             )
         )
         self.workers_label.setText(self.tr("Workers"))
-        self.summary.retranslate()
         super().retranslate()
 
     # -- JobPanel ----------------------------------------------------------------------------
     def make_config(self) -> tuple[JobFunction, Any]:
-        out = self.out_dir.text()
-        if not out:
-            raise ValueError(self.tr("Choose an output folder first."))
+        out_dir = self.out_dir.output_folder()
         config = DemoConfig(
-            Path(out).expanduser(),
+            out_dir,
             self.files.value(),
             self.rows.value(),
             self.seed.value(),

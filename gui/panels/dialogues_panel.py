@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -44,7 +44,6 @@ from engine.preflight import preflight_dialogues
 from engine.runner import JobFunction
 from engine.status import JobFinished, TaskFailed, TaskFinished
 from gui.panels.base import JobPanel
-from gui.run_controller import AppServices
 from gui.settings_writer import save_settings
 from gui.summaries import dialogues_summary
 from gui.terms import term
@@ -52,7 +51,6 @@ from gui.widgets.charts import TimeSeriesChart
 from gui.widgets.forms import spin_box
 from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
 from gui.widgets.progress import ProgressBox
-from gui.widgets.run_on import RunOnSelector
 from gui.widgets.run_summary import RunSummary
 from gui.widgets.vertical_scroll import VerticalScrollArea
 
@@ -69,13 +67,9 @@ class DialoguesPanel(JobPanel):
     title = QT_TRANSLATE_NOOP("JobPanel", "Dialogues")
     tracker_factory = DialoguesProgressTracker
 
-    def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
-        super().__init__(services, parent)
-        settings = self.settings()
+    def build(self, settings: QSettings) -> None:
         self.inputs = PathPicker("dialogues/inputs", "open", file_filter=CHAT_EXPORT_FILTER)
-        self.out_dir = PathPicker("dialogues/out_dir", "dir")
-        if not self.out_dir.text():
-            self.out_dir.set_text(str(Path.home() / "mpwatch-dialogues"))
+        self.out_dir = PathPicker("dialogues/out_dir", "dir", default=str(Path.home() / "mpwatch-dialogues"))
         self.val_size = QLineEdit(str(settings.value("dialogues/val_size", "10000")))
         self.seed = spin_box(0, 2**31 - 1, int(settings.value("dialogues/seed", 1)))
         self.role_prefix = QCheckBox()
@@ -101,12 +95,7 @@ class DialoguesPanel(JobPanel):
         options.addWidget(self.memory_mb, 2, 1)
         options.addWidget(self.role_prefix, 2, 2, 1, 2)
         form.addRow(options)
-        self.run_on = RunOnSelector("dialogues")
-        form.addRow(self.run_on.caption, self.run_on)
-        buttons = self.button_row(QT_TRANSLATE_NOOP("JobPanel", "Open folder"))
-        form.addRow(buttons)
-        self.settings_box = settings_box = QGroupBox()
-        settings_box.setLayout(form)
+        settings_box = self.settings_group(form, QT_TRANSLATE_NOOP("JobPanel", "Open folder"))
 
         self.phase_progress: dict[str, ProgressBox] = {}
         self.phase_labels: dict[str, QLabel] = {}
@@ -164,7 +153,6 @@ class DialoguesPanel(JobPanel):
         self.forms_scroll = VerticalScrollArea(left_widget)
         layout.addWidget(self.forms_scroll, 2)
         layout.addLayout(right, 3)
-        self.retranslate()
 
     def retranslate(self) -> None:
         self.inputs.set_caption(self.tr("Chat exports (raw or cleaned)"), self.tr("files or folders, separated by ;"))
@@ -194,7 +182,6 @@ class DialoguesPanel(JobPanel):
             label.setText(self.tr(PHASE_TITLES[stage]))
         self.preview_std.setPlaceholderText(self.tr("first std dialogues appear here"))
         self.preview_mmi.setPlaceholderText(self.tr("…and the same dialogues reversed (mmi)"))
-        self.summary.retranslate()
         super().retranslate()
 
     # -- JobPanel ----------------------------------------------------------------------------
@@ -205,16 +192,14 @@ class DialoguesPanel(JobPanel):
         missing = [str(p) for p in inputs if not p.expanduser().exists()]
         if missing:
             raise ValueError(self.tr("Not found: {paths}").format(paths=", ".join(missing)))
-        out = self.out_dir.text()
-        if not out:
-            raise ValueError(self.tr("Choose an output folder first."))
+        out_dir = self.out_dir.output_folder()
         try:
             val_size = parse_val_size(self.val_size.text().strip() or "0")
         except ValueError as exc:
             raise ValueError(self.tr("Val size: {error}").format(error=exc)) from None
         config = DialoguesConfig(
             inputs=tuple(p.expanduser() for p in inputs),
-            out_dir=Path(out).expanduser(),
+            out_dir=out_dir,
             val_size=val_size,
             seed=self.seed.value(),
             role_prefix=self.role_prefix.isChecked(),

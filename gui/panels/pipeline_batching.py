@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QSettings, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -47,6 +47,7 @@ from engine.pipeline.progress import (
 from engine.pipeline.stage import BatchControl
 from gui import settings_writer
 from gui.widgets.charts import TimeSeriesChart
+from gui.widgets.retranslate import RetranslateOnLanguageChange
 
 #: Longest p99 target the spin box offers: the default request timeout (10 s) answers 504 past it.
 MAX_TARGET_MS = 10_000
@@ -54,7 +55,7 @@ MAX_TARGET_MS = 10_000
 FLUSH_COLORS = {"idle": "#2ca02c", "size": "#2a7ab9", "deadline": "#e07b00", "shed": "#c62828"}
 
 
-class BatchingView(QWidget):
+class BatchingView(RetranslateOnLanguageChange, QWidget):
     """Policy and target controls (``controls``) and the batcher's decisions over time.
 
     ``control`` returns the running service's ``BatchControl``, or None when no service runs.
@@ -126,11 +127,6 @@ class BatchingView(QWidget):
             self.tabs.setTabText(1, self.tr("Batching decisions"))
         for name, labels in self._series_labels().items():
             self._labels[name].update(labels)  # the bound label functions read these dicts
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def _build_controls(self) -> QWidget:
         """The policy combo and the target spin box side by side, as saved last time."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from PySide6.QtCore import QEvent, QSettings, Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from engine.context import SPAWN
@@ -25,11 +25,12 @@ from gui.formatting import format_count
 from gui.run_controller import AppServices, RunController
 from gui.terms import term
 from gui.widgets.forms import spin_box
+from gui.widgets.retranslate import RetranslateOnLanguageChange
 
 MAX_LOAD_RATE = 20_000  # above what the service answers on 2 cores (~12k/s), so overload can be shown
 
 
-class LoadGeneratorBox(QGroupBox):
+class LoadGeneratorBox(RetranslateOnLanguageChange, QGroupBox):
     def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         settings = QSettings()
@@ -79,11 +80,6 @@ class LoadGeneratorBox(QGroupBox):
         self._on_rate_changed(self.rate.value())
         self._update_button()
         self._update_view(force=True)
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def _update_button(self) -> None:
         """The button's text, whether it can be clicked and why not, from the state."""

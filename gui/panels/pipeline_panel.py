@@ -20,7 +20,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings, Qt
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
@@ -54,7 +54,6 @@ from gui.panels.pipeline_batching import BatchingView
 from gui.panels.pipeline_diagram import StageDiagram, StageView
 from gui.panels.pipeline_load import LoadGeneratorBox
 from gui.panels.pipeline_try import TryItBox
-from gui.run_controller import AppServices
 from gui.settings_writer import save_settings
 from gui.terms import term
 from gui.widgets.charts import BarChart, TimeSeriesChart
@@ -74,9 +73,7 @@ class PipelinePanel(JobPanel):
     title = QT_TRANSLATE_NOOP("JobPanel", "Pipeline")
     tracker_factory = PipelineProgressTracker
 
-    def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
-        super().__init__(services, parent)
-        settings = self.settings()
+    def build(self, settings: QSettings) -> None:
         defaults = PipelineConfig()
         self.control: BatchControl | None = None
         self.batching = BatchingView(lambda: self.control if self.is_running else None)
@@ -129,7 +126,7 @@ class PipelinePanel(JobPanel):
         form.addRow(QLabel(), self.endpoint_label)
         self.service_box = service_box = QGroupBox()
         service_box.setLayout(form)
-        self.load = LoadGeneratorBox(services)
+        self.load = LoadGeneratorBox(self.services)
         self.try_box = TryItBox()
 
         self.diagram = StageDiagram()
@@ -187,7 +184,6 @@ class PipelinePanel(JobPanel):
         layout.addWidget(self.forms_scroll, 2)
         layout.addLayout(right, 5)
         self.controller.on_tick.append(self._check_service_ready)
-        self.retranslate()
 
     def retranslate(self) -> None:
         self.port_label.setText(self.tr("port"))

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import time
 
-from PySide6.QtCore import QByteArray, QEvent, Qt, QUrl
+from PySide6.QtCore import QByteArray, Qt, QUrl
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from gui.widgets.retranslate import RetranslateOnLanguageChange
 
-class TryItBox(QGroupBox):
+
+class TryItBox(RetranslateOnLanguageChange, QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.endpoint = ""
@@ -44,11 +46,6 @@ class TryItBox(QGroupBox):
         self.text.setPlaceholderText(self.tr("type a customer message, e.g. 请问这个还有货吗"))
         self.button.setText(self.tr("Send"))
         self._update_reason()
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def set_endpoint(self, endpoint: str) -> None:
         """The service answers at ``endpoint`` (empty: none; Send is disabled)."""

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from engine.progress import RingSeries
 from gui.widgets.chart_header import ChartHeader, install_header, tighten_title
+from gui.widgets.retranslate import RetranslateOnLanguageChange
 
 # New curves a redraw creates; the rest follow from the event loop (see ``TimeSeriesChart.redraw``).
 NEW_CURVES_PER_REDRAW = 2
@@ -114,7 +115,7 @@ def _translate(text: str) -> str:
     return QCoreApplication.translate("Charts", text) if text else ""
 
 
-class TimeSeriesChart(pg.PlotWidget):
+class TimeSeriesChart(RetranslateOnLanguageChange, pg.PlotWidget):
     """Named time series against elapsed seconds, one curve each. ``title`` and ``y_label`` are
     English source texts (context ``Charts``), shown translated and re-set on a language change."""
 
@@ -153,11 +154,6 @@ class TimeSeriesChart(pg.PlotWidget):
             self.header.clear_entries()
             self._drawn.clear()
             self.redraw()
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def set_color(self, label: str, color: str) -> None:
         """Fix the colour of a series (others take the palette in order of appearance)."""

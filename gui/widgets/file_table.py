@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from engine.status import TaskFailed, TaskFinished
 from gui.engine_messages import failure_text
 from gui.terms import process_role, term
+from gui.widgets.retranslate import RetranslateOnLanguageChange
 
 FAILED_COLOR = QColor("#c62828")
 OK_COLOR = QColor("#2e7d32")
@@ -28,7 +29,7 @@ def row_key(event: TaskFinished | TaskFailed) -> Hashable:
     return ("path", str(event.summary.get("path", event.task)))
 
 
-class FileTable(QTableWidget):
+class FileTable(RetranslateOnLanguageChange, QTableWidget):
     COLUMNS = 8
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -61,11 +62,6 @@ class FileTable(QTableWidget):
         )
         for row in range(self.rowCount()):
             self.item(row, STATUS_COLUMN).setText(term(self.status(row)))
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def status(self, row: int) -> str:
         """ "ok" or "failed" (the key, not the shown text)."""

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QSettings, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSettings, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QPushButton, QWidget
 
 from gui.settings_writer import pending_setting, save_settings
+from gui.widgets.retranslate import RetranslateOnLanguageChange
 
 #: File-dialog filter for the chat exports every job reads (English source, context PathPicker).
 CHAT_EXPORT_FILTER = QT_TRANSLATE_NOOP(
@@ -41,9 +42,10 @@ def recent_folders_with(folders: list[Path]) -> list[str]:
     return (names + [f for f in recent_folders() if f not in names])[:RECENT_MAX]
 
 
-class PathPicker(QWidget):
+class PathPicker(RetranslateOnLanguageChange, QWidget):
     """``mode`` is "dir" (a folder), "open" (existing files or folders, several) or "save".
-    ``caption`` and ``placeholder`` are texts already in the UI language (``set_caption``)."""
+    ``caption`` and ``placeholder`` are texts already in the UI language (``set_caption``);
+    ``default`` fills the field when nothing was saved under ``settings_key``."""
 
     changed = Signal(str)
 
@@ -55,6 +57,7 @@ class PathPicker(QWidget):
         file_filter: str = "",
         placeholder: str = "",
         parent: QWidget | None = None,
+        default: str = "",
     ) -> None:
         super().__init__(parent)
         self.settings_key = settings_key
@@ -72,7 +75,7 @@ class PathPicker(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit, 1)
         layout.addWidget(self.button)
-        saved = QSettings().value(settings_key, "", type=str)
+        saved = QSettings().value(settings_key, "", type=str) or default
         if saved:
             self.edit.setText(saved)
         self.edit.textChanged.connect(self.changed)
@@ -93,16 +96,18 @@ class PathPicker(QWidget):
     def retranslate(self) -> None:
         self.button.setText(QCoreApplication.translate("PathPicker", self.button_text))
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     def text(self) -> str:
         return self.edit.text().strip()
 
     def set_text(self, text: str) -> None:
         self.edit.setText(text)
+
+    def output_folder(self) -> Path:
+        """The folder a job writes to, from a "dir" picker; ValueError with a readable message
+        (in the UI language) when the field is empty."""
+        if not self.text():
+            raise ValueError(QCoreApplication.translate("PathPicker", "Choose an output folder first."))
+        return Path(self.text()).expanduser()
 
     def paths(self) -> list[Path]:
         """Several paths separated by ';' (files picked in "open" mode)."""

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import functools
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from engine.cluster.address import DASK_SCHEDULER_PORT, parse_cluster_address
 from engine.cluster.connection import CONNECT_TIMEOUT_S
 from engine.cluster.connection_test import ConnectionTest, ConnectionTestResult
 from gui.widgets.forms import spin_box
+from gui.widgets.retranslate import RetranslateOnLanguageChange
 
 # The choices, as stored in the settings.
 THIS_MACHINE, LOCAL_CLUSTER, SCHEDULER = "machine", "local", "scheduler"
@@ -35,7 +36,7 @@ POLL_MS = 100
 ERROR_COLOR = "#c62828"
 
 
-class RunOnSelector(QWidget):
+class RunOnSelector(RetranslateOnLanguageChange, QWidget):
     """Where a job's tasks run; ``caption`` is the label a form puts before it."""
 
     changed = Signal()
@@ -249,11 +250,6 @@ class RunOnSelector(QWidget):
         self.address.setPlaceholderText(f"tcp://HOST:{DASK_SCHEDULER_PORT}")
         self._update_button()
         self.test_button.setToolTip(self.tr("Connect, list the workers (address, threads, memory), disconnect"))
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
 
 def _end_tests(tests: list[ConnectionTest]) -> None:

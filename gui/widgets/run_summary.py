@@ -1,7 +1,7 @@
 """The end-of-run summary of a job panel (rich text under its charts).
 
-It keeps the ``JobFinished`` it shows, so a change of UI language redraws it in the new language
-instead of leaving the old words (or an empty line) behind.
+It keeps the ``JobFinished`` it shows, so a change of UI language (its own LanguageChange event)
+redraws it in the new language instead of leaving the old words (or an empty line) behind.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from PySide6.QtWidgets import QLabel, QWidget
 from engine.status import JobFinished, TaskFailed
 from gui.engine_messages import failure_text
 from gui.summaries import RED
+from gui.widgets.retranslate import RetranslateOnLanguageChange
 
 
-class RunSummary(QLabel):
+class RunSummary(RetranslateOnLanguageChange, QLabel):
     """``render`` turns a run's JobFinished into the panel's summary (``gui.summaries``)."""
 
     def __init__(self, render: Callable[[JobFinished], str], parent: QWidget | None = None) -> None:

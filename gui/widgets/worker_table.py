@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from engine.progress import WorkerState
 from gui.terms import process_role, term
+from gui.widgets.retranslate import RetranslateOnLanguageChange
 
 _STATE_COLORS = {"busy": "#2e7d32", "idle": "#757575", "died": "#c62828", "exited": "#9e9e9e"}
 
 
-class WorkerTable(QTableWidget):
+class WorkerTable(RetranslateOnLanguageChange, QTableWidget):
     COLUMNS = 6
 
     def __init__(self, done_counter: str | None = None, parent: QWidget | None = None) -> None:
@@ -37,11 +38,6 @@ class WorkerTable(QTableWidget):
             item = self.item(row, 2)
             if item is not None and item.data(Qt.ItemDataRole.UserRole):
                 item.setText(term(item.data(Qt.ItemDataRole.UserRole)))
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def update_workers(self, workers: Iterable[WorkerState]) -> None:
         workers = list(workers)

@@ -439,10 +439,6 @@
         <translation>请先选择聊天导出文件（文件或文件夹）。</translation>
     </message>
     <message>
-        <source>Choose an output folder first.</source>
-        <translation>请先选择输出文件夹。</translation>
-    </message>
-    <message>
         <source>Columns: {error}</source>
         <translation>列名映射：{error}</translation>
     </message>
@@ -570,10 +566,6 @@
         <translation>生成客服对话数据（坐席id、客户微信id、是否客服、消息内容、消息时间），并带有清洗任务要去除的脏数据：系统消息、表情、空单元格、重复行、换行以及看起来像公式的文本。</translation>
     </message>
     <message>
-        <source>Choose an output folder first.</source>
-        <translation>请先选择输出文件夹。</translation>
-    </message>
-    <message>
         <source>{done} / {total} files</source>
         <translation>{done} / {total} 个文件</translation>
     </message>
@@ -676,10 +668,6 @@
     <message>
         <source>Not found: {paths}</source>
         <translation>找不到：{paths}</translation>
-    </message>
-    <message>
-        <source>Choose an output folder first.</source>
-        <translation>请先选择输出文件夹。</translation>
     </message>
     <message>
         <source>Val size: {error}</source>
@@ -1331,6 +1319,10 @@ Remove these files and start? Only the files that run&apos;s report lists are re
     <message>
         <source>Browse…</source>
         <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Choose an output folder first.</source>
+        <translation>请先选择输出文件夹。</translation>
     </message>
 </context>
 <context>
