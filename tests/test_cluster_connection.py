@@ -1,8 +1,10 @@
-"""--cluster addresses, connecting with a deadline, and a LocalCluster that leaves no process behind."""
+"""--cluster addresses, connecting with a deadline, and a local:N cluster that leaves no process behind."""
 
 from __future__ import annotations
 
+import os
 import socket
+import sys
 import time
 
 import psutil
@@ -90,6 +92,15 @@ def test_a_local_cluster_leaves_no_process_behind(no_leftover_children):
     assert not any(
         psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE for pid in workers.values()
     )
+
+
+@pytest.mark.timeout(60)
+def test_local_workers_import_the_task_module_as_they_start_and_keep_the_pool_allocator(no_leftover_children):
+    module = "tests.cluster_targets"
+    with connect("local:1", preload=module) as connection:
+        seen = connection.client.run(lambda: (module in sys.modules, os.environ.get("MALLOC_TRIM_THRESHOLD_")))
+    assert list(seen.values()) == [(True, os.environ.get("MALLOC_TRIM_THRESHOLD_"))]
+    assert not wait_no_children(timeout_s=10.0), live_children()
 
 
 @pytest.mark.timeout(60)

@@ -1,4 +1,4 @@
-"""The executor contract on a Dask LocalCluster(processes=True): keys, failures as data, retries,
+"""The executor contract on a ``local:2`` cluster (Dask's scheduler, two Dask worker processes): keys, failures as data, retries,
 live status through the event topic, cancel, a killed worker, workers(), the data-reach check."""
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def test_a_killed_worker_has_its_task_run_elsewhere(cluster, tmp_path):
     killed = int((tmp_path / "killed-2").read_text())
     assert killed in pids
     assert results[2].attempts == 2 and results[2].worker  # ran again, on a live worker
-    wait_for(lambda: len(cluster.client.scheduler_info()["workers"]) == 2)  # the nanny restarted it
+    wait_for(lambda: len(cluster.client.scheduler_info()["workers"]) == 2)  # the dead worker was replaced
     # The death reached the run's status as a WorkerExited (the Processes view, the log), with the
     # task it was running named in a warning.
     messages = drain(ctx.status_queue)

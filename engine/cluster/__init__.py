@@ -4,7 +4,7 @@ Data flow of one run::
 
     coordinator (job process)                         dask scheduler          dask worker (thread)
     ─────────────────────────                         ──────────────          ────────────────────
-    connect(address) ─► Client (+ LocalCluster for local:N)
+    connect(address) ─► Client (+ scheduler and worker processes for local:N)
     check_data_reach ──client.run(probe)─────────────────────────────────────► read inputs, write probe
     DaskExecutor.map_unordered(TaskSpec…)
       └─ client.submit(run_task, key="mpwatch-<run>-<n>-<key>") ─► queue ───► run_task(fn, payload)
@@ -16,7 +16,7 @@ Data flow of one run::
         └─► the job's StatusSink (snapshots droppable, events delivered): same protocol as local runs
       workers() ◄── scheduler_info() + processing() ─► WorkerInfo (the Processes view)
     cancel(): stop flag on every worker (client.run) + client.cancel(futures), then wait until no task
-    of the run executes; shutdown(): client closed, the LocalCluster too (no process left behind).
+    of the run executes; shutdown(): client closed, a local:N cluster too (no process left behind).
 
 Modules: ``address`` (parse the option), ``connection`` (connect with a deadline, close), ``executor``
 (``DaskExecutor``), ``remote`` (what runs on a worker), ``status_topic`` (status over a Dask event

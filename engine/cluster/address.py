@@ -3,7 +3,7 @@
 Two forms, nothing else (a typo must be an error, not a silent local run):
 
 * ``tcp://HOST:PORT`` — connect to a running Dask scheduler (``dask scheduler`` on some host);
-* ``local:N`` — start a LocalCluster of N worker processes (one thread each) for this run only.
+* ``local:N`` — start a local Dask cluster of N worker processes (one thread each) for this run only.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class SchedulerAddress:
 
 @dataclass(frozen=True)
 class LocalClusterSpec:
-    """A LocalCluster of ``workers`` processes started for one run and closed after it."""
+    """A local Dask cluster of ``workers`` processes started for one run and closed after it."""
 
     workers: int
 

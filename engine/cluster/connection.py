@@ -1,8 +1,9 @@
 """Open (and close) the Dask client a run works through, with a deadline a person can wait for.
 
     parse_cluster_address(text) ─► SchedulerAddress ─► TCP probe ─► Client(address) ─► ≥ 1 worker?
-                                 └► LocalClusterSpec ─► LocalCluster(N processes, 1 thread each) ─► Client
-    ClusterConnection.close() ─► Client.close() ─► LocalCluster.close() (its nannies and workers end)
+                                 └► LocalClusterSpec ─► LocalWorkers: N processes spawned first (1 thread each)
+                                    ─► scheduler (SpecCluster) ─► attach ─► Client ─► N workers?
+    ClusterConnection.close() ─► Client.close() ─► the workers terminated and joined ─► the scheduler
 
 Why a TCP probe before ``Client(address, timeout=…)``: the client retries a refused connection until
 its timeout, and it waits without limit on a listener that accepts but never speaks (a wrong port).
@@ -25,6 +26,7 @@ from engine.cluster.address import (
     SchedulerAddress,
     parse_cluster_address,
 )
+from engine.cluster.local_workers import LocalWorkers
 from engine.context import JobError
 
 #: Connecting to a scheduler (probe, handshake and the first worker) fails after this long.
@@ -35,16 +37,20 @@ CONNECT_TIMEOUT_S = 10.0
 #: (``distributed.scheduler.allowed-failures``, 3 by default).
 LOCAL_ALLOWED_FAILURES = 2
 
-#: How long closing the client and a LocalCluster may take before we give up waiting.
+#: How long closing the client and a local:N cluster may take before we give up waiting.
 CLOSE_TIMEOUT_S = 10.0
 
-#: Dask settings of a LocalCluster a run starts (never applied to someone's scheduler): its
+#: How long a ``local:N`` cluster's workers may take to start and register before the run fails.
+LOCAL_START_TIMEOUT_S = 60.0
+
+#: Dask settings of a local:N cluster a run starts (never applied to someone's scheduler): its
 #: background work cut to what a run uses. Dask's defaults sample every task thread's stack every
 #: 10 ms (the statistical profiler), poll the GIL every 1 ms, check the event loop every 20 ms and
 #: each worker's memory every 100 ms: 0.11 CPU-seconds per second for an idle local:2, 0.016 with
 #: these (benchmarks/bench_cluster.py; the workers' memory metric still arrives once a second).
 #: Host-wide disk I/O counters (read from /proc and sysfs for every device by the scheduler, each
-#: nanny and each worker on every monitor tick) are not shown anywhere: off.
+#: worker on every monitor tick) are not shown anywhere: off. The workers read these too
+#: (engine/cluster/local_workers.py hands them over).
 LOCAL_CLUSTER_CONFIG = {
     "distributed.admin.system-monitor.disk": False,
     "distributed.worker.profile.enabled": False,
@@ -61,11 +67,13 @@ class ClusterUnreachable(JobError):
 
 @dataclass
 class ClusterConnection:
-    """A connected ``distributed.Client`` and, for ``local:N``, the LocalCluster this run owns."""
+    """A connected ``distributed.Client`` and, for ``local:N``, the scheduler (``local_cluster``, a
+    ``SpecCluster`` without workers of its own) and the worker processes this run owns."""
 
     address: ClusterAddress
     client: Any
     local_cluster: Any | None = None
+    local_workers: LocalWorkers | None = None
 
     @property
     def scheduler_address(self) -> str:
@@ -76,12 +84,18 @@ class ClusterConnection:
         return sum(self.client.nthreads().values())
 
     def close(self) -> None:
-        """Close the client, then the LocalCluster this run started (every process of it ends)."""
+        """Close the client, then the ``local:N`` cluster this run started: its workers are terminated
+        (the run's tasks are over, they hold nothing it needs) and joined, then its scheduler closed."""
         try:
-            self.client.close(timeout=CLOSE_TIMEOUT_S)
+            if self.client is not None:
+                self.client.close(timeout=CLOSE_TIMEOUT_S)
         finally:
-            if self.local_cluster is not None:
-                self.local_cluster.close(timeout=CLOSE_TIMEOUT_S)
+            try:
+                if self.local_workers is not None:
+                    self.local_workers.close()
+            finally:
+                if self.local_cluster is not None:
+                    self.local_cluster.close(timeout=CLOSE_TIMEOUT_S)
 
     def __enter__(self) -> Self:
         return self
@@ -90,45 +104,60 @@ class ClusterConnection:
         self.close()
 
 
-def connect(address: ClusterAddress | str, timeout_s: float = CONNECT_TIMEOUT_S) -> ClusterConnection:
-    """A client on ``address`` with at least one worker, or ``ClusterUnreachable`` within ``timeout_s``."""
+def connect(
+    address: ClusterAddress | str, timeout_s: float = CONNECT_TIMEOUT_S, preload: str | None = None
+) -> ClusterConnection:
+    """A client on ``address`` with at least one worker, or ``ClusterUnreachable`` within ``timeout_s``.
+
+    ``preload``: a module the workers of a ``local:N`` cluster import as they start (the task
+    function's), beside the coordinator's own start instead of before the first task.
+    """
     if isinstance(address, str):
         address = parse_cluster_address(address)
     if isinstance(address, LocalClusterSpec):
-        return _start_local(address)
+        return _start_local(address, preload)
     return _connect_scheduler(address, timeout_s)
 
 
-def _start_local(spec: LocalClusterSpec) -> ClusterConnection:
-    import dask
-    from distributed import Client
-
-    # Task failures come back to the coordinator as data; the workers' own "Compute Failed" log
-    # lines would only repeat them on stderr. The settings are read as the scheduler and the
-    # nannies start (a nanny hands its copy to the worker it starts, and to a replacement).
-    with dask.config.set(LOCAL_CLUSTER_CONFIG):
-        cluster = _local_cluster(spec)
+def _start_local(spec: LocalClusterSpec, preload: str | None) -> ClusterConnection:
+    workers = LocalWorkers(spec.workers, preload, LOCAL_CLUSTER_CONFIG)  # first: they start while we import dask
+    connection = ClusterConnection(spec, None, None, workers)
     try:
-        client = Client(cluster, set_as_default=False)
+        import dask
+        from distributed import Client
+
+        with dask.config.set(LOCAL_CLUSTER_CONFIG):
+            connection.local_cluster = _scheduler_cluster()
+        workers.attach(connection.local_cluster.scheduler_address)
+        connection.client = Client(connection.local_cluster, set_as_default=False)
+        try:
+            connection.client.wait_for_workers(spec.workers, timeout=LOCAL_START_TIMEOUT_S)
+        except TimeoutError as exc:
+            raise ClusterUnreachable(
+                f"the {spec.workers} local Dask workers did not start within {LOCAL_START_TIMEOUT_S:g} s "
+                f"(exit codes {workers.exit_codes()}, {workers.restarts} restarted)"
+            ) from exc
     except BaseException:
-        cluster.close(timeout=CLOSE_TIMEOUT_S)
+        connection.close()
         raise
-    return ClusterConnection(spec, client, cluster)
+    return connection
 
 
-def _local_cluster(spec: LocalClusterSpec) -> Any:
-    from distributed import LocalCluster
+def _scheduler_cluster() -> Any:
+    """A Dask scheduler on a free loopback port, in this process (on a loop thread of its own)."""
+    from distributed import Scheduler, SpecCluster
 
-    return LocalCluster(
-        n_workers=spec.workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=logging.CRITICAL,
-        # The scheduler serves HTTP (health, metrics) even without a dashboard, on
-        # :8787 unless told otherwise: any free port, so a second cluster never clashes.
-        scheduler_kwargs={"allowed_failures": LOCAL_ALLOWED_FAILURES, "dashboard_address": "127.0.0.1:0"},
+    options = {
+        "host": "127.0.0.1",
+        "port": 0,
+        "allowed_failures": LOCAL_ALLOWED_FAILURES,
+        # The scheduler serves HTTP (health, metrics) even without a dashboard, on :8787 unless
+        # told otherwise: any free port, so a second cluster never clashes.
+        "dashboard_address": "127.0.0.1:0",
+    }
+    # Task failures come back to the coordinator as data; Dask's own log lines would only repeat them.
+    return SpecCluster(
+        scheduler={"cls": Scheduler, "options": options}, workers={}, silence_logs=logging.CRITICAL, name="mpwatch"
     )
 
 

@@ -6,9 +6,9 @@ process of its own, so the caller (the GUI's event loop) only ever polls.
     poll()   (a timer, every ~100 ms) ─► None while it runs, then the result; ``done`` once reaped
     cancel() ─► the test is given up: terminated now, killed later if it lingers (later polls reap it)
 
-Why a process and not a thread: importing dask, starting a LocalCluster (``local:N``) or waiting on
+Why a process and not a thread: importing dask, starting a local cluster (``local:N``) or waiting on
 a silent port must never hold the caller's interpreter; a process can always be ended, and a
-LocalCluster it started ends with it. The address is checked before any process starts, so a typo
+local cluster it started ends with it. The address is checked before any process starts, so a typo
 is a ``ValueError`` at once.
 """
 
@@ -24,7 +24,7 @@ from engine.context import SPAWN, JobError
 from engine.status import WorkerInfo, describe_exitcode
 
 #: What starting the test process (interpreter, imports) may add to the connect deadline before the
-#: caller gives up on it; a LocalCluster's workers also start within this.
+#: caller gives up on it; a local cluster's workers also start within this.
 START_ALLOWANCE_S = 20.0
 
 #: How long the process may take to exit after its answer before it is terminated (then killed).

@@ -14,7 +14,7 @@ Data flow::
     TopicRelay: status topic ─► job's StatusSink; attempts per finished task from the scheduler
     WorkerWatch: the scheduler's worker removals ─► WorkerExited (+ what it was running) ─► relay
     cancel(): mark_stopped on every worker ─► client.cancel(futures) ─► wait until none executes
-    shutdown(): relay closed, run state dropped on the workers, client (and LocalCluster) closed
+    shutdown(): relay closed, run state dropped on the workers, client (and a local:N cluster) closed
 
 Dask keys are unique per run (a random run id) and per submission (a counter), so two runs on one
 cluster, or one key submitted twice, never share a future. A task that raises is a failed result;
@@ -70,7 +70,7 @@ class DaskExecutor(Executor):
 
     ``fn`` must be importable on the workers (a module-level function of mpwatch, installed there in
     the same version). Tasks read and write by path: ``open`` checks first that every worker reaches
-    the data. ``own_connection``: shutting down also closes the client (and its LocalCluster).
+    the data. ``own_connection``: shutting down also closes the client (and its local:N cluster).
     """
 
     kind = "dask"
@@ -136,7 +136,7 @@ class DaskExecutor(Executor):
             else f"connecting to the Dask scheduler at {address}"
         )
         ctx.log(f"{what}…")
-        connection = connect(address, timeout_s)
+        connection = connect(address, timeout_s, preload=fn.__module__)
         try:
             executor = cls(fn, ctx, connection, stage=stage, retries=retries, own_connection=True)
         except BaseException:
@@ -351,7 +351,7 @@ class DaskExecutor(Executor):
                 self.cancel(grace_s)
             self.client.run(remote.forget_run, self.base, on_error="return")
         finally:
-            self.watch.close()  # closing our own LocalCluster below is no worker death
+            self.watch.close()  # closing our own local:N cluster below is no worker death
             self.relay.close()
             if self.own_connection:
                 self.connection.close()
