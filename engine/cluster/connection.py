@@ -13,10 +13,12 @@ within the deadline" and "answered" are told apart in one short step, each with 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import select
 import socket
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -26,7 +28,7 @@ from engine.cluster.address import (
     SchedulerAddress,
     parse_cluster_address,
 )
-from engine.cluster.local_workers import LocalWorkers
+from engine.cluster.local_workers import QUIET_LOGGERS, LocalWorkers
 from engine.context import JobError
 
 #: Connecting to a scheduler (probe, handshake and the first worker) fails after this long.
@@ -86,22 +88,39 @@ class ClusterConnection:
     def close(self) -> None:
         """Close the client, then the ``local:N`` cluster this run started: its workers are terminated
         (the run's tasks are over, they hold nothing it needs) and joined, then its scheduler closed."""
-        try:
-            if self.client is not None:
-                self.client.close(timeout=CLOSE_TIMEOUT_S)
-        finally:
+        with quiet_loggers(self.local_workers is not None):
             try:
-                if self.local_workers is not None:
-                    self.local_workers.close()
+                if self.client is not None:
+                    self.client.close(timeout=CLOSE_TIMEOUT_S)
             finally:
-                if self.local_cluster is not None:
-                    self.local_cluster.close(timeout=CLOSE_TIMEOUT_S)
+                try:
+                    if self.local_workers is not None:
+                        self.local_workers.close()
+                finally:
+                    if self.local_cluster is not None:
+                        self.local_cluster.close(timeout=CLOSE_TIMEOUT_S)
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def quiet_loggers(quiet: bool) -> Iterator[None]:
+    """While a ``local:N`` cluster is closed, the comms cut by its workers' SIGTERM are not errors
+    to print (a traceback once in a dozen runs, from a write in flight): ``QUIET_LOGGERS`` are
+    raised to CRITICAL, then put back."""
+    loggers = [logging.getLogger(name) for name in QUIET_LOGGERS] if quiet else []
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def connect(

@@ -33,6 +33,12 @@ from engine.context import SPAWN
 KILL_AFTER_S = 1.0
 
 
+#: Loggers that report a comm broken by the cluster's own close (Dask's, and tornado's and
+#: asyncio's "exception never retrieved" for a write cut short): silenced in the workers, and in
+#: the coordinator while it closes a ``local:N`` cluster.
+QUIET_LOGGERS = ("distributed", "tornado", "asyncio")
+
+
 def serve_worker(address_end: Any, preload: str | None, config: dict[str, Any]) -> None:
     """Process target: import dask and ``preload``, wait for the scheduler's address, run a Worker.
 
@@ -45,7 +51,8 @@ def serve_worker(address_end: Any, preload: str | None, config: dict[str, Any]) 
     import dask
     import distributed  # noqa: F401  (imported here, while the coordinator imports it too)
 
-    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    for name in QUIET_LOGGERS:  # a worker is ended by SIGTERM: its broken comms are no news
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     if preload:
         try:
             importlib.import_module(preload)
