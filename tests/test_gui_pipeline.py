@@ -112,3 +112,16 @@ def test_pipeline_panel_switches_the_batching_policy_live_and_charts_its_decisio
     assert finished.args[0].ok or finished.args[0].cancelled, finished.args[0].error
     qtbot.waitUntil(lambda: panel.load.controller.run.finished, timeout=20000)
     assert not wait_no_children(10.0)
+
+
+def test_the_stage_diagram_shows_what_start_builds_before_a_run(main_window):
+    """No empty band before the first run: the stages, with the form's process counts and the queue
+    bounds, nothing flowing; a changed count redraws it."""
+    panel = main_window.panels["pipeline"]
+    panel.replicas.setValue(3)
+    panel.preprocess_workers.setValue(2)
+    stages = panel.diagram.stages
+    assert [s.key for s in stages] == ["ingress", "preprocess", "receiver", "batcher", "predictor"]
+    assert [s.processes for s in stages] == [panel.ingress.value(), 2, panel.receivers.value(), 1, 3]
+    assert [s.bound for s in stages] == [None, 16, 32, 32, 4] and all(s.rate == 0 and s.busy == 0 for s in stages)
+    assert panel.diagram.results_depth == (0, 256)

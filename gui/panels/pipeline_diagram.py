@@ -14,12 +14,14 @@ busy box and the red of trouble are fixed, mixed into the palette's base.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QSpinBox, QWidget
 
+from engine.pipeline.config import PipelineConfig
 from gui.formatting import format_rate
 from gui.terms import term
 from gui.theme import is_dark
@@ -47,6 +49,25 @@ class StageView:
         if self.depth is None or not self.bound:
             return 0.0
         return min(1.0, self.depth / self.bound)
+
+
+def planned_stages(ingress: int, preprocess: int, receivers: int, replicas: int) -> list[StageView]:
+    """The boxes of a service not started yet: its stages with these process counts and the default
+    queue bounds, nothing flowing."""
+    c = PipelineConfig()
+    counts = (ingress, preprocess, receivers, 1, replicas)
+    bounds = (
+        None,
+        c.preprocess_queue_chunks,
+        c.receiver_queue_chunks,
+        c.batcher_queue_chunks,
+        c.predictor_queue_batches,
+    )
+    keys = ("ingress", "preprocess", "receiver", "batcher", "predictor")
+    return [
+        StageView(key, term(key), n, depth=None if bound is None else 0, bound=bound)
+        for key, n, bound in zip(keys, counts, bounds, strict=True)
+    ]
 
 
 AMBER = QColor(245, 230, 135)
@@ -82,6 +103,20 @@ class StageDiagram(QWidget):
         self._text = self._base = self._line = QColor()  # the palette's, set at each paint
         self.setMinimumHeight(150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def plan_from(self, counts: tuple[QSpinBox, QSpinBox, QSpinBox, QSpinBox], running: Callable[[], bool]) -> None:
+        """Show the stages a form's process counts (ingress, preprocess, receivers, replicas) plan
+        whenever they change and nothing runs: before a first run the panel shows what Start builds,
+        not an empty band; a running service's diagram shows what runs."""
+
+        def show_plan() -> None:
+            if not running():
+                stages = planned_stages(*(box.value() for box in counts))
+                self.set_stages(stages, (0, PipelineConfig().results_queue_batches))
+
+        for box in counts:
+            box.valueChanged.connect(show_plan)
+        show_plan()
 
     def sizeHint(self) -> QSize:
         return QSize(900, 160)

@@ -184,6 +184,8 @@ class PipelinePanel(JobPanel):
         layout.addWidget(self.forms_scroll, 2)
         layout.addLayout(right, 5)
         self.controller.on_tick.append(self._check_service_ready)
+        counts = (self.ingress, self.preprocess_workers, self.receivers, self.replicas)
+        self.diagram.plan_from(counts, lambda: self.is_running)
 
     def retranslate(self) -> None:
         self.port_label.setText(self.tr("port"))
