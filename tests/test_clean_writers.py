@@ -201,12 +201,12 @@ def test_csv_segment_from_encoded_parts_is_byte_identical_to_writing_the_tables(
 
     import pyarrow.csv as pacsv
 
-    from engine.tables.writers import _guard_formulas
+    from engine.tables.formula_guard import guard_formulas
 
     before = io.BytesIO()
     before.write("\ufeff".encode("utf-8"))
     for i, t in enumerate(tables):
-        t = _guard_formulas(t) if guard else t
+        t = guard_formulas(t) if guard else t
         pacsv.write_csv(t, before, pacsv.WriteOptions(include_header=i == 0, quoting_style="needed"))
     assert joined.read_bytes() == before.getvalue()
 
@@ -226,7 +226,7 @@ def test_formula_guard_by_first_byte_equals_the_regex_it_replaced():
 
     import pyarrow.compute as pc
 
-    from engine.tables.writers import CSV_FORMULA_GUARD, _guard_formulas
+    from engine.tables.formula_guard import CSV_FORMULA_GUARD, guard_formulas
 
     rng = random.Random(2)
     pieces = ["=", "+", "-", "@", "\t", "\r", " ", "＝", "é", "文", "a", "1", "'", "\n", ""]
@@ -242,7 +242,7 @@ def test_formula_guard_by_first_byte_equals_the_regex_it_replaced():
     }
     columns["safe"] = pa.array(["文字", None, "x"] * 1000, pa.string())  # nothing to guard: left as it is
     table = pa.table(columns)
-    got = _guard_formulas(table)
+    got = guard_formulas(table)
     for name in table.column_names:
         column = table.column(name)
         risky = pc.fill_null(pc.match_substring_regex(column, r"^[=+\-@\t\r]"), False)
@@ -255,7 +255,7 @@ def test_formula_guard_reads_first_bytes_of_sliced_chunked_and_null_slots():
     empty strings and a null slot that still holds bytes must give the kernel's answer."""
     import pyarrow.compute as pc
 
-    from engine.tables.writers import CSV_FORMULA_GUARD, _guard_formulas
+    from engine.tables.formula_guard import CSV_FORMULA_GUARD, guard_formulas
 
     values = ["=a", "", "b", "-1", None, "@x", "\tz", "文", "+", "'"] * 50
     whole = pa.array(values, pa.string())
@@ -269,7 +269,7 @@ def test_formula_guard_reads_first_bytes_of_sliced_chunked_and_null_slots():
             "dirty_null": pa.chunked_array([dirty_null, pa.nulls(398, pa.string())]),
         }
     )
-    got = _guard_formulas(table)
+    got = guard_formulas(table)
     for name in table.column_names:
         column = table.column(name).combine_chunks()
         risky = pc.fill_null(pc.match_substring_regex(column, r"^[=+\-@\t\r]"), False)

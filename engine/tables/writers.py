@@ -13,7 +13,7 @@ A writer holds one part at a time, never the segment. Its guarantees:
   ``EXCEL_MAX_ROWS`` rows including its header; more rows continue on ``Sheet2``, ``Sheet3``… of
   the same file, never truncated.
 * .csv: UTF-8 with a BOM (Excel then opens Chinese correctly), fields quoted as needed. With the
-  formula guard on (default), a cell starting with ``= + - @`` (or tab / carriage return) gets a
+  formula guard on (default, engine/tables/formula_guard.py), a cell starting with ``= + - @`` (or tab / carriage return) gets a
   leading ``'`` so Excel shows it as text instead of evaluating it (OWASP "CSV injection"); the
   report records that the guard was on.
 * .parquet: pyarrow, string columns, one row group per part.
@@ -36,14 +36,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from engine.atomic import atomic_path, temp_path_for
 from engine.disk_fault import fsync_path
-from engine.tables.arrow_arrays import arrow_mask, edge_bytes
+from engine.tables.formula_guard import guard_formulas
 from engine.tables.parquet_concat import ParquetConcatenator
 
 #: Rows in one Excel worksheet, header included (Excel's hard limit).
@@ -56,11 +54,6 @@ XLSX_TEXT_ONLY = {
     "strings_to_urls": False,
     "strings_to_numbers": False,
 }
-
-#: A cell starting with one of these is guarded in .csv (all ASCII: the check reads the first byte).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-CSV_FORMULA_GUARD = "'"
 
 _ROWS_PER_PROGRESS = 2000
 
@@ -202,37 +195,6 @@ class XlsxSegmentWriter(SegmentWriter):
             pass
 
 
-#: Indexed by a byte: does a cell starting with it need the guard.
-_GUARDED_FIRST_BYTE = np.zeros(256, dtype=bool)
-_GUARDED_FIRST_BYTE[[ord(p) for p in FORMULA_PREFIXES]] = True
-
-
-def _starts_with_formula(text: pa.Array) -> np.ndarray:
-    """Per value of a string array: does it start with one of ``FORMULA_PREFIXES`` (null: no)?
-
-    Reads each value's first byte from the array's buffers (``edge_bytes``): a chain of compute
-    kernels (slice, is_in) cost more than encoding the csv itself.
-    """
-    first, _, filled = edge_bytes(text)
-    risky = _GUARDED_FIRST_BYTE[first] & filled
-    if text.null_count:
-        risky &= text.is_valid().to_numpy(zero_copy_only=False)  # a null slot may still hold bytes
-    return risky
-
-
-def _guard_formulas(table: pa.Table) -> pa.Table:
-    arrays = []
-    for column in table.columns:
-        column = column.cast(pa.string()).combine_chunks()
-        risky = _starts_with_formula(column)
-        if risky.any():  # the guard is prefixed to the few risky cells only
-            mask = arrow_mask(risky)
-            guarded = pc.binary_join_element_wise(pa.scalar(CSV_FORMULA_GUARD), column.filter(mask), "")
-            column = pc.replace_with_mask(column, mask, guarded)
-        arrays.append(column)
-    return pa.table(arrays, names=table.column_names)
-
-
 def _csv_bytes(table: pa.Table, include_header: bool) -> bytes:
     sink = io.BytesIO()
     pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=include_header, quoting_style="needed"))
@@ -242,7 +204,7 @@ def _csv_bytes(table: pa.Table, include_header: bool) -> bytes:
 def csv_rows_bytes(table: pa.Table, columns: tuple[str, ...], formula_guard: bool = True) -> bytes:
     """The csv lines of ``table``'s ``columns`` (no header), as ``CsvSegmentWriter.write`` writes them."""
     table = table.select(list(columns))
-    return _csv_bytes(_guard_formulas(table) if formula_guard else table, include_header=False)
+    return _csv_bytes(guard_formulas(table) if formula_guard else table, include_header=False)
 
 
 def write_csv_part(table: pa.Table, columns: tuple[str, ...], path: Path, formula_guard: bool = True) -> int:
