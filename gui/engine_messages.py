@@ -134,29 +134,33 @@ def _translate(source: str) -> str:
     return QCoreApplication.translate(CONTEXT, source)
 
 
+def _signal_text(number: int, named: str) -> str:
+    """A signal as ``named`` says it ("{name}" alone, or "signal {number} ({name})"), by its number
+    where Python has no name for it."""
+    try:
+        return _translate(named).format(number=number, name=signal.Signals(number).name)
+    except ValueError:
+        return _translate(SIGNAL_NUMBER).format(number=number)
+
+
 def exitcode_text(exitcode: int) -> str:
     """'signal 9 (SIGKILL)' / 'exit code 3' in the UI language."""
     if exitcode >= 0:
         return _translate(EXIT_CODE).format(code=exitcode)
-    try:
-        return _translate(SIGNAL_NAMED).format(number=-exitcode, name=signal.Signals(-exitcode).name)
-    except ValueError:
-        return _translate(SIGNAL_NUMBER).format(number=-exitcode)
+    return _signal_text(-exitcode, SIGNAL_NAMED)
 
 
 def exited_text(role: str, pid: int, exitcode: int | None, expected: bool) -> str:
     """How a process ended, in the UI language (``WorkerExited.describe()`` in English)."""
     fields = {"role": process_role(role), "pid": pid}
     if exitcode is None:  # a Dask worker the scheduler saw go
-        source = (DASK_WORKER_LEFT if expected else DASK_WORKER_DIED) if pid else None
-        source = source or (DASK_WORKER_LEFT_NO_PID if expected else DASK_WORKER_DIED_NO_PID)
+        if pid:
+            source = DASK_WORKER_LEFT if expected else DASK_WORKER_DIED
+        else:
+            source = DASK_WORKER_LEFT_NO_PID if expected else DASK_WORKER_DIED_NO_PID
         return _translate(source).format(**fields)
     if exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = f"signal {-exitcode}"
-        return _translate(KILLED_BY).format(signal=name, **fields)
+        return _translate(KILLED_BY).format(signal=_signal_text(-exitcode, "{name}"), **fields)
     return _translate(EXITED_WITH_CODE).format(code=exitcode, **fields)
 
 
