@@ -190,6 +190,7 @@ def test_workers_come_from_the_scheduler(cluster):
 def test_data_reach_names_the_worker_and_the_path(cluster, tmp_path):
     readable = tmp_path / "in.csv"
     readable.write_text("a\n1\n")
+    cluster.client.wait_for_workers(2, timeout=60)  # a worker an earlier test killed is being replaced
     assert check_data_reach(cluster.client, [readable], tmp_path, "mpwatch-test") == 2
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".mpwatch-probe")]  # probes removed
     missing = tmp_path / "gone.xlsx"
