@@ -62,12 +62,15 @@ LOCAL_START_TIMEOUT_S = 60.0
 #: ``comm.offload`` off: a worker measures every message it sends with ``sizeof`` (recursively,
 #: heartbeats included) to decide whether to serialise it on a thread, which only pays for messages
 #: of 10 MiB; our tasks' results and status events are small (11 % of a worker's event loop).
+#: Every wake-up of a worker's event loop also takes the GIL from its task thread: on a busy machine
+#: the task thread then waits until the OS runs the loop thread (hence the 5 s tick cycle too).
 LOCAL_CLUSTER_CONFIG = {
     "distributed.comm.offload": False,
     "distributed.admin.system-monitor.disk": False,
     "distributed.worker.profile.enabled": False,
     "distributed.admin.system-monitor.gil.enabled": False,
     "distributed.admin.tick.interval": "500ms",
+    "distributed.admin.tick.cycle": "5s",
     "distributed.admin.system-monitor.interval": "1s",
     "distributed.worker.memory.monitor-interval": "1s",
 }

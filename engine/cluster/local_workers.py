@@ -88,7 +88,9 @@ def serve_worker(pipe: Any, preload: str | None, config: dict[str, Any]) -> None
 async def _run_worker(address: str, pipe: Any) -> None:
     from distributed import Worker
 
-    async with Worker(address, nthreads=1, host="127.0.0.1") as worker:
+    # memory_limit=0: no memory manager (its monitor wakes the event loop, and with it the GIL, every
+    # tick to spill, pause or kill by RSS), like a pool worker; the scheduler still shows each RSS.
+    async with Worker(address, nthreads=1, host="127.0.0.1", memory_limit=0) as worker:
         pipe.send(worker.address)  # registered with the scheduler: tasks can come
         await worker.finished()
 
