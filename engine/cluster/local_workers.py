@@ -30,6 +30,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from typing import Any
 
 from engine.context import SPAWN
 from engine.status import describe_exitcode
+from engine.stop_signals import leave_signal_group
 
 #: How long a child may take to end after SIGTERM before it is killed (and then joined).
 KILL_AFTER_S = 1.0
@@ -63,6 +65,10 @@ def serve_worker(pipe: Any, preload: str | None, config: dict[str, Any]) -> None
     Returns (the process ends) when the worker is closed, when the pipe closes without an address,
     and at once when the parent process dies.
     """
+    # A stop signal sent to the job's group is the job's to handle (it closes this worker once its
+    # tasks are cancelled); dying of it first would read as a lost worker whose tasks run again.
+    leave_signal_group()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the owner's terminate ends it at once
     threading.Thread(target=_exit_with_parent, name="mpwatch-parent-watch", daemon=True).start()
     import asyncio
 
