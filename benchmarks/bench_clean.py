@@ -25,10 +25,12 @@ the run cost (the least over the rounds). The limit is also measured with 1 work
 
 On a shared machine one run says little: ``--repeat N`` measures N rounds. Each round measures the
 1-worker limit once and, for each format, the all-cores limit again just before that format's runs
-(so a run and the limit it is held against see the same load); every figure is reported as the best
-of its N with the spread (worst/best) beside it, and each all-cores run's share of the limit also as
-the median over the rounds of its paired share (run / the limit measured just before it), which
-the load moves far less than either figure alone.
+and once more just after its all-cores run (so a run and the limit it is held against see the same
+load); every figure is reported as the best of its N with the spread (worst/best) beside it, and
+each all-cores run's share of the limit also as the median over the rounds of its paired share
+(run / the geometric mean of the limits measured just before and just after it), which the load
+moves far less than either figure alone: a burst of other work during one of the three runs moves
+the share by half as much as when the run is held against one limit.
 
 This module imports only the standard library at the top: spawn starts every worker by importing
 the main module again, and a worker here should import what its task needs, as under ``main.py``,
@@ -165,6 +167,10 @@ def cpu_seconds() -> float:
     return times.user + times.system + times.children_user + times.children_system
 
 
+#: CPU seconds of each all-cores read-only limit run (this process and its joined workers).
+LIMIT_CPU_S: list[float] = []
+
+
 def read_only_limit(paths: list[Path], workers: int) -> float:
     """Rows/s of only reading every file with the clean job's reader (into the Arrow table its
     workers clean) on the clean job's own pool of ``workers`` (the same start-up, dispatch and
@@ -172,14 +178,17 @@ def read_only_limit(paths: list[Path], workers: int) -> float:
     from engine.executor import TaskSpec
     from engine.pool import ProcessPool
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     with ProcessPool(_read_rows, workers, JobContext("bench-limit"), stage="read", quick_exit=True) as pool:
         rows = 0
         for result in pool.map_unordered(TaskSpec(i, str(p)) for i, p in enumerate(paths)):
             if not result.ok:
                 raise SystemExit(f"reading {result.label} failed: {result.error}")
             rows += result.value
-    return rows / (time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    if workers > 1:
+        LIMIT_CPU_S.append(cpu_seconds() - cpu_started)
+    return rows / seconds
 
 
 def ensure_data(data_dir: Path, files: int, rows: int, workers: int) -> list[Path]:
@@ -252,7 +261,7 @@ def main() -> None:
     )
     limit, limit_one = Rounds(), Rounds()
     results: dict[tuple[str, str], Rounds] = {}
-    #: Per format: each round's all-cores run over the all-cores limit measured just before it.
+    #: Per format: each round's all-cores run over the all-cores limits measured just before and after it.
     paired: dict[str, Rounds] = {}
     #: Per format: each round's all-cores run over that round's one-worker run.
     scaling: dict[str, Rounds] = {}
@@ -284,16 +293,25 @@ def main() -> None:
                 results.setdefault((fmt, label), Rounds()).add(rate)
                 held_against = limit.values[-1] if label == "all" else limit_one.values[-1]
                 if label == "all":
+                    after = read_only_limit(paths, args.workers)
+                    limit.add(after)
+                    held_against = (held_against * after) ** 0.5
                     paired.setdefault(fmt, Rounds()).add(rate / held_against)
                     scaling.setdefault(fmt, Rounds()).add(rate / results[fmt, "one"].values[-1])
                 rows_out[fmt] = summary["rows_out"]
                 print(
                     f"  {fmt:8} {workers} worker(s) {seconds:6.2f} s (CPU {cpu:5.2f} s) {rate:10,.0f} rows/s "
-                    f"{rate / held_against:5.0%} of the {workers}-worker limit just measured; "
+                    f"{rate / held_against:5.0%} of the {workers}-worker limit measured near it; "
                     f"status {messages} msgs ≈ {messages * cost / (seconds * workers):.3%} of CPU",
                     flush=True,
                 )
-    print(f"\nbest of {args.repeat}: read-only limit {limit.best:,.0f} rows/s {limit.spread()}")
+                if label == "all":
+                    print(f"  read-only limit again, just after that run: {limit.values[-1]:,.0f} rows/s", flush=True)
+    print(
+        f"\nbest of {args.repeat}: read-only limit {limit.best:,.0f} rows/s {limit.spread()}; "
+        f"CPU {min(LIMIT_CPU_S):.2f} s (the least; a run's CPU over it is what cleaning adds, which the load "
+        "moves far less than wall time)"
+    )
     if args.workers > 1:  # how far reading alone scales here: the ceiling of a clean run's ratio
         print(
             f"read-only limit with 1 worker {limit_one.best:,.0f} rows/s"

@@ -19,6 +19,7 @@ import pytest
 from engine.clean.config import CleanConfig, CleanRules
 from engine.clean.job import run_clean
 from engine.context import SPAWN, JobContext, StopFlag
+from engine.pool import ProcessPool
 from engine.runner import JobRun, run_job
 from engine.status import JobFinished, Snapshot, TaskFinished, WorkerExited, WorkersReport
 from main import main
@@ -127,7 +128,7 @@ def live_spawned_children() -> list[int]:
 
 
 @pytest.mark.timeout(240)
-def test_sigkilled_workers_lose_and_duplicate_nothing(tmp_path, no_leftover_children):
+def test_sigkilled_workers_lose_and_duplicate_nothing(tmp_path, monkeypatch, no_leftover_children):
     good = write_good_inputs(tmp_path / "in", files=4, rows=30000, seed=4)
     out = tmp_path / "out"
     config = CleanConfig((tmp_path / "in",), out, workers=2, out_format="xlsx", segment_files=2)
@@ -138,15 +139,28 @@ def test_sigkilled_workers_lose_and_duplicate_nothing(tmp_path, no_leftover_chil
     frozen: set[int] = set()
 
     clean_pids: dict[str, int] = {}
-    seg0_done: set = set()
+    real_dispatch = ProcessPool._dispatch
+
+    def dispatch(pool, task):
+        # The segment write is far shorter than a file (tens of ms) and handed to the worker the
+        # moment its last file's result is in, so it is caught as it is handed over (the job runs
+        # in a thread of this process: this is its pool): every pool worker alive now, a
+        # replacement that has not reported yet included (our children started by spawn_main; not
+        # the resource tracker), is frozen (SIGSTOP) before the task is sent, so none can finish
+        # it, and SIGKILLed 0.3 s later.
+        if task.key == ("segment", 0) and "segment" not in killed:
+            killed["segment"] = -1
+            for pid in live_spawned_children():
+                os.kill(pid, signal.SIGSTOP)
+                threading.Timer(0.3, os.kill, (pid, signal.SIGKILL)).start()
+                frozen.add(pid)
+        real_dispatch(pool, task)
+
+    monkeypatch.setattr(ProcessPool, "_dispatch", dispatch)
 
     def on_message(message):
         # SIGKILL a worker as soon as it reports its first file task (~0.2 s long); no delay is
         # needed, its status goes to a pipe its owner relays, so a kill mid-write wedges nothing.
-        # The segment write is far shorter (tens of ms), so it is caught deterministically instead:
-        # the moment the last file of segment 0 is reported, its write is being handed to an idle
-        # worker; every clean worker is frozen (SIGSTOP) at once, so none can finish it, and
-        # SIGKILLed 0.3 s later.
         if isinstance(message, Snapshot) and message.stage == "clean":
             clean_pids[message.worker] = message.pid
             if message.current.startswith("#") and "file" not in killed:
@@ -157,16 +171,6 @@ def test_sigkilled_workers_lose_and_duplicate_nothing(tmp_path, no_leftover_chil
             clean_pids.pop(message.role, None)
         elif isinstance(message, TaskFinished):
             finished_keys.append((message.key, message.attempts))
-            if message.key in (("file", 0), ("file", 1)):
-                seg0_done.add(message.key)
-                if len(seg0_done) == 2 and "segment" not in killed:
-                    killed["segment"] = -1
-                    # Every pool worker alive now, a replacement that has not reported yet included
-                    # (our children started by spawn_main; not the resource tracker).
-                    for pid in live_spawned_children():
-                        os.kill(pid, signal.SIGSTOP)
-                        threading.Timer(0.3, os.kill, (pid, signal.SIGKILL)).start()
-                        frozen.add(pid)
         elif isinstance(message, WorkersReport):
             workers_reports.append(message)
 

@@ -36,6 +36,29 @@ def test_keys_come_back_with_results_of_tasks_submitted_meanwhile(no_leftover_ch
 
 
 @pytest.mark.timeout(60)
+def test_a_freed_worker_gets_its_next_task_before_on_wait_and_a_submitted_one_first(no_leftover_children):
+    """The worker a result freed is handed its next task as soon as the caller has handled that
+    result, before ``on_wait`` (where a coordinator rewrites its report): it never idles through
+    the caller's housekeeping. A task the caller submitted on that result goes ahead of the source."""
+    ctx = JobContext("t", None, StopFlag())
+    pulled: list[int] = []
+    with ProcessPool(targets.square, 1, ctx) as pool:
+        handled, busy_at_wait, order = 0, [], []
+
+        def look() -> None:
+            if 0 < handled < 5:  # a result was handled and tasks remain: the one worker must be busy
+                busy_at_wait.append(pool.in_flight)
+
+        for result in pool.map_unordered(targets.file_specs(4, pulled), poll_s=0.05, on_wait=look):
+            handled += 1
+            order.append(result.key)
+            if result.key == ("file", 0):
+                pool.submit(("segment", 0), 7, "writing segment 0")
+    assert order == [("file", 0), ("segment", 0), ("file", 1), ("file", 2), ("file", 3)]
+    assert busy_at_wait and set(busy_at_wait) == {1}
+
+
+@pytest.mark.timeout(60)
 def test_cancel_drops_pending_and_stops_running_tasks(no_leftover_children):
     ctx = JobContext("t", None, StopFlag())
     with ProcessPool(targets.compute_for, 2, ctx) as pool:

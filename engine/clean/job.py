@@ -50,6 +50,11 @@ PARTS_DIR = ".mpwatch-clean-parts"
 HASHES_DIR = ".mpwatch-clean-hashes"
 
 
+def _drops(dropped: dict[str, int], sign: int = 1) -> dict[str, int]:
+    """Drops by reason as the job's status counters (``drops_<reason>``), negated with ``sign`` -1."""
+    return {f"drops_{reason}": sign * n for reason, n in dropped.items()}
+
+
 class _CleanRun:
     """State of one run in the coordinator (counts and paths only)."""
 
@@ -117,13 +122,8 @@ class _CleanRun:
         self.status.set_counter("segments_total", len(self.segments))
         self.status.set_counter("input_bytes_total", self.todo_bytes)
         self.status.set_counter("rows_out_resumed", totals["rows_out"])  # the panel's "rows to write"
-        self.status.add(
-            files_done=totals["files_ok"],
-            rows_in=totals["rows_in"],
-            rows_out=totals["rows_out"],
-            segments_written=len(self.done_segments),
-            **{f"drops_{r}": n for r, n in totals["dropped"].items()},
-        )
+        counts = dict(files_done=totals["files_ok"], rows_in=totals["rows_in"], rows_out=totals["rows_out"])
+        self.status.add(segments_written=len(self.done_segments), **counts, **_drops(totals["dropped"]))
         self.status.flush()
         self.report.save()
 
@@ -164,19 +164,26 @@ class _CleanRun:
                 )
                 yield TaskSpec(("file", i), task, file_label(i, self.files[i]))
 
-    def run(self) -> dict[str, Any]:
-        if len(self.done_segments) == len(self.segments):
-            return self.summary()  # everything was resumed: no worker needed
-        with open_job_executor(
-            run_clean_task,
-            self.ctx,
-            workers=min(self.config.workers, len(self.files)),
-            stage="clean",
-            cluster=self.config.cluster,
-            inputs=self.files,
-            output_dir=self.parts_dir,
-            quick_exit=True,  # a clean task leaves nothing open between tasks (engine/pool_worker.py)
-        ) as pool:
+    def open_executor(self) -> Executor:
+        # quick_exit: a clean task leaves nothing open between tasks (engine/pool_worker.py)
+        workers = min(self.config.workers, len(self.files))
+        options = dict(stage="clean", cluster=self.config.cluster, inputs=self.files, output_dir=self.parts_dir)
+        return open_job_executor(run_clean_task, self.ctx, workers=workers, quick_exit=True, **options)
+
+    def start_workers_early(self) -> Executor | None:
+        """The local pool with its workers starting (~0.3 s of imports), so that ``prepare`` runs
+        meanwhile; not with ``--resume`` (maybe nothing is left to do) nor on a cluster (its data
+        check needs the parts folder)."""
+        if self.config.cluster is not None or self.config.resume:
+            return None
+        return self.open_executor().__enter__()
+
+    def run(self, started: Executor | None = None) -> dict[str, Any]:
+        if len(self.done_segments) == len(self.segments):  # everything was resumed: no worker needed
+            if started is not None:
+                started.shutdown()
+            return self.summary()
+        with started if started is not None else self.open_executor() as pool:
             self.pool = pool
             publisher = WorkersPublisher(pool, self.ctx.sink, self.ctx.job)
 
@@ -207,12 +214,7 @@ class _CleanRun:
             # "cleaned": its rows wait in the parts folder; "ok" once they are in a written segment.
             entry.status, entry.rows_in, entry.rows_out = "cleaned", value["rows_in"], value["rows_out"]
             entry.dropped = dict(value["dropped"])
-            self.status.add(
-                files_done=1,
-                rows_in=entry.rows_in,
-                rows_out=entry.rows_out,
-                **{f"drops_{r}": n for r, n in entry.dropped.items()},
-            )
+            self.status.add(files_done=1, rows_in=entry.rows_in, rows_out=entry.rows_out, **_drops(entry.dropped))
             summary = {"path": entry.path, "rows_in": entry.rows_in, "rows_out": entry.rows_out}
             summary.update(dropped=entry.dropped, segment=entry.segment)
             self.ctx.sink.send_event(result.finished_event(self.ctx.job, summary))
@@ -260,10 +262,9 @@ class _CleanRun:
             if len(repeated):
                 entry = self.report.files[i]
                 entry.rows_out -= len(repeated)
-                entry.dropped[DropReason.DUPLICATE_IN_RUN] = entry.dropped.get(DropReason.DUPLICATE_IN_RUN, 0) + len(
-                    repeated
-                )
-                self.status.add(rows_out=-len(repeated), **{f"drops_{DropReason.DUPLICATE_IN_RUN}": len(repeated)})
+                duplicate = DropReason.DUPLICATE_IN_RUN
+                entry.dropped[duplicate] = entry.dropped.get(duplicate, 0) + len(repeated)
+                self.status.add(rows_out=-len(repeated), **_drops({duplicate: len(repeated)}))
         self.pending_hashes[s] = np.concatenate(kept) if kept else np.zeros(0, np.uint64)
         return tuple(skips)
 
@@ -302,20 +303,15 @@ class _CleanRun:
                     with open(tmp, "wb") as handle:
                         np.save(handle, self.pending_hashes.pop(s))
             self.status.add(segments_written=1, rows_written=segment.rows)
-            self.ctx.log(
-                f"segment {s + 1}/{len(self.segments)} written: {Path(segment.outputs[0]).name} ({segment.rows:,} rows)"
-            )
+            name = Path(segment.outputs[0]).name
+            self.ctx.log(f"segment {s + 1}/{len(self.segments)} written: {name} ({segment.rows:,} rows)")
         else:
             segment.status, segment.error = "failed", f"output not written: {result.error}"
             lost = self.ok_parts(s)
             for i in lost:  # their rows never reached an output: the files failed after all
                 entry = self.report.files[i]
                 entry.status, entry.error = "failed", segment.error
-                self.status.add(
-                    rows_in=-entry.rows_in,
-                    rows_out=-entry.rows_out,
-                    **{f"drops_{r}": -n for r, n in entry.dropped.items()},
-                )
+                self.status.add(rows_in=-entry.rows_in, rows_out=-entry.rows_out, **_drops(entry.dropped, -1))
             self.status.add(segments_failed=1, files_done=-len(lost), files_failed=len(lost))
             self.ctx.log(f"segment {s + 1}: {segment.error}", "error")
             self.ctx.sink.send_event(result.failed_event(self.ctx.job, segment.error))
@@ -382,9 +378,15 @@ def run_clean(config: CleanConfig, ctx: JobContext) -> dict[str, Any]:
     naming it and the cause, report.json "failed"; segments written before stay as they are.
     """
     run = _CleanRun(config, ctx)
-    run.prepare()  # raises before report.json changes when the folder or --resume is refused
+    started = run.start_workers_early()
     try:
-        summary = run.run()
+        run.prepare()  # raises before report.json changes when the folder or --resume is refused
+    except BaseException:
+        if started is not None:
+            started.shutdown(cancel=True)
+        raise
+    try:
+        summary = run.run(started)
     except (Cancelled, KeyboardInterrupt):
         run.finish("stopped")
         raise

@@ -176,11 +176,12 @@ class CleanReport:
         return self.path
 
     def changed(self, durable: bool = False) -> None:
-        """Something the report says changed: rewrite it now if the last rewrite is old enough,
-        else at the next ``save_if_due``. ``durable``: flush that rewrite (a segment was written)."""
+        """Something the report says changed: the next ``save_if_due`` rewrites it once the last
+        rewrite is old enough. ``durable``: flush that rewrite (a segment was written). Not here:
+        the coordinator calls this while handling a result, before the worker that result freed
+        gets its next task, and a rewrite takes 5-15 ms (its ``on_wait`` calls ``save_if_due``)."""
         self._dirty = True
         self._durable_due |= durable
-        self.save_if_due()
 
     def save_if_due(self) -> bool:
         """Rewrite a changed report once the gap since the last rewrite has passed."""

@@ -72,9 +72,18 @@ class _Distinct:
         self._indices = encoded.indices  # null where the row is null
         self._rows: np.ndarray | None = None  # the indices with null as len(values), made when first needed
 
-    def spread(self, per_value: pa.Array) -> pa.Array:
-        """One result per distinct value → one per row (null rows stay null)."""
-        return per_value.take(self._indices)
+    def spread_kept(self, per_value: pa.Array, kept: pa.Array) -> pa.Array:
+        """One result per distinct value → one per kept row (``kept``: a boolean mask over the
+        rows; null rows stay null): one take of the rows that stay instead of every row's value
+        then a filter, which for the message text was a tenth of the rules' time."""
+        return per_value.take(self._indices.filter(kept))
+
+    def codes(self, per_value: pa.Array) -> np.ndarray:
+        """Per row, the number of its value of ``per_value`` (equal values, null included, share one)."""
+        encoded = pc.dictionary_encode(per_value)
+        null_code = len(encoded.dictionary)
+        numbered = encoded.indices.fill_null(null_code).to_numpy(zero_copy_only=False).astype(np.int64)
+        return self.spread_numpy(numbered, null_code)
 
     def spread_numpy(self, per_value: np.ndarray, for_null: object) -> np.ndarray:
         """The same for a numpy result; null rows get ``for_null``."""
@@ -139,11 +148,12 @@ def repeated_rows(
 
     Column by column, only the rows that still share their values with another row are carried
     on: after the first column or two (``order``: the ones with the most distinct values, e.g. the
-    time) few rows are left, so the other columns are compared on those alone.
+    time) few rows are left, so the other columns are compared on those alone. A column given in
+    ``codes`` need not be in ``table``.
     """
     n = table.num_rows
     rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
-    names = list(order) + [c for c in table.column_names if c not in order]
+    names = list(dict.fromkeys([*order, *table.column_names, *(codes or {})]))
     key = np.zeros(len(rows), dtype=np.int64)  # the values so far of each row still in ``rows``, as one number
     candidates = rows
     for name in names:
@@ -184,16 +194,14 @@ def apply_rules(table: pa.Table, columns: ColumnMap, rules: CleanRules) -> RuleO
         for blank in (_blank(out[columns.agent]), _blank(out[columns.customer]), roles.blank(), messages.blank()):
             ledger.drop(blank, DropReason.MISSING_VALUE)
 
-    if rules.check_role:
-        role = roles.spread(normalise_role_arrow(roles.values))
-        ledger.drop(_numpy(role.is_null()), DropReason.UNKNOWN_ROLE)
-        out[columns.role] = role
+    # The role and the text are decided per distinct value, and taken for the kept rows only at the end.
+    distinct_role = normalise_role_arrow(roles.values) if rules.check_role else None
+    if distinct_role is not None:
+        ledger.drop(roles.spread_numpy(_numpy(distinct_role.is_null()), True), DropReason.UNKNOWN_ROLE)
 
     distinct_text = normalise_text_arrow(
         messages.values, strip_emoji=rules.remove_emoji, collapse=rules.collapse_whitespace
     )
-    text = messages.spread(distinct_text)
-    out[columns.content] = text
 
     if rules.drop_system:
         system = system_message_mask_arrow(distinct_text, rules.system_messages, rules.system_contains)
@@ -205,19 +213,31 @@ def apply_rules(table: pa.Table, columns: ColumnMap, rules: CleanRules) -> RuleO
     if rules.min_length > 0:
         ledger.drop(lengths < rules.min_length, DropReason.TOO_SHORT)
     if rules.max_length is not None:
-        ledger.drop(_utf16_lengths(text, lengths, rules.max_length) > rules.max_length, DropReason.TOO_LONG_FOR_XLSX)
+        units = messages.spread_numpy(_utf16_lengths(distinct_text, distinct_lengths, rules.max_length), 0)
+        ledger.drop(units > rules.max_length, DropReason.TOO_LONG_FOR_XLSX)
 
-    cleaned = pa.table([out[name] for name in columns.output], names=list(columns.output))
+    per_distinct = {columns.content: (messages, distinct_text)}
+    if distinct_role is not None:
+        per_distinct[columns.role] = (roles, distinct_role)
     if rules.drop_duplicates:
         alive = np.flatnonzero(ledger.alive)
         repeated = np.zeros(n, dtype=bool)
         distinct_first = tuple(c for c in (columns.time, columns.content) if c)
-        text_codes = _codes(distinct_text)
-        known = {columns.content: messages.spread_numpy(text_codes, len(text_codes))}
-        repeated[alive] = repeated_rows(cleaned, alive, distinct_first, known)
+        known = {name: rows.codes(values) for name, (rows, values) in per_distinct.items()}
+        others = [name for name in columns.output if name not in known]
+        repeated[alive] = repeated_rows(pa.table([out[c] for c in others], names=others), alive, distinct_first, known)
         ledger.drop(repeated, DropReason.DUPLICATE)
 
-    kept = cleaned.filter(arrow_mask(ledger.alive))
+    keep = arrow_mask(ledger.alive)
+    kept = pa.table(
+        [
+            per_distinct[name][0].spread_kept(per_distinct[name][1], keep)
+            if name in per_distinct
+            else out[name].filter(keep)
+            for name in columns.output
+        ],
+        names=list(columns.output),
+    )
     return RuleOutcome(rows_in=n, kept=kept, dropped=ledger.dropped)
 
 
