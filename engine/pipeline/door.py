@@ -14,6 +14,7 @@ aiohttp, whose handler asks the same gate before reading the body.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -26,8 +27,10 @@ PREDICT_LINE = b"POST /v1/predict HTTP/1.1\r\n"
 _NOT_AT_THE_DOOR = (b"\r\nconnection:", b"\r\nexpect:", b"\r\ntransfer-encoding:", b"\r\nauthorization:")
 
 
+@functools.lru_cache(maxsize=64)
 def canned_refusal(reason: str, retry_after_s: int) -> bytes:
-    """A complete keep-alive 503 response, the same JSON shape as the handler's errors."""
+    """A complete keep-alive 503 response, the same JSON shape as the handler's errors (made once per
+    reason: the reasons are few, and the door writes thousands a second when overloaded)."""
     body = json.dumps({"error": reason}).encode()
     return (
         f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n"
