@@ -75,10 +75,11 @@ class TaskResult:
             f"{self.error_type}: {self.reason}" if self.error_type and self.error_type != WORKER_DIED else self.reason
         )
 
-    def finished_event(self, job: str, summary: dict[str, Any]) -> TaskFinished:
-        """The TaskFinished a watcher of ``job`` gets for this result (same key and label)."""
+    def finished_event(self, job: str, summary: dict[str, Any], task: str | None = None) -> TaskFinished:
+        """The TaskFinished a watcher of ``job`` gets for this result (same key; ``task``: the name
+        shown for it, this result's label when None)."""
         return TaskFinished(
-            job, self.label, self.worker, time.time(), self.seconds, summary, self.attempts, key=self.key
+            job, task or self.label, self.worker, time.time(), self.seconds, summary, self.attempts, key=self.key
         )
 
     def coded(self, reason: str) -> dict[str, Any]:
@@ -86,11 +87,14 @@ class TaskResult:
         ``reason`` is its coded text, none for any other text (they would describe another message)."""
         return {"code": self.code, "params": dict(self.params)} if self.code and reason == self.reason else {}
 
-    def failed_event(self, job: str, reason: str, summary: dict[str, Any] | None = None) -> TaskFailed:
-        """The TaskFailed for this result, with ``reason`` as the one line a person reads."""
+    def failed_event(
+        self, job: str, reason: str, summary: dict[str, Any] | None = None, task: str | None = None
+    ) -> TaskFailed:
+        """The TaskFailed for this result, with ``reason`` as the one line a person reads (``task`` as
+        in ``finished_event``)."""
         return TaskFailed(
             job,
-            self.label,
+            task or self.label,
             self.worker,
             time.time(),
             reason,

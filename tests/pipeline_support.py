@@ -93,6 +93,25 @@ def post(url: str, payload: Any = None, raw: bytes | None = None, timeout: float
         return Reply(exc.code, parsed, dict(exc.headers), time.monotonic() - started)
 
 
+class PostInThread:
+    """A POST sent from a thread of its own: the test goes on (kills a stage, retunes, stops the
+    service) while the service holds the request, then takes the reply with ``wait``."""
+
+    def __init__(self, url: str, payload: Any) -> None:
+        self.reply: Reply | None = None
+        self._thread = threading.Thread(target=self._send, args=(url, payload), daemon=True)
+        self._thread.start()
+
+    def _send(self, url: str, payload: Any) -> None:
+        self.reply = post(url, payload)
+
+    def wait(self, timeout: float) -> Reply:
+        """The reply; fails the test when none came within ``timeout`` seconds."""
+        self._thread.join(timeout)
+        assert self.reply is not None, f"no reply within {timeout} s"
+        return self.reply
+
+
 def get(url: str, path: str, timeout: float = 10.0) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url + path, timeout=timeout) as response:
@@ -136,6 +155,12 @@ class RunningService:
                 return True
             time.sleep(0.02)
         return False
+
+    def wait_until_holding(self, role: str, timeout: float = 20.0) -> None:
+        """Until stage process ``role`` ("predictor-0", "batcher") holds items: a request sent before
+        is inside the service now, not on its way (fails the test after ``timeout`` seconds)."""
+        slot = self.service.wiring.slots[role]
+        assert self.wait_for(lambda: slot.read(), timeout), f"{role} held nothing within {timeout} s"
 
 
 def _drain(status_queue: Any, running: RunningService) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
 import socket
 import sys
 import time
@@ -19,6 +21,7 @@ from engine.cluster.connection import ClusterUnreachable, connect
 from engine.cluster.executor import DaskExecutor
 from engine.cluster.reach import DataReachError
 from engine.context import SPAWN, JobContext, StopFlag
+from engine.executor import TaskSpec
 from tests import cluster_targets as targets
 from tests.helpers import live_children, wait_no_children
 
@@ -181,3 +184,41 @@ def test_connection_test_lists_a_local_clusters_workers_and_a_cancelled_one_ends
         test.cancel()
         assert test.result is not None and test.result.error == "cancelled"
         poll_until_done(test, 10)  # terminated and reaped well before its 30 s
+
+
+@pytest.mark.timeout(60)
+def test_a_local_worker_that_crashes_as_it_starts_fails_the_start_naming_it(
+    tmp_path, monkeypatch, no_leftover_children
+):
+    flag = tmp_path / "crash"
+    flag.touch()
+    monkeypatch.setenv("MPWATCH_TEST_CRASH_FLAG", str(flag))  # the workers inherit it when spawned
+    started = time.monotonic()
+    with pytest.raises(ClusterUnreachable) as failed:
+        connect("local:2", preload="tests.crash_at_import")
+    assert re.fullmatch(
+        r"local Dask worker [12] of 2 \(pid \d+\) ended with exit code 3 before it started, 3 times in a row: "
+        r"not started again",
+        str(failed.value),
+    ), str(failed.value)
+    assert time.monotonic() - started < 30, "the start waited for its timeout instead of the crashes"
+    assert not wait_no_children(timeout_s=10.0), live_children()
+
+
+@pytest.mark.timeout(60)
+def test_a_local_worker_that_crash_loops_mid_run_ends_the_run_naming_it(tmp_path, monkeypatch, no_leftover_children):
+    flag = tmp_path / "crash"
+    monkeypatch.setenv("MPWATCH_TEST_CRASH_FLAG", str(flag))
+    ctx = JobContext("t", None, StopFlag())
+    with connect("local:1", preload="tests.crash_at_import") as connection:
+        executor = DaskExecutor(targets.square, ctx, connection)
+        assert sorted(r.value for r in executor.map_unordered(TaskSpec(i, i) for i in range(3))) == [0, 1, 4]
+        flag.touch()  # from now on a fresh worker dies as it imports the task module
+        (victim,) = connection.local_workers.pids
+        os.kill(victim, signal.SIGKILL)
+        with pytest.raises(ClusterUnreachable, match=r"local Dask worker 1 of 1 \(pid \d+\) ended with exit code 3 "):
+            for _ in executor.map_unordered(TaskSpec(i, i) for i in range(3, 100)):
+                pass
+        assert connection.local_workers.restarts == 3  # the killed one replaced, then two of the crashes
+        executor.shutdown(cancel=True, grace_s=0.5)
+    assert not wait_no_children(timeout_s=10.0), live_children()

@@ -10,7 +10,7 @@ import psutil
 import pytest
 
 from engine.context import SPAWN, JobContext, StopFlag
-from engine.executor import TaskSpec, WorkersPublisher
+from engine.executor import WORKER_DIED, TaskResult, TaskSpec, WorkersPublisher
 from engine.pool import ProcessPool
 from engine.shutdown import StagedStop
 from engine.status import LogLine, Snapshot, StatusSink, WorkersReport
@@ -162,3 +162,14 @@ def _ignores_sigterm(pid: int) -> bool:
             if line.startswith("SigIgn:"):
                 return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
     return False
+
+
+def test_task_events_carry_the_result_key_and_the_given_task_name():
+    done = TaskResult(("file", 3), "#3 a.xlsx", True, value={"rows": 5}, attempts=2, worker="reader 1", seconds=0.5)
+    finished = done.finished_event("dialogues-1", {"rows": 5}, task="a.xlsx")
+    assert (finished.task, finished.key, finished.attempts, finished.worker) == ("a.xlsx", ("file", 3), 2, "reader 1")
+    assert done.finished_event("dialogues-1", {}).task == "#3 a.xlsx"  # the label when no name is given
+    died = TaskResult(("file", 4), "#4 b.xlsx", False, reason="b died", error_type=WORKER_DIED, code="worker_died")
+    failed = died.failed_event("dialogues-1", died.error, task="b.xlsx")
+    assert (failed.task, failed.key, failed.reason, failed.code) == ("b.xlsx", ("file", 4), "b died", "worker_died")
+    assert died.failed_event("dialogues-1", "another text").code == ""  # a code only for its own reason

@@ -9,14 +9,13 @@ from __future__ import annotations
 import os
 import random
 import signal
-import threading
 import time
 
 import pytest
 
 from engine.status import WorkerExited
 from engine.textnorm import normalise_text_scalar
-from tests.pipeline_support import get, post, post_many, running_service
+from tests.pipeline_support import PostInThread, get, post, post_many, running_service
 
 pytestmark = pytest.mark.usefixtures("no_leftover_children")
 
@@ -76,29 +75,23 @@ def test_a_failing_model_fails_only_its_batch_and_a_killed_predictor_recovers() 
 
         # A request held by the predictor while it is killed gets an error, not a hang; a request
         # still queued behind it is answered by the restarted predictor.
-        replies: dict[str, object] = {}
-        held = threading.Thread(target=lambda: replies.update(held=post(url, {"text": "slow:60"})))
-        held.start()
-        slot = running.service.wiring.slots["predictor-0"]
-        assert running.wait_for(lambda: slot.read(), timeout=20), "the predictor never took the slow batch"
-        queued = threading.Thread(target=lambda: replies.update(queued=post(url, {"text": "queued behind"})))
-        queued.start()
+        held = PostInThread(url, {"text": "slow:60"})
+        running.wait_until_holding("predictor-0")
+        queued = PostInThread(url, {"text": "queued behind"})
         time.sleep(0.3)
         victim = running.service.pids()["predictor-0"]
         os.kill(victim, signal.SIGKILL)
-        held.join(timeout=20)
-        queued.join(timeout=40)
-        assert not held.is_alive() and not queued.is_alive()
+        held_reply = held.wait(20)
+        queued_reply = queued.wait(40)
         recovered = post(url, {"text": "after the restart"})
         new_pid = running.service.pids()["predictor-0"]
     assert boom.status == 500 and "boom in the batch" in boom.body["error"]
     assert after_boom.status == 200 and after_boom.body["answer"] == {"echo": "fine again"}
     assert short.status == 500 and "1 answers for a batch of 2" in short.body["error"]
     assert after_short.status == 200
-    held_reply = replies["held"]
     assert held_reply.status == 503 and "predictor-0 died" in held_reply.body["error"]
     assert held_reply.seconds < 15  # answered when the death was noticed, not at a timeout
-    assert replies["queued"].status == 200 and replies["queued"].body["answer"] == {"echo": "queued behind"}
+    assert queued_reply.status == 200 and queued_reply.body["answer"] == {"echo": "queued behind"}
     assert recovered.status == 200 and new_pid != victim
     deaths = [e for e in running.events if isinstance(e, WorkerExited) and not e.expected]
     assert [(e.role, e.pid, e.signal) for e in deaths] == [("predictor-0", victim, signal.SIGKILL)]
@@ -110,17 +103,15 @@ def test_overload_gets_503_and_a_slow_answer_gets_504() -> None:
         model="tests.pipeline_support:faulty_model", max_batch=1, max_inflight_items=4, request_timeout_s=1.5
     ) as running:
         url = running.url
-        replies: dict[str, object] = {}
-        slow = threading.Thread(target=lambda: replies.update(slow=post(url, {"texts": ["slow:3"] * 4})))
-        slow.start()
-        assert running.wait_for(lambda: running.service.wiring.slots["predictor-0"].read(), timeout=20)
+        slow = PostInThread(url, {"texts": ["slow:3"] * 4})
+        running.wait_until_holding("predictor-0")
         overloaded = post(url, {"text": "one more"})
-        slow.join(timeout=20)
+        slow_reply = slow.wait(20)
         time.sleep(2.0)  # the predictor finishes the slow batch (its answer is discarded)
         later = post(url, {"text": "after"})
     assert overloaded.status == 503 and overloaded.headers.get("Retry-After") == "1"
     assert "overloaded" in overloaded.body["error"]
-    assert replies["slow"].status == 504 and "1.5 s" in replies["slow"].body["error"]
+    assert slow_reply.status == 504 and "1.5 s" in slow_reply.body["error"]
     assert later.status == 200
 
 
@@ -131,30 +122,22 @@ def test_deadline_flush_live_retune_and_stop_drains_waiting_requests() -> None:
         lone = post(url, {"text": "alone at idle"})  # no further traffic: leaves at the deadline
         control = running.service.wiring.control
         control.set(max_delay_ms=60_000)
-        replies: list = []
-        waiting = [
-            threading.Thread(target=lambda i=i: replies.append(post(url, {"text": f"waiting {i}"}))) for i in range(3)
-        ]
-        for thread in waiting:
-            thread.start()
-        assert running.wait_for(lambda: running.service.wiring.slots["batcher"].read(), timeout=20)
+        waiting = [PostInThread(url, {"text": f"waiting {i}"}) for i in range(3)]
+        running.wait_until_holding("batcher")
         time.sleep(0.5)
-        assert not replies  # held by the 60 s deadline
+        assert all(p.reply is None for p in waiting)  # held by the 60 s deadline
         control.set(max_delay_ms=50)  # live retune: they leave now
-        for thread in waiting:
-            thread.join(timeout=10)
+        replies = [p.wait(10) for p in waiting]
         control.set(max_delay_ms=60_000)
-        at_stop: list = []
-        last = threading.Thread(target=lambda: at_stop.append(post(url, {"text": "held at stop"})))
-        last.start()
-        assert running.wait_for(lambda: running.service.wiring.slots["batcher"].read(), timeout=20)
+        last = PostInThread(url, {"text": "held at stop"})
+        running.wait_until_holding("batcher")
         _, metrics_before_stop = get(url, "/metrics")
     # Leaving the block stopped the service: the batcher flushed what it held on shutdown.
-    last.join(timeout=10)
+    at_stop = last.wait(10)
     assert lone.status == 200 and 0.25 < lone.seconds < 0.3 + 0.5
     assert sorted(r.body["answer"]["echo"] for r in replies) == ["waiting 0", "waiting 1", "waiting 2"]
     assert 'mpwatch_batches_total{reason="deadline"}' in metrics_before_stop
-    assert at_stop and at_stop[0].status == 200 and at_stop[0].body["answer"] == {"echo": "held at stop"}
+    assert at_stop.status == 200 and at_stop.body["answer"] == {"echo": "held at stop"}
     batcher = running.snapshots[("batcher", "0")]
     assert batcher.counters.get("flush_shutdown") == 1
 
@@ -166,10 +149,8 @@ def test_a_request_whose_client_left_is_dropped_before_compute() -> None:
 
     with running_service(model="tests.pipeline_support:faulty_model", max_batch=1, request_timeout_s=20.0) as running:
         url = running.url
-        replies: dict[str, object] = {}
-        slow = threading.Thread(target=lambda: replies.update(slow=post(url, {"text": "slow:2"})))
-        slow.start()
-        assert running.wait_for(lambda: running.service.wiring.slots["predictor-0"].read(), timeout=20)
+        slow = PostInThread(url, {"text": "slow:2"})
+        running.wait_until_holding("predictor-0")
         body = json.dumps({"text": "nobody waits for me"}).encode()
         host, port = running.service.config.host, running.service.config.port
         with socket.create_connection((host, port), timeout=5) as sock:
@@ -179,7 +160,7 @@ def test_a_request_whose_client_left_is_dropped_before_compute() -> None:
                 + body
             )
             time.sleep(0.5)  # queued behind the slow batch; then the client hangs up
-        slow.join(timeout=20)
+        slow_reply = slow.wait(20)
         after = post(url, {"text": "next"})
         assert running.wait_for(
             lambda: (
@@ -193,7 +174,7 @@ def test_a_request_whose_client_left_is_dropped_before_compute() -> None:
             timeout=10,
         )
         _, metrics_text = get(url, "/metrics")
-    assert replies["slow"].status == 200 and after.status == 200
+    assert slow_reply.status == 200 and after.status == 200
     predictor = running.snapshots[("predictor", "0")]
     assert predictor.counters.get("drops_cancelled", 0) == 1  # it never reached the model
     assert predictor.items_out == 2  # the slow one and "next"

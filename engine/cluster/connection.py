@@ -2,13 +2,19 @@
 
     parse_cluster_address(text) ─► SchedulerAddress ─► TCP probe ─► Client(address) ─► ≥ 1 worker?
                                  └► LocalClusterSpec ─► LocalWorkers: N processes spawned first (1 thread each)
-                                    ─► scheduler (SpecCluster) ─► attach ─► Client ─► N workers?
+                                    ─► scheduler (SpecCluster; tcp for the workers, inproc for us)
+                                    ─► attach ─► Client (inproc) ─► every worker says it registered
     ClusterConnection.close() ─► Client.close() ─► the workers terminated and joined ─► the scheduler
 
 Why a TCP probe before ``Client(address, timeout=…)``: the client retries a refused connection until
 its timeout, and it waits without limit on a listener that accepts but never speaks (a wrong port).
 A Dask scheduler writes its handshake as soon as it accepts a connection, so "refused", "no answer
 within the deadline" and "answered" are told apart in one short step, each with its own message.
+
+Why the client of a ``local:N`` run talks to its scheduler over ``inproc://``: both live in this
+process, on one event loop; over TCP every message between them (each submit, result, release and
+status event: about half of a task's messages) is framed, msgpacked, written and read back by that
+same thread. The workers reach the scheduler over TCP as before.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from engine.cluster.address import (
     SchedulerAddress,
     parse_cluster_address,
 )
-from engine.cluster.local_workers import QUIET_LOGGERS, LocalWorkers
+from engine.cluster.local_workers import QUIET_LOGGERS, LocalWorkerFailed, LocalWorkers
 from engine.context import JobError
 
 #: Connecting to a scheduler (probe, handshake and the first worker) fails after this long.
@@ -52,12 +58,19 @@ LOCAL_START_TIMEOUT_S = 60.0
 #: these (benchmarks/bench_cluster.py; the workers' memory metric still arrives once a second).
 #: Host-wide disk I/O counters (read from /proc and sysfs for every device by the scheduler, each
 #: worker on every monitor tick) are not shown anywhere: off. The workers read these too
-#: (engine/cluster/local_workers.py hands them over).
+#: (engine/cluster/local_workers.py hands them over, before they import distributed). There,
+#: ``comm.offload`` off: a worker measures every message it sends with ``sizeof`` (recursively,
+#: heartbeats included) to decide whether to serialise it on a thread, which only pays for messages
+#: of 10 MiB; our tasks' results and status events are small (11 % of a worker's event loop).
+#: Every wake-up of a worker's event loop also takes the GIL from its task thread: on a busy machine
+#: the task thread then waits until the OS runs the loop thread (hence the 5 s tick cycle too).
 LOCAL_CLUSTER_CONFIG = {
+    "distributed.comm.offload": False,
     "distributed.admin.system-monitor.disk": False,
     "distributed.worker.profile.enabled": False,
     "distributed.admin.system-monitor.gil.enabled": False,
     "distributed.admin.tick.interval": "500ms",
+    "distributed.admin.tick.cycle": "5s",
     "distributed.admin.system-monitor.interval": "1s",
     "distributed.worker.memory.monitor-interval": "1s",
 }
@@ -79,6 +92,9 @@ class ClusterConnection:
 
     @property
     def scheduler_address(self) -> str:
+        """Where workers reach the scheduler (for ``local:N`` its TCP address, not our inproc one)."""
+        if self.local_workers is not None and self.local_workers.address is not None:
+            return self.local_workers.address
         return self.client.scheduler.address
 
     def worker_threads(self) -> int:
@@ -147,15 +163,17 @@ def _start_local(spec: LocalClusterSpec, preload: str | None) -> ClusterConnecti
 
         with dask.config.set(LOCAL_CLUSTER_CONFIG):
             connection.local_cluster = _scheduler_cluster()
-        workers.attach(connection.local_cluster.scheduler_address)
-        connection.client = Client(connection.local_cluster, set_as_default=False)
+        workers.attach(_tcp_address(connection.local_cluster.scheduler))
+        connection.client = Client(connection.local_cluster, set_as_default=False)  # its inproc address
         try:
-            connection.client.wait_for_workers(spec.workers, timeout=LOCAL_START_TIMEOUT_S)
+            workers.wait_ready(LOCAL_START_TIMEOUT_S)
         except TimeoutError as exc:
             raise ClusterUnreachable(
                 f"the {spec.workers} local Dask workers did not start within {LOCAL_START_TIMEOUT_S:g} s "
-                f"(exit codes {workers.exit_codes()}, {workers.restarts} restarted)"
+                f"({exc}; exit codes {workers.exit_codes()}, {workers.restarts} restarted)"
             ) from exc
+        except LocalWorkerFailed as exc:
+            raise ClusterUnreachable(str(exc)) from None
     except BaseException:
         connection.close()
         raise
@@ -163,12 +181,14 @@ def _start_local(spec: LocalClusterSpec, preload: str | None) -> ClusterConnecti
 
 
 def _scheduler_cluster() -> Any:
-    """A Dask scheduler on a free loopback port, in this process (on a loop thread of its own)."""
+    """A Dask scheduler in this process (on a loop thread of its own): ``inproc://`` first (the
+    cluster's address, which our client connects to) and a free loopback TCP port for the workers."""
     from distributed import Scheduler, SpecCluster
 
     options = {
-        "host": "127.0.0.1",
-        "port": 0,
+        "protocol": ["inproc", "tcp"],
+        "host": [None, "127.0.0.1"],
+        "port": [None, 0],
         "allowed_failures": LOCAL_ALLOWED_FAILURES,
         # The scheduler serves HTTP (health, metrics) even without a dashboard, on :8787 unless
         # told otherwise: any free port, so a second cluster never clashes.
@@ -178,6 +198,11 @@ def _scheduler_cluster() -> Any:
     return SpecCluster(
         scheduler={"cls": Scheduler, "options": options}, workers={}, silence_logs=logging.CRITICAL, name="mpwatch"
     )
+
+
+def _tcp_address(scheduler: Any) -> str:
+    """The scheduler's TCP address (the one its workers connect to)."""
+    return next(lst.contact_address for lst in scheduler.listeners if lst.contact_address.startswith("tcp://"))
 
 
 def _connect_scheduler(address: SchedulerAddress, timeout_s: float) -> ClusterConnection:

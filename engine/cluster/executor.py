@@ -105,10 +105,12 @@ class DaskExecutor(Executor):
         self._threads = 1
         self._threads_read = float("-inf")
         self._pids: dict[str, int] = {}
-        # Every worker imports the task's module while we prepare, and tells its pid (a worker that
-        # dies is named with it); one round trip for both.
-        answers = self.client.run(remote.warm_up, fn.__module__, on_error="return")
-        self._pids.update({address: pid for address, pid in answers.items() if isinstance(pid, int)})
+        if connection.local_workers is not None:  # ours: spawned with the module imported, pids known
+            self._pids.update(connection.local_workers.pids_by_address())
+        else:  # every worker imports the task's module while we prepare, and tells its pid (a worker
+            # that dies is named with it); one round trip for both
+            answers = self.client.run(remote.warm_up, fn.__module__, on_error="return")
+            self._pids.update({address: pid for address, pid in answers.items() if isinstance(pid, int)})
         self.relay = TopicRelay(self.client, self._run.topic, ctx.sink).start()
         self.watch = WorkerWatch(self.client, ctx.job, self.relay.post, self._pids, self._label_of).start()
 
@@ -168,6 +170,9 @@ class DaskExecutor(Executor):
         self._pending.append(_Flight(spec, label if label is not None else str(key)))
 
     def _before_dispatch(self) -> None:
+        local = self.connection.local_workers
+        if local is not None and local.failure is not None:
+            raise ClusterUnreachable(f"{local.failure} ({len(self._flights)} tasks in flight)")
         if self.client.status == "closed":
             raise ClusterUnreachable(
                 f"lost the connection to the Dask scheduler at "
@@ -349,7 +354,8 @@ class DaskExecutor(Executor):
                     pass
             if self._flights or self._pending:
                 self.cancel(grace_s)
-            self.client.run(remote.forget_run, self.base, on_error="return")
+            if not (self.own_connection and self.connection.local_workers is not None):  # else they end now
+                self.client.run(remote.forget_run, self.base, on_error="return")
         finally:
             self.watch.close()  # closing our own local:N cluster below is no worker death
             self.relay.close()

@@ -29,7 +29,6 @@ from engine.demo.report import write_demo_report
 from engine.executor import TaskSpec, WorkersPublisher
 from engine.output_folder import claim_output_folder
 from engine.pool_worker import current_reporter, stop_requested
-from engine.status import TaskFailed, TaskFinished
 from engine.tables.writers import XLSX_TEXT_ONLY
 
 _REPORT_EVERY_ROWS = 1000
@@ -137,33 +136,11 @@ def run_demo(config: DemoConfig, ctx: JobContext) -> dict[str, Any]:
                     for kind, n in result.value["dirt"].items():
                         dirt_total[kind] = dirt_total.get(kind, 0) + n
                     report.add(items_out=1, files_done=1, rows_done=result.value["rows"])
-                    ctx.sink.send_event(
-                        TaskFinished(
-                            ctx.job,
-                            result.label,
-                            result.worker,
-                            time.time(),
-                            result.seconds,
-                            summary=result.value,
-                            attempts=result.attempts,
-                            key=result.key,
-                        )
-                    )
+                    ctx.sink.send_event(result.finished_event(ctx.job, result.value))
                 else:
                     failed.append({"file": result.label, "reason": result.error})
                     report.add(errors=1, files_failed=1)
-                    ctx.sink.send_event(
-                        TaskFailed(
-                            ctx.job,
-                            result.label,
-                            result.worker,
-                            time.time(),
-                            result.error,
-                            result.traceback,
-                            result.attempts,
-                            key=result.key,
-                        )
-                    )
+                    ctx.sink.send_event(result.failed_event(ctx.job, result.error))
                 report.tick()
     except BaseException as exc:
         remove_stale_parts(out_dir)  # a worker ended mid-file (Stop, SIGKILL) leaves its temporary

@@ -12,7 +12,6 @@ Data flow::
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,6 @@ from engine.dialogues.ingest import IngestResult, IngestTask, discard_source
 from engine.dialogues.memory import rss_bytes
 from engine.dialogues.rows import ROW_DROP_REASONS
 from engine.executor import Executor, TaskSpec, WorkersPublisher
-from engine.status import TaskFailed, TaskFinished
 from engine.tables.readers import InputError
 
 
@@ -102,36 +100,14 @@ def partition_inputs(
                 if n:
                     rep.add(**{f"drops_{reason}": n})
             rep.add(items_in=done.rows, items_out=done.kept)
-            ctx.sink.send_event(
-                TaskFinished(
-                    job=ctx.job,
-                    task=path.name,
-                    worker=outcome.worker,
-                    t=time.time(),
-                    seconds=outcome.seconds,
-                    attempts=outcome.attempts,
-                    summary={"rows": done.rows, "kept": done.kept, **{f"drops_{r}": n for r, n in done.drops.items()}},
-                    key=outcome.key,
-                )
-            )
+            summary = {"rows": done.rows, "kept": done.kept, **{f"drops_{r}": n for r, n in done.drops.items()}}
+            ctx.sink.send_event(outcome.finished_event(ctx.job, summary, task=path.name))
         else:
             discard_source(shard_root, src)
             reason = outcome.reason if outcome.error_type == InputError.__name__ else outcome.error
             result.failed.append({"file": str(path), "reason": reason})
             rep.add(errors=1)
-            ctx.sink.send_event(
-                TaskFailed(
-                    job=ctx.job,
-                    task=path.name,
-                    worker=outcome.worker,
-                    t=time.time(),
-                    reason=reason,
-                    traceback=outcome.traceback,
-                    attempts=outcome.attempts,
-                    key=outcome.key,
-                    **outcome.coded(reason),
-                )
-            )
+            ctx.sink.send_event(outcome.failed_event(ctx.job, reason, task=path.name))
         bytes_done += sizes[src]
         rep.add(files_done=1)
         rep.set_counter("rss_bytes", rss_bytes())
