@@ -1,5 +1,6 @@
-"""Target mode's door (engine/pipeline/admission.py): what the gate refuses and why, the canned 503
-written before aiohttp parses a request, and the loop-lag probe it leans on."""
+"""Target mode's admission control (engine/pipeline/admission.py) driven by an injected clock:
+what the gate refuses and why (overload step, recovery, CPU stall), the answer-by backstop, the
+loop-lag probe it leans on; and the door (engine/pipeline/door.py) that writes the canned 503."""
 
 from __future__ import annotations
 
@@ -9,21 +10,18 @@ import time
 
 import pytest
 
-from engine.pipeline.admission import (
-    AIMD_CUT,
-    AIMD_START_ITEMS,
-    LOOP_TURNS,
-    MIN_INFLIGHT_ITEMS,
-    AdmissionGate,
-    DoorKeeper,
-    LoopLag,
-    canned_refusal,
-    one_whole_request,
-)
+from engine.pipeline.admission import LOOP_TURNS, AdmissionGate, Backlog, LoopLag
 from engine.pipeline.batch_policy import PLAN_FRACTION
 from engine.pipeline.connection_guard import BUSY, HEAD, IDLE
+from engine.pipeline.door import DoorKeeper, canned_refusal, one_whole_request
 
 BODY = b'{"text": "hello"}'
+T0 = 1000.0  # the injected clock's start
+X_MS = 100.0  # the p99 target
+PLAN_MS = X_MS * PLAN_FRACTION
+#: The replicas' fit as the batcher publishes it: 0.05 ms per item, 1.6 ms per batch of up to 32.
+FIT = {"a_ms": 0.05, "b_ms": 1.6, "max_batch": 32, "replicas": 1}
+PER_ITEM_S = (0.05 + 1.6 / 32) / 1000.0  # 0.1 ms: 10,000 items/s
 
 
 def request(body: bytes = BODY, extra: bytes = b"", line: bytes = b"POST /v1/predict HTTP/1.1") -> bytes:
@@ -33,78 +31,89 @@ def request(body: bytes = BODY, extra: bytes = b"", line: bytes = b"POST /v1/pre
     )  # fmt: skip
 
 
+def backlog(inflight: int = 0, oldest_s: float = 0.0, batcher_ms: float = 5.0) -> Backlog:
+    return Backlog.fitted(inflight_items=inflight, oldest_age_s=oldest_s, batcher_predicted_ms=batcher_ms, **FIT)
+
+
+def gate_at() -> AdmissionGate:
+    """A gate whose lag probe never ran: the lag is only what a test observes."""
+    return AdmissionGate(LoopLag())
+
+
 # -- the gate ----------------------------------------------------------------------------------------
+def test_the_backlog_drains_at_the_fitted_cost_and_its_capacity_is_the_fit_not_the_answer_rate() -> None:
+    queued = backlog(inflight=500)
+    assert queued.per_item_s == pytest.approx(PER_ITEM_S)
+    assert queued.drain_s() == pytest.approx(0.05)  # 500 items x 0.1 ms
+    assert queued.capacity_per_s() == pytest.approx(10_000)
+    two = Backlog.fitted(inflight_items=500, oldest_age_s=0.0, batcher_predicted_ms=0.0, **{**FIT, "replicas": 2})
+    assert two.drain_s() == pytest.approx(0.025) and two.capacity_per_s() == pytest.approx(20_000)
+    unfitted = Backlog(inflight_items=500)  # before the first batch: no bound from the fit
+    assert unfitted.drain_s() == 0.0 and unfitted.capacity_per_s() == float("inf")
+
+
 def test_the_gate_admits_when_every_rule_is_within_the_plan() -> None:
-    gate = AdmissionGate()
-    assert gate.refusal(time.monotonic(), 100.0, 20.0, 0.01, 3) is None
+    gate = gate_at()
+    assert gate.refusal(T0, X_MS, backlog(inflight=3, oldest_s=0.01)) is None
     assert gate.refused == 0
 
 
-def test_the_gate_refuses_on_the_batchers_prediction_and_on_the_oldest_wait() -> None:
-    gate = AdmissionGate()
-    now = time.monotonic()
-    plan_ms = 100.0 * PLAN_FRACTION
-    assert gate.refusal(now, 100.0, plan_ms + 1.0, 0.0, 0) is not None
-    assert gate.refusal(now, 100.0, 0.0, (plan_ms + 1.0) / 1000.0, 0) is not None
-    reason = gate.refusal(now, 100.0, plan_ms - 1.0, 0.0, 0)
-    assert reason is None and gate.refused == 2
-
-
-def test_loop_lag_counts_several_turns_against_the_target() -> None:
-    gate = AdmissionGate()
-    now = time.monotonic()
-    lag_s = 0.02  # one turn; LOOP_TURNS of them plus the batcher's 40 ms exceed the 85 ms plan
-    gate.lag.observe(now, lag_s)
-    assert LOOP_TURNS * lag_s * 1000.0 + 40.0 > 100.0 * PLAN_FRACTION
-    reason = gate.refusal(now, 100.0, 40.0, 0.0, 0)
+def test_an_overload_step_is_refused_on_what_is_queued_now_and_the_line_recovers_at_once() -> None:
+    gate = gate_at()
+    # the step: items pile up faster than the fitted replicas drain them
+    admitted = 0
+    for inflight in range(0, 2000, 50):
+        if gate.refusal(T0, X_MS, backlog(inflight=inflight)) is None:
+            admitted = inflight
+    # the drain time of what is in flight reaches the plan at 850 items (0.1 ms each): refused beyond
+    assert admitted == pytest.approx(PLAN_MS / 1000.0 / PER_ITEM_S, abs=50)
+    reason = gate.refusal(T0, X_MS, backlog(inflight=900))
     assert reason is not None and reason.startswith("shed: predicted latency over the 100 ms target")
-    # the lag is forgotten after its window: the same request is admitted a moment later
-    assert gate.refusal(now + 2 * gate.lag.window_s, 100.0, 40.0, 0.0, 0) is None
+    # a line already late (its oldest item past the plan) is refused whatever the fit says
+    assert gate.refusal(T0, X_MS, backlog(inflight=10, oldest_s=(PLAN_MS + 1) / 1000.0)) is not None
+    # the batcher's own prediction (its line, its batch) counts too
+    assert gate.refusal(T0, X_MS, backlog(inflight=10, batcher_ms=PLAN_MS + 1)) is not None
+    # recovery: once the line has drained, the next request is admitted; no memory of the overload
+    assert gate.refusal(T0 + 0.2, X_MS, backlog(inflight=20, oldest_s=0.004)) is None
 
 
-def test_items_in_flight_are_bounded_by_littles_law_and_never_below_the_floor() -> None:
-    gate = AdmissionGate()
-    start = time.monotonic()
-    gate._since = start - 1.0  # a gate that has run for a while
-    assert gate.inflight_limit(start, 100.0) == MIN_INFLIGHT_ITEMS  # no answers yet: the floor
-    for i in range(2000):  # 4,000 items/s over the last half second, each answered in 10 ms
-        gate.answered(start - 0.5 + i * 0.00025, 1, 0.010, 100.0)
-    limit = gate.inflight_limit(start, 100.0)
-    little = int(4000 * 100.0 * PLAN_FRACTION / 1000.0)
-    assert limit == pytest.approx(min(little, int(gate.aimd_limit)), abs=2) and limit > MIN_INFLIGHT_ITEMS
-    assert gate.refusal(start, 100.0, 0.0, 0.0, limit - 1) is None
-    reason = gate.refusal(start, 100.0, 0.0, 0.0, limit)
+def test_items_in_flight_are_bounded_by_the_fitted_capacity_not_by_the_answers_seen() -> None:
+    gate = gate_at()
+    limit = gate.inflight_limit(T0, X_MS, backlog())
+    assert limit == int(10_000 * PLAN_MS / 1000.0)  # capacity x plan: 850 items
+    # no answer has been seen, and the bound is already there (no rate to measure, no floor)
+    gate.lag.observe(T0, 0.0)
+    reason = gate.refusal(T0, X_MS, backlog(inflight=limit, batcher_ms=0.0))
     assert reason is not None and "in flight" in reason
+    assert gate.refusal(T0, X_MS, backlog(inflight=limit - 1, batcher_ms=0.0)) is None
+    slower = Backlog.fitted(inflight_items=0, oldest_age_s=0.0, batcher_predicted_ms=0.0, **{**FIT, "a_ms": 0.15})
+    assert gate.inflight_limit(T0 + 1.0, X_MS, slower) == int(5_000 * PLAN_MS / 1000.0)  # a slower model
 
 
-def test_a_pause_in_the_answers_does_not_bound_a_long_target() -> None:
-    gate = AdmissionGate()
-    start = time.monotonic()
-    gate._since = start - 10.0
-    for i in range(400):  # 100 items/s for 4 s, then a 1 s pause
-        gate.answered(start - 5.0 + i * 0.01, 1, 0.01, 60_000.0)
-    assert gate.inflight_limit(start, 60_000.0) == int(gate.aimd_limit) > MIN_INFLIGHT_ITEMS  # no rate bound
-    assert gate.inflight_limit(start, 100.0) == MIN_INFLIGHT_ITEMS  # a 100 ms target: over 0.5 s, none
+def test_a_cpu_stall_refuses_while_it_lasts_and_shortens_the_answer_by_of_what_arrives() -> None:
+    gate = gate_at()
+    began = T0
+    assert gate.answer_by(began, T0, X_MS) == pytest.approx(T0 + PLAN_MS / 1000.0)
+    stall_s = 0.045  # the loop ran a timer 45 ms late: a turn of the loop took that long
+    gate.lag.observe(T0, stall_s)
+    assert LOOP_TURNS * stall_s * 1000.0 + 5.0 > PLAN_MS  # the turns outside the handler and a 5 ms batch
+    reason = gate.refusal(T0, X_MS, backlog(inflight=1))
+    assert reason is not None and "predicted latency" in reason
+    # a request read during the stall waited about one turn in the kernel before: less time is left
+    assert gate.answer_by(began, T0, X_MS) == pytest.approx(T0 + PLAN_MS / 1000.0 - stall_s)
+    # the stall is forgotten after the lag window: admitted again
+    later = T0 + 2 * gate.lag.window_s
+    assert gate.refusal(later, X_MS, backlog(inflight=1)) is None
+    assert gate.refused == 1
 
 
-def test_rounds_with_late_answers_cut_the_aimd_limit_and_rounds_in_time_raise_it() -> None:
-    gate = AdmissionGate()
-    now = gate._round_began
-    assert gate.aimd_limit == AIMD_START_ITEMS
-    gate.refusal(now, 100.0, 0.0, 0.0, 50)  # 50 items in flight meet the gate
-    gate.answered(now + 0.101, 1, 0.5, 100.0)  # a round of late answers: cut from what was in flight
-    assert gate.aimd_limit == pytest.approx(50 * AIMD_CUT)
-    for i in range(2, 11):  # nine more such rounds: one cut each
-        gate.answered(now + i * 0.101, 1, 0.5, 100.0)
-    cut = gate.aimd_limit
-    assert cut == pytest.approx(50 * AIMD_CUT**10, rel=0.01)
-    # one late answer in a round of 200 (0.5 %) is what a p99 allows: no cut, and the limit grows
-    base = now + 1.2
-    for i in range(200):
-        gate.answered(base + 0.0004 * i, 1, 0.5 if i == 100 else 0.01, 100.0)
-    gate.answered(base + 0.101, 1, 0.01, 100.0)  # the round ends
-    assert gate.aimd_limit > cut + 10
-    assert gate.inflight_limit(base + 0.101, 100.0) <= int(gate.aimd_limit)
+def test_an_answer_that_misses_its_answer_by_is_a_503_counted_apart() -> None:
+    gate = gate_at()
+    reason = gate.expire(X_MS)
+    assert reason == "shed: not answered within the 100 ms target; retry later"
+    assert gate.expired == 1 and gate.refused == 0
+    figures = gate.figures(T0 + 0.09, X_MS)
+    assert figures["admission_expired"] == 1 and figures["admission_refused"] == 0
 
 
 def test_the_loop_lag_probe_sees_a_loop_held_up() -> None:

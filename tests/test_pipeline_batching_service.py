@@ -157,3 +157,24 @@ def test_target_mode_refuses_at_the_door_before_any_work_is_spent() -> None:
     assert by_the_handler.status == 503 and by_the_handler.headers.get("Retry-After") == "1"
     assert by_the_handler.body["error"].startswith("shed:")
     assert batcher is None or batcher.items_in == 0  # nothing was preprocessed or batched
+
+
+@pytest.mark.timeout(120)
+def test_target_mode_answers_503_when_the_target_runs_out_rather_than_late() -> None:
+    """Admission's rule 3 (the backstop): a request admitted (nothing predicted it slow) whose model
+    then holds it past the plan gets 503 + Retry-After when the plan runs out, not its late answer."""
+    with running_service(
+        model="tests.pipeline_support:faulty_model", batching="target", target_p99_ms=300.0, request_timeout_s=30.0
+    ) as running:
+        assert post(running.url, {"text": "in time"}).status == 200
+        started = time.monotonic()
+        late = post(running.url, {"text": "slow:1.5"})
+        took_s = time.monotonic() - started
+        assert running.wait_for(
+            lambda: running.snapshots[("ingress", "0")].counters.get("admission_expired", 0) >= 1, timeout=10
+        )
+        ingress = running.snapshots[("ingress", "0")].counters
+    assert late.status == 503 and late.headers.get("Retry-After") == "1"
+    assert late.body["error"] == "shed: not answered within the 300 ms target; retry later"
+    assert took_s < 1.0, took_s  # at the plan (255 ms after its bytes were read), not after the model's 1.5 s
+    assert ingress["admission_refused"] == 0 and ingress.get("requests_200", 0) == 1

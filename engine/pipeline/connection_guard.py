@@ -99,7 +99,7 @@ class GuardedConnection:
     """asyncio protocol forwarding to aiohttp's RequestHandler (made once the first head is in), with the head
     and idle deadlines. ``deadline`` is 0.0 when none runs; the guard's queues hold the armed ones."""
 
-    __slots__ = ("guard", "handler", "transport", "state", "deadline", "_tail", "_head")
+    __slots__ = ("guard", "handler", "transport", "state", "deadline", "began", "_tail", "_head")
 
     def __init__(self, guard: ConnectionGuard) -> None:
         self.guard = guard
@@ -107,6 +107,7 @@ class GuardedConnection:
         self.transport: Any = None  # asyncio's or uvloop's transport
         self.state = HEAD
         self.deadline = 0.0
+        self.began = 0.0  # monotonic time the current request's first bytes were read
         self._tail = b""  # the last bytes seen, to find CRLF CRLF split across reads
         self._head = bytearray()  # the first head, until it is complete
 
@@ -116,6 +117,8 @@ class GuardedConnection:
         self.guard.opened(self)
 
     def data_received(self, data: bytes) -> None:
+        if self.state == IDLE or (self.handler is None and not self._head):
+            self.began = time.monotonic()
         if self.handler is None:
             head = self._first_head(data)
             if head is None:

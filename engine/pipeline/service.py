@@ -36,7 +36,7 @@ from typing import Any
 from engine.context import Cancelled, JobContext
 from engine.pipeline.batcher import batcher_main
 from engine.pipeline.config import PipelineConfig, is_loopback
-from engine.pipeline.ingress import ingress_main, ingress_role, shared_listener
+from engine.pipeline.ingress import LISTEN_BACKLOG, ingress_main, ingress_role
 from engine.pipeline.messages import END_OF_STREAM, make_lost
 from engine.pipeline.predictor import predictor_main
 from engine.pipeline.preprocess import preprocess_main
@@ -300,3 +300,18 @@ def run_pipeline(config: PipelineConfig, ctx: JobContext, control: BatchControl 
     finally:
         service.stop()
     return service.summary()
+
+
+def shared_listener(config: PipelineConfig) -> socket.socket | None:
+    """The fallback of ``--ingress N`` where the OS has no SO_REUSEPORT: one listening socket, bound
+    here and handed to every ingress at spawn. None when it is not needed (one ingress, or each
+    ingress binds its own SO_REUSEPORT socket)."""
+    if config.ingress == 1 or hasattr(socket, "SO_REUSEPORT"):
+        return None
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((config.host, config.port))
+    listener.listen(LISTEN_BACKLOG)
+    listener.set_inheritable(True)
+    return listener
