@@ -158,14 +158,21 @@ def test_a_killed_worker_has_its_task_run_elsewhere(cluster, tmp_path):
     assert "2" in running[0].removeprefix(f"{death.role} was running ").split(":")[0].split(", ")
 
 
-def test_a_task_that_kills_every_worker_fails_after_its_attempts(cluster):
-    ctx = JobContext("t", queue.Queue(), StopFlag())
+def test_a_task_that_kills_every_worker_fails_and_the_tasks_beside_it_do_not(cluster):
+    """The scheduler counts a death against every task on the dying worker; the ones queued behind
+    the killer (two per thread are in flight) must not fail with it: a task given up on is run once
+    more alone, and only the killer dies there."""
+    log = queue.Queue()
+    ctx = JobContext("t", log, StopFlag())
     with DaskExecutor(targets.always_kill_self, ctx, cluster) as executor:
-        results = {r.key: r for r in executor.map_unordered(TaskSpec(i, i) for i in range(3))}
-    assert results[0].ok and results[2].ok
+        results = {r.key: r for r in executor.map_unordered(TaskSpec(i, i) for i in range(10))}
+    assert [k for k, r in sorted(results.items()) if not r.ok] == [1]
+    assert all(results[i].value == i for i in results if i != 1)
     died = results[1]
-    assert not died.ok and died.error_type == WORKER_DIED and died.attempts == LOCAL_ALLOWED_FAILURES + 1
-    assert died.reason.startswith(f"worker died on all {died.attempts} attempts")
+    assert died.error_type == WORKER_DIED and died.attempts == LOCAL_ALLOWED_FAILURES + 2
+    assert died.reason == f"worker died on all {died.attempts} attempts, the last one alone on it"
+    lines = [m.text for m in drain(log) if isinstance(m, LogLine)]
+    assert any(text.startswith("1: a worker died under it on all") for text in lines)
     wait_for(lambda: len(cluster.client.scheduler_info()["workers"]) == 2)
 
 

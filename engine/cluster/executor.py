@@ -19,7 +19,10 @@ Data flow::
 Dask keys are unique per run (a random run id) and per submission (a counter), so two runs on one
 cluster, or one key submitted twice, never share a future. A task that raises is a failed result;
 with ``retries`` Dask re-runs it first. A worker that dies has its tasks rescheduled by the scheduler
-(up to its ``distributed.scheduler.allowed-failures``), then they fail with "worker died".
+(up to its ``distributed.scheduler.allowed-failures``). The scheduler counts a death against every
+task that was on that worker, the ones queued behind the culprit too, so a task given up on is run
+once more alone, on one worker with none of ours beside it: it fails with "worker died" only if that
+worker dies too.
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ from __future__ import annotations
 import itertools
 import re
 import time
-import traceback
 import uuid
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -35,14 +37,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.cluster import remote
+from engine.cluster import outcomes, remote
 from engine.cluster.connection import CONNECT_TIMEOUT_S, ClusterConnection, ClusterUnreachable, connect
 from engine.cluster.reach import check_data_reach
 from engine.cluster.status_topic import TopicRelay, topic_of
 from engine.cluster.worker_events import WorkerWatch
 from engine.cluster.workers import read_workers
 from engine.context import JobContext
-from engine.executor import WORKER_DIED, Executor, TaskResult, TaskSpec
+from engine.executor import Executor, TaskResult, TaskSpec
 from engine.status import WorkerInfo
 
 #: Tasks kept in flight per worker thread: enough that a thread finishing one finds the next already
@@ -63,6 +65,9 @@ class _Flight:
     label: str
     future: Any = None
     started: float = field(default_factory=time.monotonic)
+    #: Set once the scheduler gave up on it: its attempts so far, and its last one runs alone.
+    deaths_before: int = 0
+    alone: bool = False
 
 
 class DaskExecutor(Executor):
@@ -100,6 +105,8 @@ class DaskExecutor(Executor):
         self._generation = 0
         self._run = self._remote_run()
         self._flights: dict[str, _Flight] = {}
+        self._alone: str | None = None  # the dask key of the task running alone on its worker …
+        self._alone_on = ""  # … and that worker's address
         self._numbers = itertools.count()
         self._completed = as_completed(loop=self.client.loop, with_results=True, raise_errors=False)
         self._threads = 1
@@ -180,6 +187,10 @@ class DaskExecutor(Executor):
             )
 
     def _has_room(self) -> bool:
+        if self._alone is not None:
+            return False
+        if self._pending and self._pending[0].alone:  # its turn comes once nothing of ours runs
+            return not self._flights and bool(self.client.nthreads())
         return len(self._flights) < self.in_flight_per_thread * self._worker_threads()
 
     @property
@@ -191,11 +202,25 @@ class DaskExecutor(Executor):
         reruns = self._reruns_of([f.key for f, _ in done]) if done else {}
         for future, value in done:
             if future.key in self._flights:  # else cancel() was called while we yielded
-                yield self._result_of(future, value, reruns.get(future.key, (0, 0)))
+                result = self._result_of(future, value, reruns.get(future.key, (0, 0)))
+                if result is not None:
+                    yield result
+        if self._alone is not None and self._alone_on in self.watch.removed:
+            flight = self._flights.pop(self._alone)
+            self.client.cancel([flight.future])  # pinned to a worker that is gone: it would wait for ever
+            self._alone = None
+            if flight.future.key in self.watch.lost:
+                yield self._died_alone(flight)
+            else:  # that worker left before it ran there, or on purpose: another one, still alone
+                self._pending.appendleft(_Flight(flight.spec, flight.label, flight.deaths_before, alone=True))
 
     def _dispatch(self, flight: _Flight) -> None:
         dask_key = f"{self.key_prefix}-{next(self._numbers)}-{_key_text(flight.spec.key)}"
         flight.started = time.monotonic()
+        where = {}
+        if flight.alone:  # pinned: if that worker dies, the task waits (no-worker) instead of killing more
+            self._alone, self._alone_on = dask_key, min(self.client.nthreads())
+            where = {"workers": [self._alone_on], "allow_other_workers": False}
         flight.future = self.client.submit(
             remote.run_task,
             self.fn,
@@ -205,6 +230,7 @@ class DaskExecutor(Executor):
             key=dask_key,
             retries=self.retries,
             pure=False,
+            **where,
         )
         self._flights[dask_key] = flight
         self._completed.add(flight.future)
@@ -228,61 +254,40 @@ class DaskExecutor(Executor):
             return {}
         return self.client.run_on_scheduler(remote.scheduler_attempts, dask_keys, self.retries)
 
-    def _result_of(self, future: Any, value: Any, reruns: tuple[int, int]) -> TaskResult:
+    def _result_of(self, future: Any, value: Any, reruns: tuple[int, int]) -> TaskResult | None:
+        """The task's result, or None when the scheduler gave up on it and it goes again alone."""
         flight = self._flights.pop(future.key)
-        spec, label = flight.spec, flight.label
+        if future.key == self._alone:
+            self._alone = None
         deaths, retried = reruns
+        deaths += flight.deaths_before
         # Decided by what as_completed handed over, not by ``future.status``: that can change after
         # (a finished result held by a worker that then dies is "lost" and computed again).
-        finished = isinstance(value, remote.Outcome)
-        killed = not finished and type(value[1]).__name__ == "KilledWorker"
-        attempts = deaths + retried + (0 if killed else 1)  # a task given up on died on its last attempt
-        if attempts > 1 and not killed:
+        if outcomes.killed(value):  # it died on its last attempt
+            if flight.alone:
+                return self._died_alone(flight, deaths)
             self.ctx.log(
-                f"{label}: {attempts} attempts ({deaths} worker(s) died under it, {retried} retries after it raised)",
+                f"{flight.label}: a worker died under it on all {deaths} attempts, with other tasks beside "
+                "it: run once more alone on one worker, to tell whether it is the cause",
                 "warning",
             )
-        if finished:
-            return TaskResult(
-                spec.key,
-                label,
-                True,
-                value.value,
-                attempts=attempts,
-                worker=remote.worker_label(value.worker),
-                seconds=value.seconds,
+            self._pending.appendleft(_Flight(flight.spec, flight.label, deaths_before=deaths, alone=True))
+            return None
+        attempts = deaths + retried + 1
+        if attempts > 1:
+            self.ctx.log(
+                f"{flight.label}: {attempts} attempts ({deaths} worker(s) died under it, "
+                f"{retried} retries after it raised)",
+                "warning",
             )
-        _, exc, tb = value
-        if isinstance(exc, remote.TaskError):
-            return TaskResult(
-                spec.key,
-                label,
-                False,
-                reason=exc.reason,
-                error_type=exc.error_type,
-                traceback=exc.traceback_text,
-                attempts=attempts,
-                worker=remote.worker_label(exc.worker),
-                seconds=exc.seconds,
-            )
-        seconds = time.monotonic() - flight.started
-        if killed:
-            reason = f"worker died on all {attempts} attempts"
-            self.ctx.log(f"{label} failed: {reason}", "error")
-            return TaskResult(
-                spec.key, label, False, reason=reason, error_type=WORKER_DIED, attempts=attempts, seconds=seconds
-            )
-        text = "".join(traceback.format_exception(type(exc), exc, tb))
-        return TaskResult(
-            spec.key,
-            label,
-            False,
-            reason=str(exc) or type(exc).__name__,
-            error_type=type(exc).__name__,
-            traceback=text,
-            attempts=attempts,
-            seconds=seconds,
-        )
+        return outcomes.task_result(flight.spec.key, flight.label, value, attempts, flight.started)
+
+    def _died_alone(self, flight: _Flight, attempts: int | None = None) -> TaskResult:
+        """The failed result of a task whose worker died while it ran alone there."""
+        attempts = attempts if attempts is not None else flight.deaths_before + 1
+        result = outcomes.worker_died(flight.spec.key, flight.label, attempts, flight.started, flight.alone)
+        self.ctx.log(f"{flight.label} failed: {result.reason}", "error")
+        return result
 
     def _worker_threads(self) -> int:
         now = time.monotonic()
@@ -312,6 +317,7 @@ class DaskExecutor(Executor):
         self._run = self._remote_run()
         futures = [f.future for f in self._flights.values()]
         self._flights.clear()
+        self._alone = None
         self._completed.clear()
         self.client.run(remote.mark_stopped, stopped, on_error="return")
         if futures:

@@ -53,6 +53,10 @@ class WorkerWatch:
         self.pids = pids
         self.label_of = label_of
         self.exits: list[WorkerExited] = []
+        #: Dask keys that were processing on a worker that died (not one retired or closed on purpose).
+        self.lost: set[str] = set()
+        #: Addresses of the workers that left, for whatever reason (filled after ``lost``).
+        self.removed: set[str] = set()
         self._subscribed = False
 
     def start(self) -> WorkerWatch:
@@ -89,9 +93,12 @@ class WorkerWatch:
             exitcode=None,
             expected=expected,
         )
+        keys = [str(k) for k in message.get("processing-tasks", ())]
+        if not expected:
+            self.lost.update(keys)
+        self.removed.add(address)
         self.exits.append(exited)
         self.post(exited)
-        keys = [str(k) for k in message.get("processing-tasks", ())]
         ours = [label for label in map(self.label_of, keys) if label is not None]
         if ours:  # the death itself is the WorkerExited's line; this says what it means for the run
             shown = ", ".join(ours[:5]) + (" …" if len(ours) > 5 else "")
