@@ -93,7 +93,7 @@ def test_a_dialogues_run_is_logged_in_chinese(main_window, qtbot, tmp_path, chin
         re.fullmatch(rf"\[{job}\] 内存预算 16 MB 太小：协调进程空闲时占用 \d+ MB，.*改为每次构建一个分区", x)
         for x in lines
     )
-    done = [x for x in lines if x.startswith(f"[{job}] 对话：训练 {train} 段 + 验证 {val} 段对话，")]
-    assert len(done) == 1 and re.search(r"，\d+ 句话，用时 \d+\.\d 秒$", done[0]), lines
+    done = [x for x in lines if x.startswith(f"[{job}] 对话：训练集 {train} 段 + 验证集 {val} 段对话，")]
+    assert len(done) == 1 and re.search(r"，共 \d+ 句话，用时 \d+\.\d 秒$", done[0]), lines
     assert not any("dialogues:" in x or "memory budget" in x or "validation set" in x for x in lines)
     assert not wait_no_children(10.0)

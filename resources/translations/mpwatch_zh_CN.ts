@@ -854,7 +854,7 @@
     </message>
     <message>
         <source>dialogues: {train} train + {val} val dialogues, {utterances} utterances in {seconds:.1f} s</source>
-        <translation>对话：训练 {train} 段 + 验证 {val} 段对话，{utterances} 句话，用时 {seconds:.1f} 秒</translation>
+        <translation>对话：训练集 {train} 段 + 验证集 {val} 段对话，共 {utterances} 句话，用时 {seconds:.1f} 秒</translation>
     </message>
     <message>
         <source>validation set capped at {val} dialogues (train keeps at least half of {dialogues})</source>
