@@ -107,6 +107,46 @@ MESSAGES: Mapping[str, str] = {
         "the largest partition needs about {needed_mb:.0f} MB more; building one partition at a time",
     ),
     "job_failed": QT_TRANSLATE_NOOP("EngineMessages", "job failed: {reason}\n{traceback}"),
+    "ingress_connection_limit": QT_TRANSLATE_NOOP(
+        "EngineMessages", "ingress {index}: the open-file limit allows {allowed} connections, not {wanted}"
+    ),
+    "ingress_no_defer_accept": QT_TRANSLATE_NOOP(
+        "EngineMessages", "ingress {index}: no TCP_DEFER_ACCEPT here; idle connections are accepted"
+    ),
+    "ingress_listening": QT_TRANSLATE_NOOP(
+        "EngineMessages", "ingress {index} listening on {url} (pid {pid}, {loop} event loop)"
+    ),
+    "model_build_failed": QT_TRANSLATE_NOOP(
+        "EngineMessages", "{worker}: could not build the model {model}: {reason}\n{traceback}"
+    ),
+    "model_ready": QT_TRANSLATE_NOOP("EngineMessages", "{worker}: model {model} ready in {seconds:.2f} s{size}"),
+    "model_size": QT_TRANSLATE_NOOP("EngineMessages", " ({size} indexed pairs)"),
+    "beyond_loopback": QT_TRANSLATE_NOOP(
+        "EngineMessages", "listening on {host}, beyond loopback: anyone who can reach this machine can send requests"
+    ),
+    "pipeline_starting": QT_TRANSLATE_NOOP(
+        "EngineMessages",
+        "pipeline starting: {ingress} ingress, {preprocess} preprocess, {receivers} receivers, {replicas} "
+        "predictors, batching {batching}{target}, max batch {max_batch}, max delay {max_delay_ms:g} ms, "
+        "endpoint {url}/v1/predict",
+    ),
+    "target_p99": QT_TRANSLATE_NOOP("EngineMessages", " (target p99 {target_p99_ms:g} ms)"),
+    "ingress_died": QT_TRANSLATE_NOOP(
+        "EngineMessages", "{exited}; its open connections were reset, it is being restarted"
+    ),
+    "lost_not_reported": QT_TRANSLATE_NOOP("EngineMessages", "could not report {count} lost requests of {worker}"),
+    "stage_died": QT_TRANSLATE_NOOP("EngineMessages", "{exited}; {count} in-flight requests answered with an error"),
+    "lock_released": QT_TRANSLATE_NOOP(
+        "EngineMessages", "{worker} died holding the {lock} of a queue it used; released it"
+    ),
+    "reader_lock": QT_TRANSLATE_NOOP("EngineMessages", "reader lock"),
+    "writer_lock": QT_TRANSLATE_NOOP("EngineMessages", "writer lock"),
+    "get_counter_lock": QT_TRANSLATE_NOOP("EngineMessages", "get counter lock"),
+    "put_counter_lock": QT_TRANSLATE_NOOP("EngineMessages", "put counter lock"),
+    "stages_left_after_drain": QT_TRANSLATE_NOOP(
+        "EngineMessages", "stages still running after the drain, ending them: {stages}"
+    ),
+    "load_test": QT_TRANSLATE_NOOP("EngineMessages", "load test: {result}"),
     "hint_check_the_path": QT_TRANSLATE_NOOP(
         "EngineMessages", "check the path (files, folders or glob patterns in quotes)"
     ),
@@ -206,6 +246,8 @@ def _shown_params(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
         shown["exited"] = exited_text(params["role"], params["pid"], params["exitcode"], params["expected"])
     if "worker" in params:
         shown["worker"] = process_role(params["worker"])
+    if isinstance(params.get("roles"), list):  # a list of processes ("stages still running …")
+        shown["stages"] = ", ".join(process_role(role) for role in params["roles"])
     if "exit" in params and isinstance(params.get("exitcode"), int):
         shown["exit"] = exitcode_text(params["exitcode"])
     if "sheet" in params:  # "missing column …{where}": the English " in sheet 'Sheet2'" in the UI language

@@ -349,5 +349,5 @@ def loadtest_job(config: LoadtestConfig, ctx: JobContext, rate: Any = None) -> M
     ctx.announce("loadgen")
     reporter = ctx.reporter("loadgen", "0")
     result = run_loadtest(config, None, reporter, rate, ctx.stop_requested)
-    ctx.log("load test: " + result.describe().replace("\n", "; "))
+    ctx.log_coded("info", "load_test", result=result.describe().replace("\n", "; "))
     return result.as_dict()
