@@ -109,6 +109,18 @@ ENGLISH: Mapping[str, str] = {
     "put_counter_lock": "put counter lock",
     "stages_left_after_drain": "stages still running after the drain, ending them: {stages}",
     "load_test": "load test: {result}",
+    # the load test's summary (LoadtestResult.lines()), a line each; ``result_lines`` of "load_test"
+    "load_offered": "offered {rate:g}/s for {duration_s:.1f} s: sent {sent}, answered {answered} ({statuses}){skipped}",
+    "load_skipped": ", {skipped} not sent (concurrency cap)",
+    "load_throughput": "throughput {throughput:,.1f} answers/s (status 200){texts}",
+    "load_texts": ", {items:,.0f} texts/s ({per_request} per request)",
+    "load_latency": (
+        "latency of 200s: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {max:.1f} ms; inside the "
+        "service p99 {server:.1f} ms; the generator's own lag p99 {lag:.1f} ms"
+    ),
+    "load_no_latency": "latency: none (no request succeeded)",
+    "load_duplicates": "duplicate answer ids: {duplicates}",
+    "load_error": "error ×{count}: {error}",
     "hint_check_the_path": "check the path (files, folders or glob patterns in quotes)",
     "hint_inputs_kinds": "the inputs must hold {kinds} files (outside the output folder)",
     "hint_give_a_folder": "give a folder for the output (it is created if missing)",

@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-from engine.coded_errors import code_and_params
+from engine.coded_errors import code_and_params, english
 from engine.status import JobFinished, LogLine, TaskFailed, WorkerExited
 from gui.terms import process_role
 
@@ -147,6 +147,23 @@ MESSAGES: Mapping[str, str] = {
         "EngineMessages", "stages still running after the drain, ending them: {stages}"
     ),
     "load_test": QT_TRANSLATE_NOOP("EngineMessages", "load test: {result}"),
+    "load_offered": QT_TRANSLATE_NOOP(
+        "EngineMessages",
+        "offered {rate:g}/s for {duration_s:.1f} s: sent {sent}, answered {answered} ({statuses}){skipped}",
+    ),
+    "load_skipped": QT_TRANSLATE_NOOP("EngineMessages", ", {skipped} not sent (concurrency cap)"),
+    "load_throughput": QT_TRANSLATE_NOOP(
+        "EngineMessages", "throughput {throughput:,.1f} answers/s (status 200){texts}"
+    ),
+    "load_texts": QT_TRANSLATE_NOOP("EngineMessages", ", {items:,.0f} texts/s ({per_request} per request)"),
+    "load_latency": QT_TRANSLATE_NOOP(
+        "EngineMessages",
+        "latency of 200s: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {max:.1f} ms; inside the "
+        "service p99 {server:.1f} ms; the generator's own lag p99 {lag:.1f} ms",
+    ),
+    "load_no_latency": QT_TRANSLATE_NOOP("EngineMessages", "latency: none (no request succeeded)"),
+    "load_duplicates": QT_TRANSLATE_NOOP("EngineMessages", "duplicate answer ids: {duplicates}"),
+    "load_error": QT_TRANSLATE_NOOP("EngineMessages", "error ×{count}: {error}"),
     "hint_check_the_path": QT_TRANSLATE_NOOP(
         "EngineMessages", "check the path (files, folders or glob patterns in quotes)"
     ),
@@ -176,6 +193,9 @@ SIGNAL_NAMED = QT_TRANSLATE_NOOP("EngineMessages", "signal {number} ({name})")
 SIGNAL_NUMBER = QT_TRANSLATE_NOOP("EngineMessages", "signal {number}")
 EXIT_CODE = QT_TRANSLATE_NOOP("EngineMessages", "exit code {code}")
 
+# Between the lines of a message said on one log line ("load test: offered …; throughput …").
+LINES_SEPARATOR = QT_TRANSLATE_NOOP("EngineMessages", "; ")
+
 # How a window shows a run-wide problem and its hint (engine.preflight.PreflightError).
 PROBLEM_AND_HINT = QT_TRANSLATE_NOOP("EngineMessages", "{problem}\nhint: {hint}")
 
@@ -198,6 +218,14 @@ ERRNO_CAUSES: Mapping[str, str] = {
 
 def _translate(source: str) -> str:
     return QCoreApplication.translate(CONTEXT, source)
+
+
+def _english(code: str, params: Mapping[str, Any]) -> str:
+    """The engine's English text of a line carried by code alone; the code itself if that fails."""
+    try:
+        return english(code, params)
+    except (KeyError, IndexError, ValueError):
+        return code
 
 
 def _signal_text(number: int, named: str) -> str:
@@ -244,6 +272,10 @@ def _shown_params(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
             shown[name] = engine_text(params[f"{name}_code"], params.get(f"{name}_params", {}), params[name])
     if {"role", "pid", "exitcode", "expected"} <= params.keys():
         shown["exited"] = exited_text(params["role"], params["pid"], params["exitcode"], params["expected"])
+    for name in params:  # a message of several lines, each by its code ("load test: …")
+        if isinstance(params.get(f"{name}_lines"), list):
+            lines = [engine_text(code, line, _english(code, line)) for code, line in params[f"{name}_lines"]]
+            shown[name] = _translate(LINES_SEPARATOR).join(lines)
     if "worker" in params:
         shown["worker"] = process_role(params["worker"])
     if isinstance(params.get("roles"), list):  # a list of processes ("stages still running …")

@@ -174,3 +174,45 @@ def test_each_pipeline_log_line_reads_as_its_former_f_string():
     for code, params, before in cases:
         assert english(code, params) == before, code
     assert "(target p99 250 ms)" in cases[-1][2] and "max delay 2.5 ms" in cases[-1][2]
+
+
+def _former_describe(r) -> str:
+    """LoadtestResult.describe() as it was written before its lines were coded (the reference)."""
+    statuses = ", ".join(f"{'conn-error' if k == 0 else k}: {v}" for k, v in sorted(r.by_status.items()))
+    return (
+        f"offered {r.offered_rate_per_s:g}/s for {r.duration_s:.1f} s: sent {r.sent}, "
+        f"answered {r.answered} ({statuses})"
+        + (f", {r.skipped_at_cap} not sent (concurrency cap)" if r.skipped_at_cap else "")
+        + f"\nthroughput {r.throughput_per_s:,.1f} answers/s (status 200)"
+        + (f", {r.items_per_s:,.0f} texts/s ({r.texts_per_request} per request)" if r.texts_per_request > 1 else "")
+        + (
+            f"\nlatency of 200s: p50 {r.p50_ms:.1f} ms, p95 {r.p95_ms:.1f} ms, "
+            f"p99 {r.p99_ms:.1f} ms, max {r.max_ms:.1f} ms; inside the service p99 "
+            f"{r.server_p99_ms:.1f} ms; the generator's own lag p99 {r.client_lag_p99_ms:.1f} ms"
+            if r.by_status.get(200)
+            else "\nlatency: none (no request succeeded)"
+        )
+        + (f"\nduplicate answer ids: {r.duplicate_ids}" if r.duplicate_ids else "")
+        + "".join(f"\nerror ×{count}: {text}" for text, count in r.errors)
+    )
+
+
+def test_the_load_test_summary_reads_as_before_line_by_line():
+    from engine.pipeline.loadtest import LoadtestResult
+
+    answered = LoadtestResult(
+        offered_rate_per_s=1500.0, duration_s=10.04, sent=15000, answered=14990, skipped_at_cap=0,
+        by_status={200: 14000, 503: 990, 0: 10}, throughput_per_s=1399.96, p50_ms=3.14159, p95_ms=20.5,
+        p99_ms=48.75, max_ms=1203.4, server_p99_ms=30.25, client_lag_p99_ms=0.44,
+    )  # fmt: skip
+    everything = LoadtestResult(
+        offered_rate_per_s=2.5, duration_s=3.0, sent=7, answered=5, skipped_at_cap=2, by_status={200: 5},
+        throughput_per_s=1.6667, texts_per_request=64, duplicate_ids=1,
+        errors=(("503: overloaded", 4), ("connection reset", 1)),
+    )  # fmt: skip
+    none = LoadtestResult(offered_rate_per_s=10, duration_s=1, sent=3, answered=0, skipped_at_cap=0, by_status={0: 3})
+    for result in (answered, everything, none):
+        assert result.describe() == _former_describe(result)
+        assert [code for code, _ in result.lines()][0] == "load_offered"
+    assert len(everything.lines()) == 6 and "106.7 texts/s (64 per request)" not in everything.describe()
+    assert "107 texts/s (64 per request)" in everything.describe()

@@ -922,7 +922,7 @@
     </message>
     <message>
         <source>{worker} died holding the {lock} of a queue it used; released it</source>
-        <translation>{worker} 退出时仍持有所用队列的{lock}；已将其释放</translation>
+        <translation>{worker}退出时仍持有所用队列的{lock}；已将其释放</translation>
     </message>
     <message>
         <source>reader lock</source>
@@ -947,6 +947,38 @@
     <message>
         <source>load test: {result}</source>
         <translation>负载测试：{result}</translation>
+    </message>
+    <message>
+        <source>offered {rate:g}/s for {duration_s:.1f} s: sent {sent}, answered {answered} ({statuses}){skipped}</source>
+        <translation>以 {rate:g}/秒 施压 {duration_s:.1f} 秒：已发送 {sent}，已应答 {answered}（{statuses}）{skipped}</translation>
+    </message>
+    <message>
+        <source>, {skipped} not sent (concurrency cap)</source>
+        <translation>，{skipped} 个未发送（并发上限）</translation>
+    </message>
+    <message>
+        <source>throughput {throughput:,.1f} answers/s (status 200){texts}</source>
+        <translation>吞吐量 {throughput:,.1f} 个应答/秒（状态 200）{texts}</translation>
+    </message>
+    <message>
+        <source>, {items:,.0f} texts/s ({per_request} per request)</source>
+        <translation>，{items:,.0f} 条文本/秒（每个请求 {per_request} 条）</translation>
+    </message>
+    <message>
+        <source>latency of 200s: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {max:.1f} ms; inside the service p99 {server:.1f} ms; the generator&apos;s own lag p99 {lag:.1f} ms</source>
+        <translation>200 应答的延迟：p50 {p50:.1f} 毫秒，p95 {p95:.1f} 毫秒，p99 {p99:.1f} 毫秒，最大 {max:.1f} 毫秒；服务内部 p99 {server:.1f} 毫秒；压测端自身滞后 p99 {lag:.1f} 毫秒</translation>
+    </message>
+    <message>
+        <source>latency: none (no request succeeded)</source>
+        <translation>延迟：无（没有成功的请求）</translation>
+    </message>
+    <message>
+        <source>duplicate answer ids: {duplicates}</source>
+        <translation>重复的应答 id：{duplicates}</translation>
+    </message>
+    <message>
+        <source>error ×{count}: {error}</source>
+        <translation>错误 ×{count}：{error}</translation>
     </message>
     <message>
         <source>check the path (files, folders or glob patterns in quotes)</source>
@@ -1007,6 +1039,10 @@
     <message>
         <source>exit code {code}</source>
         <translation>退出码 {code}</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
     </message>
     <message>
         <source>{problem}
