@@ -99,6 +99,9 @@ ENGLISH: Mapping[str, str] = {
         "endpoint {url}/v1/predict"
     ),
     "target_p99": " (target p99 {target_p99_ms:g} ms)",
+    "batching_fixed": "fixed",
+    "batching_idle": "idle",
+    "batching_target": "target",
     "ingress_died": "{exited}; its open connections were reset, it is being restarted",
     "lost_not_reported": "could not report {count} lost requests of {worker}",
     "stage_died": "{exited}; {count} in-flight requests answered with an error",

@@ -131,6 +131,9 @@ MESSAGES: Mapping[str, str] = {
         "endpoint {url}/v1/predict",
     ),
     "target_p99": QT_TRANSLATE_NOOP("EngineMessages", " (target p99 {target_p99_ms:g} ms)"),
+    "batching_fixed": QT_TRANSLATE_NOOP("EngineMessages", "fixed"),
+    "batching_idle": QT_TRANSLATE_NOOP("EngineMessages", "idle"),
+    "batching_target": QT_TRANSLATE_NOOP("EngineMessages", "target"),
     "ingress_died": QT_TRANSLATE_NOOP(
         "EngineMessages", "{exited}; its open connections were reset, it is being restarted"
     ),

@@ -121,7 +121,9 @@ def test_the_pipeline_service_is_logged_in_chinese(main_window, qtbot, chinese):
         r"predictor-0: model \S+ ready in \d+\.\d\d s \(\d+ indexed pairs\)", by_code["model_ready"].text
     )
     lines = shown(main_window, job)
-    assert any(x.startswith(f"[{job}] 流水线启动：1 个接入进程，1 个预处理进程，") for x in lines), lines
+    assert any(
+        x.startswith(f"[{job}] 流水线启动：1 个接入进程，1 个预处理进程，") and "组批方式 空闲，" in x for x in lines
+    ), lines
     assert any(
         re.fullmatch(rf"\[{job}\] 推理进程-0：模型 \S+ 已就绪，用时 \d+\.\d\d 秒（已索引 \d+ 个问答对）", x)
         for x in lines

@@ -26,7 +26,7 @@ def model_ready_params(size: int | None) -> dict[str, Any]:
 
 
 def starting_params(config: PipelineConfig) -> dict[str, Any]:
-    """The params of "pipeline starting: …" (its target p99 only in target mode)."""
+    """The params of "pipeline starting: …" (its policy by name, its target p99 only in target mode)."""
     if config.batching == "target":
         target = part("target", "target_p99", target_p99_ms=config.target_p99_ms)
     else:
@@ -36,9 +36,9 @@ def starting_params(config: PipelineConfig) -> dict[str, Any]:
         preprocess=config.preprocess_workers,
         receivers=config.receivers,
         replicas=config.replicas,
-        batching=config.batching,
         max_batch=config.max_batch,
         max_delay_ms=config.max_delay_ms,
         url=config.url,
+        **part("batching", f"batching_{config.batching}"),
         **target,
     )

@@ -909,6 +909,18 @@
         <translation>（目标 p99 {target_p99_ms:g} 毫秒）</translation>
     </message>
     <message>
+        <source>fixed</source>
+        <translation>固定</translation>
+    </message>
+    <message>
+        <source>idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>target</source>
+        <translation>目标</translation>
+    </message>
+    <message>
         <source>{exited}; its open connections were reset, it is being restarted</source>
         <translation>{exited}；它打开的连接已被重置，正在重启</translation>
     </message>
