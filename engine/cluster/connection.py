@@ -34,7 +34,7 @@ from engine.cluster.address import (
     SchedulerAddress,
     parse_cluster_address,
 )
-from engine.cluster.local_workers import QUIET_LOGGERS, LocalWorkerFailed, LocalWorkers
+from engine.cluster.local_workers import QUIET_LOGGERS, LocalWorkerFailed, LocalWorkers, imports_frozen
 from engine.context import JobError
 
 #: Connecting to a scheduler (probe, handshake and the first worker) fails after this long.
@@ -73,6 +73,8 @@ LOCAL_CLUSTER_CONFIG = {
     "distributed.admin.tick.cycle": "5s",
     "distributed.admin.system-monitor.interval": "1s",
     "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.scheduler.work-stealing": False,
+    "distributed.scheduler.active-memory-manager.start": False,
 }
 
 
@@ -158,11 +160,12 @@ def _start_local(spec: LocalClusterSpec, preload: str | None) -> ClusterConnecti
     workers = LocalWorkers(spec.workers, preload, LOCAL_CLUSTER_CONFIG)  # first: they start while we import dask
     connection = ClusterConnection(spec, None, None, workers)
     try:
-        import dask
-        from distributed import Client
+        with imports_frozen():
+            import dask
+            from distributed import Client
 
-        with dask.config.set(LOCAL_CLUSTER_CONFIG):
-            connection.local_cluster = _scheduler_cluster()
+            with dask.config.set(LOCAL_CLUSTER_CONFIG):
+                connection.local_cluster = _scheduler_cluster()
         workers.attach(_tcp_address(connection.local_cluster.scheduler))
         connection.client = Client(connection.local_cluster, set_as_default=False)  # its inproc address
         try:

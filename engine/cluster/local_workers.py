@@ -27,12 +27,15 @@ and the clean tasks cost ~9 % more CPU with it (23 files on a thread, median of 
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import importlib
 import logging
 import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing import connection as mp_connection
 from typing import Any
@@ -70,25 +73,45 @@ def serve_worker(pipe: Any, preload: str | None, config: dict[str, Any]) -> None
     leave_signal_group()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the owner's terminate ends it at once
     threading.Thread(target=_exit_with_parent, name="mpwatch-parent-watch", daemon=True).start()
-    import asyncio
+    with imports_frozen():
+        import asyncio
 
-    import dask
+        import dask
 
-    dask.config.set(config)  # this process is ours: for good, and before distributed reads it at import
-    import distributed  # noqa: F401  (imported here, while the coordinator imports it too)
+        dask.config.set(config)  # this process is ours: for good, and before distributed reads it at import
+        import distributed  # noqa: F401  (imported here, while the coordinator imports it too)
 
-    for name in QUIET_LOGGERS:  # a worker is ended by SIGTERM: its broken comms are no news
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-    if preload:
-        try:
-            importlib.import_module(preload)
-        except BaseException:  # the first task imports it again and reports why it cannot
-            pass
+        for name in QUIET_LOGGERS:  # a worker is ended by SIGTERM: its broken comms are no news
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        if preload:
+            try:
+                importlib.import_module(preload)
+            except BaseException:  # the first task imports it again and reports why it cannot
+                pass
     try:
         address = pipe.recv()
     except EOFError:
         return
     asyncio.run(_run_worker(address, pipe))
+
+
+@contextlib.contextmanager
+def imports_frozen() -> Iterator[None]:
+    """Import (dask, distributed, the job's modules) with the cyclic GC off, then freeze what exists.
+
+    What the imports build (~130,000 objects: modules, functions, classes, Dask's config) lives as
+    long as the process. With the collector on, their allocations set off full collections over
+    everything imported so far (0.05-0.2 CPU-s of the ~0.5 s that ``dask`` + ``distributed`` +
+    the clean task's modules take); frozen (``gc.freeze``), every later full collection skips them.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 async def _run_worker(address: str, pipe: Any) -> None:
