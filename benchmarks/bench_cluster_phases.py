@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import queue
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -131,9 +132,9 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between background samples")
     args = parser.parse_args()
     marks = Marks()
+    from bench_cluster import run_once
+
     from engine.clean import job
-    from engine.clean.config import CleanConfig
-    from engine.context import SPAWN, JobContext, StopFlag
 
     marks.mark("import the clean job")
     stop_sampling = threading.Event()
@@ -174,32 +175,10 @@ def main() -> None:
         wrap(executor, "connect", after="cluster started (workers ready)", marks=marks)
         wrap(executor, "check_data_reach", before="executor set-up", after="data-reach check", marks=marks)
         wrap(connection.ClusterConnection, "close", before="executor shutdown (before close)", marks=marks)
-    status = SPAWN.Queue(maxsize=10000)
-    done = threading.Event()
-
-    def drain() -> None:
-        while not done.is_set() or not status.empty():
-            try:
-                status.get(timeout=0.1)
-            except queue.Empty:
-                pass
-
-    drainer = threading.Thread(target=drain, daemon=True)
-    drainer.start()
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="mpwatch-phases-") as out:
-        config = CleanConfig(
-            inputs=(args.data_dir,),
-            out_dir=Path(out),
-            workers=args.workers,
-            out_format=args.out_format,
-            cluster=None if args.pool else f"local:{args.workers}",
-        )
-        summary = job.run_clean(config, JobContext("bench", status, StopFlag()))
+        cluster = None if args.pool else f"local:{args.workers}"
+        summary = run_once(args.data_dir, Path(out), args.workers, args.out_format, cluster)
         marks.mark("closed (run_clean returned)")
-    done.set()
-    drainer.join(10)
     stop_sampling.set()
     print(f"{'pool' if args.pool else f'local:{args.workers}'}: {summary['files_ok']} files; load {os.getloadavg()}")
     print(marks.table())

@@ -24,7 +24,7 @@ import logging
 import select
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -142,22 +142,28 @@ def quiet_loggers(quiet: bool) -> Iterator[None]:
 
 
 def connect(
-    address: ClusterAddress | str, timeout_s: float = CONNECT_TIMEOUT_S, preload: str | None = None
+    address: ClusterAddress | str,
+    timeout_s: float = CONNECT_TIMEOUT_S,
+    preload: str | None = None,
+    local_setup: Callable[[], None] | None = None,
 ) -> ClusterConnection:
     """A client on ``address`` with at least one worker, or ``ClusterUnreachable`` within ``timeout_s``.
 
     ``preload``: a module the workers of a ``local:N`` cluster import as they start (the task
-    function's), beside the coordinator's own start instead of before the first task.
+    function's), beside the coordinator's own start instead of before the first task;
+    ``local_setup``: a function each of them runs once then (see ``LocalWorkers``). A remote
+    scheduler's workers are someone else's, shared by other runs: neither applies to them.
     """
     if isinstance(address, str):
         address = parse_cluster_address(address)
     if isinstance(address, LocalClusterSpec):
-        return _start_local(address, preload)
+        return _start_local(address, preload, local_setup)
     return _connect_scheduler(address, timeout_s)
 
 
-def _start_local(spec: LocalClusterSpec, preload: str | None) -> ClusterConnection:
-    workers = LocalWorkers(spec.workers, preload, LOCAL_CLUSTER_CONFIG)  # first: they start while we import dask
+def _start_local(spec: LocalClusterSpec, preload: str | None, setup: Callable[[], None] | None) -> ClusterConnection:
+    # first: they start while we import dask
+    workers = LocalWorkers(spec.workers, preload, LOCAL_CLUSTER_CONFIG, setup)
     connection = ClusterConnection(spec, None, None, workers)
     try:
         with imports_frozen():
