@@ -68,6 +68,23 @@ ENGLISH: Mapping[str, str] = {
     ),
     "worker_died_task_failed": "{task} failed: worker died ({exit}) on {attempts} attempts",
     "worker_died_on_all_attempts": "worker died ({exit}) on all {attempts} attempts",
+    # log lines of a run (``ctx.log_coded``); a param ``X`` with ``X_code``/``X_params`` beside it
+    # is a message inside the line (``inner``), translated by its own code
+    "clean_resuming": "resuming: {done} of {segments} segments already complete, skipped",
+    "segment_written": "segment {segment}/{segments} written: {name} ({rows:,} rows)",
+    "segment_error": "segment {segment}: {error}",
+    "segment_rows_disagree": "wrote {rows} rows, files counted {expected}",
+    "segment_not_written": "output not written: {error}",
+    "segment_removed_after_stop": "segment {segment}: {name} was finished after the run stopped; removed",
+    "report_not_updated": "{report} not updated: {error}",
+    "dialogues_inputs": "dialogues: {files} input file(s) → {out}",
+    "dialogues_done": "dialogues: {train} train + {val} val dialogues, {utterances} utterances in {seconds:.1f} s",
+    "validation_capped": "validation set capped at {val} dialogues (train keeps at least half of {dialogues})",
+    "memory_budget_too_small": (
+        "memory budget {budget_mb:.0f} MB is too small: the coordinator uses {resting_mb:.0f} MB at rest and "
+        "the largest partition needs about {needed_mb:.0f} MB more; building one partition at a time"
+    ),
+    "job_failed": "job failed: {reason}\n{traceback}",
     "hint_check_the_path": "check the path (files, folders or glob patterns in quotes)",
     "hint_inputs_kinds": "the inputs must hold {kinds} files (outside the output folder)",
     "hint_give_a_folder": "give a folder for the output (it is created if missing)",
@@ -80,6 +97,20 @@ ENGLISH: Mapping[str, str] = {
 def english(code: str, params: Mapping[str, Any]) -> str:
     """The English text of ``code`` with ``params`` (a KeyError for an unknown code or a missing param)."""
     return ENGLISH[code].format(**params)
+
+
+def inner(name: str, text: str, code: str = "", params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Params that put the message ``text`` (coded ``code``/``params``, or none) in the field
+    ``name`` of another: ``{name: text, name_code: …, name_params: …}``. The outer English text is
+    built from ``text``; a window translates the inner message by its own code."""
+    if not code:
+        return {name: text}
+    return {name: text, f"{name}_code": code, f"{name}_params": dict(params or {})}
+
+
+def inner_error(name: str, exc: BaseException) -> dict[str, Any]:
+    """``inner`` for an exception: its text, and its code when it carries one."""
+    return inner(name, str(exc), *code_and_params(exc))
 
 
 class CodedError(Exception):

@@ -63,7 +63,7 @@ def run_job(fn: JobFunction, config: Any, ctx: JobContext) -> JobFinished:
         finished = JobFinished(job=ctx.job, t=time.time(), ok=False, error=str(exc), code=code, params=params)
     except Exception as exc:
         reason, tb = format_exception(exc)
-        ctx.log(f"job failed: {reason}\n{tb}", "error")
+        ctx.log_coded("error", "job_failed", reason=reason, traceback=tb)
         finished = JobFinished(job=ctx.job, t=time.time(), ok=False, error=reason)
     ctx.sink.send_event(finished)
     return finished

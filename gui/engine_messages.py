@@ -81,6 +81,32 @@ MESSAGES: Mapping[str, str] = {
     "worker_died_on_all_attempts": QT_TRANSLATE_NOOP(
         "EngineMessages", "worker died ({exit}) on all {attempts} attempts"
     ),
+    "clean_resuming": QT_TRANSLATE_NOOP(
+        "EngineMessages", "resuming: {done} of {segments} segments already complete, skipped"
+    ),
+    "segment_written": QT_TRANSLATE_NOOP(
+        "EngineMessages", "segment {segment}/{segments} written: {name} ({rows:,} rows)"
+    ),
+    "segment_error": QT_TRANSLATE_NOOP("EngineMessages", "segment {segment}: {error}"),
+    "segment_rows_disagree": QT_TRANSLATE_NOOP("EngineMessages", "wrote {rows} rows, files counted {expected}"),
+    "segment_not_written": QT_TRANSLATE_NOOP("EngineMessages", "output not written: {error}"),
+    "segment_removed_after_stop": QT_TRANSLATE_NOOP(
+        "EngineMessages", "segment {segment}: {name} was finished after the run stopped; removed"
+    ),
+    "report_not_updated": QT_TRANSLATE_NOOP("EngineMessages", "{report} not updated: {error}"),
+    "dialogues_inputs": QT_TRANSLATE_NOOP("EngineMessages", "dialogues: {files} input file(s) → {out}"),
+    "dialogues_done": QT_TRANSLATE_NOOP(
+        "EngineMessages", "dialogues: {train} train + {val} val dialogues, {utterances} utterances in {seconds:.1f} s"
+    ),
+    "validation_capped": QT_TRANSLATE_NOOP(
+        "EngineMessages", "validation set capped at {val} dialogues (train keeps at least half of {dialogues})"
+    ),
+    "memory_budget_too_small": QT_TRANSLATE_NOOP(
+        "EngineMessages",
+        "memory budget {budget_mb:.0f} MB is too small: the coordinator uses {resting_mb:.0f} MB at rest and "
+        "the largest partition needs about {needed_mb:.0f} MB more; building one partition at a time",
+    ),
+    "job_failed": QT_TRANSLATE_NOOP("EngineMessages", "job failed: {reason}\n{traceback}"),
     "hint_check_the_path": QT_TRANSLATE_NOOP(
         "EngineMessages", "check the path (files, folders or glob patterns in quotes)"
     ),
@@ -170,8 +196,12 @@ def worker_exited_text(message: WorkerExited) -> str:
 
 def _shown_params(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """``params`` as shown: a disk fault's cause translated by its errno name, how a process ended
-    (``WorkerExited.as_params()``, an exit code, a worker's role) said again in the UI language."""
+    (``WorkerExited.as_params()``, an exit code, a worker's role) and a message inside the message
+    said again in the UI language."""
     shown = dict(params)
+    for name in params:  # a message inside the message (engine.coded_errors.inner), by its own code
+        if f"{name}_code" in params:
+            shown[name] = engine_text(params[f"{name}_code"], params.get(f"{name}_params", {}), params[name])
     if {"role", "pid", "exitcode", "expected"} <= params.keys():
         shown["exited"] = exited_text(params["role"], params["pid"], params["exitcode"], params["expected"])
     if "worker" in params:

@@ -24,6 +24,20 @@ def attribute(obj: object, dotted: str) -> Any:
     return obj
 
 
+def assign(root: object, assignment: str) -> None:
+    """Apply ``"form.inputs=/data"``: a widget's value, text, or index (combo box, tab widget)."""
+    name, value = assignment.split("=", 1)
+    widget = attribute(root, name)
+    if hasattr(widget, "setValue"):
+        widget.setValue(type(widget.value())(value))
+    elif hasattr(widget, "setCurrentIndex"):  # a combo box's item, a tab widget's page
+        widget.setCurrentIndex(int(value))
+    elif hasattr(widget, "set_text"):
+        widget.set_text(value)
+    else:
+        widget.setText(value)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out", help="PNG file to write")
@@ -37,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         metavar="WIDGET=VALUE",
         help="set a panel widget's text/value (or index: combo box, tabs) before starting, "
-        "e.g. rows=5000, form.inputs=/data (a dotted path from the panel) or batching.tabs=1",
+        "e.g. rows=5000, form.inputs=/data (a dotted path from the panel), batching.tabs=1, "
+        "or the window's, set just before the grab: window.bottom=1 (the Log tab)",
     )
     parser.add_argument(
         "--press",
@@ -67,17 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     panel = window.panels[args.tab]
     window.tabs.setCurrentWidget(panel)
+    window_sets = [a for a in args.set if a.startswith("window.")]
     for assignment in args.set:
-        name, value = assignment.split("=", 1)
-        widget = attribute(panel, name)
-        if hasattr(widget, "setValue"):
-            widget.setValue(type(widget.value())(value))
-        elif hasattr(widget, "setCurrentIndex"):  # a combo box's item, a tab widget's page
-            widget.setCurrentIndex(int(value))
-        elif hasattr(widget, "set_text"):
-            widget.set_text(value)
-        else:
-            widget.setText(value)
+        if assignment not in window_sets:
+            assign(panel, assignment)
     if args.start:
         QTimer.singleShot(300, panel.start_job)
     for press in args.press:
@@ -85,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         QTimer.singleShot(int(float(seconds or 0) * 1000), attribute(panel, name).click)
 
     def grab() -> None:
+        for assignment in window_sets:  # a run's start resets the window's views: set them last
+            assign(window, assignment.removeprefix("window."))
         window.grab().save(args.out)
         print(f"saved {args.out}", file=sys.stderr)
         window.close()

@@ -39,3 +39,16 @@ def main_window(qtbot):
         window.close()
         qtbot.waitUntil(lambda: not window.isVisible(), timeout=20000)
     assert not wait_no_children(timeout_s=10.0), f"children left: {live_children()}"
+
+
+@pytest.fixture
+def chinese(qapp):
+    """The UI in Chinese for one test, English again after it."""
+    from PySide6.QtCore import QSettings
+
+    from gui import i18n
+
+    i18n.install_language("zh_CN")
+    yield
+    i18n.install_language("en")
+    QSettings().remove(i18n.SETTINGS_KEY)

@@ -166,6 +166,44 @@ def test_parquet_segment_from_encoded_parts_is_byte_identical_to_pyarrow_writing
     assert back.column("消息内容").to_pylist() == sum((t.column("消息内容").to_pylist() for t in tables), [])
 
 
+def test_a_parquet_column_of_distinct_values_is_written_without_a_dictionary(tmp_path):
+    """A timestamp column (every value distinct) gains nothing from a dictionary: written plain, the
+    part is smaller; the repeated columns keep theirs, and parts still join byte for byte."""
+    import pyarrow.parquet as pq
+
+    from engine.tables.writers import write_parquet_part
+
+    columns = ("坐席id", "消息时间")
+    tables = [
+        pa.table(
+            {
+                "坐席id": ["kf1", "kf2"] * 600,
+                "消息时间": [f"2024-01-01 00:{i // 60:02}:{i % 60:02}.{k}" for i in range(1200)],
+            }
+        )
+        for k in range(2)
+    ]
+    parts = [tmp_path / f"part_{k}.parquet" for k in range(2)]
+    for t, part in zip(tables, parts):
+        write_parquet_part(t, columns, part)
+    chunks = pq.ParquetFile(parts[0]).metadata.row_group(0)
+    assert chunks.column(0).has_dictionary_page and not chunks.column(1).has_dictionary_page
+    everything_in_a_dictionary = tmp_path / "default.parquet"
+    pq.write_table(tables[0], everything_in_a_dictionary)
+    assert parts[0].stat().st_size < everything_in_a_dictionary.stat().st_size
+    joined, written = tmp_path / "joined.parquet", tmp_path / "written.parquet"
+    with ParquetSegmentWriter(joined, columns) as writer:
+        for part in parts:
+            writer.append_part(part)
+    with ParquetSegmentWriter(written, columns) as writer:
+        for t in tables:
+            writer.write(t)
+    assert joined.read_bytes() == written.read_bytes()
+    assert pq.read_table(joined).column("消息时间").to_pylist() == sum(
+        (t.column("消息时间").to_pylist() for t in tables), []
+    )
+
+
 def test_parquet_part_with_another_schema_is_refused(tmp_path):
     from engine.tables.parquet_concat import ParquetConcatError
     from engine.tables.writers import write_parquet_part

@@ -5,23 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtCore import QSettings
 
 from engine.coded_errors import ENGLISH, english
 from engine.status import JobFinished, LogLine, TaskFailed, WorkerExited
-from gui import i18n
 from gui.engine_messages import MESSAGES, engine_text, failure_text
 from tests.clean_fixtures import write_good_inputs
 from tests.cli_support import injected_env
 from tests.helpers import wait_no_children
-
-
-@pytest.fixture
-def chinese(qapp):
-    i18n.install_language("zh_CN")
-    yield
-    i18n.install_language("en")
-    QSettings().remove(i18n.SETTINGS_KEY)
 
 
 def test_the_gui_catalogue_has_every_engine_code_with_the_engine_text():
@@ -203,3 +193,69 @@ def test_a_task_whose_worker_died_is_told_in_chinese(chinese):
     reason = english("worker_died_on_all_attempts", params)
     failed = TaskFailed("j", "a.xlsx", "clean 2", 0.0, reason, code="worker_died_on_all_attempts", params=params)
     assert failure_text(failed) == "工作进程在全部 3 次尝试中都意外退出（退出码 3）"
+
+
+def test_a_run_log_line_keeps_its_numbers_as_the_engine_writes_them(chinese):
+    written = {"segment": 1, "segments": 4, "name": "clean_00000-00024.xlsx", "rows": 452310}
+    line = LogLine("clean-1", "info", english("segment_written", written), 0.0, "segment_written", written)
+    assert line.text == "segment 1/4 written: clean_00000-00024.xlsx (452,310 rows)"
+    assert failure_text(line) == "分段 1/4 已写出：clean_00000-00024.xlsx（452,310 行）"
+    budget = {"budget_mb": 16.0, "resting_mb": 133.49, "needed_mb": 0.28}
+    line = LogLine("d-1", "warning", english("memory_budget_too_small", budget), 0.0, "memory_budget_too_small", budget)
+    assert line.text.startswith("memory budget 16 MB is too small: the coordinator uses 133 MB at rest")
+    assert failure_text(line) == (
+        "内存预算 16 MB 太小：协调进程空闲时占用 133 MB，最大的分区还需约 0 MB；改为每次构建一个分区"
+    )
+
+
+def test_a_message_inside_a_log_line_is_translated_by_its_own_code(chinese):
+    """report.json not updated: <a disk fault>, segment 2: output not written: <a reader error>:
+    the English line built from the inner texts, the Chinese one from the inner codes."""
+    import queue
+
+    from engine.clean.log_lines import segment_error
+    from engine.coded_errors import inner, inner_error
+    from engine.context import JobContext
+    from engine.disk_fault import DiskFault
+
+    cause = "No space left on device (ENOSPC)"
+    fault = DiskFault.coded("disk_fault", target="/out/report.json", cause=cause, errno="ENOSPC")
+    params = {"report": "report.json", **inner_error("error", fault)}
+    line = LogLine("clean-1", "error", english("report_not_updated", params), 0.0, "report_not_updated", params)
+    assert line.text == f"report.json not updated: cannot write /out/report.json: {cause}"
+    assert failure_text(line) == "report.json 未更新：无法写入 /out/report.json：磁盘空间不足 (ENOSPC)"
+
+    events: queue.Queue = queue.Queue()
+    ctx = JobContext("clean-1", events)
+    empty = inner("error", "empty file (0 bytes)", "empty_file", {})
+    assert segment_error(ctx, 1, "segment_not_written", **empty) == "output not written: empty file (0 bytes)"
+    logged = events.get_nowait()
+    assert (logged.level, logged.text) == ("error", "segment 2: output not written: empty file (0 bytes)")
+    assert failure_text(logged) == "分段 2：输出未写出：空文件（0 字节）"
+    # an inner text without a code stays the engine's English inside the translated sentence
+    segment_error(ctx, 0, "segment_not_written", **inner("error", "ValueError: bad cell"))
+    assert failure_text(events.get_nowait()) == "分段 1：输出未写出：ValueError: bad cell"
+
+
+def test_a_failed_job_says_its_sentence_in_chinese_and_keeps_its_traceback(chinese):
+    import queue
+
+    from engine.context import JobContext
+    from engine.runner import run_job
+    from gui.log_view import LogView
+
+    def crash(config, ctx):
+        raise ZeroDivisionError("the job's own bug")
+
+    events: queue.Queue = queue.Queue()
+    finished = run_job(crash, None, JobContext("clean-7", events))
+    lines = [m for m in iter(events.get_nowait, finished) if isinstance(m, LogLine)]
+    assert finished.error == "ZeroDivisionError: the job's own bug" and len(lines) == 1
+    reason, traceback = lines[0].text.split("\n", 1)
+    assert reason == "job failed: ZeroDivisionError: the job's own bug"  # what the CLI prints
+    assert traceback.startswith("Traceback (most recent call last):") and "raise ZeroDivisionError" in traceback
+    assert failure_text(lines[0]) == f"任务失败：ZeroDivisionError: the job's own bug\n{traceback}"
+    view = LogView()
+    view.on_message(lines[0])
+    assert view.lines[-1].endswith("[clean-7] 任务失败：ZeroDivisionError: the job's own bug")
+    assert "raise ZeroDivisionError" in view.toPlainText()  # the traceback below it, as it was

@@ -34,11 +34,13 @@ import pyarrow.parquet as pq
 from engine.atomic import atomic_path, check_writable_dir, remove_stale_parts
 from engine.clean.config import CleanConfig, DropReason
 from engine.clean.dedupe import SeenHashes
+from engine.clean.log_lines import segment_error, segment_written
 from engine.clean.naming import file_label, segment_name
 from engine.clean.report import CleanReport
 from engine.clean.resume import check_resume, remove_unadopted_outputs
 from engine.clean.worker import HASH_COLUMN, CleanFileTask, PartFiles, WriteSegmentTask, run_clean_task
 from engine.cluster.job_executor import open_job_executor
+from engine.coded_errors import inner, inner_error
 from engine.context import Cancelled, JobContext
 from engine.disk_fault import DiskFault, writing_into
 from engine.executor import Executor, TaskResult, TaskSpec, WorkersPublisher
@@ -102,9 +104,7 @@ class _CleanRun:
                 self.done_segments.add(s)
                 self.files_left[s] = 0
             if self.done_segments:
-                self.ctx.log(
-                    f"resuming: {len(self.done_segments)} of {len(self.segments)} segments already complete, skipped"
-                )
+                self.ctx.log_coded("info", "clean_resuming", done=len(self.done_segments), segments=len(self.segments))
             remove_unadopted_outputs(self.report.path, self.report.outputs())
         if self.seen is None:
             shutil.rmtree(self.hashes_dir, ignore_errors=True)
@@ -297,8 +297,9 @@ class _CleanRun:
             segment.outputs = [result.value["path"]]
             segment.sheet_rows = result.value["sheet_rows"]
             if segment.rows != expected:  # a bug, not bad input: say so loudly in the report
-                segment.error = f"wrote {segment.rows} rows, files counted {expected}"
-                self.ctx.log(f"segment {s + 1}: {segment.error}", "error")
+                segment.error = segment_error(
+                    self.ctx, s, "segment_rows_disagree", rows=segment.rows, expected=expected
+                )
             for i in self.ok_parts(s):
                 self.report.files[i].status = "ok"
             if self.seen is not None:
@@ -306,17 +307,16 @@ class _CleanRun:
                     with open(tmp, "wb") as handle:
                         np.save(handle, self.pending_hashes.pop(s))
             self.status.add(segments_written=1, rows_written=segment.rows)
-            name = Path(segment.outputs[0]).name
-            self.ctx.log(f"segment {s + 1}/{len(self.segments)} written: {name} ({segment.rows:,} rows)")
+            segment_written(self.ctx, s, len(self.segments), Path(segment.outputs[0]).name, segment.rows)
         else:
-            segment.status, segment.error = "failed", f"output not written: {result.error}"
+            cause = inner("error", result.error, **result.coded(result.error))
+            segment.status, segment.error = "failed", segment_error(self.ctx, s, "segment_not_written", **cause)
             lost = self.ok_parts(s)
             for i in lost:  # their rows never reached an output: the files failed after all
                 entry = self.report.files[i]
                 entry.status, entry.error = "failed", segment.error
                 self.status.add(rows_in=-entry.rows_in, rows_out=-entry.rows_out, **_drops(entry.dropped, -1))
             self.status.add(segments_failed=1, files_done=-len(lost), files_failed=len(lost))
-            self.ctx.log(f"segment {s + 1}: {segment.error}", "error")
             self.ctx.sink.send_event(result.failed_event(self.ctx.job, segment.error))
         # The parts go once the report no longer calls their files "cleaned" (never ahead of the disk).
         self.parts_to_remove.extend(p for i in self.segments[s] for p in self.part_files(i).paths())
@@ -342,7 +342,8 @@ class _CleanRun:
         except DiskFault as exc:
             if status == "done":
                 raise
-            self.ctx.log(f"report.json not updated: {exc}", "error")  # the run's own error says more
+            error = inner_error("error", exc)  # the run's own error says more
+            self.ctx.log_coded("error", "report_not_updated", report=self.report.path.name, **error)
 
     def remove_unrecorded_segments(self) -> None:
         """A segment write that finished as Stop (or a fault) came, after the coordinator stopped
@@ -353,7 +354,7 @@ class _CleanRun:
             path = self.out_dir / segment_name(idx[0], idx[-1], self.config.out_format)
             if segment.status != "written" and path.is_file():
                 path.unlink(missing_ok=True)
-                self.ctx.log(f"segment {s + 1}: {path.name} was finished after the run stopped; removed")
+                self.ctx.log_coded("info", "segment_removed_after_stop", segment=s + 1, name=path.name)
 
     def summary(self) -> dict[str, Any]:
         """The report's figures, with what ``--resume`` adopted counted apart: the rate is new work's."""

@@ -55,6 +55,7 @@ import psutil
 from engine import stop_signals
 from engine.atomic import check_writable_dir
 from engine.cluster.job_executor import open_job_executor
+from engine.coded_errors import inner_error
 from engine.context import Cancelled, JobContext
 from engine.dialogues.assemble import build_and_write, count_dialogues
 from engine.dialogues.config import DialoguesConfig
@@ -124,7 +125,7 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
     try:
         with sigterm_cancels(), ExitStack() as cluster_scope, writing_into(out_dir):
             run_report.start()
-            ctx.log(f"dialogues: {len(files)} input file(s) → {out_dir}")
+            ctx.log_coded("info", "dialogues_inputs", files=len(files), out=str(out_dir))
             sizes = [(p.suffix, p.stat().st_size if p.exists() else 0) for p in files]
             total_bytes = sum(s for _, s in sizes)
             partitions = config.partitions or partition_count(sizes, config.memory_budget_bytes)
@@ -173,10 +174,7 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
             n_val, capped = val_count(config.val_size, dialogues_total, config.val_cap)
             val_ordinals = choose_val_ordinals(dialogues_total, n_val, config.seed)
             if capped:
-                ctx.log(
-                    f"validation set capped at {n_val} dialogues (train keeps at least half of {dialogues_total})",
-                    "warning",
-                )
+                ctx.log_coded("warning", "validation_capped", val=n_val, dialogues=dialogues_total)
             seconds["keys"] = time.perf_counter() - t0
             run_report.phase_done("keys", seconds["keys"])
             rss_after["keys"] = rss_bytes()
@@ -226,10 +224,9 @@ def run_dialogues(config: DialoguesConfig, ctx: JobContext) -> dict[str, Any]:
                 )
             )
             run_report.done(report)
-            ctx.log(
-                f"dialogues: {totals.dialogues['train']} train + {totals.dialogues['val']} val dialogues, "
-                f"{report['utterances']['total']} utterances in {seconds['total']:.1f} s"
-            )
+            counts = {"train": totals.dialogues["train"], "val": totals.dialogues["val"]}
+            utterances = report["utterances"]["total"]
+            ctx.log_coded("info", "dialogues_done", **counts, utterances=utterances, seconds=seconds["total"])
             return summarize(report)
     except BaseException as exc:
         if writer is not None:
@@ -248,7 +245,8 @@ def _record_end(run_report: DialoguesRunReport, ctx: JobContext, exc: BaseExcept
     try:
         run_report.ended("stopped" if stopped else "failed", "" if stopped else str(exc) or type(exc).__name__)
     except DiskFault as fault:
-        ctx.log(f"{REPORT_NAME} not updated: {fault}", "error")  # the run's own error says more
+        # the run's own error says more
+        ctx.log_coded("error", "report_not_updated", report=REPORT_NAME, **inner_error("error", fault))
 
 
 def _build_groups(
@@ -267,10 +265,6 @@ def _build_groups(
     groups = plan_build_groups(parted.partition_rows, parted.partition_text_bytes, limit)
     largest = max(costs[a:b].sum() for a, b in groups)
     if largest > group_limit_bytes(config.memory_budget_bytes, resting):
-        ctx.log(
-            f"memory budget {config.memory_budget_bytes / 2**20:.0f} MB is too small: the "
-            f"coordinator uses {resting / 2**20:.0f} MB at rest and the largest partition needs "
-            f"about {largest * 1.75 / 2**20:.0f} MB more; building one partition at a time",
-            "warning",
-        )
+        needed = {"budget_mb": config.memory_budget_bytes / 2**20, "needed_mb": float(largest) * 1.75 / 2**20}
+        ctx.log_coded("warning", "memory_budget_too_small", resting_mb=resting / 2**20, **needed)
     return groups

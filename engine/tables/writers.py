@@ -43,6 +43,7 @@ from engine.atomic import atomic_path, temp_path_for
 from engine.disk_fault import fsync_path
 from engine.tables.formula_guard import guard_formulas
 from engine.tables.parquet_concat import ParquetConcatenator
+from engine.tables.parquet_encode import encode_parquet, string_schema
 
 #: Rows in one Excel worksheet, header included (Excel's hard limit).
 EXCEL_MAX_ROWS = 1_048_576
@@ -298,27 +299,10 @@ class CsvSegmentWriter(SegmentWriter):
         self._handle.close()
 
 
-def _string_schema(columns: tuple[str, ...]) -> pa.Schema:
-    return pa.schema([(c, pa.string()) for c in columns])
-
-
-def _write_parquet(table: pa.Table, columns: tuple[str, ...], target: str | BinaryIO) -> None:
-    """One ``write_table`` call of a writer opened on the string schema: the one place parquet rows
-    are encoded, so that a part and a segment use the same settings (``append_part`` relies on it)."""
-    import pyarrow.parquet as pq  # loaded by the first parquet write: a csv worker never needs it
-
-    schema = _string_schema(columns)
-    writer = pq.ParquetWriter(target, schema)
-    try:
-        writer.write_table(table.select(list(columns)).cast(schema))
-    finally:
-        writer.close()
-
-
 def write_parquet_part(table: pa.Table, columns: tuple[str, ...], path: Path) -> int:
     """Encode ``table`` as a parquet part file at ``path`` (write-then-rename); returns its rows."""
     with atomic_path(path) as tmp:
-        _write_parquet(table, tuple(columns), str(tmp))
+        encode_parquet(table, tuple(columns), str(tmp))
     return table.num_rows
 
 
@@ -338,7 +322,7 @@ class ParquetSegmentWriter(SegmentWriter):
 
     def write(self, table: pa.Table) -> None:
         encoded = io.BytesIO()
-        _write_parquet(table, self.columns, encoded)
+        encode_parquet(table, self.columns, encoded)
         encoded.seek(0)
         self._add(encoded)
 
@@ -359,7 +343,7 @@ class ParquetSegmentWriter(SegmentWriter):
             import pyarrow.parquet as pq
 
             self._handle.close()
-            pq.ParquetWriter(str(self.temp_path), _string_schema(self.columns)).close()
+            pq.ParquetWriter(str(self.temp_path), string_schema(self.columns)).close()
             return
         self._joined.close()
         self._handle.close()

@@ -821,6 +821,56 @@
         <translation>工作进程在全部 {attempts} 次尝试中都意外退出（{exit}）</translation>
     </message>
     <message>
+        <source>resuming: {done} of {segments} segments already complete, skipped</source>
+        <translation>断点续跑：{segments} 个分段中已有 {done} 个完成，已跳过</translation>
+    </message>
+    <message>
+        <source>segment {segment}/{segments} written: {name} ({rows:,} rows)</source>
+        <translation>分段 {segment}/{segments} 已写出：{name}（{rows:,} 行）</translation>
+    </message>
+    <message>
+        <source>segment {segment}: {error}</source>
+        <translation>分段 {segment}：{error}</translation>
+    </message>
+    <message>
+        <source>wrote {rows} rows, files counted {expected}</source>
+        <translation>写出 {rows} 行，但各文件合计 {expected} 行</translation>
+    </message>
+    <message>
+        <source>output not written: {error}</source>
+        <translation>输出未写出：{error}</translation>
+    </message>
+    <message>
+        <source>segment {segment}: {name} was finished after the run stopped; removed</source>
+        <translation>分段 {segment}：{name} 在运行停止后才写完，已删除</translation>
+    </message>
+    <message>
+        <source>{report} not updated: {error}</source>
+        <translation>{report} 未更新：{error}</translation>
+    </message>
+    <message>
+        <source>dialogues: {files} input file(s) → {out}</source>
+        <translation>对话：{files} 个输入文件 → {out}</translation>
+    </message>
+    <message>
+        <source>dialogues: {train} train + {val} val dialogues, {utterances} utterances in {seconds:.1f} s</source>
+        <translation>对话：训练集 {train} 段 + 验证集 {val} 段对话，共 {utterances} 句话，用时 {seconds:.1f} 秒</translation>
+    </message>
+    <message>
+        <source>validation set capped at {val} dialogues (train keeps at least half of {dialogues})</source>
+        <translation>验证集上限为 {val} 段对话（训练集至少保留 {dialogues} 段中的一半）</translation>
+    </message>
+    <message>
+        <source>memory budget {budget_mb:.0f} MB is too small: the coordinator uses {resting_mb:.0f} MB at rest and the largest partition needs about {needed_mb:.0f} MB more; building one partition at a time</source>
+        <translation>内存预算 {budget_mb:.0f} MB 太小：协调进程空闲时占用 {resting_mb:.0f} MB，最大的分区还需约 {needed_mb:.0f} MB；改为每次构建一个分区</translation>
+    </message>
+    <message>
+        <source>job failed: {reason}
+{traceback}</source>
+        <translation>任务失败：{reason}
+{traceback}</translation>
+    </message>
+    <message>
         <source>check the path (files, folders or glob patterns in quotes)</source>
         <translation>请检查路径（文件、文件夹，或加引号的通配模式）</translation>
     </message>

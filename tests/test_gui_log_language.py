@@ -1,0 +1,99 @@
+"""A real clean run and a real dialogues run in the Chinese window: the engine's log lines show in
+Chinese in the Log view (numbers as the engine writes them), while the events keep the English
+text the CLI prints (tests/test_engine_log_lines.py checks the CLI itself)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from engine.demo.data import make_chat_frame
+from engine.status import JobFinished, LogLine
+from tests.clean_fixtures import write_good_inputs
+from tests.helpers import wait_no_children
+
+
+def run_from(panel, qtbot, main_window) -> tuple[JobFinished, list[LogLine]]:
+    """Start ``panel``'s job, wait for its end; (JobFinished, the run's LogLines as the engine sent them)."""
+    main_window.tabs.setCurrentWidget(panel)
+    sent: list[LogLine] = []
+    keep = lambda message: sent.append(message) if isinstance(message, LogLine) else None  # noqa: E731
+    main_window.poller.add_global_listener(keep)
+    with qtbot.waitSignal(panel.job_finished, timeout=120000) as finished:
+        assert panel.start_job()
+    result: JobFinished = finished.args[0]
+    assert result.ok, result.error
+    return result, [line for line in sent if line.job == result.job]
+
+
+def shown(main_window, job: str) -> list[str]:
+    """The Log view's lines of ``job``, without their time stamp."""
+    return [line.split("  ", 1)[1] for line in main_window.log_view.lines if f"[{job}] " in line]
+
+
+@pytest.mark.timeout(150)
+def test_a_clean_run_and_its_resume_are_logged_in_chinese(main_window, qtbot, tmp_path, chinese):
+    write_good_inputs(tmp_path / "in", files=4, rows=700, seed=5)
+    panel = main_window.panels["clean"]
+    form = panel.form
+    form.inputs.set_text(str(tmp_path / "in"))
+    form.out_dir.set_text(str(tmp_path / "out"))
+    form.workers.setValue(2)
+    form.segment_files.setValue(2)
+    form.out_format.setCurrentText("csv")
+    form.resume.setChecked(False)
+    first, sent = run_from(panel, qtbot, main_window)
+    english = sorted(line.text for line in sent if line.code == "segment_written")
+    assert all(re.fullmatch(r"segment \d/2 written: clean_\d{5}-\d{5}\.csv \(\d,\d{3} rows\)", t) for t in english)
+    assert len(english) == 2
+    chinese_lines = sorted(line for line in shown(main_window, first.job) if "已写出" in line)
+    expected = [
+        re.sub(r"segment (\d/2) written: (\S+) \((\S+) rows\)", r"分段 \1 已写出：\2（\3 行）", t) for t in english
+    ]
+    assert chinese_lines == [f"[{first.job}] {text}" for text in expected]
+
+    form.resume.setChecked(True)
+    again, sent = run_from(panel, qtbot, main_window)
+    assert [line.text for line in sent] == ["resuming: 2 of 2 segments already complete, skipped"]
+    assert f"[{again.job}] 断点续跑：2 个分段中已有 2 个完成，已跳过" in shown(main_window, again.job)
+    assert not any("segment" in line or "resuming" in line for line in main_window.log_view.lines)
+    assert not wait_no_children(10.0)
+
+
+@pytest.mark.timeout(150)
+def test_a_dialogues_run_is_logged_in_chinese(main_window, qtbot, tmp_path, chinese):
+    """Asked for more validation dialogues than half, on the smallest memory budget: the input line,
+    both warnings and the closing line in Chinese."""
+    paths = []
+    for i in range(2):
+        paths.append(tmp_path / f"chat_{i}.csv")
+        make_chat_frame(2000, seed=3, file_index=i).to_csv(paths[-1], index=False)
+    panel = main_window.panels["dialogues"]
+    panel.inputs.set_text(";".join(str(p) for p in paths))
+    out = tmp_path / "out"
+    panel.out_dir.set_text(str(out))
+    panel.val_size.setText("100000")
+    panel.memory_mb.setValue(16)
+    panel.workers.setValue(2)
+    result, sent = run_from(panel, qtbot, main_window)
+    by_code = {line.code: line for line in sent}
+    assert list(by_code) == ["dialogues_inputs", "memory_budget_too_small", "validation_capped", "dialogues_done"]
+    val, dialogues = result.summary["val_dialogues"], result.summary["dialogues"]
+    train = result.summary["train_dialogues"]
+    assert by_code["validation_capped"].text == (
+        f"validation set capped at {val} dialogues (train keeps at least half of {dialogues})"
+    )
+    assert by_code["dialogues_inputs"].text == f"dialogues: 2 input file(s) → {out}"
+    job = result.job
+    lines = shown(main_window, job)
+    assert f"[{job}] 对话：2 个输入文件 → {out}" in lines
+    assert f"[{job}] 验证集上限为 {val} 段对话（训练集至少保留 {dialogues} 段中的一半）" in lines
+    assert any(
+        re.fullmatch(rf"\[{job}\] 内存预算 16 MB 太小：协调进程空闲时占用 \d+ MB，.*改为每次构建一个分区", x)
+        for x in lines
+    )
+    done = [x for x in lines if x.startswith(f"[{job}] 对话：训练集 {train} 段 + 验证集 {val} 段对话，")]
+    assert len(done) == 1 and re.search(r"，共 \d+ 句话，用时 \d+\.\d 秒$", done[0]), lines
+    assert not any("dialogues:" in x or "memory budget" in x or "validation set" in x for x in lines)
+    assert not wait_no_children(10.0)
