@@ -75,3 +75,10 @@ def pyarrow_imported_pandas() -> bool:
     pa.array([1, 2])
     pa.scalar(0)
     return "pandas" in sys.modules
+
+
+def gc_state() -> tuple[bool, bool]:
+    """(the cyclic GC is on, objects are frozen out of its scans) in this process."""
+    import gc
+
+    return gc.isenabled(), gc.get_freeze_count() > 0

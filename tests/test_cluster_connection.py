@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import signal
@@ -118,6 +119,9 @@ def test_local_workers_run_the_jobs_setup_as_they_start_and_a_clean_run_gives_it
     setup = keep_pyarrow_from_importing_pandas
     with connect("local:1", preload="engine.clean.worker", local_setup=setup) as connection:
         assert list(connection.client.run(targets.pyarrow_imported_pandas).values()) == [False]
+        # its imports were frozen for the cyclic GC, which runs again
+        assert list(connection.client.run(targets.gc_state).values()) == [(True, True)]
+    assert gc.isenabled()  # here too, after the coordinator's frozen dask import
     inputs = tmp_path / "in"
     inputs.mkdir()
     (inputs / "a.csv").write_text("role,text\nuser,hello\n")
