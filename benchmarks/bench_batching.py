@@ -2,6 +2,7 @@
 
     python benchmarks/bench_batching.py [--seconds 3] [--target-p99-ms 100]
     python benchmarks/bench_batching.py --only target --repeat 3 [--capacity 2500]   # the target sweep alone
+    python benchmarks/bench_batching.py --only saturation --rounds 5 [--capacity 4667]   # step 2 alone
 
 Prints, in one run (loopback, a free port, the default model, the load generator in this process,
 its ``CONNECTIONS`` connections opened and warmed before each step's clock starts, as wrk2 does;
@@ -15,7 +16,11 @@ printed apart):
     capacity), the median of ``ROUNDS`` steps each. Two separate probes (as this benchmark did
     before) compared different offered rates (the doubling stops at a different step for each) in
     different minutes, on a service whose answers per second fall as overload deepens: they gave
-    0.87× where the same policies in one service give about 1.0× (issue 11);
+    0.87× where the same policies in one service give about 1.0× (issue 11). With 3 steps each
+    one step's spread (2,700-4,600/s at 3×, the load generator and the ingress sharing 2 cores)
+    moved the median to 0.84× or 1.16× from run to run; 5 steps each gave 1.07× and 1.04×. Each
+    policy's batches are printed too (answers per batch, flush reasons), to show whether idle
+    sends small batches under overload;
  3. for fixed, idle and target: offered 5, 25, 50, 80, 100, 150 % of capacity → achieved answers/s,
     p50, p99 (client side, 200s only), p99 inside the service, 503s, the generator's lag p99 and the
     load average; plus ``--max-batch 1`` at 5 and 25 % (idle's reference);
@@ -45,7 +50,7 @@ from engine.pipeline.loadtest import LoadtestResult, demo_texts  # noqa: E402
 LOADS = (0.05, 0.25, 0.50, 0.80, 1.00, 1.50)
 #: Offered rates (× capacity) at which idle and fixed are compared at saturation, and steps per policy.
 SATURATION_LOADS = (1.5, 3.0)
-ROUNDS = 3
+ROUNDS = 5
 #: Open requests at most, and connections opened before each step.
 CONNECTIONS = 2048
 
@@ -65,28 +70,66 @@ def saturation(texts: list[str], seconds: float, guess: float, **overrides: obje
             time.sleep(0.5)
 
 
+#: The batcher's flush counters read around each saturation step (mean batch size, flush reasons).
+FLUSHES = ("flush_idle", "flush_size", "flush_deadline")
+
+
 def saturation_pair(
-    texts: list[str], seconds: float, capacity: float, loads: tuple[float, ...] = SATURATION_LOADS
-) -> dict[float, dict[str, list[float]]]:
-    """Answers/s of ``fixed`` and ``idle`` at each offered share of ``capacity``: one service, the
-    policy switched live, the two alternating (ABBA…) so drift on the machine hits both alike."""
-    out: dict[float, dict[str, list[float]]] = {}
+    texts: list[str],
+    seconds: float,
+    capacity: float,
+    loads: tuple[float, ...] = SATURATION_LOADS,
+    rounds: int = ROUNDS,
+) -> dict[float, dict[str, list[tuple[float, dict[str, float]]]]]:
+    """Answers/s of ``fixed`` and ``idle`` at each offered share of ``capacity``, each with the
+    batcher's flushes during its step: one service, the policy switched live, the two alternating
+    (ABBA…) so drift on the machine hits both alike."""
+    out: dict[float, dict[str, list[tuple[float, dict[str, float]]]]] = {}
     with Served() as served:
-        control = served.service.wiring.control
+        control, report = served.service.wiring.control, served.service.wiring.report
         load(served.url, texts, 50, 1.0)
         for share in loads:
-            got: dict[str, list[float]] = {"fixed": [], "idle": []}
-            for round_ in range(ROUNDS):
+            got: dict[str, list[tuple[float, dict[str, float]]]] = {"fixed": [], "idle": []}
+            for round_ in range(rounds):
                 for policy in ("fixed", "idle") if round_ % 2 == 0 else ("idle", "fixed"):
                     control.set(policy=policy)
                     time.sleep(0.3)
+                    before = report.read()
                     result = load(
                         served.url, texts, share * capacity, seconds, concurrency=CONNECTIONS, preconnect=CONNECTIONS
                     )
-                    got[policy].append(result.throughput_per_s)
+                    after = report.read()
+                    flushes = {name: after[name] - before[name] for name in FLUSHES}
+                    got[policy].append((result.throughput_per_s, flushes))
                     time.sleep(0.5)
             out[share] = got
     return out
+
+
+def print_pairs(
+    pairs: dict[float, dict[str, list[tuple[float, dict[str, float]]]]], capacity: float, seconds: float
+) -> list[float]:
+    """One line per offered share (answers/s of each step, median ratio) and one per policy with
+    its batches: mean size and flush reasons over all its steps. Returns the median ratios."""
+    ratios = []
+    for share, got in pairs.items():
+        rates = {policy: [rate for rate, _ in steps] for policy, steps in got.items()}
+        ratio = statistics.median(rates["idle"]) / statistics.median(rates["fixed"])
+        ratios.append(ratio)
+        print(
+            f"   offered {share:g}× ({share * capacity:,.0f}/s): fixed {', '.join(f'{v:,.0f}' for v in rates['fixed'])}; "
+            f"idle {', '.join(f'{v:,.0f}' for v in rates['idle'])} → median idle/fixed "
+            f"{ratio:.2f} · load avg {os.getloadavg()[0]:.2f}"
+        )
+        for policy, steps in got.items():
+            answered = sum(rate for rate, _ in steps) * seconds
+            reasons = {name: sum(flushes[name] for _, flushes in steps) for name in FLUSHES}
+            batches = max(1.0, sum(reasons.values()))
+            print(
+                f"      {policy:<5} batches {batches:,.0f}, answers per batch {answered / batches:5.1f}; "
+                + ", ".join(f"{name[6:]} {count:,.0f}" for name, count in reasons.items())
+            )
+    return ratios
 
 
 def row(label: str, share: float, rate: float, result: LoadtestResult) -> str:
@@ -118,8 +161,12 @@ def main() -> None:
     parser.add_argument("--target-p99-ms", type=float, default=100.0, help="X of the target policy")
     parser.add_argument("--guess", type=float, default=4000.0, help="offered rate that saturates the service")
     parser.add_argument(
-        "--only", choices=("all", "target"), default="all", help="target: capacity, then the target sweep"
+        "--only",
+        choices=("all", "target", "saturation"),
+        default="all",
+        help="target: capacity, then the target sweep; saturation: capacity, then idle vs fixed at saturation",
     )
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="steps per policy in idle vs fixed at saturation")
     parser.add_argument("--repeat", type=int, default=1, help="with --only target: sweeps in a row")
     parser.add_argument("--capacity", type=float, default=0.0, help="answers/s at saturation (skips the probe)")
     args = parser.parse_args()
@@ -133,6 +180,12 @@ def main() -> None:
         capacity = args.capacity or saturation(texts, args.seconds + 2, args.guess, batching="idle")
         print(f"\n3. target mode at shares of capacity ({capacity:,.0f}/s), {args.repeat} sweeps")
         run_target(texts, capacity, args)
+        return
+    if args.only == "saturation":
+        capacity = args.capacity or saturation(texts, args.seconds + 2, args.guess, batching="idle")
+        print(f"\n2. idle vs fixed at saturation (capacity {capacity:,.0f}/s): one service, {args.rounds} steps each")
+        ratios = print_pairs(saturation_pair(texts, args.seconds, capacity, rounds=args.rounds), capacity, args.seconds)
+        print(f"   worst median idle/fixed {min(ratios):.2f}× (target ≥ 0.95×)")
         return
     print("\n1. lone requests at idle, 0.3 s apart, from the first after /healthz said ok (ms)")
     for label, overrides in (
@@ -150,14 +203,9 @@ def main() -> None:
     print(f"\n2. capacity (idle, offered {args.guess:,.0f}/s for {args.seconds + 2:g} s, doubled while it keeps up)")
     capacity = saturation(texts, args.seconds + 2, args.guess, batching="idle")
     print(f"   {capacity:,.0f}/s")
-    print(f"   idle vs fixed at saturation: one service, policy switched live, alternating, {ROUNDS} steps each")
-    pairs = saturation_pair(texts, args.seconds, capacity)
-    for share, got in pairs.items():
-        print(
-            f"   offered {share:g}× ({share * capacity:,.0f}/s): fixed {', '.join(f'{v:,.0f}' for v in got['fixed'])}; "
-            f"idle {', '.join(f'{v:,.0f}' for v in got['idle'])} → median idle/fixed "
-            f"{statistics.median(got['idle']) / statistics.median(got['fixed']):.2f} · load avg {os.getloadavg()[0]:.2f}"
-        )
+    print(f"   idle vs fixed at saturation: one service, policy switched live, alternating, {args.rounds} steps each")
+    pairs = saturation_pair(texts, args.seconds, capacity, rounds=args.rounds)
+    ratios = print_pairs(pairs, capacity, args.seconds)
 
     print(f"\n3. offered load as a share of capacity ({capacity:,.0f}/s)")
     print(
@@ -177,7 +225,6 @@ def main() -> None:
             f"   idle p50 at {share * 100:.0f} %: {idle[share].p50_ms:.1f} ms vs max-batch-1 {single[share].p50_ms:.1f} ms"
             f" → {ratio:.2f}× (target ≤ 1.2×)"
         )
-    ratios = [statistics.median(got["idle"]) / statistics.median(got["fixed"]) for got in pairs.values()]
     sat_fixed = max(r.throughput_per_s for r in fixed.values())
     sat_idle = max(r.throughput_per_s for r in idle.values())
     print(
