@@ -45,6 +45,7 @@ from engine.context import Cancelled, JobContext
 from engine.disk_fault import DiskFault, writing_into
 from engine.executor import Executor, TaskResult, TaskSpec, WorkersPublisher
 from engine.output_folder import claim_output_folder
+from engine.pandas_free import keep_pyarrow_from_importing_pandas
 from engine.tables.inputs import expand_inputs, file_size, segments_of
 from engine.tables.readers import InputError
 
@@ -168,6 +169,8 @@ class _CleanRun:
         # quick_exit: a clean task leaves nothing open between tasks (engine/pool_worker.py)
         workers = min(self.config.workers, len(self.files))
         options = dict(stage="clean", cluster=self.config.cluster, inputs=self.files, output_dir=self.parts_dir)
+        # a local:N cluster's workers run this run's clean tasks only, as the pool's do (engine/clean/worker.py)
+        options["local_worker_setup"] = keep_pyarrow_from_importing_pandas
         return open_job_executor(run_clean_task, self.ctx, workers=workers, quick_exit=True, **options)
 
     def start_workers_early(self) -> Executor | None:
