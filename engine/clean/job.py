@@ -166,12 +166,11 @@ class _CleanRun:
                 yield TaskSpec(("file", i), task, file_label(i, self.files[i]))
 
     def open_executor(self) -> Executor:
-        # quick_exit: a clean task leaves nothing open between tasks (engine/pool_worker.py)
         workers = min(self.config.workers, len(self.files))
         options = dict(stage="clean", cluster=self.config.cluster, inputs=self.files, output_dir=self.parts_dir)
-        # a local:N cluster's workers run this run's clean tasks only, as the pool's do (engine/clean/worker.py)
-        options["local_worker_setup"] = keep_pyarrow_from_importing_pandas
-        return open_job_executor(run_clean_task, self.ctx, workers=workers, quick_exit=True, **options)
+        # quick_exit: tasks leave nothing open (engine/pool_worker.py); local:N workers are this run's alone
+        options.update(local_worker_setup=keep_pyarrow_from_importing_pandas, quick_exit=True)
+        return open_job_executor(run_clean_task, self.ctx, workers=workers, **options)
 
     def start_workers_early(self) -> Executor | None:
         """The local pool with its workers starting (~0.3 s of imports), so that ``prepare`` runs
