@@ -64,3 +64,21 @@ def hold_local_cluster(out) -> None:
     out.put(sorted(connection.client.run(os.getpid).values()))
     while True:
         time.sleep(0.05)  # a test process that only waits to be killed
+
+
+def pyarrow_imported_pandas() -> bool:
+    """Let pyarrow meet Python values (its first look for pandas); whether pandas is imported now."""
+    import sys
+
+    import pyarrow as pa
+
+    pa.array([1, 2])
+    pa.scalar(0)
+    return "pandas" in sys.modules
+
+
+def gc_state() -> tuple[bool, bool]:
+    """(the cyclic GC is on, objects are frozen out of its scans) in this process."""
+    import gc
+
+    return gc.isenabled(), gc.get_freeze_count() > 0

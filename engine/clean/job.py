@@ -45,6 +45,7 @@ from engine.context import Cancelled, JobContext
 from engine.disk_fault import DiskFault, writing_into
 from engine.executor import Executor, TaskResult, TaskSpec, WorkersPublisher
 from engine.output_folder import claim_output_folder
+from engine.pandas_free import keep_pyarrow_from_importing_pandas
 from engine.tables.inputs import expand_inputs, file_size, segments_of
 from engine.tables.readers import InputError
 
@@ -165,10 +166,11 @@ class _CleanRun:
                 yield TaskSpec(("file", i), task, file_label(i, self.files[i]))
 
     def open_executor(self) -> Executor:
-        # quick_exit: a clean task leaves nothing open between tasks (engine/pool_worker.py)
         workers = min(self.config.workers, len(self.files))
         options = dict(stage="clean", cluster=self.config.cluster, inputs=self.files, output_dir=self.parts_dir)
-        return open_job_executor(run_clean_task, self.ctx, workers=workers, quick_exit=True, **options)
+        # quick_exit: tasks leave nothing open (engine/pool_worker.py); local:N workers are this run's alone
+        options.update(local_worker_setup=keep_pyarrow_from_importing_pandas, quick_exit=True)
+        return open_job_executor(run_clean_task, self.ctx, workers=workers, **options)
 
     def start_workers_early(self) -> Executor | None:
         """The local pool with its workers starting (~0.3 s of imports), so that ``prepare`` runs

@@ -24,7 +24,7 @@ import logging
 import select
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -34,7 +34,7 @@ from engine.cluster.address import (
     SchedulerAddress,
     parse_cluster_address,
 )
-from engine.cluster.local_workers import QUIET_LOGGERS, LocalWorkerFailed, LocalWorkers
+from engine.cluster.local_workers import QUIET_LOGGERS, LocalWorkerFailed, LocalWorkers, imports_frozen
 from engine.context import JobError
 
 #: Connecting to a scheduler (probe, handshake and the first worker) fails after this long.
@@ -64,6 +64,9 @@ LOCAL_START_TIMEOUT_S = 60.0
 #: of 10 MiB; our tasks' results and status events are small (11 % of a worker's event loop).
 #: Every wake-up of a worker's event loop also takes the GIL from its task thread: on a busy machine
 #: the task thread then waits until the OS runs the loop thread (hence the 5 s tick cycle too).
+#: The scheduler's work stealing (a callback every 100 ms and a cost estimate on every task
+#: transition) and its active memory manager (every 2 s) have nothing to do for one-thread workers
+#: holding two tasks each and no replicated data: off.
 LOCAL_CLUSTER_CONFIG = {
     "distributed.comm.offload": False,
     "distributed.admin.system-monitor.disk": False,
@@ -73,6 +76,8 @@ LOCAL_CLUSTER_CONFIG = {
     "distributed.admin.tick.cycle": "5s",
     "distributed.admin.system-monitor.interval": "1s",
     "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.scheduler.work-stealing": False,
+    "distributed.scheduler.active-memory-manager.start": False,
 }
 
 
@@ -140,29 +145,36 @@ def quiet_loggers(quiet: bool) -> Iterator[None]:
 
 
 def connect(
-    address: ClusterAddress | str, timeout_s: float = CONNECT_TIMEOUT_S, preload: str | None = None
+    address: ClusterAddress | str,
+    timeout_s: float = CONNECT_TIMEOUT_S,
+    preload: str | None = None,
+    local_setup: Callable[[], None] | None = None,
 ) -> ClusterConnection:
     """A client on ``address`` with at least one worker, or ``ClusterUnreachable`` within ``timeout_s``.
 
     ``preload``: a module the workers of a ``local:N`` cluster import as they start (the task
-    function's), beside the coordinator's own start instead of before the first task.
+    function's), beside the coordinator's own start instead of before the first task;
+    ``local_setup``: a function each of them runs once then (see ``LocalWorkers``). A remote
+    scheduler's workers are someone else's, shared by other runs: neither applies to them.
     """
     if isinstance(address, str):
         address = parse_cluster_address(address)
     if isinstance(address, LocalClusterSpec):
-        return _start_local(address, preload)
+        return _start_local(address, preload, local_setup)
     return _connect_scheduler(address, timeout_s)
 
 
-def _start_local(spec: LocalClusterSpec, preload: str | None) -> ClusterConnection:
-    workers = LocalWorkers(spec.workers, preload, LOCAL_CLUSTER_CONFIG)  # first: they start while we import dask
+def _start_local(spec: LocalClusterSpec, preload: str | None, setup: Callable[[], None] | None) -> ClusterConnection:
+    # first: they start while we import dask
+    workers = LocalWorkers(spec.workers, preload, LOCAL_CLUSTER_CONFIG, setup)
     connection = ClusterConnection(spec, None, None, workers)
     try:
-        import dask
-        from distributed import Client
+        with imports_frozen():
+            import dask
+            from distributed import Client
 
-        with dask.config.set(LOCAL_CLUSTER_CONFIG):
-            connection.local_cluster = _scheduler_cluster()
+            with dask.config.set(LOCAL_CLUSTER_CONFIG):
+                connection.local_cluster = _scheduler_cluster()
         workers.attach(_tcp_address(connection.local_cluster.scheduler))
         connection.client = Client(connection.local_cluster, set_as_default=False)  # its inproc address
         try:

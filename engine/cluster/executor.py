@@ -133,9 +133,13 @@ class DaskExecutor(Executor):
         output_dir: Path | str | None = None,
         retries: int = 0,
         timeout_s: float = CONNECT_TIMEOUT_S,
+        local_worker_setup: Callable[[], None] | None = None,
     ) -> DaskExecutor:
         """Connect to ``address`` (``tcp://HOST:PORT`` or ``local:N``), check that every worker reaches
         ``inputs`` and ``output_dir``, and return an executor that owns the connection.
+
+        ``local_worker_setup``: run once in each worker process of a ``local:N`` cluster as it
+        starts (they run this run's tasks only); not on a remote scheduler's workers.
 
         Raises ``ValueError`` (bad address), ``ClusterUnreachable`` or ``DataReachError``.
         """
@@ -145,7 +149,7 @@ class DaskExecutor(Executor):
             else f"connecting to the Dask scheduler at {address}"
         )
         ctx.log(f"{what}…")
-        connection = connect(address, timeout_s, preload=fn.__module__)
+        connection = connect(address, timeout_s, preload=fn.__module__, local_setup=local_worker_setup)
         try:
             executor = cls(fn, ctx, connection, stage=stage, retries=retries, own_connection=True)
         except BaseException:

@@ -28,6 +28,7 @@ def open_job_executor(
     cluster: str | None = None,
     inputs: Iterable[Path | str] = (),
     output_dir: Path | str | None = None,
+    local_worker_setup: Callable[[], None] | None = None,
     **pool_options: Any,
 ) -> Executor:
     """A ``ProcessPool`` of ``workers`` without ``cluster``; with it, a ``DaskExecutor`` on that
@@ -35,6 +36,10 @@ def open_job_executor(
 
     Raises ``ValueError`` (malformed address), ``ClusterUnreachable``, ``DataReachError``: each with a
     message for a person, naming the address, the worker and the path.
+
+    ``local_worker_setup``: what the job's own pool workers do for themselves before their first
+    task, for the workers of a ``local:N`` cluster, which run only this run's tasks too (each
+    runs it once as it starts); the pool and a remote scheduler's shared workers ignore it.
     """
     if cluster is None:
         from engine.pool import ProcessPool
@@ -42,4 +47,6 @@ def open_job_executor(
         return ProcessPool(fn, workers, ctx, stage=stage, **pool_options)
     from engine.cluster.executor import DaskExecutor
 
-    return DaskExecutor.open(cluster, fn, ctx, stage=stage, inputs=inputs, output_dir=output_dir)
+    return DaskExecutor.open(
+        cluster, fn, ctx, stage=stage, inputs=inputs, output_dir=output_dir, local_worker_setup=local_worker_setup
+    )
