@@ -85,6 +85,45 @@ ENGLISH: Mapping[str, str] = {
         "the largest partition needs about {needed_mb:.0f} MB more; building one partition at a time"
     ),
     "job_failed": "job failed: {reason}\n{traceback}",
+    # the pipeline service's log lines (engine/pipeline/); ``worker``: a process role, ``exited``: as above
+    "ingress_connection_limit": "ingress {index}: the open-file limit allows {allowed} connections, not {wanted}",
+    "ingress_no_defer_accept": "ingress {index}: no TCP_DEFER_ACCEPT here; idle connections are accepted",
+    "ingress_listening": "ingress {index} listening on {url} (pid {pid}, {loop} event loop)",
+    "model_build_failed": "{worker}: could not build the model {model}: {reason}\n{traceback}",
+    "model_ready": "{worker}: model {model} ready in {seconds:.2f} s{size}",
+    "model_size": " ({size} indexed pairs)",
+    "beyond_loopback": "listening on {host}, beyond loopback: anyone who can reach this machine can send requests",
+    "pipeline_starting": (
+        "pipeline starting: {ingress} ingress, {preprocess} preprocess, {receivers} receivers, {replicas} "
+        "predictors, batching {batching}{target}, max batch {max_batch}, max delay {max_delay_ms:g} ms, "
+        "endpoint {url}/v1/predict"
+    ),
+    "target_p99": " (target p99 {target_p99_ms:g} ms)",
+    "batching_fixed": "fixed",
+    "batching_idle": "idle",
+    "batching_target": "target",
+    "ingress_died": "{exited}; its open connections were reset, it is being restarted",
+    "lost_not_reported": "could not report {count} lost requests of {worker}",
+    "stage_died": "{exited}; {count} in-flight requests answered with an error",
+    "lock_released": "{worker} died holding the {lock} of a queue it used; released it",
+    "reader_lock": "reader lock",
+    "writer_lock": "writer lock",
+    "get_counter_lock": "get counter lock",
+    "put_counter_lock": "put counter lock",
+    "stages_left_after_drain": "stages still running after the drain, ending them: {stages}",
+    "load_test": "load test: {result}",
+    # the load test's summary (LoadtestResult.lines()), a line each; ``result_lines`` of "load_test"
+    "load_offered": "offered {rate:g}/s for {duration_s:.1f} s: sent {sent}, answered {answered} ({statuses}){skipped}",
+    "load_skipped": ", {skipped} not sent (concurrency cap)",
+    "load_throughput": "throughput {throughput:,.1f} answers/s (status 200){texts}",
+    "load_texts": ", {items:,.0f} texts/s ({per_request} per request)",
+    "load_latency": (
+        "latency of 200s: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {max:.1f} ms; inside the "
+        "service p99 {server:.1f} ms; the generator's own lag p99 {lag:.1f} ms"
+    ),
+    "load_no_latency": "latency: none (no request succeeded)",
+    "load_duplicates": "duplicate answer ids: {duplicates}",
+    "load_error": "error ×{count}: {error}",
     "hint_check_the_path": "check the path (files, folders or glob patterns in quotes)",
     "hint_inputs_kinds": "the inputs must hold {kinds} files (outside the output folder)",
     "hint_give_a_folder": "give a folder for the output (it is created if missing)",

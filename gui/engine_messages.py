@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-from engine.coded_errors import code_and_params
+from engine.coded_errors import code_and_params, english
 from engine.status import JobFinished, LogLine, TaskFailed, WorkerExited
 from gui.terms import process_role
 
@@ -107,6 +107,66 @@ MESSAGES: Mapping[str, str] = {
         "the largest partition needs about {needed_mb:.0f} MB more; building one partition at a time",
     ),
     "job_failed": QT_TRANSLATE_NOOP("EngineMessages", "job failed: {reason}\n{traceback}"),
+    "ingress_connection_limit": QT_TRANSLATE_NOOP(
+        "EngineMessages", "ingress {index}: the open-file limit allows {allowed} connections, not {wanted}"
+    ),
+    "ingress_no_defer_accept": QT_TRANSLATE_NOOP(
+        "EngineMessages", "ingress {index}: no TCP_DEFER_ACCEPT here; idle connections are accepted"
+    ),
+    "ingress_listening": QT_TRANSLATE_NOOP(
+        "EngineMessages", "ingress {index} listening on {url} (pid {pid}, {loop} event loop)"
+    ),
+    "model_build_failed": QT_TRANSLATE_NOOP(
+        "EngineMessages", "{worker}: could not build the model {model}: {reason}\n{traceback}"
+    ),
+    "model_ready": QT_TRANSLATE_NOOP("EngineMessages", "{worker}: model {model} ready in {seconds:.2f} s{size}"),
+    "model_size": QT_TRANSLATE_NOOP("EngineMessages", " ({size} indexed pairs)"),
+    "beyond_loopback": QT_TRANSLATE_NOOP(
+        "EngineMessages", "listening on {host}, beyond loopback: anyone who can reach this machine can send requests"
+    ),
+    "pipeline_starting": QT_TRANSLATE_NOOP(
+        "EngineMessages",
+        "pipeline starting: {ingress} ingress, {preprocess} preprocess, {receivers} receivers, {replicas} "
+        "predictors, batching {batching}{target}, max batch {max_batch}, max delay {max_delay_ms:g} ms, "
+        "endpoint {url}/v1/predict",
+    ),
+    "target_p99": QT_TRANSLATE_NOOP("EngineMessages", " (target p99 {target_p99_ms:g} ms)"),
+    "batching_fixed": QT_TRANSLATE_NOOP("EngineMessages", "fixed"),
+    "batching_idle": QT_TRANSLATE_NOOP("EngineMessages", "idle"),
+    "batching_target": QT_TRANSLATE_NOOP("EngineMessages", "target"),
+    "ingress_died": QT_TRANSLATE_NOOP(
+        "EngineMessages", "{exited}; its open connections were reset, it is being restarted"
+    ),
+    "lost_not_reported": QT_TRANSLATE_NOOP("EngineMessages", "could not report {count} lost requests of {worker}"),
+    "stage_died": QT_TRANSLATE_NOOP("EngineMessages", "{exited}; {count} in-flight requests answered with an error"),
+    "lock_released": QT_TRANSLATE_NOOP(
+        "EngineMessages", "{worker} died holding the {lock} of a queue it used; released it"
+    ),
+    "reader_lock": QT_TRANSLATE_NOOP("EngineMessages", "reader lock"),
+    "writer_lock": QT_TRANSLATE_NOOP("EngineMessages", "writer lock"),
+    "get_counter_lock": QT_TRANSLATE_NOOP("EngineMessages", "get counter lock"),
+    "put_counter_lock": QT_TRANSLATE_NOOP("EngineMessages", "put counter lock"),
+    "stages_left_after_drain": QT_TRANSLATE_NOOP(
+        "EngineMessages", "stages still running after the drain, ending them: {stages}"
+    ),
+    "load_test": QT_TRANSLATE_NOOP("EngineMessages", "load test: {result}"),
+    "load_offered": QT_TRANSLATE_NOOP(
+        "EngineMessages",
+        "offered {rate:g}/s for {duration_s:.1f} s: sent {sent}, answered {answered} ({statuses}){skipped}",
+    ),
+    "load_skipped": QT_TRANSLATE_NOOP("EngineMessages", ", {skipped} not sent (concurrency cap)"),
+    "load_throughput": QT_TRANSLATE_NOOP(
+        "EngineMessages", "throughput {throughput:,.1f} answers/s (status 200){texts}"
+    ),
+    "load_texts": QT_TRANSLATE_NOOP("EngineMessages", ", {items:,.0f} texts/s ({per_request} per request)"),
+    "load_latency": QT_TRANSLATE_NOOP(
+        "EngineMessages",
+        "latency of 200s: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {max:.1f} ms; inside the "
+        "service p99 {server:.1f} ms; the generator's own lag p99 {lag:.1f} ms",
+    ),
+    "load_no_latency": QT_TRANSLATE_NOOP("EngineMessages", "latency: none (no request succeeded)"),
+    "load_duplicates": QT_TRANSLATE_NOOP("EngineMessages", "duplicate answer ids: {duplicates}"),
+    "load_error": QT_TRANSLATE_NOOP("EngineMessages", "error ×{count}: {error}"),
     "hint_check_the_path": QT_TRANSLATE_NOOP(
         "EngineMessages", "check the path (files, folders or glob patterns in quotes)"
     ),
@@ -136,6 +196,9 @@ SIGNAL_NAMED = QT_TRANSLATE_NOOP("EngineMessages", "signal {number} ({name})")
 SIGNAL_NUMBER = QT_TRANSLATE_NOOP("EngineMessages", "signal {number}")
 EXIT_CODE = QT_TRANSLATE_NOOP("EngineMessages", "exit code {code}")
 
+# Between the lines of a message said on one log line ("load test: offered …; throughput …").
+LINES_SEPARATOR = QT_TRANSLATE_NOOP("EngineMessages", "; ")
+
 # How a window shows a run-wide problem and its hint (engine.preflight.PreflightError).
 PROBLEM_AND_HINT = QT_TRANSLATE_NOOP("EngineMessages", "{problem}\nhint: {hint}")
 
@@ -158,6 +221,14 @@ ERRNO_CAUSES: Mapping[str, str] = {
 
 def _translate(source: str) -> str:
     return QCoreApplication.translate(CONTEXT, source)
+
+
+def _english(code: str, params: Mapping[str, Any]) -> str:
+    """The engine's English text of a line carried by code alone; the code itself if that fails."""
+    try:
+        return english(code, params)
+    except (KeyError, IndexError, ValueError):
+        return code
 
 
 def _signal_text(number: int, named: str) -> str:
@@ -204,8 +275,14 @@ def _shown_params(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
             shown[name] = engine_text(params[f"{name}_code"], params.get(f"{name}_params", {}), params[name])
     if {"role", "pid", "exitcode", "expected"} <= params.keys():
         shown["exited"] = exited_text(params["role"], params["pid"], params["exitcode"], params["expected"])
+    for name in params:  # a message of several lines, each by its code ("load test: …")
+        if isinstance(params.get(f"{name}_lines"), list):
+            lines = [engine_text(code, line, _english(code, line)) for code, line in params[f"{name}_lines"]]
+            shown[name] = _translate(LINES_SEPARATOR).join(lines)
     if "worker" in params:
         shown["worker"] = process_role(params["worker"])
+    if isinstance(params.get("roles"), list):  # a list of processes ("stages still running …")
+        shown["stages"] = ", ".join(process_role(role) for role in params["roles"])
     if "exit" in params and isinstance(params.get("exitcode"), int):
         shown["exit"] = exitcode_text(params["exitcode"])
     if "sheet" in params:  # "missing column …{where}": the English " in sheet 'Sheet2'" in the UI language

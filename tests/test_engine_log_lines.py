@@ -90,3 +90,129 @@ def test_the_cli_prints_the_dialogues_warnings_in_english(tmp_path):
     )
     capped, total = map(int, re.findall(r"\d+", warnings[1]))
     assert capped == total // 2
+
+
+def test_each_pipeline_log_line_reads_as_its_former_f_string():
+    """engine/pipeline/: the service's, ingress's, predictor's and load test's lines, English unchanged."""
+    from engine.pipeline.config import PipelineConfig
+    from engine.pipeline.log_lines import lock_params, model_ready_params, starting_params
+    from engine.status import WorkerExited
+
+    index, allowed, wanted, url, pid, role, model = 1, 1019, 2048, "http://127.0.0.1:8765", 4321, "predictor-0", "m:f"
+    died = WorkerExited(job="j", role="batcher", pid=77, t=0.0, exitcode=-9, expected=False)
+    tb = 'Traceback (most recent call last):\n  File "x.py", line 1\nValueError: bad'
+    cases = [
+        (
+            "ingress_connection_limit",
+            dict(index=index, allowed=allowed, wanted=wanted),
+            f"ingress {index}: the open-file limit allows {allowed} connections, not {wanted}",
+        ),
+        (
+            "ingress_no_defer_accept",
+            dict(index=index),
+            f"ingress {index}: no TCP_DEFER_ACCEPT here; idle connections are accepted",
+        ),
+        (
+            "ingress_listening",
+            dict(index=index, url=url, pid=pid, loop="uvloop"),
+            f"ingress {index} listening on {url} (pid {pid}, uvloop event loop)",
+        ),
+        (
+            "model_build_failed",
+            dict(worker=role, model=model, reason="ValueError: bad", traceback=tb),
+            f"{role}: could not build the model {model}: ValueError: bad\n{tb}",
+        ),
+        (
+            "model_ready",
+            dict(worker=role, model=model, seconds=1.23456, **model_ready_params(20000)),
+            f"{role}: model {model} ready in {1.23456:.2f} s ({20000} indexed pairs)",
+        ),
+        (
+            "model_ready",
+            dict(worker=role, model=model, seconds=0.5, **model_ready_params(None)),
+            f"{role}: model {model} ready in {0.5:.2f} s",
+        ),
+        (
+            "beyond_loopback",
+            dict(host="0.0.0.0"),
+            "listening on 0.0.0.0, beyond loopback: anyone who can reach this machine can send requests",
+        ),
+        (
+            "ingress_died",
+            died.as_params(),
+            f"{died.describe()}; its open connections were reset, it is being restarted",
+        ),
+        ("lost_not_reported", dict(count=3, worker=role), f"could not report {3} lost requests of {role}"),
+        (
+            "stage_died",
+            dict(count=5, **died.as_params()),
+            f"{died.describe()}; {5} in-flight requests answered with an error",
+        ),
+        (
+            "lock_released",
+            dict(worker="batcher", **lock_params("put counter lock")),
+            "batcher died holding the put counter lock of a queue it used; released it",
+        ),
+        (
+            "stages_left_after_drain",
+            dict(stages="batcher, ingress-0", roles=["batcher", "ingress-0"]),
+            "stages still running after the drain, ending them: batcher, ingress-0",
+        ),
+        ("load_test", dict(result="offered 50/s for 2.0 s: sent 100"), "load test: offered 50/s for 2.0 s: sent 100"),
+    ]
+    for config in (
+        PipelineConfig(),
+        PipelineConfig(batching="target", target_p99_ms=250.0, max_delay_ms=2.5, ingress=2),
+    ):
+        target = f" (target p99 {config.target_p99_ms:g} ms)" if config.batching == "target" else ""
+        before = (
+            f"pipeline starting: {config.ingress} ingress, {config.preprocess_workers} preprocess, "
+            f"{config.receivers} receivers, {config.replicas} predictors, batching {config.batching}{target}, "
+            f"max batch {config.max_batch}, max delay {config.max_delay_ms:g} ms, endpoint {config.url}/v1/predict"
+        )
+        cases.append(("pipeline_starting", starting_params(config), before))
+    for code, params, before in cases:
+        assert english(code, params) == before, code
+    assert "(target p99 250 ms)" in cases[-1][2] and "max delay 2.5 ms" in cases[-1][2]
+
+
+def _former_describe(r) -> str:
+    """LoadtestResult.describe() as it was written before its lines were coded (the reference)."""
+    statuses = ", ".join(f"{'conn-error' if k == 0 else k}: {v}" for k, v in sorted(r.by_status.items()))
+    return (
+        f"offered {r.offered_rate_per_s:g}/s for {r.duration_s:.1f} s: sent {r.sent}, "
+        f"answered {r.answered} ({statuses})"
+        + (f", {r.skipped_at_cap} not sent (concurrency cap)" if r.skipped_at_cap else "")
+        + f"\nthroughput {r.throughput_per_s:,.1f} answers/s (status 200)"
+        + (f", {r.items_per_s:,.0f} texts/s ({r.texts_per_request} per request)" if r.texts_per_request > 1 else "")
+        + (
+            f"\nlatency of 200s: p50 {r.p50_ms:.1f} ms, p95 {r.p95_ms:.1f} ms, "
+            f"p99 {r.p99_ms:.1f} ms, max {r.max_ms:.1f} ms; inside the service p99 "
+            f"{r.server_p99_ms:.1f} ms; the generator's own lag p99 {r.client_lag_p99_ms:.1f} ms"
+            if r.by_status.get(200)
+            else "\nlatency: none (no request succeeded)"
+        )
+        + (f"\nduplicate answer ids: {r.duplicate_ids}" if r.duplicate_ids else "")
+        + "".join(f"\nerror ×{count}: {text}" for text, count in r.errors)
+    )
+
+
+def test_the_load_test_summary_reads_as_before_line_by_line():
+    from engine.pipeline.loadtest import LoadtestResult
+
+    answered = LoadtestResult(
+        offered_rate_per_s=1500.0, duration_s=10.04, sent=15000, answered=14990, skipped_at_cap=0,
+        by_status={200: 14000, 503: 990, 0: 10}, throughput_per_s=1399.96, p50_ms=3.14159, p95_ms=20.5,
+        p99_ms=48.75, max_ms=1203.4, server_p99_ms=30.25, client_lag_p99_ms=0.44,
+    )  # fmt: skip
+    everything = LoadtestResult(
+        offered_rate_per_s=2.5, duration_s=3.0, sent=7, answered=5, skipped_at_cap=2, by_status={200: 5},
+        throughput_per_s=1.6667, texts_per_request=64, duplicate_ids=1,
+        errors=(("503: overloaded", 4), ("connection reset", 1)),
+    )  # fmt: skip
+    none = LoadtestResult(offered_rate_per_s=10, duration_s=1, sent=3, answered=0, skipped_at_cap=0, by_status={0: 3})
+    for result in (answered, everything, none):
+        assert result.describe() == _former_describe(result)
+        assert [code for code, _ in result.lines()][0] == "load_offered"
+    assert len(everything.lines()) == 6 and "106.7 texts/s (64 per request)" not in everything.describe()
+    assert "107 texts/s (64 per request)" in everything.describe()

@@ -259,3 +259,33 @@ def test_a_failed_job_says_its_sentence_in_chinese_and_keeps_its_traceback(chine
     view.on_message(lines[0])
     assert view.lines[-1].endswith("[clean-7] 任务失败：ZeroDivisionError: the job's own bug")
     assert "raise ZeroDivisionError" in view.toPlainText()  # the traceback below it, as it was
+
+
+def test_the_pipeline_lines_with_parts_show_in_chinese(chinese):
+    """A line built of parts (the load test's summary, a lock's name, a dead stage, the stages left)
+    is said in Chinese part by part; the English event keeps the text the CLI prints."""
+    from engine.pipeline.loadtest import LoadtestResult
+    from engine.pipeline.log_lines import lock_params
+
+    result = LoadtestResult(
+        offered_rate_per_s=50.0, duration_s=2.0, sent=100, answered=98, skipped_at_cap=2, by_status={200: 98},
+        throughput_per_s=49.0, p50_ms=1.25, p95_ms=2.5, p99_ms=3.75, max_ms=9.0, errors=(("timeout", 2),),
+    )  # fmt: skip
+    lines = [[code, params] for code, params in result.lines()]
+    params = {"result": result.describe().replace("\n", "; "), "result_lines": lines}
+    line = LogLine("j", "info", english("load_test", params), 0.0, "load_test", params)
+    assert line.text.startswith("load test: offered 50/s for 2.0 s: sent 100, answered 98 (200: 98), 2 not sent")
+    assert failure_text(line) == (
+        "负载测试：以 50/秒 施压 2.0 秒：已发送 100，已应答 98（200: 98），2 个未发送（并发上限）；"
+        "吞吐量 49.0 个应答/秒（状态 200）；200 应答的延迟：p50 1.2 毫秒，p95 2.5 毫秒，p99 3.8 毫秒，最大 9.0 毫秒；"
+        "服务内部 p99 0.0 毫秒；压测端自身滞后 p99 0.0 毫秒；错误 ×2：timeout"
+    )
+    died = WorkerExited(job="j", role="batcher", pid=77, t=0.0, exitcode=-9, expected=False)
+    cases = [
+        ("lock_released", dict(worker="batcher", **lock_params("writer lock")), "组批进程退出时仍持有所用队列的写入锁；已将其释放"),
+        ("stage_died", dict(count=3, **died.as_params()), "组批进程（pid 77）被 SIGKILL 终止；3 个处理中的请求已以错误应答"),
+        ("stages_left_after_drain", dict(stages="batcher, ingress-0", roles=["batcher", "ingress-0"]),
+         "排空后仍有阶段在运行，正在结束它们：组批进程, 接入进程-0"),
+    ]  # fmt: skip
+    for code, params, chinese_text in cases:
+        assert engine_text(code, params, english(code, params)) == chinese_text, code

@@ -97,3 +97,40 @@ def test_a_dialogues_run_is_logged_in_chinese(main_window, qtbot, tmp_path, chin
     assert len(done) == 1 and re.search(r"，共 \d+ 句话，用时 \d+\.\d 秒$", done[0]), lines
     assert not any("dialogues:" in x or "memory budget" in x or "validation set" in x for x in lines)
     assert not wait_no_children(10.0)
+
+
+@pytest.mark.timeout(150)
+def test_the_pipeline_service_is_logged_in_chinese(main_window, qtbot, chinese):
+    """A real service started from the Pipeline panel: its start, the model and the ingress lines in
+    Chinese in the Log view, the events keeping the English the CLI prints."""
+    from tests.gui_pipeline_support import pipeline_panel_on_free_port
+
+    panel = pipeline_panel_on_free_port(main_window, max_delay_ms=50)
+    sent: list[LogLine] = []
+    keep = lambda message: sent.append(message) if isinstance(message, LogLine) else None  # noqa: E731
+    main_window.poller.add_global_listener(keep)
+    assert panel.start_job()
+    codes = {"pipeline_starting", "model_ready", "ingress_listening"}
+    qtbot.waitUntil(lambda: codes <= {line.code for line in sent}, timeout=60000)
+    with qtbot.waitSignal(panel.job_finished, timeout=30000) as finished:
+        panel.stop_job()
+    job = finished.args[0].job
+    by_code = {line.code: line for line in sent if line.job == job}
+    assert by_code["pipeline_starting"].text.startswith("pipeline starting: 1 ingress, 1 preprocess, ")
+    assert re.fullmatch(
+        r"predictor-0: model \S+ ready in \d+\.\d\d s \(\d+ indexed pairs\)", by_code["model_ready"].text
+    )
+    lines = shown(main_window, job)
+    assert any(
+        x.startswith(f"[{job}] 流水线启动：1 个接入进程，1 个预处理进程，") and "组批方式 空闲，" in x for x in lines
+    ), lines
+    assert any(
+        re.fullmatch(rf"\[{job}\] 推理进程-0：模型 \S+ 已就绪，用时 \d+\.\d\d 秒（已索引 \d+ 个问答对）", x)
+        for x in lines
+    )
+    assert any(
+        re.fullmatch(rf"\[{job}\] 接入进程 0 正在监听 http://127\.0\.0\.1:\d+（pid \d+，\S+ 事件循环）", x)
+        for x in lines
+    )
+    assert not any("pipeline starting" in x or "indexed pairs" in x or "listening on" in x for x in lines)
+    assert not wait_no_children(10.0)

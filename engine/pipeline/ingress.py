@@ -330,11 +330,8 @@ class Ingress:
         assert runner.server is not None
         max_connections = room_for_connections(config.max_connections)
         if max_connections < config.max_connections:
-            self.ctx.log(
-                f"ingress {self.index}: the open-file limit allows {max_connections} connections, "
-                f"not {config.max_connections}",
-                "warning",
-            )
+            limits = dict(index=self.index, allowed=max_connections, wanted=config.max_connections)
+            self.ctx.log_coded("warning", "ingress_connection_limit", **limits)
         self.guard = ConnectionGuard(
             runner.server, max_connections, config.header_timeout_s, config.keepalive_timeout_s
         )
@@ -349,16 +346,14 @@ class Ingress:
                 self._door, config.host, config.port, backlog=LISTEN_BACKLOG, reuse_port=config.ingress > 1
             )
         if config.defer_accept and not defer_accept(server.sockets, config.header_timeout_s):
-            self.ctx.log(f"ingress {self.index}: no TCP_DEFER_ACCEPT here; idle connections are accepted", "info")
+            self.ctx.log_coded("info", "ingress_no_defer_accept", index=self.index)
         self.guard.start()
         # What exists now lives as long as the process: frozen, the full collections skip it (with 2,048
         # connections open, one stalled the loop for 90-125 ms of CPU, 36-93 ms frozen; issue 11).
         gc.collect()
         gc.freeze()
-        self.ctx.log(
-            f"ingress {self.index} listening on {self.config.url} (pid {os.getpid()}, "
-            f"{event_loop.loop_name()} event loop)"
-        )
+        where = dict(url=self.config.url, pid=os.getpid(), loop=event_loop.loop_name())
+        self.ctx.log_coded("info", "ingress_listening", index=self.index, **where)
         drain_deadline = None
         try:
             while not self.finished.is_set():

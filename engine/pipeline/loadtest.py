@@ -28,10 +28,12 @@ from typing import Any
 
 import numpy as np
 
+from engine.coded_errors import english
 from engine.context import JobContext
 from engine.pipeline import event_loop
 from engine.pipeline.http_client import KeepAliveClient
 from engine.pipeline.load_tally import LatencySample, RecentIds
+from engine.pipeline.log_lines import part
 from engine.status import StatusReporter
 
 LATENCY_WINDOW_S = 2.0
@@ -97,28 +99,29 @@ class LoadtestResult:
         out["by_status"] = {str(k): v for k, v in self.by_status.items()}
         return out
 
-    def describe(self) -> str:
+    def lines(self) -> list[tuple[str, dict[str, Any]]]:
+        """The summary's lines as (code, params) (engine/coded_errors.py): ``describe()`` in English,
+        a window's log in its language."""
         statuses = ", ".join(f"{'conn-error' if k == 0 else k}: {v}" for k, v in sorted(self.by_status.items()))
-        return (
-            f"offered {self.offered_rate_per_s:g}/s for {self.duration_s:.1f} s: sent {self.sent}, "
-            f"answered {self.answered} ({statuses})"
-            + (f", {self.skipped_at_cap} not sent (concurrency cap)" if self.skipped_at_cap else "")
-            + f"\nthroughput {self.throughput_per_s:,.1f} answers/s (status 200)"
-            + (
-                f", {self.items_per_s:,.0f} texts/s ({self.texts_per_request} per request)"
-                if self.texts_per_request > 1
-                else ""
-            )
-            + (
-                f"\nlatency of 200s: p50 {self.p50_ms:.1f} ms, p95 {self.p95_ms:.1f} ms, "
-                f"p99 {self.p99_ms:.1f} ms, max {self.max_ms:.1f} ms; inside the service p99 "
-                f"{self.server_p99_ms:.1f} ms; the generator's own lag p99 {self.client_lag_p99_ms:.1f} ms"
-                if self.by_status.get(200)
-                else "\nlatency: none (no request succeeded)"
-            )
-            + (f"\nduplicate answer ids: {self.duplicate_ids}" if self.duplicate_ids else "")
-            + "".join(f"\nerror ×{count}: {text}" for text, count in self.errors)
-        )
+        skipped = part("skipped", "load_skipped", skipped=self.skipped_at_cap) if self.skipped_at_cap else {}
+        offered = dict(rate=self.offered_rate_per_s, duration_s=self.duration_s, sent=self.sent, statuses=statuses)
+        texts = self.items_per_s, self.texts_per_request
+        per_text = part("texts", "load_texts", items=texts[0], per_request=texts[1]) if texts[1] > 1 else {}
+        lines = [
+            ("load_offered", {"answered": self.answered, "skipped": "", **offered, **skipped}),
+            ("load_throughput", {"throughput": self.throughput_per_s, "texts": "", **per_text}),
+        ]
+        if self.by_status.get(200):
+            latency = dict(p50=self.p50_ms, p95=self.p95_ms, p99=self.p99_ms, max=self.max_ms)
+            lines.append(("load_latency", dict(server=self.server_p99_ms, lag=self.client_lag_p99_ms, **latency)))
+        else:
+            lines.append(("load_no_latency", {}))
+        if self.duplicate_ids:
+            lines.append(("load_duplicates", {"duplicates": self.duplicate_ids}))
+        return lines + [("load_error", {"count": count, "error": text}) for text, count in self.errors]
+
+    def describe(self) -> str:
+        return "\n".join(english(code, params) for code, params in self.lines())
 
 
 def demo_texts(rows: int = 3000, seed: int = 11) -> list[str]:
@@ -349,5 +352,6 @@ def loadtest_job(config: LoadtestConfig, ctx: JobContext, rate: Any = None) -> M
     ctx.announce("loadgen")
     reporter = ctx.reporter("loadgen", "0")
     result = run_loadtest(config, None, reporter, rate, ctx.stop_requested)
-    ctx.log("load test: " + result.describe().replace("\n", "; "))
+    lines = [[code, params] for code, params in result.lines()]
+    ctx.log_coded("info", "load_test", result=result.describe().replace("\n", "; "), result_lines=lines)
     return result.as_dict()

@@ -25,6 +25,7 @@ from typing import Any
 from engine.context import JobContext, parent_alive
 from engine.pipeline.config import PipelineConfig
 from engine.pipeline.hops import inbox_messages
+from engine.pipeline.log_lines import model_ready_params
 from engine.pipeline.messages import STATUS_OK, STATUS_STAGE_FAILED, is_end
 from engine.pipeline.stage import PipelineWiring, load_callable, stage_setup
 from engine.status import format_exception
@@ -71,16 +72,14 @@ def predictor_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiri
         model = build_model_from_spec(config)
     except Exception as exc:
         reason, tb = format_exception(exc)
-        ctx.log(f"{role}: could not build the model {config.model}: {reason}\n{tb}", "error")
+        ctx.log_coded("error", "model_build_failed", worker=role, model=config.model, reason=reason, traceback=tb)
         raise
     wiring.replicas.ready[index] = 1
     reporter.set_counter("model_build_s", time.perf_counter() - started)
     reporter.end()
     size = len(model) if hasattr(model, "__len__") else None
-    ctx.log(
-        f"{role}: model {config.model} ready in {time.perf_counter() - started:.2f} s"
-        + (f" ({size} indexed pairs)" if size is not None else "")
-    )
+    seconds = time.perf_counter() - started
+    ctx.log_coded("info", "model_ready", worker=role, model=config.model, seconds=seconds, **model_ready_params(size))
     inbox = wiring.predictor_in
     slot = wiring.slots[role]
     cancels = wiring.cancel_board.reader()

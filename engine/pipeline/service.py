@@ -37,6 +37,7 @@ from engine.context import Cancelled, JobContext
 from engine.pipeline.batcher import batcher_main
 from engine.pipeline.config import PipelineConfig, is_loopback
 from engine.pipeline.ingress import LISTEN_BACKLOG, ingress_main, ingress_role
+from engine.pipeline.log_lines import lock_params, starting_params
 from engine.pipeline.messages import END_OF_STREAM, make_lost
 from engine.pipeline.predictor import predictor_main
 from engine.pipeline.preprocess import preprocess_main
@@ -123,10 +124,7 @@ class PipelineService:
         check_plugins(config)
         check_port_free(config.host, config.port)
         if not is_loopback(config.host):
-            ctx.log(
-                f"listening on {config.host}, beyond loopback: anyone who can reach this machine can send requests",
-                "warning",
-            )
+            ctx.log_coded("warning", "beyond_loopback", host=config.host)
         self.started_at = time.time()
         start = self.supervisor.start
         # Predictors first: building the model is the slowest start.
@@ -141,12 +139,7 @@ class PipelineService:
         for k in range(config.ingress):
             start(ingress_role(config, k), ingress_main, (ctx, config, wiring, k, listener), restart=True)
         self.listener = listener  # kept open: a restarted ingress is handed it again
-        target = f" (target p99 {config.target_p99_ms:g} ms)" if config.batching == "target" else ""
-        ctx.log(
-            f"pipeline starting: {config.ingress} ingress, {config.preprocess_workers} preprocess, "
-            f"{config.receivers} receivers, {config.replicas} predictors, batching {config.batching}{target}, "
-            f"max batch {config.max_batch}, max delay {config.max_delay_ms:g} ms, endpoint {config.url}/v1/predict"
-        )
+        ctx.log_coded("info", "pipeline_starting", **starting_params(config))
         return self
 
     # -- watching -----------------------------------------------------------------------------------
@@ -160,7 +153,7 @@ class PipelineService:
         if slot is not None:
             slot.clear()
         if managed.role.startswith("ingress"):
-            self.ctx.log(f"{event.describe()}; its open connections were reset, it is being restarted", "warning")
+            self.ctx.log_coded("warning", "ingress_died", **event.as_params())
             return
         if managed.role.startswith("predictor-"):
             self.wiring.replicas.release(int(managed.role.split("-")[1]))  # not free until rebuilt
@@ -176,8 +169,8 @@ class PipelineService:
                         make_lost(ids, reason), timeout=1.0
                     )
                 except Exception:  # results full for a whole second: the per-request timeout answers them
-                    self.ctx.log(f"could not report {len(ids)} lost requests of {managed.role}", "error")
-        self.ctx.log(f"{event.describe()}; {len(item_ids)} in-flight requests answered with an error", "warning")
+                    self.ctx.log_coded("error", "lost_not_reported", count=len(ids), worker=managed.role)
+        self.ctx.log_coded("warning", "stage_died", count=len(item_ids), **event.as_params())
 
     def _hops_of(self, role: str) -> tuple[list[Any], list[Any]]:
         """(queues ``role`` reads, queues it writes)."""
@@ -202,7 +195,7 @@ class PipelineService:
         reads, writes = self._hops_of(role)
         for q in {id(q): q for q in reads + writes}.values():
             for name in q.release_orphaned_locks(reader=q in reads, writer=q in writes, wait_s=ORPHAN_LOCK_WAIT_S):
-                self.ctx.log(f"{role} died holding the {name} of a queue it used; released it", "warning")
+                self.ctx.log_coded("warning", "lock_released", worker=role, **lock_params(name))
 
     def poll(self, timeout: float = 0.0) -> None:
         """Reap/restart dead stages (bounded by ``timeout``) and report the depth of every hop."""
@@ -271,7 +264,7 @@ class PipelineService:
         self._wait_roles("ingress", deadline + 1.0)
         leftovers = [m.role for m in self.supervisor.alive()]
         if leftovers:
-            self.ctx.log(f"stages still running after the drain, ending them: {', '.join(leftovers)}", "warning")
+            self.ctx.log_coded("warning", "stages_left_after_drain", stages=", ".join(leftovers), roles=leftovers)
         exits = self.supervisor.stop(grace_s=0.5, terminate_s=1.0)
         if self.listener is not None:
             self.listener.close()

@@ -871,6 +871,128 @@
 {traceback}</translation>
     </message>
     <message>
+        <source>ingress {index}: the open-file limit allows {allowed} connections, not {wanted}</source>
+        <translation>接入进程 {index}：打开文件数上限只允许 {allowed} 个连接，而不是 {wanted} 个</translation>
+    </message>
+    <message>
+        <source>ingress {index}: no TCP_DEFER_ACCEPT here; idle connections are accepted</source>
+        <translation>接入进程 {index}：本机没有 TCP_DEFER_ACCEPT；空闲连接也会被接受</translation>
+    </message>
+    <message>
+        <source>ingress {index} listening on {url} (pid {pid}, {loop} event loop)</source>
+        <translation>接入进程 {index} 正在监听 {url}（pid {pid}，{loop} 事件循环）</translation>
+    </message>
+    <message>
+        <source>{worker}: could not build the model {model}: {reason}
+{traceback}</source>
+        <translation>{worker}：无法构建模型 {model}：{reason}
+{traceback}</translation>
+    </message>
+    <message>
+        <source>{worker}: model {model} ready in {seconds:.2f} s{size}</source>
+        <translation>{worker}：模型 {model} 已就绪，用时 {seconds:.2f} 秒{size}</translation>
+    </message>
+    <message>
+        <source> ({size} indexed pairs)</source>
+        <translation>（已索引 {size} 个问答对）</translation>
+    </message>
+    <message>
+        <source>listening on {host}, beyond loopback: anyone who can reach this machine can send requests</source>
+        <translation>正在监听 {host}，不限于本机回环地址：任何能访问本机的人都可以发送请求</translation>
+    </message>
+    <message>
+        <source>pipeline starting: {ingress} ingress, {preprocess} preprocess, {receivers} receivers, {replicas} predictors, batching {batching}{target}, max batch {max_batch}, max delay {max_delay_ms:g} ms, endpoint {url}/v1/predict</source>
+        <translation>流水线启动：{ingress} 个接入进程，{preprocess} 个预处理进程，{receivers} 个接收进程，{replicas} 个推理进程，组批方式 {batching}{target}，最大批量 {max_batch}，最长等待 {max_delay_ms:g} 毫秒，接口 {url}/v1/predict</translation>
+    </message>
+    <message>
+        <source> (target p99 {target_p99_ms:g} ms)</source>
+        <translation>（目标 p99 {target_p99_ms:g} 毫秒）</translation>
+    </message>
+    <message>
+        <source>fixed</source>
+        <translation>固定</translation>
+    </message>
+    <message>
+        <source>idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>target</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <source>{exited}; its open connections were reset, it is being restarted</source>
+        <translation>{exited}；它打开的连接已被重置，正在重启</translation>
+    </message>
+    <message>
+        <source>could not report {count} lost requests of {worker}</source>
+        <translation>无法报告 {worker} 丢失的 {count} 个请求</translation>
+    </message>
+    <message>
+        <source>{exited}; {count} in-flight requests answered with an error</source>
+        <translation>{exited}；{count} 个处理中的请求已以错误应答</translation>
+    </message>
+    <message>
+        <source>{worker} died holding the {lock} of a queue it used; released it</source>
+        <translation>{worker}退出时仍持有所用队列的{lock}；已将其释放</translation>
+    </message>
+    <message>
+        <source>reader lock</source>
+        <translation>读取锁</translation>
+    </message>
+    <message>
+        <source>writer lock</source>
+        <translation>写入锁</translation>
+    </message>
+    <message>
+        <source>get counter lock</source>
+        <translation>取出计数锁</translation>
+    </message>
+    <message>
+        <source>put counter lock</source>
+        <translation>放入计数锁</translation>
+    </message>
+    <message>
+        <source>stages still running after the drain, ending them: {stages}</source>
+        <translation>排空后仍有阶段在运行，正在结束它们：{stages}</translation>
+    </message>
+    <message>
+        <source>load test: {result}</source>
+        <translation>负载测试：{result}</translation>
+    </message>
+    <message>
+        <source>offered {rate:g}/s for {duration_s:.1f} s: sent {sent}, answered {answered} ({statuses}){skipped}</source>
+        <translation>以 {rate:g}/秒 施压 {duration_s:.1f} 秒：已发送 {sent}，已应答 {answered}（{statuses}）{skipped}</translation>
+    </message>
+    <message>
+        <source>, {skipped} not sent (concurrency cap)</source>
+        <translation>，{skipped} 个未发送（并发上限）</translation>
+    </message>
+    <message>
+        <source>throughput {throughput:,.1f} answers/s (status 200){texts}</source>
+        <translation>吞吐量 {throughput:,.1f} 个应答/秒（状态 200）{texts}</translation>
+    </message>
+    <message>
+        <source>, {items:,.0f} texts/s ({per_request} per request)</source>
+        <translation>，{items:,.0f} 条文本/秒（每个请求 {per_request} 条）</translation>
+    </message>
+    <message>
+        <source>latency of 200s: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {max:.1f} ms; inside the service p99 {server:.1f} ms; the generator&apos;s own lag p99 {lag:.1f} ms</source>
+        <translation>200 应答的延迟：p50 {p50:.1f} 毫秒，p95 {p95:.1f} 毫秒，p99 {p99:.1f} 毫秒，最大 {max:.1f} 毫秒；服务内部 p99 {server:.1f} 毫秒；压测端自身滞后 p99 {lag:.1f} 毫秒</translation>
+    </message>
+    <message>
+        <source>latency: none (no request succeeded)</source>
+        <translation>延迟：无（没有成功的请求）</translation>
+    </message>
+    <message>
+        <source>duplicate answer ids: {duplicates}</source>
+        <translation>重复的应答 id：{duplicates}</translation>
+    </message>
+    <message>
+        <source>error ×{count}: {error}</source>
+        <translation>错误 ×{count}：{error}</translation>
+    </message>
+    <message>
         <source>check the path (files, folders or glob patterns in quotes)</source>
         <translation>请检查路径（文件、文件夹，或加引号的通配模式）</translation>
     </message>
@@ -929,6 +1051,10 @@
     <message>
         <source>exit code {code}</source>
         <translation>退出码 {code}</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
     </message>
     <message>
         <source>{problem}
