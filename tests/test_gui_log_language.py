@@ -55,6 +55,7 @@ def test_a_clean_run_and_its_resume_are_logged_in_chinese(main_window, qtbot, tm
 
     form.resume.setChecked(True)
     again, sent = run_from(panel, qtbot, main_window)
+    form.resume.setChecked(False)  # the setting outlives the test (later tests' runs start afresh)
     assert [line.text for line in sent] == ["resuming: 2 of 2 segments already complete, skipped"]
     assert f"[{again.job}] 断点续跑：2 个分段中已有 2 个完成，已跳过" in shown(main_window, again.job)
     assert not any("segment" in line or "resuming" in line for line in main_window.log_view.lines)

@@ -31,10 +31,16 @@ class Answers:
         self.asked: list[tuple[str, str]] = []
         self.answer = answer
         monkeypatch.setattr(QMessageBox, "question", self._question)
+        monkeypatch.setattr(QMessageBox, "warning", self._warning)
 
     def _question(self, parent, title, text, buttons=None, default=None):  # noqa: ANN001 - Qt's signature
         self.asked.append((title, text))
         return self.answer
+
+    @staticmethod
+    def _warning(parent, title, text, *args):  # noqa: ANN001 - Qt's signature
+        """A modal warning would wait for a click that never comes: fail with what it said."""
+        raise AssertionError(f"unexpected warning {title!r}: {text}")
 
 
 @pytest.mark.timeout(120)
@@ -84,6 +90,7 @@ def test_clean_and_dialogues_panels_ask_before_overwriting(main_window, tmp_path
     clean = main_window.panels["clean"]
     clean.form.inputs.set_text(str(inputs))
     clean.form.out_dir.set_text(str(out))
+    clean.form.resume.setChecked(False)  # the panels' settings outlive a test: an earlier one resumed
     assert not clean.start_job() and clean.run is None
     assert "clean_00000-00001.csv" in answers.asked[-1][1]
 
