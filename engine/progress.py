@@ -246,7 +246,9 @@ class ProgressTracker(ABC, Generic[P]):
     ``update`` is cheap and runs on every poll (views need not be visible for the history to
     grow); a subclass implements ``compute`` and says in ``record`` which values make history.
     History points are taken while the run is running, at most once per ``record_interval_s`` of
-    snapshot time, on the x axis of elapsed seconds (snapshot time since the run started).
+    snapshot time, on the x axis of elapsed seconds (snapshot time since the run started), and once
+    more when it has finished: a run shorter than a few intervals would otherwise leave only points
+    taken before its rate meters had two samples (a flat zero for a run that did its work).
     """
 
     def __init__(self, capacity: int = 1200, record_interval_s: float = 0.25) -> None:
@@ -256,6 +258,7 @@ class ProgressTracker(ABC, Generic[P]):
         self._meters: dict[str, RateMeter] = {}
         self._history: dict[str, dict[str, RingSeries]] = {}
         self._recorded_t = float("-inf")
+        self._recorded_end = False
 
     def update(self, monitor: RunMonitor) -> P:
         progress = self.compute(monitor)
@@ -264,6 +267,9 @@ class ProgressTracker(ABC, Generic[P]):
         if monitor.running and monitor.workers and t >= self._recorded_t + self.record_interval_s:
             self._recorded_t = t
             self.record(progress, t - monitor.origin_t())
+        elif monitor.finished is not None and monitor.workers and not self._recorded_end:
+            self._recorded_end = True
+            self.record(progress, monitor.elapsed_s())
         return progress
 
     @abstractmethod

@@ -92,7 +92,11 @@ def test_demo_progress_bar_and_chart_read_one_source():
     monitor.handle(JobFinished("job-1", 14.0, ok=True))
     final = tracker.update(monitor)
     assert final.rows_per_s == 300 / 4.0  # the run's average once it has ended
-    assert len(tracker.history(THROUGHPUT_CHART)["rows/s"]) == 3  # no history after the end
+    # One point for the end (the run's average at its end time), then none: a run shorter than a few
+    # record intervals would otherwise chart only points taken before its meters had two samples.
+    tracker.update(monitor)
+    t, v = tracker.history(THROUGHPUT_CHART)["rows/s"].arrays()
+    assert t.tolist() == [0.0, 1.0, 2.0, 4.0] and v[-1] == 300 / 4.0
 
 
 def test_clean_progress_names_its_counts():
