@@ -147,6 +147,11 @@ def inner(name: str, text: str, code: str = "", params: Mapping[str, Any] | None
     return {name: text, f"{name}_code": code, f"{name}_params": dict(params or {})}
 
 
+def inner_coded(name: str, code: str, **params: Any) -> dict[str, Any]:
+    """``inner`` for the message ``code`` with ``params`` (its English text made here)."""
+    return inner(name, english(code, params), code, params)
+
+
 def inner_error(name: str, exc: BaseException) -> dict[str, Any]:
     """``inner`` for an exception: its text, and its code when it carries one."""
     return inner(name, str(exc), *code_and_params(exc))

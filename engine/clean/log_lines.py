@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.coded_errors import english, inner
+from engine.coded_errors import inner_coded
 from engine.context import JobContext
 
 
 def segment_error(ctx: JobContext, s: int, code: str, **params: Any) -> str:
     """Log "segment N: <the error>" for segment index ``s``; returns the error's English text."""
-    text = english(code, params)
-    ctx.log_coded("error", "segment_error", segment=s + 1, **inner("error", text, code, params))
-    return text
+    error = inner_coded("error", code, **params)
+    ctx.log_coded("error", "segment_error", segment=s + 1, **error)
+    return error["error"]
 
 
 def segment_written(ctx: JobContext, s: int, segments: int, name: str, rows: int) -> None:

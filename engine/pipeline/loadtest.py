@@ -28,12 +28,11 @@ from typing import Any
 
 import numpy as np
 
-from engine.coded_errors import english
+from engine.coded_errors import english, inner_coded
 from engine.context import JobContext
 from engine.pipeline import event_loop
 from engine.pipeline.http_client import KeepAliveClient
 from engine.pipeline.load_tally import LatencySample, RecentIds
-from engine.pipeline.log_lines import part
 from engine.status import StatusReporter
 
 LATENCY_WINDOW_S = 2.0
@@ -103,10 +102,10 @@ class LoadtestResult:
         """The summary's lines as (code, params) (engine/coded_errors.py): ``describe()`` in English,
         a window's log in its language."""
         statuses = ", ".join(f"{'conn-error' if k == 0 else k}: {v}" for k, v in sorted(self.by_status.items()))
-        skipped = part("skipped", "load_skipped", skipped=self.skipped_at_cap) if self.skipped_at_cap else {}
+        skipped = inner_coded("skipped", "load_skipped", skipped=self.skipped_at_cap) if self.skipped_at_cap else {}
         offered = dict(rate=self.offered_rate_per_s, duration_s=self.duration_s, sent=self.sent, statuses=statuses)
         texts = self.items_per_s, self.texts_per_request
-        per_text = part("texts", "load_texts", items=texts[0], per_request=texts[1]) if texts[1] > 1 else {}
+        per_text = inner_coded("texts", "load_texts", items=texts[0], per_request=texts[1]) if texts[1] > 1 else {}
         lines = [
             ("load_offered", {"answered": self.answered, "skipped": "", **offered, **skipped}),
             ("load_throughput", {"throughput": self.throughput_per_s, "texts": "", **per_text}),

@@ -6,29 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.coded_errors import english, inner
+from engine.coded_errors import inner_coded
 from engine.pipeline.config import PipelineConfig
-
-
-def part(name: str, code: str, **params: Any) -> dict[str, Any]:
-    """The field ``name`` of a line holding the message ``code`` with ``params`` (English and code)."""
-    return inner(name, english(code, params), code, params)
 
 
 def lock_params(lock: str) -> dict[str, Any]:
     """``lock``: a queue lock's name ("writer lock", as ``CountingQueue.release_orphaned_locks`` says it)."""
-    return part("lock", lock.replace(" ", "_"))
+    return inner_coded("lock", lock.replace(" ", "_"))
 
 
 def model_ready_params(size: int | None) -> dict[str, Any]:
     """``size``: " (N indexed pairs)" for a model that has a length, empty for one without."""
-    return part("size", "model_size", size=size) if size is not None else {"size": ""}
+    return inner_coded("size", "model_size", size=size) if size is not None else {"size": ""}
 
 
 def starting_params(config: PipelineConfig) -> dict[str, Any]:
     """The params of "pipeline starting: …" (its policy by name, its target p99 only in target mode)."""
     if config.batching == "target":
-        target = part("target", "target_p99", target_p99_ms=config.target_p99_ms)
+        target = inner_coded("target", "target_p99", target_p99_ms=config.target_p99_ms)
     else:
         target = {"target": ""}
     return dict(
@@ -39,6 +34,6 @@ def starting_params(config: PipelineConfig) -> dict[str, Any]:
         max_batch=config.max_batch,
         max_delay_ms=config.max_delay_ms,
         url=config.url,
-        **part("batching", f"batching_{config.batching}"),
+        **inner_coded("batching", f"batching_{config.batching}"),
         **target,
     )
