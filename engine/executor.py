@@ -243,6 +243,8 @@ class WorkersPublisher:
 
     Pass ``publish`` as the ``on_wait`` of ``map_unordered`` and call it after each result; the
     report goes out snapshot-style (never blocks, droppable: the next one is a whole picture).
+    The first report goes out at once, before any task: a run shorter than ``interval_s`` (or one
+    whose worker dies in its first second) still shows the workers it started with.
     """
 
     def __init__(
@@ -254,6 +256,7 @@ class WorkersPublisher:
         self.interval_s = interval_s
         self._last = float("-inf")
         self.sent = 0
+        self.publish()
 
     def publish(self, force: bool = False) -> bool:
         now = time.monotonic()

@@ -118,7 +118,7 @@ def test_a_worker_killed_mid_run_changes_nothing_in_the_outputs(inputs, tmp_path
     assert reports and all(r.executor == "dask" for r in reports)
     assert any(
         len(r.workers) == 2 and all(w.host == "127.0.0.1" and w.threads == 1 for w in r.workers) for r in reports
-    )
+    ), [(round(r.t - reports[0].t, 2), [(w.name, w.host, w.threads, w.state) for w in r.workers]) for r in reports]
 
 
 @pytest.mark.timeout(240)

@@ -113,6 +113,8 @@ def test_workers_lists_live_pids_with_their_state(no_leftover_children):
     reports = [m for m in drain(status) if isinstance(m, WorkersReport)]
     assert reports and all(r.executor == "local" and len(r.workers) == 2 for r in reports)
     assert len(reports) <= 2 + 1  # at most one a second over a ~2 s run
+    # The first report goes out when the publisher is made, before any task: the workers idle.
+    assert [w.state for w in reports[0].workers] == ["idle", "idle"]
 
 
 def test_status_relay_forwards_status_and_hands_back_the_rest():
