@@ -88,10 +88,16 @@ class TaskResult:
         return {"code": self.code, "params": dict(self.params)} if self.code and reason == self.reason else {}
 
     def failed_event(
-        self, job: str, reason: str, summary: dict[str, Any] | None = None, task: str | None = None
+        self,
+        job: str,
+        reason: str,
+        summary: dict[str, Any] | None = None,
+        task: str | None = None,
+        coded: Mapping[str, Any] | None = None,
     ) -> TaskFailed:
         """The TaskFailed for this result, with ``reason`` as the one line a person reads (``task`` as
-        in ``finished_event``)."""
+        in ``finished_event``); ``coded``: ``reason``'s ``code`` and ``params`` when the caller said it
+        by a code of its own ("output not written: …"), else this result's when ``reason`` is its text."""
         return TaskFailed(
             job,
             task or self.label,
@@ -102,7 +108,7 @@ class TaskResult:
             self.attempts,
             summary or {},
             self.key,
-            **self.coded(reason),
+            **(dict(coded) if coded is not None else self.coded(reason)),
         )
 
 

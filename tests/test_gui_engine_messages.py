@@ -8,7 +8,8 @@ import pytest
 
 from engine.coded_errors import ENGLISH, english
 from engine.status import JobFinished, LogLine, TaskFailed, WorkerExited
-from gui.engine_messages import MESSAGES, engine_text, failure_text
+from gui.engine_message_texts import MESSAGES
+from gui.engine_messages import engine_text, failure_text
 from tests.clean_fixtures import write_good_inputs
 from tests.cli_support import injected_env
 from tests.helpers import wait_no_children
