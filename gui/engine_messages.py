@@ -36,7 +36,7 @@ from gui.terms import process_role
 
 CONTEXT = "EngineMessages"
 
-#: A message made of fields alone, with no word to translate.
+# A message made of fields alone, with no word to translate.
 FIELDS_ONLY = re.compile(r"(?:\{\w+\})+")
 
 # How a process ended (engine.status.WorkerExited.describe, said again here in the UI language).

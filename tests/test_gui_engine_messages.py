@@ -277,7 +277,7 @@ def test_the_pipeline_lines_with_parts_show_in_chinese(chinese):
     line = LogLine("j", "info", english("load_test", params), 0.0, "load_test", params)
     assert line.text.startswith("load test: offered 50/s for 2.0 s: sent 100, answered 98 (200: 98), 2 not sent")
     assert failure_text(line) == (
-        "负载测试：以 50/秒 施压 2.0 秒：已发送 100，已应答 98（200: 98），2 个未发送（并发上限）；"
+        "负载测试：以 50/秒 施压 2.0 秒：已发送 100，已应答 98（200 成功：98），2 个未发送（并发上限）；"
         "吞吐量 49.0 个应答/秒（状态 200）；200 应答的延迟：p50 1.2 毫秒，p95 2.5 毫秒，p99 3.8 毫秒，最大 9.0 毫秒；"
         "服务内部 p99 0.0 毫秒；压测端自身滞后 p99 0.0 毫秒；错误 ×2：timeout"
     )
