@@ -19,6 +19,7 @@ the params into it, and shows the English text for a code it does not know or a 
 from __future__ import annotations
 
 import errno
+import os
 from collections.abc import Mapping
 from typing import Any, Self
 
@@ -133,6 +134,9 @@ ENGLISH: Mapping[str, str] = {
     "exception_text": "{exception}: {detail}",
     "exception_only": "{exception}",
     "load_other_errors": "other errors",
+    "os_error": "[Errno {number}] {cause}",
+    "os_error_file": "[Errno {number}] {cause}: {file}",
+    "os_error_files": "[Errno {number}] {cause}: {file} -> {file2}",
     # the Dask cluster executor (engine/cluster/): connecting, its workers, its tasks
     "cluster_starting_local": "starting a Dask cluster of {workers} local workers…",
     "cluster_connecting": "connecting to the Dask scheduler at {address}…",
@@ -255,5 +259,26 @@ class CodedError(Exception):
 
 
 def code_and_params(exc: BaseException) -> tuple[str, dict[str, Any]]:
-    """(code, params) of an exception, ("", {}) when it carries none."""
-    return (exc.code, dict(exc.params)) if isinstance(exc, CodedError) and exc.code else ("", {})
+    """(code, params) of an exception, ("", {}) when it carries none; an OSError's own text
+    ("[Errno 21] Is a directory: 'a' -> 'b'") by its errno."""
+    if isinstance(exc, CodedError) and exc.code:
+        return exc.code, dict(exc.params)
+    if isinstance(exc, OSError):
+        return os_error_code(exc)
+    return "", {}
+
+
+def os_error_code(exc: OSError) -> tuple[str, dict[str, Any]]:
+    """(code, params) that say ``str(exc)`` of an OSError with an errno and its C-library text;
+    ("", {}) for any other (a socket.gaierror, an OSError made from a plain message)."""
+    if not isinstance(exc.errno, int) or not exc.strerror:
+        return "", {}
+    params: dict[str, Any] = {"number": exc.errno, "cause": exc.strerror}
+    if exc.strerror == os.strerror(exc.errno):  # the C library's words: a window says them by name
+        params["errno"] = errno_name(exc)
+    code = "os_error"
+    if exc.filename is not None:
+        code, params["file"] = "os_error_file", repr(exc.filename)
+        if exc.filename2 is not None:
+            code, params["file2"] = "os_error_files", repr(exc.filename2)
+    return (code, params) if english(code, params) == str(exc) else ("", {})

@@ -160,6 +160,9 @@ MESSAGES: Mapping[str, str] = {
     "exception_text": QT_TRANSLATE_NOOP("EngineMessages", "{exception}: {detail}"),
     "exception_only": QT_TRANSLATE_NOOP("EngineMessages", "{exception}"),
     "load_other_errors": QT_TRANSLATE_NOOP("EngineMessages", "other errors"),
+    "os_error": QT_TRANSLATE_NOOP("EngineMessages", "[Errno {number}] {cause}"),
+    "os_error_file": QT_TRANSLATE_NOOP("EngineMessages", "[Errno {number}] {cause}: {file}"),
+    "os_error_files": QT_TRANSLATE_NOOP("EngineMessages", "[Errno {number}] {cause}: {file} -> {file2}"),
     "cluster_starting_local": QT_TRANSLATE_NOOP(
         "EngineMessages", "starting a Dask cluster of {workers} local workers…"
     ),

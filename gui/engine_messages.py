@@ -160,8 +160,8 @@ def _shown_params(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
         shown["cause"] = f"{_translate(ERRNO_CAUSES[name])} ({name})" if named else _translate(ERRNO_CAUSES[name])
     if isinstance(params.get("http_status"), int):
         shown["http_status"] = http_status_text(params["http_status"])
-    if isinstance(params.get("exception"), str):
-        shown["exception"] = exception_text(params["exception"])
+    if isinstance(params.get("exception"), str) and not str(params.get("detail_code", "")).startswith("os_error"):
+        shown["exception"] = exception_text(params["exception"])  # an OSError's detail says it already
     return shown
 
 

@@ -1017,6 +1017,18 @@
         <translation>其他错误</translation>
     </message>
     <message>
+        <source>[Errno {number}] {cause}</source>
+        <translation>{cause}（Errno {number}）</translation>
+    </message>
+    <message>
+        <source>[Errno {number}] {cause}: {file}</source>
+        <translation>{cause}（Errno {number}）：{file}</translation>
+    </message>
+    <message>
+        <source>[Errno {number}] {cause}: {file} -&gt; {file2}</source>
+        <translation>{cause}（Errno {number}）：{file} -&gt; {file2}</translation>
+    </message>
+    <message>
         <source>starting a Dask cluster of {workers} local workers…</source>
         <translation>正在启动有 {workers} 个本地工作进程的 Dask 集群…</translation>
     </message>
@@ -1074,7 +1086,7 @@
     </message>
     <message>
         <source>local Dask worker {number} of {count} (pid {pid}) ended with {exit} before it started, {failures} times in a row: not started again</source>
-        <translation>本地 Dask 工作进程 {number}/{count}（pid {pid}）在启动完成前以{exit}结束，已连续 {failures} 次：不再重新启动</translation>
+        <translation>本地 Dask 工作进程 {number}/{count}（pid {pid}）在启动完成前就已结束（{exit}），已连续 {failures} 次：不再重新启动</translation>
     </message>
     <message>
         <source>{ready} of {count} local Dask workers started</source>
