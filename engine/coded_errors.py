@@ -239,6 +239,15 @@ def inner_exception(name: str, exception: str, detail: str) -> dict[str, Any]:
     return inner_coded(name, "exception_only", exception=exception)
 
 
+def exception_code(exc: BaseException) -> tuple[str, dict[str, Any]]:
+    """(code, params) of "Type: message" (``engine.status.format_exception``'s reason, a run's
+    failure line): the class name, and the message by its own code when it has one."""
+    name = type(exc).__name__
+    if not str(exc):
+        return "exception_only", {"exception": name}
+    return "exception_text", {"exception": name, **inner("detail", str(exc), *code_and_params(exc))}
+
+
 def errno_name(exc: OSError) -> str:
     """ "ECONNREFUSED" for an OSError with that errno, "" for one without a known errno."""
     return errno.errorcode.get(exc.errno, "") if isinstance(exc.errno, int) else ""

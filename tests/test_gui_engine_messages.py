@@ -255,11 +255,19 @@ def test_a_failed_job_says_its_sentence_in_chinese_and_keeps_its_traceback(chine
     reason, traceback = lines[0].text.split("\n", 1)
     assert reason == "job failed: ZeroDivisionError: the job's own bug"  # what the CLI prints
     assert traceback.startswith("Traceback (most recent call last):") and "raise ZeroDivisionError" in traceback
-    assert failure_text(lines[0]) == f"任务失败：ZeroDivisionError: the job's own bug\n{traceback}"
+    assert failure_text(lines[0]) == f"任务失败：ZeroDivisionError：the job's own bug\n{traceback}"
+    assert failure_text(finished) == "ZeroDivisionError：the job's own bug"  # the run's failure line
     view = LogView()
     view.on_message(lines[0])
-    assert view.lines[-1].endswith("[clean-7] 任务失败：ZeroDivisionError: the job's own bug")
+    assert view.lines[-1].endswith("[clean-7] 任务失败：ZeroDivisionError：the job's own bug")
     assert "raise ZeroDivisionError" in view.toPlainText()  # the traceback below it, as it was
+
+    def refused(config, ctx):
+        raise PermissionError(13, "Permission denied", "/data/out/x.csv")
+
+    finished = run_job(refused, None, JobContext("clean-8", events))
+    assert finished.error == "PermissionError: [Errno 13] Permission denied: '/data/out/x.csv'"
+    assert failure_text(finished) == "PermissionError：权限不足（Errno 13）：'/data/out/x.csv'"
 
 
 def test_the_pipeline_lines_with_parts_show_in_chinese(chinese):
