@@ -187,6 +187,15 @@ ENGLISH: Mapping[str, str] = {
     "reach_cannot_read": "worker {address} cannot read {path}: {cause}",
     "reach_cannot_write": "worker {address} cannot write to {path}: {cause}",
     "reach_more": "… and {more} more",
+    "address_local_needs_a_worker": "{text}: a local cluster needs at least 1 worker (local:2)",
+    "address_port_out_of_range": "{text}: port {port} is out of range (1-65535)",
+    "address_not_a_cluster": (
+        "{text} is not a cluster address: use tcp://HOST:PORT for a running Dask scheduler "
+        "(e.g. tcp://10.0.0.5:{port}) or local:N for N local worker processes"
+    ),
+    "connection_test_no_answer": "the connection test ended without an answer ({exit})",
+    "connection_test_timeout": "no answer from {address} within {limit:g} s",
+    "connection_test_cancelled": "cancelled",
     "hint_check_the_path": "check the path (files, folders or glob patterns in quotes)",
     "hint_inputs_kinds": "the inputs must hold {kinds} files (outside the output folder)",
     "hint_give_a_folder": "give a folder for the output (it is created if missing)",

@@ -233,6 +233,19 @@ MESSAGES: Mapping[str, str] = {
     "reach_cannot_read": QT_TRANSLATE_NOOP("EngineMessages", "worker {address} cannot read {path}: {cause}"),
     "reach_cannot_write": QT_TRANSLATE_NOOP("EngineMessages", "worker {address} cannot write to {path}: {cause}"),
     "reach_more": QT_TRANSLATE_NOOP("EngineMessages", "… and {more} more"),
+    "address_local_needs_a_worker": QT_TRANSLATE_NOOP(
+        "EngineMessages", "{text}: a local cluster needs at least 1 worker (local:2)"
+    ),
+    "address_port_out_of_range": QT_TRANSLATE_NOOP("EngineMessages", "{text}: port {port} is out of range (1-65535)"),
+    "address_not_a_cluster": QT_TRANSLATE_NOOP(
+        "EngineMessages",
+        "{text} is not a cluster address: use tcp://HOST:PORT for a running Dask scheduler (e.g. tcp://10.0.0.5:{port}) or local:N for N local worker processes",
+    ),
+    "connection_test_no_answer": QT_TRANSLATE_NOOP(
+        "EngineMessages", "the connection test ended without an answer ({exit})"
+    ),
+    "connection_test_timeout": QT_TRANSLATE_NOOP("EngineMessages", "no answer from {address} within {limit:g} s"),
+    "connection_test_cancelled": QT_TRANSLATE_NOOP("EngineMessages", "cancelled"),
     "hint_check_the_path": QT_TRANSLATE_NOOP(
         "EngineMessages", "check the path (files, folders or glob patterns in quotes)"
     ),

@@ -255,3 +255,29 @@ def test_a_load_against_a_closed_port_counts_its_connection_errors_by_code():
     errors = dict(generator.result(1.0).errors)
     assert len(errors) == MAX_ERROR_KINDS + 1 and errors["other errors"] == 2
     assert generator.error_codes["other errors"] == ("load_other_errors", {})
+
+
+def test_a_wrong_cluster_address_and_a_given_up_connection_test_read_as_before():
+    import pytest
+
+    from engine.cluster.address import parse_cluster_address
+
+    for text, before in [
+        ("local:0", "'local:0': a local cluster needs at least 1 worker (local:2)"),
+        ("tcp://h:70000", "'tcp://h:70000': port 70000 is out of range (1-65535)"),
+        (
+            "10.0.0.5:8786",
+            "'10.0.0.5:8786' is not a cluster address: use tcp://HOST:PORT for a running Dask scheduler "
+            "(e.g. tcp://10.0.0.5:8786) or local:N for N local worker processes",
+        ),
+    ]:
+        with pytest.raises(ValueError) as refused:
+            parse_cluster_address(text)
+        assert str(refused.value) == before and english(refused.value.code, refused.value.params) == before
+    assert english("connection_test_no_answer", {"exit": "exit code 1"}) == (
+        "the connection test ended without an answer (exit code 1)"
+    )
+    assert (
+        english("connection_test_timeout", {"address": ADDRESS, "limit": 12.0})
+        == f"no answer from {ADDRESS} within 12 s"
+    )

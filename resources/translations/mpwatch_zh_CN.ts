@@ -1143,6 +1143,30 @@
         <translation>……另有 {more} 项</translation>
     </message>
     <message>
+        <source>{text}: a local cluster needs at least 1 worker (local:2)</source>
+        <translation>{text}：本地集群至少需要 1 个工作进程（如 local:2）</translation>
+    </message>
+    <message>
+        <source>{text}: port {port} is out of range (1-65535)</source>
+        <translation>{text}：端口 {port} 超出范围（1-65535）</translation>
+    </message>
+    <message>
+        <source>{text} is not a cluster address: use tcp://HOST:PORT for a running Dask scheduler (e.g. tcp://10.0.0.5:{port}) or local:N for N local worker processes</source>
+        <translation>{text} 不是集群地址：运行中的 Dask 调度器请用 tcp://主机:端口（如 tcp://10.0.0.5:{port}），N 个本地工作进程请用 local:N</translation>
+    </message>
+    <message>
+        <source>the connection test ended without an answer ({exit})</source>
+        <translation>连接测试未给出结果就结束了（{exit}）</translation>
+    </message>
+    <message>
+        <source>no answer from {address} within {limit:g} s</source>
+        <translation>{address} 在 {limit:g} 秒内没有应答</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
         <source>check the path (files, folders or glob patterns in quotes)</source>
         <translation>请检查路径（文件、文件夹，或加引号的通配模式）</translation>
     </message>
