@@ -44,6 +44,8 @@ def task_result(key: Hashable, label: str, value: Any, attempts: int, started: f
             attempts=attempts,
             worker=remote.worker_label(exc.worker),
             seconds=exc.seconds,
+            code=exc.code,
+            params=exc.params,
         )
     return TaskResult(
         key,

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.cluster.remote import worker_label
-from engine.coded_errors import CodedError, errno_name, inner_lines
+from engine.coded_errors import CodedError, errno_name, inner_error, inner_lines
 from engine.context import JobError
 
 #: How long the probe tasks may take (a worker busy with another run's long task delays its probe).
@@ -92,7 +92,7 @@ def check_data_reach(
     lines: list[tuple[str, dict[str, Any]]] = []
     for address, future in futures.items():
         if future.status != "finished":
-            lines.append(("reach_check_failed", {"address": address, "reason": str(future.exception())}))
+            lines.append(("reach_check_failed", {"address": address, **inner_error("reason", future.exception())}))
             continue
         for what, path, cause, errno in future.result():
             code = "reach_cannot_read" if what == "read" else "reach_cannot_write"
