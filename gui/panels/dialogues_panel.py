@@ -19,7 +19,6 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -120,11 +119,7 @@ class DialoguesPanel(JobPanel):
             view.setFont(mono)
             view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
             view.setMinimumHeight(120)
-        preview = QGridLayout()
-        preview.addWidget(self._labels["std"], 0, 0)
-        preview.addWidget(self._labels["mmi"], 0, 1)
-        preview.addWidget(self.preview_std, 1, 0)
-        preview.addWidget(self.preview_mmi, 1, 1)
+        preview = grid_of_rows((self._labels["std"], self._labels["mmi"]), (self.preview_std, self.preview_mmi))
 
         # The column scrolls rather than set the window's minimum height: after a run, the Chinese
         # summary's lines made the window taller than 860 px.
@@ -135,10 +130,7 @@ class DialoguesPanel(JobPanel):
         left.addWidget(phases_box)
         left.addWidget(self.summary)
         left.addStretch(1)
-        charts = QGridLayout()
-        charts.addWidget(self.throughput_chart, 0, 0)
-        charts.addWidget(self.queue_chart, 0, 1)
-        charts.addWidget(self.rss_chart, 1, 0, 1, 2)
+        charts = grid_of_rows((self.throughput_chart, self.queue_chart), (self.rss_chart,))
         right = QVBoxLayout()
         right.addLayout(charts, 3)
         right.addLayout(preview, 2)

@@ -23,8 +23,9 @@ def spin_box(
 
 def grid_of_rows(*rows: Sequence[QWidget]) -> QGridLayout:
     """A grid laid out as written: each row's widgets left to right, one column each (a panel's
-    options: label, field, label, field); a row's last widget spans the columns the widest row has
-    left, so a lone check box at the end takes the room of a label and its field."""
+    options: label, field, label, field; or its charts); a row's last widget spans the columns the
+    widest row has left, so a lone check box at the end takes the room of a label and its field,
+    and a lone chart the width of the row above."""
     grid = QGridLayout()
     columns = max((len(row) for row in rows), default=0)
     for r, row in enumerate(rows):
