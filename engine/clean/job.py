@@ -310,13 +310,14 @@ class _CleanRun:
         else:
             cause = inner("error", result.error, **result.coded(result.error))
             segment.status, segment.error = "failed", segment_error(self.ctx, s, "segment_not_written", **cause)
+            failure = {"code": "segment_not_written", "params": cause}
             lost = self.ok_parts(s)
             for i in lost:  # their rows never reached an output: the files failed after all
                 entry = self.report.files[i]
                 entry.status, entry.error = "failed", segment.error
                 self.status.add(rows_in=-entry.rows_in, rows_out=-entry.rows_out, **_drops(entry.dropped, -1))
             self.status.add(segments_failed=1, files_done=-len(lost), files_failed=len(lost))
-            self.ctx.sink.send_event(result.failed_event(self.ctx.job, segment.error))
+            self.ctx.sink.send_event(result.failed_event(self.ctx.job, segment.error, coded=failure))
         # The parts go once the report no longer calls their files "cleaned" (never ahead of the disk).
         self.parts_to_remove.extend(p for i in self.segments[s] for p in self.part_files(i).paths())
         self.report.changed(durable=True)
