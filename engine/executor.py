@@ -269,6 +269,9 @@ class WorkersPublisher:
         self.interval_s = interval_s
         self._last = float("-inf")
         self.sent = 0
+        #: The most workers one report listed: what a run's summary says it ran on (a ``local:1``
+        #: cluster is 1 worker, whatever the form's local worker count says).
+        self.most_workers = 0
         self.publish()
 
     def publish(self, force: bool = False) -> bool:
@@ -276,9 +279,9 @@ class WorkersPublisher:
         if not force and now - self._last < self.interval_s:
             return False
         self._last = now
-        report = WorkersReport(
-            job=self.job, t=time.time(), executor=self.executor.kind, workers=tuple(self.executor.workers())
-        )
+        workers = tuple(self.executor.workers())
+        self.most_workers = max(self.most_workers, len(workers))
+        report = WorkersReport(job=self.job, t=time.time(), executor=self.executor.kind, workers=workers)
         sent = self.sink.send_snapshot(report)
         self.sent += int(sent)
         return sent

@@ -13,6 +13,7 @@ import pytest
 
 from engine.demo.data import make_chat_frame
 from engine.status import JobFinished, LogLine, TaskFailed
+from gui.widgets.file_table import STATUS_COLUMN
 from tests.clean_fixtures import write_good_inputs
 from tests.helpers import wait_no_children
 
@@ -180,6 +181,7 @@ def test_a_cluster_run_that_loses_its_worker_is_logged_in_chinese(main_window, q
         panel.run_on.set_choice(THIS_MACHINE)  # the choice is saved: later demo runs stay on this machine
     result: JobFinished = finished.args[0]
     assert result.ok, result.error
+    assert result.summary["workers"] == 1  # the cluster's one worker, not the form's local count
     by_code = {line.code: line for line in sent if line.job == result.job}
     assert by_code["cluster_starting_local"].text == "starting a Dask cluster of 1 local workers…"
     assert re.fullmatch(
@@ -237,7 +239,9 @@ def test_a_failed_segment_write_is_logged_in_chinese(main_window, qtbot, tmp_pat
     english = r"output not written: IsADirectoryError: \[Errno 21\] Is a directory: '(.+)' -> '(.+)'"
     match = re.fullmatch(english, error)
     assert match and match[2] == str(out / "clean_00000-00001.csv"), error
-    assert [f.reason for f in failed if f.job == result.job] == [error]
+    # The segment's task failed, and so did its two files (their rows reached no output).
+    ours = {f.key: f.reason for f in failed if f.job == result.job}
+    assert ours == {("file", 0): error, ("file", 1): error, ("segment", 0): error}, ours
     assert [line.text for line in sent if line.code == "segment_error"] == [f"segment 1: {error}"]
     source, target = match[1], match[2]
     chinese_error = f"输出未写出：IsADirectoryError：是文件夹（Errno 21）：'{source}' -> '{target}'"
@@ -250,6 +254,8 @@ def test_a_failed_segment_write_is_logged_in_chinese(main_window, qtbot, tmp_pat
         for column in range(panel.file_table.columnCount())
     ]
     assert chinese_error in reasons, reasons
+    statuses = {key: panel.file_table.item(panel.file_table.row_of(key), STATUS_COLUMN).text() for key in ours}
+    assert statuses == dict.fromkeys(ours, "失败"), statuses
     assert not any("Is a directory" in x for x in lines)
     assert not wait_no_children(10.0)
 
