@@ -511,8 +511,8 @@
         <translation>{n} 个失败</translation>
     </message>
     <message>
-        <source>Files: {finished} finished, {failed} failed (double-click a row for details)</source>
-        <translation>文件：{finished} 个已完成，{failed} 个失败（双击一行查看详情）</translation>
+        <source>Files and segments: {ok} ok, {failed} failed (double-click a row for details)</source>
+        <translation>文件与分段：{ok} 个成功，{failed} 个失败（双击一行查看详情）</translation>
     </message>
     <message>
         <source>Pending files ({n}, first {shown} shown)</source>
