@@ -141,6 +141,32 @@ def row(label: str, share: float, rate: float, result: LoadtestResult) -> str:
     )
 
 
+#: Offered shares of capacity at which a sweep prints where accepted requests' time went.
+DECOMPOSED = (1.00, 1.50)
+
+
+def timing_line(result: LoadtestResult) -> str:
+    """Where accepted requests' time went (``LoadtestResult.timing_parts``): p50 / p99 of each part
+    and its mean over the slowest 1 % by client latency, ms."""
+    parts = "; ".join(
+        f"{name} {p50:.1f} / {p99:.1f} (slowest 1 %: {tail:.1f})" for name, p50, p99, tail in result.timing_parts
+    )
+    return f"      time of accepted requests, p50 / p99 ms: {parts or 'no clock in the answers'}"
+
+
+#: The 503s of target mode by who answered them (the start of the reason), for the decomposition lines.
+REFUSALS = {
+    "predicted late (rule 1, or the batcher)": "503: shed: predicted latency over",
+    "in-flight bound (rule 2)": "503: shed: more requests in flight",
+    "expired (rule 3)": "503: shed: not answered within",
+}
+
+
+def refusal_line(result: LoadtestResult) -> str:
+    counts = {name: sum(n for text, n in result.errors if text.startswith(start)) for name, start in REFUSALS.items()}
+    return "      503s: " + ", ".join(f"{name} {count:,}" for name, count in counts.items())
+
+
 def sweep(
     label: str, texts: list[str], capacity: float, seconds: float, loads: tuple[float, ...], **overrides: object
 ) -> dict[float, LoadtestResult]:
@@ -151,6 +177,10 @@ def sweep(
             rate = max(1.0, share * capacity)
             out[share] = load(served.url, texts, rate, seconds, concurrency=CONNECTIONS, preconnect=CONNECTIONS)
             print(row(label, share, rate, out[share]), flush=True)
+            if share in DECOMPOSED:
+                print(timing_line(out[share]), flush=True)
+            if out[share].by_status.get(503) and overrides.get("batching") == "target":
+                print(refusal_line(out[share]), flush=True)
             time.sleep(0.5)
     return out
 

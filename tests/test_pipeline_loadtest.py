@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from engine.pipeline.load_tally import LatencySample, RecentIds
+from engine.pipeline.load_tally import TIMING_PARTS, LatencySample, RecentIds, TimingSample
 
 
 def test_latency_sample_is_bounded_and_its_percentiles_stay_close():
@@ -23,6 +23,20 @@ def test_latency_sample_is_bounded_and_its_percentiles_stay_close():
     for got, want in zip(sample.percentiles(50, 95, 99), exact):
         assert got == pytest.approx(want, rel=0.1)
     assert LatencySample().percentiles(50, 99) == [0.0, 0.0]
+
+
+def test_timing_sample_splits_an_accepted_request_into_its_parts_and_names_the_slowest():
+    timing = TimingSample(capacity=2_000, seed=2)
+    for k in range(1_000):  # due, sent 1 ms later, read 2 ms after that, answered 10 ms later, back in 1 ms
+        start, wait = float(k), 0.05 if k % 100 == 0 else 0.002  # 1 % waited 50 ms before they were read
+        timing.add(start, start + 0.001, start + 0.001 + wait, start + 0.011 + wait, start + 0.012 + wait)
+    parts = {name: (p50, p99, slowest) for name, p50, p99, slowest in timing.parts()}
+    assert tuple(parts) == TIMING_PARTS
+    assert parts["send lag"][0] == pytest.approx(1.0) and parts["inside service"][0] == pytest.approx(10.0)
+    assert parts["wait before read"][0] == pytest.approx(2.0) and parts["way back"][0] == pytest.approx(1.0)
+    assert parts["wait before read"][2] == pytest.approx(50.0)  # the slowest 1 %: those that waited to be read
+    assert parts["inside service"][2] == pytest.approx(10.0)
+    assert TimingSample().parts() == ()
 
 
 def test_recent_ids_count_a_repeat_and_forget_what_is_older_than_the_window():

@@ -49,7 +49,9 @@ def test_bad_requests_get_clear_errors_and_the_default_model_answers() -> None:
         wrong_type = post(url, {"text": 42})
         too_many = post(url, {"texts": ["a"] * 65})
         too_big = post(url, {"text": "长" * 40_000})  # ~120 KB of UTF-8, over the 64 KiB limit
+        sent_at = time.monotonic()
         ok = post(url, {"text": "请问这个还有货吗😀"})
+        received_at = time.monotonic()
         several = post(url, {"texts": ["能开发票吗", "包邮吗"]})
         health = get(url, "/healthz")
     assert bad_json.status == 400 and "invalid JSON" in bad_json.body["error"]
@@ -58,6 +60,8 @@ def test_bad_requests_get_clear_errors_and_the_default_model_answers() -> None:
     assert too_big.status == 413 and "limit" in too_big.body["error"]
     assert ok.status == 200 and ok.body["answer"]["reply"] and ok.body["answer"]["score"] > 0.5
     assert ok.body["latency_ms"] > 0 and isinstance(ok.body["id"], int)
+    # its moments on the host's CLOCK_MONOTONIC, which this process shares: read, then answered, in between
+    assert sent_at <= ok.body["read_at"] <= ok.body["answered_at"] <= received_at
     assert several.status == 200 and len(several.body["answers"]) == 2
     assert health[0] == 200 and '"ok"' in health[1]
 

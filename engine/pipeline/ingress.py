@@ -21,6 +21,9 @@ fallback); each has its own results queue, and the ids it gives name it, so answ
 ``/metrics`` in any of them shows the whole service (``metrics.IngressTally``), in-flight and backlog
 gauges aside, which are that process's own.
 
+A 200 carries ``read_at`` (first bytes read) and ``answered_at`` on ``time.monotonic()`` (Linux:
+CLOCK_MONOTONIC, shared by the host's processes): a local client splits its latency (``load_tally``).
+
 Hostile clients: ``connection_guard`` bounds the time of a request head, idle keep-alive time and
 the number of open connections; ``http_request`` bounds the body (size, time, texts) and checks
 the bearer token. Every refusal is JSON.
@@ -34,11 +37,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import os
 import socket
 import time
 from collections import deque
 
+import numpy as np
 from aiohttp import web
 
 from engine.context import JobContext, parent_alive
@@ -136,7 +141,8 @@ class Ingress:
                 retry,
             )
         now = time.monotonic()
-        answer_by = self._answer_by(request, now)  # target mode: 503 rather than a late answer
+        began = self._began(request, now)
+        answer_by = self._answer_by(began, now)  # target mode: 503 rather than a late answer
         if answer_by is not None and answer_by <= now:  # its time went by before the handler ran
             raise self._expired()
         deadline = now + self.config.request_timeout_s
@@ -158,11 +164,13 @@ class Ingress:
         for status, payload in outcomes:
             if status != STATUS_OK:
                 raise RequestError(status, payload, retry if status == 503 else None)
-        if answer_by is not None and time.monotonic() > answer_by:  # the answer came after a stall: too late
+        answered = time.monotonic()
+        if answer_by is not None and answered > answer_by:  # the answer came after a stall: too late
             raise self._expired()
         answers = ",".join(payload for _, payload in outcomes)
         field = f'"answer":{answers}' if single else f'"answers":[{answers}]'
-        return json_response(200, f'{{"id":{request_id},{field},"latency_ms":{latency_ms:.2f}}}')
+        clock = f'"read_at":{began:.6f},"answered_at":{answered:.6f}'  # CLOCK_MONOTONIC: see the module docstring
+        return json_response(200, f'{{"id":{request_id},{field},"latency_ms":{latency_ms:.2f},{clock}}}')
 
     def _target_refusal(self) -> str | None:
         """Target mode: why a request arriving now is refused (``admission``), else None."""
@@ -181,14 +189,17 @@ class Ingress:
         )
         return self.gate.refusal(now, control.target_p99_ms, backlog)
 
-    def _answer_by(self, request: web.Request, now: float) -> float | None:
+    def _began(self, request: web.Request, now: float) -> float:
+        """When this request's first bytes were read (``time.monotonic()``; ``now`` if unknown)."""
+        connection = self.guard.connection_of(request.protocol) if self.guard else None
+        return min(connection.began, now) if connection is not None and connection.began else now
+
+    def _answer_by(self, began: float, now: float) -> float | None:
         """Target mode: when this request's answer stops being worth sending (``admission`` rule 3)."""
         control = self.wiring.control
         if control.policy != "target":
             return None
-        connection = self.guard.connection_of(request.protocol) if self.guard else None
-        began = connection.began if connection is not None and connection.began else now
-        return self.gate.answer_by(min(began, now), now, control.target_p99_ms)
+        return self.gate.answer_by(began, now, control.target_p99_ms)
 
     def _expired(self) -> RequestError:
         reason = self.gate.expire(self.wiring.control.target_p99_ms)
@@ -210,8 +221,6 @@ class Ingress:
         )
 
     async def handle_health(self, request: web.Request) -> web.Response:
-        import json
-
         ready = self.wiring.replicas_ready()
         state = "draining" if self.router.draining else "ok" if self.wiring.ready() else "starting"
         body = {
@@ -281,17 +290,10 @@ class Ingress:
         while self.recent_latency_ms and now - self.recent_latency_ms[0][0] > LATENCY_WINDOW_S:
             self.recent_latency_ms.popleft()
         rep = self.reporter
-        if self.recent_latency_ms:
-            import numpy as np
-
-            values = np.fromiter((ms for _, ms in self.recent_latency_ms), dtype=float)
-            p50, p95, p99 = np.percentile(values, [50, 95, 99])
-            rep.set_counter("latency_p50_ms", float(p50))
-            rep.set_counter("latency_p95_ms", float(p95))
-            rep.set_counter("latency_p99_ms", float(p99))
-        else:
-            for key in ("latency_p50_ms", "latency_p95_ms", "latency_p99_ms"):
-                rep.set_counter(key, 0.0)
+        values = np.fromiter((ms for _, ms in self.recent_latency_ms), dtype=float)
+        percentiles = np.percentile(values, [50, 95, 99]) if len(values) else (0.0, 0.0, 0.0)
+        for key, value in zip(("latency_p50_ms", "latency_p95_ms", "latency_p99_ms"), percentiles, strict=True):
+            rep.set_counter(key, float(value))
         rep.set_counter("inflight_items", len(self.router.pending))
         for name, value in self.gate.figures(now, self.wiring.control.target_p99_ms).items():
             rep.set_counter(name, value)

@@ -32,7 +32,7 @@ from engine.coded_errors import english, inner, inner_coded, inner_exception, in
 from engine.context import JobContext
 from engine.pipeline import event_loop
 from engine.pipeline.http_client import KeepAliveClient
-from engine.pipeline.load_tally import LatencySample, RecentIds
+from engine.pipeline.load_tally import LatencySample, RecentIds, TimingSample
 from engine.status import StatusReporter
 
 LATENCY_WINDOW_S = 2.0
@@ -81,6 +81,9 @@ class LoadtestResult:
     #: p99 of the generator's own lag: from an arrival's due time to its request being written
     #: (a starved or slow generator shows here, not in the latencies, which start at the write).
     client_lag_p99_ms: float = 0.0
+    #: Where accepted requests' time went (``load_tally.TimingSample.parts``): per part its name,
+    #: p50, p99 and mean over the slowest 1 % (ms); empty when the answers carry no clock.
+    timing_parts: tuple[tuple[str, float, float, float], ...] = ()
     duplicate_ids: int = 0
     wrong_answers: int = 0
     #: Each distinct error (HTTP status and the service's reason, or the connection error) and how
@@ -167,6 +170,7 @@ class LoadGenerator:
         self.latencies_ms = LatencySample(seed=config.seed)
         self.server_latencies_ms = LatencySample(seed=config.seed + 1)
         self.client_lag_ms = LatencySample(seed=config.seed + 2)
+        self.timing = TimingSample(seed=config.seed + 3)
         self.recent: deque[tuple[float, float]] = deque(maxlen=100_000)
         self.ids = RecentIds(window_s=2 * config.timeout_s + 10.0)
         self.duplicates = 0
@@ -195,6 +199,8 @@ class LoadGenerator:
             if status == 200:
                 answer = json.loads(body)
                 self.server_latencies_ms.add(float(answer.get("latency_ms", 0.0)))
+                if "read_at" in answer:  # the service's clock: where this request's time went
+                    self.timing.add(due, sent_at, answer["read_at"], answer["answered_at"], sent_at + elapsed_s)
                 if self.ids.seen_before(answer["id"]):
                     self.duplicates += 1
                 if len(answer.get("answers", [answer.get("answer")])) != len(texts):
@@ -310,6 +316,7 @@ class LoadGenerator:
             max_ms=self.latencies_ms.max,
             server_p99_ms=self.server_latencies_ms.percentiles(99)[0],
             client_lag_p99_ms=self.client_lag_ms.percentiles(99)[0],
+            timing_parts=self.timing.parts(),
             duplicate_ids=self.duplicates,
             wrong_answers=self.wrong,
             errors=tuple(self.errors.most_common()),
