@@ -18,6 +18,8 @@ the params into it, and shows the English text for a code it does not know or a 
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Mapping
 from typing import Any, Self
 
@@ -124,6 +126,76 @@ ENGLISH: Mapping[str, str] = {
     "load_no_latency": "latency: none (no request succeeded)",
     "load_duplicates": "duplicate answer ids: {duplicates}",
     "load_error": "error ×{count}: {error}",
+    # HTTP answers and exceptions inside a line (``http_status``: an int, said with its phrase in a
+    # window; ``exception``: an exception's class name, said by a phrase; ``errno``: an errno name)
+    "load_status_count": "{http_status}: {count}",
+    "load_conn_errors": "conn-error: {count}",
+    "http_error": "{http_status}: {reason}",
+    "exception_text": "{exception}: {detail}",
+    "exception_only": "{exception}",
+    "load_other_errors": "other errors",
+    "os_error": "[Errno {number}] {cause}",
+    "os_error_file": "[Errno {number}] {cause}: {file}",
+    "os_error_files": "[Errno {number}] {cause}: {file} -> {file2}",
+    # the Dask cluster executor (engine/cluster/): connecting, its workers, its tasks
+    "cluster_starting_local": "starting a Dask cluster of {workers} local workers…",
+    "cluster_connecting": "connecting to the Dask scheduler at {address}…",
+    "cluster_running": (
+        "running on the Dask cluster at {scheduler} ({address}): {workers} workers, {threads} threads; "
+        "every worker reaches the data"
+    ),
+    "cluster_failed_in_flight": "{failure} ({tasks} tasks in flight)",
+    "cluster_connection_lost": "lost the connection to the Dask scheduler at {address} ({tasks} tasks in flight)",
+    "task_run_alone": (
+        "{task}: a worker died under it on all {deaths} attempts, with other tasks beside it: run once more "
+        "alone on one worker, to tell whether it is the cause"
+    ),
+    "task_attempts": "{task}: {attempts} attempts ({deaths} worker(s) died under it, {retried} retries after it raised)",
+    "task_failed": "{task} failed: {reason}",
+    "worker_died_every_attempt": "worker died on all {attempts} attempts",
+    "worker_died_every_attempt_alone": "worker died on all {attempts} attempts, the last one alone on it",
+    "cancelled_still_running": (
+        "{count} cancelled task(s) still running on the cluster after {grace_s:g} s (they stop at their next "
+        "stop check): {tasks}"
+    ),
+    "cluster_worker_joined": "{worker} joined the cluster",
+    "cluster_worker_left": "{worker} left the cluster",
+    "cluster_worker_rescheduled": "{worker} was running {tasks}: scheduled again on the other workers",
+    "local_worker_crash_loop": (
+        "local Dask worker {number} of {count} (pid {pid}) ended with {exit} before it started, {failures} "
+        "times in a row: not started again"
+    ),
+    "local_workers_ready": "{ready} of {count} local Dask workers started",
+    "local_workers_late": (
+        "the {workers} local Dask workers did not start within {timeout_s:g} s ({reason}; exit codes "
+        "{exit_codes}, {restarts} restarted)"
+    ),
+    "scheduler_no_answer_at": "no Dask scheduler answered at {address}: {reason}",
+    "scheduler_no_workers": "the Dask scheduler at {address} has no workers (start some with: dask worker {address})",
+    "scheduler_timeout": "cannot reach the Dask scheduler at {address}: no answer within {timeout_s:g} s",
+    "scheduler_unreachable": "cannot reach the Dask scheduler at {address}: {cause}",
+    "scheduler_silent": (
+        "{address} accepted the connection but did not answer like a Dask scheduler within {timeout_s:g} s "
+        "(is it the scheduler's port?)"
+    ),
+    "reach_timeout": "the data check did not finish within {timeout_s:g} s on {workers}",
+    "reach_failed": (
+        "the cluster's workers cannot reach the data (workers read and write by path, so every host needs the "
+        "same paths):\n{problems}"
+    ),
+    "reach_check_failed": "worker {address} could not run the data check: {reason}",
+    "reach_cannot_read": "worker {address} cannot read {path}: {cause}",
+    "reach_cannot_write": "worker {address} cannot write to {path}: {cause}",
+    "reach_more": "… and {more} more",
+    "address_local_needs_a_worker": "{text}: a local cluster needs at least 1 worker (local:2)",
+    "address_port_out_of_range": "{text}: port {port} is out of range (1-65535)",
+    "address_not_a_cluster": (
+        "{text} is not a cluster address: use tcp://HOST:PORT for a running Dask scheduler "
+        "(e.g. tcp://10.0.0.5:{port}) or local:N for N local worker processes"
+    ),
+    "connection_test_no_answer": "the connection test ended without an answer ({exit})",
+    "connection_test_timeout": "no answer from {address} within {limit:g} s",
+    "connection_test_cancelled": "cancelled",
     "hint_check_the_path": "check the path (files, folders or glob patterns in quotes)",
     "hint_inputs_kinds": "the inputs must hold {kinds} files (outside the output folder)",
     "hint_give_a_folder": "give a folder for the output (it is created if missing)",
@@ -157,6 +229,39 @@ def inner_error(name: str, exc: BaseException) -> dict[str, Any]:
     return inner(name, str(exc), *code_and_params(exc))
 
 
+def inner_lines(name: str, lines: list[tuple[str, dict[str, Any]]], separator: str) -> dict[str, Any]:
+    """``inner`` for a message made of several coded ``lines`` joined by ``separator`` ("\\n", "; ",
+    ", "): a window says each line by its code and joins them with its own separator."""
+    text = separator.join(english(code, params) for code, params in lines)
+    return {
+        name: text,
+        f"{name}_lines": [[code, dict(params)] for code, params in lines],
+        f"{name}_separator": separator,
+    }
+
+
+def inner_exception(name: str, exception: str, detail: str) -> dict[str, Any]:
+    """``inner`` for an exception said as "Type: detail" (or "Type" alone without a detail); a window
+    names the exception's kind in its language and keeps the detail."""
+    if detail:
+        return inner_coded(name, "exception_text", exception=exception, detail=detail)
+    return inner_coded(name, "exception_only", exception=exception)
+
+
+def exception_code(exc: BaseException) -> tuple[str, dict[str, Any]]:
+    """(code, params) of "Type: message" (``engine.status.format_exception``'s reason, a run's
+    failure line): the class name, and the message by its own code when it has one."""
+    name = type(exc).__name__
+    if not str(exc):
+        return "exception_only", {"exception": name}
+    return "exception_text", {"exception": name, **inner("detail", str(exc), *code_and_params(exc))}
+
+
+def errno_name(exc: OSError) -> str:
+    """ "ECONNREFUSED" for an OSError with that errno, "" for one without a known errno."""
+    return errno.errorcode.get(exc.errno, "") if isinstance(exc.errno, int) else ""
+
+
 class CodedError(Exception):
     """An exception whose message is ``ENGLISH[code]`` formatted with ``params``; ``code`` is empty
     for one raised with a plain message (it still works everywhere, untranslated)."""
@@ -172,5 +277,26 @@ class CodedError(Exception):
 
 
 def code_and_params(exc: BaseException) -> tuple[str, dict[str, Any]]:
-    """(code, params) of an exception, ("", {}) when it carries none."""
-    return (exc.code, dict(exc.params)) if isinstance(exc, CodedError) and exc.code else ("", {})
+    """(code, params) of an exception, ("", {}) when it carries none; an OSError's own text
+    ("[Errno 21] Is a directory: 'a' -> 'b'") by its errno."""
+    if isinstance(exc, CodedError) and exc.code:
+        return exc.code, dict(exc.params)
+    if isinstance(exc, OSError):
+        return os_error_code(exc)
+    return "", {}
+
+
+def os_error_code(exc: OSError) -> tuple[str, dict[str, Any]]:
+    """(code, params) that say ``str(exc)`` of an OSError with an errno and its C-library text;
+    ("", {}) for any other (a socket.gaierror, an OSError made from a plain message)."""
+    if not isinstance(exc.errno, int) or not exc.strerror:
+        return "", {}
+    params: dict[str, Any] = {"number": exc.errno, "cause": exc.strerror}
+    if exc.strerror == os.strerror(exc.errno):  # the C library's words: a window says them by name
+        params["errno"] = errno_name(exc)
+    code = "os_error"
+    if exc.filename is not None:
+        code, params["file"] = "os_error_file", repr(exc.filename)
+        if exc.filename2 is not None:
+            code, params["file2"] = "os_error_files", repr(exc.filename2)
+    return (code, params) if english(code, params) == str(exc) else ("", {})

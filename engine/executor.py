@@ -31,6 +31,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.coded_errors import inner
 from engine.context import Cancelled, JobContext
 from engine.status import StatusSink, TaskFailed, TaskFinished, WorkerInfo, WorkersReport
 
@@ -84,14 +85,26 @@ class TaskResult:
 
     def coded(self, reason: str) -> dict[str, Any]:
         """``code`` and ``params`` for an event whose reason is ``reason``: this result's own when
-        ``reason`` is its coded text, none for any other text (they would describe another message)."""
-        return {"code": self.code, "params": dict(self.params)} if self.code and reason == self.reason else {}
+        ``reason`` is its coded text; "Type: reason" (``error``) as an exception with its reason
+        inside; none for any other text (they would describe another message)."""
+        if self.code and reason == self.reason:
+            return {"code": self.code, "params": dict(self.params)}
+        if reason == self.error != self.reason:
+            detail = inner("detail", self.reason, self.code, self.params)
+            return {"code": "exception_text", "params": {"exception": self.error_type, **detail}}
+        return {}
 
     def failed_event(
-        self, job: str, reason: str, summary: dict[str, Any] | None = None, task: str | None = None
+        self,
+        job: str,
+        reason: str,
+        summary: dict[str, Any] | None = None,
+        task: str | None = None,
+        coded: Mapping[str, Any] | None = None,
     ) -> TaskFailed:
         """The TaskFailed for this result, with ``reason`` as the one line a person reads (``task`` as
-        in ``finished_event``)."""
+        in ``finished_event``); ``coded``: ``reason``'s ``code`` and ``params`` when the caller said it
+        by a code of its own ("output not written: …"), else this result's when ``reason`` is its text."""
         return TaskFailed(
             job,
             task or self.label,
@@ -102,7 +115,7 @@ class TaskResult:
             self.attempts,
             summary or {},
             self.key,
-            **self.coded(reason),
+            **(dict(coded) if coded is not None else self.coded(reason)),
         )
 
 
@@ -256,6 +269,9 @@ class WorkersPublisher:
         self.interval_s = interval_s
         self._last = float("-inf")
         self.sent = 0
+        #: The most workers one report listed: what a run's summary says it ran on (a ``local:1``
+        #: cluster is 1 worker, whatever the form's local worker count says).
+        self.most_workers = 0
         self.publish()
 
     def publish(self, force: bool = False) -> bool:
@@ -263,9 +279,9 @@ class WorkersPublisher:
         if not force and now - self._last < self.interval_s:
             return False
         self._last = now
-        report = WorkersReport(
-            job=self.job, t=time.time(), executor=self.executor.kind, workers=tuple(self.executor.workers())
-        )
+        workers = tuple(self.executor.workers())
+        self.most_workers = max(self.most_workers, len(workers))
+        report = WorkersReport(job=self.job, t=time.time(), executor=self.executor.kind, workers=workers)
         sent = self.sink.send_snapshot(report)
         self.sent += int(sent)
         return sent

@@ -49,11 +49,7 @@ def _read_report(path: Path) -> dict[str, Any] | None:
 
 
 def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
-        return False
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 def _listed(report: dict[str, Any]) -> list[str]:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from engine.coded_errors import code_and_params, english
+from engine.coded_errors import code_and_params, english, exception_code, inner
 from engine.context import Cancelled, JobContext, JobError, StopFlag, parent_alive
 from engine.priority import lower_priority
 from engine.status import JobFinished, JobStarted, format_exception
@@ -63,8 +63,9 @@ def run_job(fn: JobFunction, config: Any, ctx: JobContext) -> JobFinished:
         finished = JobFinished(job=ctx.job, t=time.time(), ok=False, error=str(exc), code=code, params=params)
     except Exception as exc:
         reason, tb = format_exception(exc)
-        ctx.log_coded("error", "job_failed", reason=reason, traceback=tb)
-        finished = JobFinished(job=ctx.job, t=time.time(), ok=False, error=reason)
+        code, params = exception_code(exc)
+        ctx.log_coded("error", "job_failed", traceback=tb, **inner("reason", reason, code, params))
+        finished = JobFinished(job=ctx.job, t=time.time(), ok=False, error=reason, code=code, params=params)
     ctx.sink.send_event(finished)
     return finished
 

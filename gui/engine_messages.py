@@ -1,17 +1,20 @@
 """The engine's error messages in the UI language, by their code (engine/coded_errors.py).
 
 A failed file, a full disk or a stopped run reach the window as English text plus, for the common
-ones, a ``code`` and ``params``. ``MESSAGES`` holds each code's English text as a translation source
-(context ``EngineMessages``); a view shows ``failure_text(message)``: the translation with the
+ones, a ``code`` and ``params``. ``MESSAGES`` (gui/engine_message_texts.py) holds each code's English
+text as a translation source (context ``EngineMessages``); a view shows ``failure_text(message)``: the translation with the
 params filled in, or the engine's English text for a message without a code, a code not listed
 here or a translation whose fields do not match (a new engine message still shows, untranslated).
 
-The cause of a disk fault is the C library's English ("No space left on device"); it is shown
-translated by its errno name (``ERRNO_CAUSES``), with the name kept, as the English text has it.
+The cause of a disk fault or an unreachable path is the C library's English ("No space left on
+device"); it is shown translated by its errno name (``ERRNO_CAUSES``), with the name kept where the
+English text has it. An HTTP status is said with its phrase ("503 服务不可用"), an exception's class
+name ("ConnectionRefusedError") by what it means, the name kept beside it.
 """
 
 from __future__ import annotations
 
+import re
 import signal
 from collections.abc import Mapping
 from typing import Any
@@ -20,168 +23,21 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from engine.coded_errors import code_and_params, english
 from engine.status import JobFinished, LogLine, TaskFailed, WorkerExited
+from gui.engine_message_texts import (
+    EXCEPTION_NAMED,
+    EXCEPTION_PHRASES,
+    HTTP_STATUS_NAMED,
+    HTTP_STATUS_PHRASES,
+    LIST_SEPARATOR,
+    MESSAGES,
+)
+from gui.i18n import SOURCE_LANGUAGE, current_language
 from gui.terms import process_role
 
 CONTEXT = "EngineMessages"
 
-# Code → the engine's English text for it (``engine.coded_errors.ENGLISH``, repeated here because
-# lupdate reads translation sources from this file; a test checks that the two agree).
-MESSAGES: Mapping[str, str] = {
-    "empty_file": QT_TRANSLATE_NOOP("EngineMessages", "empty file (0 bytes)"),
-    "no_header_row": QT_TRANSLATE_NOOP("EngineMessages", "empty file (no header row)"),
-    "file_not_found": QT_TRANSLATE_NOOP("EngineMessages", "file not found (moved or deleted after the run started)"),
-    "is_a_folder": QT_TRANSLATE_NOOP("EngineMessages", "is a folder, not a file"),
-    "cannot_open": QT_TRANSLATE_NOOP("EngineMessages", "cannot open: {cause}"),
-    "not_excel_html": QT_TRANSLATE_NOOP("EngineMessages", "not an Excel file (HTML/XML text saved with an Excel name)"),
-    "not_excel_pdf": QT_TRANSLATE_NOOP("EngineMessages", "not an Excel file (a PDF document)"),
-    "not_excel_binary": QT_TRANSLATE_NOOP(
-        "EngineMessages", "not an Excel file (unknown binary content starting {start})"
-    ),
-    "not_excel_text": QT_TRANSLATE_NOOP("EngineMessages", "not an Excel file (looks like text: {preview})"),
-    "empty_workbook": QT_TRANSLATE_NOOP("EngineMessages", "empty workbook (no sheets)"),
-    "password_workbook": QT_TRANSLATE_NOOP(
-        "EngineMessages", "password-protected workbook (cannot be read without its password)"
-    ),
-    "encrypted_workbook": QT_TRANSLATE_NOOP("EngineMessages", "password-protected workbook (encrypted Office file)"),
-    "no_data_rows": QT_TRANSLATE_NOOP("EngineMessages", "no data rows (a header and nothing under it)"),
-    "all_rows_empty": QT_TRANSLATE_NOOP("EngineMessages", "no data: all {rows} rows are empty in {columns}"),
-    "missing_column": QT_TRANSLATE_NOOP("EngineMessages", "missing column {names}{where}; found: {found}"),
-    "missing_columns": QT_TRANSLATE_NOOP("EngineMessages", "missing columns {names}{where}; found: {found}"),
-    "disk_fault": QT_TRANSLATE_NOOP("EngineMessages", "cannot write {target}: {cause}"),
-    "stopped": QT_TRANSLATE_NOOP("EngineMessages", "stopped"),
-    "input_not_found": QT_TRANSLATE_NOOP("EngineMessages", "input not found: {path}"),
-    "pattern_matches_nothing": QT_TRANSLATE_NOOP(
-        "EngineMessages", "no .xlsx/.xls/.csv/.parquet file matches {pattern}"
-    ),
-    "nothing_to_read": QT_TRANSLATE_NOOP("EngineMessages", "nothing to read in {described}"),
-    "out_is_a_file": QT_TRANSLATE_NOOP("EngineMessages", "output folder {out} is a file, not a folder"),
-    "out_under_a_file": QT_TRANSLATE_NOOP(
-        "EngineMessages", "output folder {out} is not writable: {existing} is a file, not a folder"
-    ),
-    "out_not_permitted": QT_TRANSLATE_NOOP(
-        "EngineMessages", "output folder {out} is not writable: no permission to write in {existing}"
-    ),
-    "column_not_found": QT_TRANSLATE_NOOP("EngineMessages", "column {names} not found in {file}; found: {found}"),
-    "columns_not_found": QT_TRANSLATE_NOOP("EngineMessages", "columns {names} not found in {file}; found: {found}"),
-    "column_not_found_in_files": QT_TRANSLATE_NOOP(
-        "EngineMessages", "column {names} not found in {file} or the {others} other file(s) checked; found: {found}"
-    ),
-    "columns_not_found_in_files": QT_TRANSLATE_NOOP(
-        "EngineMessages", "columns {names} not found in {file} or the {others} other file(s) checked; found: {found}"
-    ),
-    "restarting": QT_TRANSLATE_NOOP("EngineMessages", "{exited}; restarting it ({restarts}/{most})"),
-    "restarts_used_up": QT_TRANSLATE_NOOP("EngineMessages", "{exited}; restarted {most} times, giving up"),
-    "worker_died_retrying": QT_TRANSLATE_NOOP(
-        "EngineMessages",
-        "{worker} (pid {pid}) died on {task}: worker died ({exit}); retrying (attempt {attempt} of {attempts})",
-    ),
-    "worker_died_task_failed": QT_TRANSLATE_NOOP(
-        "EngineMessages", "{task} failed: worker died ({exit}) on {attempts} attempts"
-    ),
-    "worker_died_on_all_attempts": QT_TRANSLATE_NOOP(
-        "EngineMessages", "worker died ({exit}) on all {attempts} attempts"
-    ),
-    "clean_resuming": QT_TRANSLATE_NOOP(
-        "EngineMessages", "resuming: {done} of {segments} segments already complete, skipped"
-    ),
-    "segment_written": QT_TRANSLATE_NOOP(
-        "EngineMessages", "segment {segment}/{segments} written: {name} ({rows:,} rows)"
-    ),
-    "segment_error": QT_TRANSLATE_NOOP("EngineMessages", "segment {segment}: {error}"),
-    "segment_rows_disagree": QT_TRANSLATE_NOOP("EngineMessages", "wrote {rows} rows, files counted {expected}"),
-    "segment_not_written": QT_TRANSLATE_NOOP("EngineMessages", "output not written: {error}"),
-    "segment_removed_after_stop": QT_TRANSLATE_NOOP(
-        "EngineMessages", "segment {segment}: {name} was finished after the run stopped; removed"
-    ),
-    "report_not_updated": QT_TRANSLATE_NOOP("EngineMessages", "{report} not updated: {error}"),
-    "dialogues_inputs": QT_TRANSLATE_NOOP("EngineMessages", "dialogues: {files} input file(s) → {out}"),
-    "dialogues_done": QT_TRANSLATE_NOOP(
-        "EngineMessages", "dialogues: {train} train + {val} val dialogues, {utterances} utterances in {seconds:.1f} s"
-    ),
-    "validation_capped": QT_TRANSLATE_NOOP(
-        "EngineMessages", "validation set capped at {val} dialogues (train keeps at least half of {dialogues})"
-    ),
-    "memory_budget_too_small": QT_TRANSLATE_NOOP(
-        "EngineMessages",
-        "memory budget {budget_mb:.0f} MB is too small: the coordinator uses {resting_mb:.0f} MB at rest and "
-        "the largest partition needs about {needed_mb:.0f} MB more; building one partition at a time",
-    ),
-    "job_failed": QT_TRANSLATE_NOOP("EngineMessages", "job failed: {reason}\n{traceback}"),
-    "ingress_connection_limit": QT_TRANSLATE_NOOP(
-        "EngineMessages", "ingress {index}: the open-file limit allows {allowed} connections, not {wanted}"
-    ),
-    "ingress_no_defer_accept": QT_TRANSLATE_NOOP(
-        "EngineMessages", "ingress {index}: no TCP_DEFER_ACCEPT here; idle connections are accepted"
-    ),
-    "ingress_listening": QT_TRANSLATE_NOOP(
-        "EngineMessages", "ingress {index} listening on {url} (pid {pid}, {loop} event loop)"
-    ),
-    "model_build_failed": QT_TRANSLATE_NOOP(
-        "EngineMessages", "{worker}: could not build the model {model}: {reason}\n{traceback}"
-    ),
-    "model_ready": QT_TRANSLATE_NOOP("EngineMessages", "{worker}: model {model} ready in {seconds:.2f} s{size}"),
-    "model_size": QT_TRANSLATE_NOOP("EngineMessages", " ({size} indexed pairs)"),
-    "beyond_loopback": QT_TRANSLATE_NOOP(
-        "EngineMessages", "listening on {host}, beyond loopback: anyone who can reach this machine can send requests"
-    ),
-    "pipeline_starting": QT_TRANSLATE_NOOP(
-        "EngineMessages",
-        "pipeline starting: {ingress} ingress, {preprocess} preprocess, {receivers} receivers, {replicas} "
-        "predictors, batching {batching}{target}, max batch {max_batch}, max delay {max_delay_ms:g} ms, "
-        "endpoint {url}/v1/predict",
-    ),
-    "target_p99": QT_TRANSLATE_NOOP("EngineMessages", " (target p99 {target_p99_ms:g} ms)"),
-    "batching_fixed": QT_TRANSLATE_NOOP("EngineMessages", "fixed"),
-    "batching_idle": QT_TRANSLATE_NOOP("EngineMessages", "idle"),
-    "batching_target": QT_TRANSLATE_NOOP("EngineMessages", "target"),
-    "ingress_died": QT_TRANSLATE_NOOP(
-        "EngineMessages", "{exited}; its open connections were reset, it is being restarted"
-    ),
-    "lost_not_reported": QT_TRANSLATE_NOOP("EngineMessages", "could not report {count} lost requests of {worker}"),
-    "stage_died": QT_TRANSLATE_NOOP("EngineMessages", "{exited}; {count} in-flight requests answered with an error"),
-    "lock_released": QT_TRANSLATE_NOOP(
-        "EngineMessages", "{worker} died holding the {lock} of a queue it used; released it"
-    ),
-    "reader_lock": QT_TRANSLATE_NOOP("EngineMessages", "reader lock"),
-    "writer_lock": QT_TRANSLATE_NOOP("EngineMessages", "writer lock"),
-    "get_counter_lock": QT_TRANSLATE_NOOP("EngineMessages", "get counter lock"),
-    "put_counter_lock": QT_TRANSLATE_NOOP("EngineMessages", "put counter lock"),
-    "stages_left_after_drain": QT_TRANSLATE_NOOP(
-        "EngineMessages", "stages still running after the drain, ending them: {stages}"
-    ),
-    "load_test": QT_TRANSLATE_NOOP("EngineMessages", "load test: {result}"),
-    "load_offered": QT_TRANSLATE_NOOP(
-        "EngineMessages",
-        "offered {rate:g}/s for {duration_s:.1f} s: sent {sent}, answered {answered} ({statuses}){skipped}",
-    ),
-    "load_skipped": QT_TRANSLATE_NOOP("EngineMessages", ", {skipped} not sent (concurrency cap)"),
-    "load_throughput": QT_TRANSLATE_NOOP(
-        "EngineMessages", "throughput {throughput:,.1f} answers/s (status 200){texts}"
-    ),
-    "load_texts": QT_TRANSLATE_NOOP("EngineMessages", ", {items:,.0f} texts/s ({per_request} per request)"),
-    "load_latency": QT_TRANSLATE_NOOP(
-        "EngineMessages",
-        "latency of 200s: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {max:.1f} ms; inside the "
-        "service p99 {server:.1f} ms; the generator's own lag p99 {lag:.1f} ms",
-    ),
-    "load_no_latency": QT_TRANSLATE_NOOP("EngineMessages", "latency: none (no request succeeded)"),
-    "load_duplicates": QT_TRANSLATE_NOOP("EngineMessages", "duplicate answer ids: {duplicates}"),
-    "load_error": QT_TRANSLATE_NOOP("EngineMessages", "error ×{count}: {error}"),
-    "hint_check_the_path": QT_TRANSLATE_NOOP(
-        "EngineMessages", "check the path (files, folders or glob patterns in quotes)"
-    ),
-    "hint_inputs_kinds": QT_TRANSLATE_NOOP(
-        "EngineMessages", "the inputs must hold {kinds} files (outside the output folder)"
-    ),
-    "hint_give_a_folder": QT_TRANSLATE_NOOP(
-        "EngineMessages", "give a folder for the output (it is created if missing)"
-    ),
-    "hint_another_folder": QT_TRANSLATE_NOOP("EngineMessages", "choose another output folder"),
-    "hint_did_you_mean": QT_TRANSLATE_NOOP("EngineMessages", "did you mean --columns {spec}?"),
-    "hint_name_the_columns": QT_TRANSLATE_NOOP(
-        "EngineMessages", "name the columns with --columns KEY=NAME (keys: agent, customer, role, content, time)"
-    ),
-}
+# A message made of fields alone, with no word to translate.
+FIELDS_ONLY = re.compile(r"(?:\{\w+\})+")
 
 # How a process ended (engine.status.WorkerExited.describe, said again here in the UI language).
 EXITED_WITH_CODE = QT_TRANSLATE_NOOP("EngineMessages", "{role} (pid {pid}) exited with code {code}")
@@ -216,7 +72,18 @@ ERRNO_CAUSES: Mapping[str, str] = {
     "EIO": QT_TRANSLATE_NOOP("EngineMessages", "Input/output error"),
     "ENODEV": QT_TRANSLATE_NOOP("EngineMessages", "No such device"),
     "ENXIO": QT_TRANSLATE_NOOP("EngineMessages", "No such device or address"),
+    "ENOENT": QT_TRANSLATE_NOOP("EngineMessages", "No such file or directory"),
+    "ENOTDIR": QT_TRANSLATE_NOOP("EngineMessages", "Not a directory"),
+    "EISDIR": QT_TRANSLATE_NOOP("EngineMessages", "Is a directory"),
+    "ECONNREFUSED": QT_TRANSLATE_NOOP("EngineMessages", "Connection refused"),
+    "ECONNRESET": QT_TRANSLATE_NOOP("EngineMessages", "Connection reset by peer"),
+    "EHOSTUNREACH": QT_TRANSLATE_NOOP("EngineMessages", "No route to host"),
+    "ENETUNREACH": QT_TRANSLATE_NOOP("EngineMessages", "Network is unreachable"),
+    "ETIMEDOUT": QT_TRANSLATE_NOOP("EngineMessages", "Connection timed out"),
 }
+
+# How a message made of lines is joined (``inner_lines``' separator) in the UI language.
+SEPARATORS: Mapping[str, str] = {"; ": LINES_SEPARATOR, ", ": LIST_SEPARATOR}
 
 
 def _translate(source: str) -> str:
@@ -278,7 +145,7 @@ def _shown_params(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
     for name in params:  # a message of several lines, each by its code ("load test: …")
         if isinstance(params.get(f"{name}_lines"), list):
             lines = [engine_text(code, line, _english(code, line)) for code, line in params[f"{name}_lines"]]
-            shown[name] = _translate(LINES_SEPARATOR).join(lines)
+            shown[name] = _separator(params.get(f"{name}_separator", "; ")).join(lines)
     if "worker" in params:
         shown["worker"] = process_role(params["worker"])
     if isinstance(params.get("roles"), list):  # a list of processes ("stages still running …")
@@ -287,9 +154,40 @@ def _shown_params(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
         shown["exit"] = exitcode_text(params["exitcode"])
     if "sheet" in params:  # "missing column …{where}": the English " in sheet 'Sheet2'" in the UI language
         shown["where"] = _translate(SHEET).format(sheet=params["sheet"])
-    if code == "disk_fault" and params.get("errno") in ERRNO_CAUSES:
-        shown["cause"] = f"{_translate(ERRNO_CAUSES[params['errno']])} ({params['errno']})"
+    if params.get("errno") in ERRNO_CAUSES and "cause" in params:
+        name = params["errno"]
+        named = str(params["cause"]).endswith(f"({name})")  # "No space left on device (ENOSPC)"
+        shown["cause"] = f"{_translate(ERRNO_CAUSES[name])} ({name})" if named else _translate(ERRNO_CAUSES[name])
+    if isinstance(params.get("http_status"), int):
+        shown["http_status"] = http_status_text(params["http_status"])
+    if isinstance(params.get("exception"), str) and not str(params.get("detail_code", "")).startswith("os_error"):
+        shown["exception"] = exception_text(params["exception"])  # an OSError's detail says it already
     return shown
+
+
+def _separator(english: str) -> str:
+    """The UI language's ``english`` separator between lines ("; ", ", "); a line break as it is."""
+    return _translate(SEPARATORS[english]) if english in SEPARATORS else english
+
+
+def http_status_text(status: int) -> str:
+    """ "503 服务不可用": an HTTP status and its phrase in the UI language (the number alone for a
+    status without one, as in the English window, which says "503")."""
+    phrase = HTTP_STATUS_PHRASES.get(status)
+    translated = _translate(phrase) if phrase else ""
+    if not translated or translated == phrase:
+        return str(status)
+    return _translate(HTTP_STATUS_NAMED).format(status=status, phrase=translated)
+
+
+def exception_text(name: str) -> str:
+    """ "连接被拒绝 (ConnectionRefusedError)": an exception's class name said by what it means in the
+    UI language, the name kept; the name alone where there is no phrase for it."""
+    phrase = EXCEPTION_PHRASES.get(name)
+    translated = _translate(phrase) if phrase else ""
+    if not translated or translated == phrase:
+        return name
+    return _translate(EXCEPTION_NAMED).format(phrase=translated, name=name)
 
 
 def engine_text(code: str, params: Mapping[str, Any], english: str) -> str:
@@ -299,7 +197,9 @@ def engine_text(code: str, params: Mapping[str, Any], english: str) -> str:
     if source is None:
         return english
     translated = _translate(source)
-    if translated == source:  # the English UI (or no translation yet): the engine's own words
+    # the English UI (or no translation yet): the engine's own words; a message that is only its
+    # fields ("{exception}") is the same in every language, its fields said in the UI language
+    if translated == source and (current_language() == SOURCE_LANGUAGE or not FIELDS_ONLY.fullmatch(source)):
         return english
     try:
         return translated.format(**_shown_params(code, params))

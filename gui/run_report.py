@@ -108,9 +108,14 @@ def _counts(summary: Mapping[str, Any], label: Callable[[str], str], prefix: str
 
 def task_table(title: str, events: Iterable[Any], label: Callable[[str], str] = str) -> ReportTable | None:
     """A row per finished or failed task of a run (its files, for most jobs): what it counted, or
-    why it failed. None when the run had no task events."""
-    rows = []
+    why it failed, as its last event says (a clean file whose segment failed to write finished, then
+    failed). None when the run had no task events."""
+    latest: dict[Any, TaskFinished | TaskFailed] = {}
     for event in events:
+        if isinstance(event, (TaskFinished, TaskFailed)):
+            latest[event.task if event.key is None else event.key] = event
+    rows = []
+    for event in latest.values():
         if isinstance(event, TaskFinished):
             details = ", ".join(_counts(event.summary, label))
             rows.append((event.task, label("ok"), process_role(event.worker), f"{event.seconds:.2f}", details))

@@ -25,10 +25,13 @@ def attribute(obj: object, dotted: str) -> Any:
 
 
 def assign(root: object, assignment: str) -> None:
-    """Apply ``"form.inputs=/data"``: a widget's value, text, or index (combo box, tab widget)."""
+    """Apply ``"form.inputs=/data"``: a widget's value, text, index (combo box, tab widget) or
+    check state (``form.resume=0``: a check box, 0 or 1)."""
     name, value = assignment.split("=", 1)
     widget = attribute(root, name)
-    if hasattr(widget, "setValue"):
+    if hasattr(widget, "setChecked"):
+        widget.setChecked(bool(int(value)))
+    elif hasattr(widget, "setValue"):
         widget.setValue(type(widget.value())(value))
     elif hasattr(widget, "setCurrentIndex"):  # a combo box's item, a tab widget's page
         widget.setCurrentIndex(int(value))

@@ -10,8 +10,9 @@ import pytest
 import xlsxwriter
 
 from engine.clean.config import CleanRules, ColumnMap
-from engine.clean.job import HASHES_DIR, PARTS_DIR
+from engine.clean.job import PARTS_DIR
 from engine.clean.rules import apply_rules
+from engine.clean.segment_hashes import HASHES_DIR
 from engine.demo.data import make_chat_frame
 from engine.tables.readers import frame_of, read_input_table
 

@@ -82,3 +82,8 @@ def gc_state() -> tuple[bool, bool]:
     import gc
 
     return gc.isenabled(), gc.get_freeze_count() > 0
+
+
+def read_text(path: str) -> str:
+    """The file's text: a missing file raises FileNotFoundError, an OSError with its errno."""
+    return Path(path).read_text()

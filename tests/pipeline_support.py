@@ -64,6 +64,10 @@ def faulty_model() -> FaultyModel:
     return FaultyModel()
 
 
+#: ``running_service(model=FAULTY_MODEL)``: the service loads ``faulty_model`` above.
+FAULTY_MODEL = "tests.pipeline_support:faulty_model"
+
+
 # --- HTTP helpers -------------------------------------------------------------------------------------
 @dataclass
 class Reply:

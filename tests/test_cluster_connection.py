@@ -23,6 +23,7 @@ from engine.cluster.address import (
 from engine.cluster.connection import ClusterUnreachable, connect
 from engine.cluster.executor import DaskExecutor
 from engine.cluster.reach import DataReachError
+from engine.coded_errors import english
 from engine.context import SPAWN, JobContext, StopFlag
 from engine.executor import TaskSpec
 from engine.pandas_free import keep_pyarrow_from_importing_pandas
@@ -70,9 +71,12 @@ def free_port() -> int:
 def test_nothing_listening_is_a_clear_error_at_once():
     address = f"tcp://127.0.0.1:{free_port()}"
     started = time.monotonic()
-    with pytest.raises(ClusterUnreachable, match=f"cannot reach the Dask scheduler at {address}: Connection refused"):
+    with pytest.raises(
+        ClusterUnreachable, match=f"cannot reach the Dask scheduler at {address}: Connection refused"
+    ) as caught:
         connect(address)
     assert time.monotonic() - started < 10.0
+    assert (caught.value.code, caught.value.params["errno"]) == ("scheduler_unreachable", "ECONNREFUSED")
 
 
 @pytest.mark.timeout(30)
@@ -137,8 +141,12 @@ def test_local_workers_run_the_jobs_setup_as_they_start_and_a_clean_run_gives_it
 def test_open_stops_on_unreachable_data_and_closes_its_cluster(tmp_path, no_leftover_children):
     ctx = JobContext("t", None, StopFlag())
     missing = tmp_path / "not-there.csv"
-    with pytest.raises(DataReachError, match=f"worker tcp://127.0.0.1:\\d+ cannot read {missing}"):
+    with pytest.raises(DataReachError, match=f"worker tcp://127.0.0.1:\\d+ cannot read {missing}") as caught:
         DaskExecutor.open("local:1", targets.square, ctx, inputs=[missing], output_dir=tmp_path)
+    # by code, for a window: each worker's line with the errno that says its cause
+    assert caught.value.code == "reach_failed" and english("reach_failed", caught.value.params) == str(caught.value)
+    [[code, params]] = caught.value.params["problems_lines"]
+    assert (code, params["path"], params["errno"]) == ("reach_cannot_read", str(missing), "ENOENT")
     assert not wait_no_children(timeout_s=10.0), live_children()
 
 
@@ -228,6 +236,8 @@ def test_a_local_worker_that_crashes_as_it_starts_fails_the_start_naming_it(
         r"not started again",
         str(failed.value),
     ), str(failed.value)
+    assert failed.value.code == "local_worker_crash_loop" and failed.value.params["exitcode"] == 3
+    assert english(failed.value.code, failed.value.params) == str(failed.value)
     assert time.monotonic() - started < 30, "the start waited for its timeout instead of the crashes"
     assert not wait_no_children(timeout_s=10.0), live_children()
 
@@ -243,9 +253,14 @@ def test_a_local_worker_that_crash_loops_mid_run_ends_the_run_naming_it(tmp_path
         flag.touch()  # from now on a fresh worker dies as it imports the task module
         (victim,) = connection.local_workers.pids
         os.kill(victim, signal.SIGKILL)
-        with pytest.raises(ClusterUnreachable, match=r"local Dask worker 1 of 1 \(pid \d+\) ended with exit code 3 "):
+        with pytest.raises(
+            ClusterUnreachable, match=r"local Dask worker 1 of 1 \(pid \d+\) ended with exit code 3 "
+        ) as caught:
             for _ in executor.map_unordered(TaskSpec(i, i) for i in range(3, 100)):
                 pass
+        assert caught.value.code == "cluster_failed_in_flight"
+        assert caught.value.params["failure_code"] == "local_worker_crash_loop"
+        assert english(caught.value.code, caught.value.params) == str(caught.value)
         assert connection.local_workers.restarts == 3  # the killed one replaced, then two of the crashes
         executor.shutdown(cancel=True, grace_s=0.5)
     assert not wait_no_children(timeout_s=10.0), live_children()

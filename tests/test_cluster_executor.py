@@ -70,6 +70,18 @@ def test_retries_rerun_a_task_that_raised(cluster, tmp_path):
     assert not result.ok and result.error_type == "OSError" and result.attempts == 1
 
 
+def test_a_task_error_keeps_its_code_on_the_cluster(cluster, tmp_path):
+    """An OSError raised on a worker comes back with the code a pool worker gives it (a window says
+    it in its language), its text unchanged."""
+    missing = tmp_path / "gone.txt"
+    with DaskExecutor(targets.read_text, JobContext("t", None, StopFlag()), cluster) as executor:
+        (result,) = executor.map_unordered([TaskSpec("gone", str(missing))])
+    assert result.reason == f"[Errno 2] No such file or directory: '{missing}'"
+    assert (result.code, result.params["errno"]) == ("os_error_file", "ENOENT")
+    event = result.failed_event("t", result.error)
+    assert (event.reason, event.code) == (f"FileNotFoundError: {result.reason}", "exception_text")
+
+
 def test_status_snapshots_and_events_arrive_through_the_topic(cluster):
     status: queue.Queue = queue.Queue()
     ctx = JobContext("counting", status, StopFlag())
@@ -171,8 +183,15 @@ def test_a_task_that_kills_every_worker_fails_and_the_tasks_beside_it_do_not(clu
     died = results[1]
     assert died.error_type == WORKER_DIED and died.attempts == LOCAL_ALLOWED_FAILURES + 2
     assert died.reason == f"worker died on all {died.attempts} attempts, the last one alone on it"
-    lines = [m.text for m in drain(log) if isinstance(m, LogLine)]
+    assert (died.code, died.params) == ("worker_died_every_attempt_alone", {"attempts": died.attempts})
+    logged = [m for m in drain(log) if isinstance(m, LogLine)]
+    lines = [m.text for m in logged]
     assert any(text.startswith("1: a worker died under it on all") for text in lines)
+    # by code, for a window: the task run alone, then its failure with the reason inside
+    assert "1" in {m.params["task"] for m in logged if m.code == "task_run_alone"}
+    (failed,) = [m for m in logged if m.code == "task_failed"]
+    assert failed.text == f"1 failed: {died.reason}"
+    assert failed.params["reason_code"] == "worker_died_every_attempt_alone"
     wait_for(lambda: len(cluster.client.scheduler_info()["workers"]) == 2)
 
 

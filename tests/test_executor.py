@@ -115,6 +115,7 @@ def test_workers_lists_live_pids_with_their_state(no_leftover_children):
     assert len(reports) <= 2 + 1  # at most one a second over a ~2 s run
     # The first report goes out when the publisher is made, before any task: the workers idle.
     assert [w.state for w in reports[0].workers] == ["idle", "idle"]
+    assert publisher.most_workers == 2  # what the run's summary says it ran on
 
 
 def test_status_relay_forwards_status_and_hands_back_the_rest():

@@ -8,7 +8,8 @@ import pytest
 
 from engine.coded_errors import ENGLISH, english
 from engine.status import JobFinished, LogLine, TaskFailed, WorkerExited
-from gui.engine_messages import MESSAGES, engine_text, failure_text
+from gui.engine_message_texts import MESSAGES
+from gui.engine_messages import engine_text, failure_text
 from tests.clean_fixtures import write_good_inputs
 from tests.cli_support import injected_env
 from tests.helpers import wait_no_children
@@ -254,11 +255,19 @@ def test_a_failed_job_says_its_sentence_in_chinese_and_keeps_its_traceback(chine
     reason, traceback = lines[0].text.split("\n", 1)
     assert reason == "job failed: ZeroDivisionError: the job's own bug"  # what the CLI prints
     assert traceback.startswith("Traceback (most recent call last):") and "raise ZeroDivisionError" in traceback
-    assert failure_text(lines[0]) == f"任务失败：ZeroDivisionError: the job's own bug\n{traceback}"
+    assert failure_text(lines[0]) == f"任务失败：ZeroDivisionError：the job's own bug\n{traceback}"
+    assert failure_text(finished) == "ZeroDivisionError：the job's own bug"  # the run's failure line
     view = LogView()
     view.on_message(lines[0])
-    assert view.lines[-1].endswith("[clean-7] 任务失败：ZeroDivisionError: the job's own bug")
+    assert view.lines[-1].endswith("[clean-7] 任务失败：ZeroDivisionError：the job's own bug")
     assert "raise ZeroDivisionError" in view.toPlainText()  # the traceback below it, as it was
+
+    def refused(config, ctx):
+        raise PermissionError(13, "Permission denied", "/data/out/x.csv")
+
+    finished = run_job(refused, None, JobContext("clean-8", events))
+    assert finished.error == "PermissionError: [Errno 13] Permission denied: '/data/out/x.csv'"
+    assert failure_text(finished) == "PermissionError：权限不足（Errno 13）：'/data/out/x.csv'"
 
 
 def test_the_pipeline_lines_with_parts_show_in_chinese(chinese):
@@ -276,7 +285,7 @@ def test_the_pipeline_lines_with_parts_show_in_chinese(chinese):
     line = LogLine("j", "info", english("load_test", params), 0.0, "load_test", params)
     assert line.text.startswith("load test: offered 50/s for 2.0 s: sent 100, answered 98 (200: 98), 2 not sent")
     assert failure_text(line) == (
-        "负载测试：以 50/秒 施压 2.0 秒：已发送 100，已应答 98（200: 98），2 个未发送（并发上限）；"
+        "负载测试：以 50/秒 施压 2.0 秒：已发送 100，已应答 98（200 成功：98），2 个未发送（并发上限）；"
         "吞吐量 49.0 个应答/秒（状态 200）；200 应答的延迟：p50 1.2 毫秒，p95 2.5 毫秒，p99 3.8 毫秒，最大 9.0 毫秒；"
         "服务内部 p99 0.0 毫秒；压测端自身滞后 p99 0.0 毫秒；错误 ×2：timeout"
     )
@@ -289,3 +298,66 @@ def test_the_pipeline_lines_with_parts_show_in_chinese(chinese):
     ]  # fmt: skip
     for code, params, chinese_text in cases:
         assert engine_text(code, params, english(code, params)) == chinese_text, code
+
+
+def test_the_cluster_lines_and_errors_show_in_chinese(chinese):
+    """The cluster's lines, a task that failed with an OSError, the data-reach error line by line and
+    the load generator's statuses and errors: in Chinese part by part, each event keeping its English."""
+    from engine.cluster.local_workers import LocalWorkerFailed
+    from engine.coded_errors import code_and_params, inner_coded, inner_exception, inner_lines
+
+    worker = "dask worker tcp://127.0.0.1:40211"
+    rescheduled = {"worker": worker, "tasks": "chat_0001.xlsx"}
+    assert engine_text("cluster_worker_rescheduled", rescheduled, "") == (
+        "Dask 工作进程 tcp://127.0.0.1:40211 当时正在运行 chat_0001.xlsx：已重新安排到其他工作进程上"
+    )
+    crash = LocalWorkerFailed.coded(
+        "local_worker_crash_loop", number=1, count=1, pid=77, exit="exit code 3", exitcode=3, failures=3
+    )
+    lost = inner_coded("failure", crash.code, **crash.params)
+    assert engine_text("cluster_failed_in_flight", {"tasks": 2, **lost}, "") == (
+        "本地 Dask 工作进程 1/1（pid 77）在启动完成前就已结束（退出码 3），已连续 3 次：不再重新启动（2 个任务正在执行）"
+    )
+    problems = [
+        (
+            "reach_cannot_read",
+            dict(address="tcp://h:1", path="/d/a.csv", cause="No such file or directory", errno="ENOENT"),
+        ),
+        ("reach_cannot_write", dict(address="tcp://h:1", path="/d/out", cause="Not a directory", errno="ENOTDIR")),
+    ]
+    reach = inner_lines("problems", problems, "\n")
+    finished = JobFinished(
+        "clean-1", 0.0, ok=False, error=english("reach_failed", reach), code="reach_failed", params=reach
+    )
+    assert failure_text(finished) == (
+        "集群的工作进程无法访问数据（工作进程按路径读写，因此每台主机都需要相同的路径）：\n"
+        "工作进程 tcp://h:1 无法读取 /d/a.csv：文件或文件夹不存在\n工作进程 tcp://h:1 无法写入 /d/out：不是文件夹"
+    )
+    code, params = code_and_params(IsADirectoryError(21, "Is a directory", "/o/a.tmp", None, "/o/a.csv"))
+    error = inner_exception("error", "IsADirectoryError", english(code, params))
+    error["error_params"].update(detail_code=code, detail_params=params)
+    assert engine_text("segment_not_written", error, "") == (
+        "输出未写出：IsADirectoryError：是文件夹（Errno 21）：'/o/a.tmp' -> '/o/a.csv'"
+    )
+    statuses = inner_lines(
+        "statuses", [("load_conn_errors", {"count": 2}), ("load_status_count", {"http_status": 503, "count": 5})], ", "
+    )
+    assert engine_text(
+        "load_offered", dict(rate=5, duration_s=1.0, sent=7, answered=7, skipped="", **statuses), ""
+    ) == ("以 5/秒 施压 1.0 秒：已发送 7，已应答 7（连接错误：2，503 服务不可用：5）")
+    shed = inner_coded("error", "http_error", http_status=503, reason="shed: retry later")
+    assert engine_text("load_error", {"count": 5, **shed}, "") == "错误 ×5：503 服务不可用：shed: retry later"
+    timeout = inner_exception("error", "TimeoutError", "")
+    assert engine_text("load_error", {"count": 1, **timeout}, "") == "错误 ×1：超时（TimeoutError）"
+    odd = inner_coded("error", "http_error", http_status=599, reason="?")  # no phrase: the number alone
+    assert engine_text("load_error", {"count": 1, **odd}, "") == "错误 ×1：599：?"
+
+
+def test_the_english_window_keeps_the_cluster_lines_word_for_word():
+    from engine.coded_errors import inner_exception, inner_lines
+
+    statuses = inner_lines("statuses", [("load_status_count", {"http_status": 503, "count": 5})], ", ")
+    params = dict(rate=5, duration_s=1.0, sent=5, answered=5, skipped="", **statuses)
+    assert engine_text("load_offered", params, english("load_offered", params)) == english("load_offered", params)
+    timeout = inner_exception("error", "TimeoutError", "")
+    assert engine_text("load_error", {"count": 1, **timeout}, "error ×1: TimeoutError") == "error ×1: TimeoutError"

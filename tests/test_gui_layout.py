@@ -74,3 +74,26 @@ def test_try_it_shows_without_scrolling_at_the_default_window_size(main_window, 
     finally:
         i18n.install_language("en")
         QSettings().remove(i18n.SETTINGS_KEY)
+
+
+def test_grid_of_rows_places_widgets_as_written_and_a_rows_last_one_takes_the_columns_left(qtbot):
+    from PySide6.QtWidgets import QLabel, QWidget
+
+    from gui.widgets.forms import grid_of_rows
+
+    rows = [[QLabel(f"{r}.{c}") for c in range(n)] for r, n in enumerate((4, 3, 1))]
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    grid = grid_of_rows(*rows)
+    owner.setLayout(grid)
+    cells = {w.text(): grid.getItemPosition(grid.indexOf(w)) for row in rows for w in row}
+    assert cells == {  # (row, column, rows spanned, columns spanned)
+        "0.0": (0, 0, 1, 1),
+        "0.1": (0, 1, 1, 1),
+        "0.2": (0, 2, 1, 1),
+        "0.3": (0, 3, 1, 1),
+        "1.0": (1, 0, 1, 1),
+        "1.1": (1, 1, 1, 1),
+        "1.2": (1, 2, 1, 2),
+        "2.0": (2, 0, 1, 4),
+    }

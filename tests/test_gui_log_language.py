@@ -4,12 +4,16 @@ text the CLI prints (tests/test_engine_log_lines.py checks the CLI itself)."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 
+import psutil
 import pytest
 
 from engine.demo.data import make_chat_frame
-from engine.status import JobFinished, LogLine
+from engine.status import JobFinished, LogLine, TaskFailed
+from gui.widgets.file_table import STATUS_COLUMN
 from tests.clean_fixtures import write_good_inputs
 from tests.helpers import wait_no_children
 
@@ -134,4 +138,162 @@ def test_the_pipeline_service_is_logged_in_chinese(main_window, qtbot, chinese):
         for x in lines
     )
     assert not any("pipeline starting" in x or "indexed pairs" in x or "listening on" in x for x in lines)
+    assert not wait_no_children(10.0)
+
+
+def dask_workers_of_the_run() -> list[psutil.Process]:
+    """The ``local:N`` cluster's worker processes: spawned children of the run's coordinator (itself
+    a spawned child of this process)."""
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.ppid() != os.getpid() and "spawn_main" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.Error:
+            continue
+    return found
+
+
+@pytest.mark.timeout(240)
+def test_a_cluster_run_that_loses_its_worker_is_logged_in_chinese(main_window, qtbot, tmp_path, chinese):
+    """A demo run on ``local:1`` whose only worker is SIGKILLed mid-run: the cluster's start, the
+    task scheduled again and the replacement joining in Chinese; the events keep the English."""
+    from gui.widgets.run_on import LOCAL_CLUSTER, THIS_MACHINE
+
+    panel = main_window.panels["demo"]
+    main_window.tabs.setCurrentWidget(panel)
+    panel.out_dir.set_text(str(tmp_path))
+    panel.files.setValue(3)
+    panel.rows.setValue(40000)
+    panel.run_on.set_choice(LOCAL_CLUSTER, 1)
+    sent: list[LogLine] = []
+    keep = lambda message: sent.append(message) if isinstance(message, LogLine) else None  # noqa: E731
+    main_window.poller.add_global_listener(keep)
+    try:
+        with qtbot.waitSignal(panel.job_finished, timeout=200000) as finished:
+            assert panel.start_job()
+            qtbot.waitUntil(lambda: any(line.code == "cluster_running" for line in sent), timeout=120000)
+            qtbot.waitUntil(lambda: panel.monitor.counter("rows") > 0, timeout=60000)
+            victims = dask_workers_of_the_run()
+            assert len(victims) == 1, victims
+            victims[0].kill()
+    finally:
+        panel.run_on.set_choice(THIS_MACHINE)  # the choice is saved: later demo runs stay on this machine
+    result: JobFinished = finished.args[0]
+    assert result.ok, result.error
+    assert result.summary["workers"] == 1  # the cluster's one worker, not the form's local count
+    by_code = {line.code: line for line in sent if line.job == result.job}
+    assert by_code["cluster_starting_local"].text == "starting a Dask cluster of 1 local workers…"
+    assert re.fullmatch(
+        r"running on the Dask cluster at tcp://127\.0\.0\.1:\d+ \(local:1\): 1 workers, 1 threads; "
+        r"every worker reaches the data",
+        by_code["cluster_running"].text,
+    )
+    assert re.fullmatch(
+        r"dask worker tcp://127\.0\.0\.1:\d+ was running chat_\d{4}\.xlsx.*: scheduled again on the other workers",
+        by_code["cluster_worker_rescheduled"].text,
+    ), by_code
+    job = result.job
+    lines = shown(main_window, job)
+    assert f"[{job}] 正在启动有 1 个本地工作进程的 Dask 集群…" in lines
+    assert any(
+        re.fullmatch(
+            rf"\[{job}\] 运行于 tcp://127\.0\.0\.1:\d+（local:1）上的 Dask 集群：1 个工作进程，1 个线程；每个工作进程都能访问数据",
+            x,
+        )
+        for x in lines
+    ), lines
+    assert any(re.fullmatch(rf"\[{job}\] Dask 工作进程 tcp://127\.0\.0\.1:\d+（pid \d+）意外退出", x) for x in lines)
+    assert any(
+        re.fullmatch(
+            rf"\[{job}\] Dask 工作进程 tcp://127\.0\.0\.1:\d+ 当时正在运行 chat_.+：已重新安排到其他工作进程上", x
+        )
+        for x in lines
+    ), lines
+    assert any(re.fullmatch(rf"\[{job}\] Dask 工作进程 tcp://127\.0\.0\.1:\d+ 已加入集群", x) for x in lines), lines
+    english = ("Dask cluster", "scheduled again", "joined the cluster", "attempts (", "worker died")
+    assert not any(word in x for x in lines for word in english), lines
+    assert not wait_no_children(10.0)
+
+
+@pytest.mark.timeout(150)
+def test_a_failed_segment_write_is_logged_in_chinese(main_window, qtbot, tmp_path, chinese):
+    """A folder in the way of a segment's output: the segment's line, the failed task and the file
+    rows in Chinese, the cause said by its errno; report.json and the events keep the CLI's English."""
+    write_good_inputs(tmp_path / "in", files=4, rows=300, seed=3)
+    out = tmp_path / "out"
+    (out / "clean_00000-00001.csv").mkdir(parents=True)
+    panel = main_window.panels["clean"]
+    form = panel.form
+    form.inputs.set_text(str(tmp_path / "in"))
+    form.out_dir.set_text(str(out))
+    form.workers.setValue(2)
+    form.segment_files.setValue(2)
+    form.out_format.setCurrentText("csv")
+    form.resume.setChecked(False)
+    failed: list[TaskFailed] = []
+    main_window.poller.add_global_listener(lambda m: failed.append(m) if isinstance(m, TaskFailed) else None)
+    result, sent = run_from(panel, qtbot, main_window)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    error = report["segments"][0]["error"]
+    english = r"output not written: IsADirectoryError: \[Errno 21\] Is a directory: '(.+)' -> '(.+)'"
+    match = re.fullmatch(english, error)
+    assert match and match[2] == str(out / "clean_00000-00001.csv"), error
+    # The segment's task failed, and so did its two files (their rows reached no output).
+    ours = {f.key: f.reason for f in failed if f.job == result.job}
+    assert ours == {("file", 0): error, ("file", 1): error, ("segment", 0): error}, ours
+    assert [line.text for line in sent if line.code == "segment_error"] == [f"segment 1: {error}"]
+    source, target = match[1], match[2]
+    chinese_error = f"输出未写出：IsADirectoryError：是文件夹（Errno 21）：'{source}' -> '{target}'"
+    lines = shown(main_window, result.job)
+    assert f"[{result.job}] 分段 1：{chinese_error}" in lines
+    assert f"[{result.job}] writing clean_00000-00001.csv: {chinese_error}" in lines
+    reasons = [
+        panel.file_table.item(row, column).text()
+        for row in range(4)
+        for column in range(panel.file_table.columnCount())
+    ]
+    assert chinese_error in reasons, reasons
+    statuses = {key: panel.file_table.item(panel.file_table.row_of(key), STATUS_COLUMN).text() for key in ours}
+    assert statuses == dict.fromkeys(ours, "失败"), statuses
+    assert not any("Is a directory" in x for x in lines)
+    assert not wait_no_children(10.0)
+
+
+@pytest.mark.timeout(120)
+def test_a_load_with_no_service_and_try_it_are_told_in_chinese(main_window, qtbot, chinese):
+    """The load generator aimed at a port where the service is gone: its summary's statuses and
+    connection errors in Chinese; "Try it" at that port says why in Chinese."""
+    from tests.test_cluster_scheduler import free_port
+
+    panel = main_window.panels["pipeline"]
+    main_window.tabs.setCurrentWidget(panel)
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    load = panel.load
+    load.endpoint = endpoint
+    load.rate.setValue(50)
+    sent: list[LogLine] = []
+    main_window.poller.add_global_listener(lambda m: sent.append(m) if isinstance(m, LogLine) else None)
+    assert load.start()
+    job = load.controller.run.job_id
+    qtbot.waitUntil(lambda: "连接错误" in load.stats.text(), timeout=30000)
+    load.stop()
+    qtbot.waitUntil(lambda: any(line.code == "load_test" and line.job == job for line in sent), timeout=30000)
+    summary = next(line for line in sent if line.code == "load_test" and line.job == job)
+    assert re.match(r"load test: offered 50/s for \d+\.\d s: sent \d+, answered \d+ \(conn-error: \d+\)", summary.text)
+    assert re.search(r"error ×\d+: ConnectionRefusedError: ", summary.text), summary.text
+    lines = shown(main_window, job)
+    assert any(re.search(r"已应答 \d+（连接错误：\d+）", x) for x in lines), lines
+    assert any(re.search(r"错误 ×\d+：连接被拒绝（ConnectionRefusedError）：", x) for x in lines), lines
+    assert not any("conn-error" in x or "error ×" in x for x in lines), lines
+    load.endpoint = ""
+
+    try_box = panel.try_box
+    try_box.set_endpoint(endpoint)
+    try_box.text.setText("请问这个还有货吗")
+    try_box.send()
+    qtbot.waitUntil(lambda: "ms 后" in try_box.answer.text(), timeout=20000)
+    assert "无应答：连接被拒绝（服务在运行吗？）" in try_box.answer.text(), try_box.answer.text()
+    try_box.set_endpoint("")
+    qtbot.waitUntil(lambda: load.controller.run.finished, timeout=20000)
     assert not wait_no_children(10.0)

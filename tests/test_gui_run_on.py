@@ -230,3 +230,25 @@ def test_the_processes_view_lists_a_clusters_workers_and_marks_a_death(qtbot):
     assert shown["dask worker 10.0.0.7:4001"][3] == "died"
     table.on_message(JobFinished("clean-1", 9.0, ok=True))
     assert [r.state for r in table.rows.values() if r.role.startswith("dask worker")] == ["died", "exited", "exited"]
+
+
+@pytest.mark.timeout(60)
+def test_a_wrong_address_and_a_closed_port_are_told_in_chinese(qtbot, chinese):
+    """The address refused before any process, and the connection test's error, in the Chinese window."""
+    selector = RunOnSelector("test-closed-zh")
+    qtbot.addWidget(selector)
+    selector.set_choice(SCHEDULER, address="10.0.0.5:8786")
+    with pytest.raises(ValueError) as refused:
+        selector.cluster()
+    assert str(refused.value) == (
+        "运行位置：'10.0.0.5:8786' 不是集群地址：运行中的 Dask 调度器请用 tcp://主机:端口（如 tcp://10.0.0.5:8786），"
+        "N 个本地工作进程请用 local:N"
+    )
+    closed = free_port()
+    selector.set_choice(SCHEDULER, address=f"tcp://127.0.0.1:{closed}")
+    selector.test_button.click()
+    qtbot.waitUntil(lambda: not selector.testing, timeout=30000)
+    assert selector.result.text() == (
+        f"无法使用 tcp://127.0.0.1:{closed}：无法连接 tcp://127.0.0.1:{closed} 上的 Dask 调度器：连接被拒绝"
+    )
+    qtbot.waitUntil(lambda: not selector._live_tests, timeout=10000)

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.pipeline_support import COLD_START_S, get, post, post_many, running_service
+from tests.pipeline_support import COLD_START_S, FAULTY_MODEL, get, post, post_many, running_service
 
 pytestmark = pytest.mark.usefixtures("no_leftover_children")
 
@@ -80,7 +80,7 @@ def test_switching_policy_while_requests_flow_loses_and_doubles_no_answer() -> N
 @pytest.mark.timeout(180)
 def test_target_mode_sheds_what_cannot_meet_the_target_with_retry_after() -> None:
     with running_service(
-        model="tests.pipeline_support:faulty_model",
+        model=FAULTY_MODEL,
         batching="target",
         target_p99_ms=150.0,
         max_batch=4,
@@ -163,9 +163,7 @@ def test_target_mode_refuses_at_the_door_before_any_work_is_spent() -> None:
 def test_target_mode_answers_503_when_the_target_runs_out_rather_than_late() -> None:
     """Admission's rule 3 (the backstop): a request admitted (nothing predicted it slow) whose model
     then holds it past the plan gets 503 + Retry-After when the plan runs out, not its late answer."""
-    with running_service(
-        model="tests.pipeline_support:faulty_model", batching="target", target_p99_ms=300.0, request_timeout_s=30.0
-    ) as running:
+    with running_service(model=FAULTY_MODEL, batching="target", target_p99_ms=300.0, request_timeout_s=30.0) as running:
         assert post(running.url, {"text": "in time"}).status == 200
         started = time.monotonic()
         late = post(running.url, {"text": "slow:1.5"})

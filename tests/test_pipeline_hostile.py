@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.pipeline_support import get, post, running_service
+from tests.pipeline_support import FAULTY_MODEL, get, post, running_service
 
 TIMEOUTS = dict(header_timeout_s=1.0, body_timeout_s=1.0, keepalive_timeout_s=1.5)
 
@@ -156,7 +156,7 @@ def test_slowloris_and_idle_connections_do_not_starve_well_behaved_clients(no_le
 
 @pytest.mark.timeout(180)
 def test_busy_connections_at_the_cap_and_requests_during_drain_get_503(no_leftover_children) -> None:
-    with running_service(model="tests.pipeline_support:faulty_model", max_connections=2, **TIMEOUTS) as running:
+    with running_service(model=FAULTY_MODEL, max_connections=2, **TIMEOUTS) as running:
         port = running.service.config.port
         busy = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(2)]
         for sock in busy:  # both connections inside a handler for ~2 s

@@ -15,7 +15,7 @@ import pytest
 
 from engine.status import WorkerExited
 from engine.textnorm import normalise_text_scalar
-from tests.pipeline_support import PostInThread, get, post, post_many, running_service
+from tests.pipeline_support import FAULTY_MODEL, PostInThread, get, post, post_many, running_service
 
 pytestmark = pytest.mark.usefixtures("no_leftover_children")
 
@@ -64,9 +64,7 @@ def test_bad_requests_get_clear_errors_and_the_default_model_answers() -> None:
 
 @pytest.mark.timeout(150)
 def test_a_failing_model_fails_only_its_batch_and_a_killed_predictor_recovers() -> None:
-    with running_service(
-        model="tests.pipeline_support:faulty_model", max_batch=8, max_delay_ms=20.0, request_timeout_s=30.0
-    ) as running:
+    with running_service(model=FAULTY_MODEL, max_batch=8, max_delay_ms=20.0, request_timeout_s=30.0) as running:
         url = running.url
         boom = post(url, {"texts": ["boom", "fine"]})
         after_boom = post(url, {"text": "fine again"})
@@ -99,9 +97,7 @@ def test_a_failing_model_fails_only_its_batch_and_a_killed_predictor_recovers() 
 
 @pytest.mark.timeout(120)
 def test_overload_gets_503_and_a_slow_answer_gets_504() -> None:
-    with running_service(
-        model="tests.pipeline_support:faulty_model", max_batch=1, max_inflight_items=4, request_timeout_s=1.5
-    ) as running:
+    with running_service(model=FAULTY_MODEL, max_batch=1, max_inflight_items=4, request_timeout_s=1.5) as running:
         url = running.url
         slow = PostInThread(url, {"texts": ["slow:3"] * 4})
         running.wait_until_holding("predictor-0")
@@ -147,7 +143,7 @@ def test_a_request_whose_client_left_is_dropped_before_compute() -> None:
     import json
     import socket
 
-    with running_service(model="tests.pipeline_support:faulty_model", max_batch=1, request_timeout_s=20.0) as running:
+    with running_service(model=FAULTY_MODEL, max_batch=1, request_timeout_s=20.0) as running:
         url = running.url
         slow = PostInThread(url, {"text": "slow:2"})
         running.wait_until_holding("predictor-0")

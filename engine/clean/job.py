@@ -17,27 +17,29 @@ Data flow::
 
 No process ever holds the cleaned rows of the run: a worker holds one file (or one part while
 writing), the coordinator only counts. Each file task leaves its rows already encoded in the output
-format, so a segment write only copies bytes; it runs on the pool too, overlapping with cleaning. A worker killed mid-task is replaced and its task retried by the
-pool; tasks are idempotent (write-then-rename of a fixed name), so nothing is lost or doubled.
+format, so a segment write only copies bytes; it runs on the pool too, overlapping with cleaning.
+A killed worker's task is retried (tasks write-then-rename a fixed name: nothing lost or doubled).
 """
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
 
-from engine.atomic import atomic_path, check_writable_dir, remove_stale_parts
+from engine.atomic import check_writable_dir, remove_stale_parts
 from engine.clean.config import CleanConfig, DropReason
 from engine.clean.dedupe import SeenHashes
 from engine.clean.log_lines import segment_error, segment_written
 from engine.clean.naming import file_label, segment_name
 from engine.clean.report import CleanReport
 from engine.clean.resume import check_resume, remove_unadopted_outputs
+from engine.clean.segment_hashes import SegmentHashes
 from engine.clean.worker import HASH_COLUMN, CleanFileTask, PartFiles, WriteSegmentTask, run_clean_task
 from engine.cluster.job_executor import open_job_executor
 from engine.coded_errors import inner, inner_error
@@ -50,7 +52,6 @@ from engine.tables.inputs import expand_inputs, file_size, segments_of
 from engine.tables.readers import InputError
 
 PARTS_DIR = ".mpwatch-clean-parts"
-HASHES_DIR = ".mpwatch-clean-hashes"
 
 
 def _drops(dropped: dict[str, int], sign: int = 1) -> dict[str, int]:
@@ -73,7 +74,7 @@ class _CleanRun:
         self.segments = segments_of(self.files, config.segment_files)
         self.segment_of = {i: s for s, idx in enumerate(self.segments) for i in idx}
         self.parts_dir = self.out_dir / PARTS_DIR
-        self.hashes_dir = self.out_dir / HASHES_DIR
+        self.hashes = SegmentHashes(self.out_dir)
         self.report = CleanReport(self.out_dir, config.settings(), config.fingerprint(), self.files, self.segments)
         self.done_segments: set[int] = set()
         self.files_left = {s: len(idx) for s, idx in enumerate(self.segments)}
@@ -83,6 +84,7 @@ class _CleanRun:
         self.pending_hashes: dict[int, np.ndarray] = {}
         self.status = ctx.reporter("job", "coordinator")
         self.pool: Executor | None = None
+        self.publisher: WorkersPublisher | None = None  # None: no worker was needed (all resumed)
         self.parts_to_remove: list[Path] = []
         self.report.on_saved = self.remove_written_parts
 
@@ -96,7 +98,7 @@ class _CleanRun:
         if previous is not None:
             for s in self.report.adopt_complete_segments(previous):
                 if self.seen is not None:
-                    hashes = self._load_hashes(s)
+                    hashes = self.hashes.load(s)
                     if hashes is None:  # cannot dedupe against it: redo that segment
                         self._forget_segment(s)
                         continue
@@ -107,13 +109,13 @@ class _CleanRun:
                 self.ctx.log_coded("info", "clean_resuming", done=len(self.done_segments), segments=len(self.segments))
             remove_unadopted_outputs(self.report.path, self.report.outputs())
         if self.seen is None:
-            shutil.rmtree(self.hashes_dir, ignore_errors=True)
+            self.hashes.remove_all()
         for s, idx in enumerate(self.segments):
             if s not in self.done_segments:  # an earlier run's output of a segment redone now is stale
                 stale = self.out_dir / segment_name(idx[0], idx[-1], self.config.out_format)
                 if stale.is_file():
                     stale.unlink()
-                self._hashes_path(s).unlink(missing_ok=True)
+                self.hashes.forget(s)
         todo = [i for s, idx in enumerate(self.segments) if s not in self.done_segments for i in idx]
         self.todo_bytes = sum(file_size(self.files[i]) for i in todo)
         totals = self.report.totals()
@@ -134,15 +136,6 @@ class _CleanRun:
         for i in self.segments[s]:
             self.report.files[i] = fresh.files[i]
         self.report.resumed_segments.remove(s)
-
-    def _hashes_path(self, s: int) -> Path:
-        return self.hashes_dir / f"segment_{s:05d}.npy"
-
-    def _load_hashes(self, s: int) -> np.ndarray | None:
-        try:
-            return np.load(self._hashes_path(s))
-        except (OSError, ValueError):
-            return None
 
     # -- tasks -----------------------------------------------------------------------------------
     def part_files(self, index: int) -> PartFiles:
@@ -187,7 +180,7 @@ class _CleanRun:
             return self.summary()
         with started if started is not None else self.open_executor() as pool:
             self.pool = pool
-            publisher = WorkersPublisher(pool, self.ctx.sink, self.ctx.job)
+            publisher = self.publisher = WorkersPublisher(pool, self.ctx.sink, self.ctx.job)
 
             def on_wait() -> None:
                 publisher.publish()
@@ -302,21 +295,27 @@ class _CleanRun:
             for i in self.ok_parts(s):
                 self.report.files[i].status = "ok"
             if self.seen is not None:
-                with writing_into(self._hashes_path(s)), atomic_path(self._hashes_path(s)) as tmp:
-                    with open(tmp, "wb") as handle:
-                        np.save(handle, self.pending_hashes.pop(s))
+                self.hashes.save(s, self.pending_hashes.pop(s))
             self.status.add(segments_written=1, rows_written=segment.rows)
             segment_written(self.ctx, s, len(self.segments), Path(segment.outputs[0]).name, segment.rows)
         else:
             cause = inner("error", result.error, **result.coded(result.error))
             segment.status, segment.error = "failed", segment_error(self.ctx, s, "segment_not_written", **cause)
+            failed = result.failed_event(
+                self.ctx.job, segment.error, coded={"code": "segment_not_written", "params": cause}
+            )
             lost = self.ok_parts(s)
             for i in lost:  # their rows never reached an output: the files failed after all
                 entry = self.report.files[i]
                 entry.status, entry.error = "failed", segment.error
                 self.status.add(rows_in=-entry.rows_in, rows_out=-entry.rows_out, **_drops(entry.dropped, -1))
+                # The file's own row (file table, run report) turns "failed" too, with the segment's cause.
+                summary = {"path": entry.path, "segment": entry.segment}
+                self.ctx.sink.send_event(
+                    replace(failed, task=file_label(i, self.files[i]), key=("file", i), summary=summary)
+                )
             self.status.add(segments_failed=1, files_done=-len(lost), files_failed=len(lost))
-            self.ctx.sink.send_event(result.failed_event(self.ctx.job, segment.error))
+            self.ctx.sink.send_event(failed)
         # The parts go once the report no longer calls their files "cleaned" (never ahead of the disk).
         self.parts_to_remove.extend(p for i in self.segments[s] for p in self.part_files(i).paths())
         self.report.changed(durable=True)
@@ -334,8 +333,7 @@ class _CleanRun:
             self.remove_unrecorded_segments()
         shutil.rmtree(self.parts_dir, ignore_errors=True)
         remove_stale_parts(self.out_dir)
-        if self.hashes_dir.is_dir():
-            remove_stale_parts(self.hashes_dir)
+        self.hashes.remove_temporaries()
         try:
             self.report.save()
         except DiskFault as exc:
@@ -366,7 +364,7 @@ class _CleanRun:
             "rows_in_resumed": rows_in_resumed,
             "rows_out_resumed": sum(f.rows_out for f in resumed),
             "rows_per_s": round((figures["rows_in"] - rows_in_resumed) / seconds, 1) if seconds > 0 else 0.0,
-            "workers": min(self.config.workers, len(self.files)),
+            "workers": self.publisher.most_workers if self.publisher else min(self.config.workers, len(self.files)),
             "cluster": self.config.cluster,
             "format": self.config.out_format,
         }

@@ -7,9 +7,8 @@ Exit codes: 0 every file cleaned, 3 finished but some files failed (report.json 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules, ColumnMap
+from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules
 from engine.cli.arguments import (
     HelpFormatter,
     config_from_options,
@@ -20,9 +19,10 @@ from engine.cli.arguments import (
 )
 from engine.cli.common import JobCommand, ProgressSpec
 from engine.cli.job_options import (
+    add_columns_option,
+    add_inputs_and_out,
     add_overwrite_option,
     add_workers_option,
-    columns_arg,
     finish_job_parser,
     where_it_ran,
 )
@@ -53,13 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
         formatter_class=HelpFormatter,
     )
-    parser.add_argument(
-        "inputs",
-        nargs="+",
-        metavar="INPUT",
-        help="files, folders (searched recursively) or glob patterns ('data/**/*.xlsx')",
-    )
-    parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
+    add_inputs_and_out(parser)
     add_workers_option(parser)
     parser.add_argument(
         "--format", dest="out_format", choices=OUTPUT_FORMATS, default="xlsx", help="output format (default xlsx)"
@@ -67,13 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--segment-files", type=positive_int, default=25, help="input files per output segment (default 25)"
     )
-    parser.add_argument(
-        "--columns",
-        type=columns_arg,
-        default=ColumnMap(),
-        help="column names, e.g. agent=坐席id,customer=客户微信id,role=是否客服,content=消息内容,"
-        "time=消息时间 (time= for none)",
-    )
+    add_columns_option(parser)
     parser.add_argument("--all-sheets", action="store_true", help="read every sheet (default: the first)")
     earlier = parser.add_mutually_exclusive_group()
     earlier.add_argument(

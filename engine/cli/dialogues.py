@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from engine.clean.config import ColumnMap
 from engine.cli.arguments import (
     HelpFormatter,
     arg_type,
@@ -21,7 +19,7 @@ from engine.cli.arguments import (
     size_arg,
 )
 from engine.cli.common import JobCommand, ProgressSpec
-from engine.cli.job_options import add_workers_option, columns_arg, finish_job_parser
+from engine.cli.job_options import add_columns_option, add_inputs_and_out, add_workers_option, finish_job_parser
 from engine.cluster.local_workers import WorkerStart
 from engine.dialogues.config import (
     DEFAULT_MEMORY_BUDGET_BYTES,
@@ -57,13 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
         formatter_class=HelpFormatter,
     )
-    parser.add_argument(
-        "inputs",
-        nargs="+",
-        metavar="INPUT",
-        help="files, folders (searched recursively) or glob patterns, as for the clean job",
-    )
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (created if missing)")
+    add_inputs_and_out(parser)
     parser.add_argument(
         "--val-size",
         type=val_size_arg,
@@ -87,13 +79,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="peak memory of the coordinator process, e.g. 512MB or 2G (default 512MB): sets how "
         "much data is built at once; each reader holds one input file on top",
     )
-    parser.add_argument(
-        "--columns",
-        type=columns_arg,
-        default=ColumnMap(),
-        help="column names as for the clean job, e.g. agent=坐席id,customer=客户微信id,role=是否客服,"
-        "content=消息内容,time=消息时间 (time= for none: input order)",
-    )
+    add_columns_option(parser, without_time="input order")
     add_workers_option(parser, "reader processes for the input files")
     finish_job_parser(parser, run, cluster_runs="readers and the partition builds", overwrites="four text files")
 

@@ -1,4 +1,5 @@
-"""The options the job sub-commands (clean, dialogues, demo) share, each defined once: where the
+"""The options the job sub-commands (clean, dialogues, demo) share, each defined once: what a job
+reads and where it writes (``INPUT...``, ``--out``, ``--columns``: clean, dialogues), where the
 job runs (``--workers``, ``--cluster``), what happens to an earlier run's outputs (``--overwrite``),
 and how it is watched (``--quiet``, ``--report``, ``--background-priority``); and the words a
 summary uses for where it ran.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 from engine.clean.config import ColumnMap
 from engine.cli.arguments import ArgsHandler, arg_type, positive_int
@@ -22,6 +24,29 @@ columns_arg = arg_type(ColumnMap.parse, "columns")
 
 #: argparse type of --cluster (clean, dialogues, demo): the address, normalised, as the configs keep it.
 cluster_arg = arg_type(lambda text: str(parse_cluster_address(text)), "cluster address")
+
+
+def add_inputs_and_out(parser: argparse.ArgumentParser) -> None:
+    """``INPUT...``: the chat exports to read; ``--out DIR``: the folder the job writes into."""
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="files, folders (searched recursively) or glob patterns ('data/**/*.xlsx')",
+    )
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (created if missing)")
+
+
+def add_columns_option(parser: argparse.ArgumentParser, without_time: str = "") -> None:
+    """``--columns``: the names of the columns the job reads (``without_time``: what ``time=`` means
+    for this job, said in its help)."""
+    parser.add_argument(
+        "--columns",
+        type=columns_arg,
+        default=ColumnMap(),
+        help="column names, e.g. agent=坐席id,customer=客户微信id,role=是否客服,content=消息内容,"
+        f"time=消息时间 (time= for none{': ' + without_time if without_time else ''})",
+    )
 
 
 def add_workers_option(parser: argparse.ArgumentParser, processes: str = "worker processes") -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from engine.coded_errors import CodedError
+
 #: Default port of ``dask scheduler``; shown in error messages as an example.
 DASK_SCHEDULER_PORT = 8786
 
@@ -43,6 +45,10 @@ class LocalClusterSpec:
 ClusterAddress = SchedulerAddress | LocalClusterSpec
 
 
+class ClusterAddressError(ValueError, CodedError):
+    """Not a cluster address; the message says what is accepted."""
+
+
 def parse_cluster_address(text: str) -> ClusterAddress:
     """``tcp://HOST:PORT`` or ``local:N``; raises ValueError saying what is accepted."""
     value = text.strip()
@@ -50,15 +56,12 @@ def parse_cluster_address(text: str) -> ClusterAddress:
     if local:
         workers = int(local.group(1))
         if workers < 1:
-            raise ValueError(f"{text!r}: a local cluster needs at least 1 worker (local:2)")
+            raise ClusterAddressError.coded("address_local_needs_a_worker", text=repr(text))
         return LocalClusterSpec(workers)
     tcp = _TCP.fullmatch(value)
     if tcp:
         host, port = tcp.group(1).strip("[]"), int(tcp.group(2))
         if not 0 < port < 65536:
-            raise ValueError(f"{text!r}: port {port} is out of range (1-65535)")
+            raise ClusterAddressError.coded("address_port_out_of_range", text=repr(text), port=port)
         return SchedulerAddress(host, port)
-    raise ValueError(
-        f"{text!r} is not a cluster address: use tcp://HOST:PORT for a running Dask scheduler "
-        f"(e.g. tcp://10.0.0.5:{DASK_SCHEDULER_PORT}) or local:N for N local worker processes"
-    )
+    raise ClusterAddressError.coded("address_not_a_cluster", text=repr(text), port=DASK_SCHEDULER_PORT)

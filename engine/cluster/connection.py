@@ -36,6 +36,7 @@ from engine.cluster.address import (
 )
 from engine.cluster.early_start import take_started
 from engine.cluster.local_workers import QUIET_LOGGERS, LocalWorkerFailed, LocalWorkers, WorkerStart, imports_frozen
+from engine.coded_errors import CodedError, errno_name, inner_error
 from engine.context import JobError
 
 #: Connecting to a scheduler (probe, handshake and the first worker) fails after this long.
@@ -82,7 +83,7 @@ LOCAL_CLUSTER_CONFIG = {
 }
 
 
-class ClusterUnreachable(JobError):
+class ClusterUnreachable(JobError, CodedError):
     """The cluster cannot be used: the message says which address and why, for a person to act on."""
 
 
@@ -183,12 +184,16 @@ def _start_local(spec: LocalClusterSpec, start: WorkerStart) -> ClusterConnectio
         try:
             workers.wait_ready(LOCAL_START_TIMEOUT_S)
         except TimeoutError as exc:
-            raise ClusterUnreachable(
-                f"the {spec.workers} local Dask workers did not start within {LOCAL_START_TIMEOUT_S:g} s "
-                f"({exc}; exit codes {workers.exit_codes()}, {workers.restarts} restarted)"
+            raise ClusterUnreachable.coded(
+                "local_workers_late",
+                workers=spec.workers,
+                timeout_s=LOCAL_START_TIMEOUT_S,
+                exit_codes=str(workers.exit_codes()),
+                restarts=workers.restarts,
+                **inner_error("reason", exc),
             ) from exc
         except LocalWorkerFailed as exc:
-            raise ClusterUnreachable(str(exc)) from None
+            raise ClusterUnreachable.coded(exc.code, **exc.params) from None
     except BaseException:
         connection.close()
         raise
@@ -228,14 +233,12 @@ def _connect_scheduler(address: SchedulerAddress, timeout_s: float) -> ClusterCo
     try:
         client = Client(str(address), timeout=max(0.5, deadline - time.monotonic()), set_as_default=False)
     except (OSError, TimeoutError) as exc:
-        raise ClusterUnreachable(f"no Dask scheduler answered at {address}: {exc}") from exc
+        raise ClusterUnreachable.coded("scheduler_no_answer_at", address=str(address), reason=str(exc)) from exc
     try:
         client.wait_for_workers(1, timeout=max(0.5, deadline - time.monotonic()))
     except (OSError, TimeoutError) as exc:
         client.close(timeout=CLOSE_TIMEOUT_S)
-        raise ClusterUnreachable(
-            f"the Dask scheduler at {address} has no workers (start some with: dask worker {address})"
-        ) from exc
+        raise ClusterUnreachable.coded("scheduler_no_workers", address=str(address)) from exc
     except BaseException:
         client.close(timeout=CLOSE_TIMEOUT_S)
         raise
@@ -247,16 +250,13 @@ def _probe_scheduler(address: SchedulerAddress, deadline: float, timeout_s: floa
     try:
         sock = socket.create_connection((address.host, address.port), timeout=max(0.1, deadline - time.monotonic()))
     except TimeoutError as exc:
-        raise ClusterUnreachable(
-            f"cannot reach the Dask scheduler at {address}: no answer within {timeout_s:g} s"
-        ) from exc
+        raise ClusterUnreachable.coded("scheduler_timeout", address=str(address), timeout_s=timeout_s) from exc
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise ClusterUnreachable(f"cannot reach the Dask scheduler at {address}: {reason}") from exc
+        cause = exc.strerror or str(exc)
+        raise ClusterUnreachable.coded(
+            "scheduler_unreachable", address=str(address), cause=cause, errno=errno_name(exc)
+        ) from exc
     with sock:
         readable, _, _ = select.select([sock], [], [], max(0.0, deadline - time.monotonic()))
         if not readable:
-            raise ClusterUnreachable(
-                f"{address} accepted the connection but did not answer like a Dask "
-                f"scheduler within {timeout_s:g} s (is it the scheduler's port?)"
-            )
+            raise ClusterUnreachable.coded("scheduler_silent", address=str(address), timeout_s=timeout_s)

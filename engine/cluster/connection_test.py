@@ -15,11 +15,13 @@ is a ``ValueError`` at once.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.cluster.address import parse_cluster_address
 from engine.cluster.connection import CONNECT_TIMEOUT_S
+from engine.coded_errors import code_and_params, english, exception_code
 from engine.context import SPAWN, JobError
 from engine.status import WorkerInfo, describe_exitcode
 
@@ -39,6 +41,9 @@ class ConnectionTestResult:
     workers: tuple[WorkerInfo, ...] = ()
     error: str = ""
     seconds: float = 0.0
+    #: ``error`` as a code and params (engine/coded_errors.py), for a window's language.
+    code: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -54,9 +59,13 @@ def run_connection_test(address: str, timeout_s: float, conn: Any) -> None:
         workers = tuple(cluster_workers(address, timeout_s))
         result = ConnectionTestResult(address, workers, seconds=time.monotonic() - started)
     except (ValueError, JobError) as exc:  # their messages say it all (ClusterUnreachable is a JobError)
-        result = ConnectionTestResult(address, error=str(exc), seconds=time.monotonic() - started)
+        code, params = code_and_params(exc)
+        seconds = time.monotonic() - started
+        result = ConnectionTestResult(address, error=str(exc), seconds=seconds, code=code, params=params)
     except Exception as exc:  # noqa: BLE001 - anything else still reaches the person, as data
-        result = ConnectionTestResult(address, error=f"{type(exc).__name__}: {exc}", seconds=time.monotonic() - started)
+        code, params = exception_code(exc)
+        error, seconds = english(code, params), time.monotonic() - started
+        result = ConnectionTestResult(address, error=error, seconds=seconds, code=code, params=params)
     conn.send(result)
     conn.close()
 
@@ -106,7 +115,7 @@ class ConnectionTest:
     def cancel(self) -> None:
         """Give up on the test: no other result comes; its process is ended on the next polls."""
         if self.result is None:
-            self._give_up("cancelled")
+            self._give_up("connection_test_cancelled")
         self._reap()
 
     def _read(self) -> None:
@@ -118,14 +127,16 @@ class ConnectionTest:
                 return
         except (EOFError, OSError):
             code = self._process.exitcode
-            self._give_up(f"the connection test ended without an answer ({describe_exitcode(code)})")
+            self._give_up("connection_test_no_answer", exit=describe_exitcode(code), exitcode=code)
             return
         limit = self.timeout_s + START_ALLOWANCE_S
         if time.monotonic() - self._started > limit:
-            self._give_up(f"no answer from {self.address} within {limit:g} s")
+            self._give_up("connection_test_timeout", address=self.address, limit=limit)
 
-    def _give_up(self, error: str) -> None:
-        self.result = ConnectionTestResult(self.address, error=error, seconds=time.monotonic() - self._started)
+    def _give_up(self, code: str, **params: Any) -> None:
+        """End the test with the error ``code`` (engine/coded_errors.py) and ``params``."""
+        error, seconds = english(code, params), time.monotonic() - self._started
+        self.result = ConnectionTestResult(self.address, error=error, seconds=seconds, code=code, params=params)
         self._ended_at = time.monotonic()
         self._receiver.close()
         if self._process.pid is not None and self._process.exitcode is None:

@@ -43,6 +43,7 @@ from engine.cluster.reach import check_data_reach
 from engine.cluster.status_topic import TopicRelay, topic_of
 from engine.cluster.worker_events import WorkerWatch
 from engine.cluster.workers import read_workers
+from engine.coded_errors import inner, inner_coded
 from engine.context import JobContext
 from engine.executor import Executor, TaskResult, TaskSpec
 from engine.status import WorkerInfo
@@ -143,12 +144,10 @@ class DaskExecutor(Executor):
 
         Raises ``ValueError`` (bad address), ``ClusterUnreachable`` or ``DataReachError``.
         """
-        what = (
-            f"starting a Dask cluster of {address.removeprefix('local:')} local workers"
-            if address.startswith("local:")
-            else f"connecting to the Dask scheduler at {address}"
-        )
-        ctx.log(f"{what}…")
+        if address.startswith("local:"):
+            ctx.log_coded("info", "cluster_starting_local", workers=address.removeprefix("local:"))
+        else:
+            ctx.log_coded("info", "cluster_connecting", address=address)
         connection = connect(address, timeout_s, preload=fn.__module__, local_setup=local_worker_setup)
         try:
             executor = cls(fn, ctx, connection, stage=stage, retries=retries, own_connection=True)
@@ -160,10 +159,9 @@ class DaskExecutor(Executor):
         except BaseException:
             executor.shutdown(cancel=True)
             raise
-        ctx.log(
-            f"running on the Dask cluster at {connection.scheduler_address} ({address}): "
-            f"{checked} workers, {executor._worker_threads()} threads; every worker reaches the data"
-        )
+        threads = executor._worker_threads()
+        scheduler = connection.scheduler_address
+        ctx.log_coded("info", "cluster_running", scheduler=scheduler, address=address, workers=checked, threads=threads)
         return executor
 
     def _remote_run(self) -> remote.RemoteRun:
@@ -183,12 +181,11 @@ class DaskExecutor(Executor):
     def _before_dispatch(self) -> None:
         local = self.connection.local_workers
         if local is not None and local.failure is not None:
-            raise ClusterUnreachable(f"{local.failure} ({len(self._flights)} tasks in flight)")
+            failure = inner_coded("failure", "local_worker_crash_loop", **local.failure_params)
+            raise ClusterUnreachable.coded("cluster_failed_in_flight", tasks=len(self._flights), **failure)
         if self.client.status == "closed":
-            raise ClusterUnreachable(
-                f"lost the connection to the Dask scheduler at "
-                f"{self.connection.address} ({len(self._flights)} tasks in flight)"
-            )
+            address = str(self.connection.address)
+            raise ClusterUnreachable.coded("cluster_connection_lost", address=address, tasks=len(self._flights))
 
     def _has_room(self) -> bool:
         if self._alone is not None:
@@ -270,19 +267,13 @@ class DaskExecutor(Executor):
         if outcomes.killed(value):  # it died on its last attempt
             if flight.alone:
                 return self._died_alone(flight, deaths)
-            self.ctx.log(
-                f"{flight.label}: a worker died under it on all {deaths} attempts, with other tasks beside "
-                "it: run once more alone on one worker, to tell whether it is the cause",
-                "warning",
-            )
+            self.ctx.log_coded("warning", "task_run_alone", task=flight.label, deaths=deaths)
             self._pending.appendleft(_Flight(flight.spec, flight.label, deaths_before=deaths, alone=True))
             return None
         attempts = deaths + retried + 1
         if attempts > 1:
-            self.ctx.log(
-                f"{flight.label}: {attempts} attempts ({deaths} worker(s) died under it, "
-                f"{retried} retries after it raised)",
-                "warning",
+            self.ctx.log_coded(
+                "warning", "task_attempts", task=flight.label, attempts=attempts, deaths=deaths, retried=retried
             )
         return outcomes.task_result(flight.spec.key, flight.label, value, attempts, flight.started)
 
@@ -290,7 +281,9 @@ class DaskExecutor(Executor):
         """The failed result of a task whose worker died while it ran alone there."""
         attempts = attempts if attempts is not None else flight.deaths_before + 1
         result = outcomes.worker_died(flight.spec.key, flight.label, attempts, flight.started, flight.alone)
-        self.ctx.log(f"{flight.label} failed: {result.reason}", "error")
+        self.ctx.log_coded(
+            "error", "task_failed", task=flight.label, **inner("reason", result.reason, result.code, result.params)
+        )
         return result
 
     def _worker_threads(self) -> int:
@@ -328,11 +321,8 @@ class DaskExecutor(Executor):
             self.client.cancel(futures)
         still = self.wait_idle(stopped, grace_s)
         if still:
-            self.ctx.log(
-                f"{len(still)} cancelled task(s) still running on the cluster after {grace_s:g} s "
-                f"(they stop at their next stop check): {', '.join(still[:5])}",
-                "warning",
-            )
+            shown = ", ".join(still[:5])
+            self.ctx.log_coded("warning", "cancelled_still_running", count=len(still), grace_s=grace_s, tasks=shown)
         return dropped
 
     def wait_idle(self, run_id: str, timeout_s: float) -> list[str]:

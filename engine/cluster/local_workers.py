@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from multiprocessing import connection as mp_connection
 from typing import Any
 
+from engine.coded_errors import CodedError, english
 from engine.context import SPAWN
 from engine.status import describe_exitcode
 from engine.stop_signals import leave_signal_group
@@ -59,7 +60,7 @@ MAX_START_FAILURES = 3
 QUIET_LOGGERS = ("distributed", "tornado", "asyncio")
 
 
-class LocalWorkerFailed(RuntimeError):
+class LocalWorkerFailed(RuntimeError, CodedError):
     """A ``local:N`` worker could not be started; the message names it and how its process ended."""
 
 
@@ -85,6 +86,10 @@ class WorkerStart:
         if self.setup is not None:
             module, _, name = self.setup.partition(":")
             getattr(importlib.import_module(module), name)()
+
+
+class LocalWorkersLate(TimeoutError, CodedError):
+    """Not every ``local:N`` worker registered in time; the message says how many did."""
 
 
 def serve_worker(pipe: Any, start: WorkerStart, config: dict[str, Any]) -> None:
@@ -192,6 +197,8 @@ class LocalWorkers:
         self.restarts = 0
         #: Why a worker was given up on (None while all are fine): the run cannot go on without it.
         self.failure: str | None = None
+        #: ``failure`` as the params of "local_worker_crash_loop" (engine/coded_errors.py).
+        self.failure_params: dict[str, Any] = {}
         self._changed = threading.Condition()
         self._closing = False
         self._wake_read, self._wake_write = SPAWN.Pipe(duplex=False)
@@ -235,10 +242,10 @@ class LocalWorkers:
             while self.failure is None and any(s.worker_address is None for s in self._slots):
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise TimeoutError(f"{self.ready_count()} of {self.count} local Dask workers started")
+                    raise LocalWorkersLate.coded("local_workers_ready", ready=self.ready_count(), count=self.count)
                 self._changed.wait(left)
             if self.failure is not None:
-                raise LocalWorkerFailed(self.failure)
+                raise LocalWorkerFailed.coded("local_worker_crash_loop", **self.failure_params)
 
     def ready_count(self) -> int:
         return sum(s.worker_address is not None for s in self._slots)
@@ -285,11 +292,15 @@ class LocalWorkers:
         if slot.start_failures >= MAX_START_FAILURES:
             slot.process, slot.pipe = None, None
             if self.failure is None:
-                self.failure = (
-                    f"local Dask worker {slot.number} of {self.count} (pid {dead.pid}) ended with "
-                    f"{describe_exitcode(dead.exitcode)} before it started, {slot.start_failures} times "
-                    f"in a row: not started again"
+                self.failure_params = dict(
+                    number=slot.number,
+                    count=self.count,
+                    pid=dead.pid,
+                    exit=describe_exitcode(dead.exitcode),
+                    exitcode=dead.exitcode,
+                    failures=slot.start_failures,
                 )
+                self.failure = english("local_worker_crash_loop", self.failure_params)
             return
         slot.process, slot.pipe = self._spawn()
         self.restarts += 1

@@ -14,6 +14,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from engine.cluster import remote
+from engine.coded_errors import english
 from engine.executor import WORKER_DIED, TaskResult
 
 
@@ -43,6 +44,8 @@ def task_result(key: Hashable, label: str, value: Any, attempts: int, started: f
             attempts=attempts,
             worker=remote.worker_label(exc.worker),
             seconds=exc.seconds,
+            code=exc.code,
+            params=exc.params,
         )
     return TaskResult(
         key,
@@ -59,7 +62,15 @@ def task_result(key: Hashable, label: str, value: Any, attempts: int, started: f
 def worker_died(key: Hashable, label: str, attempts: int, started: float, alone: bool) -> TaskResult:
     """The result of a task whose worker died on every attempt (``alone``: the last one with no other
     task of the run on that worker, so it is the cause)."""
-    reason = f"worker died on all {attempts} attempts" + (", the last one alone on it" if alone else "")
+    code = "worker_died_every_attempt_alone" if alone else "worker_died_every_attempt"
     return TaskResult(
-        key, label, False, reason=reason, error_type=WORKER_DIED, attempts=attempts, seconds=time.monotonic() - started
+        key,
+        label,
+        False,
+        reason=english(code, {"attempts": attempts}),
+        error_type=WORKER_DIED,
+        attempts=attempts,
+        seconds=time.monotonic() - started,
+        code=code,
+        params={"attempts": attempts},
     )

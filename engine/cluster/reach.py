@@ -23,32 +23,34 @@ from pathlib import Path
 from typing import Any
 
 from engine.cluster.remote import worker_label
+from engine.coded_errors import CodedError, errno_name, inner_error, inner_lines
 from engine.context import JobError
 
 #: How long the probe tasks may take (a worker busy with another run's long task delays its probe).
 REACH_TIMEOUT_S = 60.0
 
 
-class DataReachError(JobError):
+class DataReachError(JobError, CodedError):
     """A worker cannot read an input or write the output folder; the message names both."""
 
 
-def probe_paths(read_paths: list[str], write_dir: str | None) -> list[tuple[str, str, str]]:
-    """(what, path, reason) for each path this process cannot use; ``what`` is "read" or "write"."""
-    problems: list[tuple[str, str, str]] = []
+def probe_paths(read_paths: list[str], write_dir: str | None) -> list[tuple[str, str, str, str]]:
+    """(what, path, reason, errno name) for each path this process cannot use; ``what`` is "read" or
+    "write", the errno name ("ENOENT") lets a window say the reason in its language."""
+    problems: list[tuple[str, str, str, str]] = []
     for path in read_paths:
         try:
             with open(path, "rb") as handle:
                 handle.read(1)
         except OSError as exc:
-            problems.append(("read", path, exc.strerror or str(exc)))
+            problems.append(("read", path, exc.strerror or str(exc), errno_name(exc)))
     if write_dir is not None:
         probe = Path(write_dir) / f".mpwatch-probe-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         try:
             probe.write_bytes(b"mpwatch")
             probe.unlink()
         except OSError as exc:
-            problems.append(("write", str(write_dir), exc.strerror or str(exc)))
+            problems.append(("write", str(write_dir), exc.strerror or str(exc), errno_name(exc)))
     return problems
 
 
@@ -83,23 +85,19 @@ def check_data_reach(
             pass
     except TimeoutError:
         late = [a for a, f in futures.items() if not f.done()]
-        raise DataReachError(
-            f"the data check did not finish within {timeout_s:g} s on {', '.join(worker_label(a) for a in late)}"
-        ) from None
+        workers = ", ".join(worker_label(a) for a in late)
+        raise DataReachError.coded("reach_timeout", timeout_s=timeout_s, workers=workers) from None
     finally:
         client.cancel([f for f in futures.values() if not f.done()])
-    lines = []
+    lines: list[tuple[str, dict[str, Any]]] = []
     for address, future in futures.items():
         if future.status != "finished":
-            lines.append(f"worker {address} could not run the data check: {future.exception()}")
+            lines.append(("reach_check_failed", {"address": address, **inner_error("reason", future.exception())}))
             continue
-        for what, path, reason in future.result():
-            verb = "read" if what == "read" else "write to"
-            lines.append(f"worker {address} cannot {verb} {path}: {reason}")
+        for what, path, cause, errno in future.result():
+            code = "reach_cannot_read" if what == "read" else "reach_cannot_write"
+            lines.append((code, {"address": address, "path": path, "cause": cause, "errno": errno}))
     if lines:
-        shown = lines[:10] + ([f"… and {len(lines) - 10} more"] if len(lines) > 10 else [])
-        raise DataReachError(
-            "the cluster's workers cannot reach the data (workers read and write by path, "
-            "so every host needs the same paths):\n" + "\n".join(shown)
-        )
+        shown = lines[:10] + ([("reach_more", {"more": len(lines) - 10})] if len(lines) > 10 else [])
+        raise DataReachError.coded("reach_failed", **inner_lines("problems", shown, "\n"))
     return len(addresses)

@@ -67,13 +67,25 @@ class Outcome:
 class TaskError(Exception):
     """A task raised: its text, made on the worker (picklable whatever the original exception was)."""
 
-    def __init__(self, reason: str, error_type: str, traceback_text: str, worker: str, seconds: float) -> None:
-        super().__init__(reason, error_type, traceback_text, worker, seconds)
+    def __init__(
+        self,
+        reason: str,
+        error_type: str,
+        traceback_text: str,
+        worker: str,
+        seconds: float,
+        code: str = "",
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(reason, error_type, traceback_text, worker, seconds, code, params)
         self.reason = reason
         self.error_type = error_type
         self.traceback_text = traceback_text
         self.worker = worker
         self.seconds = seconds
+        #: ``reason`` as a code and params (engine/coded_errors.py), as a pool worker's result has it.
+        self.code = code
+        self.params = dict(params or {})
 
     def __str__(self) -> str:
         return f"{self.error_type}: {self.reason}"
@@ -137,7 +149,9 @@ def run_task(fn: Callable[[Any], Any], payload: Any, label: str, run: RemoteRun)
         with _lock:
             _running.pop(key, None)
     if failure is not None:
-        raise TaskError(failure.reason, failure.error_type, failure.traceback, worker.address, seconds)
+        raise TaskError(
+            failure.reason, failure.error_type, failure.traceback, worker.address, seconds, failure.code, failure.params
+        )
     return Outcome(value, worker.address, seconds)
 
 

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from engine.coded_errors import english
 from engine.status import LogLine, WorkerExited
 
 #: The scheduler's topic that carries worker arrivals and removals.
@@ -30,6 +31,11 @@ ROLE_PREFIX = "dask worker "
 
 def worker_role(address: str) -> str:
     return f"{ROLE_PREFIX}{address}"
+
+
+def coded_line(job: str, level: str, t: float, code: str, **params: Any) -> LogLine:
+    """A LogLine said by code (engine/coded_errors.py), at the scheduler's time ``t``."""
+    return LogLine(job, level, english(code, params), t, code, params)
 
 
 class WorkerWatch:
@@ -81,7 +87,7 @@ class WorkerWatch:
         if action == "remove-worker":
             self._removed(address, message, t)
         elif action == "add-worker":
-            self.post(LogLine(self.job, "info", f"{worker_role(address)} joined the cluster", t))
+            self.post(coded_line(self.job, "info", t, "cluster_worker_joined", worker=worker_role(address)))
 
     def _removed(self, address: str, message: Mapping[str, Any], t: float) -> None:
         expected = bool(message.get("expected", False))
@@ -102,7 +108,16 @@ class WorkerWatch:
         ours = [label for label in map(self.label_of, keys) if label is not None]
         if ours:  # the death itself is the WorkerExited's line; this says what it means for the run
             shown = ", ".join(ours[:5]) + (" …" if len(ours) > 5 else "")
-            text = f"{worker_role(address)} was running {shown}: scheduled again on the other workers"
-            self.post(LogLine(self.job, "warning", text, t or time.time()))
+            rescheduled = coded_line(
+                self.job,
+                "warning",
+                t or time.time(),
+                "cluster_worker_rescheduled",
+                worker=worker_role(address),
+                tasks=shown,
+            )
+            self.post(rescheduled)
         elif expected:
-            self.post(LogLine(self.job, "info", f"{worker_role(address)} left the cluster", t or time.time()))
+            self.post(
+                coded_line(self.job, "info", t or time.time(), "cluster_worker_left", worker=worker_role(address))
+            )

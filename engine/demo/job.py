@@ -125,6 +125,7 @@ def run_demo(config: DemoConfig, ctx: JobContext) -> dict[str, Any]:
     failed: list[dict[str, str]] = []
     dirt_total: dict[str, int] = {}
     workers = min(config.workers, config.files)
+    publisher: WorkersPublisher | None = None
     try:
         with open_job_executor(
             write_demo_file, ctx, workers=workers, stage="writer", cluster=config.cluster, output_dir=out_dir
@@ -159,7 +160,7 @@ def run_demo(config: DemoConfig, ctx: JobContext) -> dict[str, Any]:
         "rows": rows,
         "seconds": round(seconds, 3),
         "rows_per_s": round(rows / seconds, 1) if seconds > 0 else 0.0,
-        "workers": workers,
+        "workers": publisher.most_workers if publisher is not None else workers,
         "cluster": config.cluster,
         "dirt": dirt_total,
     }

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.coded_errors import english, inner_coded
+from engine.coded_errors import english, inner, inner_coded, inner_exception, inner_lines
 from engine.context import JobContext
 from engine.pipeline import event_loop
 from engine.pipeline.http_client import KeepAliveClient
@@ -87,6 +87,9 @@ class LoadtestResult:
     #: often it happened, most frequent first.
     errors: tuple[tuple[str, int], ...] = ()
     texts_per_request: int = 1
+    #: Each error's text as a code and params (engine/coded_errors.py), for a window's language; not
+    #: part of ``as_dict`` (a report keeps the texts).
+    error_codes: Mapping[str, tuple[str, Mapping[str, Any]]] = field(default_factory=dict, repr=False)
 
     @property
     def items_per_s(self) -> float:
@@ -95,15 +98,20 @@ class LoadtestResult:
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
+        del out["error_codes"]
         out["by_status"] = {str(k): v for k, v in self.by_status.items()}
         return out
 
     def lines(self) -> list[tuple[str, dict[str, Any]]]:
         """The summary's lines as (code, params) (engine/coded_errors.py): ``describe()`` in English,
         a window's log in its language."""
-        statuses = ", ".join(f"{'conn-error' if k == 0 else k}: {v}" for k, v in sorted(self.by_status.items()))
+        counts = [
+            ("load_conn_errors", {"count": v}) if k == 0 else ("load_status_count", {"http_status": k, "count": v})
+            for k, v in sorted(self.by_status.items())
+        ]
         skipped = inner_coded("skipped", "load_skipped", skipped=self.skipped_at_cap) if self.skipped_at_cap else {}
-        offered = dict(rate=self.offered_rate_per_s, duration_s=self.duration_s, sent=self.sent, statuses=statuses)
+        offered = dict(rate=self.offered_rate_per_s, duration_s=self.duration_s, sent=self.sent)
+        offered.update(inner_lines("statuses", counts, ", "))
         texts = self.items_per_s, self.texts_per_request
         per_text = inner_coded("texts", "load_texts", items=texts[0], per_request=texts[1]) if texts[1] > 1 else {}
         lines = [
@@ -117,7 +125,10 @@ class LoadtestResult:
             lines.append(("load_no_latency", {}))
         if self.duplicate_ids:
             lines.append(("load_duplicates", {"duplicates": self.duplicate_ids}))
-        return lines + [("load_error", {"count": count, "error": text}) for text, count in self.errors]
+        for text, count in self.errors:
+            code, params = self.error_codes.get(text, ("", {}))
+            lines.append(("load_error", {"count": count, **inner("error", text, code, params)}))
+        return lines
 
     def describe(self) -> str:
         return "\n".join(english(code, params) for code, params in self.lines())
@@ -164,6 +175,7 @@ class LoadGenerator:
         self.skipped = 0
         self.open = 0
         self.errors: Counter[str] = Counter()
+        self.error_codes: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def current_rate(self) -> float:
         return float(self.rate.value) if self.rate is not None else float(self.config.rate_per_s)
@@ -190,10 +202,10 @@ class LoadGenerator:
                 elif len(texts) == 1 and self.check_answer is not None and not self.check_answer(texts[0], answer):
                     self.wrong += 1
             else:
-                self._count_error(f"{status}: {error_reason(body)}")
+                self._count_error(**inner_coded("text", "http_error", http_status=status, reason=error_reason(body)))
         except (TimeoutError, OSError, ValueError) as exc:
             status = 0
-            self._count_error(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+            self._count_error(**inner_exception("text", type(exc).__name__, str(exc)))
         finally:
             self.open -= 1
         elapsed_ms = elapsed_s * 1000.0
@@ -202,11 +214,12 @@ class LoadGenerator:
             self.latencies_ms.add(elapsed_ms)
             self.recent.append((time.monotonic(), elapsed_ms))
 
-    def _count_error(self, text: str) -> None:
-        if text in self.errors or len(self.errors) < MAX_ERROR_KINDS:
-            self.errors[text] += 1
-        else:
-            self.errors["other errors"] += 1
+    def _count_error(self, text: str, text_code: str, text_params: dict[str, Any]) -> None:
+        """Count the error ``text`` (said by ``text_code`` with ``text_params``: ``inner("text", …)``)."""
+        if text not in self.errors and len(self.errors) >= MAX_ERROR_KINDS:
+            text, text_code, text_params = english("load_other_errors", {}), "load_other_errors", {}
+        self.errors[text] += 1
+        self.error_codes.setdefault(text, (text_code, text_params))
 
     def _report(self, started: float) -> None:
         if self.reporter is None:
@@ -301,6 +314,7 @@ class LoadGenerator:
             wrong_answers=self.wrong,
             errors=tuple(self.errors.most_common()),
             texts_per_request=self.config.texts_per_request,
+            error_codes=dict(self.error_codes),
         )
 
 

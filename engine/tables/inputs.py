@@ -23,13 +23,7 @@ def _is_candidate(path: Path) -> bool:
 
 
 def _inside(path: Path, folder: Path | None) -> bool:
-    if folder is None:
-        return False
-    try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
-        return False
+    return folder is not None and path.resolve().is_relative_to(folder.resolve())
 
 
 class InputsNotFound(CodedError, ValueError):

@@ -255,38 +255,20 @@ def _start_writeback(handle: BinaryIO, since: int) -> int:
     return end
 
 
-class CsvSegmentWriter(SegmentWriter):
-    suffix = ".csv"
+class _AppendingSegmentWriter(SegmentWriter):
+    """A writer that appends encoded bytes to one open temporary file (csv, parquet): after each
+    addition the kernel is asked to start writing them (``_start_writeback``) and the rows are
+    counted and reported."""
 
     def __init__(
-        self,
-        final_path: Path,
-        columns: tuple[str, ...],
-        progress: Callable[[int], None] | None = None,
-        formula_guard: bool = True,
+        self, final_path: Path, columns: tuple[str, ...], progress: Callable[[int], None] | None = None
     ) -> None:
         super().__init__(final_path, columns, progress)
-        self.formula_guard = formula_guard
         self._handle = open(self.temp_path, "wb")
-        self._handle.write("\ufeff".encode("utf-8"))
-        header = pa.table({c: pa.array([], pa.string()) for c in self.columns})
-        self._handle.write(_csv_bytes(header, include_header=True))
         self._written_back = 0
 
-    def write(self, table: pa.Table) -> None:
-        self._handle.write(csv_rows_bytes(table, self.columns, self.formula_guard))
-        self._written_back = _start_writeback(self._handle, self._written_back)
-        self.rows_written += table.num_rows
-        self.progress(table.num_rows)
-
-    def append_part(self, path: Path) -> int:
-        """Copy a part file made by ``write_csv_part`` (same columns and guard); returns its rows."""
-        with open(path, "rb") as source:
-            head = source.read(_CSV_PART_HEAD.size)
-            if len(head) != _CSV_PART_HEAD.size or not head.startswith(CSV_PART_MAGIC):
-                raise ValueError(f"{path}: not a csv part file")
-            rows = _CSV_PART_HEAD.unpack(head)[1]
-            _copy_rest(source, self._handle)
+    def _appended(self, rows: int) -> int:
+        """``rows`` more are in the file: start their writeback, count and report them; returns ``rows``."""
         self._written_back = _start_writeback(self._handle, self._written_back)
         self.rows_written += rows
         self.progress(rows)
@@ -299,6 +281,37 @@ class CsvSegmentWriter(SegmentWriter):
         self._handle.close()
 
 
+class CsvSegmentWriter(_AppendingSegmentWriter):
+    suffix = ".csv"
+
+    def __init__(
+        self,
+        final_path: Path,
+        columns: tuple[str, ...],
+        progress: Callable[[int], None] | None = None,
+        formula_guard: bool = True,
+    ) -> None:
+        super().__init__(final_path, columns, progress)
+        self.formula_guard = formula_guard
+        self._handle.write("\ufeff".encode("utf-8"))
+        header = pa.table({c: pa.array([], pa.string()) for c in self.columns})
+        self._handle.write(_csv_bytes(header, include_header=True))
+
+    def write(self, table: pa.Table) -> None:
+        self._handle.write(csv_rows_bytes(table, self.columns, self.formula_guard))
+        self._appended(table.num_rows)
+
+    def append_part(self, path: Path) -> int:
+        """Copy a part file made by ``write_csv_part`` (same columns and guard); returns its rows."""
+        with open(path, "rb") as source:
+            head = source.read(_CSV_PART_HEAD.size)
+            if len(head) != _CSV_PART_HEAD.size or not head.startswith(CSV_PART_MAGIC):
+                raise ValueError(f"{path}: not a csv part file")
+            rows = _CSV_PART_HEAD.unpack(head)[1]
+            _copy_rest(source, self._handle)
+        return self._appended(rows)
+
+
 def write_parquet_part(table: pa.Table, columns: tuple[str, ...], path: Path) -> int:
     """Encode ``table`` as a parquet part file at ``path`` (write-then-rename); returns its rows."""
     with atomic_path(path) as tmp:
@@ -306,7 +319,7 @@ def write_parquet_part(table: pa.Table, columns: tuple[str, ...], path: Path) ->
     return table.num_rows
 
 
-class ParquetSegmentWriter(SegmentWriter):
+class ParquetSegmentWriter(_AppendingSegmentWriter):
     """Each ``write`` / ``append_part`` adds the part's row groups; the footer is written at close."""
 
     suffix = ".parquet"
@@ -315,10 +328,8 @@ class ParquetSegmentWriter(SegmentWriter):
         self, final_path: Path, columns: tuple[str, ...], progress: Callable[[int], None] | None = None
     ) -> None:
         super().__init__(final_path, columns, progress)
-        self._handle = open(self.temp_path, "wb")
         self._joined = ParquetConcatenator(self._handle)
         self._parts = 0
-        self._written_back = 0
 
     def write(self, table: pa.Table) -> None:
         encoded = io.BytesIO()
@@ -332,11 +343,8 @@ class ParquetSegmentWriter(SegmentWriter):
 
     def _add(self, source: Path | BinaryIO) -> int:
         rows = self._joined.add(source)
-        self._written_back = _start_writeback(self._handle, self._written_back)
         self._parts += 1
-        self.rows_written += rows
-        self.progress(rows)
-        return rows
+        return self._appended(rows)
 
     def _finish(self) -> None:
         if self._parts == 0:  # an empty segment: the file pyarrow writes for a schema and no rows
@@ -346,9 +354,6 @@ class ParquetSegmentWriter(SegmentWriter):
             pq.ParquetWriter(str(self.temp_path), string_schema(self.columns)).close()
             return
         self._joined.close()
-        self._handle.close()
-
-    def _discard(self) -> None:
         self._handle.close()
 
 

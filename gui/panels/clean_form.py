@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules, ColumnMap
 from engine.system_messages import SYSTEM_MESSAGES
 from gui.settings_writer import save_settings
-from gui.widgets.forms import spin_box
+from gui.widgets.forms import grid_of_rows, spin_box
 from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
 from gui.widgets.retranslate import RetranslateOnLanguageChange
 from gui.widgets.run_on import RunOnSelector
@@ -116,15 +116,10 @@ class CleanForm(RetranslateOnLanguageChange, QWidget):
         self.io_form = io_form = QFormLayout()
         io_form.addRow(QLabel(), self.inputs)
         io_form.addRow(QLabel(), self.out_dir)
-        options = QGridLayout()
-        options.addWidget(self._labels["workers"], 0, 0)
-        options.addWidget(self.workers, 0, 1)
-        options.addWidget(self._labels["format"], 0, 2)
-        options.addWidget(self.out_format, 0, 3)
-        options.addWidget(self._labels["segment_files"], 1, 0)
-        options.addWidget(self.segment_files, 1, 1)
-        options.addWidget(self.all_sheets, 1, 2)
-        options.addWidget(self.resume, 1, 3)
+        options = grid_of_rows(
+            (self._labels["workers"], self.workers, self._labels["format"], self.out_format),
+            (self._labels["segment_files"], self.segment_files, self.all_sheets, self.resume),
+        )
         io_form.addRow(options)
         io_form.addRow(QLabel(), self.columns)
         self.run_on = RunOnSelector("clean")

@@ -224,8 +224,8 @@ class CleanPanel(JobPanel):
 
     def _update_files_label(self) -> None:
         self.files_label.setText(
-            self.tr("Files: {finished} finished, {failed} failed (double-click a row for details)").format(
-                finished=f"{self.file_table.rowCount():,}", failed=f"{self.file_table.failed_count():,}"
+            self.tr("Files and segments: {ok} ok, {failed} failed (double-click a row for details)").format(
+                ok=f"{self.file_table.count('ok'):,}", failed=f"{self.file_table.count('failed'):,}"
             )
         )
 
@@ -263,6 +263,7 @@ class CleanPanel(JobPanel):
                 self.file_table.add_finished(message)
             else:
                 self.file_table.add_failed(message)
+            self._update_files_label()  # the last events come after the last refresh of a run
         elif isinstance(message, JobFinished):
             self.summary.show_finished(message)
 

@@ -19,7 +19,6 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -48,7 +47,7 @@ from gui.settings_writer import save_settings
 from gui.summaries import dialogues_summary
 from gui.terms import term
 from gui.widgets.charts import TimeSeriesChart
-from gui.widgets.forms import spin_box
+from gui.widgets.forms import grid_of_rows, spin_box
 from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
 from gui.widgets.progress import ProgressBox
 from gui.widgets.run_summary import RunSummary
@@ -82,18 +81,11 @@ class DialoguesPanel(JobPanel):
         form.addRow(QLabel(), self.inputs)
         form.addRow(QLabel(), self.out_dir)
         self._labels = {key: QLabel() for key in ("val_size", "seed", "min_turns", "readers", "memory", "std", "mmi")}
-        options = QGridLayout()
-        options.addWidget(self._labels["val_size"], 0, 0)
-        options.addWidget(self.val_size, 0, 1)
-        options.addWidget(self._labels["seed"], 0, 2)
-        options.addWidget(self.seed, 0, 3)
-        options.addWidget(self._labels["min_turns"], 1, 0)
-        options.addWidget(self.min_turns, 1, 1)
-        options.addWidget(self._labels["readers"], 1, 2)
-        options.addWidget(self.workers, 1, 3)
-        options.addWidget(self._labels["memory"], 2, 0)
-        options.addWidget(self.memory_mb, 2, 1)
-        options.addWidget(self.role_prefix, 2, 2, 1, 2)
+        options = grid_of_rows(
+            (self._labels["val_size"], self.val_size, self._labels["seed"], self.seed),
+            (self._labels["min_turns"], self.min_turns, self._labels["readers"], self.workers),
+            (self._labels["memory"], self.memory_mb, self.role_prefix),
+        )
         form.addRow(options)
         settings_box = self.settings_group(form, QT_TRANSLATE_NOOP("JobPanel", "Open folder"))
 
@@ -127,11 +119,7 @@ class DialoguesPanel(JobPanel):
             view.setFont(mono)
             view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
             view.setMinimumHeight(120)
-        preview = QGridLayout()
-        preview.addWidget(self._labels["std"], 0, 0)
-        preview.addWidget(self._labels["mmi"], 0, 1)
-        preview.addWidget(self.preview_std, 1, 0)
-        preview.addWidget(self.preview_mmi, 1, 1)
+        preview = grid_of_rows((self._labels["std"], self._labels["mmi"]), (self.preview_std, self.preview_mmi))
 
         # The column scrolls rather than set the window's minimum height: after a run, the Chinese
         # summary's lines made the window taller than 860 px.
@@ -142,10 +130,7 @@ class DialoguesPanel(JobPanel):
         left.addWidget(phases_box)
         left.addWidget(self.summary)
         left.addStretch(1)
-        charts = QGridLayout()
-        charts.addWidget(self.throughput_chart, 0, 0)
-        charts.addWidget(self.queue_chart, 0, 1)
-        charts.addWidget(self.rss_chart, 1, 0, 1, 2)
+        charts = grid_of_rows((self.throughput_chart, self.queue_chart), (self.rss_chart,))
         right = QVBoxLayout()
         right.addLayout(charts, 3)
         right.addLayout(preview, 2)

@@ -21,6 +21,7 @@ from engine.context import SPAWN
 from engine.pipeline.loadtest import LoadtestConfig, loadtest_job
 from engine.pipeline.progress import CONNECTION_ERROR, LoadgenProgress, LoadgenProgressTracker
 from gui import settings_writer
+from gui.engine_messages import http_status_text
 from gui.formatting import format_count
 from gui.run_controller import AppServices, RunController
 from gui.terms import term
@@ -197,7 +198,7 @@ class LoadGeneratorBox(RetranslateOnLanguageChange, QGroupBox):
                 self.stats.setText("")
             return
         statuses = ", ".join(
-            f"{term('conn error') if code == CONNECTION_ERROR else code}: {format_count(n)}"
+            f"{term('conn error') if code == CONNECTION_ERROR else http_status_text(code)}: {format_count(n)}"
             for code, n in p.answers.items()
         )
         text = (

@@ -24,7 +24,6 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings, Qt
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -57,7 +56,7 @@ from gui.panels.pipeline_try import TryItBox
 from gui.settings_writer import save_settings
 from gui.terms import term
 from gui.widgets.charts import BarChart, TimeSeriesChart
-from gui.widgets.forms import spin_box
+from gui.widgets.forms import grid_of_rows, spin_box
 from gui.widgets.path_picker import PathPicker
 from gui.widgets.vertical_scroll import VerticalScrollArea
 
@@ -169,13 +168,10 @@ class PipelinePanel(JobPanel):
         left.addWidget(self.try_box)
         left.addStretch(1)
         self.forms_scroll = VerticalScrollArea(left_widget)
-        charts = QGridLayout()
-        charts.addWidget(self.throughput_chart, 0, 0)
-        charts.addWidget(self.depth_chart, 0, 1)
-        charts.addWidget(self.latency_chart, 0, 2)
-        charts.addWidget(self.batch_chart, 1, 0)
-        charts.addWidget(self.flush_chart, 1, 1)
-        charts.addWidget(self.status_chart, 1, 2)
+        charts = grid_of_rows(
+            (self.throughput_chart, self.depth_chart, self.latency_chart),
+            (self.batch_chart, self.flush_chart, self.status_chart),
+        )
         right = QVBoxLayout()
         right.addWidget(self.diagram)
         right.addWidget(self.service_status)

@@ -10,11 +10,31 @@ from __future__ import annotations
 import json
 import time
 
-from PySide6.QtCore import QByteArray, Qt, QUrl
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QCoreApplication, Qt, QUrl
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from gui.engine_messages import http_status_text
 from gui.widgets.retranslate import RetranslateOnLanguageChange
+
+Error = QNetworkReply.NetworkError
+
+# Why a request got no answer, for the errors a stopped or overloaded local service gives; any other
+# is Qt's own text (errorString()).
+NETWORK_ERRORS = {
+    Error.ConnectionRefusedError: QT_TRANSLATE_NOOP("TryItBox", "connection refused (is the service running?)"),
+    Error.RemoteHostClosedError: QT_TRANSLATE_NOOP("TryItBox", "the service closed the connection"),
+    Error.HostNotFoundError: QT_TRANSLATE_NOOP("TryItBox", "host not found"),
+    Error.TimeoutError: QT_TRANSLATE_NOOP("TryItBox", "no answer in time"),
+    Error.OperationCanceledError: QT_TRANSLATE_NOOP("TryItBox", "no answer in time"),
+    Error.NetworkSessionFailedError: QT_TRANSLATE_NOOP("TryItBox", "the network is down"),
+}
+
+
+def network_error_text(reply: QNetworkReply) -> str:
+    """Why ``reply`` has no HTTP answer, in the UI language (Qt's English for an uncommon error)."""
+    source = NETWORK_ERRORS.get(reply.error())
+    return QCoreApplication.translate("TryItBox", source) if source else reply.errorString()
 
 
 class TryItBox(RetranslateOnLanguageChange, QGroupBox):
@@ -110,8 +130,10 @@ class TryItBox(RetranslateOnLanguageChange, QGroupBox):
             )
             self.answer.setText(f"{shown}<br>{timing}")
         else:
-            reason = payload.get("error") or reply.errorString()
+            reason = payload.get("error") or network_error_text(reply)
             failed = self.tr("{status}: {reason} (after {round_trip} ms)").format(
-                status=status or self.tr("no answer"), reason=reason, round_trip=f"{self.last_round_trip_ms:.0f}"
+                status=http_status_text(status) if status else self.tr("no answer"),
+                reason=reason,
+                round_trip=f"{self.last_round_trip_ms:.0f}",
             )
             self.answer.setText(f"<span style='color:#c62828'>{failed}</span>")

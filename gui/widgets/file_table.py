@@ -179,8 +179,9 @@ class FileTable(RetranslateOnLanguageChange, QTableWidget):
         self.details.clear()
         self._rows.clear()
 
-    def failed_count(self) -> int:
-        return sum(self.status(r) == "failed" for r in range(self.rowCount()))
+    def count(self, status: str) -> int:
+        """Rows whose task ended ``status`` ("ok" or "failed") as its last event said."""
+        return sum(self.status(r) == status for r in range(self.rowCount()))
 
     def visible_rows(self) -> list[tuple[str, str, str]]:
         """(file, status key, error) of the rows shown (tests and screenshots read this)."""

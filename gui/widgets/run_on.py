@@ -23,6 +23,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushBu
 from engine.cluster.address import DASK_SCHEDULER_PORT, parse_cluster_address
 from engine.cluster.connection import CONNECT_TIMEOUT_S
 from engine.cluster.connection_test import ConnectionTest, ConnectionTestResult
+from engine.coded_errors import code_and_params
+from gui.engine_messages import engine_text
 from gui.widgets.forms import spin_box
 from gui.widgets.retranslate import RetranslateOnLanguageChange
 
@@ -118,7 +120,8 @@ class RunOnSelector(RetranslateOnLanguageChange, QWidget):
             try:
                 return str(parse_cluster_address(text))
             except ValueError as exc:
-                raise ValueError(self.tr("Run on: {error}").format(error=exc)) from None
+                error = engine_text(*code_and_params(exc), str(exc))
+                raise ValueError(self.tr("Run on: {error}").format(error=error)) from None
         return None
 
     # -- Test connection ----------------------------------------------------------------------------
@@ -185,7 +188,10 @@ class RunOnSelector(RetranslateOnLanguageChange, QWidget):
     def _show_result(self, result: ConnectionTestResult) -> None:
         if not result.ok:
             self._show_text(
-                self.tr("Cannot use {address}: {error}").format(address=result.address, error=result.error), True
+                self.tr("Cannot use {address}: {error}").format(
+                    address=result.address, error=engine_text(result.code, result.params, result.error)
+                ),
+                True,
             )
             return
         lines = [

@@ -511,8 +511,8 @@
         <translation>{n} 个失败</translation>
     </message>
     <message>
-        <source>Files: {finished} finished, {failed} failed (double-click a row for details)</source>
-        <translation>文件：{finished} 个已完成，{failed} 个失败（双击一行查看详情）</translation>
+        <source>Files and segments: {ok} ok, {failed} failed (double-click a row for details)</source>
+        <translation>文件与分段：{ok} 个成功，{failed} 个失败（双击一行查看详情）</translation>
     </message>
     <message>
         <source>Pending files ({n}, first {shown} shown)</source>
@@ -993,6 +993,180 @@
         <translation>错误 ×{count}：{error}</translation>
     </message>
     <message>
+        <source>{http_status}: {count}</source>
+        <translation>{http_status}：{count}</translation>
+    </message>
+    <message>
+        <source>conn-error: {count}</source>
+        <translation>连接错误：{count}</translation>
+    </message>
+    <message>
+        <source>{http_status}: {reason}</source>
+        <translation>{http_status}：{reason}</translation>
+    </message>
+    <message>
+        <source>{exception}: {detail}</source>
+        <translation>{exception}：{detail}</translation>
+    </message>
+    <message>
+        <source>{exception}</source>
+        <translation>{exception}</translation>
+    </message>
+    <message>
+        <source>other errors</source>
+        <translation>其他错误</translation>
+    </message>
+    <message>
+        <source>[Errno {number}] {cause}</source>
+        <translation>{cause}（Errno {number}）</translation>
+    </message>
+    <message>
+        <source>[Errno {number}] {cause}: {file}</source>
+        <translation>{cause}（Errno {number}）：{file}</translation>
+    </message>
+    <message>
+        <source>[Errno {number}] {cause}: {file} -&gt; {file2}</source>
+        <translation>{cause}（Errno {number}）：{file} -&gt; {file2}</translation>
+    </message>
+    <message>
+        <source>starting a Dask cluster of {workers} local workers…</source>
+        <translation>正在启动有 {workers} 个本地工作进程的 Dask 集群…</translation>
+    </message>
+    <message>
+        <source>connecting to the Dask scheduler at {address}…</source>
+        <translation>正在连接 {address} 上的 Dask 调度器…</translation>
+    </message>
+    <message>
+        <source>running on the Dask cluster at {scheduler} ({address}): {workers} workers, {threads} threads; every worker reaches the data</source>
+        <translation>运行于 {scheduler}（{address}）上的 Dask 集群：{workers} 个工作进程，{threads} 个线程；每个工作进程都能访问数据</translation>
+    </message>
+    <message>
+        <source>{failure} ({tasks} tasks in flight)</source>
+        <translation>{failure}（{tasks} 个任务正在执行）</translation>
+    </message>
+    <message>
+        <source>lost the connection to the Dask scheduler at {address} ({tasks} tasks in flight)</source>
+        <translation>与 {address} 上的 Dask 调度器的连接已断开（{tasks} 个任务正在执行）</translation>
+    </message>
+    <message>
+        <source>{task}: a worker died under it on all {deaths} attempts, with other tasks beside it: run once more alone on one worker, to tell whether it is the cause</source>
+        <translation>{task}：全部 {deaths} 次尝试中工作进程都意外退出，且当时还有其他任务同时运行：将在一个工作进程上单独再运行一次，以判断是否由它引起</translation>
+    </message>
+    <message>
+        <source>{task}: {attempts} attempts ({deaths} worker(s) died under it, {retried} retries after it raised)</source>
+        <translation>{task}：共尝试 {attempts} 次（{deaths} 次工作进程意外退出，{retried} 次因出错而重试）</translation>
+    </message>
+    <message>
+        <source>{task} failed: {reason}</source>
+        <translation>{task} 失败：{reason}</translation>
+    </message>
+    <message>
+        <source>worker died on all {attempts} attempts</source>
+        <translation>工作进程在全部 {attempts} 次尝试中都意外退出</translation>
+    </message>
+    <message>
+        <source>worker died on all {attempts} attempts, the last one alone on it</source>
+        <translation>工作进程在全部 {attempts} 次尝试中都意外退出，最后一次是单独运行</translation>
+    </message>
+    <message>
+        <source>{count} cancelled task(s) still running on the cluster after {grace_s:g} s (they stop at their next stop check): {tasks}</source>
+        <translation>{grace_s:g} 秒后仍有 {count} 个已取消的任务在集群上运行（它们会在下一次检查停止请求时停下）：{tasks}</translation>
+    </message>
+    <message>
+        <source>{worker} joined the cluster</source>
+        <translation>{worker} 已加入集群</translation>
+    </message>
+    <message>
+        <source>{worker} left the cluster</source>
+        <translation>{worker} 已离开集群</translation>
+    </message>
+    <message>
+        <source>{worker} was running {tasks}: scheduled again on the other workers</source>
+        <translation>{worker} 当时正在运行 {tasks}：已重新安排到其他工作进程上</translation>
+    </message>
+    <message>
+        <source>local Dask worker {number} of {count} (pid {pid}) ended with {exit} before it started, {failures} times in a row: not started again</source>
+        <translation>本地 Dask 工作进程 {number}/{count}（pid {pid}）在启动完成前就已结束（{exit}），已连续 {failures} 次：不再重新启动</translation>
+    </message>
+    <message>
+        <source>{ready} of {count} local Dask workers started</source>
+        <translation>{count} 个本地 Dask 工作进程中有 {ready} 个已启动</translation>
+    </message>
+    <message>
+        <source>the {workers} local Dask workers did not start within {timeout_s:g} s ({reason}; exit codes {exit_codes}, {restarts} restarted)</source>
+        <translation>{workers} 个本地 Dask 工作进程未能在 {timeout_s:g} 秒内启动（{reason}；退出码 {exit_codes}，已重启 {restarts} 次）</translation>
+    </message>
+    <message>
+        <source>no Dask scheduler answered at {address}: {reason}</source>
+        <translation>{address} 上没有 Dask 调度器应答：{reason}</translation>
+    </message>
+    <message>
+        <source>the Dask scheduler at {address} has no workers (start some with: dask worker {address})</source>
+        <translation>{address} 上的 Dask 调度器没有工作进程（可用此命令启动：dask worker {address}）</translation>
+    </message>
+    <message>
+        <source>cannot reach the Dask scheduler at {address}: no answer within {timeout_s:g} s</source>
+        <translation>无法连接 {address} 上的 Dask 调度器：{timeout_s:g} 秒内没有应答</translation>
+    </message>
+    <message>
+        <source>cannot reach the Dask scheduler at {address}: {cause}</source>
+        <translation>无法连接 {address} 上的 Dask 调度器：{cause}</translation>
+    </message>
+    <message>
+        <source>{address} accepted the connection but did not answer like a Dask scheduler within {timeout_s:g} s (is it the scheduler&apos;s port?)</source>
+        <translation>{address} 接受了连接，但在 {timeout_s:g} 秒内没有像 Dask 调度器那样应答（这是调度器的端口吗？）</translation>
+    </message>
+    <message>
+        <source>the data check did not finish within {timeout_s:g} s on {workers}</source>
+        <translation>数据访问检查未能在 {timeout_s:g} 秒内于 {workers} 上完成</translation>
+    </message>
+    <message>
+        <source>the cluster&apos;s workers cannot reach the data (workers read and write by path, so every host needs the same paths):
+{problems}</source>
+        <translation>集群的工作进程无法访问数据（工作进程按路径读写，因此每台主机都需要相同的路径）：
+{problems}</translation>
+    </message>
+    <message>
+        <source>worker {address} could not run the data check: {reason}</source>
+        <translation>工作进程 {address} 无法运行数据访问检查：{reason}</translation>
+    </message>
+    <message>
+        <source>worker {address} cannot read {path}: {cause}</source>
+        <translation>工作进程 {address} 无法读取 {path}：{cause}</translation>
+    </message>
+    <message>
+        <source>worker {address} cannot write to {path}: {cause}</source>
+        <translation>工作进程 {address} 无法写入 {path}：{cause}</translation>
+    </message>
+    <message>
+        <source>… and {more} more</source>
+        <translation>……另有 {more} 项</translation>
+    </message>
+    <message>
+        <source>{text}: a local cluster needs at least 1 worker (local:2)</source>
+        <translation>{text}：本地集群至少需要 1 个工作进程（如 local:2）</translation>
+    </message>
+    <message>
+        <source>{text}: port {port} is out of range (1-65535)</source>
+        <translation>{text}：端口 {port} 超出范围（1-65535）</translation>
+    </message>
+    <message>
+        <source>{text} is not a cluster address: use tcp://HOST:PORT for a running Dask scheduler (e.g. tcp://10.0.0.5:{port}) or local:N for N local worker processes</source>
+        <translation>{text} 不是集群地址：运行中的 Dask 调度器请用 tcp://主机:端口（如 tcp://10.0.0.5:{port}），N 个本地工作进程请用 local:N</translation>
+    </message>
+    <message>
+        <source>the connection test ended without an answer ({exit})</source>
+        <translation>连接测试未给出结果就结束了（{exit}）</translation>
+    </message>
+    <message>
+        <source>no answer from {address} within {limit:g} s</source>
+        <translation>{address} 在 {limit:g} 秒内没有应答</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
         <source>check the path (files, folders or glob patterns in quotes)</source>
         <translation>请检查路径（文件、文件夹，或加引号的通配模式）</translation>
     </message>
@@ -1015,6 +1189,118 @@
     <message>
         <source>name the columns with --columns KEY=NAME (keys: agent, customer, role, content, time)</source>
         <translation>请在“列名映射”中以 键=列名 指定列（键：agent、customer、role、content、time）</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>成功</translation>
+    </message>
+    <message>
+        <source>Bad Request</source>
+        <translation>请求无效</translation>
+    </message>
+    <message>
+        <source>Unauthorized</source>
+        <translation>未授权</translation>
+    </message>
+    <message>
+        <source>Not Found</source>
+        <translation>未找到</translation>
+    </message>
+    <message>
+        <source>Method Not Allowed</source>
+        <translation>方法不允许</translation>
+    </message>
+    <message>
+        <source>Request Timeout</source>
+        <translation>请求超时</translation>
+    </message>
+    <message>
+        <source>Payload Too Large</source>
+        <translation>请求体过大</translation>
+    </message>
+    <message>
+        <source>Too Many Requests</source>
+        <translation>请求过多</translation>
+    </message>
+    <message>
+        <source>Internal Server Error</source>
+        <translation>服务内部错误</translation>
+    </message>
+    <message>
+        <source>Bad Gateway</source>
+        <translation>网关错误</translation>
+    </message>
+    <message>
+        <source>Service Unavailable</source>
+        <translation>服务不可用</translation>
+    </message>
+    <message>
+        <source>Gateway Timeout</source>
+        <translation>网关超时</translation>
+    </message>
+    <message>
+        <source>connection refused</source>
+        <translation>连接被拒绝</translation>
+    </message>
+    <message>
+        <source>connection reset</source>
+        <translation>连接被重置</translation>
+    </message>
+    <message>
+        <source>connection aborted</source>
+        <translation>连接被中止</translation>
+    </message>
+    <message>
+        <source>connection closed while sending</source>
+        <translation>发送时连接已关闭</translation>
+    </message>
+    <message>
+        <source>connection error</source>
+        <translation>连接错误</translation>
+    </message>
+    <message>
+        <source>timed out</source>
+        <translation>超时</translation>
+    </message>
+    <message>
+        <source>the answer was cut short</source>
+        <translation>应答不完整</translation>
+    </message>
+    <message>
+        <source>system error</source>
+        <translation>系统错误</translation>
+    </message>
+    <message>
+        <source>unreadable answer</source>
+        <translation>无法解析的应答</translation>
+    </message>
+    <message>
+        <source>file not found</source>
+        <translation>文件不存在</translation>
+    </message>
+    <message>
+        <source>is a folder</source>
+        <translation>是文件夹</translation>
+    </message>
+    <message>
+        <source>not a folder</source>
+        <translation>不是文件夹</translation>
+    </message>
+    <message>
+        <source>permission denied</source>
+        <translation>权限不足</translation>
+    </message>
+    <message>
+        <source>{phrase} ({name})</source>
+        <translation>{phrase}（{name}）</translation>
+    </message>
+    <message>
+        <source>{status} {phrase}</source>
+        <translation>{status} {phrase}</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
     </message>
     <message>
         <source>{role} (pid {pid}) exited with code {code}</source>
@@ -1101,6 +1387,38 @@ hint: {hint}</source>
     <message>
         <source>No such device or address</source>
         <translation>没有该设备或地址</translation>
+    </message>
+    <message>
+        <source>No such file or directory</source>
+        <translation>文件或文件夹不存在</translation>
+    </message>
+    <message>
+        <source>Not a directory</source>
+        <translation>不是文件夹</translation>
+    </message>
+    <message>
+        <source>Is a directory</source>
+        <translation>是文件夹</translation>
+    </message>
+    <message>
+        <source>Connection refused</source>
+        <translation>连接被拒绝</translation>
+    </message>
+    <message>
+        <source>Connection reset by peer</source>
+        <translation>连接被对方重置</translation>
+    </message>
+    <message>
+        <source>No route to host</source>
+        <translation>没有到主机的路由</translation>
+    </message>
+    <message>
+        <source>Network is unreachable</source>
+        <translation>网络不可达</translation>
+    </message>
+    <message>
+        <source>Connection timed out</source>
+        <translation>连接超时</translation>
     </message>
 </context>
 <context>
@@ -2108,6 +2426,26 @@ Remove these files and start? Only the files that run&apos;s report lists are re
 </context>
 <context>
     <name>TryItBox</name>
+    <message>
+        <source>connection refused (is the service running?)</source>
+        <translation>连接被拒绝（服务在运行吗？）</translation>
+    </message>
+    <message>
+        <source>the service closed the connection</source>
+        <translation>服务关闭了连接</translation>
+    </message>
+    <message>
+        <source>host not found</source>
+        <translation>找不到主机</translation>
+    </message>
+    <message>
+        <source>no answer in time</source>
+        <translation>未能及时应答</translation>
+    </message>
+    <message>
+        <source>the network is down</source>
+        <translation>网络已断开</translation>
+    </message>
     <message>
         <source>Try it</source>
         <translation>试一试</translation>
