@@ -12,7 +12,8 @@ both paths pay their cold start (interpreter, imports, workers, for (b) dask in 
       processes (1 thread each), data-reach check, the same tasks on them, all closed again.
 Wall time is taken around that process, from its start to its exit. The run process imports the
 job only inside its function, like main.py, so the workers it spawns do not import it as their
-``__main__``. The status is drained from the job's queue by a thread, as the CLI does. Rounds
+``__main__``; for (b) it spawns the workers before it imports the job, as ``mpwatch clean`` does
+(engine/cluster/early_start.py); both import ``engine.cli.clean``, as the command does. The status is drained from the job's queue by a thread, as the CLI does. Rounds
 alternate (a, b, a, b, …) so load from elsewhere hits both alike; every round is printed with the
 load average, then the median of each (and the fastest round of each: on a shared machine, the
 nearest to what each path costs alone).
@@ -51,7 +52,16 @@ def cpu_seconds_of_children() -> float:
 
 
 def run_once(data_dir: Path, out: Path, workers: int, out_format: str, cluster: str | None) -> dict:
-    """One clean run in this process (the child of ``timed_run``): its summary."""
+    """One clean run in this process (the child of ``timed_run``): its summary. A ``local:N``
+    cluster's workers are started before the job is imported, as ``mpwatch clean`` starts them."""
+    from engine.cli.clean import CLUSTER_WORKERS
+    from engine.cluster.early_start import workers_started_early
+
+    with workers_started_early(cluster, CLUSTER_WORKERS):
+        return clean_here(data_dir, out, workers, out_format, cluster)
+
+
+def clean_here(data_dir: Path, out: Path, workers: int, out_format: str, cluster: str | None) -> dict:
     from engine.clean.config import CleanConfig
     from engine.clean.job import run_clean
     from engine.context import SPAWN, JobContext, StopFlag

@@ -132,8 +132,17 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between background samples")
     args = parser.parse_args()
     marks = Marks()
-    from bench_cluster import run_once
+    from bench_cluster import clean_here
 
+    from engine.cli.clean import CLUSTER_WORKERS
+    from engine.cluster.early_start import workers_started_early
+
+    cluster = None if args.pool else f"local:{args.workers}"
+    with workers_started_early(cluster, CLUSTER_WORKERS):  # local:N: spawned now, as mpwatch clean does
+        run_marked(args, marks, cluster, clean_here)
+
+
+def run_marked(args: argparse.Namespace, marks: Marks, cluster: str | None, clean_here) -> None:
     from engine.clean import job
 
     marks.mark("import the clean job")
@@ -176,8 +185,7 @@ def main() -> None:
         wrap(executor, "check_data_reach", before="executor set-up", after="data-reach check", marks=marks)
         wrap(connection.ClusterConnection, "close", before="executor shutdown (before close)", marks=marks)
     with tempfile.TemporaryDirectory(prefix="mpwatch-phases-") as out:
-        cluster = None if args.pool else f"local:{args.workers}"
-        summary = run_once(args.data_dir, Path(out), args.workers, args.out_format, cluster)
+        summary = clean_here(args.data_dir, Path(out), args.workers, args.out_format, cluster)
         marks.mark("closed (run_clean returned)")
     stop_sampling.set()
     print(f"{'pool' if args.pool else f'local:{args.workers}'}: {summary['files_ok']} files; load {os.getloadavg()}")

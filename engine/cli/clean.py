@@ -26,7 +26,14 @@ from engine.cli.job_options import (
     finish_job_parser,
     where_it_ran,
 )
+from engine.cluster.local_workers import WorkerStart
 from engine.system_messages import SYSTEM_MESSAGES
+
+#: What the workers of a ``--cluster local:N`` run do as they start: import the task function's
+#: module, keep pyarrow from importing pandas (the clean job's own, engine/clean/job.py
+#: ``open_executor``; tests/test_cluster_early_start.py checks they agree). Named here so that
+#: ``run`` starts them before it imports the job.
+CLUSTER_WORKERS = WorkerStart("engine.clean.worker", "engine.pandas_free:keep_pyarrow_from_importing_pandas")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -122,17 +129,24 @@ def config_from_args(args: argparse.Namespace) -> CleanConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.clean.job import run_clean
-    from engine.clean.progress import WORKER_STAGE, CleanProgressTracker
-    from engine.preflight import preflight_clean
+    from engine.cluster.early_start import workers_started_early
 
-    progress = ProgressSpec(
-        done="rows_in", total="input_bytes_total", unit="rows", stage=WORKER_STAGE, total_basis_done="input_bytes_done"
-    )
-    command = JobCommand(
-        "clean", run_clean, progress, CleanProgressTracker, preflight_clean, print_summary, interrupted_progress
-    )
-    return command.run(args, config_from_args)
+    with workers_started_early(args.cluster, CLUSTER_WORKERS):  # local:N: they import while we do
+        from engine.clean.job import run_clean
+        from engine.clean.progress import WORKER_STAGE, CleanProgressTracker
+        from engine.preflight import preflight_clean
+
+        progress = ProgressSpec(
+            done="rows_in",
+            total="input_bytes_total",
+            unit="rows",
+            stage=WORKER_STAGE,
+            total_basis_done="input_bytes_done",
+        )
+        command = JobCommand(
+            "clean", run_clean, progress, CleanProgressTracker, preflight_clean, print_summary, interrupted_progress
+        )
+        return command.run(args, config_from_args)
 
 
 def interrupted_progress(config: CleanConfig, _printer: object) -> tuple[str, str]:

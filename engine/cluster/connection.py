@@ -34,7 +34,8 @@ from engine.cluster.address import (
     SchedulerAddress,
     parse_cluster_address,
 )
-from engine.cluster.local_workers import QUIET_LOGGERS, LocalWorkerFailed, LocalWorkers, imports_frozen
+from engine.cluster.early_start import take_started
+from engine.cluster.local_workers import QUIET_LOGGERS, LocalWorkerFailed, LocalWorkers, WorkerStart, imports_frozen
 from engine.coded_errors import CodedError, errno_name, inner_error
 from engine.context import JobError
 
@@ -155,19 +156,21 @@ def connect(
 
     ``preload``: a module the workers of a ``local:N`` cluster import as they start (the task
     function's), beside the coordinator's own start instead of before the first task;
-    ``local_setup``: a function each of them runs once then (see ``LocalWorkers``). A remote
-    scheduler's workers are someone else's, shared by other runs: neither applies to them.
+    ``local_setup``: a module-level function each of them runs once then (see ``LocalWorkers``).
+    Workers the command line started for the same (engine/cluster/early_start.py) are taken
+    instead of new ones. A remote scheduler's workers are someone else's, shared by other runs:
+    neither applies to them.
     """
     if isinstance(address, str):
         address = parse_cluster_address(address)
     if isinstance(address, LocalClusterSpec):
-        return _start_local(address, preload, local_setup)
+        return _start_local(address, WorkerStart.of(preload, local_setup))
     return _connect_scheduler(address, timeout_s)
 
 
-def _start_local(spec: LocalClusterSpec, preload: str | None, setup: Callable[[], None] | None) -> ClusterConnection:
-    # first: they start while we import dask
-    workers = LocalWorkers(spec.workers, preload, LOCAL_CLUSTER_CONFIG, setup)
+def _start_local(spec: LocalClusterSpec, start: WorkerStart) -> ClusterConnection:
+    # first: they start while we import dask (or they were started before the job was imported)
+    workers = take_started(spec.workers, start) or LocalWorkers(spec.workers, start, LOCAL_CLUSTER_CONFIG)
     connection = ClusterConnection(spec, None, None, workers)
     try:
         with imports_frozen():

@@ -1,6 +1,7 @@
 """The worker processes of a ``local:N`` cluster: Dask's own ``Worker``, each in a process we spawn.
 
-    LocalWorkers(n, preload, config, setup)  (before the coordinator imports dask)
+    LocalWorkers(n, WorkerStart(preload, setup), config)  (before the coordinator imports dask; the
+      │                                                     command line: before it imports the job)
       └─ SPAWN.Process(serve_worker) × n ─► import distributed + the task's module, run ``setup``
                                              (both cores busy while the coordinator imports dask and
                                              starts the scheduler)
@@ -63,15 +64,37 @@ class LocalWorkerFailed(RuntimeError, CodedError):
     """A ``local:N`` worker could not be started; the message names it and how its process ended."""
 
 
+@dataclass(frozen=True)
+class WorkerStart:
+    """What each worker process of a ``local:N`` cluster does as it starts, before it knows the
+    scheduler: import ``preload`` (the task function's module), then call ``setup``.
+
+    Both by name ("package.module" and "package.module:function"): the command line starts the
+    workers before it imports the job (engine/cluster/early_start.py), and naming a setup must not
+    import its module there (``engine.pandas_free`` imports pyarrow: 0.15 s).
+    """
+
+    preload: str | None = None
+    setup: str | None = None
+
+    @classmethod
+    def of(cls, preload: str | None, setup: Callable[[], None] | None) -> WorkerStart:
+        """The start of workers that import ``preload`` and run the module-level function ``setup``."""
+        return cls(preload, f"{setup.__module__}:{setup.__qualname__}" if setup is not None else None)
+
+    def run_setup(self) -> None:
+        if self.setup is not None:
+            module, _, name = self.setup.partition(":")
+            getattr(importlib.import_module(module), name)()
+
+
 class LocalWorkersLate(TimeoutError, CodedError):
     """Not every ``local:N`` worker registered in time; the message says how many did."""
 
 
-def serve_worker(
-    pipe: Any, preload: str | None, config: dict[str, Any], setup: Callable[[], None] | None = None
-) -> None:
-    """Process target: import dask and ``preload``, run ``setup``, wait for the scheduler's address,
-    run a Worker and send its address back once it is registered.
+def serve_worker(pipe: Any, start: WorkerStart, config: dict[str, Any]) -> None:
+    """Process target: import dask and ``start.preload``, run ``start.setup``, wait for the
+    scheduler's address, run a Worker and send its address back once it is registered.
 
     Returns (the process ends) when the worker is closed, when the pipe closes without an address,
     and at once when the parent process dies.
@@ -91,13 +114,12 @@ def serve_worker(
 
         for name in QUIET_LOGGERS:  # a worker is ended by SIGTERM: its broken comms are no news
             logging.getLogger(name).setLevel(logging.CRITICAL)
-        if preload:
+        if start.preload:
             try:
-                importlib.import_module(preload)
+                importlib.import_module(start.preload)
             except BaseException:  # the first task imports it again and reports why it cannot
                 pass
-        if setup is not None:  # a failure ends this process: a worker that cannot start, named so
-            setup()
+        start.run_setup()  # a failure ends this process: a worker that cannot start, named so
     try:
         address = pipe.recv()
     except EOFError:
@@ -165,14 +187,11 @@ class _Slot:
 class LocalWorkers:
     """Owns the worker processes of one ``local:N`` cluster; ``close()`` leaves none alive."""
 
-    def __init__(
-        self, count: int, preload: str | None, config: dict[str, Any], setup: Callable[[], None] | None = None
-    ) -> None:
+    def __init__(self, count: int, start: WorkerStart, config: dict[str, Any]) -> None:
         self.count = count
-        self.preload = preload
-        #: Run once in each worker process at its start: these workers run only this run's tasks,
-        #: so a job may set them up as its own pool's workers (a module-level function: pickled by name).
-        self.setup = setup
+        #: What each worker process does as it starts (a replacement too): these workers run only
+        #: this run's tasks, so a job may set them up as its own pool's workers.
+        self.start = start
         self.config = dict(config)
         self.address: str | None = None
         self.restarts = 0
@@ -189,7 +208,7 @@ class LocalWorkers:
     def _spawn(self) -> tuple[Any, Any]:
         ours, theirs = SPAWN.Pipe(duplex=True)
         process = SPAWN.Process(
-            target=serve_worker, args=(theirs, self.preload, self.config, self.setup), name="dask worker", daemon=True
+            target=serve_worker, args=(theirs, self.start, self.config), name="dask worker", daemon=True
         )
         process.start()
         theirs.close()
