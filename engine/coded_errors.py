@@ -202,7 +202,26 @@ ENGLISH: Mapping[str, str] = {
     "hint_another_folder": "choose another output folder",
     "hint_did_you_mean": "did you mean --columns {spec}?",
     "hint_name_the_columns": "name the columns with --columns KEY=NAME (keys: agent, customer, role, content, time)",
+    # Task labels and what a worker is doing now (``TASK_LABEL_CODES``).
+    "label_writing": "writing {name}",
+    "label_count": "count {group}",
+    "label_build": "build {group}",
+    "label_group_one": "partition {first}",
+    "label_group_range": "partitions {first}–{last}",
+    "label_preprocess": "preprocess",
+    "label_batching": "batching",
+    "label_relay": "relay",
+    "label_model_build": "building the model",
+    "label_batch": "batch of {n}",
+    "label_files": "{n} file(s)",
+    "label_groups_on_cluster": "{n} group(s) on the cluster",
 }
+
+#: The forms of a task's label (``TaskSpec.label``) and of a worker's current activity
+#: (``StatusReporter.begin``) that are words rather than a file's name. They travel as plain text,
+#: as the command line prints them; a window in another language recognises a label by its form
+#: (``{n}``, ``{first}``, ``{last}``: digits; any other field: any text) and says it in its language.
+TASK_LABEL_CODES = tuple(code for code in ENGLISH if code.startswith("label_"))
 
 
 def english(code: str, params: Mapping[str, Any]) -> str:

@@ -260,6 +260,18 @@ MESSAGES: Mapping[str, str] = {
     "hint_name_the_columns": QT_TRANSLATE_NOOP(
         "EngineMessages", "name the columns with --columns KEY=NAME (keys: agent, customer, role, content, time)"
     ),
+    "label_writing": QT_TRANSLATE_NOOP("EngineMessages", "writing {name}"),
+    "label_count": QT_TRANSLATE_NOOP("EngineMessages", "count {group}"),
+    "label_build": QT_TRANSLATE_NOOP("EngineMessages", "build {group}"),
+    "label_group_one": QT_TRANSLATE_NOOP("EngineMessages", "partition {first}"),
+    "label_group_range": QT_TRANSLATE_NOOP("EngineMessages", "partitions {first}–{last}"),
+    "label_preprocess": QT_TRANSLATE_NOOP("EngineMessages", "preprocess"),
+    "label_batching": QT_TRANSLATE_NOOP("EngineMessages", "batching"),
+    "label_relay": QT_TRANSLATE_NOOP("EngineMessages", "relay"),
+    "label_model_build": QT_TRANSLATE_NOOP("EngineMessages", "building the model"),
+    "label_batch": QT_TRANSLATE_NOOP("EngineMessages", "batch of {n}"),
+    "label_files": QT_TRANSLATE_NOOP("EngineMessages", "{n} file(s)"),
+    "label_groups_on_cluster": QT_TRANSLATE_NOOP("EngineMessages", "{n} group(s) on the cluster"),
 }
 
 

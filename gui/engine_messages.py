@@ -9,11 +9,14 @@ here or a translation whose fields do not match (a new engine message still show
 The cause of a disk fault or an unreachable path is the C library's English ("No space left on
 device"); it is shown translated by its errno name (``ERRNO_CAUSES``), with the name kept where the
 English text has it. An HTTP status is said with its phrase ("503 服务不可用"), an exception's class
-name ("ConnectionRefusedError") by what it means, the name kept beside it.
+name ("ConnectionRefusedError") by what it means, the name kept beside it. A task's label or a
+worker's current activity ("writing clean_00000-00024.csv", "batch of 64") is recognised by its form
+(``task_text``); a file's name stays as it is.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import signal
 from collections.abc import Mapping
@@ -21,7 +24,7 @@ from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-from engine.coded_errors import code_and_params, english
+from engine.coded_errors import ENGLISH, TASK_LABEL_CODES, code_and_params, english
 from engine.status import JobFinished, LogLine, TaskFailed, WorkerExited
 from gui.engine_message_texts import (
     EXCEPTION_NAMED,
@@ -132,6 +135,34 @@ def worker_exited_text(message: WorkerExited) -> str:
     return exited_text(message.role, message.pid, message.exitcode, message.expected)
 
 
+#: What a field of a label form matches: a count or a partition number is digits, a name any text.
+_LABEL_FIELDS = {"n": r"\d+", "first": r"\d+", "last": r"\d+"}
+
+
+@functools.cache
+def _label_forms() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Each label code with a pattern of its English form ("writing {name}" → ``writing (?P<name>.+)``)."""
+    forms = []
+    for code in TASK_LABEL_CODES:
+        pieces = re.split(r"\{(\w+)\}", ENGLISH[code])  # text, field, text, field, …, text
+        pattern = "".join(
+            re.escape(piece) if i % 2 == 0 else f"(?P<{piece}>{_LABEL_FIELDS.get(piece, '.+')})"
+            for i, piece in enumerate(pieces)
+        )
+        forms.append((code, re.compile(pattern)))
+    return tuple(forms)
+
+
+def task_text(label: str) -> str:
+    """A task's label or a worker's current activity in the UI language, recognised by its form
+    (``engine.coded_errors.TASK_LABEL_CODES``); any other label (a file: "#3 chat.xlsx") as it is."""
+    for code, pattern in _label_forms():
+        match = pattern.fullmatch(label)
+        if match is not None:
+            return engine_text(code, match.groupdict(), label)
+    return label
+
+
 def _shown_params(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """``params`` as shown: a disk fault's cause translated by its errno name, how a process ended
     (``WorkerExited.as_params()``, an exit code, a worker's role) and a message inside the message
@@ -148,6 +179,9 @@ def _shown_params(code: str, params: Mapping[str, Any]) -> dict[str, Any]:
             shown[name] = _separator(params.get(f"{name}_separator", "; ")).join(lines)
     if "worker" in params:
         shown["worker"] = process_role(params["worker"])
+    for name in ("task", "group"):  # a task's label inside the message ("writing x.csv failed: …")
+        if isinstance(params.get(name), str):
+            shown[name] = task_text(params[name])
     if isinstance(params.get("roles"), list):  # a list of processes ("stages still running …")
         shown["stages"] = ", ".join(process_role(role) for role in params["roles"])
     if "exit" in params and isinstance(params.get("exitcode"), int):

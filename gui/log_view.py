@@ -11,7 +11,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from engine.status import JobFinished, JobStarted, LogLine, TaskFailed, WorkerExited
-from gui.engine_messages import failure_text, worker_exited_text
+from gui.engine_messages import failure_text, task_text, worker_exited_text
 
 _COLORS = {"warning": "#d08000", "error": "#e53935", "ok": "#43a047"}  # info: the palette's text colour
 
@@ -57,7 +57,7 @@ class LogView(QPlainTextEdit):
                     message.t,
                 )
         elif isinstance(message, TaskFailed):
-            self.add(f"[{message.job}] {message.task}: {failure_text(message)}", "error", message.t)
+            self.add(f"[{message.job}] {task_text(message.task)}: {failure_text(message)}", "error", message.t)
         elif isinstance(message, WorkerExited) and not message.expected:
             self.add(f"[{message.job}] {worker_exited_text(message)}", "error", message.t)
         elif isinstance(message, LogLine):

@@ -21,7 +21,7 @@ import pyqtgraph.exporters  # noqa: F401 - registers ImageExporter
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice
 
 from engine.status import TaskFailed, TaskFinished
-from gui.engine_messages import failure_text
+from gui.engine_messages import failure_text, task_text
 from gui.main_menu import versions
 from gui.terms import process_role
 
@@ -118,9 +118,11 @@ def task_table(title: str, events: Iterable[Any], label: Callable[[str], str] = 
     for event in latest.values():
         if isinstance(event, TaskFinished):
             details = ", ".join(_counts(event.summary, label))
-            rows.append((event.task, label("ok"), process_role(event.worker), f"{event.seconds:.2f}", details))
+            rows.append(
+                (task_text(event.task), label("ok"), process_role(event.worker), f"{event.seconds:.2f}", details)
+            )
         elif isinstance(event, TaskFailed):
-            rows.append((event.task, label("failed"), process_role(event.worker), "", failure_text(event)))
+            rows.append((task_text(event.task), label("failed"), process_role(event.worker), "", failure_text(event)))
     if not rows:
         return None
     header = (

@@ -361,3 +361,33 @@ def test_the_english_window_keeps_the_cluster_lines_word_for_word():
     assert engine_text("load_offered", params, english("load_offered", params)) == english("load_offered", params)
     timeout = inner_exception("error", "TimeoutError", "")
     assert engine_text("load_error", {"count": 1, **timeout}, "error ×1: TimeoutError") == "error ×1: TimeoutError"
+
+
+TASK_LABELS = [
+    ("writing clean_00000-00001.csv", "正在写出 clean_00000-00001.csv"),
+    ("count partitions 0–3", "统计 分区 0–3"),
+    ("build partition 7", "构建 分区 7"),
+    ("batch of 64", "一批 64 条"),
+    ("building the model", "正在构建模型"),
+    ("3 file(s)", "3 个文件"),
+    ("2 group(s) on the cluster", "集群上的 2 个分组"),
+    # a file's label is its name, whatever words it holds
+    ("#3 writing plan.xlsx", "#3 writing plan.xlsx"),
+    ("#4 batch of 64.csv", "#4 batch of 64.csv"),
+    ("batch of many", "batch of many"),  # not the form: a count is digits
+]
+
+
+def test_task_labels_and_current_activities_show_in_chinese_by_their_form(chinese):
+    from gui.engine_messages import task_text
+
+    assert [task_text(label) for label, _ in TASK_LABELS] == [zh for _, zh in TASK_LABELS]
+    # inside a message: the cluster's "{task} failed: {reason}"
+    params = {"task": "writing a.csv", "reason": "worker died"}
+    assert engine_text("task_failed", params, english("task_failed", params)) == "正在写出 a.csv 失败：worker died"
+
+
+def test_task_labels_stay_the_engine_words_in_english():
+    from gui.engine_messages import task_text
+
+    assert [task_text(label) for label, _ in TASK_LABELS] == [label for label, _ in TASK_LABELS]

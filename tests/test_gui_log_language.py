@@ -247,7 +247,7 @@ def test_a_failed_segment_write_is_logged_in_chinese(main_window, qtbot, tmp_pat
     chinese_error = f"输出未写出：IsADirectoryError：是文件夹（Errno 21）：'{source}' -> '{target}'"
     lines = shown(main_window, result.job)
     assert f"[{result.job}] 分段 1：{chinese_error}" in lines
-    assert f"[{result.job}] writing clean_00000-00001.csv: {chinese_error}" in lines
+    assert f"[{result.job}] 正在写出 clean_00000-00001.csv: {chinese_error}" in lines
     reasons = [
         panel.file_table.item(row, column).text()
         for row in range(4)

@@ -42,7 +42,7 @@ from engine.clean.resume import check_resume, remove_unadopted_outputs
 from engine.clean.segment_hashes import SegmentHashes
 from engine.clean.worker import HASH_COLUMN, CleanFileTask, PartFiles, WriteSegmentTask, run_clean_task
 from engine.cluster.job_executor import open_job_executor
-from engine.coded_errors import inner, inner_error
+from engine.coded_errors import english, inner, inner_error
 from engine.context import Cancelled, JobContext
 from engine.disk_fault import DiskFault, writing_into
 from engine.executor import Executor, TaskResult, TaskSpec, WorkersPublisher
@@ -277,7 +277,7 @@ class _CleanRun:
         task = WriteSegmentTask(
             s, parts, out_path, self.config.out_format, self.config.columns.output, self.config.csv_formula_guard, skips
         )
-        self.pool.submit(("segment", s), task, f"writing {out_path.name}")
+        self.pool.submit(("segment", s), task, english("label_writing", {"name": out_path.name}))
 
     def on_segment_written(self, result: TaskResult, s: int) -> None:
         segment = self.report.segments[s]

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from engine.coded_errors import english
 from engine.context import JobContext
 from engine.dialogues.build import (
     LAYOUT_COLUMNS,
@@ -47,7 +48,9 @@ PREVIEW_DIALOGUES = 3
 
 def group_label(group: tuple[int, int]) -> str:
     start, stop = group
-    return f"partition {start}" if stop == start + 1 else f"partitions {start}–{stop - 1}"
+    if stop == start + 1:
+        return english("label_group_one", {"first": start})
+    return english("label_group_range", {"first": start, "last": stop - 1})
 
 
 def count_dialogues(

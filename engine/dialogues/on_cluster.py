@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.coded_errors import english
 from engine.context import Cancelled, JobContext
 from engine.dialogues.assemble import (
     BuildTotals,
@@ -171,11 +172,13 @@ def count_on_cluster(
     phase 1 wrote into each group (its progress)."""
     rep = ctx.reporter("keys", "coordinator")
     rep.set_counter("rows_total", sum(group_rows))
-    rep.begin(f"{len(groups)} group(s) on the cluster")
+    rep.begin(english("label_groups_on_cluster", {"n": len(groups)}))
     rep.flush()
     counts = [0] * len(groups)
     specs = [
-        TaskSpec(("count", n), CountTask(shard_dir, g, config.min_turns), f"count {group_label(g)}")
+        TaskSpec(
+            ("count", n), CountTask(shard_dir, g, config.min_turns), english("label_count", {"group": group_label(g)})
+        )
         for n, g in enumerate(groups)
     ]
     publisher = WorkersPublisher(pool, ctx.sink, ctx.job)
@@ -248,7 +251,7 @@ def build_on_cluster(
     for n, group in enumerate(groups):
         lo, hi = np.searchsorted(val_ordinals, [firsts[n], firsts[n + 1]])
         task = BuildTask(shard_dir, group, val_ordinals[lo:hi] - firsts[n], settings, built[n])
-        specs.append(TaskSpec(("partition", group[0]), task, f"build {group_label(group)}"))
+        specs.append(TaskSpec(("partition", group[0]), task, english("label_build", {"group": group_label(group)})))
     totals = BuildTotals()
     results: dict[int, tuple[TaskResult, GroupBuilt]] = {}
     peaks: dict[str, int] = {}
@@ -256,7 +259,7 @@ def build_on_cluster(
     joiner = ShardJoiner(outputs, built)
     publisher = WorkersPublisher(pool, ctx.sink, ctx.job)
     try:
-        rep.begin(f"{len(groups)} group(s) on the cluster")
+        rep.begin(english("label_groups_on_cluster", {"n": len(groups)}))
         for result in pool.map_unordered(specs, on_wait=publisher.publish):
             _raise_failed(result)
             n = index_of[result.key[1]]

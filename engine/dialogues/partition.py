@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.coded_errors import english
 from engine.context import JobContext
 from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.ingest import IngestResult, IngestTask, discard_source
@@ -68,7 +69,7 @@ def partition_inputs(
     rep.set_counter("files_total", len(files))
     rep.set_counter("bytes_total", total_bytes)
     rep.set_counter("partitions", partitions)
-    rep.begin(f"{len(files)} file(s)")
+    rep.begin(english("label_files", {"n": len(files)}))
     rep.set_counter("rss_bytes", rss_bytes())
     rep.flush()
     sizes = {src: (p.stat().st_size if p.exists() else 0) for src, p in enumerate(files)}

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.coded_errors import english
 from engine.context import JobContext, parent_alive
 from engine.pipeline.batch_policy import TARGET_RECHECK_S, Batcher, ReplicaView
 from engine.pipeline.config import PipelineConfig
@@ -208,7 +209,7 @@ class BatcherLoop:
         """Add a message's items to the line; True for END_OF_STREAM."""
         if is_end(message):
             return True
-        self.reporter.begin("batching")
+        self.reporter.begin(english("label_batching", {}))
         now = time.monotonic()
         self.batcher.add(message, now)
         self.transit = (now, max(0.0, now - (message[-1][2] - self.config.request_timeout_s)))

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from engine.coded_errors import english
 from engine.context import JobContext, parent_alive
 from engine.pipeline.config import PipelineConfig
 from engine.pipeline.hops import inbox_messages
@@ -66,7 +67,7 @@ def predictor_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiri
     role = f"predictor-{index}"
     stage_setup(ctx, role)
     reporter = ctx.reporter("predictor", str(index))
-    reporter.begin("building the model")
+    reporter.begin(english("label_model_build", {}))
     started = time.perf_counter()
     try:
         model = build_model_from_spec(config)
@@ -89,7 +90,7 @@ def predictor_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWiri
         _, batch_id, reason, items = message
         board.start(index, len(items))
         slot.set(item[0] for item in items)
-        reporter.begin(f"batch of {len(items)}")
+        reporter.begin(english("label_batch", {"n": len(items)}))
         cancels.refresh()
         live = [item for item in items if not cancels.is_cancelled(item[0])]
         reporter.add(items_in=len(items), drops_cancelled=len(items) - len(live))

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from engine.coded_errors import english
 from engine.context import JobContext, parent_alive
 from engine.pipeline.config import PipelineConfig
 from engine.pipeline.hops import inbox_messages, put
@@ -82,7 +83,7 @@ def preprocess_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWir
     chunk_no = 0
     for message in inbox_messages(inbox, reporter, is_end):
         slot.set(item[0] for item in message)
-        reporter.begin("preprocess")
+        reporter.begin(english("label_preprocess", {}))
         cancels.refresh()
         now = time.monotonic()
         live = [item for item in message if not cancels.is_cancelled(item[0]) and item[2] > now]

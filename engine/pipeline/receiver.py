@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 
+from engine.coded_errors import english
 from engine.context import JobContext, parent_alive
 from engine.pipeline.config import PipelineConfig
 from engine.pipeline.hops import inbox_messages, put
@@ -31,7 +32,7 @@ def receiver_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWirin
     reporter = ctx.reporter("receiver", str(index))
     for message in inbox_messages(inbox, reporter, is_end):
         slot.set(item[0] for item in message)
-        reporter.begin("relay")
+        reporter.begin(english("label_relay", {}))
         cancels.refresh()
         now = time.monotonic()
         cancelled = [item for item in message if cancels.is_cancelled(item[0])]

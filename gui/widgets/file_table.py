@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from engine.status import TaskFailed, TaskFinished
-from gui.engine_messages import failure_text
+from gui.engine_messages import failure_text, task_text
 from gui.terms import process_role, term
 from gui.widgets.retranslate import RetranslateOnLanguageChange
 
@@ -76,7 +76,7 @@ class FileTable(RetranslateOnLanguageChange, QTableWidget):
         tip = "\n".join(f"{term(reason)}: {n:,}" for reason, n in sorted(dropped.items())) or self.tr("nothing dropped")
         return self._set_row(
             row_key(event),
-            event.task,
+            task_text(event.task),
             "ok",
             s.get("rows_in", 0),
             s.get("rows_out", 0),
@@ -109,7 +109,7 @@ class FileTable(RetranslateOnLanguageChange, QTableWidget):
             detail += f"\n\n{event.traceback}"
         return self._set_row(
             row_key(event),
-            event.task,
+            task_text(event.task),
             "failed",
             None,
             None,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QLabel, QWidget
 
 from engine.status import JobFinished, TaskFailed
-from gui.engine_messages import failure_text
+from gui.engine_messages import failure_text, task_text
 from gui.summaries import RED
 from gui.widgets.retranslate import RetranslateOnLanguageChange
 
@@ -32,7 +32,7 @@ class RunSummary(RetranslateOnLanguageChange, QLabel):
 
     def show_failed_task(self, failed: TaskFailed) -> None:
         """A task's failure, in red, until the run's end replaces it."""
-        self._set_text(RED.format(f"{failed.task}: {failure_text(failed)}"))
+        self._set_text(RED.format(f"{task_text(failed.task)}: {failure_text(failed)}"))
 
     def reset(self) -> None:
         """A new run: nothing to summarise yet."""

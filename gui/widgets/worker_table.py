@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from engine.progress import WorkerState
+from gui.engine_messages import task_text
 from gui.terms import process_role, term
 from gui.widgets.retranslate import RetranslateOnLanguageChange
 
@@ -49,7 +50,7 @@ class WorkerTable(RetranslateOnLanguageChange, QTableWidget):
                 process_role(w.worker),
                 str(w.pid),
                 term(w.state),
-                w.snapshot.current or "–",
+                task_text(w.snapshot.current) if w.snapshot.current else "–",
                 f"{done:,.0f}",
                 f"{w.busy_share * 100:.0f}",
             )

@@ -1191,6 +1191,54 @@
         <translation>请在“列名映射”中以 键=列名 指定列（键：agent、customer、role、content、time）</translation>
     </message>
     <message>
+        <source>writing {name}</source>
+        <translation>正在写出 {name}</translation>
+    </message>
+    <message>
+        <source>count {group}</source>
+        <translation>统计 {group}</translation>
+    </message>
+    <message>
+        <source>build {group}</source>
+        <translation>构建 {group}</translation>
+    </message>
+    <message>
+        <source>partition {first}</source>
+        <translation>分区 {first}</translation>
+    </message>
+    <message>
+        <source>partitions {first}–{last}</source>
+        <translation>分区 {first}–{last}</translation>
+    </message>
+    <message>
+        <source>preprocess</source>
+        <translation>预处理</translation>
+    </message>
+    <message>
+        <source>batching</source>
+        <translation>组批</translation>
+    </message>
+    <message>
+        <source>relay</source>
+        <translation>转发</translation>
+    </message>
+    <message>
+        <source>building the model</source>
+        <translation>正在构建模型</translation>
+    </message>
+    <message>
+        <source>batch of {n}</source>
+        <translation>一批 {n} 条</translation>
+    </message>
+    <message>
+        <source>{n} file(s)</source>
+        <translation>{n} 个文件</translation>
+    </message>
+    <message>
+        <source>{n} group(s) on the cluster</source>
+        <translation>集群上的 {n} 个分组</translation>
+    </message>
+    <message>
         <source>OK</source>
         <translation>成功</translation>
     </message>
