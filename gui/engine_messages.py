@@ -2,9 +2,10 @@
 
 A failed file, a full disk or a stopped run reach the window as English text plus, for the common
 ones, a ``code`` and ``params``. ``MESSAGES`` (gui/engine_message_texts.py) holds each code's English
-text as a translation source (context ``EngineMessages``); a view shows ``failure_text(message)``: the translation with the
-params filled in, or the engine's English text for a message without a code, a code not listed
-here or a translation whose fields do not match (a new engine message still shows, untranslated).
+text as a translation source (context ``EngineMessages``); a view shows ``failure_text(message)``:
+the translation with the params filled in, or the engine's English text for a message without a
+code, a code not listed here or a translation whose fields do not match (a new engine message still
+shows, untranslated).
 
 The cause of a disk fault or an unreachable path is the C library's English ("No space left on
 device"); it is shown translated by its errno name (``ERRNO_CAUSES``), with the name kept where the

@@ -181,7 +181,7 @@ class DaskExecutor(Executor):
     def _before_dispatch(self) -> None:
         local = self.connection.local_workers
         if local is not None and local.failure is not None:
-            failure = inner_coded("failure", "local_worker_crash_loop", **local.failure_params)
+            failure = inner_coded("failure", "local_worker_crash_loop", **local.failure)
             raise ClusterUnreachable.coded("cluster_failed_in_flight", tasks=len(self._flights), **failure)
         if self.client.status == "closed":
             address = str(self.connection.address)

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from multiprocessing import connection as mp_connection
 from typing import Any
 
-from engine.coded_errors import CodedError, english
+from engine.coded_errors import CodedError
 from engine.context import SPAWN
 from engine.status import describe_exitcode
 from engine.stop_signals import leave_signal_group
@@ -195,10 +195,9 @@ class LocalWorkers:
         self.config = dict(config)
         self.address: str | None = None
         self.restarts = 0
-        #: Why a worker was given up on (None while all are fine): the run cannot go on without it.
-        self.failure: str | None = None
-        #: ``failure`` as the params of "local_worker_crash_loop" (engine/coded_errors.py).
-        self.failure_params: dict[str, Any] = {}
+        #: Why a worker was given up on, as the params of "local_worker_crash_loop"
+        #: (engine/coded_errors.py); None while all are fine. The run cannot go on without it.
+        self.failure: dict[str, Any] | None = None
         self._changed = threading.Condition()
         self._closing = False
         self._wake_read, self._wake_write = SPAWN.Pipe(duplex=False)
@@ -245,7 +244,7 @@ class LocalWorkers:
                     raise LocalWorkersLate.coded("local_workers_ready", ready=self.ready_count(), count=self.count)
                 self._changed.wait(left)
             if self.failure is not None:
-                raise LocalWorkerFailed.coded("local_worker_crash_loop", **self.failure_params)
+                raise LocalWorkerFailed.coded("local_worker_crash_loop", **self.failure)
 
     def ready_count(self) -> int:
         return sum(s.worker_address is not None for s in self._slots)
@@ -292,7 +291,7 @@ class LocalWorkers:
         if slot.start_failures >= MAX_START_FAILURES:
             slot.process, slot.pipe = None, None
             if self.failure is None:
-                self.failure_params = dict(
+                self.failure = dict(
                     number=slot.number,
                     count=self.count,
                     pid=dead.pid,
@@ -300,7 +299,6 @@ class LocalWorkers:
                     exitcode=dead.exitcode,
                     failures=slot.start_failures,
                 )
-                self.failure = english("local_worker_crash_loop", self.failure_params)
             return
         slot.process, slot.pipe = self._spawn()
         self.restarts += 1

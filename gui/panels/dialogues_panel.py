@@ -45,7 +45,7 @@ from engine.status import JobFinished, TaskFailed, TaskFinished
 from gui.panels.base import JobPanel
 from gui.settings_writer import save_settings
 from gui.summaries import dialogues_summary
-from gui.terms import term
+from gui.terms import process_role, term
 from gui.widgets.charts import TimeSeriesChart
 from gui.widgets.forms import grid_of_rows, spin_box
 from gui.widgets.path_picker import CHAT_EXPORT_FILTER, PathPicker
@@ -214,8 +214,8 @@ class DialoguesPanel(JobPanel):
         return {THROUGHPUT_CHART: self.throughput_chart, QUEUE_CHART: self.queue_chart, RSS_CHART: self.rss_chart}
 
     def on_run_reset(self) -> None:
-        for name, chart in self._charts().items():
-            chart.bind(self.controller.tracker.history(name), term)  # RSS series are process names: kept
+        for name, chart in self._charts().items():  # RSS series are process names ("reader 1")
+            chart.bind(self.controller.tracker.history(name), process_role if chart is self.rss_chart else term)
         for box in self.phase_progress.values():
             box.reset()
         self.preview_std.setPlainText("")
