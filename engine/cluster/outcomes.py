@@ -1,7 +1,8 @@
-"""What ``as_completed`` hands over for one Dask task, as the executor interface's ``TaskResult``.
+"""What became of one Dask task, as the executor interface's ``TaskResult``.
 
-``as_completed(with_results=True, raise_errors=False)`` gives a finished task's ``remote.Outcome``,
-or the ``(type, exception, traceback)`` of one that did not finish: ``remote.TaskError`` when the
+The executor's ``_value_of`` gives, as ``as_completed(with_results=True, raise_errors=False)``
+would, a finished task's ``remote.Outcome`` (from its ``TaskDone`` on the status topic, or
+gathered), or the ``(type, exception, traceback)`` of one that did not finish: ``remote.TaskError`` when the
 task raised on its worker (its traceback comes from there), ``KilledWorker`` when the scheduler gave
 up on it after its workers died, anything else when it could not run at all.
 """
