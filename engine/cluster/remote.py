@@ -163,7 +163,7 @@ def run_task(fn: Callable[[Any], Any], payload: Any, label: str, run: RemoteRun)
             failure.reason, failure.error_type, failure.traceback, worker.address, seconds, failure.code, failure.params
         )
     outcome = Outcome(value, worker.address, seconds)
-    _send_done(worker, run.topic, TaskDone(key, outcome, reporter.snapshot()))
+    _send_done(worker, run.topic, TaskDone(key, outcome, reporter.handover()))
     return outcome
 
 
