@@ -363,13 +363,6 @@ class StatusReporter:
             return False
         return self.flush(now)
 
-    def handover(self) -> Snapshot:
-        """A snapshot the caller sends another way (a Dask task's, with its result); the next
-        ``tick`` counts its interval from now, as after a ``flush``."""
-        self._last_sent = time.monotonic()
-        self.snapshots_sent += 1
-        return self.snapshot()
-
     def flush(self, now: float | None = None) -> bool:
         self._last_sent = time.monotonic() if now is None else now
         sent = self.sink.send_snapshot(self.snapshot())
