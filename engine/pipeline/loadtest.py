@@ -31,6 +31,7 @@ import numpy as np
 from engine.coded_errors import english, inner, inner_coded, inner_exception, inner_lines
 from engine.context import JobContext
 from engine.pipeline import event_loop
+from engine.pipeline.gc_pause import frozen_heap
 from engine.pipeline.http_client import KeepAliveClient
 from engine.pipeline.load_tally import LatencySample, RecentIds, TimingSample
 from engine.status import StatusReporter
@@ -256,44 +257,46 @@ class LoadGenerator:
         client = KeepAliveClient(config.url, limit=config.concurrency, token=config.token)
         if config.preconnect:
             await client.preconnect(config.preconnect, config.timeout_s)
-        started = time.monotonic()
-        end = started + config.duration_s if config.duration_s > 0 else float("inf")
-        try:
-            next_arrival = started
-            last_report = 0.0
-            while not self.stop():
-                now = time.monotonic()
-                if now >= end:
-                    break
-                rate = self.current_rate()
-                if rate <= 0:
-                    next_arrival = now + 0.05
-                    await asyncio.sleep(0.05)
-                    self._report(started)
-                    continue
-                while next_arrival <= now:
-                    if self.open < config.concurrency:
-                        self.open += 1
-                        self.sent += 1
-                        task = asyncio.create_task(self._one(client, next_arrival, *self._request()))
-                        tasks.add(task)
-                        task.add_done_callback(tasks.discard)
-                    else:
-                        self.skipped += 1
-                    next_arrival += self.rng.expovariate(rate)
-                if now - last_report >= 0.1:
-                    self._report(started)
-                    last_report = now
-                # Wake at most once a millisecond and send every arrival that fell due: a timer per
-                # arrival would cost the client as much CPU as the requests at thousands per second.
-                await asyncio.sleep(max(ARRIVAL_TICK_S, min(next_arrival, end) - time.monotonic()))
-            sent_for_s = time.monotonic() - started
-            if tasks:
-                await asyncio.wait(tasks, timeout=config.timeout_s + 1.0)
-            for task in tasks:
-                task.cancel()
-        finally:
-            client.close()
+        # Frozen: a full collection would stall this loop and read as the service's latency (gc_pause).
+        with frozen_heap():
+            started = time.monotonic()
+            end = started + config.duration_s if config.duration_s > 0 else float("inf")
+            try:
+                next_arrival = started
+                last_report = 0.0
+                while not self.stop():
+                    now = time.monotonic()
+                    if now >= end:
+                        break
+                    rate = self.current_rate()
+                    if rate <= 0:
+                        next_arrival = now + 0.05
+                        await asyncio.sleep(0.05)
+                        self._report(started)
+                        continue
+                    while next_arrival <= now:
+                        if self.open < config.concurrency:
+                            self.open += 1
+                            self.sent += 1
+                            task = asyncio.create_task(self._one(client, next_arrival, *self._request()))
+                            tasks.add(task)
+                            task.add_done_callback(tasks.discard)
+                        else:
+                            self.skipped += 1
+                        next_arrival += self.rng.expovariate(rate)
+                    if now - last_report >= 0.1:
+                        self._report(started)
+                        last_report = now
+                    # Wake at most once a millisecond and send every arrival that fell due: a timer per
+                    # arrival would cost the client as much CPU as the requests at thousands per second.
+                    await asyncio.sleep(max(ARRIVAL_TICK_S, min(next_arrival, end) - time.monotonic()))
+                sent_for_s = time.monotonic() - started
+                if tasks:
+                    await asyncio.wait(tasks, timeout=config.timeout_s + 1.0)
+                for task in tasks:
+                    task.cancel()
+            finally:
+                client.close()
         self._report(started)
         if self.reporter is not None:
             self.reporter.flush()
