@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.coded_errors import english, inner, inner_coded, inner_exception, inner_lines
+from engine.coded_errors import ENGLISH, english, inner, inner_coded, inner_exception, inner_lines
 from engine.context import JobContext
 from engine.pipeline import event_loop
 from engine.pipeline.gc_pause import frozen_heap
@@ -209,7 +209,8 @@ class LoadGenerator:
                 elif len(texts) == 1 and self.check_answer is not None and not self.check_answer(texts[0], answer):
                     self.wrong += 1
             else:
-                self._count_error(**inner_coded("text", "http_error", http_status=status, reason=error_reason(body)))
+                reason = inner("reason", *error_reason(body))  # said in a window's language by its code
+                self._count_error(**inner_coded("text", "http_error", http_status=status, **reason))
         except (TimeoutError, OSError, ValueError) as exc:
             status = 0
             self._count_error(**inner_exception("text", type(exc).__name__, str(exc)))
@@ -328,14 +329,21 @@ class LoadGenerator:
         )
 
 
-def error_reason(body: bytes) -> str:
-    """The service's reason from an error body (its ``error`` field: the same for every request
-    refused the same way, unlike the request id beside it), or the body's start."""
+def error_reason(body: bytes) -> tuple[str, str, dict[str, Any]]:
+    """The service's reason from an error body: its ``error`` field (the same for every request
+    refused the same way, unlike the request id beside it) with its ``code`` and ``params`` when
+    coded (``engine.coded_errors.CodedText``), else ("", {}); or the body's start."""
     try:
-        reason = json.loads(body).get("error")
+        payload = json.loads(body)
+        reason = payload.get("error")
     except (ValueError, AttributeError):
-        reason = None
-    return str(reason) if reason else body[:200].decode("utf-8", "replace")
+        payload, reason = {}, None
+    if not reason:
+        return body[:200].decode("utf-8", "replace"), "", {}
+    code, params = payload.get("code"), payload.get("params")
+    if isinstance(code, str) and isinstance(params, dict) and code in ENGLISH:
+        return str(reason), code, params
+    return str(reason), "", {}
 
 
 async def probe(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> str | None:
