@@ -10,9 +10,8 @@ import argparse
 
 from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules
 from engine.cli.arguments import (
-    HelpFormatter,
+    add_command,
     config_from_options,
-    help_epilog,
     job_exit_codes,
     non_negative_int,
     positive_int,
@@ -37,21 +36,19 @@ CLUSTER_WORKERS = WorkerStart("engine.clean.worker", "engine.pandas_free:keep_py
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "clean",
-        help="clean chat-log exports (.xlsx/.xls/.csv/.parquet) in parallel",
+        summary="clean chat-log exports (.xlsx/.xls/.csv/.parquet) in parallel",
         description="Clean customer-service chat exports in parallel: drop empty, duplicate and system-message "
         "rows, remove emoji, collapse whitespace; write segments of N input files and report.json. "
         "Bad files are reported with their reason; the others go on.",
-        epilog=help_epilog(
-            [
-                "mpwatch clean exports/ --out cleaned/ --format csv",
-                "mpwatch clean 'data/**/*.xlsx' --out cleaned/ --columns content=消息内容 --resume",
-                "mpwatch clean exports/ --out cleaned/ --report clean-report.html",
-            ],
-            job_exit_codes("done, but some files failed (report.json says which)"),
-        ),
-        formatter_class=HelpFormatter,
+        examples=[
+            "mpwatch clean exports/ --out cleaned/ --format csv",
+            "mpwatch clean 'data/**/*.xlsx' --out cleaned/ --columns content=消息内容 --resume",
+            "mpwatch clean exports/ --out cleaned/ --report clean-report.html",
+        ],
+        exit_codes=job_exit_codes("done, but some files failed (report.json says which)"),
     )
     add_inputs_and_out(parser)
     add_workers_option(parser)

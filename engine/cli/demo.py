@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.cli.arguments import HelpFormatter, config_from_options, help_epilog, job_exit_codes, positive_int
+from engine.cli.arguments import add_command, config_from_options, job_exit_codes, positive_int
 from engine.cli.common import JobCommand, ProgressSpec, StatusPrinter
 from engine.cli.job_options import add_workers_option, finish_job_parser, where_it_ran
 from engine.cluster.local_workers import WorkerStart
@@ -21,16 +21,14 @@ CLUSTER_WORKERS = WorkerStart("engine.demo.job")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "demo",
-        help="generate realistic demo chat-log exports (.xlsx)",
+        summary="generate realistic demo chat-log exports (.xlsx)",
         description="Generate realistic customer-service chat exports with the dirt "
         "the clean job removes, in parallel, with live progress.",
-        epilog=help_epilog(
-            ["mpwatch demo exports/ --files 8 --rows 2000", "mpwatch demo exports/ --report demo-report.html"],
-            job_exit_codes("done, but some files failed"),
-        ),
-        formatter_class=HelpFormatter,
+        examples=["mpwatch demo exports/ --files 8 --rows 2000", "mpwatch demo exports/ --report demo-report.html"],
+        exit_codes=job_exit_codes("done, but some files failed"),
     )
     parser.add_argument("out_dir", type=Path, help="folder to write chat_NNNN.xlsx into (created if missing)")
     parser.add_argument("--files", type=positive_int, default=40, help="number of files (default 40)")

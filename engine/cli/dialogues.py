@@ -10,10 +10,9 @@ import argparse
 import sys
 
 from engine.cli.arguments import (
-    HelpFormatter,
+    add_command,
     arg_type,
     config_from_options,
-    help_epilog,
     job_exit_codes,
     positive_int,
     size_arg,
@@ -39,21 +38,19 @@ val_size_arg = arg_type(parse_val_size, "validation size")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "dialogues",
-        help="build GPT2-chitchat training text (std + reversed mmi) from chat logs",
+        summary="build GPT2-chitchat training text (std + reversed mmi) from chat logs",
         description="Turn chat exports (raw or cleaned .xlsx/.csv/.parquet) into dialogue text for a GPT-2 "
         "chatbot (OUT/std/train.txt, val.txt) and its MMI model (OUT/mmi/…, each dialogue "
         "reversed), with memory bounded by --memory-budget whatever the input size.",
-        epilog=help_epilog(
-            [
-                "mpwatch dialogues cleaned/ --out dialogues/",
-                "mpwatch dialogues exports/ --out dialogues/ --val-size 0.1 --memory-budget 1G",
-                "mpwatch dialogues cleaned/ --out dialogues/ --report dialogues-report.html",
-            ],
-            job_exit_codes("done, but some input files failed"),
-        ),
-        formatter_class=HelpFormatter,
+        examples=[
+            "mpwatch dialogues cleaned/ --out dialogues/",
+            "mpwatch dialogues exports/ --out dialogues/ --val-size 0.1 --memory-budget 1G",
+            "mpwatch dialogues cleaned/ --out dialogues/ --report dialogues-report.html",
+        ],
+        exit_codes=job_exit_codes("done, but some input files failed"),
     )
     add_inputs_and_out(parser)
     parser.add_argument(
