@@ -106,27 +106,6 @@ class HelpFormatter(argparse.HelpFormatter):
         return super()._fill_text(text, width, indent)
 
 
-def add_command(
-    subparsers: argparse._SubParsersAction,
-    name: str,
-    *,
-    summary: str,
-    description: str,
-    examples: list[str],
-    exit_codes: dict[int, str],
-) -> argparse.ArgumentParser:
-    """The parser of sub-command ``name``, laid out as every command's is: ``summary`` in the list of
-    commands, ``description`` atop its --help, then its example command lines and what each exit code
-    means, kept line for line."""
-    return subparsers.add_parser(
-        name,
-        help=summary,
-        description=description,
-        epilog=help_epilog(examples, exit_codes),
-        formatter_class=HelpFormatter,
-    )
-
-
 def help_epilog(examples: list[str], exit_codes: dict[int, str]) -> str:
     """The end of a sub-command's --help: example command lines, then what each exit code means."""
     lines = ["examples:"] + [f"  {example}" for example in examples] + ["", "exit codes:"]

@@ -10,8 +10,9 @@ import argparse
 
 from engine.clean.config import DEDUPE_SCOPES, OUTPUT_FORMATS, CleanConfig, CleanRules
 from engine.cli.arguments import (
-    add_command,
+    HelpFormatter,
     config_from_options,
+    help_epilog,
     job_exit_codes,
     non_negative_int,
     positive_int,
@@ -36,19 +37,21 @@ CLUSTER_WORKERS = WorkerStart("engine.clean.worker", "engine.pandas_free:keep_py
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = add_command(
-        subparsers,
+    parser = subparsers.add_parser(
         "clean",
-        summary="clean chat-log exports (.xlsx/.xls/.csv/.parquet) in parallel",
+        help="clean chat-log exports (.xlsx/.xls/.csv/.parquet) in parallel",
         description="Clean customer-service chat exports in parallel: drop empty, duplicate and system-message "
         "rows, remove emoji, collapse whitespace; write segments of N input files and report.json. "
         "Bad files are reported with their reason; the others go on.",
-        examples=[
-            "mpwatch clean exports/ --out cleaned/ --format csv",
-            "mpwatch clean 'data/**/*.xlsx' --out cleaned/ --columns content=消息内容 --resume",
-            "mpwatch clean exports/ --out cleaned/ --report clean-report.html",
-        ],
-        exit_codes=job_exit_codes("done, but some files failed (report.json says which)"),
+        epilog=help_epilog(
+            [
+                "mpwatch clean exports/ --out cleaned/ --format csv",
+                "mpwatch clean 'data/**/*.xlsx' --out cleaned/ --columns content=消息内容 --resume",
+                "mpwatch clean exports/ --out cleaned/ --report clean-report.html",
+            ],
+            job_exit_codes("done, but some files failed (report.json says which)"),
+        ),
+        formatter_class=HelpFormatter,
     )
     add_inputs_and_out(parser)
     add_workers_option(parser)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.cli.arguments import add_command, config_from_options, job_exit_codes, positive_int
+from engine.cli.arguments import HelpFormatter, config_from_options, help_epilog, job_exit_codes, positive_int
 from engine.cli.common import JobCommand, ProgressSpec, StatusPrinter
 from engine.cli.job_options import add_workers_option, finish_job_parser, where_it_ran
 from engine.cluster.local_workers import WorkerStart
@@ -21,14 +21,16 @@ CLUSTER_WORKERS = WorkerStart("engine.demo.job")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = add_command(
-        subparsers,
+    parser = subparsers.add_parser(
         "demo",
-        summary="generate realistic demo chat-log exports (.xlsx)",
+        help="generate realistic demo chat-log exports (.xlsx)",
         description="Generate realistic customer-service chat exports with the dirt "
         "the clean job removes, in parallel, with live progress.",
-        examples=["mpwatch demo exports/ --files 8 --rows 2000", "mpwatch demo exports/ --report demo-report.html"],
-        exit_codes=job_exit_codes("done, but some files failed"),
+        epilog=help_epilog(
+            ["mpwatch demo exports/ --files 8 --rows 2000", "mpwatch demo exports/ --report demo-report.html"],
+            job_exit_codes("done, but some files failed"),
+        ),
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("out_dir", type=Path, help="folder to write chat_NNNN.xlsx into (created if missing)")
     parser.add_argument("--files", type=positive_int, default=40, help="number of files (default 40)")

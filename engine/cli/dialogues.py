@@ -10,9 +10,10 @@ import argparse
 import sys
 
 from engine.cli.arguments import (
-    add_command,
+    HelpFormatter,
     arg_type,
     config_from_options,
+    help_epilog,
     job_exit_codes,
     positive_int,
     size_arg,
@@ -38,19 +39,21 @@ val_size_arg = arg_type(parse_val_size, "validation size")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = add_command(
-        subparsers,
+    parser = subparsers.add_parser(
         "dialogues",
-        summary="build GPT2-chitchat training text (std + reversed mmi) from chat logs",
+        help="build GPT2-chitchat training text (std + reversed mmi) from chat logs",
         description="Turn chat exports (raw or cleaned .xlsx/.csv/.parquet) into dialogue text for a GPT-2 "
         "chatbot (OUT/std/train.txt, val.txt) and its MMI model (OUT/mmi/…, each dialogue "
         "reversed), with memory bounded by --memory-budget whatever the input size.",
-        examples=[
-            "mpwatch dialogues cleaned/ --out dialogues/",
-            "mpwatch dialogues exports/ --out dialogues/ --val-size 0.1 --memory-budget 1G",
-            "mpwatch dialogues cleaned/ --out dialogues/ --report dialogues-report.html",
-        ],
-        exit_codes=job_exit_codes("done, but some input files failed"),
+        epilog=help_epilog(
+            [
+                "mpwatch dialogues cleaned/ --out dialogues/",
+                "mpwatch dialogues exports/ --out dialogues/ --val-size 0.1 --memory-budget 1G",
+                "mpwatch dialogues cleaned/ --out dialogues/ --report dialogues-report.html",
+            ],
+            job_exit_codes("done, but some input files failed"),
+        ),
+        formatter_class=HelpFormatter,
     )
     add_inputs_and_out(parser)
     parser.add_argument(

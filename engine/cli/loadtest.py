@@ -7,7 +7,7 @@ import os
 import sys
 
 from engine.cli import EXIT_BAD_ARGS, EXIT_FAILED, EXIT_OK
-from engine.cli.arguments import add_command, positive_float, positive_int
+from engine.cli.arguments import HelpFormatter, help_epilog, positive_float, positive_int
 from engine.cli.common import print_interrupted
 from engine.pipeline.config import MAX_TEXTS_PER_REQUEST, TOKEN_ENV
 from engine.priority import add_background_priority_flag, apply_background_priority_flag
@@ -15,19 +15,21 @@ from engine.stop_signals import installed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = add_command(
-        subparsers,
+    parser = subparsers.add_parser(
         "loadtest",
-        summary="send open-loop Poisson load to the service and print latency and throughput",
+        help="send open-loop Poisson load to the service and print latency and throughput",
         description="Open-loop load: requests arrive at RATE per second (Poisson) whatever the answers do; "
         "texts are customer messages from demo chat data.",
-        examples=["mpwatch loadtest http://127.0.0.1:8000 --rate 200 --duration 10"],
-        exit_codes={
-            0: "at least one request was answered 200",
-            1: "no request succeeded (or nothing answers at URL)",
-            2: "bad arguments",
-            130: "stopped by Ctrl-C (SIGINT), figures so far printed; 143 SIGTERM, 129 SIGHUP",
-        },
+        epilog=help_epilog(
+            ["mpwatch loadtest http://127.0.0.1:8000 --rate 200 --duration 10"],
+            {
+                0: "at least one request was answered 200",
+                1: "no request succeeded (or nothing answers at URL)",
+                2: "bad arguments",
+                130: "stopped by Ctrl-C (SIGINT), figures so far printed; 143 SIGTERM, 129 SIGHUP",
+            },
+        ),
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("url", help="service URL, e.g. http://127.0.0.1:8000 (/v1/predict is added if missing)")
     parser.add_argument("--rate", type=positive_float, required=True, help="requests per second offered")

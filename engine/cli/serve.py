@@ -15,9 +15,10 @@ import threading
 
 from engine.cli import EXIT_BAD_ARGS
 from engine.cli.arguments import (
-    add_command,
+    HelpFormatter,
     add_option_with_default,
     config_from_options,
+    help_epilog,
     positive_float,
     positive_int,
 )
@@ -44,22 +45,24 @@ DRAIN_MARGIN_S = 4.0
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     defaults = PipelineConfig()
-    parser = add_command(
-        subparsers,
+    parser = subparsers.add_parser(
         "serve",
-        summary="run the inference service (HTTP, dynamic batching) until Ctrl-C",
+        help="run the inference service (HTTP, dynamic batching) until Ctrl-C",
         description='Serve reply suggestions over HTTP: POST /v1/predict {"text": ...}; GET /healthz; '
         "GET /metrics. Stages run as separate processes with bounded queues between them.",
-        examples=[
-            "mpwatch serve --port 8000",
-            'curl -s localhost:8000/v1/predict -d \'{"text": "请问还有货吗"}\'',
-            'mpwatch serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"   # reachable from other machines',
-        ],
-        exit_codes={
-            1: "the service failed",
-            2: "bad arguments, port in use, or a non-loopback --host without --token",
-            130: "stopped by Ctrl-C (SIGINT) after draining; 143 SIGTERM, 129 SIGHUP",
-        },
+        epilog=help_epilog(
+            [
+                "mpwatch serve --port 8000",
+                'curl -s localhost:8000/v1/predict -d \'{"text": "请问还有货吗"}\'',
+                'mpwatch serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"   # reachable from other machines',
+            ],
+            {
+                1: "the service failed",
+                2: "bad arguments, port in use, or a non-loopback --host without --token",
+                130: "stopped by Ctrl-C (SIGINT) after draining; 143 SIGTERM, 129 SIGHUP",
+            },
+        ),
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--host", default=defaults.host, help="address to bind (default 127.0.0.1, loopback only)")
     parser.add_argument("--port", type=int, default=defaults.port, help="port (default 8000; 0 picks a free one)")
