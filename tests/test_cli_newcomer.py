@@ -18,6 +18,7 @@ import pytest
 from engine.clean.config import DropReason
 from engine.cli import SUBCOMMAND_MODULES
 from tests.cli_support import serving
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY_MODULES = (
@@ -78,11 +79,7 @@ def test_the_app_without_a_display_says_so_and_names_the_subcommands() -> None:
 
 
 def test_loadtest_against_nothing_fails_fast() -> None:
-    import socket
-
-    with socket.socket() as sock:  # a port where nothing listens
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     started = time.monotonic()
     done = cli("loadtest", f"127.0.0.1:{port}", "--rate", "20", "--duration", "60", timeout=60)
     assert done.returncode == 1 and time.monotonic() - started < 20

@@ -74,7 +74,7 @@ def assert_segments_complete(out: Path) -> None:
             assert sum(1 for _ in csv.reader(handle)) - 1 == segment["rows"]
 
 
-def serving(command: Command) -> bool:
+def says_serving(command: Command) -> bool:
     """``mpwatch serve`` has said it serves (its stages are up, the port is open)."""
     return any("serving" in line for line in command.stderr_lines)
 
@@ -147,7 +147,7 @@ def test_ctrl_c_to_the_group_still_stops_clean_at_once(inputs, tmp_path) -> None
 @pytest.mark.timeout(60)
 def test_second_signal_during_the_drain_stops_at_once() -> None:
     command = Command("serve", "--port", "0", "--preprocess-workers", "1", "--quiet")
-    ended = command.end_when(lambda: serving(command), signal.SIGTERM, group=False, second_after_s=0.1)
+    ended = command.end_when(lambda: says_serving(command), signal.SIGTERM, group=False, second_after_s=0.1)
     assert_clean_ending(ended, signal.SIGTERM, drain_s=quick_s(1.5))
 
 
@@ -211,7 +211,7 @@ def service():
     """One running service for the load tests; stopped (and checked) at the end."""
     command = Command("serve", "--port", "0", "--preprocess-workers", "1", "--quiet")
     try:
-        command.wait_until(lambda: serving(command), timeout_s=90)
+        command.wait_until(lambda: says_serving(command), timeout_s=90)
         url = re.search(r"(http://127\.0\.0\.1:\d+)", "".join(command.stderr_lines)).group(1)
         yield url
     finally:
@@ -225,7 +225,7 @@ def service():
 def test_serve_drains_on_signal(signum, group) -> None:
     command = Command("serve", "--port", "0", "--preprocess-workers", "1", "--quiet")
     try:
-        command.wait_until(lambda: serving(command), timeout_s=90)
+        command.wait_until(lambda: says_serving(command), timeout_s=90)
         stages = command.workers()
         ended = command.end(signum, group)
     finally:
