@@ -46,6 +46,21 @@ def clean_command(inputs: Path, out: Path, fmt: str, segment_files: int, *extra:
     return [sys.executable, str(ROOT / "main.py"), *clean_args(inputs, out, fmt, segment_files, *extra)]
 
 
+def run_main(
+    *args: str | Path, timeout_s: float = 240.0, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """``python main.py ARGS`` to its end in a fresh interpreter, as a person runs it, its stdout and
+    stderr kept as text (a pipe: plain progress lines). ``env``: the whole environment (None: ours)."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+    )
+
+
 def start_cli(command: list[str], stderr_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     """The CLI as the leader of a new process group: ``killpg`` then reaches every process of the run."""
     with stderr_path.open("w") as stderr:  # the child keeps its own copy of the descriptor
