@@ -252,24 +252,11 @@ class DaskExecutor(Executor):
             self._outcomes[done.key] = done.outcome
 
     def _value_of(self, future: Any) -> Any:
-        """What a finished future stands for, as ``as_completed(with_results=True)`` would hand it
-        over: the ``Outcome`` (from its ``TaskDone``, else gathered), or ``(type, exception,
-        traceback)``. None when it is no longer finished (its worker died holding a result that
-        never reached us): it is watched again and comes back once computed anew."""
-        outcome = self._outcomes.pop(future.key, None)
-        if outcome is not None:
-            return outcome
-        status = future.status
-        if status == "finished":  # no TaskDone came (its outcome was too large to carry): gather it
-            try:
-                return future.result()
-            except Exception as exc:
-                return type(exc), exc, exc.__traceback__
-        if status == "error":
-            exc = future.exception()
-            return type(exc), exc, future.traceback()
-        self._completed.add(future)
-        return None
+        """``outcomes.value_of`` the future; one no longer finished is watched again."""
+        value = outcomes.value_of(future, self._outcomes.pop(future.key, None))
+        if value is None:
+            self._completed.add(future)
+        return value
 
     def _ready(self, timeout: float) -> list[Any]:
         """Futures done since the last call, waiting up to ``timeout`` for the first one."""
