@@ -43,17 +43,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import queue
 import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from status_drain import StatusDrain  # noqa: E402  (this folder: sys.path[0] when run as a script)
 
 from engine.context import SPAWN, JobContext  # noqa: E402  (standard library and engine.status only)
 
@@ -113,25 +113,11 @@ def run_mpwatch(data_dir: Path, out_dir: Path, fmt: str, workers: int) -> tuple[
 
     status_queue = SPAWN.Queue(maxsize=10000)
     ctx = JobContext("bench", status_queue, SPAWN.Event())
-    seen = [0]
-    done = threading.Event()
-
-    def drain() -> None:
-        while not done.is_set() or not status_queue.empty():
-            try:
-                status_queue.get(timeout=0.05)
-                seen[0] += 1
-            except queue.Empty:
-                pass
-
-    drainer = threading.Thread(target=drain, daemon=True)
-    drainer.start()
-    finished = run_job(run_clean, CleanConfig((data_dir,), out_dir, workers=workers, out_format=fmt), ctx)
-    done.set()
-    drainer.join(timeout=10)
+    with StatusDrain(status_queue) as drain:
+        finished = run_job(run_clean, CleanConfig((data_dir,), out_dir, workers=workers, out_format=fmt), ctx)
     if not finished.ok:
         raise SystemExit(f"mpwatch run failed: {finished.error}")
-    return dict(finished.summary), seen[0]
+    return dict(finished.summary), drain.seen
 
 
 def status_send_cost_s() -> float:

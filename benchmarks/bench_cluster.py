@@ -29,13 +29,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import queue
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zipfile
 from pathlib import Path
@@ -43,6 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from status_drain import StatusDrain  # noqa: E402
 
 
 def cpu_seconds_of_children() -> float:
@@ -67,23 +67,9 @@ def clean_here(data_dir: Path, out: Path, workers: int, out_format: str, cluster
     from engine.context import SPAWN, JobContext, StopFlag
 
     status = SPAWN.Queue(maxsize=10000)
-    done = threading.Event()
-
-    def drain() -> None:
-        while not done.is_set() or not status.empty():
-            try:
-                status.get(timeout=0.1)
-            except queue.Empty:
-                pass
-
-    drainer = threading.Thread(target=drain, daemon=True)
-    drainer.start()
     config = CleanConfig(inputs=(data_dir,), out_dir=out, workers=workers, out_format=out_format, cluster=cluster)
-    try:
+    with StatusDrain(status):
         return run_clean(config, JobContext("bench", status, StopFlag()))
-    finally:
-        done.set()
-        drainer.join(10)
 
 
 def timed_run(

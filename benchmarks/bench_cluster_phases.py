@@ -27,39 +27,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def process_cpu_s(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def process_detail(pid: int) -> tuple[float, float, int] | None:
-    """(user s, system s, minor page faults) of ``pid``."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return int(fields[11]) / CLOCK_TICKS, int(fields[12]) / CLOCK_TICKS, int(fields[7])
+from proc_stat import ProcStat, proc_stat  # noqa: E402
 
 
 def children_of(pid: int) -> list[int]:
     """Every descendant of ``pid`` alive now (from /proc)."""
     parents: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                continue
-            parents.setdefault(ppid, []).append(int(entry))
+        if entry.isdigit() and (stat := proc_stat(int(entry))) is not None:
+            parents.setdefault(stat.ppid, []).append(int(entry))
     found, todo = [], [pid]
     while todo:
         for child in parents.get(todo.pop(), []):
@@ -75,7 +51,7 @@ class Marks:
     def __init__(self) -> None:
         self.rows: list[tuple[str, float, dict[int, float]]] = []
         self.last: dict[int, float] = {}
-        self.detail: dict[int, tuple[float, float, int]] = {}
+        self.detail: dict[int, ProcStat] = {}
         self.lock = threading.Lock()
         self.mark("process start")
 
@@ -84,14 +60,11 @@ class Marks:
         ones known)."""
         with self.lock:
             for pid in children_of(os.getpid()) if scan else list(self.last):
-                cpu = process_cpu_s(pid)
-                if cpu is not None:
-                    self.last[pid] = cpu
-                    detail = process_detail(pid)
-                    if detail is not None:
-                        self.detail[pid] = detail
-            own = process_cpu_s(os.getpid()) or 0.0
-            return {0: own, **self.last}
+                stat = proc_stat(pid)
+                if stat is not None:
+                    self.last[pid] = stat.cpu_s
+                    self.detail[pid] = stat
+            return {0: proc_stat(os.getpid()).cpu_s, **self.last}
 
     def mark(self, name: str) -> None:
         self.rows.append((name, time.perf_counter(), self.sample()))
@@ -190,10 +163,11 @@ def run_marked(args: argparse.Namespace, marks: Marks, cluster: str | None, clea
     stop_sampling.set()
     print(f"{'pool' if args.pool else f'local:{args.workers}'}: {summary['files_ok']} files; load {os.getloadavg()}")
     print(marks.table())
-    marks.detail[0] = process_detail(os.getpid())
-    for pid, (user, system, faults) in sorted(marks.detail.items()):
+    marks.detail[0] = proc_stat(os.getpid())
+    for pid, stat in sorted(marks.detail.items()):
         print(
-            f"  {'job' if pid == 0 else f'pid {pid}'}: user {user:.2f} s, system {system:.2f} s, {faults:,} minor faults"
+            f"  {'job' if pid == 0 else f'pid {pid}'}: user {stat.user_s:.2f} s, system {stat.system_s:.2f} s, "
+            f"{stat.minor_faults:,} minor faults"
         )
 
 

@@ -21,12 +21,14 @@ import queue
 import statistics
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+from proc_stat import proc_stat  # noqa: E402
 
 
 def spin(task_ms: float) -> int:
@@ -40,10 +42,11 @@ def spin(task_ms: float) -> int:
     return 1
 
 
-def process_cpu_s(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+def workers_cpu_s(pids: Iterable[int]) -> float:
+    """CPU seconds of the workers so far (each must still run: a worker lost mid-round spoils it)."""
+    stats = [proc_stat(pid) for pid in pids]
+    assert None not in stats, "a worker exited during the round"
+    return sum(stat.cpu_s for stat in stats)
 
 
 def one_round(tasks: int, task_ms: float, workers: int) -> tuple[float, float]:
@@ -56,9 +59,9 @@ def one_round(tasks: int, task_ms: float, workers: int) -> tuple[float, float]:
     executor = DaskExecutor.open(f"local:{workers}", spin, ctx)
     try:
         pids = executor.connection.local_workers.pids
-        workers_before, own_before = sum(map(process_cpu_s, pids)), time.process_time()
+        workers_before, own_before = workers_cpu_s(pids), time.process_time()
         done = sum(r.value for r in executor.map_unordered(TaskSpec(i, task_ms) for i in range(tasks)) if r.ok)
-        workers_cpu = sum(map(process_cpu_s, pids)) - workers_before
+        workers_cpu = workers_cpu_s(pids) - workers_before
         own_cpu = time.process_time() - own_before
     finally:
         executor.shutdown()

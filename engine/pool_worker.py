@@ -5,10 +5,10 @@ Data flow::
     owner ──CallItem(label, payload)──► Pipe ──► worker_main: fn(payload) ──ResultItem──► Pipe ──► owner
                                                       └── status (snapshots, ProcessStarted) on the same Pipe
 
-A task function reports through ``current_reporter()`` and may poll ``stop_requested()`` (on a Dask
-worker both answer from the task's ``task_scope``, so a job's task runs unchanged there); its
-exception becomes a ``ResultItem`` (class name, plain message, text traceback), never the end of
-the worker. ``POISON_PILL`` (or the job's stop flag, or the owner's death) ends the loop.
+A task function reports through ``current_reporter()`` and may poll ``stop_requested()`` or call
+``check_stop()`` (on a Dask worker they answer from the task's ``task_scope``, so a job's task runs
+unchanged there); its exception becomes a ``ResultItem`` (class name, plain message, text
+traceback), never the end of the worker. ``POISON_PILL`` (or the job's stop flag, or the owner's death) ends the loop.
 
 With ``quick_exit`` the worker then leaves without the interpreter's teardown (``os._exit`` once its
 last status is sent and stdio flushed): finalising the modules of a worker that loaded pyarrow and
@@ -29,7 +29,7 @@ from typing import Any
 
 from engine.cluster import task_scope
 from engine.coded_errors import code_and_params
-from engine.context import JobContext, parent_alive
+from engine.context import Cancelled, JobContext, parent_alive
 from engine.status import StatusReporter
 from engine.status_pipe import PipeStatusWriter
 from engine.stop_signals import Terminated
@@ -98,6 +98,13 @@ def stop_requested() -> bool:
     if scope is not None:
         return scope.stop_requested()
     return _ctx is not None and _ctx.stop_requested()
+
+
+def check_stop() -> None:
+    """Raise ``Cancelled`` when ``stop_requested()``: a task calls it between its units of work, as
+    a job's own code calls ``JobContext.check_stop``."""
+    if stop_requested():
+        raise Cancelled()
 
 
 def worker_main(

@@ -113,21 +113,20 @@ def source_files() -> list[str]:
     return sorted(str(p.relative_to(RESOURCES.parent)) for p in GUI_DIR.rglob("*.py"))
 
 
-def update_ts(language: str = "zh_CN") -> None:
-    """Collect every tr() text of gui/ into the .ts (existing translations kept, vanished ones dropped)."""
+def collect_texts(ts_file: Path, quiet: bool = False) -> None:
+    """Collect every tr() text of gui/ into ``ts_file`` (existing translations kept, vanished ones
+    dropped); ``quiet``: lupdate's summary is not printed."""
     subprocess.run(
-        [
-            _tool("pyside6-lupdate"),
-            *source_files(),
-            "-no-obsolete",
-            "-locations",
-            "none",
-            "-ts",
-            str(ts_path(language).relative_to(RESOURCES.parent)),
-        ],
+        [_tool("pyside6-lupdate"), *source_files(), "-no-obsolete", "-locations", "none", "-ts", str(ts_file)],
         check=True,
         cwd=RESOURCES.parent,
+        capture_output=quiet,
     )
+
+
+def update_ts(language: str = "zh_CN") -> None:
+    """Collect every tr() text of gui/ into the language's .ts."""
+    collect_texts(ts_path(language).relative_to(RESOURCES.parent))
 
 
 def release_qm(language: str = "zh_CN", out: Path | None = None) -> Path:

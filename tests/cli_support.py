@@ -46,6 +46,21 @@ def clean_command(inputs: Path, out: Path, fmt: str, segment_files: int, *extra:
     return [sys.executable, str(ROOT / "main.py"), *clean_args(inputs, out, fmt, segment_files, *extra)]
 
 
+def run_main(
+    *args: str | Path, timeout_s: float = 240.0, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """``python main.py ARGS`` to its end in a fresh interpreter, as a person runs it, its stdout and
+    stderr kept as text (a pipe: plain progress lines). ``env``: the whole environment (None: ours)."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+    )
+
+
 def start_cli(command: list[str], stderr_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     """The CLI as the leader of a new process group: ``killpg`` then reaches every process of the run."""
     with stderr_path.open("w") as stderr:  # the child keeps its own copy of the descriptor
@@ -73,23 +88,24 @@ def injected_env(**variables: str) -> dict[str, str]:
     return {"PYTHONPATH": path, **variables}
 
 
-def read_report(out: Path) -> dict | None:
-    """report.json, or None while it does not exist yet (it is replaced whole, never read half-written)."""
+def read_report(out: Path, name: str = REPORT_NAME) -> dict | None:
+    """The run's report (the clean job's report.json unless ``name`` says another), or None while it
+    does not exist yet (it is replaced whole, never read half-written)."""
     try:
-        return json.loads((out / REPORT_NAME).read_text(encoding="utf-8"))
+        return json.loads((out / name).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
 
 
-def wait_for_report(out: Path, condition, timeout_s: float = 60.0) -> dict:
-    """Poll report.json until ``condition(report)`` holds."""
+def wait_for_report(out: Path, condition, timeout_s: float = 60.0, name: str = REPORT_NAME) -> dict:
+    """Poll the report (as ``read_report`` names it) until ``condition(report)`` holds."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        report = read_report(out)
+        report = read_report(out, name)
         if report is not None and condition(report):
             return report
         time.sleep(0.02)
-    raise AssertionError(f"report.json never satisfied the condition: {read_report(out)}")
+    raise AssertionError(f"{name} never satisfied the condition: {read_report(out, name)}")
 
 
 def group_processes(leader: subprocess.Popen) -> list[psutil.Process]:

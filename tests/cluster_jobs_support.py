@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
+
+from tests.cli_support import run_main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -16,15 +17,7 @@ DIALOGUES_FILES = ("std/train.txt", "std/val.txt", "mmi/train.txt", "mmi/val.txt
 
 def run_cli(*args: str, timeout_s: float = 120.0) -> subprocess.CompletedProcess:
     """``python main.py ARGS --quiet`` in a fresh interpreter, as a person runs it."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "main.py", *args, "--quiet"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-    )
+    return run_main(*args, "--quiet", timeout_s=timeout_s, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
 def ok(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:

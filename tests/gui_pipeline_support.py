@@ -1,8 +1,10 @@
-"""The Pipeline panel set up the way every GUI test of the inference service starts it."""
+"""The Pipeline panel set up the way every GUI test of the inference service starts it, and stopped the way they stop it."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from engine.status import JobFinished
 
 
 def pipeline_panel_on_free_port(
@@ -24,3 +26,14 @@ def pipeline_panel_on_free_port(
     if load_rate is not None:
         panel.load.rate.setValue(load_rate)
     return panel
+
+
+def stop_service_and_load(panel: Any, qtbot: Any, timeout_ms: int = 30000) -> JobFinished:
+    """Stop the service and wait for its end (stopped or done: a failed run fails the test), then for
+    the end of the load generator's run, which stops with it."""
+    with qtbot.waitSignal(panel.job_finished, timeout=timeout_ms) as finished:
+        panel.stop_job()
+    result: JobFinished = finished.args[0]
+    assert result.ok or result.cancelled, result.error
+    qtbot.waitUntil(lambda: panel.load.controller.run.finished, timeout=20000)
+    return result

@@ -1,8 +1,10 @@
-"""Helpers shared by tests: finding child processes that should not be there, emptying a status queue."""
+"""Helpers shared by tests: finding child processes that should not be there, emptying a status
+queue, a free loopback port."""
 
 from __future__ import annotations
 
 import queue
+import socket
 import time
 from typing import Any
 
@@ -43,3 +45,10 @@ def drain(q: Any) -> list:
             out.append(q.get_nowait())
         except queue.Empty:
             return out
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now (the OS picks it), for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -125,6 +125,23 @@ class Command:
         self._reader.join(5)
         return Ended(self.proc.returncode, "".join(self.stderr_lines), stdout, seconds, list(self.descendants.values()))
 
+    def end_when(
+        self,
+        ready: Callable[[], bool],
+        signum: int,
+        group: bool,
+        *,
+        ready_timeout_s: float = 60.0,
+        second_after_s: float | None = None,
+        timeout_s: float = 30.0,
+    ) -> Ended:
+        """Once ``ready()`` holds, ``end`` the command; whatever happens, nothing of it stays running."""
+        try:
+            self.wait_until(ready, ready_timeout_s)
+            return self.end(signum, group, second_after_s, timeout_s)
+        finally:
+            self.kill()
+
     def kill(self) -> None:
         """Test clean-up: whatever happened, nothing of this command stays."""
         if self.proc.poll() is None:

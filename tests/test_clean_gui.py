@@ -9,21 +9,8 @@ import pytest
 from engine.status import JobFinished, Snapshot
 from tests.clean_fixtures import write_good_inputs
 from tests.cli_support import injected_env
+from tests.gui_clean_support import clean_panel_filled
 from tests.helpers import wait_no_children
-
-
-def clean_panel_filled(main_window, inputs, out, segment_files: int, out_format: str):
-    """The Clean panel, its tab chosen and its form filled as a person would: 2 workers, no resume."""
-    panel = main_window.panels["clean"]
-    main_window.tabs.setCurrentWidget(panel)
-    form = panel.form
-    form.inputs.set_text(str(inputs))
-    form.out_dir.set_text(str(out))
-    form.workers.setValue(2)
-    form.segment_files.setValue(segment_files)
-    form.out_format.setCurrentText(out_format)
-    form.resume.setChecked(False)
-    return panel
 
 
 @pytest.mark.timeout(150)

@@ -17,7 +17,8 @@ import pytest
 
 from engine.clean.config import DropReason
 from engine.cli import SUBCOMMAND_MODULES
-from tests.cli_support import serving
+from tests.cli_support import run_main, serving
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY_MODULES = (
@@ -33,12 +34,6 @@ HEAVY_MODULES = (
     "engine.pipeline.service",
     "engine.pipeline.loadtest",
 )
-
-
-def cli(*args: str, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env
-    )
 
 
 def test_help_of_every_subcommand_is_quick_with_an_example_and_exit_codes() -> None:
@@ -57,7 +52,7 @@ def test_help_of_every_subcommand_is_quick_with_an_example_and_exit_codes() -> N
     assert loaded.stdout.strip() == "[]", loaded.stdout + loaded.stderr
     for name in SUBCOMMAND_MODULES:
         started = time.monotonic()
-        done = cli(name, "--help", timeout=60)
+        done = run_main(name, "--help", timeout_s=60)
         seconds = time.monotonic() - started
         assert done.returncode == 0, done.stderr
         assert "examples:" in done.stdout and f"mpwatch {name}" in done.stdout
@@ -70,7 +65,7 @@ def test_the_app_without_a_display_says_so_and_names_the_subcommands() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     if sys.platform != "linux":
         pytest.skip("the display check is for X11/Wayland platforms")
-    done = cli(timeout=60, env=env)
+    done = run_main(timeout_s=60, env=env)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "display" in lines[0] and "Traceback" not in done.stderr
@@ -78,13 +73,9 @@ def test_the_app_without_a_display_says_so_and_names_the_subcommands() -> None:
 
 
 def test_loadtest_against_nothing_fails_fast() -> None:
-    import socket
-
-    with socket.socket() as sock:  # a port where nothing listens
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     started = time.monotonic()
-    done = cli("loadtest", f"127.0.0.1:{port}", "--rate", "20", "--duration", "60", timeout=60)
+    done = run_main("loadtest", f"127.0.0.1:{port}", "--rate", "20", "--duration", "60", timeout_s=60)
     assert done.returncode == 1 and time.monotonic() - started < 20
     assert f"is the service running at http://127.0.0.1:{port}?" in done.stderr
     assert "p50" not in done.stdout + done.stderr and "Traceback" not in done.stderr
@@ -110,17 +101,17 @@ def test_serve_announces_only_when_healthy_and_loadtest_counts_each_error_once(n
         empty = _request(url + "/v1/predict", b'{"text": " \\n "}', "POST", token="s3cret")
         missing = _request(url + "/nope")
         started = time.monotonic()
-        no_token = cli(
+        no_token = run_main(
             "loadtest",
             url,
             "--rate",
             "40",
             "--duration",
             "1.5",
-            timeout=120,
+            timeout_s=120,
             env={k: v for k, v in os.environ.items() if k != "MPWATCH_TOKEN"},
         )
-        with_token = cli("loadtest", url, "--rate", "40", "--duration", "1.5", "--token", "s3cret", timeout=120)
+        with_token = run_main("loadtest", url, "--rate", "40", "--duration", "1.5", "--token", "s3cret", timeout_s=120)
         loadtest_s = time.monotonic() - started
         os.killpg(server.pid, signal.SIGINT)
         assert server.wait(timeout=30) == 130  # 128 + SIGINT, after the drain
@@ -139,7 +130,7 @@ def test_serve_announces_only_when_healthy_and_loadtest_counts_each_error_once(n
 
 def test_serve_refuses_a_public_address_without_a_token() -> None:
     env = {k: v for k, v in os.environ.items() if k != "MPWATCH_TOKEN"}
-    done = cli("serve", "--host", "0.0.0.0", "--port", "0", timeout=60, env=env)
+    done = run_main("serve", "--host", "0.0.0.0", "--port", "0", timeout_s=60, env=env)
     assert done.returncode == 2
     assert "--token" in done.stderr and "--allow-unauthenticated" in done.stderr and "Traceback" not in done.stderr
 
@@ -148,9 +139,9 @@ def test_serve_refuses_a_public_address_without_a_token() -> None:
 def test_small_data_through_clean_and_dialogues_rows_bar_one_set_of_drop_names_proportionate_split(
     tmp_path: Path, no_leftover_children
 ) -> None:
-    demo = cli("demo", str(tmp_path / "raw"), "--files", "2", "--rows", "1500", "--workers", "2", "--quiet")
+    demo = run_main("demo", str(tmp_path / "raw"), "--files", "2", "--rows", "1500", "--workers", "2", "--quiet")
     assert demo.returncode == 0, demo.stderr
-    clean = cli(
+    clean = run_main(
         "clean",
         str(tmp_path / "raw"),
         "--out",
@@ -159,7 +150,7 @@ def test_small_data_through_clean_and_dialogues_rows_bar_one_set_of_drop_names_p
         "csv",
         "--workers",
         "2",
-        timeout=180,
+        timeout_s=180,
     )
     assert clean.returncode == 0, clean.stderr
     bars = [part for part in re.split(r"[\r\n]", clean.stderr) if "|" in part or "it/s" in part or "rows" in part]
@@ -167,7 +158,7 @@ def test_small_data_through_clean_and_dialogues_rows_bar_one_set_of_drop_names_p
     # stderr is a pipe here, so the bar is the plain line ("clean: 3,000 / 3,000 rows (100 %) · …"):
     # it counts rows, not bytes.
     assert any(re.search(r"[\d,]+ / [\d,]+ rows", bar) for bar in bars), bars
-    dialogues = cli(
+    dialogues = run_main(
         "dialogues",
         str(tmp_path / "raw"),
         "--out",
@@ -175,7 +166,7 @@ def test_small_data_through_clean_and_dialogues_rows_bar_one_set_of_drop_names_p
         "--workers",
         "2",
         "--quiet",
-        timeout=180,
+        timeout_s=180,
     )
     assert dialogues.returncode == 0, dialogues.stderr
     report = json.loads((tmp_path / "dialogues" / "dialogues-report.json").read_text())

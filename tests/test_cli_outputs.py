@@ -6,21 +6,13 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from engine.output_folder import dialogue_train_file
 from engine.tables.inputs import expand_inputs
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def cli(*args: str | Path, timeout: float = 240) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "main.py", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=timeout
-    )
+from tests.cli_support import run_main
 
 
 def error_lines(done: subprocess.CompletedProcess) -> list[str]:
@@ -31,7 +23,7 @@ def error_lines(done: subprocess.CompletedProcess) -> list[str]:
 def exports(tmp_path_factory) -> Path:
     """Four small demo exports (written by the demo command, as a user would)."""
     folder = tmp_path_factory.mktemp("exports")
-    done = cli("demo", folder, "--files", "4", "--rows", "300", "--workers", "2", "--quiet")
+    done = run_main("demo", folder, "--files", "4", "--rows", "300", "--workers", "2", "--quiet")
     assert done.returncode == 0, done.stderr
     return folder
 
@@ -39,14 +31,14 @@ def exports(tmp_path_factory) -> Path:
 @pytest.mark.timeout(600)
 def test_a_second_clean_into_one_folder_is_refused_then_overwrites_only_its_outputs(exports, tmp_path) -> None:
     out = tmp_path / "cleaned"
-    first = cli("clean", exports, "--out", out, "--segment-files", "1", "--workers", "2", "--quiet")
+    first = run_main("clean", exports, "--out", out, "--segment-files", "1", "--workers", "2", "--quiet")
     assert first.returncode == 0, first.stderr
     old = sorted(p.name for p in out.glob("clean_*.xlsx"))
     assert len(old) == 4
     (out / "notes.txt").write_text("mine")
     shutil.copy(exports / "chat_0000.xlsx", out / "unrelated.xlsx")  # readable, but no run's output
 
-    refused = cli("clean", exports, "--out", out, "--format", "csv", "--segment-files", "2", "--workers", "2")
+    refused = run_main("clean", exports, "--out", out, "--format", "csv", "--segment-files", "2", "--workers", "2")
     assert refused.returncode == 2
     assert len(error_lines(refused)) == 1, refused.stderr
     assert all(name in refused.stderr for name in old) and "--overwrite" in refused.stderr
@@ -54,7 +46,7 @@ def test_a_second_clean_into_one_folder_is_refused_then_overwrites_only_its_outp
     assert "Traceback" not in refused.stderr
     assert sorted(p.name for p in out.glob("clean_*")) == old  # nothing started, nothing removed
 
-    again = cli(
+    again = run_main(
         "clean", exports, "--out", out, "--format", "csv", "--segment-files", "2", "--workers", "2", "--overwrite"
     )
     assert again.returncode == 0, again.stderr
@@ -62,7 +54,7 @@ def test_a_second_clean_into_one_folder_is_refused_then_overwrites_only_its_outp
     assert (out / "notes.txt").read_text() == "mine" and (out / "unrelated.xlsx").is_file()
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
 
-    dialogues = cli("dialogues", out, "--out", tmp_path / "dialogues", "--workers", "2", "--quiet")
+    dialogues = run_main("dialogues", out, "--out", tmp_path / "dialogues", "--workers", "2", "--quiet")
     assert dialogues.returncode == 0, dialogues.stderr
     read = json.loads((tmp_path / "dialogues" / "dialogues-report.json").read_text(encoding="utf-8"))
     assert sorted(Path(p).name for p in read["inputs"]) == ["clean_00000-00001.csv", "clean_00002-00003.csv"]
@@ -72,17 +64,17 @@ def test_a_second_clean_into_one_folder_is_refused_then_overwrites_only_its_outp
 @pytest.mark.timeout(300)
 def test_resume_offered_only_for_the_same_settings_and_a_rerun_of_dialogues_is_refused(exports, tmp_path) -> None:
     out = tmp_path / "cleaned"
-    assert cli("clean", exports, "--out", out, "--format", "csv", "--workers", "2", "--quiet").returncode == 0
-    same = cli("clean", exports, "--out", out, "--format", "csv", "--workers", "2")
+    assert run_main("clean", exports, "--out", out, "--format", "csv", "--workers", "2", "--quiet").returncode == 0
+    same = run_main("clean", exports, "--out", out, "--format", "csv", "--workers", "2")
     assert same.returncode == 2 and "--resume" in same.stderr and "--overwrite" in same.stderr
-    resumed = cli("clean", exports, "--out", out, "--format", "csv", "--workers", "2", "--resume", "--quiet")
+    resumed = run_main("clean", exports, "--out", out, "--format", "csv", "--workers", "2", "--resume", "--quiet")
     assert resumed.returncode == 0, resumed.stderr
-    both = cli("clean", exports, "--out", out, "--resume", "--overwrite")
+    both = run_main("clean", exports, "--out", out, "--resume", "--overwrite")
     assert both.returncode == 2 and "not allowed with" in both.stderr
 
     train = tmp_path / "train"
-    assert cli("dialogues", out, "--out", train, "--workers", "2", "--quiet").returncode == 0
-    rerun = cli("dialogues", out, "--out", train, "--workers", "2")
+    assert run_main("dialogues", out, "--out", train, "--workers", "2", "--quiet").returncode == 0
+    rerun = run_main("dialogues", out, "--out", train, "--workers", "2")
     assert rerun.returncode == 2 and len(error_lines(rerun)) == 1
     assert "std/train.txt" in rerun.stderr and "--overwrite" in rerun.stderr and "--resume" not in rerun.stderr
 
@@ -90,10 +82,10 @@ def test_resume_offered_only_for_the_same_settings_and_a_rerun_of_dialogues_is_r
 @pytest.mark.timeout(300)
 def test_demo_rerun_with_fewer_files_leaves_no_leftovers_to_read(tmp_path) -> None:
     out = tmp_path / "demo"
-    assert cli("demo", out, "--files", "3", "--rows", "50", "--workers", "2", "--quiet").returncode == 0
-    refused = cli("demo", out, "--files", "1", "--rows", "50")
+    assert run_main("demo", out, "--files", "3", "--rows", "50", "--workers", "2", "--quiet").returncode == 0
+    refused = run_main("demo", out, "--files", "1", "--rows", "50")
     assert refused.returncode == 2 and "chat_0002.xlsx" in refused.stderr and "--overwrite" in refused.stderr
-    done = cli("demo", out, "--files", "1", "--rows", "50", "--workers", "1", "--quiet", "--overwrite")
+    done = run_main("demo", out, "--files", "1", "--rows", "50", "--workers", "1", "--quiet", "--overwrite")
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == ["chat_0000.xlsx", "demo-report.json"]
 
@@ -102,7 +94,7 @@ def test_demo_rerun_with_fewer_files_leaves_no_leftovers_to_read(tmp_path) -> No
 @pytest.mark.parametrize("command", ["clean", "dialogues"])
 def test_a_wrong_column_is_one_message_with_the_closest_name_and_creates_nothing(exports, tmp_path, command) -> None:
     out = tmp_path / "out"
-    done = cli(command, exports, "--out", out, "--columns", "content=消息", "--workers", "2")
+    done = run_main(command, exports, "--out", out, "--columns", "content=消息", "--workers", "2")
     assert done.returncode == 2
     assert len(error_lines(done)) == 1 and "missing column" not in done.stderr, done.stderr
     assert "消息 (content)" in done.stderr and "content=消息内容" in done.stderr
@@ -119,7 +111,7 @@ def test_a_folder_with_nothing_to_read_is_named_with_what_was_skipped(tmp_path) 
     for name in ("a.txt", "b.txt", "c.txt"):
         (texts / name).write_text("hello")
     for command, folder, said in (("clean", empty, "it is empty"), ("dialogues", texts, "3 .txt files")):
-        done = cli(command, folder, "--out", tmp_path / "out")
+        done = run_main(command, folder, "--out", tmp_path / "out")
         assert done.returncode == 2
         assert len(error_lines(done)) == 1 and str(folder) in done.stderr and said in done.stderr, done.stderr
     assert not (tmp_path / "out").exists()
@@ -130,12 +122,12 @@ def test_an_out_that_is_a_file_or_a_missing_input_is_a_clear_error_and_creates_n
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     for args in (("clean", exports, "--out", blocker), ("dialogues", exports, "--out", blocker), ("demo", blocker)):
-        done = cli(*args)
+        done = run_main(*args)
         assert done.returncode == 2
         assert "is a file, not a folder" in done.stderr and "File exists" not in done.stderr, done.stderr
     for command in ("clean", "dialogues"):
         out = tmp_path / f"out-{command}"
-        done = cli(command, tmp_path / "missing", "--out", out)
+        done = run_main(command, tmp_path / "missing", "--out", out)
         assert done.returncode == 2 and "input not found" in done.stderr
         assert not out.exists()
 

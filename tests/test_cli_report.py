@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ import pytest
 from engine.cli import EXIT_BAD_ARGS
 from engine.cli import main as cli_main
 from gui.main_menu import versions
+from tests.cli_support import run_main
 
 ROOT = Path(__file__).resolve().parent.parent
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -28,14 +28,7 @@ def run_cli(*args: str, timeout: float = 150) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env.pop("QT_QPA_PLATFORM", None)  # the report must set up its own offscreen Qt
     env.pop("DISPLAY", None)
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_main(*args, timeout_s=timeout, env=env)
 
 
 def section(text: str, title: str) -> str:

@@ -28,7 +28,7 @@ from engine.context import SPAWN, JobContext, StopFlag
 from engine.executor import TaskSpec
 from engine.pandas_free import keep_pyarrow_from_importing_pandas
 from tests import cluster_targets as targets
-from tests.helpers import live_children, wait_no_children
+from tests.helpers import free_port, live_children, wait_no_children
 
 
 @pytest.mark.parametrize(
@@ -59,12 +59,6 @@ def test_cluster_addresses_parse(text, expected):
 def test_anything_else_is_a_clear_error(text, says):
     with pytest.raises(ValueError, match=says):
         parse_cluster_address(text)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.mark.timeout(30)
@@ -194,9 +188,7 @@ def test_connection_test_runs_in_a_process_and_says_why_it_failed(no_leftover_ch
 
     with pytest.raises(ValueError, match="not a cluster address"):
         ConnectionTest("10.0.0.5:8786")  # refused before any process starts
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed = sock.getsockname()[1]
+    closed = free_port()
     test = ConnectionTest(f"tcp://127.0.0.1:{closed}").start()
     assert test.poll() is None  # the answer is not there at once: nothing waited for it
     result = poll_until_done(test, 40)

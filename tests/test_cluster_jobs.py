@@ -7,7 +7,6 @@ with two ``dask worker`` processes over loopback TCP (the fixture of test_cluste
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from tests.cluster_jobs_support import (
     ok,
     run_cli,
 )
+from tests.helpers import free_port
 from tests.test_cluster_scheduler import scheduler_and_two_workers  # noqa: F401  (a fixture)
 
 DEMO_ARGS = ("--files", "5", "--rows", "400", "--seed", "5")
@@ -84,9 +84,7 @@ def test_jobs_on_a_scheduler_and_two_workers_write_what_a_local_run_writes(
 
 @pytest.mark.timeout(60)
 def test_an_unreachable_scheduler_ends_the_job_with_one_line(local_runs, tmp_path):
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     result = run_cli(
         "clean", str(local_runs["demo"]), "--out", str(tmp_path / "out"), "--cluster", f"tcp://127.0.0.1:{port}"
     )

@@ -21,16 +21,10 @@ from engine.context import JobContext, StopFlag
 from engine.executor import TaskSpec
 from engine.status import Snapshot
 from tests import cluster_targets as targets
-from tests.helpers import live_children, wait_no_children
+from tests.helpers import free_port, live_children, wait_no_children
 
 ROOT = Path(__file__).resolve().parents[1]
 DASK = Path(sys.executable).with_name("dask")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

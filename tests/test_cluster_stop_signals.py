@@ -33,11 +33,9 @@ CLUSTER_DRAIN_S = 15.0
 def test_a_cluster_run_stops_on_signal_and_leaves_no_process(inputs, tmp_path: Path, signum, group) -> None:  # noqa: F811
     out = tmp_path / "out"
     command = clean(inputs, out, "--cluster", "local:2", workers=None, env={"MPWATCH_PROGRESS_EVERY_S": "600"})
-    try:
-        command.wait_until(lambda: len(written_segments(out)) >= 1, timeout_s=120)
-        ended = command.end(signum, group, timeout_s=CLUSTER_DRAIN_S + 15)
-    finally:
-        command.kill()
+    ended = command.end_when(
+        lambda: len(written_segments(out)) >= 1, signum, group, ready_timeout_s=120, timeout_s=CLUSTER_DRAIN_S + 15
+    )
     assert ended.code == EXIT[signum], ended.stderr
     assert ended.seconds < CLUSTER_DRAIN_S, f"{ended.seconds:.1f} s from the signal to the exit"
     assert not ended.alive_after(), ended.stderr

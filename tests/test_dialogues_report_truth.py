@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from engine.demo.data import make_chat_frame
 from engine.dialogues.layout import OUTPUT_FILES, REPORT_NAME, WORK_PREFIX
-from tests.cli_support import ROOT, injected_env, kill_group, run_cli, start_cli
+from tests.cli_support import ROOT, injected_env, kill_group, read_report, run_cli, start_cli, wait_for_report
 
 
 def dialogues_command(chat: Path, out: Path) -> list[str]:
     return [sys.executable, str(ROOT / "main.py"), "dialogues", str(chat), "--out", str(out), "--quiet"]
-
-
-def read(out: Path) -> dict | None:
-    try:
-        return json.loads((out / REPORT_NAME).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
 
 
 def no_final_output(out: Path) -> bool:
@@ -41,14 +32,10 @@ def test_sigkill_after_a_phase_leaves_running_with_that_phase_then_a_new_run_fin
     out = tmp_path / "out"
     cli = start_cli(dialogues_command(chat, out), tmp_path / "stderr.txt")
     try:
-        deadline = time.monotonic() + 90
-        report = read(out)
-        while not (report and "partition" in report["phases"]) and time.monotonic() < deadline:
-            time.sleep(0.02)
-            report = read(out)
+        wait_for_report(out, lambda report: "partition" in report["phases"], 90, REPORT_NAME)
     finally:
         kill_group(cli)
-    report = read(out)
+    report = read_report(out, REPORT_NAME)
     assert report["status"] == "running" and report["error"] == ""
     assert "partition" in report["phases"] and report["phase"] in ("keys", "build", "publishing")
     assert report["outputs"] == {} and no_final_output(out)
@@ -56,7 +43,7 @@ def test_sigkill_after_a_phase_leaves_running_with_that_phase_then_a_new_run_fin
 
     code, stderr = run_cli(dialogues_command(chat, out), tmp_path)
     assert code == 0, stderr
-    report = read(out)
+    report = read_report(out, REPORT_NAME)
     assert report["status"] == "done" and report["phase"] == "done"
     assert set(report["phases"]) == {"partition", "keys", "build"}
     assert all(Path(p).is_file() for p in report["outputs"].values()) and report["rows"]["reconciles"]
@@ -69,7 +56,7 @@ def test_a_full_disk_fails_the_run_naming_the_file(chat, tmp_path):
     env = injected_env(MPWATCH_TEST_FULL_DISK="std-train")
     code, stderr = run_cli(dialogues_command(chat, out), tmp_path, env)
     assert code == 1, stderr
-    report = read(out)
+    report = read_report(out, REPORT_NAME)
     assert report["status"] == "failed" and report["outputs"] == {}
     assert report["error"].startswith(f"cannot write {out}/{WORK_PREFIX}")
     assert report["error"].endswith("std-train.txt: No space left on device (ENOSPC)")

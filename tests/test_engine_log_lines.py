@@ -4,16 +4,13 @@ CLI prints and a report may quote), numbers formatted as before; the CLI prints 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from engine.coded_errors import english, inner
 from engine.demo.data import make_chat_frame
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.cli_support import run_main
 
 
 def test_each_log_line_reads_as_its_former_f_string():
@@ -74,9 +71,8 @@ def test_each_log_line_reads_as_its_former_f_string():
 def test_the_cli_prints_the_dialogues_warnings_in_english(tmp_path):
     for i in range(2):
         make_chat_frame(2000, seed=3, file_index=i).to_csv(tmp_path / f"chat_{i}.csv", index=False)
-    command = [sys.executable, "main.py", "dialogues", str(tmp_path), "--out", str(tmp_path / "out")]
     options = ["--val-size", "100000", "--memory-budget", "16MB", "--workers", "2", "--quiet"]
-    done = subprocess.run([*command, *options], cwd=ROOT, capture_output=True, text=True, timeout=200)
+    done = run_main("dialogues", tmp_path, "--out", tmp_path / "out", *options, timeout_s=200)
     assert done.returncode == 0, done.stderr
     warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 2, done.stderr

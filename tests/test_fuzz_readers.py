@@ -55,14 +55,7 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-settings.register_profile(
-    "deep",
-    max_examples=150,
-    deadline=None,
-    database=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+settings.register_profile("deep", settings.get_profile("ci"), max_examples=150, derandomize=False)
 PROFILE_NAME = os.environ.get("MPWATCH_FUZZ", "ci")
 PROFILE = settings.get_profile(PROFILE_NAME)
 #: The in-process reader property is ~50x cheaper an example than a job run: many more of them.

@@ -15,6 +15,7 @@ from engine.demo.data import make_chat_frame
 from engine.status import JobFinished, LogLine, TaskFailed
 from gui.widgets.file_table import STATUS_COLUMN
 from tests.clean_fixtures import write_good_inputs
+from tests.gui_clean_support import clean_panel_filled
 from tests.helpers import wait_no_children
 
 
@@ -39,14 +40,8 @@ def shown(main_window, job: str) -> list[str]:
 @pytest.mark.timeout(150)
 def test_a_clean_run_and_its_resume_are_logged_in_chinese(main_window, qtbot, tmp_path, chinese):
     write_good_inputs(tmp_path / "in", files=4, rows=700, seed=5)
-    panel = main_window.panels["clean"]
+    panel = clean_panel_filled(main_window, tmp_path / "in", tmp_path / "out", segment_files=2, out_format="csv")
     form = panel.form
-    form.inputs.set_text(str(tmp_path / "in"))
-    form.out_dir.set_text(str(tmp_path / "out"))
-    form.workers.setValue(2)
-    form.segment_files.setValue(2)
-    form.out_format.setCurrentText("csv")
-    form.resume.setChecked(False)
     first, sent = run_from(panel, qtbot, main_window)
     english = sorted(line.text for line in sent if line.code == "segment_written")
     assert all(re.fullmatch(r"segment \d/2 written: clean_\d{5}-\d{5}\.csv \(\d,\d{3} rows\)", t) for t in english)
@@ -223,14 +218,7 @@ def test_a_failed_segment_write_is_logged_in_chinese(main_window, qtbot, tmp_pat
     write_good_inputs(tmp_path / "in", files=4, rows=300, seed=3)
     out = tmp_path / "out"
     (out / "clean_00000-00001.csv").mkdir(parents=True)
-    panel = main_window.panels["clean"]
-    form = panel.form
-    form.inputs.set_text(str(tmp_path / "in"))
-    form.out_dir.set_text(str(out))
-    form.workers.setValue(2)
-    form.segment_files.setValue(2)
-    form.out_format.setCurrentText("csv")
-    form.resume.setChecked(False)
+    panel = clean_panel_filled(main_window, tmp_path / "in", out, segment_files=2, out_format="csv")
     failed: list[TaskFailed] = []
     main_window.poller.add_global_listener(lambda m: failed.append(m) if isinstance(m, TaskFailed) else None)
     result, sent = run_from(panel, qtbot, main_window)

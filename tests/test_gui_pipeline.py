@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.status import JobFinished
-from tests.gui_pipeline_support import pipeline_panel_on_free_port
+from tests.gui_pipeline_support import pipeline_panel_on_free_port, stop_service_and_load
 from tests.helpers import wait_no_children
 
 
@@ -38,11 +37,7 @@ def test_pipeline_panel_serves_loads_and_stops(main_window, qtbot):
     panel.max_batch.setValue(7)  # live retune reaches the batcher process
     qtbot.waitUntil(lambda: panel.monitor.gauge("max_batch", stage="batcher") == 7, timeout=10000)
 
-    with qtbot.waitSignal(panel.job_finished, timeout=30000) as finished:
-        panel.stop_job()
-    result: JobFinished = finished.args[0]
-    assert result.ok or result.cancelled, result.error
-    qtbot.waitUntil(lambda: panel.load.controller.run.finished, timeout=20000)
+    stop_service_and_load(panel, qtbot)
     assert panel.load.controller.monitor.finished is not None
     qtbot.waitUntil(lambda: main_window.poller.queue_count == 0, timeout=10000)  # both run queues retired
     assert not wait_no_children(10.0)
@@ -107,10 +102,7 @@ def test_pipeline_panel_switches_the_batching_policy_live_and_charts_its_decisio
     assert np.isfinite(log_b).any()
     assert panel.job_progress.batcher.fit_batches > 0
 
-    with qtbot.waitSignal(panel.job_finished, timeout=30000) as finished:
-        panel.stop_job()
-    assert finished.args[0].ok or finished.args[0].cancelled, finished.args[0].error
-    qtbot.waitUntil(lambda: panel.load.controller.run.finished, timeout=20000)
+    stop_service_and_load(panel, qtbot)
     assert not wait_no_children(10.0)
 
 

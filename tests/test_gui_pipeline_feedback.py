@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.status import JobFinished
-from tests.gui_pipeline_support import pipeline_panel_on_free_port
+from tests.gui_pipeline_support import pipeline_panel_on_free_port, stop_service_and_load
 from tests.helpers import wait_no_children
 
 
@@ -43,11 +42,7 @@ def test_load_clicked_while_starting_is_queued_then_starts_itself(main_window, q
     assert panel.try_box.last_round_trip_ms is not None and panel.try_box.last_round_trip_ms > 0
     assert f"{panel.try_box.last_round_trip_ms:.0f} ms" in panel.try_box.answer.text()
 
-    with qtbot.waitSignal(panel.job_finished, timeout=30000) as finished:
-        panel.stop_job()
-    result: JobFinished = finished.args[0]
-    assert result.ok or result.cancelled, result.error
-    qtbot.waitUntil(lambda: load.controller.run.finished, timeout=20000)
+    stop_service_and_load(panel, qtbot)
     assert not load.button.isEnabled() and not load.queued
     assert not wait_no_children(10.0)
 

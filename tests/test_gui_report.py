@@ -10,6 +10,7 @@ import pytest
 
 from gui.main_menu import versions
 from tests.clean_fixtures import write_good_inputs
+from tests.gui_clean_support import clean_panel_filled
 from tests.helpers import wait_no_children
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -19,15 +20,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def test_clean_run_report(main_window, qtbot, tmp_path):
     write_good_inputs(tmp_path / "in", files=2, rows=2000, seed=3)
     (tmp_path / "in" / "renamed.xlsx").write_text("just text, not a workbook")
-    panel = main_window.panels["clean"]
-    main_window.tabs.setCurrentWidget(panel)
+    panel = clean_panel_filled(main_window, tmp_path / "in", tmp_path / "out", segment_files=2, out_format="csv")
     assert not panel.report_button.isEnabled()  # nothing to report before a run
-    form = panel.form
-    form.inputs.set_text(str(tmp_path / "in"))
-    form.out_dir.set_text(str(tmp_path / "out"))
-    form.workers.setValue(2)
-    form.out_format.setCurrentText("csv")
-    form.resume.setChecked(False)
     with qtbot.waitSignal(panel.job_finished, timeout=120000) as finished:
         assert panel.start_job()
     assert finished.args[0].ok

@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from engine.priority import is_background
-from tests.gui_pipeline_support import pipeline_panel_on_free_port
+from tests.gui_pipeline_support import pipeline_panel_on_free_port, stop_service_and_load
 from tests.helpers import wait_no_children
 
 MIN_TICKS_PER_S = 7.0
@@ -45,9 +45,7 @@ def test_ticks_keep_coming_while_the_pipeline_is_saturated(main_window, qtbot):
         low = {role: is_background(pid) for role, pid in roles.items() if psutil.pid_exists(pid)}
         assert all(low.values()), f"not at background priority: {low}"
 
-    with qtbot.waitSignal(panel.job_finished, timeout=60000):
-        panel.stop_job()
-    qtbot.waitUntil(lambda: panel.load.controller.run.finished, timeout=20000)
+    stop_service_and_load(panel, qtbot, timeout_ms=60000)
     assert not wait_no_children(10.0)
     assert answered > 500
     assert rate >= MIN_TICKS_PER_S, (

@@ -35,11 +35,8 @@ def test_window_stops_its_run_and_quits_on_signal(tmp_path, signum, group) -> No
         entry=("-m", "gui.screenshot"),
         env={"QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config"), "MPWATCH_LANGUAGE": "en"},
     )
-    try:
-        app.wait_until(lambda: app.workers() >= 2, timeout_s=90)  # the run's coordinator and its worker
-        ended = app.end(signum, group, timeout_s=20)
-    finally:
-        app.kill()
+    # ready: the run's coordinator and its worker are up
+    ended = app.end_when(lambda: app.workers() >= 2, signum, group, ready_timeout_s=90, timeout_s=20)
     assert ended.code == 128 + signum, ended.stderr
     assert ended.seconds < 10.0
     assert not ended.noise(), ended.stderr

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +13,7 @@ import psutil
 import pytest
 
 from engine.pipeline.loadtest import LoadGenerator, LoadtestConfig
-from tests.cli_support import serving
+from tests.cli_support import run_main, serving
 from tests.pipeline_support import post, running_service
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,13 +45,7 @@ def test_serve_answers_then_ctrl_c_stops_every_process(no_leftover_children) -> 
 
 
 def test_loadtest_rejects_a_non_http_url() -> None:
-    done = subprocess.run(
-        [sys.executable, "main.py", "loadtest", "https://example.invalid", "--rate", "1", "--duration", "1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_main("loadtest", "https://example.invalid", "--rate", "1", "--duration", "1", timeout_s=60)
     assert done.returncode == 2 and "plain http" in done.stderr
 
 
@@ -89,7 +81,5 @@ def test_load_generator_counts_statuses_and_matches_answers(no_leftover_children
     ],
 )
 def test_serve_refuses_bad_options_before_starting_anything(args, message) -> None:
-    done = subprocess.run(
-        [sys.executable, "main.py", "serve", "--port", "0", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
+    done = run_main("serve", "--port", "0", *args, timeout_s=60)
     assert done.returncode == 2 and message in done.stderr

@@ -74,6 +74,11 @@ def assert_segments_complete(out: Path) -> None:
             assert sum(1 for _ in csv.reader(handle)) - 1 == segment["rows"]
 
 
+def says_serving(command: Command) -> bool:
+    """``mpwatch serve`` has said it serves (its stages are up, the port is open)."""
+    return any("serving" in line for line in command.stderr_lines)
+
+
 def clean(inputs: Path, out: Path, *extra: str, env: dict[str, str] | None = None, workers: int | None = 1) -> Command:
     """``mpwatch clean`` to csv, two files a segment; ``workers`` None: no ``--workers`` (a
     ``--cluster`` run sizes its own)."""
@@ -101,11 +106,7 @@ def clean(inputs: Path, out: Path, *extra: str, env: dict[str, str] | None = Non
 def test_clean_stops_on_signal_and_says_how_to_resume(inputs, tmp_path, signum, group) -> None:
     out = tmp_path / "out"
     command = clean(inputs, out)
-    try:
-        command.wait_until(lambda: len(written_segments(out)) >= 1)
-        ended = command.end(signum, group)
-    finally:
-        command.kill()
+    ended = command.end_when(lambda: len(written_segments(out)) >= 1, signum, group)
     assert_clean_ending(ended, signum)
     assert not leftovers(out)
     assert_segments_complete(out)
@@ -135,11 +136,9 @@ def test_clean_stops_on_signal_and_says_how_to_resume(inputs, tmp_path, signum, 
 def test_ctrl_c_to_the_group_still_stops_clean_at_once(inputs, tmp_path) -> None:
     out = tmp_path / "out"
     command = clean(inputs, out)
-    try:
-        command.wait_until(lambda: command.workers() >= 1 and len(written_segments(out)) >= 1)
-        ended = command.end(signal.SIGINT, group=True)
-    finally:
-        command.kill()
+    ended = command.end_when(
+        lambda: command.workers() >= 1 and len(written_segments(out)) >= 1, signal.SIGINT, group=True
+    )
     assert_clean_ending(ended, signal.SIGINT, drain_s=quick_s(1.5))
     assert not leftovers(out)
     assert_segments_complete(out)
@@ -148,11 +147,7 @@ def test_ctrl_c_to_the_group_still_stops_clean_at_once(inputs, tmp_path) -> None
 @pytest.mark.timeout(60)
 def test_second_signal_during_the_drain_stops_at_once() -> None:
     command = Command("serve", "--port", "0", "--preprocess-workers", "1", "--quiet")
-    try:
-        command.wait_until(lambda: any("serving" in line for line in command.stderr_lines), timeout_s=60)
-        ended = command.end(signal.SIGTERM, group=False, second_after_s=0.1)
-    finally:
-        command.kill()
+    ended = command.end_when(lambda: says_serving(command), signal.SIGTERM, group=False, second_after_s=0.1)
     assert_clean_ending(ended, signal.SIGTERM, drain_s=quick_s(1.5))
 
 
@@ -183,11 +178,7 @@ def test_ctrl_c_at_any_moment_prints_one_line(inputs, tmp_path, after_s) -> None
 def test_dialogues_stops_on_signal_and_writes_nothing_partial(inputs, tmp_path, signum, group) -> None:
     out = tmp_path / "out"
     command = Command("dialogues", str(inputs), "--out", str(out), "--workers", "1")
-    try:
-        command.wait_until(lambda: command.workers() >= 2)  # a reader and the mmi writer
-        ended = command.end(signum, group)
-    finally:
-        command.kill()
+    ended = command.end_when(lambda: command.workers() >= 2, signum, group)  # a reader and the mmi writer
     assert_clean_ending(ended, signum)
     assert not leftovers(out)
     # the four files appear only at the end; the report says the run stopped and lists no output
@@ -204,11 +195,7 @@ def test_dialogues_stops_on_signal_and_writes_nothing_partial(inputs, tmp_path, 
 def test_demo_stops_on_signal_and_every_file_is_whole(tmp_path, signum, group) -> None:
     out = tmp_path / "demo"
     command = Command("demo", str(out), "--files", "12", "--rows", "3000", "--workers", "2")
-    try:
-        command.wait_until(lambda: len(list(out.glob("chat_*.xlsx"))) >= 1)
-        ended = command.end(signum, group)
-    finally:
-        command.kill()
+    ended = command.end_when(lambda: len(list(out.glob("chat_*.xlsx"))) >= 1, signum, group)
     assert_clean_ending(ended, signum)
     assert not leftovers(out)
     files = sorted(out.glob("chat_*.xlsx"))
@@ -224,7 +211,7 @@ def service():
     """One running service for the load tests; stopped (and checked) at the end."""
     command = Command("serve", "--port", "0", "--preprocess-workers", "1", "--quiet")
     try:
-        command.wait_until(lambda: any("serving" in line for line in command.stderr_lines), timeout_s=90)
+        command.wait_until(lambda: says_serving(command), timeout_s=90)
         url = re.search(r"(http://127\.0\.0\.1:\d+)", "".join(command.stderr_lines)).group(1)
         yield url
     finally:
@@ -238,7 +225,7 @@ def service():
 def test_serve_drains_on_signal(signum, group) -> None:
     command = Command("serve", "--port", "0", "--preprocess-workers", "1", "--quiet")
     try:
-        command.wait_until(lambda: any("serving" in line for line in command.stderr_lines), timeout_s=90)
+        command.wait_until(lambda: says_serving(command), timeout_s=90)
         stages = command.workers()
         ended = command.end(signum, group)
     finally:
@@ -262,12 +249,8 @@ def answered(service: str) -> int:
 def test_loadtest_stops_on_signal_with_the_figures_so_far(service, signum, group) -> None:
     answered_before = answered(service)
     command = Command("loadtest", service, "--rate", "50", "--duration", "60")
-    try:
-        # answers, not open connections: the generator connects before its first request
-        command.wait_until(lambda: answered(service) > answered_before)
-        ended = command.end(signum, group)
-    finally:
-        command.kill()
+    # answers, not open connections: the generator connects before its first request
+    ended = command.end_when(lambda: answered(service) > answered_before, signum, group)
     assert_clean_ending(ended, signum)
     assert "sent" in ended.stdout and "p50" in ended.stdout
     assert re.search(rf"interrupted \({NAMES[signum]}\): load sent for [\d.]+ of 60 s", ended.stderr)

@@ -35,10 +35,9 @@ from engine.atomic import atomic_path
 from engine.clean.config import CleanRules, ColumnMap
 from engine.clean.rules import apply_rules, row_hashes
 from engine.cluster import task_scope
-from engine.context import Cancelled
 from engine.disk_fault import writing_into
 from engine.pandas_free import keep_pyarrow_from_importing_pandas
-from engine.pool_worker import current_reporter, stop_requested
+from engine.pool_worker import check_stop, current_reporter
 from engine.tables.arrow_arrays import arrow_mask
 from engine.tables.readers import read_input_table
 from engine.tables.writers import open_segment_writer, write_csv_part, write_parquet_part
@@ -100,11 +99,6 @@ class WriteSegmentTask:
     skip_rows: tuple[Any, ...] = ()
 
 
-def _check_stop() -> None:
-    if stop_requested():
-        raise Cancelled()
-
-
 def clean_file(task: CleanFileTask) -> dict[str, Any]:
     """Clean one input file into its part file; returns its counts (raises with the reason)."""
     reporter = current_reporter()
@@ -114,16 +108,16 @@ def clean_file(task: CleanFileTask) -> dict[str, Any]:
     except OSError:
         size = 0
     try:
-        _check_stop()
+        check_stop()
         table = read_input_table(task.path, task.columns, task.all_sheets)
         reporter.tick()
-        _check_stop()
+        check_stop()
         outcome = apply_rules(table, task.columns, task.rules)
         if not outcome.reconciles():  # a bug, never bad input: fail loudly rather than lose rows
             raise AssertionError(
                 f"rows do not reconcile: {outcome.rows_in} in, {outcome.rows_out} out, dropped {outcome.dropped}"
             )
-        _check_stop()
+        check_stop()
         with writing_into(task.part.chunk):
             _save_part(task, outcome.kept)
     finally:
@@ -154,7 +148,7 @@ def _save_part(task: CleanFileTask, table: pa.Table) -> None:
         if task.out_format == "csv":
             with atomic_path(part.rows) as tmp:
                 pq.write_table(table, tmp, compression="lz4")
-    _check_stop()
+    check_stop()
     if task.out_format == "parquet":
         write_parquet_part(table, output, part.chunk)
     elif task.out_format == "csv":
@@ -179,7 +173,7 @@ def _write_segment(task: WriteSegmentTask) -> dict[str, Any]:
     def progress(rows: int) -> None:
         reporter.add(rows_written=rows)
         reporter.tick()
-        _check_stop()
+        check_stop()
 
     if task.out_format == "xlsx":
         from engine.xlsxfast import write_xlsx_segment
@@ -202,7 +196,7 @@ def _write_segment(task: WriteSegmentTask) -> dict[str, Any]:
                 writer.write(table.filter(arrow_mask(keep)))
             else:
                 writer.append_part(part.chunk)
-            _check_stop()
+            check_stop()
         rows = writer.rows_written
         writer.close()
     except BaseException:

@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.clean.config import ColumnMap
-from engine.context import Cancelled
 from engine.dialogues.memory import peak_rss_bytes, rss_bytes
 from engine.dialogues.rows import MISSING_TIME, ROW_DROP_REASONS, normalise_chunk
 from engine.dialogues.shards import SourceShardWriter, shard_path
-from engine.pool_worker import current_reporter, stop_requested
+from engine.pool_worker import check_stop, current_reporter
 from engine.tables.readers import read_input
 
 
@@ -68,8 +67,7 @@ def ingest_file(task: IngestTask) -> IngestResult:
     rep.set_counter("rss_bytes", rss_bytes())
     shards = SourceShardWriter(path, task.partitions)
     for start in range(0, len(frame), task.chunk_rows):
-        if stop_requested():
-            raise Cancelled()
+        check_stop()
         chunk = frame.iloc[start : start + task.chunk_rows]
         table, chunk_drops = normalise_chunk(chunk, task.columns, task.system_messages, task.src, start)
         shards.add(table)

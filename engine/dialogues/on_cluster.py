@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from engine.coded_errors import english
-from engine.context import Cancelled, JobContext
+from engine.context import JobContext
 from engine.dialogues.assemble import (
     BuildTotals,
     GroupCounts,
@@ -53,7 +53,7 @@ from engine.dialogues.split import is_val
 from engine.dialogues.textfile import BATCH_END, DialogueTextFile, reverse_dialogues
 from engine.dialogues.writer import WRITER_STAGE, WriterDone
 from engine.executor import Executor, TaskResult, TaskSpec, WorkersPublisher
-from engine.pool_worker import stop_requested
+from engine.pool_worker import check_stop
 
 KINDS = ("std", "mmi")
 
@@ -95,11 +95,6 @@ def shard_paths(built_dir: Path, index: int) -> dict[tuple[str, str], Path]:
     return {(kind, split): built_dir / f"g{index:05d}-{kind}-{split}.txt" for kind in KINDS for split in SPLITS}
 
 
-def _check_stop() -> None:
-    if stop_requested():
-        raise Cancelled()
-
-
 def count_group(task: CountTask) -> int:
     """Dialogues kept in one build group (key columns only)."""
     table = read_partition(task.shard_dir, task.group, LAYOUT_COLUMNS)
@@ -116,7 +111,7 @@ def build_group(task: BuildTask) -> GroupBuilt:
     preview: list[str] = []
     try:
         for split, text, n_dialogues, n_lines in split_batches(table, layout, val_mask, task.config):
-            _check_stop()
+            check_stop()
             files[("std", split)].write_batch(text, n_dialogues, n_lines)
             mmi = reverse_dialogues(text[: -len(BATCH_END)]) + BATCH_END
             files[("mmi", split)].write_batch(mmi, n_dialogues, n_lines)
