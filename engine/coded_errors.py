@@ -21,6 +21,7 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Self
 
 #: Code → English template (``str.format`` fields are the params). Codes are stable: reports and
@@ -131,6 +132,13 @@ ENGLISH: Mapping[str, str] = {
     "load_status_count": "{http_status}: {count}",
     "load_conn_errors": "conn-error: {count}",
     "http_error": "{http_status}: {reason}",
+    # the service's refusals (503 + Retry-After), sent as ``code``/``params`` in the JSON error body
+    "shed_predicted": "shed: predicted latency over the {target_ms:g} ms target; retry later",
+    "shed_inflight": "shed: more requests in flight than can be answered within the {target_ms:g} ms target; retry later",
+    "shed_expired": "shed: not answered within the {target_ms:g} ms target; retry later",
+    "shed_batcher": "shed: predicted latency over the {target_ms:g} ms target; retry in {retry_s} s",
+    "overloaded_inflight": "overloaded: {inflight} items in flight (limit {limit}); retry later",
+    "service_shutting_down": "the service is shutting down",
     "exception_text": "{exception}: {detail}",
     "exception_only": "{exception}",
     "load_other_errors": "other errors",
@@ -279,6 +287,32 @@ def exception_code(exc: BaseException) -> tuple[str, dict[str, Any]]:
 def errno_name(exc: OSError) -> str:
     """ "ECONNREFUSED" for an OSError with that errno, "" for one without a known errno."""
     return errno.errorcode.get(exc.errno, "") if isinstance(exc.errno, int) else ""
+
+
+@dataclass(frozen=True)
+class CodedText:
+    """A message as data that crosses processes and goes inside JSON bodies (the service's 503
+    reasons): ``code`` and its params as sorted pairs, so that it is hashable (the door makes its
+    canned answer once per reason) and pickles small; ``text`` is its English."""
+
+    code: str
+    pairs: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, code: str, **params: Any) -> CodedText:
+        return cls(code, tuple(sorted(params.items())))
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.pairs)
+
+    @property
+    def text(self) -> str:
+        return english(self.code, self.params)
+
+    def fields(self) -> dict[str, Any]:
+        """A JSON error body's fields: ``error`` (the English, what a plain client reads), ``code``, ``params``."""
+        return {"error": self.text, "code": self.code, "params": self.params}
 
 
 class CodedError(Exception):

@@ -157,6 +157,23 @@ MESSAGES: Mapping[str, str] = {
     "load_status_count": QT_TRANSLATE_NOOP("EngineMessages", "{http_status}: {count}"),
     "load_conn_errors": QT_TRANSLATE_NOOP("EngineMessages", "conn-error: {count}"),
     "http_error": QT_TRANSLATE_NOOP("EngineMessages", "{http_status}: {reason}"),
+    "shed_predicted": QT_TRANSLATE_NOOP(
+        "EngineMessages", "shed: predicted latency over the {target_ms:g} ms target; retry later"
+    ),
+    "shed_inflight": QT_TRANSLATE_NOOP(
+        "EngineMessages",
+        "shed: more requests in flight than can be answered within the {target_ms:g} ms target; retry later",
+    ),
+    "shed_expired": QT_TRANSLATE_NOOP(
+        "EngineMessages", "shed: not answered within the {target_ms:g} ms target; retry later"
+    ),
+    "shed_batcher": QT_TRANSLATE_NOOP(
+        "EngineMessages", "shed: predicted latency over the {target_ms:g} ms target; retry in {retry_s} s"
+    ),
+    "overloaded_inflight": QT_TRANSLATE_NOOP(
+        "EngineMessages", "overloaded: {inflight} items in flight (limit {limit}); retry later"
+    ),
+    "service_shutting_down": QT_TRANSLATE_NOOP("EngineMessages", "the service is shutting down"),
     "exception_text": QT_TRANSLATE_NOOP("EngineMessages", "{exception}: {detail}"),
     "exception_only": QT_TRANSLATE_NOOP("EngineMessages", "{exception}"),
     "load_other_errors": QT_TRANSLATE_NOOP("EngineMessages", "other errors"),

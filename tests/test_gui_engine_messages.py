@@ -391,3 +391,45 @@ def test_task_labels_stay_the_engine_words_in_english():
     from gui.engine_messages import task_text
 
     assert [task_text(label) for label, _ in TASK_LABELS] == [label for label, _ in TASK_LABELS]
+
+
+def test_the_service_refusals_show_in_chinese_by_their_code(chinese):
+    """A 503's JSON body carries its reason's code and params beside the English: the load test's
+    error lines and the Try-it answer say it in the window's language."""
+    from engine.coded_errors import CodedText, inner, inner_coded
+    from engine.pipeline.loadtest import error_reason
+    from gui.panels.pipeline_try import service_reason
+
+    shed = CodedText.of("shed_predicted", target_ms=100.0)
+    body = json.dumps({"id": 7, **shed.fields()}).encode()
+    text, code, params = error_reason(body)
+    assert (text, code, params) == (
+        "shed: predicted latency over the 100 ms target; retry later",
+        "shed_predicted",
+        {"target_ms": 100.0},
+    )
+    line = inner_coded("text", "http_error", http_status=503, **inner("reason", text, code, params))
+    assert line["text"] == "503: shed: predicted latency over the 100 ms target; retry later"  # the CLI's line
+    shown = engine_text(line["text_code"], line["text_params"], line["text"])
+    assert shown.startswith("503") and shown.endswith("：已拒绝：预计延迟超过 100 毫秒的目标；请稍后重试"), shown
+    assert service_reason(json.loads(body)) == "已拒绝：预计延迟超过 100 毫秒的目标；请稍后重试"
+    cases = [
+        (CodedText.of("shed_inflight", target_ms=250.0), "已拒绝：处理中的请求过多，无法在 250 毫秒的目标内应答；请稍后重试"),
+        (CodedText.of("shed_expired", target_ms=100.0), "已拒绝：未能在 100 毫秒的目标内应答；请稍后重试"),
+        (CodedText.of("shed_batcher", target_ms=100.0, retry_s=1), "已拒绝：预计延迟超过 100 毫秒的目标；请 1 秒后重试"),
+        (CodedText.of("overloaded_inflight", inflight=4096, limit=4096), "过载：4096 条正在处理（上限 4096）；请稍后重试"),
+        (CodedText.of("service_shutting_down"), "服务正在关闭"),
+    ]  # fmt: skip
+    for reason, chinese_text in cases:
+        assert service_reason(reason.fields()) == chinese_text, reason.code
+    # an uncoded body (an older service, a proxy) is shown as it came; a body without an error is ""
+    assert service_reason({"error": "bad gateway"}) == "bad gateway" and service_reason({"id": 1}) == ""
+    assert error_reason(b"<html>oops</html>") == ("<html>oops</html>", "", {})
+
+
+def test_the_english_window_shows_a_refusal_as_the_service_wrote_it():
+    from engine.coded_errors import CodedText
+    from gui.panels.pipeline_try import service_reason
+
+    reason = CodedText.of("shed_expired", target_ms=100.0)
+    assert service_reason(reason.fields()) == "shed: not answered within the 100 ms target; retry later"

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from engine.coded_errors import CodedText
 from engine.pipeline.admission import LOOP_TURNS, AdmissionGate, Backlog, LoopLag
 from engine.pipeline.batch_policy import PLAN_FRACTION
 from engine.pipeline.connection_guard import BUSY, HEAD, IDLE
@@ -68,7 +69,8 @@ def test_an_overload_step_is_refused_on_what_is_queued_now_and_the_line_recovers
     # the drain time of what is in flight reaches the plan at 850 items (0.1 ms each): refused beyond
     assert admitted == pytest.approx(PLAN_MS / 1000.0 / PER_ITEM_S, abs=50)
     reason = gate.refusal(T0, X_MS, backlog(inflight=900))
-    assert reason is not None and reason.startswith("shed: predicted latency over the 100 ms target")
+    assert reason is not None and reason.text.startswith("shed: predicted latency over the 100 ms target")
+    assert (reason.code, reason.params) == ("shed_predicted", {"target_ms": X_MS})
     # a line already late (its oldest item past the plan) is refused whatever the fit says
     assert gate.refusal(T0, X_MS, backlog(inflight=10, oldest_s=(PLAN_MS + 1) / 1000.0)) is not None
     # the batcher's own prediction (its line, its batch) counts too
@@ -84,7 +86,7 @@ def test_items_in_flight_are_bounded_by_the_fitted_capacity_not_by_the_answers_s
     # no answer has been seen, and the bound is already there (no rate to measure, no floor)
     gate.lag.observe(T0, 0.0)
     reason = gate.refusal(T0, X_MS, backlog(inflight=limit, batcher_ms=0.0))
-    assert reason is not None and "in flight" in reason
+    assert reason is not None and "in flight" in reason.text and reason.code == "shed_inflight"
     assert gate.refusal(T0, X_MS, backlog(inflight=limit - 1, batcher_ms=0.0)) is None
     slower = Backlog.fitted(inflight_items=0, oldest_age_s=0.0, batcher_predicted_ms=0.0, **{**FIT, "a_ms": 0.15})
     assert gate.inflight_limit(T0 + 1.0, X_MS, slower) == int(5_000 * PLAN_MS / 1000.0)  # a slower model
@@ -98,7 +100,7 @@ def test_a_cpu_stall_refuses_while_it_lasts_and_shortens_the_answer_by_of_what_a
     gate.lag.observe(T0, stall_s)
     assert LOOP_TURNS * stall_s * 1000.0 + 5.0 > PLAN_MS  # the turns outside the handler and a 5 ms batch
     reason = gate.refusal(T0, X_MS, backlog(inflight=1))
-    assert reason is not None and "predicted latency" in reason
+    assert reason is not None and "predicted latency" in reason.text
     # a request read during the stall waited about one turn in the kernel before: less time is left
     assert gate.answer_by(began, T0, X_MS) == pytest.approx(T0 + PLAN_MS / 1000.0 - stall_s)
     # the stall is forgotten after the lag window: admitted again
@@ -110,7 +112,8 @@ def test_a_cpu_stall_refuses_while_it_lasts_and_shortens_the_answer_by_of_what_a
 def test_an_answer_that_misses_its_answer_by_is_a_503_counted_apart() -> None:
     gate = gate_at()
     reason = gate.expire(X_MS)
-    assert reason == "shed: not answered within the 100 ms target; retry later"
+    assert reason.text == "shed: not answered within the 100 ms target; retry later"
+    assert (reason.code, reason.params) == ("shed_expired", {"target_ms": X_MS})
     assert gate.expired == 1 and gate.refused == 0
     figures = gate.figures(T0 + 0.09, X_MS)
     assert figures["admission_expired"] == 1 and figures["admission_refused"] == 0
@@ -170,14 +173,18 @@ def test_one_whole_request_is_exactly_one_complete_predict_post() -> None:
 
 
 def test_the_canned_refusal_is_a_keep_alive_503_with_retry_after_and_a_json_reason() -> None:
-    raw = canned_refusal("shed: predicted latency over the 100 ms target; retry later", 2)
+    raw = canned_refusal(CodedText.of("shed_predicted", target_ms=100.0), 2)
     head, _, body = raw.partition(b"\r\n\r\n")
     lines = head.decode().split("\r\n")
     assert lines[0] == "HTTP/1.1 503 Service Unavailable"
     headers = dict(line.split(": ", 1) for line in lines[1:])
     assert headers["Retry-After"] == "2" and int(headers["Content-Length"]) == len(body)
     assert "Connection" not in headers  # the connection stays open for the next request
-    assert json.loads(body) == {"error": "shed: predicted latency over the 100 ms target; retry later"}
+    assert json.loads(body) == {
+        "error": "shed: predicted latency over the 100 ms target; retry later",
+        "code": "shed_predicted",
+        "params": {"target_ms": 100.0},
+    }
 
 
 class FakeTransport:
@@ -209,7 +216,13 @@ class FakeGuarded:
 
 def door(refuse: bool) -> tuple[DoorKeeper, FakeGuarded, FakeTransport, list[int]]:
     inner, transport, counted = FakeGuarded(), FakeTransport(), []
-    keeper = DoorKeeper(inner, lambda: True, lambda: "shed: test" if refuse else None, lambda: counted.append(1), 1)
+    keeper = DoorKeeper(
+        inner,
+        lambda: True,
+        lambda: CodedText.of("shed_predicted", target_ms=1.0) if refuse else None,
+        lambda: counted.append(1),
+        1,
+    )
     keeper.connection_made(transport)
     return keeper, inner, transport, counted
 

@@ -96,6 +96,7 @@ def test_target_mode_sheds_what_cannot_meet_the_target_with_retry_after() -> Non
     shed = [r for r in replies if r.status == 503]
     assert shed, statuses
     assert all(r.headers.get("Retry-After") == "1" and "shed" in r.body["error"] for r in shed)
+    assert {r.body["code"] for r in shed} <= {"shed_batcher", "shed_predicted", "shed_inflight", "shed_expired"}
     assert set(statuses) <= {200, 503}
     batcher = running.snapshots[("batcher", "0")].counters
     assert batcher["policy"] == 2 and batcher["fit_b_ms"] + batcher["fit_a_ms"] > 100
@@ -154,6 +155,7 @@ def test_target_mode_refuses_at_the_door_before_any_work_is_spent() -> None:
         batcher = running.snapshots.get(("batcher", "0"))
     for status, body in at_the_door:
         assert status == 503 and json.loads(body)["error"].startswith("shed: predicted latency over the 0.001 ms")
+        assert json.loads(body)["code"] == "shed_predicted" and json.loads(body)["params"] == {"target_ms": 0.001}
     assert by_the_handler.status == 503 and by_the_handler.headers.get("Retry-After") == "1"
     assert by_the_handler.body["error"].startswith("shed:")
     assert batcher is None or batcher.items_in == 0  # nothing was preprocessed or batched
@@ -174,5 +176,6 @@ def test_target_mode_answers_503_when_the_target_runs_out_rather_than_late() -> 
         ingress = running.snapshots[("ingress", "0")].counters
     assert late.status == 503 and late.headers.get("Retry-After") == "1"
     assert late.body["error"] == "shed: not answered within the 300 ms target; retry later"
+    assert (late.body["code"], late.body["params"]) == ("shed_expired", {"target_ms": 300.0})
     assert took_s < 1.0, took_s  # at the plan (255 ms after its bytes were read), not after the model's 1.5 s
     assert ingress["admission_refused"] == 0 and ingress.get("requests_200", 0) == 1

@@ -45,6 +45,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from engine.coded_errors import CodedText
 from engine.pipeline.batch_policy import PLAN_FRACTION
 
 #: How often the loop-lag probe asks to run.
@@ -179,24 +180,24 @@ class AdmissionGate:
             self.fitted_limit = backlog.capacity_per_s() * self.plan_s(target_p99_ms)
         return max(1, int(min(self.fitted_limit, MAX_BOUND_ITEMS)))
 
-    def refusal(self, now: float, target_p99_ms: float, backlog: Backlog) -> str | None:
+    def refusal(self, now: float, target_p99_ms: float, backlog: Backlog) -> CodedText | None:
         """Why a request arriving now is refused, or None to admit it."""
         predicted = self.predicted_ms(now, backlog)
         self.last_predicted_ms = predicted
         if predicted > target_p99_ms * PLAN_FRACTION:
-            reason = "predicted latency over"
+            code = "shed_predicted"
             self.refused_predicted += 1
         elif backlog.inflight_items >= self.inflight_limit(now, target_p99_ms, backlog):
-            reason = "more requests in flight than can be answered within"
+            code = "shed_inflight"
         else:
             return None
         self.refused += 1
-        return f"shed: {reason} the {target_p99_ms:g} ms target; retry later"
+        return CodedText.of(code, target_ms=target_p99_ms)
 
-    def expire(self, target_p99_ms: float) -> str:
+    def expire(self, target_p99_ms: float) -> CodedText:
         """Rule 3 answers a request 503 at its ``answer_by``: counted; the reason to send."""
         self.expired += 1
-        return f"shed: not answered within the {target_p99_ms:g} ms target; retry later"
+        return CodedText.of("shed_expired", target_ms=target_p99_ms)
 
     def figures(self, now: float, target_p99_ms: float) -> dict[str, float]:
         """The gate's state for the ingress's status snapshots."""

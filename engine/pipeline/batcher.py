@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.coded_errors import english
+from engine.coded_errors import CodedText, english
 from engine.context import JobContext, parent_alive
 from engine.pipeline.batch_policy import TARGET_RECHECK_S, Batcher, ReplicaView
 from engine.pipeline.config import PipelineConfig
@@ -123,7 +123,7 @@ class BatcherLoop:
             return
         target_ms = self.control.target_p99_ms
         retry = self.config.retry_after_s
-        reason = f"shed: predicted latency over the {target_ms:g} ms target; retry in {retry} s"
+        reason = CodedText.of("shed_batcher", target_ms=target_ms, retry_s=retry)  # one object: pickled once
         self.wiring.send_outcomes(
             "batcher", 0, FLUSH_SHED, 0.0, [(item[0], STATUS_SHED, reason) for item in items], parent_alive
         )

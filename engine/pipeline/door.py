@@ -19,6 +19,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from engine.coded_errors import CodedText
 from engine.pipeline.connection_guard import IDLE
 
 #: The one request line the door answers itself (anything else goes to aiohttp).
@@ -28,10 +29,10 @@ _NOT_AT_THE_DOOR = (b"\r\nconnection:", b"\r\nexpect:", b"\r\ntransfer-encoding:
 
 
 @functools.lru_cache(maxsize=64)
-def canned_refusal(reason: str, retry_after_s: int) -> bytes:
+def canned_refusal(reason: CodedText, retry_after_s: int) -> bytes:
     """A complete keep-alive 503 response, the same JSON shape as the handler's errors (made once per
     reason: the reasons are few, and the door writes thousands a second when overloaded)."""
-    body = json.dumps({"error": reason}).encode()
+    body = json.dumps(reason.fields(), ensure_ascii=False).encode()
     return (
         f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n"
         f"Retry-After: {retry_after_s}\r\nContent-Length: {len(body)}\r\n\r\n"
@@ -64,7 +65,7 @@ class DoorKeeper(asyncio.Protocol):
         self,
         inner: Any,
         watching: Callable[[], bool],
-        refusal: Callable[[], str | None],
+        refusal: Callable[[], CodedText | None],
         on_refused: Callable[[], None],
         retry_after_s: int,
     ) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
+from engine.coded_errors import CodedText
 from engine.pipeline.config import MAX_TEXTS_PER_REQUEST
 
 #: Paths that need the bearer token when the service has one (/healthz stays open for probes).
@@ -26,12 +27,14 @@ PROTECTED_PATHS = ("/v1/predict", "/metrics")
 
 
 class RequestError(Exception):
-    """A request the service refuses, with the HTTP status and the reason sent back."""
+    """A request the service refuses, with the HTTP status and the reason sent back (a coded reason
+    is sent as its English text with its ``code`` and ``params`` beside it, for a window's language)."""
 
-    def __init__(self, status: int, reason: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(reason)
+    def __init__(self, status: int, reason: str | CodedText, headers: dict[str, str] | None = None) -> None:
+        self.coded = reason if isinstance(reason, CodedText) else None
+        self.reason = reason.text if isinstance(reason, CodedText) else reason
+        super().__init__(self.reason)
         self.status = status
-        self.reason = reason
         self.headers = headers or {}
 
 
@@ -123,5 +126,7 @@ def json_response(status: int, text: str, headers: dict[str, str] | None = None)
     return response
 
 
-def error_response(status: int, request_id: int, reason: str, headers: dict[str, str] | None = None) -> web.Response:
-    return json_response(status, json.dumps({"id": request_id, "error": reason}, ensure_ascii=False), headers)
+def error_response(status: int, request_id: int, error: RequestError) -> web.Response:
+    """``{"id", "error"}``, plus ``code`` and ``params`` when the reason is coded."""
+    fields = error.coded.fields() if error.coded is not None else {"error": error.reason}
+    return json_response(status, json.dumps({"id": request_id, **fields}, ensure_ascii=False), error.headers)

@@ -46,6 +46,7 @@ from collections import deque
 import numpy as np
 from aiohttp import web
 
+from engine.coded_errors import CodedText
 from engine.context import JobContext, parent_alive
 from engine.pipeline import event_loop, metrics
 from engine.pipeline.admission import AdmissionGate, Backlog
@@ -120,7 +121,7 @@ class Ingress:
         try:
             response = await self._predict(request, request_id, started)
         except RequestError as exc:
-            response = error_response(exc.status, request_id, exc.reason, exc.headers)
+            response = error_response(exc.status, request_id, exc)
         self._record(response.status, started)
         return response
 
@@ -132,13 +133,11 @@ class Ingress:
         texts, single = parse_texts(await read_body(request, self.config.max_body_bytes, self.config.body_timeout_s))
         router = self.router
         if router.draining:
-            raise RequestError(503, "the service is shutting down", retry)
+            raise RequestError(503, CodedText.of("service_shutting_down"), retry)
         if len(router.pending) + len(texts) > self.config.max_inflight_items:
+            limit = self.config.max_inflight_items
             raise RequestError(
-                503,
-                f"overloaded: {len(router.pending)} items in flight "
-                f"(limit {self.config.max_inflight_items}); retry later",
-                retry,
+                503, CodedText.of("overloaded_inflight", inflight=len(router.pending), limit=limit), retry
             )
         now = time.monotonic()
         began = self._began(request, now)
@@ -172,7 +171,7 @@ class Ingress:
         clock = f'"read_at":{began:.6f},"answered_at":{answered:.6f}'  # CLOCK_MONOTONIC: see the module docstring
         return json_response(200, f'{{"id":{request_id},{field},"latency_ms":{latency_ms:.2f},{clock}}}')
 
-    def _target_refusal(self) -> str | None:
+    def _target_refusal(self) -> CodedText | None:
         """Target mode: why a request arriving now is refused (``admission``), else None."""
         control = self.wiring.control
         if control.policy != "target":

@@ -28,9 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from engine.coded_errors import english, inner, inner_coded, inner_exception, inner_lines
+from engine.coded_errors import ENGLISH, english, inner, inner_coded, inner_exception, inner_lines
 from engine.context import JobContext
 from engine.pipeline import event_loop
+from engine.pipeline.gc_pause import frozen_heap
 from engine.pipeline.http_client import KeepAliveClient
 from engine.pipeline.load_tally import LatencySample, RecentIds, TimingSample
 from engine.status import StatusReporter
@@ -208,7 +209,8 @@ class LoadGenerator:
                 elif len(texts) == 1 and self.check_answer is not None and not self.check_answer(texts[0], answer):
                     self.wrong += 1
             else:
-                self._count_error(**inner_coded("text", "http_error", http_status=status, reason=error_reason(body)))
+                reason = inner("reason", *error_reason(body))  # said in a window's language by its code
+                self._count_error(**inner_coded("text", "http_error", http_status=status, **reason))
         except (TimeoutError, OSError, ValueError) as exc:
             status = 0
             self._count_error(**inner_exception("text", type(exc).__name__, str(exc)))
@@ -256,44 +258,46 @@ class LoadGenerator:
         client = KeepAliveClient(config.url, limit=config.concurrency, token=config.token)
         if config.preconnect:
             await client.preconnect(config.preconnect, config.timeout_s)
-        started = time.monotonic()
-        end = started + config.duration_s if config.duration_s > 0 else float("inf")
-        try:
-            next_arrival = started
-            last_report = 0.0
-            while not self.stop():
-                now = time.monotonic()
-                if now >= end:
-                    break
-                rate = self.current_rate()
-                if rate <= 0:
-                    next_arrival = now + 0.05
-                    await asyncio.sleep(0.05)
-                    self._report(started)
-                    continue
-                while next_arrival <= now:
-                    if self.open < config.concurrency:
-                        self.open += 1
-                        self.sent += 1
-                        task = asyncio.create_task(self._one(client, next_arrival, *self._request()))
-                        tasks.add(task)
-                        task.add_done_callback(tasks.discard)
-                    else:
-                        self.skipped += 1
-                    next_arrival += self.rng.expovariate(rate)
-                if now - last_report >= 0.1:
-                    self._report(started)
-                    last_report = now
-                # Wake at most once a millisecond and send every arrival that fell due: a timer per
-                # arrival would cost the client as much CPU as the requests at thousands per second.
-                await asyncio.sleep(max(ARRIVAL_TICK_S, min(next_arrival, end) - time.monotonic()))
-            sent_for_s = time.monotonic() - started
-            if tasks:
-                await asyncio.wait(tasks, timeout=config.timeout_s + 1.0)
-            for task in tasks:
-                task.cancel()
-        finally:
-            client.close()
+        # Frozen: a full collection would stall this loop and read as the service's latency (gc_pause).
+        with frozen_heap():
+            started = time.monotonic()
+            end = started + config.duration_s if config.duration_s > 0 else float("inf")
+            try:
+                next_arrival = started
+                last_report = 0.0
+                while not self.stop():
+                    now = time.monotonic()
+                    if now >= end:
+                        break
+                    rate = self.current_rate()
+                    if rate <= 0:
+                        next_arrival = now + 0.05
+                        await asyncio.sleep(0.05)
+                        self._report(started)
+                        continue
+                    while next_arrival <= now:
+                        if self.open < config.concurrency:
+                            self.open += 1
+                            self.sent += 1
+                            task = asyncio.create_task(self._one(client, next_arrival, *self._request()))
+                            tasks.add(task)
+                            task.add_done_callback(tasks.discard)
+                        else:
+                            self.skipped += 1
+                        next_arrival += self.rng.expovariate(rate)
+                    if now - last_report >= 0.1:
+                        self._report(started)
+                        last_report = now
+                    # Wake at most once a millisecond and send every arrival that fell due: a timer per
+                    # arrival would cost the client as much CPU as the requests at thousands per second.
+                    await asyncio.sleep(max(ARRIVAL_TICK_S, min(next_arrival, end) - time.monotonic()))
+                sent_for_s = time.monotonic() - started
+                if tasks:
+                    await asyncio.wait(tasks, timeout=config.timeout_s + 1.0)
+                for task in tasks:
+                    task.cancel()
+            finally:
+                client.close()
         self._report(started)
         if self.reporter is not None:
             self.reporter.flush()
@@ -325,14 +329,21 @@ class LoadGenerator:
         )
 
 
-def error_reason(body: bytes) -> str:
-    """The service's reason from an error body (its ``error`` field: the same for every request
-    refused the same way, unlike the request id beside it), or the body's start."""
+def error_reason(body: bytes) -> tuple[str, str, dict[str, Any]]:
+    """The service's reason from an error body: its ``error`` field (the same for every request
+    refused the same way, unlike the request id beside it) with its ``code`` and ``params`` when
+    coded (``engine.coded_errors.CodedText``), else ("", {}); or the body's start."""
     try:
-        reason = json.loads(body).get("error")
+        payload = json.loads(body)
+        reason = payload.get("error")
     except (ValueError, AttributeError):
-        reason = None
-    return str(reason) if reason else body[:200].decode("utf-8", "replace")
+        payload, reason = {}, None
+    if not reason:
+        return body[:200].decode("utf-8", "replace"), "", {}
+    code, params = payload.get("code"), payload.get("params")
+    if isinstance(code, str) and isinstance(params, dict) and code in ENGLISH:
+        return str(reason), code, params
+    return str(reason), "", {}
 
 
 async def probe(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> str | None:

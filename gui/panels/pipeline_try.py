@@ -14,7 +14,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QCoreApplication, Qt, 
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from gui.engine_messages import http_status_text
+from gui.engine_messages import engine_text, http_status_text
 from gui.widgets.retranslate import RetranslateOnLanguageChange
 
 Error = QNetworkReply.NetworkError
@@ -130,10 +130,21 @@ class TryItBox(RetranslateOnLanguageChange, QGroupBox):
             )
             self.answer.setText(f"{shown}<br>{timing}")
         else:
-            reason = payload.get("error") or network_error_text(reply)
+            reason = service_reason(payload) or network_error_text(reply)
             failed = self.tr("{status}: {reason} (after {round_trip} ms)").format(
                 status=http_status_text(status) if status else self.tr("no answer"),
                 reason=reason,
                 round_trip=f"{self.last_round_trip_ms:.0f}",
             )
             self.answer.setText(f"<span style='color:#c62828'>{failed}</span>")
+
+
+def service_reason(payload: object) -> str:
+    """The service's error from a JSON body, in the window's language when it is coded (``code`` and
+    ``params`` beside ``error``: the 503s of target mode and of overload); "" without one."""
+    if not isinstance(payload, dict) or not payload.get("error"):
+        return ""
+    error, code, params = str(payload["error"]), payload.get("code"), payload.get("params")
+    if isinstance(code, str) and isinstance(params, dict):
+        return engine_text(code, params, error)
+    return error

@@ -1005,6 +1005,30 @@
         <translation>{http_status}：{reason}</translation>
     </message>
     <message>
+        <source>shed: predicted latency over the {target_ms:g} ms target; retry later</source>
+        <translation>已拒绝：预计延迟超过 {target_ms:g} 毫秒的目标；请稍后重试</translation>
+    </message>
+    <message>
+        <source>shed: more requests in flight than can be answered within the {target_ms:g} ms target; retry later</source>
+        <translation>已拒绝：处理中的请求过多，无法在 {target_ms:g} 毫秒的目标内应答；请稍后重试</translation>
+    </message>
+    <message>
+        <source>shed: not answered within the {target_ms:g} ms target; retry later</source>
+        <translation>已拒绝：未能在 {target_ms:g} 毫秒的目标内应答；请稍后重试</translation>
+    </message>
+    <message>
+        <source>shed: predicted latency over the {target_ms:g} ms target; retry in {retry_s} s</source>
+        <translation>已拒绝：预计延迟超过 {target_ms:g} 毫秒的目标；请 {retry_s} 秒后重试</translation>
+    </message>
+    <message>
+        <source>overloaded: {inflight} items in flight (limit {limit}); retry later</source>
+        <translation>过载：{inflight} 条正在处理（上限 {limit}）；请稍后重试</translation>
+    </message>
+    <message>
+        <source>the service is shutting down</source>
+        <translation>服务正在关闭</translation>
+    </message>
+    <message>
         <source>{exception}: {detail}</source>
         <translation>{exception}：{detail}</translation>
     </message>
