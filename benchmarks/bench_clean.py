@@ -30,7 +30,9 @@ load); every figure is reported as the best of its N with the spread (worst/best
 each all-cores run's share of the limit also as the median over the rounds of its paired share
 (run / the geometric mean of the limits measured just before and just after it), which the load
 moves far less than either figure alone: a burst of other work during one of the three runs moves
-the share by half as much as when the run is held against one limit.
+the share by half as much as when the run is held against one limit. The same pairing is done with
+CPU seconds (the limits' CPU over the run's, "by CPU"): with every core busy that share is about the
+wall-time share, and other work on the machine moves it far less.
 
 This module imports only the standard library at the top: spawn starts every worker by importing
 the main module again, and a worker here should import what its task needs, as under ``main.py``,
@@ -249,6 +251,10 @@ def main() -> None:
     results: dict[tuple[str, str], Rounds] = {}
     #: Per format: each round's all-cores run over the all-cores limits measured just before and after it.
     paired: dict[str, Rounds] = {}
+    #: Per format: the CPU seconds of the all-cores limits measured just before and after each round's
+    #: all-cores run over that run's CPU seconds: the share of the limit by the work done, which the
+    #: other load on a shared machine moves far less than the share by wall time.
+    paired_cpu: dict[str, Rounds] = {}
     #: Per format: each round's all-cores run over that round's one-worker run.
     scaling: dict[str, Rounds] = {}
     rows_out: dict[str, int] = {}
@@ -279,10 +285,12 @@ def main() -> None:
                 results.setdefault((fmt, label), Rounds()).add(rate)
                 held_against = limit.values[-1] if label == "all" else limit_one.values[-1]
                 if label == "all":
+                    cpu_before = LIMIT_CPU_S[-1]
                     after = read_only_limit(paths, args.workers)
                     limit.add(after)
                     held_against = (held_against * after) ** 0.5
                     paired.setdefault(fmt, Rounds()).add(rate / held_against)
+                    paired_cpu.setdefault(fmt, Rounds()).add((cpu_before * LIMIT_CPU_S[-1]) ** 0.5 / cpu)
                     scaling.setdefault(fmt, Rounds()).add(rate / results[fmt, "one"].values[-1])
                 rows_out[fmt] = summary["rows_out"]
                 print(
@@ -292,7 +300,12 @@ def main() -> None:
                     flush=True,
                 )
                 if label == "all":
-                    print(f"  read-only limit again, just after that run: {limit.values[-1]:,.0f} rows/s", flush=True)
+                    print(
+                        f"  read-only limit again, just after that run: {limit.values[-1]:,.0f} rows/s; by CPU the run "
+                        f"was {paired_cpu[fmt].values[-1]:.0%} of the limits near it ({cpu_before:.2f} and "
+                        f"{LIMIT_CPU_S[-1]:.2f} CPU-s)",
+                        flush=True,
+                    )
     print(
         f"\nbest of {args.repeat}: read-only limit {limit.best:,.0f} rows/s {limit.spread()}; "
         f"CPU {min(LIMIT_CPU_S):.2f} s (the least; a run's CPU over it is what cleaning adds, which the load "
@@ -322,9 +335,11 @@ def main() -> None:
             if label == "all":
                 ratios.append(f"{best.best / results[fmt, 'one'].best:.2f}x one worker")
                 shares = paired[fmt]
+                by_cpu = paired_cpu[fmt]
                 ratios.append(
                     f"median of {len(shares.values)} paired: {shares.median:.0%} of the limit "
-                    f"({min(shares.values):.0%}-{shares.best:.0%}), {scaling[fmt].median:.2f}x one worker"
+                    f"({min(shares.values):.0%}-{shares.best:.0%}), by CPU {by_cpu.median:.0%} "
+                    f"({min(by_cpu.values):.0%}-{by_cpu.best:.0%}), {scaling[fmt].median:.2f}x one worker"
                 )
             if best.spread():
                 ratios.append(best.spread())

@@ -64,21 +64,36 @@ def emoji_candidate_pattern() -> str:
     ``1️⃣`` carry U+20E3), so rows without a match cannot change under ``replace_emoji`` and skip
     the slow per-row call. Measured: 5.0 s → 0.9 s on 200k rows with identical output.
     """
-    chars = {c for key in emoji.EMOJI_DATA for c in key if ord(c) > 0x7F}
-    return _char_class(chars)
+    return _char_class({c for c in "".join(emoji.EMOJI_DATA) if c > "\x7f"})
 
 
 @lru_cache(maxsize=1)
-def emoji_trie() -> tuple[dict, Callable[..., re.Match | None]]:
-    """Every emoji sequence the ``emoji`` package knows, as a trie of characters (a sequence ends
-    at a node holding the key ""), and the ``search`` of a regex finding where one can start."""
-    trie: dict = {}
+def _emoji_starts() -> tuple[dict[str, list[str]], Callable[..., re.Match | None]]:
+    """Every emoji sequence the ``emoji`` package knows, by its first character, and the
+    ``search`` of a regex finding where one can start."""
+    by_start: dict[str, list[str]] = {}
     for word in emoji.EMOJI_DATA:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-    return trie, re.compile(_char_class(set(trie))).search
+        by_start.setdefault(word[0], []).append(word)
+    return by_start, re.compile(_char_class(set(by_start))).search
+
+
+#: Per first character: the rest of the emoji sequences starting with it, as a trie of characters (a
+#: sequence ends at a node holding the key ""). Built when a text first holds that character: a
+#: process meets a few dozen of the ~1,400 (the whole trie cost ~5 ms of every worker's first file).
+_EMOJI_TRIES: dict[str, dict] = {}
+
+
+def _emoji_trie(first: str) -> dict:
+    trie = _EMOJI_TRIES.get(first)
+    if trie is None:
+        trie = {}
+        for word in _emoji_starts()[0][first]:
+            node = trie
+            for ch in word[1:]:
+                node = node.setdefault(ch, {})
+            node[""] = {}
+        _EMOJI_TRIES[first] = trie
+    return trie
 
 
 def strip_emoji_sequences(text: str) -> str:
@@ -90,14 +105,15 @@ def strip_emoji_sequences(text: str) -> str:
     this is ~8x cheaper than one RE2 replace over a regex of every sequence, whose compilation
     alone (~27 ms, on every call) cost more than the matching.
     """
-    trie, find_start = emoji_trie()
+    find_start = _emoji_starts()[1]
     n = len(text)
     pieces: list[str] = []
     kept_from = 0
     match = find_start(text)
     while match is not None:
         start = match.start()
-        node, end, j = trie, -1, start
+        node, j = _emoji_trie(text[start]), start + 1
+        end = j if "" in node else -1
         while j < n:
             node = node.get(text[j])
             if node is None:

@@ -271,7 +271,8 @@ def test_emoji_removal_remembers_texts_within_its_bound(monkeypatch):
 
 def test_ids_and_times_are_trimmed_exactly_as_the_trim_kernel_does():
     """``_trimmed`` skips the kernel when no value can start or end with whitespace: on every mix of
-    ASCII and Unicode whitespace, CJK, empty, null and sliced values it equals the kernel."""
+    ASCII and Unicode whitespace, CJK, empty, null and sliced values it equals the kernel, and the
+    blank values it reads from the buffers on the way are exactly the missing or empty ones."""
     import random
 
     import pyarrow.compute as pc
@@ -290,5 +291,37 @@ def test_ids_and_times_are_trimmed_exactly_as_the_trim_kernel_does():
         "sliced": pa.array(["  x", "y", "z", "w  "] * 10, pa.string()).slice(1, 38),
         "large": pa.array(["a ", "b"] * 10, pa.large_string()),
     }
+    cases["ids with empty"] = pa.array(["kf001", "", None, "kf002"] * 20, pa.string()).slice(3, 70)
     for name, column in cases.items():
-        assert _trimmed(column).to_pylist() == pc.utf8_trim_whitespace(column).to_pylist(), name
+        trimmed, blank = _trimmed(column)
+        expected = pc.utf8_trim_whitespace(column).to_pylist()
+        assert trimmed.to_pylist() == expected, name
+        if blank is not None:
+            assert blank.tolist() == [value is None or value == "" for value in expected], name
+
+
+def test_values_are_numbered_alike_whether_sorted_or_hashed():
+    """``_codes`` numbers a sorted column from its neighbours and any other by hashing: either way,
+    two rows share a number exactly when their values are equal (null equal to null)."""
+    import random
+
+    from engine.clean.rules import _codes
+
+    rng = random.Random(11)
+    times = sorted(f"2022-07-0{rng.randint(1, 3)} 00:0{rng.randint(0, 9)}" for _ in range(400))
+    cases = {
+        "sorted with repeats": pa.array(times, pa.string()),
+        "sorted, all distinct": pa.array(sorted(set(times)), pa.string()),
+        "unsorted": pa.array(rng.sample(times, len(times)), pa.string()),
+        "sorted but a null": pa.array([*times[:10], None, *times[10:]], pa.string()),
+        "one value": pa.array(["x"], pa.string()),
+        "sorted slice": pa.array(["a", "b", "b", "c", "a"], pa.string()).slice(1, 3),
+        "cjk sorted by bytes": pa.array(sorted(["是", "是", "否", "客服", "否"], key=str.encode), pa.string()),
+    }
+    for name, column in cases.items():
+        codes = _codes(column)
+        values = column.to_pylist()
+        assert len(codes) == len(values) and codes.min() >= 0, name
+        for i in range(len(values)):
+            for j in range(i + 1, min(len(values), i + 40)):
+                assert (codes[i] == codes[j]) == (values[i] == values[j]), (name, i, j)

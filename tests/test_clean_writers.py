@@ -289,8 +289,9 @@ def test_formula_guard_by_first_byte_equals_the_regex_it_replaced():
 
 
 def test_formula_guard_reads_first_bytes_of_sliced_chunked_and_null_slots():
-    """The first byte is read through the offsets buffer: a slice (non-zero offset), several chunks,
-    empty strings and a null slot that still holds bytes must give the kernel's answer."""
+    """The first byte is read through the offsets buffer, and the guards are inserted into a copy of
+    the bytes: a slice (non-zero offset, with nulls or without), several chunks, empty strings and a
+    null slot that still holds bytes must give the kernels' answer."""
     import pyarrow.compute as pc
 
     from engine.tables.formula_guard import CSV_FORMULA_GUARD, guard_formulas
@@ -303,6 +304,7 @@ def test_formula_guard_reads_first_bytes_of_sliced_chunked_and_null_slots():
     table = pa.table(
         {
             "sliced": whole.slice(3, 400),
+            "sliced, no nulls": pa.array([v for v in values if v is not None], pa.string()).slice(5, 400),
             "chunked": pa.chunked_array([whole.slice(0, 7), whole.slice(7, 393)]),
             "dirty_null": pa.chunked_array([dirty_null, pa.nulls(398, pa.string())]),
         }

@@ -100,20 +100,40 @@ def _numpy(mask: pa.Array) -> np.ndarray:
     return mask.to_numpy(zero_copy_only=False)
 
 
+def _one_array(column: pa.ChunkedArray) -> pa.Array:
+    """A table's column as one array: its only chunk as it is (``combine_chunks`` would copy it)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
 def _blank(trimmed: pa.Array) -> np.ndarray:
     """Missing or only whitespace (``trimmed``: the values with whitespace trimmed)."""
     return _numpy(pc.fill_null(pc.equal(trimmed, ""), True))
 
 
-def _trimmed(column: pa.Array) -> pa.Array:
-    """``column`` with leading and trailing whitespace trimmed. Ids and times rarely have any: when
-    no value starts or ends with a byte that can belong to whitespace (ASCII space or control, or
-    any non-ASCII byte), the column is returned as it is instead of copied by the trim kernel."""
+#: Indexed by a byte: can a value whose first or last byte it is start or end with whitespace (ASCII
+#: space or control, or any byte of a multi-byte character).
+_MAYBE_SPACE_BYTE = np.zeros(256, dtype=bool)
+_MAYBE_SPACE_BYTE[: 0x20 + 1] = True
+_MAYBE_SPACE_BYTE[0x80:] = True
+
+
+def _trimmed(column: pa.Array) -> tuple[pa.Array, np.ndarray | None]:
+    """``column`` with leading and trailing whitespace trimmed, and, when that was already read from
+    the buffers, which of its values are missing or empty (else None: ask ``_blank``).
+
+    Ids and times rarely have any: when no value starts or ends with a byte that can belong to
+    whitespace (ASCII space or control, or any non-ASCII byte), the column is returned as it is
+    instead of copied by the trim kernel, and its blank values are the empty or null ones (no
+    comparison kernel either)."""
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-        return pc.utf8_trim_whitespace(column)
+        return pc.utf8_trim_whitespace(column), None
     first, last, filled = edge_bytes(column)
-    maybe_space = filled & ((first <= 0x20) | (first >= 0x80) | (last <= 0x20) | (last >= 0x80))
-    return pc.utf8_trim_whitespace(column) if maybe_space.any() else column
+    if (filled & (_MAYBE_SPACE_BYTE[first] | _MAYBE_SPACE_BYTE[last])).any():
+        return pc.utf8_trim_whitespace(column), None
+    blank = ~filled
+    if column.null_count:
+        blank |= ~_numpy(column.is_valid())
+    return column, blank
 
 
 def _utf16_lengths(text: pa.Array, lengths: np.ndarray, limit: int) -> np.ndarray:
@@ -127,7 +147,20 @@ def _utf16_lengths(text: pa.Array, lengths: np.ndarray, limit: int) -> np.ndarra
 
 
 def _codes(column: pa.Array) -> np.ndarray:
-    """Each value's number among the column's distinct values (null is one more number)."""
+    """Each value's number among the column's distinct values (null is one more number).
+
+    A sorted column without nulls (the time column of a chat export) is numbered from its
+    neighbours: equal values are next to each other, so a value gets a new number where it differs
+    from the one before (two comparison kernels instead of hashing every value, a tenth of the time).
+    """
+    n = len(column)
+    if n > 1 and column.null_count == 0 and pa.types.is_string(column.type):
+        before, after = column.slice(0, n - 1), column.slice(1)
+        if pc.all(pc.less_equal(before, after)).as_py():
+            starts = np.empty(n, dtype=bool)
+            starts[0] = True
+            starts[1:] = _numpy(pc.not_equal(before, after))
+            return np.cumsum(starts, dtype=np.int64) - 1
     encoded = pc.dictionary_encode(column)
     return encoded.indices.fill_null(len(encoded.dictionary)).to_numpy(zero_copy_only=False).astype(np.int64)
 
@@ -162,9 +195,9 @@ def repeated_rows(
         if codes is not None and name in codes:
             column_codes = codes[name][candidates]
         elif len(candidates) * 4 > n:  # most rows: number the whole column, no copy of its strings
-            column_codes = _codes(table.column(name).combine_chunks())[candidates]
+            column_codes = _codes(_one_array(table.column(name)))[candidates]
         else:
-            column_codes = _codes(table.column(name).combine_chunks().take(arrow_int64(candidates)))
+            column_codes = _codes(_one_array(table.column(name)).take(arrow_int64(candidates)))
         # The first column's numbers already are a key (0..k): renumbering them would be a second hash pass.
         key = column_codes if name == names[0] else _dense(key * (int(column_codes.max()) + 1) + column_codes)
         shared = np.bincount(key)[key] > 1
@@ -182,16 +215,18 @@ def apply_rules(table: pa.Table, columns: ColumnMap, rules: CleanRules) -> RuleO
     """Clean one file's rows (``table`` holds ``columns.output`` as string columns)."""
     n = table.num_rows
     ledger = _Ledger(n)
-    raw = {name: table.column(name).combine_chunks() for name in columns.output}
+    raw = {name: _one_array(table.column(name)) for name in columns.output}
     out = dict(raw)
+    blanks: dict[str, np.ndarray | None] = {}
     for name in (columns.agent, columns.customer) + ((columns.time,) if columns.time else ()):
-        out[name] = _trimmed(raw[name])
+        out[name], blanks[name] = _trimmed(raw[name])
     # Role and message are looked at once per distinct value (they repeat): blank, role, text.
     roles = _Distinct(raw[columns.role])
     messages = _Distinct(raw[columns.content])
 
     if rules.drop_missing:
-        for blank in (_blank(out[columns.agent]), _blank(out[columns.customer]), roles.blank(), messages.blank()):
+        ids = [blanks[c] if blanks[c] is not None else _blank(out[c]) for c in (columns.agent, columns.customer)]
+        for blank in (*ids, roles.blank(), messages.blank()):
             ledger.drop(blank, DropReason.MISSING_VALUE)
 
     # The role and the text are decided per distinct value, and taken for the kept rows only at the end.

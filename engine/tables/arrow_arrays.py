@@ -22,6 +22,29 @@ def arrow_mask(mask: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(bits)])
 
 
+def _offsets_and_data(text: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """The value offsets (``len + 1`` of them, the array's own slice) and the data bytes of a string
+    or binary array (large or not), or None when it holds no byte at all (every value empty or null)."""
+    n = len(text)
+    _, offsets_buffer, data_buffer = text.buffers()
+    if n == 0 or data_buffer is None or data_buffer.size == 0:
+        return None
+    large = pa.types.is_large_string(text.type) or pa.types.is_large_binary(text.type)
+    offset_type = np.dtype(np.int64 if large else np.int32)
+    offsets = np.frombuffer(offsets_buffer, dtype=offset_type, count=n + 1, offset=text.offset * offset_type.itemsize)
+    return offsets, np.frombuffer(data_buffer, dtype=np.uint8)
+
+
+def first_bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's first byte and whether it has any (``edge_bytes`` without the last bytes)."""
+    found = _offsets_and_data(text)
+    if found is None:
+        return np.zeros(len(text), dtype=np.uint8), np.zeros(len(text), dtype=bool)
+    offsets, data = found
+    starts = offsets[:-1]
+    return data[np.minimum(starts, len(data) - 1)], offsets[1:] > starts
+
+
 def edge_bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each value's first byte, last byte and whether it has any, read straight from a string (or
     binary, large or not: types with an offsets buffer) array's offsets and data buffers (one numpy gather each instead of a chain of compute kernels).
@@ -29,15 +52,11 @@ def edge_bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     An empty value's first and last bytes are meaningless (masked by the third array); a null
     slot's are whatever bytes it holds, so a caller that cares checks ``text.is_valid()``.
     """
-    n = len(text)
-    _, offsets_buffer, data_buffer = text.buffers()
-    if n == 0 or data_buffer is None or data_buffer.size == 0:  # every value empty or null
-        none = np.zeros(n, dtype=np.uint8)
-        return none, none, np.zeros(n, dtype=bool)
-    large = pa.types.is_large_string(text.type) or pa.types.is_large_binary(text.type)
-    offset_type = np.dtype(np.int64 if large else np.int32)
-    offsets = np.frombuffer(offsets_buffer, dtype=offset_type, count=n + 1, offset=text.offset * offset_type.itemsize)
-    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    found = _offsets_and_data(text)
+    if found is None:  # every value empty or null
+        none = np.zeros(len(text), dtype=np.uint8)
+        return none, none, np.zeros(len(text), dtype=bool)
+    offsets, data = found
     starts, ends = offsets[:-1], offsets[1:]
     last_byte = len(data) - 1
     first = data[np.minimum(starts, last_byte)]

@@ -37,7 +37,7 @@ def _dictionary_columns(table: pa.Table, columns: tuple[str, ...]) -> list[str]:
     return [c for c in columns if pc.count_distinct(sample.column(c)).as_py() * 2 <= sample.num_rows]
 
 
-def encode_parquet(table: pa.Table, columns: tuple[str, ...], target: str | BinaryIO) -> None:
+def encode_parquet(table: pa.Table, columns: tuple[str, ...], target: str | BinaryIO | pa.NativeFile) -> None:
     """One ``write_table`` call of a writer opened on the string schema: the one place parquet rows
     are encoded, so that a part and a segment use the same settings (``append_part`` relies on it)."""
     import pyarrow.parquet as pq  # loaded by the first parquet write: a csv worker never needs it
