@@ -87,3 +87,8 @@ def gc_state() -> tuple[bool, bool]:
 def read_text(path: str) -> str:
     """The file's text: a missing file raises FileNotFoundError, an OSError with its errno."""
     return Path(path).read_text()
+
+
+def bytes_of(size: int) -> bytes:
+    """A task whose value is ``size`` bytes: small ones travel with the status, large ones are gathered."""
+    return b"x" * size

@@ -228,3 +228,26 @@ def test_data_reach_names_the_worker_and_the_path(cluster, tmp_path):
         assert f"worker {address} cannot read {missing}: No such file or directory" in text
         assert f"worker {address} cannot write to {not_a_folder}: Not a directory" in text
     assert str(readable) + ":" not in text.replace(f"write to {not_a_folder}:", "")
+
+
+def test_small_outcomes_come_with_the_status_large_ones_are_gathered(cluster):
+    gathered: list[list] = []
+    real_gather = cluster.client._gather
+
+    async def counting_gather(futures, *args, **kwargs):
+        gathered.append([f.key for f in futures])
+        return await real_gather(futures, *args, **kwargs)
+
+    ctx = JobContext("t", queue.SimpleQueue(), StopFlag())
+    large = remote.CARRIED_OUTCOME_MAX_BYTES + 1
+    sizes = {("small", i): 10 for i in range(6)} | {("large", 0): large}
+    cluster.client._gather = counting_gather
+    try:
+        with DaskExecutor(targets.bytes_of, ctx, cluster) as executor:
+            results = {r.key: r for r in executor.map_unordered(TaskSpec(k, n) for k, n in sizes.items())}
+    finally:
+        del cluster.client._gather  # the instance attribute goes, the client's own method answers again
+    assert {k: len(r.value) for k, r in results.items()} == sizes and all(r.ok for r in results.values())
+    assert len(gathered) == 1 and len(gathered[0]) == 1 and "large" in gathered[0][0]  # only it made the round trip
+    snapshots = [m for m in drain(ctx.status_queue) if isinstance(m, Snapshot)]
+    assert sum(max(s.items_out for s in snapshots if s.worker == w) for w in {s.worker for s in snapshots}) == 7

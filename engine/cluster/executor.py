@@ -9,9 +9,11 @@ Data flow::
       submit(key) meanwhile ─► pending ─┐
                                         ├─► client.submit(run_task, fn, payload, label, run,
                                         │        key="mpwatch-<run>-<n>-<key>", retries=N) ─► run_task
-      as_completed(with_results) ◄──────┴── Outcome | TaskError | KilledWorker ◄─────────────┘
+      as_completed ◄────────────────────┴── finished | TaskError | KilledWorker ◄─────────────┘
+        finished: its Outcome came just before, as a TaskDone on the status topic (else gathered)
       TaskResult(key, label, ok, value | reason, error_type, traceback, attempts, worker, seconds)
-    TopicRelay: status topic ─► job's StatusSink; attempts per finished task from the scheduler
+    TopicRelay: status topic ─► job's StatusSink, TaskDone ─► outcomes by key; attempts per finished
+                task from the scheduler
     WorkerWatch: the scheduler's worker removals ─► WorkerExited (+ what it was running) ─► relay
     cancel(): mark_stopped on every worker ─► client.cancel(futures) ─► wait until none executes
     shutdown(): relay closed, run state dropped on the workers, client (and a local:N cluster) closed
@@ -40,7 +42,7 @@ from typing import Any
 from engine.cluster import outcomes, remote
 from engine.cluster.connection import CONNECT_TIMEOUT_S, ClusterConnection, ClusterUnreachable, connect
 from engine.cluster.reach import check_data_reach
-from engine.cluster.status_topic import TopicRelay, topic_of
+from engine.cluster.status_topic import TaskDone, TopicRelay, topic_of
 from engine.cluster.worker_events import WorkerWatch
 from engine.cluster.workers import read_workers
 from engine.coded_errors import inner, inner_coded
@@ -109,7 +111,10 @@ class DaskExecutor(Executor):
         self._alone: str | None = None  # the dask key of the task running alone on its worker …
         self._alone_on = ""  # … and that worker's address
         self._numbers = itertools.count()
-        self._completed = as_completed(loop=self.client.loop, with_results=True, raise_errors=False)
+        # Outcomes come on the status topic (TaskDone): no gather round trip through the scheduler
+        # to the worker per task. Written on the client's event-loop thread, taken on ours.
+        self._completed = as_completed(loop=self.client.loop, with_results=False)
+        self._outcomes: dict[str, remote.Outcome] = {}
         self._threads = 1
         self._threads_read = float("-inf")
         self._pids: dict[str, int] = {}
@@ -119,7 +124,7 @@ class DaskExecutor(Executor):
             # that dies is named with it); one round trip for both
             answers = self.client.run(remote.warm_up, fn.__module__, on_error="return")
             self._pids.update({address: pid for address, pid in answers.items() if isinstance(pid, int)})
-        self.relay = TopicRelay(self.client, self._run.topic, ctx.sink).start()
+        self.relay = TopicRelay(self.client, self._run.topic, ctx.sink, self._on_done).start()
         self.watch = WorkerWatch(self.client, ctx.job, self.relay.post, self._pids, self._label_of).start()
 
     @classmethod
@@ -199,11 +204,12 @@ class DaskExecutor(Executor):
         return len(self._flights)
 
     def _collect(self, timeout: float) -> Iterator[TaskResult]:
-        done = [(f, v) for f, v in self._ready(timeout) if f.key in self._flights and f.status != "cancelled"]
-        reruns = self._reruns_of([f.key for f, _ in done]) if done else {}
-        for future, value in done:
+        done = [f for f in self._ready(timeout) if f.key in self._flights and f.status != "cancelled"]
+        reruns = self._reruns_of([f.key for f in done]) if done else {}
+        for future in done:
             if future.key in self._flights:  # else cancel() was called while we yielded
-                result = self._result_of(future, value, reruns.get(future.key, (0, 0)))
+                value = self._value_of(future)
+                result = self._result_of(future, value, reruns.get(future.key, (0, 0))) if value is not None else None
                 if result is not None:
                     yield result
         if self._alone is not None and self._alone_on in self.watch.removed:
@@ -222,21 +228,37 @@ class DaskExecutor(Executor):
         if flight.alone:  # pinned: if that worker dies, the task waits (no-worker) instead of killing more
             self._alone, self._alone_on = dask_key, min(self.client.nthreads())
             where = {"workers": [self._alone_on], "allow_other_workers": False}
-        flight.future = self.client.submit(
-            remote.run_task,
-            self.fn,
-            flight.spec.payload,
-            flight.label,
-            self._run,
-            key=dask_key,
-            retries=self.retries,
-            pure=False,
-            **where,
-        )
-        self._flights[dask_key] = flight
+        self._flights[dask_key] = flight  # before it can finish: its TaskDone is kept only for a flight
+        try:
+            flight.future = self.client.submit(
+                remote.run_task,
+                self.fn,
+                flight.spec.payload,
+                flight.label,
+                self._run,
+                key=dask_key,
+                retries=self.retries,
+                pure=False,
+                **where,
+            )
+        except BaseException:
+            del self._flights[dask_key]
+            raise
         self._completed.add(flight.future)
 
-    def _ready(self, timeout: float) -> list[tuple[Any, Any]]:
+    def _on_done(self, done: TaskDone) -> None:
+        """A task of ours returned (client's event-loop thread): keep its outcome for ``_value_of``."""
+        if done.outcome is not None and done.key in self._flights:
+            self._outcomes[done.key] = done.outcome
+
+    def _value_of(self, future: Any) -> Any:
+        """``outcomes.value_of`` the future; one no longer finished is watched again."""
+        value = outcomes.value_of(future, self._outcomes.pop(future.key, None))
+        if value is None:
+            self._completed.add(future)
+        return value
+
+    def _ready(self, timeout: float) -> list[Any]:
         """Futures done since the last call, waiting up to ``timeout`` for the first one."""
         if not self._flights:
             return []
@@ -316,6 +338,7 @@ class DaskExecutor(Executor):
         self._flights.clear()
         self._alone = None
         self._completed.clear()
+        self._outcomes.clear()
         self.client.run(remote.mark_stopped, stopped, on_error="return")
         if futures:
             self.client.cancel(futures)

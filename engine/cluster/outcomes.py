@@ -1,7 +1,8 @@
-"""What ``as_completed`` hands over for one Dask task, as the executor interface's ``TaskResult``.
+"""What became of one Dask task, as the executor interface's ``TaskResult``.
 
-``as_completed(with_results=True, raise_errors=False)`` gives a finished task's ``remote.Outcome``,
-or the ``(type, exception, traceback)`` of one that did not finish: ``remote.TaskError`` when the
+``value_of`` gives, as ``as_completed(with_results=True, raise_errors=False)``
+would, a finished task's ``remote.Outcome`` (from its ``TaskDone`` on the status topic, or
+gathered), or the ``(type, exception, traceback)`` of one that did not finish: ``remote.TaskError`` when the
 task raised on its worker (its traceback comes from there), ``KilledWorker`` when the scheduler gave
 up on it after its workers died, anything else when it could not run at all.
 """
@@ -20,6 +21,25 @@ from engine.executor import WORKER_DIED, TaskResult
 
 def finished(value: Any) -> bool:
     return isinstance(value, remote.Outcome)
+
+
+def value_of(future: Any, carried: remote.Outcome | None) -> Any:
+    """What a done future stands for, as ``as_completed(with_results=True)`` would hand it over:
+    ``carried`` (the ``Outcome`` its ``TaskDone`` brought), else the gathered ``Outcome``, or
+    ``(type, exception, traceback)``. None when it is no longer finished (its worker died holding
+    a result that never reached us): the scheduler computes it anew."""
+    if carried is not None:
+        return carried
+    status = future.status
+    if status == "finished":  # no TaskDone came (its outcome was too large to carry): gather it
+        try:
+            return future.result()
+        except Exception as exc:
+            return type(exc), exc, exc.__traceback__
+    if status == "error":
+        exc = future.exception()
+        return type(exc), exc, future.traceback()
+    return None
 
 
 def killed(value: Any) -> bool:

@@ -6,7 +6,9 @@ Data flow on one worker process::
                    ├─ task_scope.bind(reporter of (run, thread), stop flag of run)
                    ├─ fn(payload)            ◄─ current_reporter() / stop_requested() inside
                    ├─ reporter: items in/out, busy time, current label ─► status topic (throttled)
-                   └─ Outcome(value, worker, seconds)  or  raise TaskError(reason, type, traceback)
+                   └─ Outcome(value, worker, seconds): returned, and sent with the last snapshot as
+                      one TaskDone on the status topic (the coordinator reads it there, no gather)
+                      or raise TaskError(reason, type, traceback), after a snapshot
     coordinator ─client.run─► warm_up(module): import the task's module on a thread, answer the pid
     coordinator ─client.run─► mark_stopped(run) / running_keys(run) / forget_run(base)
     coordinator ─client.run_on_scheduler─► scheduler_attempts(keys): deaths and retries per task
@@ -22,8 +24,10 @@ worker's event loop runs ``client.run`` functions.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
+import pickle
 import threading
 import time
 from collections.abc import Callable
@@ -31,12 +35,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.cluster import task_scope
-from engine.cluster.status_topic import TopicWriter
+from engine.cluster.status_topic import TaskDone, TopicWriter
 from engine.pool_worker import task_failure
 from engine.status import StatusReporter, StatusSink
 
 #: Snapshots per (run, worker thread) at most this often; every one crosses the scheduler.
 REMOTE_SNAPSHOT_INTERVAL_S = 0.25
+
+#: A task's outcome larger than this (pickled) is not carried on the status topic (the scheduler
+#: keeps its recent events): the coordinator gathers it from the worker, Dask's way.
+CARRIED_OUTCOME_MAX_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -133,9 +141,10 @@ def run_task(fn: Callable[[Any], Any], payload: Any, label: str, run: RemoteRun)
         _running[key] = run.run_id
     task_scope.bind(task_scope.TaskScope(reporter, _stop_flag(run.run_id)))
     reporter.begin(label)
-    reporter.flush()
+    reporter.tick()  # throttled like the task's own ticks: the task's start is seen within the interval
     started = time.perf_counter()
     failure = None
+    value = None
     try:
         value = fn(payload)
     except BaseException as exc:  # a task's failure is data, not the worker's end
@@ -145,14 +154,30 @@ def run_task(fn: Callable[[Any], Any], payload: Any, label: str, run: RemoteRun)
         task_scope.unbind()
         reporter.add(items_in=1, items_out=int(failure is None), errors=int(failure is not None))
         reporter.end()
-        reporter.flush()
+        if failure is not None:
+            reporter.flush()
         with _lock:
             _running.pop(key, None)
     if failure is not None:
         raise TaskError(
             failure.reason, failure.error_type, failure.traceback, worker.address, seconds, failure.code, failure.params
         )
-    return Outcome(value, worker.address, seconds)
+    outcome = Outcome(value, worker.address, seconds)
+    # Not counted as a tick: the next task's start still goes out once the interval has passed
+    # since the last tick, so a live view sees what each worker runs, short tasks too.
+    _send_done(worker, run.topic, TaskDone(key, outcome, reporter.snapshot()))
+    return outcome
+
+
+def _send_done(worker: Any, topic: str, done: TaskDone) -> None:
+    """Send ``done`` on the run's topic, without its outcome when that is too large to carry."""
+    try:
+        message = pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # a value pickle refuses: Dask's own serialisation decides when it is gathered
+        message = b""
+    if not message or len(message) > CARRIED_OUTCOME_MAX_BYTES:
+        message = pickle.dumps(dataclasses.replace(done, outcome=None), protocol=pickle.HIGHEST_PROTOCOL)
+    worker.log_event(topic, message)
 
 
 # --- run on every worker by the coordinator (client.run) --------------------------------------

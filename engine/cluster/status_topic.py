@@ -5,9 +5,11 @@ Data flow::
     dask worker, task thread                   scheduler               coordinator (the job process)
     ────────────────────────                   ─────────               ──────────────────────────────
     StatusReporter ─► StatusSink(TopicWriter) ─► log_event(topic, pickled message)
+    run_task's end: TaskDone(key, outcome, last snapshot) ─┘
                                                   └─► topic subscribers ─► client event loop thread:
                                                                            TopicRelay._on_event
                                                                            (never blocks) ─► inbox
+                                                       TaskDone's outcome ─► on_done (the executor)
                                                       relay thread ─► forward() ─► the job's StatusSink
                                                       (snapshots droppable, events delivered)
 
@@ -20,6 +22,12 @@ which also carries results: it only unpickles and hands on. Forwarding into the 
 Ordering: a worker sends a task's status messages and then its result on the same stream to the
 scheduler, which forwards both to the client in that order; so by the time a result is seen, the
 last snapshot of that task is in the inbox (a worker that dies loses what it had not sent yet).
+
+``TaskDone``: a task that returned sends its last snapshot and its outcome as one event, just
+before Dask's own "task finished" (same stream, so it reaches the client first). The executor then
+takes the outcome from here instead of gathering it from the worker: per task one event instead of
+two snapshots plus a round trip coordinator → scheduler → worker and back (engine/cluster/executor.py
+falls back to Dask's gather when no ``TaskDone`` came, or its outcome was too large to carry).
 """
 
 from __future__ import annotations
@@ -27,15 +35,27 @@ from __future__ import annotations
 import pickle
 import queue
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from engine.status import StatusSink
+from engine.status import Snapshot, StatusSink
 from engine.status_pipe import forward
 
 #: Prefix of a run's status topic.
 TOPIC_PREFIX = "mpwatch-status-"
 
 _STOP = object()  # ends the relay thread once everything before it was forwarded
+
+
+@dataclass(frozen=True)
+class TaskDone:
+    """A task returned on a worker: its dask ``key``, its outcome (None when too large to carry:
+    then the coordinator gathers it) and its worker thread's last ``snapshot``."""
+
+    key: str
+    outcome: Any
+    snapshot: Snapshot
 
 
 def topic_of(run_id: str) -> str:
@@ -60,12 +80,19 @@ class TopicWriter:
 
 
 class TopicRelay:
-    """The coordinator's end: subscribes to a run's topic and forwards into the job's sink."""
+    """The coordinator's end: subscribes to a run's topic and forwards into the job's sink.
 
-    def __init__(self, client: Any, topic: str, sink: StatusSink) -> None:
+    ``on_done`` gets each ``TaskDone`` on the client's event-loop thread (it must not wait), after
+    its snapshot was queued for the sink.
+    """
+
+    def __init__(
+        self, client: Any, topic: str, sink: StatusSink, on_done: Callable[[TaskDone], None] | None = None
+    ) -> None:
         self.client = client
         self.topic = topic
         self.sink = sink
+        self.on_done = on_done
         self.received = 0
         self._inbox: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._relay, name=f"mpwatch-{topic}", daemon=True)
@@ -85,6 +112,11 @@ class TopicRelay:
         except Exception:  # not ours (someone else logged on our topic): ignore it
             return
         self.received += 1
+        if isinstance(message, TaskDone):
+            self._inbox.put(message.snapshot)
+            if self.on_done is not None:
+                self.on_done(message)
+            return
         self._inbox.put(message)
 
     def post(self, message: Any) -> None:
