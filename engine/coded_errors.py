@@ -314,6 +314,15 @@ class CodedText:
         """A JSON error body's fields: ``error`` (the English, what a plain client reads), ``code``, ``params``."""
         return {"error": self.text, "code": self.code, "params": self.params}
 
+    @classmethod
+    def read(cls, body: Mapping[str, Any]) -> CodedText | None:
+        """The coded reason of a JSON error body made by ``fields`` (a known ``code`` and its
+        ``params``), or None for a plain one (only ``error``) or one from someone else."""
+        code, params = body.get("code"), body.get("params")
+        if isinstance(code, str) and code in ENGLISH and isinstance(params, dict):
+            return cls(code, tuple(sorted(params.items())))
+        return None
+
 
 class CodedError(Exception):
     """An exception whose message is ``ENGLISH[code]`` formatted with ``params``; ``code`` is empty

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.clean.config import CleanRules, ColumnMap, DropReason
-from engine.tables.arrow_arrays import arrow_int64, arrow_mask, edge_bytes
+from engine.tables.arrow_arrays import arrow_int64, arrow_mask, edge_bytes, one_array
 from engine.textnorm import normalise_role_arrow, normalise_text_arrow, system_message_mask_arrow
 
 
@@ -98,11 +98,6 @@ class _Distinct:
 
 def _numpy(mask: pa.Array) -> np.ndarray:
     return mask.to_numpy(zero_copy_only=False)
-
-
-def _one_array(column: pa.ChunkedArray) -> pa.Array:
-    """A table's column as one array: its only chunk as it is (``combine_chunks`` would copy it)."""
-    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def _blank(trimmed: pa.Array) -> np.ndarray:
@@ -195,9 +190,9 @@ def repeated_rows(
         if codes is not None and name in codes:
             column_codes = codes[name][candidates]
         elif len(candidates) * 4 > n:  # most rows: number the whole column, no copy of its strings
-            column_codes = _codes(_one_array(table.column(name)))[candidates]
+            column_codes = _codes(one_array(table.column(name)))[candidates]
         else:
-            column_codes = _codes(_one_array(table.column(name)).take(arrow_int64(candidates)))
+            column_codes = _codes(one_array(table.column(name)).take(arrow_int64(candidates)))
         # The first column's numbers already are a key (0..k): renumbering them would be a second hash pass.
         key = column_codes if name == names[0] else _dense(key * (int(column_codes.max()) + 1) + column_codes)
         shared = np.bincount(key)[key] > 1
@@ -215,7 +210,7 @@ def apply_rules(table: pa.Table, columns: ColumnMap, rules: CleanRules) -> RuleO
     """Clean one file's rows (``table`` holds ``columns.output`` as string columns)."""
     n = table.num_rows
     ledger = _Ledger(n)
-    raw = {name: _one_array(table.column(name)) for name in columns.output}
+    raw = {name: one_array(table.column(name)) for name in columns.output}
     out = dict(raw)
     blanks: dict[str, np.ndarray | None] = {}
     for name in (columns.agent, columns.customer) + ((columns.time,) if columns.time else ()):

@@ -52,6 +52,8 @@ LATENCY_WINDOW_S = 2.0
 REPORT_EVERY_S = 0.1
 #: The service-time fit is refreshed at most this often.
 REFIT_EVERY_S = 0.05
+#: What the batcher says it is doing (its status label; made once, said per message).
+BATCHING_LABEL = english("label_batching", {})
 #: The trip of the newest item from admission to here counts for the admission prediction this long.
 TRANSIT_FRESH_S = 0.5
 
@@ -209,7 +211,7 @@ class BatcherLoop:
         """Add a message's items to the line; True for END_OF_STREAM."""
         if is_end(message):
             return True
-        self.reporter.begin(english("label_batching", {}))
+        self.reporter.begin(BATCHING_LABEL)
         now = time.monotonic()
         self.batcher.add(message, now)
         self.transit = (now, max(0.0, now - (message[-1][2] - self.config.request_timeout_s)))

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.coded_errors import ENGLISH, english, inner, inner_coded, inner_exception, inner_lines
+from engine.coded_errors import CodedText, english, inner, inner_coded, inner_exception, inner_lines
 from engine.context import JobContext
 from engine.pipeline import event_loop
 from engine.pipeline.gc_pause import frozen_heap
@@ -261,36 +261,8 @@ class LoadGenerator:
         # Frozen: a full collection would stall this loop and read as the service's latency (gc_pause).
         with frozen_heap():
             started = time.monotonic()
-            end = started + config.duration_s if config.duration_s > 0 else float("inf")
             try:
-                next_arrival = started
-                last_report = 0.0
-                while not self.stop():
-                    now = time.monotonic()
-                    if now >= end:
-                        break
-                    rate = self.current_rate()
-                    if rate <= 0:
-                        next_arrival = now + 0.05
-                        await asyncio.sleep(0.05)
-                        self._report(started)
-                        continue
-                    while next_arrival <= now:
-                        if self.open < config.concurrency:
-                            self.open += 1
-                            self.sent += 1
-                            task = asyncio.create_task(self._one(client, next_arrival, *self._request()))
-                            tasks.add(task)
-                            task.add_done_callback(tasks.discard)
-                        else:
-                            self.skipped += 1
-                        next_arrival += self.rng.expovariate(rate)
-                    if now - last_report >= 0.1:
-                        self._report(started)
-                        last_report = now
-                    # Wake at most once a millisecond and send every arrival that fell due: a timer per
-                    # arrival would cost the client as much CPU as the requests at thousands per second.
-                    await asyncio.sleep(max(ARRIVAL_TICK_S, min(next_arrival, end) - time.monotonic()))
+                await self._send_arrivals(client, tasks, started)
                 sent_for_s = time.monotonic() - started
                 if tasks:
                     await asyncio.wait(tasks, timeout=config.timeout_s + 1.0)
@@ -302,6 +274,40 @@ class LoadGenerator:
         if self.reporter is not None:
             self.reporter.flush()
         return self.result(sent_for_s)
+
+    async def _send_arrivals(self, client: KeepAliveClient, tasks: set[asyncio.Task], started: float) -> None:
+        """Send a request at each Poisson arrival (at ``current_rate()``) until the duration ends or
+        ``stop()``; each request's task goes into ``tasks`` until it is done."""
+        config = self.config
+        end = started + config.duration_s if config.duration_s > 0 else float("inf")
+        next_arrival = started
+        last_report = 0.0
+        while not self.stop():
+            now = time.monotonic()
+            if now >= end:
+                return
+            rate = self.current_rate()
+            if rate <= 0:
+                next_arrival = now + 0.05
+                await asyncio.sleep(0.05)
+                self._report(started)
+                continue
+            while next_arrival <= now:
+                if self.open < config.concurrency:
+                    self.open += 1
+                    self.sent += 1
+                    task = asyncio.create_task(self._one(client, next_arrival, *self._request()))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                else:
+                    self.skipped += 1
+                next_arrival += self.rng.expovariate(rate)
+            if now - last_report >= 0.1:
+                self._report(started)
+                last_report = now
+            # Wake at most once a millisecond and send every arrival that fell due: a timer per
+            # arrival would cost the client as much CPU as the requests at thousands per second.
+            await asyncio.sleep(max(ARRIVAL_TICK_S, min(next_arrival, end) - time.monotonic()))
 
     def result(self, duration_s: float) -> LoadtestResult:
         p50, p95, p99 = self.latencies_ms.percentiles(50, 95, 99)
@@ -332,7 +338,7 @@ class LoadGenerator:
 def error_reason(body: bytes) -> tuple[str, str, dict[str, Any]]:
     """The service's reason from an error body: its ``error`` field (the same for every request
     refused the same way, unlike the request id beside it) with its ``code`` and ``params`` when
-    coded (``engine.coded_errors.CodedText``), else ("", {}); or the body's start."""
+    coded (``engine.coded_errors.CodedText.read``), else ("", {}); or the body's start."""
     try:
         payload = json.loads(body)
         reason = payload.get("error")
@@ -340,10 +346,8 @@ def error_reason(body: bytes) -> tuple[str, str, dict[str, Any]]:
         payload, reason = {}, None
     if not reason:
         return body[:200].decode("utf-8", "replace"), "", {}
-    code, params = payload.get("code"), payload.get("params")
-    if isinstance(code, str) and isinstance(params, dict) and code in ENGLISH:
-        return str(reason), code, params
-    return str(reason), "", {}
+    coded = CodedText.read(payload)
+    return (str(reason), coded.code, coded.params) if coded is not None else (str(reason), "", {})
 
 
 async def probe(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> str | None:

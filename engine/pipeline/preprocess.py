@@ -81,9 +81,10 @@ def preprocess_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWir
     cancels = wiring.cancel_board.reader()
     reporter = ctx.reporter("preprocess", str(index))
     chunk_no = 0
+    label = english("label_preprocess", {})  # made once: said per message
     for message in inbox_messages(inbox, reporter, is_end):
         slot.set(item[0] for item in message)
-        reporter.begin(english("label_preprocess", {}))
+        reporter.begin(label)
         cancels.refresh()
         now = time.monotonic()
         live = [item for item in message if not cancels.is_cancelled(item[0]) and item[2] > now]

@@ -30,9 +30,10 @@ def receiver_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWirin
     slot = wiring.slots[role]
     cancels = wiring.cancel_board.reader()
     reporter = ctx.reporter("receiver", str(index))
+    label = english("label_relay", {})  # made once: said per message
     for message in inbox_messages(inbox, reporter, is_end):
         slot.set(item[0] for item in message)
-        reporter.begin(english("label_relay", {}))
+        reporter.begin(label)
         cancels.refresh()
         now = time.monotonic()
         cancelled = [item for item in message if cancels.is_cancelled(item[0])]

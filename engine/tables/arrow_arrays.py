@@ -22,6 +22,11 @@ def arrow_mask(mask: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(bits)])
 
 
+def one_array(column: pa.ChunkedArray) -> pa.Array:
+    """A table's column as one array: its only chunk as it is (``combine_chunks`` would copy it)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
 def _offsets_and_data(text: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
     """The value offsets (``len + 1`` of them, the array's own slice) and the data bytes of a string
     or binary array (large or not), or None when it holds no byte at all (every value empty or null)."""

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine.tables.arrow_arrays import arrow_mask, first_bytes
+from engine.tables.arrow_arrays import arrow_mask, first_bytes, one_array
 
 #: A cell starting with one of these is guarded in .csv (all ASCII: the check reads the first byte).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -67,8 +67,7 @@ def guard_formulas(table: pa.Table) -> pa.Table:
     """``table`` as strings, with ``CSV_FORMULA_GUARD`` prefixed to every cell that needs it."""
     arrays = []
     for column in table.columns:
-        column = column.cast(pa.string())
-        column = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+        column = one_array(column.cast(pa.string()))
         risky = _starts_with_formula(column)
         if risky.any():  # the guard is prefixed to the few risky cells only
             column = _prefixed(column, risky)

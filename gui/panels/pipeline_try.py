@@ -14,6 +14,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QCoreApplication, Qt, 
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from engine.coded_errors import CodedText
 from gui.engine_messages import engine_text, http_status_text
 from gui.widgets.retranslate import RetranslateOnLanguageChange
 
@@ -144,7 +145,5 @@ def service_reason(payload: object) -> str:
     ``params`` beside ``error``: the 503s of target mode and of overload); "" without one."""
     if not isinstance(payload, dict) or not payload.get("error"):
         return ""
-    error, code, params = str(payload["error"]), payload.get("code"), payload.get("params")
-    if isinstance(code, str) and isinstance(params, dict):
-        return engine_text(code, params, error)
-    return error
+    error, coded = str(payload["error"]), CodedText.read(payload)
+    return engine_text(coded.code, coded.params, error) if coded is not None else error
