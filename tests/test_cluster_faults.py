@@ -19,12 +19,16 @@ import pytest
 
 from engine.clean.config import CleanConfig
 from engine.clean.job import PARTS_DIR, run_clean
+from engine.cluster.connection import connect
+from engine.cluster.executor import DaskExecutor
 from engine.context import Cancelled, JobContext, StopFlag
 from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.job import run_dialogues
 from engine.status import WorkerExited, WorkersReport
+from tests import cluster_targets
 from tests.cluster_jobs_support import assert_same_dialogues, assert_same_files, ok, run_cli
 from tests.helpers import live_children, wait_no_children
+from tests.test_cluster_groups import assert_only_unfinished_members_run_again
 from tests.test_cluster_scheduler import (  # noqa: F401  (fixtures)
     own_scheduler_and_two_workers,
     scheduler_and_two_workers,
@@ -148,6 +152,17 @@ def test_a_scheduler_worker_killed_mid_run_is_reported_and_changes_nothing(
     assert len(deaths) == 1, deaths
     assert deaths[0].role.startswith("dask worker tcp://127.0.0.1:") and deaths[0].pid == victim.pid
     assert not deaths[0].expected and deaths[0].describe().endswith(f"(pid {victim.pid}) died")
+
+
+@pytest.mark.timeout(120)
+def test_on_a_scheduler_a_group_whose_worker_dies_reruns_only_its_unfinished_members(
+    tmp_path,
+    own_scheduler_and_two_workers,  # noqa: F811 - the fixture imported above
+):
+    connection = connect(own_scheduler_and_two_workers)
+    ctx = JobContext("t", queue.Queue(), StopFlag())
+    executor = DaskExecutor(cluster_targets.count_start_kill_once, ctx, connection, group_cap=4, own_connection=True)
+    assert_only_unfinished_members_run_again(executor, tmp_path)
 
 
 @pytest.mark.timeout(240)

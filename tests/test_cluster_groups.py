@@ -94,17 +94,25 @@ def test_members_report_one_by_one_and_a_failing_member_fails_alone(cluster, tmp
     assert sum(s.items_in for s in last.values()) == 40 and sum(s.errors for s in last.values()) == 1
 
 
-@pytest.mark.timeout(120)
-def test_a_worker_killed_while_holding_a_group_reruns_only_its_unfinished_members(cluster, tmp_path):
-    ctx = JobContext("t", queue.Queue(), StopFlag())
-    killer = 2  # the third member of the first group (0, 1, 2, 3)
+def assert_only_unfinished_members_run_again(executor: DaskExecutor, tmp_path: Path) -> None:
+    """Task 2, the third member of the first group (0, 1, 2, 3), kills its worker once, mid-task."""
+    killer = 2
     specs = (TaskSpec(i, (i, str(tmp_path), killer), f"task {i}") for i in range(40))
-    with DaskExecutor(targets.count_start_kill_once, ctx, cluster, group_cap=4) as executor:
+    with executor:
+        assert executor.group_cap == 4  # the scheduler took the plugin: groups are on
         results = {r.key: r for r in executor.map_unordered(specs, poll_s=0.05)}
     assert {k: (r.ok, r.value) for k, r in results.items()} == {i: (True, i * 10) for i in range(40)}
     starts = {i: len(Path(tmp_path, f"starts-{i}").read_text().split()) for i in range(40)}
     assert starts == {i: 2 if i == killer else 1 for i in range(40)}  # 0 and 1 were done: not again
     assert {k: r.attempts for k, r in results.items()} == {i: 2 if i == killer else 1 for i in range(40)}
+
+
+@pytest.mark.timeout(120)
+def test_a_worker_killed_while_holding_a_group_reruns_only_its_unfinished_members(cluster, tmp_path):
+    ctx = JobContext("t", queue.Queue(), StopFlag())
+    assert_only_unfinished_members_run_again(
+        DaskExecutor(targets.count_start_kill_once, ctx, cluster, group_cap=4), tmp_path
+    )
 
 
 @pytest.mark.timeout(90)
