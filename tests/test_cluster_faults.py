@@ -154,6 +154,29 @@ def test_a_scheduler_worker_killed_mid_run_is_reported_and_changes_nothing(
     assert not deaths[0].expected and deaths[0].describe().endswith(f"(pid {victim.pid}) died")
 
 
+@pytest.mark.timeout(240)
+def test_a_worker_killed_while_it_runs_a_group_of_file_tasks_changes_nothing(
+    tmp_path_factory, tmp_path, no_leftover_children
+):
+    """40 small files: the file tasks go several to a Dask task (engine/cluster/groups.py)."""
+    inputs = tmp_path_factory.mktemp("many") / "demo"
+    ok(run_cli("demo", str(inputs), "--files", "40", "--rows", "400", "--seed", "3", "--workers", "2"))
+    local = tmp_path / "local"
+    run_clean(clean_config(inputs, local, None), JobContext("local"))
+    out = tmp_path / "cluster"
+    job = JobThread(run_clean, clean_config(inputs, out, "local:2"))
+    job.wait_for(lambda: len(list((out / PARTS_DIR).glob("part_*"))) >= 3, 120, "part files")
+    os.kill(dask_worker_processes()[0].pid, signal.SIGKILL)
+    summary = job.join(120)
+    assert isinstance(summary, dict), summary
+    assert_same_files(out, local, "clean_*.csv")
+    report = json.loads((out / "report.json").read_text())
+    assert report["status"] == "done" and summary["files_ok"] == 40
+    entries = report["files"] + report["segments"]
+    assert max(e["attempts"] for e in entries) >= 2, "no task was run again after the kill"
+    assert len([m for m in job.messages() if isinstance(m, WorkerExited)]) == 1
+
+
 @pytest.mark.timeout(120)
 def test_on_a_scheduler_a_group_whose_worker_dies_reruns_only_its_unfinished_members(
     tmp_path,

@@ -24,7 +24,8 @@ with ``retries`` Dask re-runs it first. A worker that dies has its tasks resched
 (up to its ``distributed.scheduler.allowed-failures``). The scheduler counts a death against every
 task that was on that worker, the ones queued behind the culprit too, so a task given up on is run
 once more alone, on one worker with none of ours beside it: it fails with "worker died" only if that
-worker dies too.
+worker dies too. Small tasks go several to a Dask task (engine/cluster/groups.py), which Dask never
+runs again: only the members not done go again, by the same rules.
 """
 
 from __future__ import annotations
