@@ -34,6 +34,8 @@ def test_groups_are_big_while_much_is_left_and_single_at_the_end():
     assert groups.group_size(None, 2, 4) == 4  # the caller's iterable is not read to its end yet
     assert [groups.group_size(n, 2, 4) for n in (100, 32, 25, 24, 17, 16, 9, 8, 1)] == [4, 4, 4, 3, 3, 2, 2, 1, 1]
     assert groups.group_size(None, 2, 1) == 1 and groups.group_size(1000, 8, 2) == 2
+    # no more than about GROUP_TARGET_S of the tasks' own time in one group
+    assert [groups.cap_for(s, 8) for s in (None, 0.01, 0.12, 0.3, 1.0, 5.0)] == [8, 8, 8, 3, 1, 1]
 
 
 def test_a_group_takes_submitted_tasks_first_and_a_task_that_must_go_by_itself_alone():

@@ -207,7 +207,7 @@ class DaskExecutor(GroupRuns, Executor):
                 value = self._value_of(future)
                 result = self._result_of(future, value, reruns.get(future.key, (0, 0))) if value is not None else None
                 if result is not None:
-                    yield result
+                    yield self._measured(result)
         if self._alone is not None and self._alone_on in self.watch.removed:
             flight = self._flights.pop(self._alone)
             self.client.cancel([flight.future])  # pinned to a worker that is gone: it would wait for ever

@@ -6,7 +6,8 @@ task of ≥ ~100 ms. So the executor packs its tasks into groups, sized as guide
 does: big while much is left, single tasks toward the end so the tail stays short::
 
     pending (submitted, first) + ahead (pulled from the caller's iterable, ≤ LOOK_AHEAD_PER_THREAD
-    × threads × cap) ─► take_group(size = clamp(ceil(remaining / (4 × threads)), 1, cap))
+    × threads × cap) ─► take_group(size = clamp(ceil(remaining / (4 × threads)), 1, cap)), cap
+                        lowered so that a group holds ≈ GROUP_TARGET_S of the tasks' measured time
         size 1 ─► remote.run_task, as before (Dask reschedules it when its worker dies)
         size > 1 ─► remote.run_group(fn, ((payload, label), …)) under a key with GROUP_MARK
                     ─► one TaskDone per member, "<key>/<index>", as each ends: a result at once
@@ -35,8 +36,13 @@ from engine.cluster.status_topic import GroupStarted
 from engine.context import JobContext
 from engine.executor import TaskResult, TaskSpec
 
-#: The most caller tasks in one Dask task (benchmarks/bench_cluster.py: 2, 4 and 8 measured).
-GROUP_CAP = 4
+#: The most caller tasks in one Dask task (benchmarks/bench_cluster.py, bench_cluster_phases.py and
+#: bench_cluster_tasks.py: 2, 4 and 8 measured; 8 cost the job process least per task).
+GROUP_CAP = 8
+
+#: A group takes no more tasks than run in about this long (from the tasks' own measured seconds):
+#: a task of a second or more gains nothing from sharing a Dask task and would only lengthen the tail.
+GROUP_TARGET_S = 1.0
 
 #: Groups are sized for this many per worker thread over what is left, so that every thread still
 #: gets several as the run ends.
@@ -81,6 +87,13 @@ class GroupFlight:
         """The label of the member that runs now (the first not reported), for the Processes view."""
         left = self.unreported()
         return left[0].label if left else None
+
+
+def cap_for(task_s: float | None, cap: int) -> int:
+    """``cap``, or fewer when tasks take ``task_s`` on average (None: not measured yet)."""
+    if task_s is None or task_s <= 0:
+        return cap
+    return max(1, min(cap, int(GROUP_TARGET_S / task_s)))
 
 
 def group_size(remaining: int | None, threads: int, cap: int) -> int:
@@ -154,6 +167,7 @@ class GroupRuns:
     _groups: dict[str, GroupFlight]
     _members_done: deque[tuple[str, int, Any]]
     _groups_started: set[str]
+    _task_seconds: list[float]  # [sum, count] of the tasks' own seconds so far
 
     _source_cancelled: bool
 
@@ -178,6 +192,7 @@ class GroupRuns:
         self._ahead = deque()  # pulled from the caller's iterable, not dispatched yet
         self._members_done = deque()  # (group key, index, outcome): put on the client's event-loop thread
         self._groups_started = set()  # dask keys of groups whose first member began (GroupStarted)
+        self._task_seconds = [0.0, 0]
         if cap > 1:
             from engine.cluster import group_plugin
 
@@ -194,7 +209,7 @@ class GroupRuns:
         while self._has_room():
             exhausted = self._read_ahead(source, exhausted)
             remaining = len(self._pending) + len(self._ahead) if exhausted else None
-            size = group_size(remaining, self._worker_threads(), self.group_cap)
+            size = group_size(remaining, self._worker_threads(), cap_for(self._mean_task_s(), self.group_cap))
             members = take_group(self._pending, self._ahead, size)
             if not members:
                 break
@@ -268,7 +283,18 @@ class GroupRuns:
             self.ctx.log_coded(
                 "warning", "task_attempts", task=member.label, attempts=attempts, deaths=attempts - 1, retried=0
             )
-        return outcomes.task_result(member.spec.key, member.label, value, attempts, member.started)
+        return self._measured(outcomes.task_result(member.spec.key, member.label, value, attempts, member.started))
+
+    def _measured(self, result: TaskResult) -> TaskResult:
+        """Note how long a task that ran took (its own seconds, on its worker), for ``cap_for``."""
+        if result.ok:
+            self._task_seconds[0] += result.seconds
+            self._task_seconds[1] += 1
+        return result
+
+    def _mean_task_s(self) -> float | None:
+        total, count = self._task_seconds
+        return total / count if count else None
 
     def _groups_ended(self, futures: list[Any]) -> Iterator[TaskResult]:
         """Results of the members of ended groups that had not reported (an outcome too large to
