@@ -9,14 +9,22 @@ crashes into a ``JobFinished`` rather than an exception the watcher never sees.
 code and Stop always ends every process of the run. With ``background=True`` the coordinator
 lowers its own scheduling priority first thing (engine/priority.py), so every process of the run,
 which the coordinator starts, runs below the window that watches it.
+
+The coordinator gets its job as a ``JobCall`` (the function by name, the config pickled): for a
+``local:N`` run it spawns the run's workers before it imports the job, as the command line does
+(engine/cluster/early_start.py), so their imports (dask, the task's module) run beside the job's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import importlib
 import itertools
+import pickle
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,13 +78,49 @@ def run_job(fn: JobFunction, config: Any, ctx: JobContext) -> JobFinished:
     return finished
 
 
-def coordinator_main(fn: JobFunction, config: Any, ctx: JobContext, background: bool = False) -> None:
+@dataclass(frozen=True)
+class JobCall:
+    """A job for a coordinator process, in a form whose unpickling imports nothing of the job: the
+    function by name ("module:qualname") and the config pickled (a demo config is defined in the
+    job's own module). ``cluster``: the config's, read by the coordinator before the job exists."""
+
+    function: str
+    config: bytes
+    cluster: str | None = None
+
+    @classmethod
+    def of(cls, fn: JobFunction, config: Any) -> JobCall:
+        cluster = getattr(config, "cluster", None)
+        return cls(f"{fn.__module__}:{fn.__qualname__}", pickle.dumps(config), cluster)
+
+    def resolve(self) -> tuple[JobFunction, Any]:
+        """The job function (its module imported now) and the config."""
+        module, _, name = self.function.partition(":")
+        fn: Any = importlib.import_module(module)
+        for part in name.split("."):
+            fn = getattr(fn, part)
+        return fn, pickle.loads(self.config)
+
+    def workers_started_early(self) -> contextlib.AbstractContextManager[None]:
+        """A ``local:N`` run's workers spawned now, for the job to take (engine/cluster/early_start.py);
+        nothing for any other run, or a job whose workers are not named in ``JOB_WORKERS``."""
+        if self.cluster is None:
+            return contextlib.nullcontext()
+        from engine.cluster.early_start import JOB_WORKERS, workers_started_early
+
+        start = JOB_WORKERS.get(self.function)
+        return workers_started_early(self.cluster, start) if start is not None else contextlib.nullcontext()
+
+
+def coordinator_main(call: JobCall, ctx: JobContext, background: bool = False) -> None:
     """Process target of a job's coordinator; ``background``: lower the priority of the whole run
     (set here, before any child exists, so every child inherits it)."""
     if background:
         lower_priority()
     ctx.announce("coordinator")
-    run_job(fn, config, ctx)
+    with call.workers_started_early():  # local:N: they import while the job is imported here
+        fn, config = call.resolve()
+        run_job(fn, config, ctx)
     if ctx.status_queue is not None and parent_alive():
         ctx.status_queue.close()
         ctx.status_queue.join_thread()
@@ -97,7 +141,8 @@ class JobRun:
 
     def start(self) -> JobRun:
         self.started_at = time.time()
-        self.supervisor.start("coordinator", coordinator_main, (self.fn, self.config, self.ctx, self.background))
+        call = JobCall.of(self.fn, self.config)
+        self.supervisor.start("coordinator", coordinator_main, (call, self.ctx, self.background))
         return self
 
     def poll(self) -> None:
