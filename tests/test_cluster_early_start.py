@@ -4,6 +4,8 @@ workers, and workers no run took are closed."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from engine.context import SPAWN, JobContext, StopFlag
 from engine.demo.job import DemoConfig, run_demo
 from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.job import run_dialogues
-from engine.runner import JobCall, coordinator_main
+from engine.runner import DeferredJob, coordinator_main
 from tests import cluster_targets as targets
 from tests.clean_fixtures import write_good_inputs
 from tests.helpers import live_children, wait_no_children
@@ -113,29 +115,29 @@ def test_a_clean_run_takes_the_workers_started_before_it(tmp_path, monkeypatch, 
 def test_the_app_job_process_starts_a_local_runs_workers_before_it_imports_the_job(
     tmp_path, monkeypatch, no_leftover_children
 ):
-    """The app's coordinator gets the job by name and its config pickled (``JobCall``): it spawns
-    the workers, then imports the job and unpickles the config; the run takes those workers."""
-    taken, resolved_after = [], []
-    real_take, real_resolve = connection.take_started, JobCall.resolve
+    """The app's coordinator gets a local:N clean run as a ``DeferredJob`` (function and config
+    pickled): it spawns the workers, then unpickles the job; the run takes those workers."""
+    taken, spawned_before_the_job = [], []
+    real_take, real_resolve = connection.take_started, DeferredJob.resolve
 
     def recording(count, start):
         taken.append(real_take(count, start))
         return taken[-1]
 
-    def resolve(call):
-        resolved_after.append(len(_children() - before))  # workers already spawned when the job is imported
-        return real_resolve(call)
+    def resolve(deferred):
+        spawned_before_the_job.append(len(_children() - before))
+        return real_resolve(deferred)
 
     monkeypatch.setattr(connection, "take_started", recording)
-    monkeypatch.setattr(JobCall, "resolve", resolve)
+    monkeypatch.setattr(DeferredJob, "resolve", resolve)
     write_good_inputs(tmp_path / "in", files=2, rows=50)
     out = tmp_path / "out"
     config = CleanConfig(inputs=(tmp_path / "in",), out_dir=out, workers=1, out_format="csv", cluster="local:1")
-    call = JobCall.of(run_clean, config)
-    assert (call.function, call.cluster) == ("engine.clean.job:run_clean", "local:1")
+    deferred = DeferredJob.of(run_clean, config)
+    assert (deferred.job, deferred.cluster) == ("engine.clean.job:run_clean", "local:1")
     before = _children()
-    coordinator_main(call, JobContext("clean", None, StopFlag()))
-    assert resolved_after == [1]
+    coordinator_main(None, None, JobContext("clean", None, StopFlag()), deferred=deferred)
+    assert spawned_before_the_job == [1]
     assert len(taken) == 1 and taken[0] is not None  # the early workers, not fresh ones
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert (report["status"], report["totals"]["files_ok"]) == ("done", 2)
@@ -143,16 +145,14 @@ def test_the_app_job_process_starts_a_local_runs_workers_before_it_imports_the_j
     assert not wait_no_children(timeout_s=10.0), live_children()
 
 
-def test_a_job_call_is_the_job_and_its_config_and_starts_nothing_without_a_local_cluster():
-    config = DemoConfig("/tmp/x", files=1, rows=10, workers=1, cluster="tcp://127.0.0.1:8786")
-    call = JobCall.of(run_demo, config)
-    assert call.resolve() == (run_demo, config)
-    before = _children()
-    for cluster in (None, "tcp://127.0.0.1:8786"):
-        with JobCall(call.function, call.config, cluster).workers_started_early():
-            assert _children() == before, cluster
-    with JobCall("tests.cluster_targets:not_a_job", call.config, "local:1").workers_started_early():
-        assert _children() == before  # a job without named workers: they start when it connects
+def test_only_a_local_run_of_a_job_with_named_workers_is_deferred():
+    config = DemoConfig("/tmp/x", files=1, rows=10, workers=1, cluster="local:2")
+    deferred = DeferredJob.of(run_demo, config)
+    assert deferred is not None and deferred.resolve() == (run_demo, config)
+    assert DeferredJob.of(run_demo, dataclasses.replace(config, cluster=None)) is None
+    assert DeferredJob.of(run_demo, dataclasses.replace(config, cluster="tcp://127.0.0.1:8786")) is None
+    assert DeferredJob.of(functools.partial(run_demo), config) is None  # a callable JOB_WORKERS does not name
+    assert DeferredJob.of(targets.pyarrow_imported_pandas, 3) is None  # a config without a cluster
 
 
 @pytest.mark.timeout(60)
