@@ -48,7 +48,9 @@ class Marks:
     """CPU of this process and of each descendant at named moments; a descendant's last reading
     is kept after it exits."""
 
-    def __init__(self) -> None:
+    def __init__(self, system_only: bool = False) -> None:
+        #: ``system_only``: count kernel time alone (what syscalls, page faults and thread wake-ups cost)
+        self.system_only = system_only
         self.rows: list[tuple[str, float, dict[int, float]]] = []
         self.last: dict[int, float] = {}
         self.detail: dict[int, ProcStat] = {}
@@ -62,9 +64,12 @@ class Marks:
             for pid in children_of(os.getpid()) if scan else list(self.last):
                 stat = proc_stat(pid)
                 if stat is not None:
-                    self.last[pid] = stat.cpu_s
+                    self.last[pid] = self.seconds(stat)
                     self.detail[pid] = stat
-            return {0: proc_stat(os.getpid()).cpu_s, **self.last}
+            return {0: self.seconds(proc_stat(os.getpid())), **self.last}
+
+    def seconds(self, stat: ProcStat) -> float:
+        return stat.system_s if self.system_only else stat.cpu_s
 
     def mark(self, name: str) -> None:
         self.rows.append((name, time.perf_counter(), self.sample()))
@@ -102,16 +107,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--format", dest="out_format", default="xlsx")
     parser.add_argument("--pool", action="store_true", help="the local process pool instead of local:N")
+    parser.add_argument("--system", action="store_true", help="CPU columns: system (kernel) seconds only")
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between background samples")
     args = parser.parse_args()
-    marks = Marks()
+    marks = Marks(args.system)
     from bench_cluster import clean_here
 
-    from engine.cli.clean import CLUSTER_WORKERS
-    from engine.cluster.early_start import workers_started_early
+    import engine.cli.clean  # noqa: F401  (both paths import the command's module, as ``mpwatch clean`` does)
+    from engine.cluster.early_start import JOB_WORKERS, workers_started_early
 
     cluster = None if args.pool else f"local:{args.workers}"
-    with workers_started_early(cluster, CLUSTER_WORKERS):  # local:N: spawned now, as mpwatch clean does
+    with workers_started_early(
+        cluster, JOB_WORKERS["engine.clean.job:run_clean"]
+    ):  # local:N: spawned now, as mpwatch clean does
         run_marked(args, marks, cluster, clean_here)
 
 

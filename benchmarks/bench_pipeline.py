@@ -31,9 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psutil  # noqa: E402
 
 from engine.context import SPAWN, JobContext  # noqa: E402
-from engine.pipeline import event_loop  # noqa: E402
 from engine.pipeline.config import PipelineConfig  # noqa: E402
-from engine.pipeline.loadtest import LoadGenerator, LoadtestConfig, LoadtestResult, demo_texts  # noqa: E402
+from engine.pipeline.loadtest import LoadtestConfig, LoadtestResult, demo_texts, run_loadtest  # noqa: E402
 from engine.pipeline.model import build_model  # noqa: E402
 from engine.pipeline.preprocess import normalise_and_featurise  # noqa: E402
 from engine.pipeline.service import PipelineService  # noqa: E402
@@ -124,7 +123,7 @@ def load(
         texts_per_request=texts_per_request,
         preconnect=preconnect,
     )
-    return event_loop.run(LoadGenerator(config, texts).run())
+    return run_loadtest(config, texts)
 
 
 def cpu_seconds(processes: dict[str, psutil.Process]) -> dict[str, float]:

@@ -9,14 +9,22 @@ crashes into a ``JobFinished`` rather than an exception the watcher never sees.
 code and Stop always ends every process of the run. With ``background=True`` the coordinator
 lowers its own scheduling priority first thing (engine/priority.py), so every process of the run,
 which the coordinator starts, runs below the window that watches it.
+
+A ``local:N`` run of clean, dialogues or demo reaches its coordinator as a ``DeferredJob`` (the
+function and config pickled): the coordinator spawns the run's workers before it imports the job,
+as the command line does (engine/cluster/early_start.py), so their imports (dask, the task's
+module) run beside the job's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
+import pickle
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,13 +78,67 @@ def run_job(fn: JobFunction, config: Any, ctx: JobContext) -> JobFinished:
     return finished
 
 
-def coordinator_main(fn: JobFunction, config: Any, ctx: JobContext, background: bool = False) -> None:
-    """Process target of a job's coordinator; ``background``: lower the priority of the whole run
-    (set here, before any child exists, so every child inherits it)."""
+@dataclass(frozen=True)
+class DeferredJob:
+    """A ``local:N`` run of a job whose workers ``JOB_WORKERS`` names, handed to its coordinator in
+    a form whose unpickling imports nothing of the job: the function and its config pickled together
+    (``payload``; a demo config is defined in the job's own module). The coordinator spawns the
+    workers, then unpickles it (``resolve``), so their imports run beside the job's."""
+
+    job: str  # "module:qualname", the key of JOB_WORKERS
+    cluster: str
+    payload: bytes
+
+    @classmethod
+    def of(cls, fn: JobFunction, config: Any) -> DeferredJob | None:
+        """The deferred form of this run, or None when its workers cannot start early (no
+        ``local:N`` cluster, a job ``JOB_WORKERS`` does not name): then it is passed as it is."""
+        cluster = getattr(config, "cluster", None)
+        if cluster is None:
+            return None
+        from engine.cluster.address import LocalClusterSpec, parse_cluster_address
+        from engine.cluster.early_start import JOB_WORKERS
+
+        job = f"{getattr(fn, '__module__', '')}:{getattr(fn, '__qualname__', '')}"
+        try:
+            local = isinstance(parse_cluster_address(cluster), LocalClusterSpec)
+        except ValueError:  # the job refuses it, with its own message
+            local = False
+        if not local or job not in JOB_WORKERS:
+            return None
+        return cls(job, cluster, pickle.dumps((fn, config)))
+
+    @contextlib.contextmanager
+    def workers_started(self) -> Iterator[None]:
+        """The run's workers spawned for the job to take (engine/cluster/early_start.py); those it
+        did not take are closed on leaving."""
+        from engine.cluster.early_start import JOB_WORKERS, workers_started_early
+
+        with workers_started_early(self.cluster, JOB_WORKERS[self.job]):
+            yield
+
+    def resolve(self) -> tuple[JobFunction, Any]:
+        """The job function and its config (the job's modules imported now)."""
+        return pickle.loads(self.payload)
+
+
+def coordinator_main(
+    fn: JobFunction | None,
+    config: Any,
+    ctx: JobContext,
+    background: bool = False,
+    deferred: DeferredJob | None = None,
+) -> None:
+    """Process target of a job's coordinator: ``fn(config)``, or the job in ``deferred`` (``fn`` and
+    ``config`` None) once its workers are spawned; ``background``: lower the priority of the whole
+    run (set here, before any child exists, so every child inherits it)."""
     if background:
         lower_priority()
     ctx.announce("coordinator")
-    run_job(fn, config, ctx)
+    with deferred.workers_started() if deferred is not None else contextlib.nullcontext():
+        if deferred is not None:
+            fn, config = deferred.resolve()
+        run_job(fn, config, ctx)
     if ctx.status_queue is not None and parent_alive():
         ctx.status_queue.close()
         ctx.status_queue.join_thread()
@@ -97,7 +159,9 @@ class JobRun:
 
     def start(self) -> JobRun:
         self.started_at = time.time()
-        self.supervisor.start("coordinator", coordinator_main, (self.fn, self.config, self.ctx, self.background))
+        deferred = DeferredJob.of(self.fn, self.config)  # local:N: its workers start before the job's imports
+        args = (None, None) if deferred is not None else (self.fn, self.config)
+        self.supervisor.start("coordinator", coordinator_main, (*args, self.ctx, self.background, deferred))
         return self
 
     def poll(self) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from engine.pipeline.batcher import Batcher
-from engine.pipeline.hops import CancelBoard, HoldingSlot
+from engine.pipeline.hops import CancelBoard, HoldingSlot, live_items
 from engine.pipeline.messages import FLUSH_DEADLINE, FLUSH_SIZE
 from engine.pipeline.stage import BatchControl
+from engine.status import StatusReporter, StatusSink
 
 
 def test_size_flush_is_inclusive() -> None:
@@ -87,3 +90,15 @@ def test_cancel_board_reader_sees_new_ids_and_survives_wraparound() -> None:
     reader.refresh()
     assert reader.is_cancelled(119) and reader.is_cancelled(112)
     assert not reader.is_cancelled(100)
+
+
+def test_live_items_keeps_what_is_due_and_counts_each_drop_once_by_why() -> None:
+    board = CancelBoard(capacity=8)
+    reader = board.reader()
+    reporter = StatusReporter(StatusSink(None), "pipeline", "receiver", "0")
+    later, past = time.monotonic() + 60, time.monotonic() - 1
+    board.cancel([2, 4])  # 4 is past its deadline too: counted as cancelled, not twice
+    message = [(1, "a", later), (2, "b", later), (3, "c", past), (4, "d", past), (5, "e", later)]
+    assert live_items(message, reader, reporter) == [message[0], message[4]]
+    assert reporter.items_in == 5
+    assert reporter.counters == {"drops_cancelled": 2, "drops_expired": 1}

@@ -26,14 +26,7 @@ from engine.cli.job_options import (
     finish_job_parser,
     where_it_ran,
 )
-from engine.cluster.local_workers import WorkerStart
 from engine.system_messages import SYSTEM_MESSAGES
-
-#: What the workers of a ``--cluster local:N`` run do as they start: import the task function's
-#: module, keep pyarrow from importing pandas (the clean job's own, engine/clean/job.py
-#: ``open_executor``; tests/test_cluster_early_start.py checks they agree). Named here so that
-#: ``run`` starts them before it imports the job.
-CLUSTER_WORKERS = WorkerStart("engine.clean.worker", "engine.pandas_free:keep_pyarrow_from_importing_pandas")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -129,9 +122,11 @@ def config_from_args(args: argparse.Namespace) -> CleanConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.cluster.early_start import workers_started_early
+    from engine.cluster.early_start import JOB_WORKERS, workers_started_early
 
-    with workers_started_early(args.cluster, CLUSTER_WORKERS):  # local:N: they import while we do
+    with workers_started_early(
+        args.cluster, JOB_WORKERS["engine.clean.job:run_clean"]
+    ):  # local:N: they import while we do
         from engine.clean.job import run_clean
         from engine.clean.progress import WORKER_STAGE, CleanProgressTracker
         from engine.preflight import preflight_clean

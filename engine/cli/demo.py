@@ -9,15 +9,9 @@ from typing import TYPE_CHECKING
 from engine.cli.arguments import HelpFormatter, config_from_options, help_epilog, job_exit_codes, positive_int
 from engine.cli.common import JobCommand, ProgressSpec, StatusPrinter
 from engine.cli.job_options import add_workers_option, finish_job_parser, where_it_ran
-from engine.cluster.local_workers import WorkerStart
 
 if TYPE_CHECKING:
     from engine.demo.job import DemoConfig
-
-#: What the workers of a ``--cluster local:N`` run do as they start: import the task function's
-#: module (``write_demo_file``; no set-up: its pool workers have none, and it uses pandas).
-#: Named here so that ``run`` starts them before it imports the job (tests/test_cluster_early_start.py).
-CLUSTER_WORKERS = WorkerStart("engine.demo.job")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,9 +41,11 @@ def config_from_args(args: argparse.Namespace) -> DemoConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.cluster.early_start import workers_started_early
+    from engine.cluster.early_start import JOB_WORKERS, workers_started_early
 
-    with workers_started_early(args.cluster, CLUSTER_WORKERS):  # local:N: they import while we do
+    with workers_started_early(
+        args.cluster, JOB_WORKERS["engine.demo.job:run_demo"]
+    ):  # local:N: they import while we do
         from engine.demo.job import run_demo
         from engine.demo.progress import DemoProgressTracker
         from engine.preflight import preflight_demo

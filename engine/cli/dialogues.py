@@ -20,7 +20,6 @@ from engine.cli.arguments import (
 )
 from engine.cli.common import JobCommand, ProgressSpec
 from engine.cli.job_options import add_columns_option, add_inputs_and_out, add_workers_option, finish_job_parser
-from engine.cluster.local_workers import WorkerStart
 from engine.dialogues.config import (
     DEFAULT_MEMORY_BUDGET_BYTES,
     DEFAULT_VAL_CAP,
@@ -28,11 +27,6 @@ from engine.dialogues.config import (
     DialoguesConfig,
     parse_val_size,
 )
-
-#: What the workers of a ``--cluster local:N`` run do as they start: import the task function's
-#: module (``run_cluster_task``; no set-up: its pool workers have none, and they use pandas).
-#: Named here so that ``run`` starts them before it imports the job (tests/test_cluster_early_start.py).
-CLUSTER_WORKERS = WorkerStart("engine.dialogues.on_cluster")
 
 #: argparse type of --val-size: ``parse_val_size``, its ValueError as argparse's error.
 val_size_arg = arg_type(parse_val_size, "validation size")
@@ -95,9 +89,11 @@ def config_from_args(args: argparse.Namespace) -> DialoguesConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.cluster.early_start import workers_started_early
+    from engine.cluster.early_start import JOB_WORKERS, workers_started_early
 
-    with workers_started_early(args.cluster, CLUSTER_WORKERS):  # local:N: they import while we do
+    with workers_started_early(
+        args.cluster, JOB_WORKERS["engine.dialogues.job:run_dialogues"]
+    ):  # local:N: they import while we do
         from engine.dialogues.job import run_dialogues
         from engine.dialogues.progress import DialoguesProgressTracker
         from engine.preflight import preflight_dialogues

@@ -1,4 +1,5 @@
-"""A ``local:N`` run's worker processes, started before the job is imported (the command line's hook).
+"""A ``local:N`` run's worker processes, started before the job is imported (the command line's and
+the app's job process's hook).
 
     mpwatch clean … --cluster local:2          (engine/cli/clean.py ``run``)
       with workers_started_early("local:2", WorkerStart(…)):   ─► 2 worker processes spawned now
@@ -13,8 +14,12 @@ can take a task, the job process ~0.35 s more than the pool path (dask, the sche
 the job's ``connect``, the workers start after the job's own imports; spawned here, they import
 while the job does, on the core the job's single thread leaves free.
 
+The app's job process does the same (engine/runner.py ``coordinator_main``): it gets the job by name
+and its config pickled, spawns the workers, then imports the job and unpickles the config.
+
 Only a run with the same worker count and the same ``WorkerStart`` takes them (the job's own, see
-``WorkerStart.of``): a mismatch costs a second start, never a worker set up for another job.
+``WorkerStart.of``; ``JOB_WORKERS`` names it for each job): a mismatch costs a second start, never a
+worker set up for another job.
 The caller of ``workers_started_early`` owns the processes until a run takes them; then the run's
 connection owns them and closes them with the cluster.
 """
@@ -27,6 +32,20 @@ from collections.abc import Iterator
 
 from engine.cluster.address import LocalClusterSpec, parse_cluster_address
 from engine.cluster.local_workers import LocalWorkers, WorkerStart
+
+#: What a ``local:N`` run's workers import and run as they start, by the job's function
+#: ("module:function", not imported here): what each job opens its executor with
+#: (tests/test_cluster_early_start.py checks each). Clean's workers also keep pyarrow from importing
+#: pandas, as its pool workers do (engine/clean/job.py ``open_executor``); demo's and dialogues'
+#: pool workers have no set-up (their tasks use pandas).
+JOB_WORKERS: dict[str, WorkerStart] = {
+    "engine.clean.job:run_clean": WorkerStart(
+        "engine.clean.worker", "engine.pandas_free:keep_pyarrow_from_importing_pandas"
+    ),
+    "engine.demo.job:run_demo": WorkerStart("engine.demo.job"),
+    "engine.dialogues.job:run_dialogues": WorkerStart("engine.dialogues.on_cluster"),
+}
+
 
 _lock = threading.Lock()
 #: Workers started early and not taken yet: (count, start, workers).

@@ -13,11 +13,14 @@ is gone, so there is no race) and answers exactly those requests with an error.
 ``CancelBoard``: a ring of item ids whose clients went away or timed out, written by the ingress
 and read by later stages so they skip those items before compute. A reader that falls more than a
 ring behind only loses the optimisation (the item is computed and its answer discarded).
+``live_items``: what of a message the preprocess workers and the receivers still work on (neither
+cancelled nor past its deadline), with what they drop counted by why.
 """
 
 from __future__ import annotations
 
 import queue
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -141,3 +144,15 @@ class CancelReader:
 
     def is_cancelled(self, item_id: int) -> bool:
         return item_id in self._ids
+
+
+def live_items(message: Sequence[tuple], cancels: CancelReader, reporter: Any) -> list[tuple]:
+    """The items of ``message`` still worth the work: not cancelled (their client went away) and not
+    past their deadline (``item[2]``, monotonic). Reports the message in and what it drops, by why
+    (``drops_cancelled``, ``drops_expired``; an item both cancelled and expired counts as cancelled)."""
+    cancels.refresh()
+    now = time.monotonic()
+    cancelled = sum(1 for item in message if cancels.is_cancelled(item[0]))
+    live = [item for item in message if item[2] > now and not cancels.is_cancelled(item[0])]
+    reporter.add(items_in=len(message), drops_cancelled=cancelled, drops_expired=len(message) - len(live) - cancelled)
+    return live

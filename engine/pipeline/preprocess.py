@@ -15,14 +15,13 @@ replace it (``--preprocess``); its outputs are what the model's ``predict`` rece
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 from engine.coded_errors import english
 from engine.context import JobContext, parent_alive
 from engine.pipeline.config import PipelineConfig
-from engine.pipeline.hops import inbox_messages, put
+from engine.pipeline.hops import inbox_messages, live_items, put
 from engine.pipeline.messages import STATUS_STAGE_FAILED, is_end
 from engine.pipeline.model import featurise
 from engine.pipeline.stage import PipelineWiring, load_callable, stage_setup
@@ -85,15 +84,7 @@ def preprocess_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWir
     for message in inbox_messages(inbox, reporter, is_end):
         slot.set(item[0] for item in message)
         reporter.begin(label)
-        cancels.refresh()
-        now = time.monotonic()
-        live = [item for item in message if not cancels.is_cancelled(item[0]) and item[2] > now]
-        dropped_cancelled = sum(1 for item in message if cancels.is_cancelled(item[0]))
-        reporter.add(
-            items_in=len(message),
-            drops_cancelled=dropped_cancelled,
-            drops_expired=len(message) - len(live) - dropped_cancelled,
-        )
+        live = live_items(message, cancels, reporter)
         chunk_no += 1
         if live:
             try:

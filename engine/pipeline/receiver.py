@@ -12,12 +12,10 @@ requests that still have a caller.
 
 from __future__ import annotations
 
-import time
-
 from engine.coded_errors import english
 from engine.context import JobContext, parent_alive
 from engine.pipeline.config import PipelineConfig
-from engine.pipeline.hops import inbox_messages, put
+from engine.pipeline.hops import inbox_messages, live_items, put
 from engine.pipeline.messages import is_end
 from engine.pipeline.stage import PipelineWiring, stage_setup
 
@@ -34,15 +32,7 @@ def receiver_main(ctx: JobContext, config: PipelineConfig, wiring: PipelineWirin
     for message in inbox_messages(inbox, reporter, is_end):
         slot.set(item[0] for item in message)
         reporter.begin(label)
-        cancels.refresh()
-        now = time.monotonic()
-        cancelled = [item for item in message if cancels.is_cancelled(item[0])]
-        live = [item for item in message if item[2] > now and not cancels.is_cancelled(item[0])]
-        reporter.add(
-            items_in=len(message),
-            drops_cancelled=len(cancelled),
-            drops_expired=len(message) - len(live) - len(cancelled),
-        )
+        live = live_items(message, cancels, reporter)
         reporter.end()  # busy time is work, not waiting for room downstream (back-pressure)
         if live and put(wiring.batcher_in, live, parent_alive):
             reporter.add(items_out=len(live))
