@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -92,3 +93,32 @@ def read_text(path: str) -> str:
 def bytes_of(size: int) -> bytes:
     """A task whose value is ``size`` bytes: small ones travel with the status, large ones are gathered."""
     return b"x" * size
+
+
+def count_start_kill_once(args: tuple[int, str, int]) -> int:
+    """Notes each start in 'starts-x' (one line each); SIGKILLs its worker the first time x equals
+    ``killer`` (a marker file remembers)."""
+    x, marker_dir, killer = args
+    with open(Path(marker_dir) / f"starts-{x}", "a") as starts:
+        starts.write(f"{os.getpid()}\n")
+    marker = Path(marker_dir) / "killed"
+    if x == killer and not marker.exists():
+        marker.write_text(str(os.getpid()))
+        time.sleep(0.5)  # mid-task: what it sent before (the members done) has gone out
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x * 10
+
+
+def wait_for_go(args: tuple[int, str]) -> int:
+    """x == 1 waits (up to 20 s) for 'go' in ``marker_dir``, which the test writes once it has the
+    result of x == 0: a group's members must report one by one, not when the group ends."""
+    x, marker_dir = args
+    if x == 1:
+        deadline = time.monotonic() + 20
+        while not (Path(marker_dir) / "go").exists():
+            if time.monotonic() > deadline:
+                raise TimeoutError("no go: the result of 0 did not reach the coordinator")
+            time.sleep(0.01)
+    if x == 5:
+        raise ValueError("bad input 5")
+    return x

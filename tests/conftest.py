@@ -23,6 +23,17 @@ def no_leftover_children():
     assert not left, f"child processes left alive: {left}"
 
 
+@pytest.fixture(scope="module")
+def local2_cluster():
+    """One ``local:2`` Dask cluster per test module (starting one takes seconds); no process left after it."""
+    from engine.cluster.connection import connect
+
+    connection = connect("local:2")
+    yield connection
+    connection.close()
+    assert not wait_no_children(timeout_s=10.0)
+
+
 @pytest.fixture
 def main_window(qtbot):
     """The real main window, offscreen, closed (and its jobs stopped) after the test."""

@@ -9,27 +9,23 @@ import time
 
 import pytest
 
-from engine.cluster import remote
-from engine.cluster.connection import LOCAL_ALLOWED_FAILURES, connect
+from engine.cluster import groups, remote
+from engine.cluster.connection import LOCAL_ALLOWED_FAILURES
 from engine.cluster.executor import DaskExecutor
 from engine.cluster.reach import DataReachError, check_data_reach
 from engine.context import Cancelled, JobContext, StopFlag
 from engine.executor import WORKER_DIED, TaskSpec
 from engine.status import LogLine, Snapshot, WorkerExited
 from tests import cluster_targets as targets
-from tests.helpers import drain, wait_no_children
+from tests.helpers import drain
 from tests.targets import file_specs
 
 pytestmark = pytest.mark.timeout(90)
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    """One local:2 cluster for the module (starting one takes seconds); no process left after it."""
-    connection = connect("local:2")
-    yield connection
-    connection.close()
-    assert not wait_no_children(timeout_s=10.0)
+def cluster(local2_cluster):
+    return local2_cluster
 
 
 def wait_for(condition, timeout_s: float = 20.0) -> None:
@@ -43,7 +39,8 @@ def test_keys_come_back_failures_are_data_and_the_source_is_pulled_lazily(cluste
     ctx = JobContext("t", None, StopFlag())
     pulled: list[int] = []
     with DaskExecutor(targets.square_or_raise, ctx, cluster) as executor:
-        window = executor.in_flight_per_thread * 2
+        # groups of up to group_cap tasks in flight, and the source read ahead to size them
+        window = (executor.in_flight_per_thread + groups.LOOK_AHEAD_PER_THREAD) * 2 * executor.group_cap
         results = {}
         for result in executor.map_unordered(file_specs(8, pulled)):
             assert len(pulled) <= len(results) + window + 1  # back-pressure on the iterable

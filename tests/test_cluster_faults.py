@@ -19,12 +19,16 @@ import pytest
 
 from engine.clean.config import CleanConfig
 from engine.clean.job import PARTS_DIR, run_clean
+from engine.cluster.connection import connect
+from engine.cluster.executor import DaskExecutor
 from engine.context import Cancelled, JobContext, StopFlag
 from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.job import run_dialogues
 from engine.status import WorkerExited, WorkersReport
+from tests import cluster_targets
 from tests.cluster_jobs_support import assert_same_dialogues, assert_same_files, ok, run_cli
 from tests.helpers import live_children, wait_no_children
+from tests.test_cluster_groups import assert_only_unfinished_members_run_again
 from tests.test_cluster_scheduler import (  # noqa: F401  (fixtures)
     own_scheduler_and_two_workers,
     scheduler_and_two_workers,
@@ -91,22 +95,32 @@ def clean_config(inputs: Path, out: Path, cluster: str | None) -> CleanConfig:
     return CleanConfig(inputs=(inputs,), out_dir=out, workers=2, out_format="csv", segment_files=2, cluster=cluster)
 
 
-@pytest.mark.timeout(240)
-def test_a_worker_killed_mid_run_changes_nothing_in_the_outputs(inputs, tmp_path, no_leftover_children):
+def clean_with_a_worker_killed(
+    inputs: Path, tmp_path: Path, files: int, parts_before_kill: int
+) -> tuple[JobThread, psutil.Process]:
+    """Clean ``inputs`` locally, then on local:2 with a worker SIGKILLed once ``parts_before_kill``
+    part files are written: the outputs are the same, every file ok, some task ran again."""
     local = tmp_path / "local"
     run_clean(clean_config(inputs, local, None), JobContext("local"))
     out = tmp_path / "cluster"
     job = JobThread(run_clean, clean_config(inputs, out, "local:2"))
-    job.wait_for(lambda: any((out / PARTS_DIR).glob("part_*")), 120, "part file")
+    enough = lambda: len(list((out / PARTS_DIR).glob("part_*"))) >= parts_before_kill  # noqa: E731
+    job.wait_for(enough, 120, "part files")
     victim = dask_worker_processes()[0]
     os.kill(victim.pid, signal.SIGKILL)
     summary = job.join(120)
     assert isinstance(summary, dict), summary
     assert_same_files(out, local, "clean_*.csv")
     report = json.loads((out / "report.json").read_text())
-    assert report["status"] == "done" and summary["files_ok"] == 8
+    assert report["status"] == "done" and summary["files_ok"] == files
     entries = report["files"] + report["segments"]
     assert max(e["attempts"] for e in entries) >= 2, "no task was run again after the kill"
+    return job, victim
+
+
+@pytest.mark.timeout(240)
+def test_a_worker_killed_mid_run_changes_nothing_in_the_outputs(inputs, tmp_path, no_leftover_children):
+    job, victim = clean_with_a_worker_killed(inputs, tmp_path, files=8, parts_before_kill=1)
     messages = job.messages()
     # The death is an event of the run (the Processes view marks the worker died, the log says so).
     deaths = [m for m in messages if isinstance(m, WorkerExited)]
@@ -148,6 +162,28 @@ def test_a_scheduler_worker_killed_mid_run_is_reported_and_changes_nothing(
     assert len(deaths) == 1, deaths
     assert deaths[0].role.startswith("dask worker tcp://127.0.0.1:") and deaths[0].pid == victim.pid
     assert not deaths[0].expected and deaths[0].describe().endswith(f"(pid {victim.pid}) died")
+
+
+@pytest.mark.timeout(240)
+def test_a_worker_killed_while_it_runs_a_group_of_file_tasks_changes_nothing(
+    tmp_path_factory, tmp_path, no_leftover_children
+):
+    """40 small files: the file tasks go several to a Dask task (engine/cluster/groups.py)."""
+    inputs = tmp_path_factory.mktemp("many") / "demo"
+    ok(run_cli("demo", str(inputs), "--files", "40", "--rows", "400", "--seed", "3", "--workers", "2"))
+    job, _ = clean_with_a_worker_killed(inputs, tmp_path, files=40, parts_before_kill=3)
+    assert len([m for m in job.messages() if isinstance(m, WorkerExited)]) == 1
+
+
+@pytest.mark.timeout(120)
+def test_on_a_scheduler_a_group_whose_worker_dies_reruns_only_its_unfinished_members(
+    tmp_path,
+    own_scheduler_and_two_workers,  # noqa: F811 - the fixture imported above
+):
+    connection = connect(own_scheduler_and_two_workers)
+    ctx = JobContext("t", queue.Queue(), StopFlag())
+    executor = DaskExecutor(cluster_targets.count_start_kill_once, ctx, connection, group_cap=4, own_connection=True)
+    assert_only_unfinished_members_run_again(executor, tmp_path)
 
 
 @pytest.mark.timeout(240)

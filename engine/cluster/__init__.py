@@ -8,6 +8,7 @@ Data flow of one run::
     check_data_reach ──client.run(probe)─────────────────────────────────────► read inputs, write probe
     DaskExecutor.map_unordered(TaskSpec…)
       └─ client.submit(run_task, key="mpwatch-<run>-<n>-<key>") ─► queue ───► run_task(fn, payload)
+         (small tasks several at once: run_group, key "…~group<size>-…", a TaskDone per member)
          ≈ 2 × worker threads in flight (back-pressure)                        │ binds task_scope:
                                                                                │ current_reporter(),
       as_completed ◄── Outcome / TaskError (failure as data) ◄─────────────────┤ stop_requested()
@@ -19,7 +20,8 @@ Data flow of one run::
     of the run executes; shutdown(): client closed, a local:N cluster too (no process left behind).
 
 Modules: ``address`` (parse the option), ``connection`` (connect with a deadline, close), ``executor``
-(``DaskExecutor``), ``remote`` (what runs on a worker), ``status_topic`` (status over a Dask event
+(``DaskExecutor``), ``groups`` (several small tasks in one Dask task), ``group_plugin`` (the scheduler
+plugin that keeps a group from running twice), ``remote`` (what runs on a worker), ``status_topic`` (status over a Dask event
 topic), ``task_scope`` (which reporter and stop flag the task on this thread has; dask-free),
 ``reach`` (the data-reach check), ``workers`` (scheduler metrics → ``WorkerInfo``).
 

@@ -5,8 +5,8 @@ Data flow::
     coordinator                                   dask.distributed                     workers
     ───────────                                   ────────────────                     ───────
     __init__: client.run(warm_up(fn's module)) ─► each worker imports it on a thread, answers its pid
-    map_unordered(TaskSpec…) ─ pulls while in flight < window (≈ 2 × worker threads)
-      submit(key) meanwhile ─► pending ─┐
+    map_unordered(TaskSpec…) ─ reads ahead, dispatches while in flight < window (≈ 2 × worker threads)
+      submit(key) meanwhile ─► pending ─┐      small tasks several to one Dask task: engine/cluster/groups.py
                                         ├─► client.submit(run_task, fn, payload, label, run,
                                         │        key="mpwatch-<run>-<n>-<key>", retries=N) ─► run_task
       as_completed ◄────────────────────┴── finished | TaskError | KilledWorker ◄─────────────┘
@@ -24,7 +24,8 @@ with ``retries`` Dask re-runs it first. A worker that dies has its tasks resched
 (up to its ``distributed.scheduler.allowed-failures``). The scheduler counts a death against every
 task that was on that worker, the ones queued behind the culprit too, so a task given up on is run
 once more alone, on one worker with none of ours beside it: it fails with "worker died" only if that
-worker dies too.
+worker dies too. Small tasks go several to a Dask task (engine/cluster/groups.py), which Dask never
+runs again: only the members not done go again, by the same rules.
 """
 
 from __future__ import annotations
@@ -35,14 +36,14 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from engine.cluster import outcomes, remote
 from engine.cluster.connection import CONNECT_TIMEOUT_S, ClusterConnection, ClusterUnreachable, connect
+from engine.cluster.groups import GROUP_CAP, Flight, GroupRuns, key_text
 from engine.cluster.reach import check_data_reach
-from engine.cluster.status_topic import TaskDone, TopicRelay, topic_of
+from engine.cluster.status_topic import GroupStarted, TaskDone, TopicRelay, topic_of
 from engine.cluster.worker_events import WorkerWatch
 from engine.cluster.workers import read_workers
 from engine.coded_errors import inner, inner_coded
@@ -62,18 +63,7 @@ THREADS_REFRESH_S = 1.0
 CANCEL_GRACE_S = 3.0
 
 
-@dataclass
-class _Flight:
-    spec: TaskSpec
-    label: str
-    future: Any = None
-    started: float = field(default_factory=time.monotonic)
-    #: Set once the scheduler gave up on it: its attempts so far, and its last one runs alone.
-    deaths_before: int = 0
-    alone: bool = False
-
-
-class DaskExecutor(Executor):
+class DaskExecutor(GroupRuns, Executor):
     """Runs ``fn(payload)`` for each task on the workers of a Dask cluster.
 
     ``fn`` must be importable on the workers (a module-level function of mpwatch, installed there in
@@ -82,7 +72,7 @@ class DaskExecutor(Executor):
     """
 
     kind = "dask"
-    _pending: deque[_Flight]
+    _pending: deque[Flight]
 
     def __init__(
         self,
@@ -94,6 +84,7 @@ class DaskExecutor(Executor):
         retries: int = 0,
         own_connection: bool = False,
         in_flight_per_thread: int = IN_FLIGHT_PER_THREAD,
+        group_cap: int = GROUP_CAP,
     ) -> None:
         from distributed import as_completed
 
@@ -107,7 +98,7 @@ class DaskExecutor(Executor):
         self.key_prefix = f"mpwatch-{self.base}"
         self._generation = 0
         self._run = self._remote_run()
-        self._flights: dict[str, _Flight] = {}
+        self._flights: dict[str, Flight] = {}
         self._alone: str | None = None  # the dask key of the task running alone on its worker …
         self._alone_on = ""  # … and that worker's address
         self._numbers = itertools.count()
@@ -124,6 +115,7 @@ class DaskExecutor(Executor):
             # that dies is named with it); one round trip for both
             answers = self.client.run(remote.warm_up, fn.__module__, on_error="return")
             self._pids.update({address: pid for address, pid in answers.items() if isinstance(pid, int)})
+        self._init_groups(group_cap if not retries else 1)  # Dask's retries would run a whole group again
         self.relay = TopicRelay(self.client, self._run.topic, ctx.sink, self._on_done).start()
         self.watch = WorkerWatch(self.client, ctx.job, self.relay.post, self._pids, self._label_of).start()
 
@@ -181,7 +173,7 @@ class DaskExecutor(Executor):
     # -- submitting ----------------------------------------------------------------------------
     def submit(self, key: Hashable, payload: Any, label: str | None = None) -> None:
         spec = TaskSpec(key, payload, label)
-        self._pending.append(_Flight(spec, label if label is not None else str(key)))
+        self._pending.append(Flight(spec, label if label is not None else str(key)))
 
     def _before_dispatch(self) -> None:
         local = self.connection.local_workers
@@ -196,22 +188,26 @@ class DaskExecutor(Executor):
         if self._alone is not None:
             return False
         if self._pending and self._pending[0].alone:  # its turn comes once nothing of ours runs
-            return not self._flights and bool(self.client.nthreads())
-        return len(self._flights) < self.in_flight_per_thread * self._worker_threads()
+            return not self._flights and not self._groups and bool(self.client.nthreads())
+        return len(self._flights) + len(self._groups) < self.in_flight_per_thread * self._worker_threads()
 
     @property
     def in_flight(self) -> int:
-        return len(self._flights)
+        return len(self._flights) + sum(len(group.unreported()) for group in self._groups.values())
 
     def _collect(self, timeout: float) -> Iterator[TaskResult]:
-        done = [f for f in self._ready(timeout) if f.key in self._flights and f.status != "cancelled"]
+        ready = self._ready(timeout)
+        yield from self._member_results()
+        ours = [f for f in ready if f.status != "cancelled"]
+        yield from self._groups_ended([f for f in ours if f.key in self._groups])
+        done = [f for f in ours if f.key in self._flights]
         reruns = self._reruns_of([f.key for f in done]) if done else {}
         for future in done:
             if future.key in self._flights:  # else cancel() was called while we yielded
                 value = self._value_of(future)
                 result = self._result_of(future, value, reruns.get(future.key, (0, 0))) if value is not None else None
                 if result is not None:
-                    yield result
+                    yield self._measured(result)
         if self._alone is not None and self._alone_on in self.watch.removed:
             flight = self._flights.pop(self._alone)
             self.client.cancel([flight.future])  # pinned to a worker that is gone: it would wait for ever
@@ -219,10 +215,12 @@ class DaskExecutor(Executor):
             if flight.future.key in self.watch.lost:
                 yield self._died_alone(flight)
             else:  # that worker left before it ran there, or on purpose: another one, still alone
-                self._pending.appendleft(_Flight(flight.spec, flight.label, flight.deaths_before, alone=True))
+                self._pending.appendleft(
+                    Flight(flight.spec, flight.label, deaths_before=flight.deaths_before, alone=True)
+                )
 
-    def _dispatch(self, flight: _Flight) -> None:
-        dask_key = f"{self.key_prefix}-{next(self._numbers)}-{_key_text(flight.spec.key)}"
+    def _dispatch(self, flight: Flight) -> None:
+        dask_key = f"{self.key_prefix}-{next(self._numbers)}-{key_text(flight.spec.key)}"
         flight.started = time.monotonic()
         where = {}
         if flight.alone:  # pinned: if that worker dies, the task waits (no-worker) instead of killing more
@@ -246,9 +244,12 @@ class DaskExecutor(Executor):
             raise
         self._completed.add(flight.future)
 
-    def _on_done(self, done: TaskDone) -> None:
-        """A task of ours returned (client's event-loop thread): keep its outcome for ``_value_of``."""
-        if done.outcome is not None and done.key in self._flights:
+    def _on_done(self, done: TaskDone | GroupStarted) -> None:
+        """A task of ours returned (client's event-loop thread): keep its outcome for ``_value_of``;
+        a group's news goes to ``_on_group_news``."""
+        if done.key not in self._flights:
+            self._on_group_news(done)
+        elif isinstance(done, TaskDone) and done.outcome is not None:
             self._outcomes[done.key] = done.outcome
 
     def _value_of(self, future: Any) -> Any:
@@ -260,11 +261,11 @@ class DaskExecutor(Executor):
 
     def _ready(self, timeout: float) -> list[Any]:
         """Futures done since the last call, waiting up to ``timeout`` for the first one."""
-        if not self._flights:
+        if not self._flights and not self._groups:
             return []
         condition = self._completed.thread_condition
-        with condition:  # as_completed notifies this condition after queueing a done future
-            if not self._completed.has_ready():
+        with condition:  # as_completed notifies it after queueing a done future, ``_on_member_done`` too
+            if not self._completed.has_ready() and not self._members_done:
                 condition.wait(timeout)
         return self._completed.next_batch(block=False)
 
@@ -290,7 +291,7 @@ class DaskExecutor(Executor):
             if flight.alone:
                 return self._died_alone(flight, deaths)
             self.ctx.log_coded("warning", "task_run_alone", task=flight.label, deaths=deaths)
-            self._pending.appendleft(_Flight(flight.spec, flight.label, deaths_before=deaths, alone=True))
+            self._pending.appendleft(Flight(flight.spec, flight.label, deaths_before=deaths, alone=True))
             return None
         attempts = deaths + retried + 1
         if attempts > 1:
@@ -299,7 +300,7 @@ class DaskExecutor(Executor):
             )
         return outcomes.task_result(flight.spec.key, flight.label, value, attempts, flight.started)
 
-    def _died_alone(self, flight: _Flight, attempts: int | None = None) -> TaskResult:
+    def _died_alone(self, flight: Flight, attempts: int | None = None) -> TaskResult:
         """The failed result of a task whose worker died while it ran alone there."""
         attempts = attempts if attempts is not None else flight.deaths_before + 1
         result = outcomes.worker_died(flight.spec.key, flight.label, attempts, flight.started, flight.alone)
@@ -322,20 +323,25 @@ class DaskExecutor(Executor):
     def _label_of(self, dask_key: str) -> str | None:
         """The label of this run's task under ``dask_key`` in flight (None: not ours, or done)."""
         flight = self._flights.get(dask_key)
-        return flight.label if flight is not None else None
+        if flight is not None:
+            return flight.label
+        group = self._groups.get(dask_key)
+        return group.running_label() if group is not None else None
 
     # -- stopping ------------------------------------------------------------------------------
     def cancel(self, grace_s: float = CANCEL_GRACE_S) -> list[Hashable]:
         """Drop pending tasks, cancel every future and wait (up to ``grace_s``) until no task of this
         executor runs on any worker; returns the keys dropped. Later tasks run normally."""
         dropped = [f.spec.key for f in self._pending] + [f.spec.key for f in self._flights.values()]
+        dropped += self._group_keys()
         self._pending.clear()
         self._source_cancelled = True
         stopped = self._run.run_id
         self._generation += 1
         self._run = self._remote_run()
-        futures = [f.future for f in self._flights.values()]
+        futures = [f.future for f in self._flights.values()] + [g.future for g in self._groups.values()]
         self._flights.clear()
+        self._clear_groups()
         self._alone = None
         self._completed.clear()
         self._outcomes.clear()
@@ -365,17 +371,16 @@ class DaskExecutor(Executor):
             return
         self._closed = True
         try:
-            if self._flights and not cancel:
+            futures = [f.future for f in self._flights.values()] + [g.future for g in self._groups.values()]
+            if futures and not cancel:
                 from distributed import as_completed
 
                 try:
-                    for _ in as_completed(
-                        [f.future for f in self._flights.values()], loop=self.client.loop, timeout=grace_s
-                    ):
+                    for _ in as_completed(futures, loop=self.client.loop, timeout=grace_s):
                         pass
                 except TimeoutError:
                     pass
-            if self._flights or self._pending:
+            if futures or self._pending or self._ahead:
                 self.cancel(grace_s)
             if not (self.own_connection and self.connection.local_workers is not None):  # else they end now
                 self.client.run(remote.forget_run, self.base, on_error="return")
@@ -388,8 +393,3 @@ class DaskExecutor(Executor):
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text)[:40] or "job"
-
-
-def _key_text(key: Hashable) -> str:
-    """A readable, bounded rendering of the caller's key for the dask key (uniqueness is the counter's)."""
-    return re.sub(r"\s+", "", repr(key))[:60]

@@ -9,6 +9,10 @@ Data flow on one worker process::
                    └─ Outcome(value, worker, seconds): returned, and sent with the last snapshot as
                       one TaskDone on the status topic (the coordinator reads it there, no gather)
                       or raise TaskError(reason, type, traceback), after a snapshot
+    scheduler ─► worker thread: run_group(fn, ((payload, label), …), run)   (engine/cluster/groups.py)
+                   ├─ GroupStarted(key, snapshot) at once as the first member begins
+                   └─ each member as above, one after the other: TaskDone("<key>/<i>", Outcome or
+                      TaskError, snapshot) as each ends; no member starts after Stop
     coordinator ─client.run─► warm_up(module): import the task's module on a thread, answer the pid
     coordinator ─client.run─► mark_stopped(run) / running_keys(run) / forget_run(base)
     coordinator ─client.run_on_scheduler─► scheduler_attempts(keys): deaths and retries per task
@@ -35,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.cluster import task_scope
-from engine.cluster.status_topic import TaskDone, TopicWriter
+from engine.cluster.status_topic import GroupStarted, TaskDone, TopicWriter
 from engine.pool_worker import task_failure
 from engine.status import StatusReporter, StatusSink
 
@@ -139,9 +143,68 @@ def run_task(fn: Callable[[Any], Any], payload: Any, label: str, run: RemoteRun)
     reporter = _reporter_for(run, worker)
     with _lock:
         _running[key] = run.run_id
+    try:
+        result = _run_one(fn, payload, label, run, worker, reporter)
+    finally:
+        with _lock:
+            _running.pop(key, None)
+    if isinstance(result, TaskError):
+        reporter.flush()
+        raise result
+    # Not counted as a tick: the next task's start still goes out once the interval has passed
+    # since the last tick, so a live view sees what each worker runs, short tasks too.
+    _send_done(worker, run.topic, TaskDone(key, result, reporter.snapshot()))
+    return result
+
+
+def run_group(fn: Callable[[Any], Any], members: tuple[tuple[Any, str], ...], run: RemoteRun) -> list[Any]:
+    """Run several tasks (``(payload, label)`` each) one after the other, as ``run_task`` runs one.
+
+    Each member is its own task for the coordinator: its own reporter ``begin``/``end``, and a
+    ``TaskDone`` under ``"<group key>/<index>"`` as soon as it ends, with its ``Outcome`` or, when
+    it raised, its ``TaskError`` (a failing member does not stop the others). Returns the same
+    outcomes in order (gathered only for one whose ``TaskDone`` could not carry it). After Stop no
+    further member starts.
+    """
+    from distributed import get_worker
+
+    worker = get_worker()
+    key = str(worker.get_current_task())
+    reporter = _reporter_for(run, worker)
+    with _lock:
+        _running[key] = run.run_id
+    results: list[Any] = []
+    try:
+        for index, (payload, label) in enumerate(members):
+            if run.run_id in _stopped:
+                break
+            started_key = key if index == 0 else None
+            result = _run_one(fn, payload, label, run, worker, reporter, started_key)
+            results.append(result)
+            _send_done(worker, run.topic, TaskDone(f"{key}/{index}", result, reporter.snapshot()))
+    finally:
+        with _lock:
+            _running.pop(key, None)
+    return results
+
+
+def _run_one(
+    fn: Callable[[Any], Any],
+    payload: Any,
+    label: str,
+    run: RemoteRun,
+    worker: Any,
+    reporter: StatusReporter,
+    group_key: str | None = None,
+) -> Outcome | TaskError:
+    """``fn(payload)`` with the task's scope bound: its ``Outcome``, or the ``TaskError`` it raised.
+    ``group_key``: it is a group's first member, whose start is sent at once (``GroupStarted``)."""
     task_scope.bind(task_scope.TaskScope(reporter, _stop_flag(run.run_id)))
     reporter.begin(label)
-    reporter.tick()  # throttled like the task's own ticks: the task's start is seen within the interval
+    if group_key is not None:
+        worker.log_event(run.topic, pickle.dumps(GroupStarted(group_key, reporter.snapshot()), pickle.HIGHEST_PROTOCOL))
+    else:
+        reporter.tick()  # throttled like the task's own ticks: the task's start is seen within the interval
     started = time.perf_counter()
     failure = None
     value = None
@@ -154,19 +217,11 @@ def run_task(fn: Callable[[Any], Any], payload: Any, label: str, run: RemoteRun)
         task_scope.unbind()
         reporter.add(items_in=1, items_out=int(failure is None), errors=int(failure is not None))
         reporter.end()
-        if failure is not None:
-            reporter.flush()
-        with _lock:
-            _running.pop(key, None)
     if failure is not None:
-        raise TaskError(
+        return TaskError(
             failure.reason, failure.error_type, failure.traceback, worker.address, seconds, failure.code, failure.params
         )
-    outcome = Outcome(value, worker.address, seconds)
-    # Not counted as a tick: the next task's start still goes out once the interval has passed
-    # since the last tick, so a live view sees what each worker runs, short tasks too.
-    _send_done(worker, run.topic, TaskDone(key, outcome, reporter.snapshot()))
-    return outcome
+    return Outcome(value, worker.address, seconds)
 
 
 def _send_done(worker: Any, topic: str, done: TaskDone) -> None:

@@ -58,6 +58,16 @@ class TaskDone:
     snapshot: Snapshot
 
 
+@dataclass(frozen=True)
+class GroupStarted:
+    """A group of tasks (engine/cluster/groups.py) began on a worker: its dask ``key`` and the
+    worker thread's ``snapshot`` with its first member as the current task. Tells the coordinator,
+    should that worker die, that the first member not reported was running (not queued)."""
+
+    key: str
+    snapshot: Snapshot
+
+
 def topic_of(run_id: str) -> str:
     return f"{TOPIC_PREFIX}{run_id}"
 
@@ -82,12 +92,16 @@ class TopicWriter:
 class TopicRelay:
     """The coordinator's end: subscribes to a run's topic and forwards into the job's sink.
 
-    ``on_done`` gets each ``TaskDone`` on the client's event-loop thread (it must not wait), after
-    its snapshot was queued for the sink.
+    ``on_done`` gets each ``TaskDone`` and ``GroupStarted`` on the client's event-loop thread (it
+    must not wait), after its snapshot was queued for the sink.
     """
 
     def __init__(
-        self, client: Any, topic: str, sink: StatusSink, on_done: Callable[[TaskDone], None] | None = None
+        self,
+        client: Any,
+        topic: str,
+        sink: StatusSink,
+        on_done: Callable[[TaskDone | GroupStarted], None] | None = None,
     ) -> None:
         self.client = client
         self.topic = topic
@@ -112,7 +126,7 @@ class TopicRelay:
         except Exception:  # not ours (someone else logged on our topic): ignore it
             return
         self.received += 1
-        if isinstance(message, TaskDone):
+        if isinstance(message, (TaskDone, GroupStarted)):
             self._inbox.put(message.snapshot)
             if self.on_done is not None:
                 self.on_done(message)
