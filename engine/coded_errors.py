@@ -158,6 +158,10 @@ ENGLISH: Mapping[str, str] = {
         "{task}: a worker died under it on all {deaths} attempts, with other tasks beside it: run once more "
         "alone on one worker, to tell whether it is the cause"
     ),
+    "cluster_no_groups": (
+        "the scheduler did not take mpwatch's plugin ({reason}): one file per Dask task, which costs a few ms "
+        "more per file"
+    ),
     "task_attempts": "{task}: {attempts} attempts ({deaths} worker(s) died under it, {retried} retries after it raised)",
     "task_failed": "{task} failed: {reason}",
     "worker_died_every_attempt": "worker died on all {attempts} attempts",

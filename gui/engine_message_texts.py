@@ -196,6 +196,10 @@ MESSAGES: Mapping[str, str] = {
         "EngineMessages",
         "{task}: a worker died under it on all {deaths} attempts, with other tasks beside it: run once more alone on one worker, to tell whether it is the cause",
     ),
+    "cluster_no_groups": QT_TRANSLATE_NOOP(
+        "EngineMessages",
+        "the scheduler did not take mpwatch's plugin ({reason}): one file per Dask task, which costs a few ms more per file",
+    ),
     "task_attempts": QT_TRANSLATE_NOOP(
         "EngineMessages",
         "{task}: {attempts} attempts ({deaths} worker(s) died under it, {retried} retries after it raised)",

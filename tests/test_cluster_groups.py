@@ -135,3 +135,28 @@ def test_stop_starts_no_further_member_and_leaves_nothing_running(cluster, tmp_p
         assert len(cancelled) >= 8 and len(set(cancelled)) == len(cancelled)
         running = cluster.client.run(remote.running_keys, executor._run.run_id)
         assert running and all(keys == [] for keys in running.values())
+
+
+def test_a_scheduler_that_refuses_the_plugin_gets_one_task_per_dask_task_and_says_so():
+    """Without the plugin Dask would run a whole group again after a worker death (members already
+    done included), so the executor does not group; the log says why (a remote scheduler where
+    mpwatch is not importable)."""
+
+    class RefusingClient:
+        def run_on_scheduler(self, fn, *args, **kwargs):
+            raise ModuleNotFoundError("No module named 'engine'")
+
+    class Ctx:
+        def __init__(self):
+            self.logged = []
+
+        def log_coded(self, level, code, **params):
+            self.logged.append((level, code, params))
+
+    runs = groups.GroupRuns()
+    runs.client, runs.ctx = RefusingClient(), Ctx()
+    runs._init_groups(8)
+    assert runs.group_cap == 1
+    assert runs.ctx.logged == [
+        ("info", "cluster_no_groups", {"reason": "ModuleNotFoundError: No module named 'engine'"})
+    ]

@@ -198,8 +198,9 @@ class GroupRuns:
 
             try:
                 group_plugin.register(self.client)
-            except Exception:
+            except Exception as exc:  # e.g. mpwatch not importable on a remote scheduler
                 self.group_cap = 1
+                self.ctx.log_coded("info", "cluster_no_groups", reason=f"{type(exc).__name__}: {exc}")
 
     def _fill(self, source: Iterator[TaskSpec], exhausted: bool) -> bool:
         """As ``Executor._fill``, a group of tasks per Dask task (groups.py): ``source`` is read a
