@@ -6,6 +6,7 @@ further member. On a ``local:2`` cluster, like tests/test_cluster_executor.py.""
 from __future__ import annotations
 
 import queue
+import time
 from collections import deque
 from pathlib import Path
 
@@ -79,6 +80,9 @@ def test_members_report_one_by_one_and_a_failing_member_fails_alone(cluster, tmp
             assert len(pulled) <= len(results) + window + look_ahead + 1  # back-pressure on the iterable
             results[result.key] = result
             if result.key == ("file", 0):
+                # its end came with its worker's snapshot (forwarded by the relay's thread): it
+                # shows the next member, 1, running, not an idle worker
+                early, after_0 = _snapshots_until(ctx.status_queue, result.worker, items_in=1)
                 Path(tmp_path, "go").write_text("go")
         submitted = next(executor._numbers)  # Dask tasks submitted (keys are numbered)
     assert sorted(results) == [("file", i) for i in range(40)]
@@ -89,11 +93,30 @@ def test_members_report_one_by_one_and_a_failing_member_fails_alone(cluster, tmp
     ok = [r for k, r in results.items() if k != ("file", 5)]
     assert all(r.ok and r.value == r.key[1] and r.attempts == 1 and r.label == f"file {r.key[1]}" for r in ok)
     # each member counted in its worker thread's status as a task of its own
+    assert after_0 and all(s.current == "file 1" for s in after_0)
     last: dict[str, Snapshot] = {}
-    for message in drain(ctx.status_queue):
+    for message in early + drain(ctx.status_queue):
         if isinstance(message, Snapshot):
             last[message.worker] = message
     assert sum(s.items_in for s in last.values()) == 40 and sum(s.errors for s in last.values()) == 1
+
+
+def _snapshots_until(status_queue, worker: str, items_in: int, timeout_s: float = 10.0):
+    """Messages from ``status_queue`` until a snapshot of ``worker`` counts ``items_in``: (all of
+    them, that worker's snapshots at that count)."""
+    seen: list = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        seen += drain(status_queue)
+        at = [
+            m
+            for m in seen
+            if isinstance(m, Snapshot) and m.worker.endswith(remote.worker_label(worker)) and m.items_in == items_in
+        ]
+        if at:
+            return seen, at
+        time.sleep(0.02)
+    return seen, []
 
 
 def assert_only_unfinished_members_run_again(executor: DaskExecutor, tmp_path: Path) -> None:

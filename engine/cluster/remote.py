@@ -162,7 +162,8 @@ def run_group(fn: Callable[[Any], Any], members: tuple[tuple[Any, str], ...], ru
 
     Each member is its own task for the coordinator: its own reporter ``begin``/``end``, and a
     ``TaskDone`` under ``"<group key>/<index>"`` as soon as it ends, with its ``Outcome`` or, when
-    it raised, its ``TaskError`` (a failing member does not stop the others). Returns the same
+    it raised, its ``TaskError`` (a failing member does not stop the others), and the snapshot of
+    the worker thread with the next member begun. Returns the same
     outcomes in order (gathered only for one whose ``TaskDone`` could not carry it). After Stop no
     further member starts.
     """
@@ -181,6 +182,10 @@ def run_group(fn: Callable[[Any], Any], members: tuple[tuple[Any, str], ...], ru
             started_key = key if index == 0 else None
             result = _run_one(fn, payload, label, run, worker, reporter, started_key)
             results.append(result)
+            if index + 1 < len(members) and run.run_id not in _stopped:
+                # the snapshot this end travels with shows the next member running: an idle worker
+                # in the live view only when it is idle (the next start's own tick is throttled)
+                reporter.begin(members[index + 1][1])
             _send_done(worker, run.topic, TaskDone(f"{key}/{index}", result, reporter.snapshot()))
     finally:
         with _lock:
