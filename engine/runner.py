@@ -112,9 +112,9 @@ class DeferredJob:
     def workers_started(self) -> Iterator[None]:
         """The run's workers spawned for the job to take (engine/cluster/early_start.py); those it
         did not take are closed on leaving."""
-        from engine.cluster.early_start import JOB_WORKERS, workers_started_early
+        from engine.cluster.early_start import job_workers_started_early
 
-        with workers_started_early(self.cluster, JOB_WORKERS[self.job]):
+        with job_workers_started_early(self.cluster, self.job):
             yield
 
     def resolve(self) -> tuple[JobFunction, Any]:

@@ -41,11 +41,9 @@ def config_from_args(args: argparse.Namespace) -> DemoConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.cluster.early_start import JOB_WORKERS, workers_started_early
+    from engine.cluster.early_start import job_workers_started_early
 
-    with workers_started_early(
-        args.cluster, JOB_WORKERS["engine.demo.job:run_demo"]
-    ):  # local:N: they import while we do
+    with job_workers_started_early(args.cluster, "engine.demo.job:run_demo"):  # local:N: they import while we do
         from engine.demo.job import run_demo
         from engine.demo.progress import DemoProgressTracker
         from engine.preflight import preflight_demo

@@ -89,10 +89,10 @@ def config_from_args(args: argparse.Namespace) -> DialoguesConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.cluster.early_start import JOB_WORKERS, workers_started_early
+    from engine.cluster.early_start import job_workers_started_early
 
-    with workers_started_early(
-        args.cluster, JOB_WORKERS["engine.dialogues.job:run_dialogues"]
+    with job_workers_started_early(
+        args.cluster, "engine.dialogues.job:run_dialogues"
     ):  # local:N: they import while we do
         from engine.dialogues.job import run_dialogues
         from engine.dialogues.progress import DialoguesProgressTracker

@@ -87,3 +87,8 @@ def take_started(count: int, start: WorkerStart) -> LocalWorkers | None:
                 _waiting.remove(entry)
                 return entry[2]
     return None
+
+
+def job_workers_started_early(cluster: str | None, job: str) -> contextlib.AbstractContextManager[None]:
+    """``workers_started_early`` with the workers ``JOB_WORKERS`` names for ``job`` ("module:function")."""
+    return workers_started_early(cluster, JOB_WORKERS[job])
