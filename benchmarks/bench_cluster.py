@@ -55,9 +55,9 @@ def run_once(data_dir: Path, out: Path, workers: int, out_format: str, cluster: 
     """One clean run in this process (the child of ``timed_run``): its summary. A ``local:N``
     cluster's workers are started before the job is imported, as ``mpwatch clean`` starts them."""
     import engine.cli.clean  # noqa: F401  (both paths import the command's module, as ``mpwatch clean`` does)
-    from engine.cluster.early_start import JOB_WORKERS, workers_started_early
+    from engine.cluster.early_start import job_workers_started_early
 
-    with workers_started_early(cluster, JOB_WORKERS["engine.clean.job:run_clean"]):
+    with job_workers_started_early(cluster, "engine.clean.job:run_clean"):
         return clean_here(data_dir, out, workers, out_format, cluster)
 
 

@@ -114,12 +114,11 @@ def main() -> None:
     from bench_cluster import clean_here
 
     import engine.cli.clean  # noqa: F401  (both paths import the command's module, as ``mpwatch clean`` does)
-    from engine.cluster.early_start import JOB_WORKERS, workers_started_early
+    from engine.cluster.early_start import job_workers_started_early
 
     cluster = None if args.pool else f"local:{args.workers}"
-    with workers_started_early(
-        cluster, JOB_WORKERS["engine.clean.job:run_clean"]
-    ):  # local:N: spawned now, as mpwatch clean does
+    # local:N: spawned now, as mpwatch clean does
+    with job_workers_started_early(cluster, "engine.clean.job:run_clean"):
         run_marked(args, marks, cluster, clean_here)
 
 

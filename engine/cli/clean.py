@@ -124,7 +124,8 @@ def config_from_args(args: argparse.Namespace) -> CleanConfig:
 def run(args: argparse.Namespace) -> int:
     from engine.cluster.early_start import job_workers_started_early
 
-    with job_workers_started_early(args.cluster, "engine.clean.job:run_clean"):  # local:N: they import while we do
+    # local:N: they import while we do
+    with job_workers_started_early(args.cluster, "engine.clean.job:run_clean"):
         from engine.clean.job import run_clean
         from engine.clean.progress import WORKER_STAGE, CleanProgressTracker
         from engine.preflight import preflight_clean

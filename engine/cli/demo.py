@@ -43,7 +43,8 @@ def config_from_args(args: argparse.Namespace) -> DemoConfig:
 def run(args: argparse.Namespace) -> int:
     from engine.cluster.early_start import job_workers_started_early
 
-    with job_workers_started_early(args.cluster, "engine.demo.job:run_demo"):  # local:N: they import while we do
+    # local:N: they import while we do
+    with job_workers_started_early(args.cluster, "engine.demo.job:run_demo"):
         from engine.demo.job import run_demo
         from engine.demo.progress import DemoProgressTracker
         from engine.preflight import preflight_demo

@@ -91,9 +91,8 @@ def config_from_args(args: argparse.Namespace) -> DialoguesConfig:
 def run(args: argparse.Namespace) -> int:
     from engine.cluster.early_start import job_workers_started_early
 
-    with job_workers_started_early(
-        args.cluster, "engine.dialogues.job:run_dialogues"
-    ):  # local:N: they import while we do
+    # local:N: they import while we do
+    with job_workers_started_early(args.cluster, "engine.dialogues.job:run_dialogues"):
         from engine.dialogues.job import run_dialogues
         from engine.dialogues.progress import DialoguesProgressTracker
         from engine.preflight import preflight_dialogues

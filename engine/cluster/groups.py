@@ -152,7 +152,11 @@ def requeue_after_death(group: GroupFlight, pending: deque[Flight], started: boo
 
 class GroupRuns:
     """The ``DaskExecutor``'s side of groups: reading the caller's tasks ahead, submitting a group,
-    and turning its members' ``TaskDone`` (or the group's end) into one ``TaskResult`` each."""
+    and turning its members' ``TaskDone`` (or the group's end) into one ``TaskResult`` each.
+
+    Mixed into ``DaskExecutor`` (engine/cluster/executor.py), whose executor hooks it calls:
+    ``_before_dispatch``, ``_has_room`` and ``_dispatch`` (engine/executor.py ``Executor``) and
+    ``_worker_threads``. It declares none of them, so that it can never shadow the executor's own."""
 
     client: Any
     ctx: JobContext
@@ -170,18 +174,6 @@ class GroupRuns:
     _task_seconds: list[float]  # [sum, count] of the tasks' own seconds so far
 
     _source_cancelled: bool
-
-    def _worker_threads(self) -> int:
-        raise NotImplementedError
-
-    def _before_dispatch(self) -> None:
-        raise NotImplementedError
-
-    def _has_room(self) -> bool:
-        raise NotImplementedError
-
-    def _dispatch(self, flight: Flight) -> None:
-        raise NotImplementedError
 
     def _init_groups(self, cap: int) -> None:
         """No group yet; groups of up to ``cap`` tasks from now on. The scheduler gets the plugin
