@@ -1,5 +1,5 @@
-"""Helpers shared by tests: finding child processes that should not be there, emptying a status
-queue, a free loopback port."""
+"""Helpers shared by tests: finding child processes (spawned ones, ones that should not be there),
+emptying a status queue, a free loopback port."""
 
 from __future__ import annotations
 
@@ -25,6 +25,32 @@ def live_children() -> list[str]:
             continue
         out.append(f"{child.pid}: {cmdline[:120]}")
     return out
+
+
+def command_line(proc: psutil.Process, timeout_s: float = 2.0) -> str:
+    """``proc``'s command line. A child caught inside ``execve`` reads as empty for a moment (seen:
+    2 of 40 spawns read at once), and a spawned worker would then not look like one: read it again
+    until it has one (a process that never gets one, after ``timeout_s``: empty)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        line = " ".join(proc.cmdline())
+        if line or time.monotonic() > deadline:
+            return line
+        time.sleep(0.005)
+
+
+def spawned_children(recursive: bool = False) -> list[psutil.Process]:
+    """This process's live children started by multiprocessing's ``spawn_main`` (pool and cluster
+    workers, coordinators; not the resource tracker), skipping one already dead and not reaped yet
+    (a zombie has no command line: psutil raises)."""
+    found = []
+    for child in psutil.Process().children(recursive=recursive):
+        try:
+            if "spawn_main" in command_line(child):
+                found.append(child)
+        except psutil.Error:
+            continue
+    return found
 
 
 def wait_no_children(timeout_s: float = 10.0) -> list[str]:

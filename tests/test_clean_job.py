@@ -13,7 +13,6 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
-import psutil
 import pytest
 
 from engine.clean.config import CleanConfig, CleanRules
@@ -32,7 +31,7 @@ from tests.clean_fixtures import (
     write_xlsx,
 )
 from tests.cli_support import clean_args
-from tests.helpers import wait_no_children
+from tests.helpers import spawned_children, wait_no_children
 
 
 def as_written(frame: pd.DataFrame) -> pd.DataFrame:
@@ -115,16 +114,8 @@ def run_watched(config: CleanConfig, on_message) -> JobFinished:
 
 
 def live_spawned_children() -> list[int]:
-    """Our children started by spawn_main (pool workers; not the resource tracker), skipping one
-    that is already dead and not yet reaped (a zombie has no command line: psutil raises)."""
-    pids = []
-    for child in psutil.Process().children():
-        try:
-            if "spawn_main" in " ".join(child.cmdline()):
-                pids.append(child.pid)
-        except psutil.Error:
-            continue
-    return pids
+    """Our pool workers' pids (tests.helpers ``spawned_children``)."""
+    return [child.pid for child in spawned_children()]
 
 
 @pytest.mark.timeout(240)

@@ -9,7 +9,6 @@ import functools
 import json
 from pathlib import Path
 
-import psutil
 import pytest
 
 from engine.clean.config import CleanConfig
@@ -27,7 +26,7 @@ from engine.dialogues.job import run_dialogues
 from engine.runner import DeferredJob, coordinator_main
 from tests import cluster_targets as targets
 from tests.clean_fixtures import write_good_inputs
-from tests.helpers import live_children, wait_no_children
+from tests.helpers import live_children, spawned_children, wait_no_children
 
 
 class _Asked(Exception):
@@ -40,7 +39,7 @@ class _Asked(Exception):
 
 def _children() -> set[int]:
     """This process's spawned children (not the resource tracker that spawning starts)."""
-    return {p.pid for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline())}
+    return {p.pid for p in spawned_children()}
 
 
 def _inputs(tmp_path):

@@ -27,7 +27,7 @@ from engine.dialogues.job import run_dialogues
 from engine.status import WorkerExited, WorkersReport
 from tests import cluster_targets
 from tests.cluster_jobs_support import assert_same_dialogues, assert_same_files, ok, run_cli
-from tests.helpers import live_children, wait_no_children
+from tests.helpers import live_children, spawned_children, wait_no_children
 from tests.test_cluster_groups import assert_only_unfinished_members_run_again
 from tests.test_cluster_scheduler import (  # noqa: F401  (fixtures)
     own_scheduler_and_two_workers,
@@ -80,15 +80,7 @@ class JobThread:
 
 def dask_worker_processes() -> list[psutil.Process]:
     """The LocalCluster's worker processes: this process's spawned children."""
-    found = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            cmdline = " ".join(child.cmdline())
-        except psutil.Error:
-            continue
-        if "spawn_main" in cmdline and child.status() != psutil.STATUS_ZOMBIE:
-            found.append(child)
-    return found
+    return spawned_children(recursive=True)
 
 
 def clean_config(inputs: Path, out: Path, cluster: str | None) -> CleanConfig:

@@ -16,7 +16,7 @@ from engine.status import JobFinished, LogLine, TaskFailed
 from gui.widgets.file_table import STATUS_COLUMN
 from tests.clean_fixtures import write_good_inputs
 from tests.gui_clean_support import clean_panel_filled
-from tests.helpers import wait_no_children
+from tests.helpers import spawned_children, wait_no_children
 
 
 def run_from(panel, qtbot, main_window) -> tuple[JobFinished, list[LogLine]]:
@@ -139,14 +139,7 @@ def test_the_pipeline_service_is_logged_in_chinese(main_window, qtbot, chinese):
 def dask_workers_of_the_run() -> list[psutil.Process]:
     """The ``local:N`` cluster's worker processes: spawned children of the run's coordinator (itself
     a spawned child of this process)."""
-    found = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if child.ppid() != os.getpid() and "spawn_main" in " ".join(child.cmdline()):
-                found.append(child)
-        except psutil.Error:
-            continue
-    return found
+    return [child for child in spawned_children(recursive=True) if child.ppid() != os.getpid()]
 
 
 @pytest.mark.timeout(240)
