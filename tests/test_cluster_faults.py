@@ -24,7 +24,7 @@ from engine.cluster.executor import DaskExecutor
 from engine.context import Cancelled, JobContext, StopFlag
 from engine.dialogues.config import DialoguesConfig
 from engine.dialogues.job import run_dialogues
-from engine.status import WorkerExited, WorkersReport
+from engine.status import Snapshot, WorkerExited, WorkersReport
 from tests import cluster_targets
 from tests.cluster_jobs_support import assert_same_dialogues, assert_same_files, ok, run_cli
 from tests.helpers import live_children, spawned_children, wait_no_children
@@ -50,6 +50,7 @@ class JobThread:
         self.status: queue.Queue = queue.Queue()
         self.ctx = JobContext("job", self.status, StopFlag())
         self.outcome: Any = None
+        self._seen: list[Any] = []
         self.thread = threading.Thread(target=self._run, args=(fn, config), daemon=True)
         self.thread.start()
 
@@ -72,15 +73,46 @@ class JobThread:
         return self.outcome
 
     def messages(self) -> list[Any]:
-        out = []
+        """Every status message the job has sent so far, in order (each call sees them all)."""
         while not self.status.empty():
-            out.append(self.status.get_nowait())
-        return out
+            self._seen.append(self.status.get_nowait())
+        return list(self._seen)
 
 
 def dask_worker_processes() -> list[psutil.Process]:
     """The LocalCluster's worker processes: this process's spawned children."""
     return spawned_children(recursive=True)
+
+
+def a_worker_frozen_mid_task(job: JobThread, timeout_s: float) -> psutil.Process:
+    """A dask worker stopped (SIGSTOP) while it runs a task the coordinator knows it began.
+
+    Killed at a random moment, a worker may sit between tasks, or have begun a group whose start
+    has not reached the loaded coordinator yet (then its members go again uncharged): the kill
+    would prove nothing (seen once in a loaded run). So: stop a worker that the status shows busy,
+    let what it sent arrive, and keep it only if its last snapshot still shows a task; else let
+    it go on and try again.
+    """
+    deadline = time.monotonic() + timeout_s
+    workers = {p.pid: p for p in dask_worker_processes()}
+    while True:
+        assert job.thread.is_alive(), f"the job ended before a worker was seen mid-task: {job.outcome!r}"
+        assert time.monotonic() < deadline, f"no worker seen mid-task within {timeout_s} s"
+        current = _current_task_by_pid(job)
+        busy = [pid for pid in workers if current.get(pid)]
+        if busy:
+            victim = workers[busy[0]]
+            victim.suspend()
+            time.sleep(0.5)  # what it sent before the stop reaches the coordinator and the queue
+            if _current_task_by_pid(job).get(victim.pid):
+                return victim
+            victim.resume()
+        time.sleep(0.02)
+
+
+def _current_task_by_pid(job: JobThread) -> dict[int, str]:
+    """Each sender's current task in its latest snapshot ('' when idle)."""
+    return {m.pid: m.current for m in job.messages() if isinstance(m, Snapshot)}
 
 
 def clean_config(inputs: Path, out: Path, cluster: str | None) -> CleanConfig:
@@ -98,7 +130,7 @@ def clean_with_a_worker_killed(
     job = JobThread(run_clean, clean_config(inputs, out, "local:2"))
     enough = lambda: len(list((out / PARTS_DIR).glob("part_*"))) >= parts_before_kill  # noqa: E731
     job.wait_for(enough, 120, "part files")
-    victim = dask_worker_processes()[0]
+    victim = a_worker_frozen_mid_task(job, timeout_s=60)
     os.kill(victim.pid, signal.SIGKILL)
     summary = job.join(120)
     assert isinstance(summary, dict), summary
