@@ -15,8 +15,9 @@ job only inside its function, like main.py, so the workers it spawns do not impo
 ``__main__``; for (b) it spawns the workers before it imports the job, as ``mpwatch clean`` does
 (engine/cluster/early_start.py); both import ``engine.cli.clean``, as the command does. The status is drained from the job's queue by a thread, as the CLI does. Rounds
 alternate (a, b, a, b, …) so load from elsewhere hits both alike; every round is printed with the
-load average, then the median of each (and the fastest round of each: on a shared machine, the
-nearest to what each path costs alone).
+load average, then the median of each, the median of the rounds' own overheads (each round's
+pair ran back to back), and the fastest round of each (on a shared machine, the nearest to what
+each path costs alone).
 
 CPU time too (``getrusage`` of every run process and of every descendant it waited for: the pool's
 workers, the local:N cluster's workers): on a machine other work shares, wall time follows the load,
@@ -166,6 +167,11 @@ def main() -> None:
     print(
         f"median CPU: pool {cpu_pool:.2f} s; {cluster} {cpu_cluster:.2f} s; overhead {cpu_cluster / cpu_pool - 1:+.1%}"
     )
+    # Each round's pair ran back to back: the median of the pairs' own overheads is less moved by
+    # the machine's speed changing between rounds than the ratio of the two medians.
+    paired = statistics.median(c / p - 1 for p, c in zip(pool_s, cluster_s, strict=True))
+    paired_cpu = statistics.median(c / p - 1 for p, c in zip(pool_cpu, cluster_cpu, strict=True))
+    print(f"median of the rounds' own overheads: wall {paired:+.1%}, CPU {paired_cpu:+.1%}")
     # Other work on the machine only ever adds time: on a shared machine the fastest round of each
     # path is the nearest to what it costs alone.
     best_pool, best_cluster = min(pool_s), min(cluster_s)

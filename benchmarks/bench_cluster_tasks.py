@@ -3,6 +3,7 @@ of the workers per task.
 
     python benchmarks/bench_cluster_tasks.py                  # 300 tasks of 20 ms CPU on local:2, 3 rounds
     python benchmarks/bench_cluster_tasks.py --tasks 1000 --task-ms 5
+    python benchmarks/bench_cluster_tasks.py --group-cap 1    # one Dask task each (groups off)
 
 Each round starts a fresh ``local:2`` cluster (``DaskExecutor.open``, as a job does), runs the tasks
 through ``map_unordered`` and measures, from the first submit to the last result: the CPU time of
@@ -30,6 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from proc_stat import proc_stat  # noqa: E402
 
+from engine.cluster.groups import GROUP_CAP  # noqa: E402
+
 
 def spin(task_ms: float) -> int:
     """A task: ``task_ms`` of CPU on this thread, ticking the status reporter meanwhile."""
@@ -49,14 +52,14 @@ def workers_cpu_s(pids: Iterable[int]) -> float:
     return sum(stat.cpu_s for stat in stats)
 
 
-def one_round(tasks: int, task_ms: float, workers: int) -> tuple[float, float]:
+def one_round(tasks: int, task_ms: float, workers: int, group_cap: int) -> tuple[float, float]:
     """(coordinator ms, workers ms) of CPU per task beyond the task's own."""
     from engine.cluster.executor import DaskExecutor
     from engine.context import JobContext, StopFlag
     from engine.executor import TaskSpec
 
     ctx = JobContext("bench", queue.SimpleQueue(), StopFlag())
-    executor = DaskExecutor.open(f"local:{workers}", spin, ctx)
+    executor = DaskExecutor.open(f"local:{workers}", spin, ctx, group_cap=group_cap)
     try:
         pids = executor.connection.local_workers.pids
         workers_before, own_before = workers_cpu_s(pids), time.process_time()
@@ -75,11 +78,17 @@ def main() -> None:
     parser.add_argument("--task-ms", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--group-cap", type=int, default=GROUP_CAP, help="short tasks to one Dask task at most (1: groups off)"
+    )
     args = parser.parse_args()
-    print(f"{args.tasks} tasks of {args.task_ms:g} ms on local:{args.workers}; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"{args.tasks} tasks of {args.task_ms:g} ms on local:{args.workers}, groups of up to {args.group_cap}; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     own, theirs = [], []
     for n in range(args.rounds):
-        coordinator_ms, workers_ms = one_round(args.tasks, args.task_ms, args.workers)
+        coordinator_ms, workers_ms = one_round(args.tasks, args.task_ms, args.workers, args.group_cap)
         own.append(coordinator_ms)
         theirs.append(workers_ms)
         print(

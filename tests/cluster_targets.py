@@ -109,16 +109,33 @@ def count_start_kill_once(args: tuple[int, str, int]) -> int:
     return x * 10
 
 
+def _wait_for_go(marker_dir: str, why: str) -> None:
+    """Wait (up to 20 s) for the file 'go' in ``marker_dir``, which the test writes."""
+    deadline = time.monotonic() + 20
+    while not (Path(marker_dir) / "go").exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no go: {why}")
+        time.sleep(0.01)
+
+
 def wait_for_go(args: tuple[int, str]) -> int:
     """x == 1 waits (up to 20 s) for 'go' in ``marker_dir``, which the test writes once it has the
     result of x == 0: a group's members must report one by one, not when the group ends."""
     x, marker_dir = args
     if x == 1:
-        deadline = time.monotonic() + 20
-        while not (Path(marker_dir) / "go").exists():
-            if time.monotonic() > deadline:
-                raise TimeoutError("no go: the result of 0 did not reach the coordinator")
-            time.sleep(0.01)
+        _wait_for_go(marker_dir, "the result of 0 did not reach the coordinator")
     if x == 5:
         raise ValueError("bad input 5")
+    return x
+
+
+def flush_or_hold(args: tuple[int, str, bool]) -> int:
+    """A quick task that sends its snapshot as it ends, or (``hold``) one that notes its start in
+    'started-x' (its pid) and then waits for 'go' sending nothing, as a long file read does."""
+    x, marker_dir, hold = args
+    if not hold:
+        _scope().reporter.flush()
+        return x
+    Path(marker_dir, f"started-{x}").write_text(str(os.getpid()))
+    _wait_for_go(marker_dir, "the held task's start did not reach the live view")
     return x

@@ -100,6 +100,31 @@ def test_status_snapshots_and_events_arrive_through_the_topic(cluster):
     assert len(logs) == 2
 
 
+def test_a_task_that_sends_nothing_while_it_runs_shows_busy_from_its_start(cluster, tmp_path):
+    """A single task's start reaches the live view at once, even right after another task's snapshot
+    (throttled, it was dropped, and the worker read idle until the task's next tick: never, for a
+    task that sends nothing while it runs, as a long file read)."""
+    status: queue.Queue = queue.Queue()
+    ctx = JobContext("t", status, StopFlag())
+    with DaskExecutor(targets.flush_or_hold, ctx, cluster, stage="hold", group_cap=1) as executor:
+        for i in range(4):
+            executor.submit(("quick", i), (i, str(tmp_path), False), f"quick {i}")
+        executor.submit(("hold", 9), (9, str(tmp_path), True), "hold 9")
+        latest: dict[int, str] = {}
+        shown: list[str] = []
+
+        def go_once_the_held_task_shows() -> None:  # the tasks run only while results() is read
+            latest.update((m.pid, m.current) for m in drain(status) if isinstance(m, Snapshot))
+            started = tmp_path / "started-9"
+            if not shown and started.exists() and latest.get(int(started.read_text() or 0)) == "hold 9":
+                shown.append("hold 9")
+                (tmp_path / "go").write_text("go")  # else it gives up after 20 s, failed
+
+        results = list(executor.results(poll_s=0.05, on_wait=go_once_the_held_task_shows))
+    assert shown == ["hold 9"]
+    assert sorted(r.key for r in results if r.ok) == sorted([("quick", i) for i in range(4)] + [("hold", 9)])
+
+
 def test_cancel_stops_every_running_task_and_the_executor_stays_usable(cluster, tmp_path):
     ctx = JobContext("t", None, StopFlag())
     with DaskExecutor(targets.run_until_stopped, ctx, cluster, stage="spin") as executor:

@@ -132,12 +132,14 @@ class DaskExecutor(GroupRuns, Executor):
         retries: int = 0,
         timeout_s: float = CONNECT_TIMEOUT_S,
         local_worker_setup: Callable[[], None] | None = None,
+        group_cap: int = GROUP_CAP,
     ) -> DaskExecutor:
         """Connect to ``address`` (``tcp://HOST:PORT`` or ``local:N``), check that every worker reaches
         ``inputs`` and ``output_dir``, and return an executor that owns the connection.
 
         ``local_worker_setup``: run once in each worker process of a ``local:N`` cluster as it
         starts (they run this run's tasks only); not on a remote scheduler's workers.
+        ``group_cap``: at most this many short tasks to one Dask task (1: one each).
 
         Raises ``ValueError`` (bad address), ``ClusterUnreachable`` or ``DataReachError``.
         """
@@ -147,7 +149,7 @@ class DaskExecutor(GroupRuns, Executor):
             ctx.log_coded("info", "cluster_connecting", address=address)
         connection = connect(address, timeout_s, preload=fn.__module__, local_setup=local_worker_setup)
         try:
-            executor = cls(fn, ctx, connection, stage=stage, retries=retries, own_connection=True)
+            executor = cls(fn, ctx, connection, stage=stage, retries=retries, own_connection=True, group_cap=group_cap)
         except BaseException:
             connection.close()
             raise

@@ -4,6 +4,7 @@ Data flow on one worker process::
 
     scheduler ─► worker thread: run_task(fn, payload, label, run)
                    ├─ task_scope.bind(reporter of (run, thread), stop flag of run)
+                   ├─ a snapshot with the task's label at once (its start, as a pool worker's)
                    ├─ fn(payload)            ◄─ current_reporter() / stop_requested() inside
                    ├─ reporter: items in/out, busy time, current label ─► status topic (throttled)
                    └─ Outcome(value, worker, seconds): returned, and sent with the last snapshot as
@@ -151,8 +152,6 @@ def run_task(fn: Callable[[Any], Any], payload: Any, label: str, run: RemoteRun)
     if isinstance(result, TaskError):
         reporter.flush()
         raise result
-    # Not counted as a tick: the next task's start still goes out once the interval has passed
-    # since the last tick, so a live view sees what each worker runs, short tasks too.
     _send_done(worker, run.topic, TaskDone(key, result, reporter.snapshot()))
     return result
 
@@ -180,11 +179,11 @@ def run_group(fn: Callable[[Any], Any], members: tuple[tuple[Any, str], ...], ru
             if run.run_id in _stopped:
                 break
             started_key = key if index == 0 else None
-            result = _run_one(fn, payload, label, run, worker, reporter, started_key)
+            result = _run_one(fn, payload, label, run, worker, reporter, started_key, announced=index > 0)
             results.append(result)
             if index + 1 < len(members) and run.run_id not in _stopped:
-                # the snapshot this end travels with shows the next member running: an idle worker
-                # in the live view only when it is idle (the next start's own tick is throttled)
+                # the snapshot this end travels with shows the next member running: it is that
+                # member's start (it sends none of its own), and the live view never reads idle
                 reporter.begin(members[index + 1][1])
             _send_done(worker, run.topic, TaskDone(f"{key}/{index}", result, reporter.snapshot()))
     finally:
@@ -201,15 +200,22 @@ def _run_one(
     worker: Any,
     reporter: StatusReporter,
     group_key: str | None = None,
+    announced: bool = False,
 ) -> Outcome | TaskError:
     """``fn(payload)`` with the task's scope bound: its ``Outcome``, or the ``TaskError`` it raised.
-    ``group_key``: it is a group's first member, whose start is sent at once (``GroupStarted``)."""
+    Its start is sent at once: as ``GroupStarted`` when it is a group's first member (``group_key``),
+    as a snapshot when it is a single task; a later member's start was ``announced`` already."""
     task_scope.bind(task_scope.TaskScope(reporter, _stop_flag(run.run_id)))
     reporter.begin(label)
     if group_key is not None:
         worker.log_event(run.topic, pickle.dumps(GroupStarted(group_key, reporter.snapshot()), pickle.HIGHEST_PROTOCOL))
-    else:
-        reporter.tick()  # throttled like the task's own ticks: the task's start is seen within the interval
+    elif not announced:
+        # The start at once, as a pool worker sends it. Throttled, it was dropped whenever the last
+        # tick was recent, and the worker then read idle in the live view until the task's next
+        # tick: for a file whose read takes minutes, minutes. One more message per single task
+        # costs little: singles are a run's last few tasks, or ones of a second or more (every
+        # task only where groups are off: with retries, or a scheduler that refused the plugin).
+        reporter.flush()
     started = time.perf_counter()
     failure = None
     value = None
