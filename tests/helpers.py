@@ -30,11 +30,11 @@ def live_children() -> list[str]:
 def command_line(proc: psutil.Process, timeout_s: float = 2.0) -> str:
     """``proc``'s command line. A child caught inside ``execve`` reads as empty for a moment (seen:
     2 of 40 spawns read at once), and a spawned worker would then not look like one: read it again
-    until it has one (a process that never gets one, after ``timeout_s``: empty)."""
+    until it has one (a zombie, or a process that has none after ``timeout_s``: empty)."""
     deadline = time.monotonic() + timeout_s
     while True:
         line = " ".join(proc.cmdline())
-        if line or time.monotonic() > deadline:
+        if line or proc.status() == psutil.STATUS_ZOMBIE or time.monotonic() > deadline:
             return line
         time.sleep(0.005)
 
