@@ -159,8 +159,8 @@ ENGLISH: Mapping[str, str] = {
         "alone on one worker, to tell whether it is the cause"
     ),
     "cluster_no_groups": (
-        "the scheduler did not take mpwatch's plugin ({reason}): one file per Dask task, which costs a few ms "
-        "more per file"
+        "the scheduler did not take mpwatch's plugin ({reason}): one task per Dask task, which costs a few ms "
+        "more per task"
     ),
     "task_attempts": "{task}: {attempts} attempts ({deaths} worker(s) died under it, {retried} retries after it raised)",
     "task_failed": "{task} failed: {reason}",

@@ -96,15 +96,11 @@ class DeferredJob:
         cluster = getattr(config, "cluster", None)
         if cluster is None:
             return None
-        from engine.cluster.address import LocalClusterSpec, parse_cluster_address
+        from engine.cluster.address import local_cluster_spec
         from engine.cluster.early_start import JOB_WORKERS
 
         job = f"{getattr(fn, '__module__', '')}:{getattr(fn, '__qualname__', '')}"
-        try:
-            local = isinstance(parse_cluster_address(cluster), LocalClusterSpec)
-        except ValueError:  # the job refuses it, with its own message
-            local = False
-        if not local or job not in JOB_WORKERS:
+        if local_cluster_spec(cluster) is None or job not in JOB_WORKERS:
             return None
         return cls(job, cluster, pickle.dumps((fn, config)))
 

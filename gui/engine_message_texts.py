@@ -198,7 +198,7 @@ MESSAGES: Mapping[str, str] = {
     ),
     "cluster_no_groups": QT_TRANSLATE_NOOP(
         "EngineMessages",
-        "the scheduler did not take mpwatch's plugin ({reason}): one file per Dask task, which costs a few ms more per file",
+        "the scheduler did not take mpwatch's plugin ({reason}): one task per Dask task, which costs a few ms more per task",
     ),
     "task_attempts": QT_TRANSLATE_NOOP(
         "EngineMessages",

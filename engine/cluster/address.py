@@ -65,3 +65,13 @@ def parse_cluster_address(text: str) -> ClusterAddress:
             raise ClusterAddressError.coded("address_port_out_of_range", text=repr(text), port=port)
         return SchedulerAddress(host, port)
     raise ClusterAddressError.coded("address_not_a_cluster", text=repr(text), port=DASK_SCHEDULER_PORT)
+
+
+def local_cluster_spec(text: str | None) -> LocalClusterSpec | None:
+    """The ``local:N`` that ``text`` names; None for no address, a scheduler's or an invalid one
+    (the job refuses an invalid one later, with its own message)."""
+    try:
+        spec = parse_cluster_address(text) if text else None
+    except ValueError:
+        return None
+    return spec if isinstance(spec, LocalClusterSpec) else None

@@ -30,7 +30,7 @@ import contextlib
 import threading
 from collections.abc import Iterator
 
-from engine.cluster.address import LocalClusterSpec, parse_cluster_address
+from engine.cluster.address import local_cluster_spec
 from engine.cluster.local_workers import LocalWorkers, WorkerStart
 
 #: What a ``local:N`` run's workers import and run as they start, by the job's function
@@ -56,11 +56,8 @@ _waiting: list[tuple[int, WorkerStart, LocalWorkers]] = []
 def workers_started_early(cluster: str | None, start: WorkerStart) -> Iterator[None]:
     """Spawn the workers of ``cluster`` when it is ``local:N`` (else nothing), for a run inside the
     block to take; on leaving, close them unless a run took them."""
-    try:
-        spec = parse_cluster_address(cluster) if cluster else None
-    except ValueError:  # the job refuses it, with its own message
-        spec = None
-    if not isinstance(spec, LocalClusterSpec):
+    spec = local_cluster_spec(cluster)
+    if spec is None:
         yield
         return
     from engine.cluster.connection import LOCAL_CLUSTER_CONFIG

@@ -266,7 +266,7 @@ class DaskExecutor(GroupRuns, Executor):
         if not self._flights and not self._groups:
             return []
         condition = self._completed.thread_condition
-        with condition:  # as_completed notifies it after queueing a done future, ``_on_member_done`` too
+        with condition:  # as_completed notifies it after queueing a done future, ``_on_group_news`` too
             if not self._completed.has_ready() and not self._members_done:
                 condition.wait(timeout)
         return self._completed.next_batch(block=False)
@@ -331,6 +331,10 @@ class DaskExecutor(GroupRuns, Executor):
         return group.running_label() if group is not None else None
 
     # -- stopping ------------------------------------------------------------------------------
+    def _futures(self) -> list[Any]:
+        """The Dask futures of this executor in flight: its single tasks' and its groups'."""
+        return [f.future for f in self._flights.values()] + [g.future for g in self._groups.values()]
+
     def cancel(self, grace_s: float = CANCEL_GRACE_S) -> list[Hashable]:
         """Drop pending tasks, cancel every future and wait (up to ``grace_s``) until no task of this
         executor runs on any worker; returns the keys dropped. Later tasks run normally."""
@@ -341,7 +345,7 @@ class DaskExecutor(GroupRuns, Executor):
         stopped = self._run.run_id
         self._generation += 1
         self._run = self._remote_run()
-        futures = [f.future for f in self._flights.values()] + [g.future for g in self._groups.values()]
+        futures = self._futures()
         self._flights.clear()
         self._clear_groups()
         self._alone = None
@@ -373,7 +377,7 @@ class DaskExecutor(GroupRuns, Executor):
             return
         self._closed = True
         try:
-            futures = [f.future for f in self._flights.values()] + [g.future for g in self._groups.values()]
+            futures = self._futures()
             if futures and not cancel:
                 from distributed import as_completed
 

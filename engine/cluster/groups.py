@@ -79,6 +79,8 @@ class GroupFlight:
     members: list[Flight]
     future: Any = None
     reported: set[int] = field(default_factory=set)
+    #: Its first member began on a worker (its ``GroupStarted`` came; set on the client's event-loop thread).
+    started: bool = False
 
     def unreported(self) -> list[Flight]:
         return [m for i, m in enumerate(self.members) if i not in self.reported]
@@ -170,7 +172,6 @@ class GroupRuns:
     _ahead: deque[Flight]
     _groups: dict[str, GroupFlight]
     _members_done: deque[tuple[str, int, Any]]
-    _groups_started: set[str]
     _task_seconds: list[float]  # [sum, count] of the tasks' own seconds so far
 
     _source_cancelled: bool
@@ -183,7 +184,6 @@ class GroupRuns:
         self._groups = {}
         self._ahead = deque()  # pulled from the caller's iterable, not dispatched yet
         self._members_done = deque()  # (group key, index, outcome): put on the client's event-loop thread
-        self._groups_started = set()  # dask keys of groups whose first member began (GroupStarted)
         self._task_seconds = [0.0, 0]
         if cap > 1:
             from engine.cluster import group_plugin
@@ -241,8 +241,9 @@ class GroupRuns:
         """A group's ``GroupStarted`` or a member's ``TaskDone`` (client's event-loop thread): note
         the start; queue the member's outcome and wake ``_ready``."""
         if isinstance(news, GroupStarted):
-            if news.key in self._groups:
-                self._groups_started.add(news.key)
+            group = self._groups.get(news.key)
+            if group is not None:
+                group.started = True
             return
         member = split_member_key(news.key)
         if member is not None and member[0] in self._groups and news.outcome is not None:
@@ -255,7 +256,6 @@ class GroupRuns:
         self._groups.clear()
         self._ahead.clear()
         self._members_done.clear()
-        self._groups_started.clear()
 
     def _member_results(self) -> Iterator[TaskResult]:
         """The results of group members that ended since the last call, as each ended."""
@@ -294,8 +294,7 @@ class GroupRuns:
         carry, or the whole group failed); a group whose worker died puts those members back."""
         for future in futures:
             group = self._groups.pop(future.key)
-            started = future.key in self._groups_started or bool(group.reported)
-            self._groups_started.discard(future.key)
+            started = group.started or bool(group.reported)
             if not group.unreported():
                 continue
             if future.status == "finished":

@@ -144,8 +144,15 @@ def run_task(fn: Callable[[Any], Any], payload: Any, label: str, run: RemoteRun)
     reporter = _reporter_for(run, worker)
     with _lock:
         _running[key] = run.run_id
+    reporter.begin(label)
+    # Its start at once, as a pool worker sends it. Throttled, it was dropped whenever the last
+    # tick was recent, and the worker then read idle in the live view until the task's next tick:
+    # for a file whose read takes minutes, minutes. One more message per single task costs little:
+    # singles are a run's last few tasks, or ones of a second or more (every task only where groups
+    # are off: with retries, or a scheduler that refused the plugin).
+    reporter.flush()
     try:
-        result = _run_one(fn, payload, label, run, worker, reporter)
+        result = _run_one(fn, payload, run, worker, reporter)
     finally:
         with _lock:
             _running.pop(key, None)
@@ -178,8 +185,12 @@ def run_group(fn: Callable[[Any], Any], members: tuple[tuple[Any, str], ...], ru
         for index, (payload, label) in enumerate(members):
             if run.run_id in _stopped:
                 break
-            started_key = key if index == 0 else None
-            result = _run_one(fn, payload, label, run, worker, reporter, started_key, announced=index > 0)
+            if index == 0:  # the group's start, at once
+                reporter.begin(label)
+                worker.log_event(
+                    run.topic, pickle.dumps(GroupStarted(key, reporter.snapshot()), pickle.HIGHEST_PROTOCOL)
+                )
+            result = _run_one(fn, payload, run, worker, reporter)
             results.append(result)
             if index + 1 < len(members) and run.run_id not in _stopped:
                 # the snapshot this end travels with shows the next member running: it is that
@@ -193,29 +204,11 @@ def run_group(fn: Callable[[Any], Any], members: tuple[tuple[Any, str], ...], ru
 
 
 def _run_one(
-    fn: Callable[[Any], Any],
-    payload: Any,
-    label: str,
-    run: RemoteRun,
-    worker: Any,
-    reporter: StatusReporter,
-    group_key: str | None = None,
-    announced: bool = False,
+    fn: Callable[[Any], Any], payload: Any, run: RemoteRun, worker: Any, reporter: StatusReporter
 ) -> Outcome | TaskError:
-    """``fn(payload)`` with the task's scope bound: its ``Outcome``, or the ``TaskError`` it raised.
-    Its start is sent at once: as ``GroupStarted`` when it is a group's first member (``group_key``),
-    as a snapshot when it is a single task; a later member's start was ``announced`` already."""
+    """``fn(payload)`` with the task's scope bound (its start, ``reporter.begin``, already said by
+    the caller): its ``Outcome``, or the ``TaskError`` it raised."""
     task_scope.bind(task_scope.TaskScope(reporter, _stop_flag(run.run_id)))
-    reporter.begin(label)
-    if group_key is not None:
-        worker.log_event(run.topic, pickle.dumps(GroupStarted(group_key, reporter.snapshot()), pickle.HIGHEST_PROTOCOL))
-    elif not announced:
-        # The start at once, as a pool worker sends it. Throttled, it was dropped whenever the last
-        # tick was recent, and the worker then read idle in the live view until the task's next
-        # tick: for a file whose read takes minutes, minutes. One more message per single task
-        # costs little: singles are a run's last few tasks, or ones of a second or more (every
-        # task only where groups are off: with retries, or a scheduler that refused the plugin).
-        reporter.flush()
     started = time.perf_counter()
     failure = None
     value = None

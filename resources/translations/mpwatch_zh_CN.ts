@@ -1077,8 +1077,8 @@
         <translation>{task}：全部 {deaths} 次尝试中工作进程都意外退出，且当时还有其他任务同时运行：将在一个工作进程上单独再运行一次，以判断是否由它引起</translation>
     </message>
     <message>
-        <source>the scheduler did not take mpwatch&apos;s plugin ({reason}): one file per Dask task, which costs a few ms more per file</source>
-        <translation>调度器未接受 mpwatch 的插件（{reason}）：每个 Dask 任务只处理一个文件，每个文件多花几毫秒</translation>
+        <source>the scheduler did not take mpwatch&apos;s plugin ({reason}): one task per Dask task, which costs a few ms more per task</source>
+        <translation>调度器未接受 mpwatch 的插件（{reason}）：每个 Dask 任务只运行一个任务，每个任务多花几毫秒</translation>
     </message>
     <message>
         <source>{task}: {attempts} attempts ({deaths} worker(s) died under it, {retried} retries after it raised)</source>
